@@ -1,0 +1,41 @@
+"""The event store: an append-only, hash-chained log of typed events.
+
+Owns the events table, optimistic concurrency, reading and following the log,
+upcasting old event shapes, snapshots, the outbox rows written beside events,
+and verification of the hash chain.
+
+May import: the standard library, pydantic, SQLModel/SQLAlchemy and database
+drivers. Never imports workflow, projections, worker or cli: it knows nothing
+of reports.
+"""
+
+from events.errors import (
+    ConcurrencyError,
+    EventStoreError,
+    InvalidEvent,
+    InvalidExpectedVersion,
+    InvalidStreamId,
+    UnknownEventType,
+)
+from events.model import NO_STREAM, Event, Metadata, RecordedEvent, validate_stream_id
+from events.registry import EventRegistry, default_registry
+from events.protocol import EventStoreProtocol, OutboxMessage, Snapshot
+
+__all__ = [
+    "NO_STREAM",
+    "ConcurrencyError",
+    "Event",
+    "EventRegistry",
+    "EventStoreProtocol",
+    "EventStoreError",
+    "InvalidEvent",
+    "InvalidExpectedVersion",
+    "InvalidStreamId",
+    "Metadata",
+    "OutboxMessage",
+    "RecordedEvent",
+    "Snapshot",
+    "UnknownEventType",
+    "default_registry",
+    "validate_stream_id",
+]

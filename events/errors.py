@@ -1,0 +1,38 @@
+"""Errors raised by the event store.
+
+Every message is one line that names what was wrong, the value received and
+what was expected, so the CLI can print it as it is.
+"""
+
+
+class EventStoreError(Exception):
+    """Base of every error the store raises; nothing was written when it is raised."""
+
+
+class ConcurrencyError(EventStoreError):
+    """The stream moved on since the writer read it: a stale expected version."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"stream {stream_id!r}: expected version {expected}, but it is at version "
+            f"{actual}; reload the stream and try again"
+        )
+
+
+class InvalidStreamId(EventStoreError):
+    """A stream id that does not follow the 'category:identifier' form."""
+
+
+class InvalidExpectedVersion(EventStoreError):
+    """An expected version that is not a whole number >= 0."""
+
+
+class UnknownEventType(EventStoreError):
+    """An event type name (or schema version) the registry does not know."""
+
+
+class InvalidEvent(EventStoreError):
+    """An event payload that does not validate against its event class."""

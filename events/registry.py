@@ -1,0 +1,111 @@
+"""The registry of event classes: type names, schema versions and upcasters.
+
+Old rows are never rewritten. When an event class changes shape its schema version
+goes up and an upcaster turns the stored payload of the previous version into the
+next one; reading applies the chain of upcasters up to the current version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from events.errors import InvalidEvent, UnknownEventType
+from events.model import Event
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+E = TypeVar("E", bound=type[Event])
+
+
+class EventRegistry:
+    """Maps event type names to classes and knows how to read any stored version."""
+
+    def __init__(self) -> None:
+        self._classes: dict[str, type[Event]] = {}
+        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, name: str, *, version: int = 1) -> Callable[[E], E]:
+        """Class decorator: register an Event subclass under ``name`` at schema ``version``."""
+
+        def decorate(cls: E) -> E:
+            if not (isinstance(cls, type) and issubclass(cls, Event)):
+                raise TypeError(f"{cls!r} is not an Event subclass")
+            if name in self._classes and self._classes[name] is not cls:
+                raise ValueError(f"event type {name!r} is already registered")
+            cls.event_type = name
+            cls.schema_version = version
+            self._classes[name] = cls
+            return cls
+
+        return decorate
+
+    def upcaster(self, name: str, *, from_version: int) -> Callable[[Upcaster], Upcaster]:
+        """Decorator: register a function turning a ``from_version`` payload into the next."""
+
+        def decorate(fn: Upcaster) -> Upcaster:
+            self._upcasters[(name, from_version)] = fn
+            return fn
+
+        return decorate
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._classes
+
+    def names(self) -> list[str]:
+        """Every registered event type name, sorted."""
+        return sorted(self._classes)
+
+    def class_for(self, name: str) -> type[Event]:
+        """The class registered under ``name``; UnknownEventType if there is none."""
+        try:
+            return self._classes[name]
+        except KeyError:
+            raise UnknownEventType(
+                f"event type: got {name!r}, expected one of the registered types "
+                f"({len(self._classes)} known)"
+            ) from None
+
+    def check(self, event: object) -> Event:
+        """Return ``event`` if it is an instance of a registered class, else raise."""
+        if not isinstance(event, Event):
+            raise InvalidEvent(f"event: got {type(event).__name__}, expected an Event instance")
+        registered = self._classes.get(event.event_type)
+        if registered is not type(event):
+            raise UnknownEventType(
+                f"event type: got {type(event).__name__!r}, expected a class registered "
+                "in this store's registry"
+            )
+        return event
+
+    def decode(self, name: str, schema_version: int, payload_json: str) -> Event:
+        """Rebuild an event from its stored type, schema version and payload text."""
+        cls = self.class_for(name)
+        if schema_version == cls.schema_version:
+            try:
+                return cls.model_validate_json(payload_json)
+            except ValueError:
+                return cls.parse_payload(json.loads(payload_json))
+        return cls.parse_payload(self.upcast(name, schema_version, json.loads(payload_json)))
+
+    def upcast(self, name: str, schema_version: int, payload: dict[str, Any]) -> dict[str, Any]:
+        """Apply the upcasters of ``name`` from ``schema_version`` up to the current version."""
+        current = self.class_for(name).schema_version
+        if schema_version > current:
+            raise UnknownEventType(
+                f"{name} schema version: got {schema_version}, expected at most {current} "
+                "(the log was written by a newer jixiao)"
+            )
+        for version in range(schema_version, current):
+            step = self._upcasters.get((name, version))
+            if step is None:
+                raise UnknownEventType(
+                    f"{name} schema version: got {version}, expected an upcaster to "
+                    f"version {version + 1}"
+                )
+            payload = step(payload)
+        return payload
+
+
+#: The registry the domain registers its events in.
+default_registry = EventRegistry()
