@@ -18,16 +18,20 @@ from events.errors import (
     UnknownEventType,
 )
 from events.model import NO_STREAM, Event, Metadata, RecordedEvent, validate_stream_id
-from events.registry import EventRegistry, default_registry
 from events.protocol import EventStoreProtocol, OutboxMessage, Snapshot
+from events.registry import EventRegistry, default_registry
+from events.store import EventStore
+from events.verify import ChainReport
 
 __all__ = [
     "NO_STREAM",
+    "ChainReport",
     "ConcurrencyError",
     "Event",
     "EventRegistry",
-    "EventStoreProtocol",
+    "EventStore",
     "EventStoreError",
+    "EventStoreProtocol",
     "InvalidEvent",
     "InvalidExpectedVersion",
     "InvalidStreamId",

@@ -1,0 +1,69 @@
+"""Opening the database named by one URL: SQLite (embedded default) or PostgreSQL.
+
+SQLite runs in WAL mode with full fsync on commit (an audit log must survive a
+power cut), a long busy timeout, and write transactions started with
+``BEGIN IMMEDIATE`` so two writers queue instead of deadlocking on lock upgrade.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+#: The database used when neither an option nor ``JIXIAO_DB`` names one.
+DEFAULT_URL = "sqlite:///jixiao.db"
+
+_WRITE = "jixiao_write"
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: the argument, else ``JIXIAO_DB``, else the embedded default."""
+    chosen = url or os.environ.get("JIXIAO_DB") or DEFAULT_URL
+    if chosen.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+        chosen = "postgresql+psycopg://" + chosen.removeprefix("postgresql://")
+    return chosen
+
+
+def create_database_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
+    """An Engine for ``url`` (see :func:`database_url`) with the store's connection settings."""
+    resolved = sa.engine.make_url(database_url(url))
+    if resolved.get_backend_name() == "sqlite":
+        return _sqlite_engine(resolved)
+    if resolved.get_backend_name() != "postgresql":
+        raise ValueError(
+            f"database URL: got {resolved.render_as_string(hide_password=True)!r}, "
+            "expected sqlite:///PATH or postgresql://USER@HOST/DB"
+        )
+    return sa.create_engine(resolved, pool_size=pool_size, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: sa.URL) -> Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+    @sa.event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's own is deferred only).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def write_connection(engine: Engine) -> Connection:
+    """A connection whose transactions take the write lock at BEGIN (SQLite) or as usual."""
+    return engine.connect().execution_options(**{_WRITE: True})

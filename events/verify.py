@@ -1,0 +1,85 @@
+"""Walking the hash chain: finds the first row that was edited, removed or moved."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from events.chain import GENESIS_HASH, row_hash
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    """The outcome of a verification: how far the chain holds and, if not, where it breaks."""
+
+    ok: bool
+    checked: int
+    head_position: int
+    first_bad_position: int | None = None
+    problem: str | None = None
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"chain intact: {self.checked} events, head at position {self.head_position}"
+        return f"chain broken at position {self.first_bad_position}: {self.problem}"
+
+
+_HASHED = (
+    "position",
+    "stream_id",
+    "version",
+    "event_id",
+    "event_type",
+    "schema_version",
+    "payload",
+    "actor",
+    "role",
+    "recorded_at",
+    "correlation_id",
+    "causation_id",
+    "prev_hash",
+)
+
+
+def verify_rows(
+    batches: Iterable[Sequence[Any]],
+    *,
+    head_position: int,
+    head_hash: str,
+    progress: Callable[[int], None] | None = None,
+) -> ChainReport:
+    """Check rows in position order: contiguous positions, linked and recomputable hashes."""
+    expected_position = 1
+    prev_hash = GENESIS_HASH
+    checked = 0
+
+    def broken(position: int, problem: str) -> ChainReport:
+        return ChainReport(False, checked, head_position, position, problem)
+
+    for batch in batches:
+        for row in batch:
+            if row.position != expected_position:
+                return broken(
+                    expected_position,
+                    f"position {expected_position} is missing (next row is {row.position})",
+                )
+            if row.prev_hash != prev_hash:
+                return broken(
+                    row.position,
+                    "the row does not follow its predecessor (deleted, inserted or reordered row)",
+                )
+            actual = row_hash(**{name: getattr(row, name) for name in _HASHED})
+            if actual != row.hash:
+                return broken(row.position, "the row's content does not match its hash (edited)")
+            prev_hash = row.hash
+            expected_position += 1
+            checked += 1
+        if progress is not None:
+            progress(checked)
+    if checked != head_position or prev_hash != head_hash:
+        return broken(
+            checked + 1 if checked < head_position else head_position,
+            f"the log ends at position {checked} but its head names position {head_position}",
+        )
+    return ChainReport(True, checked, head_position)
