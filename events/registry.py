@@ -66,6 +66,17 @@ class EventRegistry:
                 f"({len(self._classes)} known)"
             ) from None
 
+    def create(self, name: object, payload: object) -> Event:
+        """Build a registered event from its type name and a payload dict (e.g. from a file)."""
+        if not isinstance(name, str):
+            raise UnknownEventType(f"event type: got {name!r}, expected a type name")
+        cls = self.class_for(name)
+        if not isinstance(payload, dict):
+            raise InvalidEvent(
+                f"{name} payload: got {type(payload).__name__}, expected an object of fields"
+            )
+        return cls.parse_payload(payload)
+
     def check(self, event: object) -> Event:
         """Return ``event`` if it is an instance of a registered class, else raise."""
         if not isinstance(event, Event):
