@@ -30,7 +30,12 @@ def database_url(url: str | None = None) -> str:
 
 def create_database_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
     """An Engine for ``url`` (see :func:`database_url`) with the store's connection settings."""
-    resolved = sa.engine.make_url(database_url(url))
+    try:
+        resolved = sa.engine.make_url(database_url(url))
+    except sa.exc.ArgumentError:
+        raise ValueError(
+            f"database URL: got {url!r}, expected sqlite:///PATH or postgresql://USER@HOST/DB"
+        ) from None
     if resolved.get_backend_name() == "sqlite":
         return _sqlite_engine(resolved)
     if resolved.get_backend_name() != "postgresql":
