@@ -7,7 +7,9 @@ import typer
 from cli.failures import reported_errors
 from cli.options import DatabaseOption
 
-app = typer.Typer(help="Administration: the database, departments, users, fiscal years.", no_args_is_help=True)
+app = typer.Typer(
+    help="Administration: the database, departments, users, fiscal years.", no_args_is_help=True
+)
 
 
 @app.command()

@@ -1,0 +1,54 @@
+"""Report state round-trips through snapshots; the service writes and uses them."""
+
+from __future__ import annotations
+
+from events.protocol import Snapshot
+from tests.workflow.report_builders import KEY, state_at
+from tests.workflow.world import World
+from workflow.commands import SetInitialBudget
+from workflow.report import SNAPSHOT_KIND, ReportState, fold
+from workflow.service import SNAPSHOT_EVERY, execute, load_report
+from workflow.stages import Stage
+
+STREAM = "report:gusu-rc:2021"
+
+
+def test_every_stage_round_trips_through_snapshot_data() -> None:
+    for stage in Stage:
+        state = state_at(stage)
+        assert ReportState.from_snapshot(state.to_snapshot()) == state
+
+
+def test_the_service_snapshots_and_loads_from_snapshots(seeded: World) -> None:
+    snapshots = seeded.store.snapshots[STREAM]
+    version = seeded.store.stream_version(STREAM)
+    # Every seed command records one event, so a snapshot lands on each multiple.
+    assert version > 2 * SNAPSHOT_EVERY
+    assert [s.version for s in snapshots] == list(
+        range(SNAPSHOT_EVERY, version + 1, SNAPSHOT_EVERY)
+    )
+    assert all(s.kind == SNAPSHOT_KIND for s in snapshots)
+    full = fold(r.event for r in seeded.store.read_stream(STREAM))
+    assert load_report(seeded.store, "gusu-rc", 2021).state == full
+
+
+def test_loading_uses_the_snapshot_state(seeded: World) -> None:
+    # Plant a snapshot that differs from the log: loading must start from it.
+    version = seeded.store.stream_version(STREAM)
+    loaded = load_report(seeded.store, "gusu-rc", 2021)
+    marked = loaded.state.model_copy(update={"department_name": "快照"})
+    seeded.store.snapshots[STREAM].append(
+        Snapshot(
+            stream_id=STREAM,
+            version=version,
+            kind=SNAPSHOT_KIND,
+            schema_version=1,
+            state=marked.to_snapshot(),
+        )
+    )
+    assert load_report(seeded.store, "gusu-rc", 2021).state.department_name == "快照"
+    # An earlier as-of load ignores newer snapshots.
+    earlier = load_report(seeded.store, "gusu-rc", 2021, to_version=version - 1)
+    assert earlier.version == version - 1 and earlier.state.department_name == "姑苏区红十字会"
+    execute(seeded.store, seeded.preparer, SetInitialBudget(**KEY, line="it", amount="2"))
+    assert load_report(seeded.store, "gusu-rc", 2021).version == version + 1

@@ -1,0 +1,89 @@
+"""Authentication: per-user tokens, stored only as salted scrypt hashes, checked first."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.workflow.report_builders import KEY
+from tests.workflow.world import FAST_KDF, World
+from workflow.commands import RecordIndicatorActual, SetInitialBudget
+from workflow.errors import AuthenticationFailed
+from workflow.service import Credentials, authenticate, execute, issue_token, revoke_token
+from workflow.tokens import DEFAULT_KDF, new_token, verify
+
+
+def _refused(world: World, credentials: Credentials, command=None) -> None:
+    before = len(world.store.rows)
+    command = command or SetInitialBudget(**KEY, line="total", amount="1")
+    with pytest.raises(AuthenticationFailed) as caught:
+        execute(world.store, credentials, command)
+    assert str(caught.value) == (
+        f"user {credentials.user_id!r}: unknown user or token, expected a current token "
+        "issued to this user"
+    )
+    assert len(world.store.rows) == before
+
+
+def test_a_wrong_token_is_refused_before_any_rule_runs(seeded: World) -> None:
+    # The command itself is bad ('100&'); the token is checked first, so that is what fails.
+    forged = Credentials("zhang.san", seeded.preparer.token[:-1] + "x")
+    _refused(seeded, forged, RecordIndicatorActual(**KEY, indicator="b04", actual="100&"))
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        Credentials("nobody", "abc.def"),
+        Credentials("zhang.san", "no-dot-in-it"),
+        Credentials("zhang.san", ""),
+        Credentials("Robert'); DROP", "x.y"),
+    ],
+)
+def test_unknown_users_and_malformed_tokens(world: World, credentials: Credentials) -> None:
+    _refused(world, credentials)
+
+
+def test_another_users_token_does_not_work(world: World) -> None:
+    _refused(world, Credentials("zhang.san", world.head.token))
+
+
+def test_revoked_tokens_stop_working_and_new_ones_work(world: World) -> None:
+    token_id = world.preparer.token.partition(".")[0]
+    revoke_token(world.store, world.admin, "zhang.san", token_id)
+    _refused(world, world.preparer)
+    fresh = Credentials(
+        "zhang.san", issue_token(world.store, world.admin, "zhang.san", kdf=FAST_KDF)
+    )
+    assert authenticate(world.store, fresh).user_id == "zhang.san"
+
+
+def test_tokens_are_never_stored_in_plain_text(world: World) -> None:
+    everything = "\n".join(row.payload for row in world.store.rows)
+    for credentials in (world.admin, world.preparer, world.head, world.finance, world.auditor):
+        token_id, _, secret = credentials.token.partition(".")
+        assert secret not in everything
+        assert token_id in everything  # the id names the hash, it is not a secret
+    issued = [
+        r.event for r in world.store.read_stream("user:zhang.san") if r.event_type == "TokenIssued"
+    ]
+    record = issued[0].token  # type: ignore[attr-defined]
+    assert len(bytes.fromhex(record.hash)) == 32 and len(bytes.fromhex(record.salt)) == 16
+    assert "token=" not in repr(world.preparer) and world.preparer.token not in repr(world.preparer)
+
+
+def test_salts_differ_and_the_default_kdf_is_standard_scrypt() -> None:
+    token_a, record_a = new_token()
+    _, record_b = new_token()
+    assert record_a.salt != record_b.salt
+    assert (
+        (record_a.kdf.n, record_a.kdf.r, record_a.kdf.p)
+        == (2**14, 8, 1)
+        == (
+            DEFAULT_KDF.n,
+            DEFAULT_KDF.r,
+            DEFAULT_KDF.p,
+        )
+    )
+    assert verify(token_a, (record_a,))
+    assert not verify(token_a, (record_b,))
+    assert not verify(token_a, (record_a.model_copy(update={"revoked": True}),))

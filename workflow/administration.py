@@ -1,0 +1,467 @@
+"""Administration as events: departments, users, roles scoped to departments, tokens and
+fiscal years with their scheme and deadline.
+
+Each lives in its own stream (``department:<code>``, ``user:<id>``, ``fiscal_year:<year>``);
+``system:jixiao`` records the one-time bootstrap of the first administrator.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import singledispatch
+
+from events.model import Event
+from events.registry import default_registry
+from workflow.errors import DuplicateItem, InvalidValue, NotAuthorized, UnknownItem
+from workflow.roles import ALL_DEPARTMENTS, USER_ROLES, WIDE_ROLES, Actor, Grant, Role
+from workflow.schemes import Scheme
+from workflow.tokens import TokenRecord
+from workflow.values import Value
+
+#: The stream that records the bootstrap of the first administrator.
+SYSTEM_STREAM = "system:jixiao"
+
+DEPARTMENT_CODE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
+USER_ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
+
+register = default_registry.register
+
+
+def department_stream_id(code: str) -> str:
+    """``department:<code>``."""
+    return f"department:{code}"
+
+
+def user_stream_id(user_id: str) -> str:
+    """``user:<id>``."""
+    return f"user:{user_id}"
+
+
+def fiscal_year_stream_id(year: int) -> str:
+    """``fiscal_year:<year>``."""
+    return f"fiscal_year:{year}"
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdminCommand:
+    """Base of the administrator's commands."""
+
+    @property
+    def stream_id(self) -> str:  # pragma: no cover - every subclass overrides it
+        """The stream the command writes to."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterDepartment(AdminCommand):
+    """Register a budget department (code, name, optional parent department)."""
+
+    code: str
+    name: str
+    parent: str | None = None
+
+    @property
+    def stream_id(self) -> str:
+        """``department:<code>``."""
+        return department_stream_id(self.code)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserCommand(AdminCommand):
+    """Base of the commands on one user's stream."""
+
+    user_id: str
+
+    @property
+    def stream_id(self) -> str:
+        """``user:<id>``."""
+        return user_stream_id(self.user_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterUser(UserCommand):
+    """Register a user; roles and tokens are granted separately."""
+
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleCommand(UserCommand):
+    """Base of granting and revoking a role for one department, or ``*``."""
+
+    role: str
+    department: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrantRole(RoleCommand):
+    """Grant a role for one department, or ``*`` (finance reviewer, auditor, admin only)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokeRole(RoleCommand):
+    """Revoke a granted role."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueToken(UserCommand):
+    """Issue a new secret token to a user (the service generates and returns it once)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokeToken(UserCommand):
+    """Revoke one of a user's tokens by its id."""
+
+    token_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenFiscalYear(AdminCommand):
+    """Open a fiscal year for evaluation, under a scheme, with a submission deadline."""
+
+    year: int
+    scheme: str
+    deadline: date
+
+    @property
+    def stream_id(self) -> str:
+        """``fiscal_year:<year>``."""
+        return fiscal_year_stream_id(self.year)
+
+
+# --- events -----------------------------------------------------------------------------
+
+
+@register("SystemInitialised")
+class SystemInitialised(Event):
+    """The first administrator was created; happens once per store."""
+
+    admin: str
+
+
+@register("DepartmentRegistered")
+class DepartmentRegistered(Event):
+    """A budget department was registered."""
+
+    code: str
+    name: str
+    parent: str | None = None
+
+
+@register("UserRegistered")
+class UserRegistered(Event):
+    """A user was registered."""
+
+    user_id: str
+    name: str
+
+
+@register("RoleGranted")
+class RoleGranted(Event):
+    """A role was granted to a user for a department (or ``*``)."""
+
+    user_id: str
+    grant: Grant
+
+
+@register("RoleRevoked")
+class RoleRevoked(Event):
+    """A role was revoked."""
+
+    user_id: str
+    grant: Grant
+
+
+@register("TokenIssued")
+class TokenIssued(Event):
+    """A token was issued; only its salted hash is recorded."""
+
+    user_id: str
+    token: TokenRecord
+
+
+@register("TokenRevoked")
+class TokenRevoked(Event):
+    """A token was revoked."""
+
+    user_id: str
+    token_id: str
+
+
+@register("FiscalYearOpened")
+class FiscalYearOpened(Event):
+    """A fiscal year was opened for evaluation; the scheme's settings are copied in."""
+
+    year: int
+    scheme: Scheme
+    deadline: date
+
+
+# --- states -----------------------------------------------------------------------------
+
+
+class DepartmentState(Value):
+    """A department as registered (``registered`` is False for an empty stream)."""
+
+    code: str = ""
+    name: str = ""
+    parent: str | None = None
+    registered: bool = False
+
+
+class UserState(Value):
+    """A user, their grants and their token records."""
+
+    user_id: str = ""
+    name: str = ""
+    registered: bool = False
+    grants: tuple[Grant, ...] = ()
+    tokens: tuple[TokenRecord, ...] = ()
+
+    def actor(self) -> Actor:
+        """The user as the actor of a command."""
+        return Actor(user_id=self.user_id, grants=self.grants)
+
+
+class FiscalYearState(Value):
+    """A fiscal year's scheme and deadline (``opened`` is False for an empty stream)."""
+
+    year: int = 0
+    scheme: Scheme | None = None
+    deadline: date | None = None
+    opened: bool = False
+
+
+AdminState = DepartmentState | UserState | FiscalYearState
+
+
+@singledispatch
+def _apply(event: Event, state: AdminState) -> AdminState:
+    raise TypeError(f"event: got {type(event).__name__}, expected an administration event")
+
+
+@_apply.register
+def _(event: DepartmentRegistered, state: AdminState) -> AdminState:
+    return DepartmentState(code=event.code, name=event.name, parent=event.parent, registered=True)
+
+
+@_apply.register
+def _(event: UserRegistered, state: AdminState) -> AdminState:
+    return UserState(user_id=event.user_id, name=event.name, registered=True)
+
+
+@_apply.register
+def _(event: RoleGranted, state: AdminState) -> AdminState:
+    assert isinstance(state, UserState)
+    return state.model_copy(update={"grants": (*state.grants, event.grant)})
+
+
+@_apply.register
+def _(event: RoleRevoked, state: AdminState) -> AdminState:
+    assert isinstance(state, UserState)
+    return state.model_copy(update={"grants": tuple(g for g in state.grants if g != event.grant)})
+
+
+@_apply.register
+def _(event: TokenIssued, state: AdminState) -> AdminState:
+    assert isinstance(state, UserState)
+    return state.model_copy(update={"tokens": (*state.tokens, event.token)})
+
+
+@_apply.register
+def _(event: TokenRevoked, state: AdminState) -> AdminState:
+    assert isinstance(state, UserState)
+    tokens = tuple(
+        t.model_copy(update={"revoked": True}) if t.token_id == event.token_id else t
+        for t in state.tokens
+    )
+    return state.model_copy(update={"tokens": tokens})
+
+
+@_apply.register
+def _(event: FiscalYearOpened, state: AdminState) -> AdminState:
+    return FiscalYearState(
+        year=event.year, scheme=event.scheme, deadline=event.deadline, opened=True
+    )
+
+
+def evolve_admin(state: AdminState, event: Event) -> AdminState:
+    """The administration state after ``event``."""
+    return _apply(event, state)
+
+
+def fold_admin(stream_id: str, events: Iterable[Event]) -> AdminState:
+    """Fold an administration stream, starting from the empty state of its category."""
+    category = stream_id.partition(":")[0]
+    initial: AdminState = {
+        "department": DepartmentState,
+        "user": UserState,
+        "fiscal_year": FiscalYearState,
+    }[category]()
+    for event in events:
+        initial = evolve_admin(initial, event)
+    return initial
+
+
+# --- decisions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdminContext:
+    """What a decision needs from other streams: a referenced department, a resolved scheme,
+    a freshly generated token record."""
+
+    department: DepartmentState | None = None
+    scheme: Scheme | None = None
+    token: TokenRecord | None = None
+
+
+def require_admin(actor: Actor) -> Role:
+    """Administration is for holders of ``admin@*``; NotAuthorized otherwise."""
+    if Grant(role=Role.ADMIN, department=ALL_DEPARTMENTS) not in actor.grants:
+        held = ", ".join(g.describe() for g in actor.grants) or "none"
+        raise NotAuthorized(
+            f"user {actor.user_id} role: got {held}, expected admin@* to administer"
+        )
+    return Role.ADMIN
+
+
+def _text(subject: str, value: str, expected: str = "a non-blank text") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue(subject, value, expected)
+    return value.strip()
+
+
+def _require_department(code: str, department: DepartmentState | None, subject: str) -> None:
+    if department is None or not department.registered or department.code != code:
+        raise UnknownItem(f"{subject}: got {code!r}, expected a registered department")
+
+
+@singledispatch
+def _decide(command: AdminCommand, state: AdminState, ctx: AdminContext) -> list[Event]:
+    raise TypeError(f"command: got {type(command).__name__}, expected an admin command")
+
+
+@_decide.register
+def _(command: RegisterDepartment, state: AdminState, ctx: AdminContext) -> list[Event]:
+    if not isinstance(command.code, str) or not DEPARTMENT_CODE.match(command.code):
+        raise InvalidValue(
+            "department code", command.code, "lower-case letters, digits, '-' or '_'"
+        )
+    if isinstance(state, DepartmentState) and state.registered:
+        raise DuplicateItem(f"department {command.code}: already registered as {state.name}")
+    name = _text(f"department {command.code} name", command.name)
+    if command.parent is not None:
+        _require_department(command.parent, ctx.department, f"department {command.code} parent")
+    return [DepartmentRegistered(code=command.code, name=name, parent=command.parent)]
+
+
+@_decide.register
+def _(command: RegisterUser, state: AdminState, ctx: AdminContext) -> list[Event]:
+    if not isinstance(command.user_id, str) or not USER_ID.match(command.user_id):
+        raise InvalidValue("user id", command.user_id, "lower-case letters, digits, '.', '-', '_'")
+    if isinstance(state, UserState) and state.registered:
+        raise DuplicateItem(f"user {command.user_id}: already registered as {state.name}")
+    name = _text(f"user {command.user_id} name", command.name)
+    return [UserRegistered(user_id=command.user_id, name=name)]
+
+
+def _registered_user(state: AdminState, user_id: str) -> UserState:
+    if not isinstance(state, UserState) or not state.registered:
+        raise UnknownItem(f"user: got {user_id!r}, expected a registered user")
+    return state
+
+
+def _grant(command: RoleCommand, ctx: AdminContext) -> Grant:
+    roles = ", ".join(USER_ROLES)
+    if command.role not in USER_ROLES:
+        raise InvalidValue(f"user {command.user_id} role", command.role, f"one of {roles}")
+    role = Role(command.role)
+    if command.department == ALL_DEPARTMENTS:
+        if role not in WIDE_ROLES:
+            raise InvalidValue(
+                f"user {command.user_id} {role} department",
+                command.department,
+                f"one department's code ({role} is held for one department)",
+            )
+    elif role is Role.ADMIN:
+        raise InvalidValue(
+            f"user {command.user_id} admin department", command.department, "'*' (all departments)"
+        )
+    else:
+        _require_department(
+            command.department, ctx.department, f"user {command.user_id} {role} department"
+        )
+    return Grant(role=role, department=command.department)
+
+
+@_decide.register
+def _(command: GrantRole, state: AdminState, ctx: AdminContext) -> list[Event]:
+    user = _registered_user(state, command.user_id)
+    grant = _grant(command, ctx)
+    if grant in user.grants:
+        raise DuplicateItem(f"user {command.user_id} role {grant.describe()}: already granted")
+    return [RoleGranted(user_id=command.user_id, grant=grant)]
+
+
+@_decide.register
+def _(command: RevokeRole, state: AdminState, ctx: AdminContext) -> list[Event]:
+    user = _registered_user(state, command.user_id)
+    grant = _grant(command, ctx)
+    if grant not in user.grants:
+        raise UnknownItem(
+            f"user {command.user_id} role: got {grant.describe()!r}, expected a granted role"
+        )
+    return [RoleRevoked(user_id=command.user_id, grant=grant)]
+
+
+@_decide.register
+def _(command: IssueToken, state: AdminState, ctx: AdminContext) -> list[Event]:
+    _registered_user(state, command.user_id)
+    if ctx.token is None:
+        raise TypeError("IssueToken needs the generated token record in the context")
+    return [TokenIssued(user_id=command.user_id, token=ctx.token)]
+
+
+@_decide.register
+def _(command: RevokeToken, state: AdminState, ctx: AdminContext) -> list[Event]:
+    user = _registered_user(state, command.user_id)
+    if not any(t.token_id == command.token_id and not t.revoked for t in user.tokens):
+        raise UnknownItem(
+            f"user {command.user_id} token: got {command.token_id!r}, expected a live token id"
+        )
+    return [TokenRevoked(user_id=command.user_id, token_id=command.token_id)]
+
+
+@_decide.register
+def _(command: OpenFiscalYear, state: AdminState, ctx: AdminContext) -> list[Event]:
+    year = command.year
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise InvalidValue("fiscal year", str(year), "a year between 2000 and 2100")
+    if isinstance(state, FiscalYearState) and state.opened:
+        raise DuplicateItem(f"fiscal year {year}: already opened")
+    if not isinstance(command.deadline, date) or command.deadline <= date(year, 12, 31):
+        raise InvalidValue(
+            f"fiscal year {year} deadline",
+            str(command.deadline),
+            f"a date after the year ends ({year}-12-31)",
+        )
+    if ctx.scheme is None or ctx.scheme.id != command.scheme:
+        raise UnknownItem(
+            f"fiscal year {year} scheme: got {command.scheme!r}, expected a known scheme"
+        )
+    return [FiscalYearOpened(year=year, scheme=ctx.scheme, deadline=command.deadline)]
+
+
+def decide_admin(
+    state: AdminState, command: AdminCommand, actor: Actor, context: AdminContext
+) -> list[Event]:
+    """Decide an administrator's command: admin@* only; new events or a DomainError."""
+    require_admin(actor)
+    return _decide(command, state, context)

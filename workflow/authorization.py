@@ -1,0 +1,86 @@
+"""Who may issue which report command in which stage (segregation of duties is in the
+decisions, which know who submitted and who signed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from workflow.commands import (
+    CONTENT_COMMANDS,
+    ApproveReport,
+    GradeIndicator,
+    OpenReport,
+    PublishReport,
+    RecordRendering,
+    ReopenReport,
+    ReportCommand,
+    ReturnReport,
+    SignOffReport,
+    SubmitReport,
+)
+from workflow.errors import NotAuthorized, WrongStage
+from workflow.roles import Actor, Role
+from workflow.stages import Stage
+
+Rule = Mapping[Role, frozenset[Stage]]
+
+_DRAFT_BY_PREPARER: Rule = {Role.PREPARER: frozenset({Stage.DRAFT})}
+_REVIEW: Rule = {
+    Role.DEPARTMENT_HEAD: frozenset({Stage.SUBMITTED}),
+    Role.FINANCE_REVIEWER: frozenset({Stage.APPROVED_BY_DEPARTMENT}),
+}
+
+#: For each command: the roles that may issue it, and in which stages.
+PERMISSIONS: dict[type[ReportCommand], Rule] = {
+    OpenReport: {Role.PREPARER: frozenset({Stage.NEW})},
+    **dict.fromkeys(CONTENT_COMMANDS, _DRAFT_BY_PREPARER),
+    SubmitReport: _DRAFT_BY_PREPARER,
+    ApproveReport: _REVIEW,
+    GradeIndicator: _REVIEW,
+    ReturnReport: {
+        Role.DEPARTMENT_HEAD: frozenset({Stage.SUBMITTED, Stage.APPROVED_BY_FINANCE}),
+        Role.FINANCE_REVIEWER: frozenset({Stage.APPROVED_BY_DEPARTMENT, Stage.APPROVED_BY_FINANCE}),
+    },
+    SignOffReport: {
+        Role.DEPARTMENT_HEAD: frozenset({Stage.APPROVED_BY_FINANCE}),
+        Role.FINANCE_REVIEWER: frozenset({Stage.APPROVED_BY_FINANCE}),
+    },
+    # Rendering is at-least-once: a repeat after rendering is accepted and records nothing.
+    RecordRendering: {Role.SYSTEM: frozenset({Stage.SIGNED_OFF, Stage.RENDERED, Stage.PUBLISHED})},
+    PublishReport: {Role.DEPARTMENT_HEAD: frozenset({Stage.RENDERED})},
+    ReopenReport: {
+        Role.FINANCE_REVIEWER: frozenset({Stage.SIGNED_OFF, Stage.RENDERED, Stage.PUBLISHED})
+    },
+}
+
+
+def _sorted(values: Iterable[object]) -> str:
+    return " or ".join(sorted(str(v) for v in values))
+
+
+def roles_permitted(command: ReportCommand, actor: Actor) -> list[Role]:
+    """The actor's roles in the command's department that may ever issue it; NotAuthorized
+    when there are none."""
+    rule = PERMISSIONS[type(command)]
+    held = actor.roles_for(command.department)
+    permitted = [role for role in held if role in rule]
+    if not permitted:
+        got = ", ".join(held) or "none"
+        raise NotAuthorized(
+            f"user {actor.user_id} role in department {command.department}: got {got}, "
+            f"expected {_sorted(rule)} to {type(command).__name__}"
+        )
+    return permitted
+
+
+def role_for_stage(command: ReportCommand, roles: list[Role], stage: Stage) -> Role:
+    """The first of ``roles`` that may issue the command in ``stage``; WrongStage otherwise."""
+    rule = PERMISSIONS[type(command)]
+    for role in roles:
+        if stage in rule[role]:
+            return role
+    allowed = {s for role in roles for s in rule[role]}
+    raise WrongStage(
+        f"report {command.stream_id} stage: got {stage}, expected {_sorted(allowed)} "
+        f"for {type(command).__name__} by {_sorted(roles)}"
+    )

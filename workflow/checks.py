@@ -1,0 +1,63 @@
+"""Submission checks: everything that must hold before a draft goes to review.
+
+They collect every problem, each naming its item, so the preparer fixes all of them
+in one pass instead of discovering them one at a time.
+"""
+
+from __future__ import annotations
+
+from workflow.indicators import reason_problem
+from workflow.report import ReportState
+
+
+def _part_one_problems(state: ReportState) -> list[str]:
+    problems = []
+    if not state.functions:
+        problems.append("part 1 主要职能: missing, expected at least one function")
+    if state.staffing is None:
+        problems.append("part 1 人员: missing, expected 编制 and 在职 staff by rank")
+    if state.net_assets is None:
+        problems.append("part 1 净资产: missing, expected an amount with its unit")
+    return problems
+
+
+def _section_problems(state: ReportState) -> list[str]:
+    problems = []
+    for spec in state.require_scheme().sections:
+        written = any(s.id == spec.id or s.id.startswith(spec.id + ".") for s in state.sections)
+        if spec.required and not written:
+            problems.append(f"section {spec.id} {spec.title}: missing, expected its text")
+    return problems
+
+
+def _budget_problems(state: ReportState) -> list[str]:
+    table = state.table()
+    if table.root() is None:
+        return ["budget table: empty, expected 预算资金总额 and its lines"]
+    return table.problems()
+
+
+def _indicator_problems(state: ReportState) -> list[str]:
+    if not state.indicators:
+        return ["indicators: none, expected the 绩效指标 of the self-evaluation table"]
+    rules = state.require_scheme().indicators
+    problems = []
+    for indicator in state.indicators:
+        if indicator.actual is None:
+            problems.append(
+                f"indicator {indicator.name} 指标完成值: missing, expected the actual "
+                f"against {indicator.target.raw!r} (or '/')"
+            )
+        elif (problem := reason_problem(indicator, rules)) is not None:
+            problems.append(problem)
+    return problems
+
+
+def submission_problems(state: ReportState) -> list[str]:
+    """Every reason the report cannot be submitted yet, one line each; empty when it can."""
+    return [
+        *_part_one_problems(state),
+        *_section_problems(state),
+        *_budget_problems(state),
+        *_indicator_problems(state),
+    ]

@@ -1,0 +1,237 @@
+"""Commands on a report: frozen requests in the imperative, as typed by a user.
+
+Every field holds what the user typed (amounts and cells as text), so the decision can
+keep the raw text beside the parsed value. ``revision``, when given, must be the report's
+current revision: a reviewer looking at an old revision gets a StaleRevision error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from workflow.values import Value
+
+
+def report_stream_id(department: str, year: int) -> str:
+    """The stream of a department's report for a year, e.g. ``report:gusu-rc:2021``."""
+    return f"report:{department}:{year}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportCommand:
+    """Base of every report command: which report, and optionally which revision."""
+
+    department: str
+    year: int
+    revision: int | None = None
+
+    @property
+    def stream_id(self) -> str:
+        """The report's stream id."""
+        return report_stream_id(self.department, self.year)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenReport(ReportCommand):
+    """Open the department's report for a fiscal year (revision 1, stage draft)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetFunctions(ReportCommand):
+    """Set the numbered list of 主要职能."""
+
+    functions: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetStaffing(ReportCommand):
+    """Set internal units, 编制 and 在职 staff by rank."""
+
+    internal_units: tuple[str, ...] = ()
+    establishment: int
+    in_post: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetNetAssets(ReportCommand):
+    """Set 净资产 with its own unit (元 in the seed, not 万元)."""
+
+    amount: str | Decimal | int
+    unit: str = "元"
+    as_of: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditNarrative(ReportCommand):
+    """Write a narrative section (``1.3``, ``1.3.2``, ``2.1`` ...) with its headline figures.
+
+    ``figures`` are (key, label, typed value) triples such as
+    ``("donations", "接收社会捐赠款物", "156.86 万元")``.
+    """
+
+    section: str
+    title: str | None = None
+    text: str
+    figures: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddBudgetLine(ReportCommand):
+    """Add a line to the budget table; the first line, without a parent, is the root."""
+
+    line: str
+    name: str
+    parent: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetInitialBudget(ReportCommand):
+    """Set a line's 年初预算数."""
+
+    line: str
+    amount: str | Decimal | int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordAdjustment(ReportCommand):
+    """Record one adjustment: kind carry_over / in_year / higher_level, may be negative."""
+
+    line: str
+    amount: str | Decimal | int
+    kind: str
+    reason: str
+    document: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelAdjustment(ReportCommand):
+    """Cancel a recorded adjustment (it stays in the history, marked cancelled)."""
+
+    line: str
+    adjustment: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordActualSpending(ReportCommand):
+    """Set a line's 实际支出数."""
+
+    line: str
+    amount: str | Decimal | int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddIndicator(ReportCommand):
+    """Add an indicator with its target cell as typed (``2 场``, ``≥15%``, ``规范`` ...)."""
+
+    indicator: str
+    category: str
+    name: str
+    target: str
+    project: str | None = None
+    budget_line: str | None = None
+    lower_is_better: bool = False
+    weight: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordIndicatorActual(ReportCommand):
+    """Record an indicator's 指标完成值 and 偏差原因分析 (``……`` = no deviation)."""
+
+    indicator: str
+    actual: str
+    deviation_reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveIndicator(ReportCommand):
+    """Remove an indicator entered by mistake, with a reason."""
+
+    indicator: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GradeIndicator(ReportCommand):
+    """A reviewer grades a qualitative indicator into one of the scheme's bands (for scoring)."""
+
+    indicator: str
+    band: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitReport(ReportCommand):
+    """Submit the draft for review; blocked by failing submission checks."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApproveReport(ReportCommand):
+    """Approve at the reviewer's level: the department head, then finance."""
+
+    comment: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturnReport(ReportCommand):
+    """Return the report to the preparer (退回修改) with a comment, optionally pinned to items.
+
+    ``items`` are references ``line:<id>``, ``indicator:<id>`` or ``section:<id>``.
+    """
+
+    comment: str
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignOffReport(ReportCommand):
+    """Sign off the finance-approved revision (会签); the last required signature closes it."""
+
+
+class Artifact(Value):
+    """A rendered file: where it is, its size and digest, its format and template version."""
+
+    path: str
+    size: int
+    sha256: str
+    format: str
+    template_version: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordRendering(ReportCommand):
+    """The render worker records the artifacts of a signed-off revision (idempotent)."""
+
+    artifacts: tuple[Artifact, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishReport(ReportCommand):
+    """Publish the rendered revision (信息公开), optionally naming the channel."""
+
+    channel: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReopenReport(ReportCommand):
+    """Finance reopens a signed-off revision with a reason: revision N+1 starts as a draft."""
+
+    reason: str
+
+
+#: Commands that change the report's content; only a draft accepts them.
+CONTENT_COMMANDS: tuple[type[ReportCommand], ...] = (
+    SetFunctions,
+    SetStaffing,
+    SetNetAssets,
+    EditNarrative,
+    AddBudgetLine,
+    SetInitialBudget,
+    RecordAdjustment,
+    CancelAdjustment,
+    RecordActualSpending,
+    AddIndicator,
+    RecordIndicatorActual,
+    RemoveIndicator,
+)

@@ -1,0 +1,549 @@
+"""Deciding report commands: ``decide(state, command, actor, context)`` returns new events
+or raises a DomainError, and never records anything itself.
+
+Order of the rules: the actor's role (NotAuthorized), the revision addressed
+(StaleRevision), the stage (WrongStage), then the command's own rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from functools import singledispatch
+
+from events.model import Event
+from workflow.administration import DepartmentState, FiscalYearState
+from workflow.amounts import MONEY_UNITS, Amount, parse_amount
+from workflow.authorization import role_for_stage, roles_permitted
+from workflow.budget import Adjustment, AdjustmentKind, BudgetLine
+from workflow.checks import submission_problems
+from workflow.commands import (
+    AddBudgetLine,
+    AddIndicator,
+    ApproveReport,
+    CancelAdjustment,
+    EditNarrative,
+    GradeIndicator,
+    OpenReport,
+    PublishReport,
+    RecordActualSpending,
+    RecordAdjustment,
+    RecordIndicatorActual,
+    RecordRendering,
+    RemoveIndicator,
+    ReopenReport,
+    ReportCommand,
+    ReturnReport,
+    SetFunctions,
+    SetInitialBudget,
+    SetNetAssets,
+    SetStaffing,
+    SignOffReport,
+    SubmitReport,
+)
+from workflow.errors import (
+    DuplicateItem,
+    DutiesNotSeparated,
+    InvalidValue,
+    NotAuthorized,
+    StaleRevision,
+    SubmissionBlocked,
+    UnknownItem,
+)
+from workflow.indicators import Indicator, check_actual_fits, direction_of
+from workflow.narrative import (
+    SECTION_ID,
+    RankCount,
+    Section,
+    Staffing,
+    check_staffing,
+    parse_figure,
+)
+from workflow.report import ReportState
+from workflow.report_events import (
+    ActualSpendingRecorded,
+    AdjustmentCancelled,
+    AdjustmentRecorded,
+    ApprovalLevel,
+    BudgetLineAdded,
+    FunctionsSet,
+    IndicatorActualRecorded,
+    IndicatorAdded,
+    IndicatorGraded,
+    IndicatorRemoved,
+    InitialBudgetSet,
+    ItemKind,
+    ItemRef,
+    NarrativeEdited,
+    NetAssetsSet,
+    ReportApproved,
+    ReportOpened,
+    ReportPublished,
+    ReportRendered,
+    ReportReopened,
+    ReportReturned,
+    ReportSignedOff,
+    ReportSubmitted,
+    SignOffRecorded,
+    StaffingSet,
+)
+from workflow.roles import Actor, Role
+from workflow.signoff import Signature, entries_for, is_complete
+from workflow.stages import Stage
+from workflow.targets import MeasureKind, parse_deviation, parse_measure
+
+ITEM_ID = re.compile(r"^[^\s/]{1,60}$")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a decision needs besides the report: the time, and for OpenReport the
+    department and fiscal year as their streams hold them."""
+
+    now: datetime
+    department: DepartmentState | None = None
+    fiscal_year: FiscalYearState | None = None
+
+
+def authorize(state: ReportState, command: ReportCommand, actor: Actor) -> Role:
+    """The role ``actor`` issues ``command`` in; NotAuthorized, StaleRevision or WrongStage."""
+    roles = roles_permitted(command, actor)
+    if (
+        state.stage is not Stage.NEW
+        and command.revision is not None
+        and command.revision != state.revision
+    ):
+        raise StaleRevision(
+            f"report {state.report} revision: got {command.revision}, expected the current "
+            f"revision {state.revision}; reload the report"
+        )
+    return role_for_stage(command, roles, state.stage)
+
+
+def decide(
+    state: ReportState, command: ReportCommand, actor: Actor, context: Context
+) -> list[Event]:
+    """The events ``command`` by ``actor`` produces on ``state``, or a DomainError."""
+    role = authorize(state, command, actor)
+    return _decide(command, state, _Who(actor.user_id, role), context)
+
+
+@dataclass(frozen=True)
+class _Who:
+    user_id: str
+    role: Role
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _text(subject: str, value: object, expected: str = "a non-blank text") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue(subject, value if isinstance(value, str) else str(value), expected)
+    return value.strip()
+
+
+def _item_id(subject: str, value: object) -> str:
+    if not isinstance(value, str) or not ITEM_ID.match(value):
+        raise InvalidValue(subject, str(value), "an id of 1 to 60 characters without spaces or '/'")
+    return value
+
+
+def _line(state: ReportState, line_id: str) -> BudgetLine:
+    line = state.table().get(line_id)
+    if line is None:
+        known = ", ".join(line.id for line in state.lines) or "none yet"
+        raise UnknownItem(
+            f"line {line_id!r}: no such line in report {state.report}; expected one of {known}"
+        )
+    return line
+
+
+def _indicator(state: ReportState, indicator_id: str) -> Indicator:
+    indicator = state.indicator(indicator_id)
+    if indicator is None:
+        raise UnknownItem(f"indicator {indicator_id!r}: no such indicator in report {state.report}")
+    return indicator
+
+
+def _amount(
+    state: ReportState, line: BudgetLine, column: str, raw: str | int | Decimal, **rules: bool
+) -> Amount:
+    scheme = state.require_scheme()
+    return parse_amount(
+        raw,
+        subject=f"line {line.name} {column}",
+        unit=scheme.budget_unit,
+        max_places=scheme.max_amount_places,
+        **rules,
+    )
+
+
+@singledispatch
+def _decide(command: ReportCommand, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    raise TypeError(f"command: got {type(command).__name__}, expected a report command")
+
+
+# --- opening and part 1 -----------------------------------------------------------------
+
+
+@_decide.register
+def _(command: OpenReport, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    department, year = ctx.department, ctx.fiscal_year
+    if department is None or not department.registered or department.code != command.department:
+        raise UnknownItem(
+            f"department: got {command.department!r}, expected a registered department"
+        )
+    if year is None or not year.opened or year.year != command.year or year.scheme is None:
+        raise UnknownItem(
+            f"fiscal year: got {command.year!r}, expected a fiscal year opened by an administrator"
+        )
+    assert year.deadline is not None
+    return [
+        ReportOpened(
+            report=command.stream_id,
+            department=department.code,
+            department_name=department.name,
+            year=command.year,
+            revision=1,
+            scheme=year.scheme,
+            deadline=year.deadline,
+        )
+    ]
+
+
+@_decide.register
+def _(command: SetFunctions, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    if isinstance(command.functions, str) or not command.functions:
+        raise InvalidValue("part 1 主要职能", str(command.functions), "a list of functions")
+    functions = tuple(
+        _text(f"part 1 主要职能 item {n}", f) for n, f in enumerate(command.functions, 1)
+    )
+    return [FunctionsSet(functions=functions)]
+
+
+@_decide.register
+def _(command: SetStaffing, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    try:
+        staffing = Staffing(
+            internal_units=tuple(command.internal_units),
+            establishment=command.establishment,
+            in_post=tuple(RankCount(rank=r, count=c) for r, c in command.in_post),
+        )
+    except (ValueError, TypeError):
+        raise InvalidValue(
+            "part 1 人员", str(command.in_post), "编制 as a count and (rank, count) pairs"
+        ) from None
+    check_staffing(staffing)
+    return [StaffingSet(staffing=staffing)]
+
+
+@_decide.register
+def _(command: SetNetAssets, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    if command.unit not in MONEY_UNITS:
+        raise InvalidValue("part 1 净资产 unit", command.unit, "one of " + ", ".join(MONEY_UNITS))
+    amount = parse_amount(
+        command.amount,
+        subject="part 1 净资产",
+        unit=command.unit,
+        max_places=state.require_scheme().max_amount_places,
+        allow_negative=True,
+    )
+    return [NetAssetsSet(amount=amount, as_of=command.as_of)]
+
+
+@_decide.register
+def _(command: EditNarrative, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    scheme = state.require_scheme()
+    spec = scheme.section(command.section) if isinstance(command.section, str) else None
+    if spec is None or not SECTION_ID.match(command.section):
+        known = ", ".join(s.id for s in scheme.sections)
+        raise InvalidValue("section", str(command.section), f"one of {known} or a subsection")
+    subject = f"section {command.section}"
+    default_title = spec.title if spec.id == command.section else None
+    title = _text(f"{subject} title", command.title or default_title)
+    text = _text(f"{subject} text", command.text)
+    for figure in command.figures:
+        if not (isinstance(figure, tuple) and len(figure) == 3):
+            raise InvalidValue(f"{subject} figure", str(figure), "a (key, label, value) triple")
+    figures = tuple(
+        parse_figure(key, label, raw, section=command.section)
+        for key, label, raw in command.figures
+    )
+    if len({f.key for f in figures}) != len(figures):
+        keys = ", ".join(f.key for f in figures)
+        raise InvalidValue(f"{subject} figures", keys, "each figure key once")
+    section = Section(id=command.section, title=title, text=text, figures=figures)
+    return [NarrativeEdited(section=section)]
+
+
+# --- budget table -----------------------------------------------------------------------
+
+
+@_decide.register
+def _(command: AddBudgetLine, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    line_id = _item_id("line id", command.line)
+    name = _text(f"line {line_id} name", command.name)
+    table = state.table()
+    if table.get(line_id) is not None:
+        raise DuplicateItem(f"line {line_id}: already in the table as {table.get(line_id).name}")
+    if any(line.name == name for line in state.lines):
+        raise DuplicateItem(f"line {line_id} name: {name} is already another line's name")
+    root = table.root()
+    if command.parent is None and root is not None:
+        raise InvalidValue(
+            f"line {name} parent",
+            "none",
+            f"an existing line: the table has one root, {root.name}",
+        )
+    if command.parent is not None:
+        _line(state, command.parent)
+    return [BudgetLineAdded(line=line_id, name=name, parent=command.parent)]
+
+
+@_decide.register
+def _(command: SetInitialBudget, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    line = _line(state, command.line)
+    amount = _amount(state, line, "年初预算数", command.amount)
+    return [InitialBudgetSet(line=line.id, amount=amount)]
+
+
+@_decide.register
+def _(command: RecordActualSpending, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    line = _line(state, command.line)
+    amount = _amount(state, line, "实际支出数", command.amount)
+    return [ActualSpendingRecorded(line=line.id, amount=amount)]
+
+
+@_decide.register
+def _(command: RecordAdjustment, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    line = _line(state, command.line)
+    kinds = ", ".join(AdjustmentKind)
+    if command.kind not in set(AdjustmentKind):
+        raise InvalidValue(
+            f"line {line.name} adjustment kind", str(command.kind), f"one of {kinds}"
+        )
+    amount = _amount(
+        state, line, "adjustment", command.amount, allow_negative=True, allow_zero=False
+    )
+    reason = _text(f"line {line.name} adjustment reason", command.reason)
+    document = command.document.strip() if isinstance(command.document, str) else ""
+    # Ids count every adjustment ever recorded, cancelled ones included, so they never repeat.
+    number = sum(len(other.adjustments) for other in state.lines) + 1
+    adjustment = Adjustment(
+        id=f"adj-{number}",
+        amount=amount,
+        kind=AdjustmentKind(command.kind),
+        reason=reason,
+        document=document,
+    )
+    return [AdjustmentRecorded(line=line.id, adjustment=adjustment)]
+
+
+@_decide.register
+def _(command: CancelAdjustment, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    line = _line(state, command.line)
+    live = [a.id for a in line.adjustments if a.cancelled is None]
+    if command.adjustment not in live:
+        raise UnknownItem(
+            f"line {line.name} adjustment: got {command.adjustment!r}, expected one of "
+            f"{', '.join(live) or 'none (no live adjustments)'}"
+        )
+    reason = _text(f"line {line.name} cancellation reason", command.reason)
+    return [AdjustmentCancelled(line=line.id, adjustment=command.adjustment, reason=reason)]
+
+
+# --- indicators -------------------------------------------------------------------------
+
+
+def _weight(subject: str, raw: str | None) -> Decimal | None:
+    if raw is None:
+        return None
+    try:
+        weight = Decimal(str(raw).strip())
+    except InvalidOperation:
+        weight = Decimal(-1)
+    if not weight.is_finite() or weight < 0:
+        raise InvalidValue(subject, str(raw), "a number of points >= 0")
+    return weight
+
+
+@_decide.register
+def _(command: AddIndicator, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    indicator_id = _item_id("indicator id", command.indicator)
+    if state.indicator(indicator_id) is not None:
+        raise DuplicateItem(f"indicator {indicator_id}: already in the report")
+    name = _text(f"indicator {indicator_id} name", command.name)
+    category = _text(f"indicator {name} category", command.category)
+    project = command.project.strip() if command.project and command.project.strip() else None
+    if command.budget_line is not None:
+        _line(state, command.budget_line)
+    target = parse_measure(command.target, subject=f"indicator {name} target")
+    lower = direction_of(target, command.lower_is_better, subject=f"indicator {name} target")
+    indicator = Indicator(
+        id=indicator_id,
+        category=category,
+        project=project,
+        budget_line=command.budget_line,
+        name=name,
+        target=target,
+        lower_is_better=lower,
+        weight=_weight(f"indicator {name} weight", command.weight),
+    )
+    return [IndicatorAdded(indicator=indicator)]
+
+
+@_decide.register
+def _(command: RecordIndicatorActual, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    indicator = _indicator(state, command.indicator)
+    subject = f"indicator {indicator.name}"
+    actual = parse_measure(command.actual, subject=f"{subject} actual")
+    check_actual_fits(indicator.target, actual, subject=f"{subject} actual")
+    deviation = parse_deviation(command.deviation_reason, subject=f"{subject} 偏差原因分析")
+    return [IndicatorActualRecorded(indicator=indicator.id, actual=actual, deviation=deviation)]
+
+
+@_decide.register
+def _(command: RemoveIndicator, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    indicator = _indicator(state, command.indicator)
+    reason = _text(f"indicator {indicator.name} removal reason", command.reason)
+    return [IndicatorRemoved(indicator=indicator.id, reason=reason)]
+
+
+@_decide.register
+def _(command: GradeIndicator, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    indicator = _indicator(state, command.indicator)
+    subject = f"indicator {indicator.name} grade"
+    if indicator.target.kind is not MeasureKind.GRADE:
+        raise InvalidValue(subject, command.band, "grades only for qualitative indicators")
+    scoring = state.require_scheme().scoring
+    if scoring.band(command.band) is None:
+        bands = ", ".join(b.name for b in scoring.qualitative_bands) or "none (unscored scheme)"
+        raise InvalidValue(subject, command.band, f"one of the scheme's bands: {bands}")
+    return [IndicatorGraded(indicator=indicator.id, band=command.band, by=who.user_id)]
+
+
+# --- review -----------------------------------------------------------------------------
+
+
+@_decide.register
+def _(command: SubmitReport, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    problems = submission_problems(state)
+    if problems:
+        raise SubmissionBlocked(state.report, problems)
+    late = state.deadline is not None and ctx.now.date() > state.deadline
+    return [ReportSubmitted(revision=state.revision, by=who.user_id, late=late)]
+
+
+def _not_the_submitter(state: ReportState, who: _Who, act: str) -> None:
+    if who.user_id == state.submitted_by:
+        raise DutiesNotSeparated(
+            f"user {who.user_id}: submitted revision {state.revision} of report {state.report}, "
+            f"expected somebody else to {act} it"
+        )
+
+
+@_decide.register
+def _(command: ApproveReport, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    _not_the_submitter(state, who, "approve")
+    if any(a.by == who.user_id for a in state.approvals):
+        raise DutiesNotSeparated(
+            f"user {who.user_id}: already approved revision {state.revision} of report "
+            f"{state.report}, expected a different reviewer at the next level"
+        )
+    level = ApprovalLevel.DEPARTMENT if state.stage is Stage.SUBMITTED else ApprovalLevel.FINANCE
+    comment = command.comment.strip() if isinstance(command.comment, str) else ""
+    return [
+        ReportApproved(
+            revision=state.revision, by=who.user_id, role=who.role, level=level, comment=comment
+        )
+    ]
+
+
+def _item_ref(state: ReportState, raw: str) -> ItemRef:
+    kind, _, item_id = str(raw).partition(":")
+    kinds = ", ".join(f"{k}:<id>" for k in ItemKind)
+    if kind not in set(ItemKind) or not item_id:
+        raise InvalidValue("return item", str(raw), f"a reference {kinds}")
+    exists = {
+        ItemKind.LINE: state.table().get(item_id) is not None,
+        ItemKind.INDICATOR: state.indicator(item_id) is not None,
+        ItemKind.SECTION: state.section(item_id) is not None,
+    }[ItemKind(kind)]
+    if not exists:
+        raise UnknownItem(f"return item: got {raw!r}, expected a {kind} of report {state.report}")
+    return ItemRef(kind=ItemKind(kind), id=item_id)
+
+
+@_decide.register
+def _(command: ReturnReport, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    comment = _text("return comment", command.comment, "a comment telling the preparer what to fix")
+    items = tuple(_item_ref(state, raw) for raw in command.items)
+    return [
+        ReportReturned(
+            revision=state.revision,
+            by=who.user_id,
+            role=who.role,
+            from_stage=state.stage,
+            comment=comment,
+            items=items,
+        )
+    ]
+
+
+@_decide.register
+def _(command: SignOffReport, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    _not_the_submitter(state, who, "sign off")
+    policy = state.require_scheme().signoff
+    if not entries_for(policy, who.user_id, who.role):
+        raise NotAuthorized(
+            f"user {who.user_id} signer: got role {who.role}, expected one of the required "
+            f"signers {', '.join(policy.signers)}"
+        )
+    if any(s.by == who.user_id for s in state.signatures):
+        raise DutiesNotSeparated(
+            f"user {who.user_id}: already signed revision {state.revision} of report {state.report}"
+        )
+    signature = Signature(by=who.user_id, role=who.role)
+    events: list[Event] = [SignOffRecorded(revision=state.revision, by=who.user_id, role=who.role)]
+    signatures = (*state.signatures, signature)
+    if is_complete(policy, signatures):
+        events.append(
+            ReportSignedOff(
+                report=state.report,
+                revision=state.revision,
+                signers=tuple(s.by for s in signatures),
+            )
+        )
+    return events
+
+
+@_decide.register
+def _(command: RecordRendering, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    if command.revision is None:
+        raise InvalidValue(
+            f"report {state.report} rendering revision", "none", "the revision rendered"
+        )
+    if state.stage is not Stage.SIGNED_OFF:
+        return []  # already rendered: a redelivered task records nothing
+    if not command.artifacts:
+        raise InvalidValue(
+            f"report {state.report} rendering artifacts", "none", "at least one artifact"
+        )
+    return [
+        ReportRendered(report=state.report, revision=state.revision, artifacts=command.artifacts)
+    ]
+
+
+@_decide.register
+def _(command: PublishReport, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    channel = command.channel.strip() if isinstance(command.channel, str) else ""
+    return [ReportPublished(revision=state.revision, by=who.user_id, channel=channel)]
+
+
+@_decide.register
+def _(command: ReopenReport, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    reason = _text("reopen reason", command.reason, "the reason the signed-off report must change")
+    return [ReportReopened(revision=state.revision + 1, by=who.user_id, reason=reason)]

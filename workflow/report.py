@@ -1,0 +1,363 @@
+"""The report aggregate's state, rebuilt by folding its events with :func:`evolve`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from functools import singledispatch
+from typing import Any, TypeVar
+
+from events.model import Event
+from workflow.amounts import Amount
+from workflow.budget import BudgetLine, BudgetTable
+from workflow.commands import Artifact
+from workflow.indicators import Indicator
+from workflow.narrative import Section, Staffing
+from workflow.report_events import (
+    ActualSpendingRecorded,
+    AdjustmentCancelled,
+    AdjustmentRecorded,
+    ApprovalLevel,
+    BudgetLineAdded,
+    FunctionsSet,
+    IndicatorActualRecorded,
+    IndicatorAdded,
+    IndicatorGraded,
+    IndicatorRemoved,
+    InitialBudgetSet,
+    ItemRef,
+    NarrativeEdited,
+    NetAssetsSet,
+    ReportApproved,
+    ReportOpened,
+    ReportPublished,
+    ReportRendered,
+    ReportReopened,
+    ReportReturned,
+    ReportSignedOff,
+    ReportSubmitted,
+    SignOffRecorded,
+    StaffingSet,
+)
+from workflow.schemes import Scheme
+from workflow.signoff import Signature
+from workflow.stages import Stage
+from workflow.values import Value
+
+#: Snapshot kind and schema version of :class:`ReportState`.
+SNAPSHOT_KIND = "report"
+SNAPSHOT_SCHEMA = 1
+
+T = TypeVar("T", bound=Value)
+
+
+class Approval(Value):
+    """A reviewer's approval of the current revision."""
+
+    by: str
+    role: str
+    level: ApprovalLevel
+    comment: str = ""
+
+
+class ReturnNote(Value):
+    """A return to the preparer: who, from which stage, why, pinned to which items."""
+
+    revision: int
+    by: str
+    role: str
+    from_stage: Stage
+    comment: str
+    items: tuple[ItemRef, ...] = ()
+
+
+class Reopening(Value):
+    """A reopen after sign-off, which started ``revision``."""
+
+    revision: int
+    by: str
+    reason: str
+
+
+class ReportState(Value):
+    """Everything a report says now, and where its current revision stands."""
+
+    report: str = ""
+    department: str = ""
+    department_name: str = ""
+    year: int = 0
+    revision: int = 0
+    stage: Stage = Stage.NEW
+    scheme: Scheme | None = None
+    deadline: date | None = None
+    functions: tuple[str, ...] = ()
+    staffing: Staffing | None = None
+    net_assets: Amount | None = None
+    net_assets_as_of: date | None = None
+    sections: tuple[Section, ...] = ()
+    lines: tuple[BudgetLine, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+    submitted_by: str | None = None
+    submitted_late: bool = False
+    approvals: tuple[Approval, ...] = ()
+    signatures: tuple[Signature, ...] = ()
+    signed_off_by: tuple[str, ...] = ()
+    artifacts: tuple[Artifact, ...] = ()
+    published_channel: str | None = None
+    returns: tuple[ReturnNote, ...] = ()
+    reopenings: tuple[Reopening, ...] = ()
+
+    def table(self) -> BudgetTable:
+        """The budget table as a tree with computed figures."""
+        return BudgetTable(self.lines)
+
+    def indicator(self, indicator_id: str) -> Indicator | None:
+        """The indicator with ``indicator_id``, if any."""
+        return next((i for i in self.indicators if i.id == indicator_id), None)
+
+    def section(self, section_id: str) -> Section | None:
+        """The narrative section with ``section_id``, if written."""
+        return next((s for s in self.sections if s.id == section_id), None)
+
+    def require_scheme(self) -> Scheme:
+        """The scheme the report was opened under (every opened report has one)."""
+        if self.scheme is None:
+            raise RuntimeError(f"report {self.report or '(new)'} has no scheme: it is not open")
+        return self.scheme
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """The state as JSON-ready data, for :class:`events.protocol.Snapshot`."""
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> ReportState:
+        """Rebuild the state from :meth:`to_snapshot` data."""
+        return cls.model_validate(data)
+
+
+def _replace(items: tuple[T, ...], key: str, change: Callable[[T], T]) -> tuple[T, ...]:
+    return tuple(change(item) if item.id == key else item for item in items)
+
+
+def _upsert(items: tuple[T, ...], new: T) -> tuple[T, ...]:
+    key = new.id
+    if any(item.id == key for item in items):
+        return _replace(items, key, lambda _: new)
+    return (*items, new)
+
+
+@singledispatch
+def _apply(event: Event, state: ReportState) -> ReportState:
+    raise TypeError(f"event: got {type(event).__name__}, expected a report event")
+
+
+def evolve(state: ReportState, event: Event) -> ReportState:
+    """The state after ``event``; pure and deterministic."""
+    return _apply(event, state)
+
+
+def fold(events: Iterable[Event], state: ReportState | None = None) -> ReportState:
+    """Fold ``events`` into ``state`` (a fresh report when omitted)."""
+    current = state if state is not None else ReportState()
+    for event in events:
+        current = evolve(current, event)
+    return current
+
+
+def _update(state: ReportState, **changes: Any) -> ReportState:
+    return state.model_copy(update=changes)
+
+
+@_apply.register
+def _(event: ReportOpened, state: ReportState) -> ReportState:
+    return _update(
+        state,
+        report=event.report,
+        department=event.department,
+        department_name=event.department_name,
+        year=event.year,
+        revision=event.revision,
+        stage=Stage.DRAFT,
+        scheme=event.scheme,
+        deadline=event.deadline,
+    )
+
+
+@_apply.register
+def _(event: FunctionsSet, state: ReportState) -> ReportState:
+    return _update(state, functions=event.functions)
+
+
+@_apply.register
+def _(event: StaffingSet, state: ReportState) -> ReportState:
+    return _update(state, staffing=event.staffing)
+
+
+@_apply.register
+def _(event: NetAssetsSet, state: ReportState) -> ReportState:
+    return _update(state, net_assets=event.amount, net_assets_as_of=event.as_of)
+
+
+@_apply.register
+def _(event: NarrativeEdited, state: ReportState) -> ReportState:
+    return _update(state, sections=_upsert(state.sections, event.section))
+
+
+@_apply.register
+def _(event: BudgetLineAdded, state: ReportState) -> ReportState:
+    line = BudgetLine(id=event.line, name=event.name, parent=event.parent)
+    return _update(state, lines=(*state.lines, line))
+
+
+def _change_line(
+    state: ReportState, line_id: str, change: Callable[[BudgetLine], BudgetLine]
+) -> ReportState:
+    return _update(state, lines=_replace(state.lines, line_id, change))
+
+
+@_apply.register
+def _(event: InitialBudgetSet, state: ReportState) -> ReportState:
+    return _change_line(
+        state, event.line, lambda line: line.model_copy(update={"initial": event.amount})
+    )
+
+
+@_apply.register
+def _(event: ActualSpendingRecorded, state: ReportState) -> ReportState:
+    return _change_line(
+        state, event.line, lambda line: line.model_copy(update={"actual": event.amount})
+    )
+
+
+@_apply.register
+def _(event: AdjustmentRecorded, state: ReportState) -> ReportState:
+    return _change_line(
+        state,
+        event.line,
+        lambda line: line.model_copy(update={"adjustments": (*line.adjustments, event.adjustment)}),
+    )
+
+
+@_apply.register
+def _(event: AdjustmentCancelled, state: ReportState) -> ReportState:
+    def cancel(line: BudgetLine) -> BudgetLine:
+        adjustments = _replace(
+            line.adjustments,
+            event.adjustment,
+            lambda a: a.model_copy(update={"cancelled": event.reason}),
+        )
+        return line.model_copy(update={"adjustments": adjustments})
+
+    return _change_line(state, event.line, cancel)
+
+
+@_apply.register
+def _(event: IndicatorAdded, state: ReportState) -> ReportState:
+    return _update(state, indicators=(*state.indicators, event.indicator))
+
+
+def _change_indicator(state: ReportState, indicator_id: str, **changes: Any) -> ReportState:
+    return _update(
+        state,
+        indicators=_replace(state.indicators, indicator_id, lambda i: i.model_copy(update=changes)),
+    )
+
+
+@_apply.register
+def _(event: IndicatorActualRecorded, state: ReportState) -> ReportState:
+    return _change_indicator(state, event.indicator, actual=event.actual, deviation=event.deviation)
+
+
+@_apply.register
+def _(event: IndicatorGraded, state: ReportState) -> ReportState:
+    return _change_indicator(state, event.indicator, grade=event.band)
+
+
+@_apply.register
+def _(event: IndicatorRemoved, state: ReportState) -> ReportState:
+    return _update(state, indicators=tuple(i for i in state.indicators if i.id != event.indicator))
+
+
+@_apply.register
+def _(event: ReportSubmitted, state: ReportState) -> ReportState:
+    return _update(
+        state,
+        stage=Stage.SUBMITTED,
+        submitted_by=event.by,
+        submitted_late=event.late,
+        approvals=(),
+        signatures=(),
+    )
+
+
+@_apply.register
+def _(event: ReportApproved, state: ReportState) -> ReportState:
+    stage = (
+        Stage.APPROVED_BY_DEPARTMENT
+        if event.level is ApprovalLevel.DEPARTMENT
+        else Stage.APPROVED_BY_FINANCE
+    )
+    approval = Approval(by=event.by, role=event.role, level=event.level, comment=event.comment)
+    return _update(state, stage=stage, approvals=(*state.approvals, approval))
+
+
+@_apply.register
+def _(event: ReportReturned, state: ReportState) -> ReportState:
+    note = ReturnNote(
+        revision=event.revision,
+        by=event.by,
+        role=event.role,
+        from_stage=event.from_stage,
+        comment=event.comment,
+        items=event.items,
+    )
+    # A returned report is a draft again: the next submission is reviewed from the start.
+    return _update(
+        state,
+        stage=Stage.DRAFT,
+        approvals=(),
+        signatures=(),
+        returns=(*state.returns, note),
+    )
+
+
+@_apply.register
+def _(event: SignOffRecorded, state: ReportState) -> ReportState:
+    signature = Signature(by=event.by, role=event.role)
+    return _update(state, signatures=(*state.signatures, signature))
+
+
+@_apply.register
+def _(event: ReportSignedOff, state: ReportState) -> ReportState:
+    return _update(state, stage=Stage.SIGNED_OFF, signed_off_by=event.signers)
+
+
+@_apply.register
+def _(event: ReportRendered, state: ReportState) -> ReportState:
+    return _update(state, stage=Stage.RENDERED, artifacts=event.artifacts)
+
+
+@_apply.register
+def _(event: ReportPublished, state: ReportState) -> ReportState:
+    return _update(state, stage=Stage.PUBLISHED, published_channel=event.channel)
+
+
+@_apply.register
+def _(event: ReportReopened, state: ReportState) -> ReportState:
+    # Revision N's events stay in the stream; the new revision starts from its content.
+    return _update(
+        state,
+        revision=event.revision,
+        stage=Stage.DRAFT,
+        submitted_by=None,
+        submitted_late=False,
+        approvals=(),
+        signatures=(),
+        signed_off_by=(),
+        artifacts=(),
+        published_channel=None,
+        reopenings=(
+            *state.reopenings,
+            Reopening(revision=event.revision, by=event.by, reason=event.reason),
+        ),
+    )

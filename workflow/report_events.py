@@ -1,0 +1,240 @@
+"""Events of a report stream, in the past tense, registered in the default registry.
+
+Each event carries both the parsed value and the text as typed, so a replay never
+depends on today's parser, and the auditor sees exactly what was entered.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from events.model import Event
+from events.registry import default_registry
+from workflow.amounts import Amount
+from workflow.budget import Adjustment
+from workflow.commands import Artifact
+from workflow.indicators import Indicator
+from workflow.narrative import Section, Staffing
+from workflow.schemes import Scheme
+from workflow.stages import Stage
+from workflow.targets import Deviation, Measure
+from workflow.values import Value
+
+register = default_registry.register
+
+
+class ApprovalLevel(StrEnum):
+    """Who approved: the department head, then the finance bureau."""
+
+    DEPARTMENT = "department"
+    FINANCE = "finance"
+
+
+class ItemKind(StrEnum):
+    """What a return comment can be pinned to."""
+
+    LINE = "line"
+    INDICATOR = "indicator"
+    SECTION = "section"
+
+
+class ItemRef(Value):
+    """A reference to a line, an indicator or a section of the report."""
+
+    kind: ItemKind
+    id: str
+
+
+@register("ReportOpened")
+class ReportOpened(Event):
+    """A department's report for a fiscal year was opened, under the year's scheme."""
+
+    report: str
+    department: str
+    department_name: str
+    year: int
+    revision: int
+    scheme: Scheme
+    deadline: date
+
+
+@register("FunctionsSet")
+class FunctionsSet(Event):
+    """The list of 主要职能 was set."""
+
+    functions: tuple[str, ...]
+
+
+@register("StaffingSet")
+class StaffingSet(Event):
+    """Internal units, 编制 and 在职 staff by rank were set."""
+
+    staffing: Staffing
+
+
+@register("NetAssetsSet")
+class NetAssetsSet(Event):
+    """净资产 was set, with its unit."""
+
+    amount: Amount
+    as_of: date | None = None
+
+
+@register("NarrativeEdited")
+class NarrativeEdited(Event):
+    """A narrative section was written or rewritten, with its headline figures."""
+
+    section: Section
+
+
+@register("BudgetLineAdded")
+class BudgetLineAdded(Event):
+    """A line was added to the budget table."""
+
+    line: str
+    name: str
+    parent: str | None = None
+
+
+@register("InitialBudgetSet")
+class InitialBudgetSet(Event):
+    """A line's 年初预算数 was set."""
+
+    line: str
+    amount: Amount
+
+
+@register("AdjustmentRecorded")
+class AdjustmentRecorded(Event):
+    """An adjustment to a line was recorded."""
+
+    line: str
+    adjustment: Adjustment
+
+
+@register("AdjustmentCancelled")
+class AdjustmentCancelled(Event):
+    """A recorded adjustment was cancelled; it stays in the history."""
+
+    line: str
+    adjustment: str
+    reason: str
+
+
+@register("ActualSpendingRecorded")
+class ActualSpendingRecorded(Event):
+    """A line's 实际支出数 was set."""
+
+    line: str
+    amount: Amount
+
+
+@register("IndicatorAdded")
+class IndicatorAdded(Event):
+    """An indicator was added with its target."""
+
+    indicator: Indicator
+
+
+@register("IndicatorActualRecorded")
+class IndicatorActualRecorded(Event):
+    """An indicator's actual and deviation reason were recorded."""
+
+    indicator: str
+    actual: Measure
+    deviation: Deviation | None = None
+
+
+@register("IndicatorRemoved")
+class IndicatorRemoved(Event):
+    """An indicator was removed."""
+
+    indicator: str
+    reason: str
+
+
+@register("IndicatorGraded")
+class IndicatorGraded(Event):
+    """A reviewer graded a qualitative indicator into a scoring band."""
+
+    indicator: str
+    band: str
+    by: str
+
+
+@register("ReportSubmitted")
+class ReportSubmitted(Event):
+    """The preparer submitted the revision; ``late`` if after the fiscal year's deadline."""
+
+    revision: int
+    by: str
+    late: bool = False
+
+
+@register("ReportApproved")
+class ReportApproved(Event):
+    """A reviewer approved the revision at their level."""
+
+    revision: int
+    by: str
+    role: str
+    level: ApprovalLevel
+    comment: str = ""
+
+
+@register("ReportReturned")
+class ReportReturned(Event):
+    """A reviewer returned the revision to the preparer (退回修改)."""
+
+    revision: int
+    by: str
+    role: str
+    from_stage: Stage
+    comment: str
+    items: tuple[ItemRef, ...] = ()
+
+
+@register("SignOffRecorded")
+class SignOffRecorded(Event):
+    """One required signer signed the revision."""
+
+    revision: int
+    by: str
+    role: str
+
+
+@register("ReportSignedOff")
+class ReportSignedOff(Event):
+    """The last required signature: the revision is closed and is to be rendered."""
+
+    report: str
+    revision: int
+    signers: tuple[str, ...]
+
+
+@register("ReportRendered")
+class ReportRendered(Event):
+    """The worker rendered the signed-off revision."""
+
+    report: str
+    revision: int
+    artifacts: tuple[Artifact, ...]
+
+
+@register("ReportPublished")
+class ReportPublished(Event):
+    """The rendered revision was published (信息公开)."""
+
+    revision: int
+    by: str
+    channel: str = ""
+
+
+@register("ReportReopened")
+class ReportReopened(Event):
+    """Finance reopened the report: ``revision`` is the new revision, starting as a draft."""
+
+    revision: int
+    by: str
+    reason: str

@@ -1,0 +1,166 @@
+"""Evaluation schemes: the settings of a fiscal year's evaluation, read from plain TOML files.
+
+A scheme is copied into the fiscal year's and the report's opening events, so a report
+is always judged by the settings it was opened under, even if a file changes later.
+Bundled schemes are the ``*.toml`` files beside this module (a package, so that the files
+ship with it); this module only reads them and holds no decision code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from enum import StrEnum
+from importlib import resources
+from typing import Any
+
+from pydantic import Field, ValidationError, model_validator
+
+from events.model import describe_validation_error
+from workflow.errors import SchemeError
+from workflow.targets import IndicatorStatus
+from workflow.values import Value
+
+#: Roles that sign off (a named signer user must hold one of them too).
+SIGNING_ROLES = ("department_head", "finance_reviewer")
+
+
+class Denominator(StrEnum):
+    """What 预算调整率 divides by: regions differ."""
+
+    INITIAL = "initial"
+    ADJUSTED_TOTAL = "adjusted_total"
+
+
+class SignOffRule(StrEnum):
+    """How many of the required signers must sign (会签)."""
+
+    ALL = "all"
+    ANY = "any"
+    QUORUM = "quorum"
+
+
+class SignOffPolicy(Value):
+    """Required signers (``role:<role>`` or ``user:<id>``) and the rule joining them."""
+
+    rule: SignOffRule = SignOffRule.ALL
+    signers: tuple[str, ...] = ("role:department_head", "role:finance_reviewer")
+    quorum: int | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SignOffPolicy:
+        if not self.signers:
+            raise ValueError("at least one signer")
+        for entry in self.signers:
+            kind, _, name = entry.partition(":")
+            if kind not in ("role", "user") or not name:
+                raise ValueError(f"signers 'role:<role>' or 'user:<id>', not {entry!r}")
+            if kind == "role" and name not in SIGNING_ROLES:
+                raise ValueError(f"signer roles among {', '.join(SIGNING_ROLES)}, not {name!r}")
+        if self.rule is SignOffRule.QUORUM and not (
+            self.quorum and 1 <= self.quorum <= len(self.signers)
+        ):
+            raise ValueError(f"a quorum between 1 and {len(self.signers)} for rule 'quorum'")
+        return self
+
+
+class SectionSpec(Value):
+    """A narrative section the report form has; required ones block submission when empty."""
+
+    id: str
+    title: str
+    required: bool = True
+
+
+class IndicatorRules(Value):
+    """When an indicator counts as overshot and which statuses need a deviation reason."""
+
+    overshoot_threshold: Decimal = Field(default=Decimal("0.30"), ge=0)
+    overshoot_applies_to_percentages: bool = False
+    reason_required_for: tuple[IndicatorStatus, ...] = (
+        IndicatorStatus.MISSED,
+        IndicatorStatus.OVERSHOT,
+    )
+
+
+class QualitativeBand(Value):
+    """A band a reviewer grades a qualitative indicator into, worth a share of its weight."""
+
+    name: str
+    share: Decimal = Field(ge=0, le=1)
+
+
+class GradeBand(Value):
+    """A grade (优, 良, ...) reached from ``min_score`` points upward."""
+
+    name: str
+    min_score: Decimal = Field(ge=0)
+
+
+class Scoring(Value):
+    """Points for budget execution and indicators; disabled when the table carries no weights."""
+
+    enabled: bool = False
+    budget_execution_points: Decimal = Field(default=Decimal(0), ge=0)
+    indicator_points: Decimal = Field(default=Decimal(0), ge=0)
+    overshoot_deduction: Decimal = Field(default=Decimal(0), ge=0, le=1)
+    cap_by_execution_rate: bool = False
+    qualitative_bands: tuple[QualitativeBand, ...] = ()
+    grades: tuple[GradeBand, ...] = ()
+
+    def band(self, name: str) -> QualitativeBand | None:
+        """The qualitative band called ``name``, if the scheme has one."""
+        return next((b for b in self.qualitative_bands if b.name == name), None)
+
+
+class Scheme(Value):
+    """Every setting of an evaluation that is not the same in every region."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
+    title: str
+    budget_unit: str = "万元"
+    max_amount_places: int = Field(default=3, ge=0, le=4)
+    percent_decimals: int = Field(default=1, ge=0, le=4)
+    adjustment_rate_denominator: Denominator = Denominator.INITIAL
+    indicators: IndicatorRules = IndicatorRules()
+    signoff: SignOffPolicy = SignOffPolicy()
+    sections: tuple[SectionSpec, ...] = ()
+    scoring: Scoring = Scoring()
+
+    def section(self, section_id: str) -> SectionSpec | None:
+        """The section spec for ``section_id`` or its nearest listed ancestor."""
+        parts = section_id.split(".")
+        for cut in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:cut])
+            found = next((s for s in self.sections if s.id == prefix), None)
+            if found is not None:
+                return found
+        return None
+
+
+def parse_scheme(data: dict[str, Any], *, source: str) -> Scheme:
+    """Validate a scheme's settings, raising SchemeError in one line naming ``source``."""
+    try:
+        return Scheme.model_validate(data)
+    except ValidationError as exc:
+        raise SchemeError(describe_validation_error(f"scheme {source}", exc)) from None
+
+
+def scheme_names() -> list[str]:
+    """The names of the bundled schemes."""
+    folder = resources.files("workflow.schemes")
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
+
+
+def load_scheme(name: str) -> Scheme:
+    """Read the bundled scheme ``name`` (``default``, ``national-10-90``)."""
+    if name not in scheme_names():
+        raise SchemeError(f"scheme: got {name!r}, expected one of {', '.join(scheme_names())}")
+    text = resources.files("workflow.schemes").joinpath(f"{name}.toml").read_text("utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SchemeError(f"scheme {name}: got invalid TOML, expected valid TOML ({exc})") from None
+    return parse_scheme(data, source=name)

@@ -1,0 +1,398 @@
+"""The application service: load a stream, authenticate, authorise, decide, append.
+
+It takes the store as a parameter (any :class:`events.protocol.EventStoreProtocol`), so
+the CLI and the worker wire in the SQL store and unit tests the in-memory one. Tokens are
+checked before any rule runs; a rejected command appends nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from events.errors import ConcurrencyError
+from events.model import Event, Metadata, RecordedEvent
+from events.protocol import EventStoreProtocol, OutboxMessage, Snapshot
+from workflow.administration import (
+    DEPARTMENT_CODE,
+    SYSTEM_STREAM,
+    USER_ID,
+    AdminCommand,
+    AdminContext,
+    AdminState,
+    DepartmentState,
+    FiscalYearState,
+    GrantRole,
+    IssueToken,
+    OpenFiscalYear,
+    RegisterDepartment,
+    RegisterUser,
+    RevokeToken,
+    RoleCommand,
+    SystemInitialised,
+    UserCommand,
+    UserState,
+    decide_admin,
+    department_stream_id,
+    fiscal_year_stream_id,
+    fold_admin,
+    user_stream_id,
+)
+from workflow.commands import Artifact, OpenReport, RecordRendering, ReportCommand, report_stream_id
+from workflow.decisions import Context, authorize, decide
+from workflow.errors import AuthenticationFailed, DuplicateItem, InvalidValue, StaleVersion
+from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, fold
+from workflow.report_events import ReportSignedOff
+from workflow.roles import ALL_DEPARTMENTS, SYSTEM_ACTOR, Actor, Grant, Role
+from workflow.schemes import load_scheme
+from workflow.tokens import DEFAULT_KDF, KdfParams, new_token, verify
+
+#: A snapshot of a report is stored with the append that crosses each multiple of this.
+SNAPSHOT_EVERY = 50
+
+#: The outbox topic the render worker consumes.
+RENDER_TOPIC = "render"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who is calling: a user id and their secret token (never printed)."""
+
+    user_id: str
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class LoadedReport:
+    """A report's state and the stream version it reflects."""
+
+    state: ReportState
+    version: int
+
+
+# --- loading ----------------------------------------------------------------------------
+
+
+def load_report_stream(
+    store: EventStoreProtocol, stream_id: str, *, to_version: int | None = None
+) -> LoadedReport:
+    """Fold a report stream, starting from its newest usable snapshot."""
+    state, after = ReportState(), 0
+    snapshot = store.load_snapshot(stream_id, max_version=to_version)
+    if snapshot and snapshot.kind == SNAPSHOT_KIND and snapshot.schema_version == SNAPSHOT_SCHEMA:
+        state, after = ReportState.from_snapshot(snapshot.state), snapshot.version
+    records = store.read_stream(stream_id, from_version=after + 1, to_version=to_version)
+    version = records[-1].version if records else after
+    return LoadedReport(state=fold((r.event for r in records), state), version=version)
+
+
+def load_report(
+    store: EventStoreProtocol, department: str, year: int, *, to_version: int | None = None
+) -> LoadedReport:
+    """A department's report for a year, optionally as it was at ``to_version``."""
+    return load_report_stream(store, _report_stream(department, year), to_version=to_version)
+
+
+def load_admin(store: EventStoreProtocol, stream_id: str) -> tuple[AdminState, int]:
+    """An administration stream's state and version."""
+    records = store.read_stream(stream_id)
+    version = records[-1].version if records else 0
+    return fold_admin(stream_id, (r.event for r in records)), version
+
+
+def _report_stream(department: str, year: int) -> str:
+    if not isinstance(department, str) or not DEPARTMENT_CODE.match(department):
+        raise InvalidValue("report department", str(department), "a department code")
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise InvalidValue("report year", str(year), "a year between 2000 and 2100")
+    return report_stream_id(department, year)
+
+
+def _department(store: EventStoreProtocol, code: str | None) -> DepartmentState | None:
+    if code is None or not DEPARTMENT_CODE.match(code):
+        return None
+    state, _ = load_admin(store, department_stream_id(code))
+    assert isinstance(state, DepartmentState)
+    return state
+
+
+# --- authentication ---------------------------------------------------------------------
+
+
+def authenticate(store: EventStoreProtocol, credentials: Credentials) -> UserState:
+    """The user whose token this is; AuthenticationFailed for an unknown user or wrong token."""
+    user_id = credentials.user_id
+    failed = AuthenticationFailed(
+        f"user {user_id!r}: unknown user or token, expected a current token issued to this user"
+    )
+    if not isinstance(user_id, str) or not USER_ID.match(user_id):
+        raise failed
+    user, _ = load_admin(store, user_stream_id(user_id))
+    assert isinstance(user, UserState)
+    if not user.registered or not verify(credentials.token, user.tokens):
+        raise failed
+    return user
+
+
+# --- appending --------------------------------------------------------------------------
+
+
+def _append(
+    store: EventStoreProtocol,
+    stream_id: str,
+    version: int,
+    events: Sequence[Event],
+    metadata: Metadata,
+    *,
+    outbox: Sequence[OutboxMessage] = (),
+    snapshot: Snapshot | None = None,
+) -> list[RecordedEvent]:
+    try:
+        return store.append(
+            stream_id, version, events, metadata=metadata, outbox=outbox, snapshot=snapshot
+        )
+    except ConcurrencyError as exc:
+        raise StaleVersion(str(exc)) from exc
+
+
+def _check_version(stream_id: str, expected: int | None, actual: int) -> None:
+    if expected is not None and expected != actual:
+        raise StaleVersion(
+            f"stream {stream_id!r} version: got {expected}, expected the current version "
+            f"{actual}; reload and try again"
+        )
+
+
+def _metadata(actor: str, role: str, correlation_id: str | None, causation_id: str | None):
+    return Metadata(
+        actor=actor,
+        role=role,
+        correlation_id=correlation_id or str(uuid.uuid4()),
+        causation_id=causation_id,
+    )
+
+
+def render_message(stream_id: str, department: str, year: int, revision: int) -> OutboxMessage:
+    """The outbox message asking the worker to render one revision (keyed for idempotence)."""
+    return OutboxMessage(
+        topic=RENDER_TOPIC,
+        payload={
+            "stream_id": stream_id,
+            "report": {"department": department, "year": year},
+            "revision": revision,
+        },
+        key=f"render:{stream_id}:{revision}",
+    )
+
+
+# --- report commands --------------------------------------------------------------------
+
+
+def _run_report_command(
+    store: EventStoreProtocol,
+    actor: Actor,
+    command: ReportCommand,
+    *,
+    expected_version: int | None,
+    correlation_id: str | None,
+    causation_id: str | None,
+    now: datetime | None,
+) -> list[RecordedEvent]:
+    stream_id = _report_stream(command.department, command.year)
+    loaded = load_report_stream(store, stream_id)
+    _check_version(stream_id, expected_version, loaded.version)
+    context = Context(now=now or datetime.now(UTC))
+    if isinstance(command, OpenReport):
+        year_state, _ = load_admin(store, fiscal_year_stream_id(command.year))
+        assert isinstance(year_state, FiscalYearState)
+        context = Context(
+            now=context.now,
+            department=_department(store, command.department),
+            fiscal_year=year_state,
+        )
+    role = authorize(loaded.state, command, actor)
+    events = decide(loaded.state, command, actor, context)
+    if not events:
+        return []
+    after = fold(events, loaded.state)
+    outbox = [
+        render_message(stream_id, after.department, after.year, e.revision)
+        for e in events
+        if isinstance(e, ReportSignedOff)
+    ]
+    new_version = loaded.version + len(events)
+    snapshot = None
+    if new_version // SNAPSHOT_EVERY > loaded.version // SNAPSHOT_EVERY:
+        snapshot = Snapshot(
+            stream_id=stream_id,
+            version=new_version,
+            kind=SNAPSHOT_KIND,
+            schema_version=SNAPSHOT_SCHEMA,
+            state=after.to_snapshot(),
+        )
+    metadata = _metadata(actor.user_id, role, correlation_id, causation_id)
+    return _append(
+        store, stream_id, loaded.version, events, metadata, outbox=outbox, snapshot=snapshot
+    )
+
+
+# --- administration ---------------------------------------------------------------------
+
+
+def _admin_context(store: EventStoreProtocol, command: AdminCommand) -> AdminContext:
+    if isinstance(command, RegisterDepartment):
+        return AdminContext(department=_department(store, command.parent))
+    if isinstance(command, RoleCommand) and command.department != ALL_DEPARTMENTS:
+        return AdminContext(department=_department(store, command.department))
+    if isinstance(command, OpenFiscalYear):
+        return AdminContext(scheme=load_scheme(command.scheme))
+    return AdminContext()
+
+
+def _run_admin_command(
+    store: EventStoreProtocol,
+    actor: Actor,
+    command: AdminCommand,
+    *,
+    expected_version: int | None,
+    correlation_id: str | None,
+    causation_id: str | None,
+    context: AdminContext | None = None,
+) -> list[RecordedEvent]:
+    if isinstance(command, IssueToken) and context is None:
+        raise TypeError("IssueToken: call workflow.service.issue_token, which returns the token")
+    if isinstance(command, UserCommand) and not USER_ID.match(command.user_id):
+        raise InvalidValue("user id", command.user_id, "lower-case letters, digits, '.', '-', '_'")
+    if isinstance(command, RegisterDepartment) and not DEPARTMENT_CODE.match(command.code):
+        raise InvalidValue(
+            "department code", command.code, "lower-case letters, digits, '-' or '_'"
+        )
+    stream_id = command.stream_id
+    state, version = load_admin(store, stream_id)
+    _check_version(stream_id, expected_version, version)
+    events = decide_admin(state, command, actor, context or _admin_context(store, command))
+    metadata = _metadata(actor.user_id, Role.ADMIN, correlation_id, causation_id)
+    return _append(store, stream_id, version, events, metadata)
+
+
+# --- entry points -----------------------------------------------------------------------
+
+
+def execute(
+    store: EventStoreProtocol,
+    credentials: Credentials,
+    command: ReportCommand | AdminCommand,
+    *,
+    expected_version: int | None = None,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+    now: datetime | None = None,
+) -> list[RecordedEvent]:
+    """Authenticate, then decide ``command`` and append its events; return them as recorded.
+
+    ``expected_version``, when given, is the stream version the caller based the command
+    on: if the stream has moved on, StaleVersion is raised and nothing is appended.
+    """
+    actor = authenticate(store, credentials).actor()
+    ids = {"correlation_id": correlation_id, "causation_id": causation_id}
+    if isinstance(command, AdminCommand):
+        return _run_admin_command(store, actor, command, expected_version=expected_version, **ids)
+    return _run_report_command(
+        store, actor, command, expected_version=expected_version, now=now, **ids
+    )
+
+
+def issue_token(
+    store: EventStoreProtocol,
+    credentials: Credentials,
+    user_id: str,
+    *,
+    kdf: KdfParams = DEFAULT_KDF,
+    correlation_id: str | None = None,
+) -> str:
+    """An administrator issues a token to ``user_id``; returns it (the only time it is shown)."""
+    actor = authenticate(store, credentials).actor()
+    token, record = new_token(kdf)
+    _run_admin_command(
+        store,
+        actor,
+        IssueToken(user_id=user_id),
+        expected_version=None,
+        correlation_id=correlation_id,
+        causation_id=None,
+        context=AdminContext(token=record),
+    )
+    return token
+
+
+def revoke_token(
+    store: EventStoreProtocol, credentials: Credentials, user_id: str, token_id: str
+) -> list[RecordedEvent]:
+    """An administrator revokes one of a user's tokens by its id (the part before the dot)."""
+    return execute(store, credentials, RevokeToken(user_id=user_id, token_id=token_id))
+
+
+def bootstrap(
+    store: EventStoreProtocol, *, user_id: str, name: str, kdf: KdfParams = DEFAULT_KDF
+) -> str:
+    """Create the first administrator (admin@*) in an empty store; returns their token.
+
+    Runs once: ``system:jixiao`` is claimed at version 0, so a second bootstrap fails.
+    """
+    if store.stream_version(SYSTEM_STREAM) != 0:
+        raise DuplicateItem("jixiao: already initialised, expected an administrator to add users")
+    if not isinstance(user_id, str) or not USER_ID.match(user_id):
+        raise InvalidValue("user id", str(user_id), "lower-case letters, digits, '.', '-', '_'")
+    founder = Actor(user_id=user_id, grants=(Grant(role=Role.ADMIN, department=ALL_DEPARTMENTS),))
+    token, record = new_token(kdf)
+    events: list[Event] = []
+    steps: list[tuple[AdminCommand, AdminContext]] = [
+        (RegisterUser(user_id=user_id, name=name), AdminContext()),
+        (GrantRole(user_id=user_id, role=Role.ADMIN, department=ALL_DEPARTMENTS), AdminContext()),
+        (IssueToken(user_id=user_id), AdminContext(token=record)),
+    ]
+    state, version = load_admin(store, user_stream_id(user_id))
+    for command, context in steps:
+        new = decide_admin(state, command, founder, context)
+        events.extend(new)
+        state = fold_admin(user_stream_id(user_id), events)
+    metadata = _metadata(user_id, Role.ADMIN, None, None)
+    try:
+        store.append(SYSTEM_STREAM, 0, [SystemInitialised(admin=user_id)], metadata=metadata)
+    except ConcurrencyError:
+        raise DuplicateItem(
+            "jixiao: already initialised, expected an administrator to add users"
+        ) from None
+    _append(store, user_stream_id(user_id), version, events, metadata)
+    return token
+
+
+def record_rendering(
+    store: EventStoreProtocol,
+    department: str,
+    year: int,
+    *,
+    revision: int,
+    artifacts: Sequence[Artifact],
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+) -> list[RecordedEvent]:
+    """The render worker records a revision's artifacts as the ``system`` actor.
+
+    Idempotent: once the revision is rendered, a repeat records nothing and returns [].
+    A reopened report makes the message stale: StaleRevision.
+    """
+    command = RecordRendering(
+        department=department, year=year, revision=revision, artifacts=tuple(artifacts)
+    )
+    return _run_report_command(
+        store,
+        SYSTEM_ACTOR,
+        command,
+        expected_version=None,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        now=None,
+    )
