@@ -1,0 +1,216 @@
+"""Running projections: checkpoints, batches, catching up, following and rebuilding.
+
+Each batch of events is applied to every projection and their checkpoints are moved in
+one transaction, so a crash mid-batch leaves the tables as they were before it. The
+checkpoint rows are locked while a batch is applied, so two runners on one database
+cannot apply a batch twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from events.database import write_connection
+from events.model import RecordedEvent
+from events.store import EventStore
+from projections.checkpoints import checkpoints_table
+
+_C = checkpoints_table.c
+
+
+class Projection(Protocol):
+    """A read model: the tables it owns and how a batch of events changes them."""
+
+    #: The checkpoint's key.
+    name: str
+    #: Raised whenever the projection's tables or logic change; a new version rebuilds.
+    version: int
+    #: The tables the projection owns; a rebuild drops and recreates them.
+    tables: Sequence[sa.Table]
+
+    def apply(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
+        """Apply ``events`` (in log order, all newer than the checkpoint) inside the transaction."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionStatus:
+    """Where a projection stands against the head of the log."""
+
+    name: str
+    version: int
+    position: int
+    head: int
+    updated_at: datetime | None
+
+    @property
+    def lag(self) -> int:
+        """Events committed to the log that the projection has not applied yet."""
+        return self.head - self.position
+
+
+class ProjectionRunner:
+    """Keeps a set of projections up to date with the log of one store."""
+
+    def __init__(self, store: EventStore, projections: Sequence[Projection]) -> None:
+        names = [p.name for p in projections]
+        if len(set(names)) != len(names):
+            raise ValueError(f"projection names must be unique, got {names}")
+        self.store = store
+        self.engine = store.engine
+        self.projections = list(projections)
+
+    # -- schema -------------------------------------------------------------------------
+
+    def setup(self) -> list[str]:
+        """Create missing tables; rebuild any projection whose stored version is older.
+
+        Returns the names of the projections that were rebuilt.
+        """
+        with write_connection(self.engine) as connection, connection.begin():
+            checkpoints_table.create(connection, checkfirst=True)
+            for projection in self.projections:
+                for table in projection.tables:
+                    table.create(connection, checkfirst=True)
+            stored = dict(connection.execute(sa.select(_C.name, _C.version)).all())
+            for projection in self.projections:
+                if projection.name not in stored:
+                    connection.execute(
+                        sa.insert(checkpoints_table).values(
+                            name=projection.name, version=projection.version, position=0
+                        )
+                    )
+        outdated = [
+            p.name for p in self.projections if p.name in stored and stored[p.name] != p.version
+        ]
+        if outdated:
+            self.reset(outdated)
+        return outdated
+
+    def reset(self, names: Sequence[str] | None = None) -> None:
+        """Drop and recreate the tables of the named projections (all by default), from zero."""
+        chosen = self._select(names)
+        with write_connection(self.engine) as connection, connection.begin():
+            for projection in chosen:
+                for table in reversed(projection.tables):
+                    table.drop(connection, checkfirst=True)
+                for table in projection.tables:
+                    table.create(connection)
+                connection.execute(
+                    sa.update(checkpoints_table)
+                    .where(_C.name == projection.name)
+                    .values(position=0, version=projection.version, updated_at=None)
+                )
+
+    def _select(self, names: Sequence[str] | None) -> list[Projection]:
+        if names is None:
+            return self.projections
+        known = {p.name: p for p in self.projections}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError(
+                f"projection: got {', '.join(unknown)}, expected one of {', '.join(known)}"
+            )
+        return [known[n] for n in names]
+
+    # -- running ------------------------------------------------------------------------
+
+    def positions(self) -> dict[str, int]:
+        """Each projection's checkpoint."""
+        with self.engine.connect() as connection:
+            return dict(connection.execute(sa.select(_C.name, _C.position)).all())
+
+    def run_batch(self, batch_size: int = 2000) -> int:
+        """Apply the next batch of the log to every projection behind it; return its size."""
+        low = min(self.positions().get(p.name, 0) for p in self.projections)
+        events = self.store.read_all(after=low, limit=batch_size)
+        if not events:
+            return 0
+        with write_connection(self.engine) as connection, connection.begin():
+            # Re-read under lock: another runner may have applied this batch meanwhile.
+            locked = dict(
+                connection.execute(
+                    sa.select(_C.name, _C.position)
+                    .where(_C.name.in_([p.name for p in self.projections]))
+                    .with_for_update()
+                ).all()
+            )
+            for projection in self.projections:
+                checkpoint = locked[projection.name]
+                fresh = [e for e in events if e.position > checkpoint]
+                if fresh:
+                    projection.apply(connection, fresh)
+            connection.execute(
+                sa.update(checkpoints_table)
+                .where(
+                    _C.name.in_([p.name for p in self.projections]),
+                    _C.position < events[-1].position,
+                )
+                .values(
+                    position=events[-1].position, updated_at=datetime.now(UTC).replace(tzinfo=None)
+                )
+            )
+        return len(events)
+
+    def catch_up(
+        self, *, batch_size: int = 2000, progress: Callable[[int, int], None] | None = None
+    ) -> int:
+        """Apply batches until every projection reaches the head; return the events applied."""
+        head = self.store.head_position()
+        applied = 0
+        while size := self.run_batch(batch_size):
+            applied += size
+            if progress is not None:
+                progress(min(self.positions().values(), default=0), head)
+        return applied
+
+    def follow(
+        self,
+        *,
+        stop: Callable[[], bool] = lambda: False,
+        batch_size: int = 2000,
+        poll_interval: float = 0.1,
+    ) -> None:
+        """Keep applying new events as they commit, until ``stop()`` is true."""
+        while not stop():
+            if not self.run_batch(batch_size):
+                time.sleep(poll_interval)
+
+    def rebuild(
+        self,
+        names: Sequence[str] | None = None,
+        *,
+        batch_size: int = 5000,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Drop the named projections' tables and replay the whole log into them."""
+        self.reset(names)
+        return self.catch_up(batch_size=batch_size, progress=progress)
+
+    def status(self) -> list[ProjectionStatus]:
+        """Every projection's checkpoint, version and lag behind the head."""
+        head = self.store.head_position()
+        with self.engine.connect() as connection:
+            rows = {
+                row.name: row
+                for row in connection.execute(
+                    sa.select(_C.name, _C.version, _C.position, _C.updated_at)
+                ).all()
+            }
+        return [
+            ProjectionStatus(
+                p.name,
+                rows[p.name].version if p.name in rows else p.version,
+                rows[p.name].position if p.name in rows else 0,
+                head,
+                rows[p.name].updated_at if p.name in rows else None,
+            )
+            for p in self.projections
+        ]
