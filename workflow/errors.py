@@ -80,3 +80,15 @@ class SubmissionBlocked(DomainError):
         super().__init__(
             f"report {report} cannot be submitted, {count} {noun}: " + "; ".join(self.problems)
         )
+
+
+class DocumentRejected(DomainError):
+    """A report file or spreadsheet with problems; ``problems`` lists every one by location."""
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.problems = [_one_line(p) for p in problems]
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(
+            f"{source} rejected, nothing recorded, {count} {noun}: " + "; ".join(self.problems)
+        )

@@ -42,7 +42,14 @@ from workflow.administration import (
 )
 from workflow.commands import Artifact, OpenReport, RecordRendering, ReportCommand, report_stream_id
 from workflow.decisions import Context, authorize, decide
-from workflow.errors import AuthenticationFailed, DuplicateItem, InvalidValue, StaleVersion
+from workflow.errors import (
+    AuthenticationFailed,
+    DocumentRejected,
+    DomainError,
+    DuplicateItem,
+    InvalidValue,
+    StaleVersion,
+)
 from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, fold
 from workflow.report_events import ReportSignedOff
 from workflow.roles import ALL_DEPARTMENTS, SYSTEM_ACTOR, Actor, Grant, Role
@@ -190,32 +197,27 @@ def render_message(stream_id: str, department: str, year: int, revision: int) ->
 # --- report commands --------------------------------------------------------------------
 
 
-def _run_report_command(
+def _report_context(
+    store: EventStoreProtocol, command: ReportCommand, now: datetime | None
+) -> Context:
+    moment = now or datetime.now(UTC)
+    if not isinstance(command, OpenReport):
+        return Context(now=moment)
+    year_state, _ = load_admin(store, fiscal_year_stream_id(command.year))
+    assert isinstance(year_state, FiscalYearState)
+    return Context(
+        now=moment, department=_department(store, command.department), fiscal_year=year_state
+    )
+
+
+def _record_report_events(
     store: EventStoreProtocol,
-    actor: Actor,
-    command: ReportCommand,
-    *,
-    expected_version: int | None,
-    correlation_id: str | None,
-    causation_id: str | None,
-    now: datetime | None,
+    stream_id: str,
+    loaded: LoadedReport,
+    events: Sequence[Event],
+    metadata: Metadata,
 ) -> list[RecordedEvent]:
-    stream_id = _report_stream(command.department, command.year)
-    loaded = load_report_stream(store, stream_id)
-    _check_version(stream_id, expected_version, loaded.version)
-    context = Context(now=now or datetime.now(UTC))
-    if isinstance(command, OpenReport):
-        year_state, _ = load_admin(store, fiscal_year_stream_id(command.year))
-        assert isinstance(year_state, FiscalYearState)
-        context = Context(
-            now=context.now,
-            department=_department(store, command.department),
-            fiscal_year=year_state,
-        )
-    role = authorize(loaded.state, command, actor)
-    events = decide(loaded.state, command, actor, context)
-    if not events:
-        return []
+    """Append a report's new events with the render message and snapshot they call for."""
     after = fold(events, loaded.state)
     outbox = [
         render_message(stream_id, after.department, after.year, e.revision)
@@ -232,10 +234,74 @@ def _run_report_command(
             schema_version=SNAPSHOT_SCHEMA,
             state=after.to_snapshot(),
         )
-    metadata = _metadata(actor.user_id, role, correlation_id, causation_id)
     return _append(
         store, stream_id, loaded.version, events, metadata, outbox=outbox, snapshot=snapshot
     )
+
+
+def _run_report_command(
+    store: EventStoreProtocol,
+    actor: Actor,
+    command: ReportCommand,
+    *,
+    expected_version: int | None,
+    correlation_id: str | None,
+    causation_id: str | None,
+    now: datetime | None,
+) -> list[RecordedEvent]:
+    stream_id = _report_stream(command.department, command.year)
+    loaded = load_report_stream(store, stream_id)
+    _check_version(stream_id, expected_version, loaded.version)
+    context = _report_context(store, command, now)
+    role = authorize(loaded.state, command, actor)
+    events = decide(loaded.state, command, actor, context)
+    if not events:
+        return []
+    metadata = _metadata(actor.user_id, role, correlation_id, causation_id)
+    return _record_report_events(store, stream_id, loaded, events, metadata)
+
+
+def execute_all(
+    store: EventStoreProtocol,
+    credentials: Credentials,
+    commands: Sequence[tuple[str, ReportCommand]],
+    *,
+    source: str = "commands",
+    expected_version: int | None = None,
+    correlation_id: str | None = None,
+    now: datetime | None = None,
+) -> list[RecordedEvent]:
+    """Decide many commands on one report as one change: all recorded together, or none.
+
+    ``commands`` pairs each command with where it came from (``indicators[3].actual``);
+    every rejected command is listed by that place in one DocumentRejected, and nothing
+    is appended. An import of a report file goes through here, so it obeys every rule.
+    """
+    actor = authenticate(store, credentials).actor()
+    streams = {_report_stream(c.department, c.year) for _, c in commands}
+    if len(streams) != 1:
+        raise InvalidValue(
+            f"{source} reports", ", ".join(sorted(streams)) or "none", "commands on one report"
+        )
+    (stream_id,) = streams
+    loaded = load_report_stream(store, stream_id)
+    _check_version(stream_id, expected_version, loaded.version)
+    state, events, problems, roles = loaded.state, [], [], set()
+    for where, command in commands:
+        try:
+            roles.add(authorize(state, command, actor))
+            new = decide(state, command, actor, _report_context(store, command, now))
+        except DomainError as error:
+            problems.append(f"{where}: {error}")
+            continue
+        state = fold(new, state)
+        events.extend(new)
+    if problems:
+        raise DocumentRejected(source, problems)
+    if not events:
+        return []
+    metadata = _metadata(actor.user_id, "+".join(sorted(roles)), correlation_id, None)
+    return _record_report_events(store, stream_id, loaded, events, metadata)
 
 
 # --- administration ---------------------------------------------------------------------

@@ -1,0 +1,116 @@
+"""The report file format: export gives back what was typed; import obeys every rule, or fails."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from tests.workflow.world import NOW, World, make_world, seeded_template
+from workflow.errors import DocumentRejected
+from workflow.report_file import document_commands, parse_document, state_document
+from workflow.seed_data import DEPARTMENT_CODE, YEAR
+from workflow.service import execute_all, load_report
+
+
+@pytest.fixture(scope="module")
+def seed_document() -> dict:
+    state = load_report(seeded_template().store, DEPARTMENT_CODE, YEAR).state
+    return state_document(state)
+
+
+def import_into(world: World, data: dict) -> None:
+    document = parse_document(data, source="gusu.yaml")
+    execute_all(
+        world.store, world.preparer, document_commands(document), source="gusu.yaml", now=NOW
+    )
+
+
+def test_export_then_import_gives_the_same_report(seed_document: dict) -> None:
+    world = make_world()
+    import_into(world, copy.deepcopy(seed_document))
+    imported = load_report(world.store, DEPARTMENT_CODE, YEAR).state
+    original = load_report(seeded_template().store, DEPARTMENT_CODE, YEAR).state
+    assert state_document(imported) == seed_document
+    assert imported.lines == original.lines
+    assert imported.indicators == original.indicators
+    assert imported.sections == original.sections
+
+
+def test_an_import_is_one_transaction_attributed_to_the_importer(seed_document: dict) -> None:
+    world = make_world()
+    before = world.appended()
+    import_into(world, copy.deepcopy(seed_document))
+    rows = world.store.rows[before:]
+    assert len(rows) > 100
+    assert {row.actor for row in rows} == {"zhang.san"}
+    assert {row.role for row in rows} == {"preparer"}
+    assert len({row.recorded_at for row in rows}) == 1
+
+
+def test_a_bad_file_is_rejected_whole_with_every_problem_located(seed_document: dict) -> None:
+    data = copy.deepcopy(seed_document)
+    coverage = next(
+        i for i, d in enumerate(data["indicators"]) if d["name"] == "博爱家园街道覆盖率"
+    )
+    data["indicators"][coverage]["actual"] = "100&"
+    data["budget"]["lines"][3]["initial"] = "十二点五"
+    data["budget"]["lines"][0]["adjustments"][0]["kind"] = "sideways"
+    world = make_world()
+    before = world.appended()
+
+    with pytest.raises(DocumentRejected) as caught:
+        import_into(world, data)
+    assert caught.value.problems == [
+        "budget.lines[0].adjustments[0].kind: got 'sideways', expected 'carry_over', 'in_year' "
+        "or 'higher_level'"
+    ]
+    assert world.appended() == before
+
+    data["budget"]["lines"][0]["adjustments"][0]["kind"] = "in_year"
+    with pytest.raises(DocumentRejected) as caught:
+        import_into(world, data)
+    problems = caught.value.problems
+    assert len(problems) == 2
+    assert problems[0].startswith("budget.lines[3].initial: line 红十字人道宣传工作")
+    assert "'十二点五'" in problems[0]
+    assert problems[1].startswith(f"indicators[{coverage}].actual: indicator 博爱家园街道覆盖率")
+    assert "did you mean '100%'" in problems[1]
+    assert str(caught.value).startswith("gusu.yaml rejected, nothing recorded, 2 problems: ")
+    assert world.appended() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "(document): got list, expected a mapping of fields"),
+        ({"format": "xlsx", "department": "x", "year": 2021}, "format/version: got 'xlsx'/None"),
+        ({"department": "gusu-rc"}, "year: missing, expected a value"),
+        (
+            {"department": "gusu-rc", "year": "二〇二一"},
+            "year: got '二〇二一', expected a valid integer",
+        ),
+        (
+            {
+                "department": "gusu-rc",
+                "year": 2021,
+                "budget": {"lines": [{"id": "t", "name": "总额"}]},
+            },
+            "budget.lines[0].initial: missing, expected a value",
+        ),
+        ({"department": "gusu-rc", "year": 2021, "colour": "red"}, "colour: got 'red', expected"),
+    ],
+)
+def test_malformed_documents_name_the_field(data, message: str) -> None:
+    with pytest.raises(DocumentRejected) as caught:
+        parse_document(data, source="f.yaml")
+    assert any(p.startswith(message) for p in caught.value.problems), caught.value.problems
+
+
+def test_numbers_from_yaml_or_spreadsheets_are_kept_as_typed(seed_document: dict) -> None:
+    data = copy.deepcopy(seed_document)
+    data["budget"]["lines"][0]["initial"] = 300.09
+    data["budget"]["lines"][3]["initial"] = 12.5
+    document = parse_document(data)
+    assert document.budget.lines[0].initial == "300.09"
+    assert document.budget.lines[3].initial == "12.5"

@@ -1,0 +1,343 @@
+"""The report file format (``jixiao-report``, version 1): a whole report as plain data.
+
+A document maps to the preparer's commands, so importing a file is the same as typing
+the report in, and to nothing else: it goes through every rule. Exporting a report
+gives the same document back, each cell exactly as it was typed. The format is
+described for users in docs/report-format.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from workflow.budget import AdjustmentKind
+from workflow.commands import (
+    AddBudgetLine,
+    AddIndicator,
+    EditNarrative,
+    OpenReport,
+    RecordActualSpending,
+    RecordAdjustment,
+    RecordIndicatorActual,
+    ReportCommand,
+    SetFunctions,
+    SetInitialBudget,
+    SetNetAssets,
+    SetStaffing,
+)
+from workflow.errors import DocumentRejected
+from workflow.report import ReportState
+
+FORMAT = "jixiao-report"
+VERSION = 1
+
+
+def _cell_text(value: object) -> object:
+    # Spreadsheet and YAML readers hand numbers over as int/float/Decimal; keep what was
+    # typed as text (repr of a float is its shortest round-trip form: 300.09 stays 300.09).
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+Cell = Annotated[str, BeforeValidator(_cell_text)]
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RankDoc(_Part):
+    rank: str
+    count: int = Field(ge=0)
+
+
+class StaffingDoc(_Part):
+    internal_units: list[str] = []
+    establishment: int = Field(ge=0)
+    in_post: list[RankDoc] = []
+
+
+class NetAssetsDoc(_Part):
+    amount: Cell
+    unit: str = "元"
+    as_of: date | None = None
+
+
+class FigureDoc(_Part):
+    key: str
+    label: str
+    value: Cell
+
+
+class SectionDoc(_Part):
+    id: str
+    title: str | None = None
+    text: str
+    figures: list[FigureDoc] = []
+
+
+class AdjustmentDoc(_Part):
+    amount: Cell
+    kind: AdjustmentKind
+    reason: str
+    document: str = ""
+
+
+class LineDoc(_Part):
+    id: str
+    name: str
+    parent: str | None = None
+    initial: Cell
+    adjustments: list[AdjustmentDoc] = []
+    actual: Cell | None = None
+
+
+class BudgetDoc(_Part):
+    lines: list[LineDoc] = []
+
+
+class IndicatorDoc(_Part):
+    id: str
+    category: str
+    project: str | None = None
+    budget_line: str | None = None
+    name: str
+    target: Cell
+    lower_is_better: bool = False
+    weight: Cell | None = None
+    actual: Cell | None = None
+    deviation_reason: Cell | None = None
+
+
+class ReportDocument(_Part):
+    """A whole report: what the preparer types, never what the system computes."""
+
+    format: Literal["jixiao-report"] = FORMAT
+    version: Literal[1] = VERSION
+    department: str
+    year: int
+    department_name: str | None = None
+    functions: list[str] = []
+    staffing: StaffingDoc | None = None
+    net_assets: NetAssetsDoc | None = None
+    sections: list[SectionDoc] = []
+    budget: BudgetDoc = BudgetDoc()
+    indicators: list[IndicatorDoc] = []
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(document)"
+
+
+def parse_document(data: object, *, source: str = "report file") -> ReportDocument:
+    """Validate plain data as a report document; DocumentRejected lists every problem."""
+    if not isinstance(data, dict):
+        raise DocumentRejected(
+            source, [f"(document): got {type(data).__name__}, expected a mapping of fields"]
+        )
+    if data.get("format") not in (None, FORMAT) or data.get("version") not in (None, VERSION):
+        raise DocumentRejected(
+            source,
+            [
+                f"format/version: got {data.get('format')!r}/{data.get('version')!r}, "
+                f"expected {FORMAT!r}/{VERSION}"
+            ],
+        )
+    try:
+        return ReportDocument.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors(include_url=False):
+            if item["type"] == "missing":
+                problems.append(f"{_location(item['loc'])}: missing, expected a value")
+                continue
+            value = item.get("input")
+            shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+            expected = item["msg"].removeprefix("Input should be ").removeprefix("Value error, ")
+            problems.append(f"{_location(item['loc'])}: got {shown}, expected {expected}")
+        raise DocumentRejected(source, problems) from None
+
+
+def document_commands(document: ReportDocument) -> list[tuple[str, ReportCommand]]:
+    """The preparer's commands that enter ``document``, each with its place in the file."""
+    key: dict[str, Any] = {"department": document.department, "year": document.year}
+    out: list[tuple[str, ReportCommand]] = [("report", OpenReport(**key))]
+    if document.functions:
+        out.append(("functions", SetFunctions(**key, functions=tuple(document.functions))))
+    if (staffing := document.staffing) is not None:
+        out.append(
+            (
+                "staffing",
+                SetStaffing(
+                    **key,
+                    internal_units=tuple(staffing.internal_units),
+                    establishment=staffing.establishment,
+                    in_post=tuple((r.rank, r.count) for r in staffing.in_post),
+                ),
+            )
+        )
+    if (assets := document.net_assets) is not None:
+        out.append(
+            (
+                "net_assets",
+                SetNetAssets(**key, amount=assets.amount, unit=assets.unit, as_of=assets.as_of),
+            )
+        )
+    for i, section in enumerate(document.sections):
+        figures = tuple((f.key, f.label, f.value) for f in section.figures)
+        out.append(
+            (
+                f"sections[{i}]",
+                EditNarrative(
+                    **key,
+                    section=section.id,
+                    title=section.title,
+                    text=section.text,
+                    figures=figures,
+                ),
+            )
+        )
+    for i, line in enumerate(document.budget.lines):
+        where = f"budget.lines[{i}]"
+        out.append((where, AddBudgetLine(**key, line=line.id, name=line.name, parent=line.parent)))
+        out.append((f"{where}.initial", SetInitialBudget(**key, line=line.id, amount=line.initial)))
+        for j, adjustment in enumerate(line.adjustments):
+            out.append(
+                (
+                    f"{where}.adjustments[{j}]",
+                    RecordAdjustment(
+                        **key,
+                        line=line.id,
+                        amount=adjustment.amount,
+                        kind=str(adjustment.kind),
+                        reason=adjustment.reason,
+                        document=adjustment.document,
+                    ),
+                )
+            )
+        if line.actual is not None:
+            out.append(
+                (f"{where}.actual", RecordActualSpending(**key, line=line.id, amount=line.actual))
+            )
+    for i, indicator in enumerate(document.indicators):
+        where = f"indicators[{i}]"
+        out.append(
+            (
+                where,
+                AddIndicator(
+                    **key,
+                    indicator=indicator.id,
+                    category=indicator.category,
+                    project=indicator.project,
+                    budget_line=indicator.budget_line,
+                    name=indicator.name,
+                    target=indicator.target,
+                    lower_is_better=indicator.lower_is_better,
+                    weight=indicator.weight,
+                ),
+            )
+        )
+        if indicator.actual is not None:
+            out.append(
+                (
+                    f"{where}.actual",
+                    RecordIndicatorActual(
+                        **key,
+                        indicator=indicator.id,
+                        actual=indicator.actual,
+                        deviation_reason=indicator.deviation_reason,
+                    ),
+                )
+            )
+    return out
+
+
+def state_document(state: ReportState) -> dict[str, Any]:
+    """The report's current content as a document, every cell as it was typed."""
+    staffing = state.staffing
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "department": state.department,
+        "year": state.year,
+        "department_name": state.department_name or None,
+        "functions": list(state.functions),
+        "staffing": (
+            {
+                "internal_units": list(staffing.internal_units),
+                "establishment": staffing.establishment,
+                "in_post": [{"rank": r.rank, "count": r.count} for r in staffing.in_post],
+            }
+            if staffing
+            else None
+        ),
+        "net_assets": (
+            {
+                "amount": state.net_assets.raw,
+                "unit": state.net_assets.unit,
+                "as_of": state.net_assets_as_of.isoformat() if state.net_assets_as_of else None,
+            }
+            if state.net_assets
+            else None
+        ),
+        "sections": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "text": s.text,
+                "figures": [
+                    {"key": f.key, "label": f.label, "value": f.value.raw} for f in s.figures
+                ],
+            }
+            for s in state.sections
+        ],
+        "budget": {
+            "lines": [
+                {
+                    "id": line.id,
+                    "name": line.name,
+                    "parent": line.parent,
+                    "initial": line.initial.raw if line.initial else None,
+                    "adjustments": [
+                        {
+                            "amount": a.amount.raw,
+                            "kind": str(a.kind),
+                            "reason": a.reason,
+                            "document": a.document,
+                        }
+                        for a in line.adjustments
+                        if a.cancelled is None
+                    ],
+                    "actual": line.actual.raw if line.actual else None,
+                }
+                for line in state.lines
+            ]
+        },
+        "indicators": [
+            {
+                "id": i.id,
+                "category": i.category,
+                "project": i.project,
+                "budget_line": i.budget_line,
+                "name": i.name,
+                "target": i.target.raw,
+                "lower_is_better": i.lower_is_better,
+                "weight": str(i.weight) if i.weight is not None else None,
+                "actual": i.actual.raw if i.actual else None,
+                "deviation_reason": i.deviation.raw if i.deviation else None,
+            }
+            for i in state.indicators
+        ],
+    }
