@@ -1,27 +1,244 @@
-"""`jixiao admin`: setting up the database."""
+"""`jixiao admin`: the database, departments, users and their roles and tokens, fiscal years."""
 
 from __future__ import annotations
 
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
-from cli.failures import reported_errors
-from cli.options import DatabaseOption
+from cli.context import credentials, open_store, report_recorded, run, settings
+from cli.failures import fail, reported_errors
+from cli.options import JsonOption
+from cli.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from workflow.schemes import Scheme
 
 app = typer.Typer(
-    help="Administration: the database, departments, users, fiscal years.", no_args_is_help=True
+    help="Administration: the database, departments, users, roles, tokens, fiscal years.",
+    no_args_is_help=True,
 )
+department_app = typer.Typer(help="Budget departments.", no_args_is_help=True)
+user_app = typer.Typer(help="Users, their roles and their tokens.", no_args_is_help=True)
+year_app = typer.Typer(help="Fiscal years and their evaluation schemes.", no_args_is_help=True)
+scheme_app = typer.Typer(help="Evaluation schemes shipped with jixiao.", no_args_is_help=True)
+app.add_typer(department_app, name="department")
+app.add_typer(user_app, name="user")
+app.add_typer(year_app, name="year")
+app.add_typer(scheme_app, name="scheme")
 
 
 @app.command()
-def init(db: DatabaseOption = None) -> None:
-    """Create the event store's tables and guards (safe to run again).
+def init(
+    admin: Annotated[
+        str | None,
+        typer.Option(help="Create this first administrator and print their token (once only)."),
+    ] = None,
+    name: Annotated[str, typer.Option(help="The administrator's display name.")] = "管理员",
+) -> None:
+    """Create the store's tables and guards; with --admin, the first administrator.
 
-    Example: jixiao admin init --db postgresql://jixiao@db.example/jixiao
+    Safe to run again. The administrator's token is printed once: keep it secret.
+
+    Example: jixiao --db sqlite:///jixiao.db admin init --admin admin
     """
     from events.database import database_url
-    from events.store import EventStore
+    from workflow.service import bootstrap
 
+    store = open_store()
+    where = database_url(settings().db)
+    typer.echo(f"event store ready at {where} (log at position {store.head_position()})")
+    if admin:
+        with reported_errors():
+            token = bootstrap(store, user_id=admin, name=name)
+        typer.echo(f"administrator {admin} created; token (shown once): {token}")
+
+
+@department_app.command("add")
+def department_add(
+    code: Annotated[str, typer.Argument(help="Department code: lower-case letters, digits, - _.")],
+    name: Annotated[str, typer.Argument(help="The department's name, e.g. 姑苏区红十字会.")],
+    parent: Annotated[str | None, typer.Option(help="Code of the parent department.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register a budget department.
+
+    Example: jixiao admin department add gusu-rc 姑苏区红十字会
+    """
+    from workflow.administration import RegisterDepartment
+
+    run(RegisterDepartment(code=code, name=name, parent=parent), as_json=as_json)
+
+
+@user_app.command("add")
+def user_add(
+    user_id: Annotated[str, typer.Argument(help="User id: lower-case letters, digits, . - _.")],
+    name: Annotated[str, typer.Argument(help="The person's name.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Register a user (then grant a role and issue a token).
+
+    Example: jixiao admin user add zhang.san 张三
+    """
+    from workflow.administration import RegisterUser
+
+    run(RegisterUser(user_id=user_id, name=name), as_json=as_json)
+
+
+RoleArgument = Annotated[
+    str,
+    typer.Argument(help="preparer, department_head, finance_reviewer, auditor or admin."),
+]
+ScopeArgument = Annotated[
+    str, typer.Argument(help="Department code, or * for every department (finance, audit, admin).")
+]
+
+
+@user_app.command("grant")
+def user_grant(
+    user_id: Annotated[str, typer.Argument(help="The user.")],
+    role: RoleArgument,
+    department: ScopeArgument,
+    as_json: JsonOption = False,
+) -> None:
+    """Grant a user a role in a department.
+
+    Example: jixiao admin user grant zhang.san preparer gusu-rc
+    """
+    from workflow.administration import GrantRole
+
+    command = GrantRole(user_id=user_id, role=role, department=department)
+    run(command, as_json=as_json)
+
+
+@user_app.command("revoke")
+def user_revoke(
+    user_id: Annotated[str, typer.Argument(help="The user.")],
+    role: RoleArgument,
+    department: ScopeArgument,
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke a role a user holds in a department.
+
+    Example: jixiao admin user revoke zhang.san preparer gusu-rc
+    """
+    from workflow.administration import RevokeRole
+
+    command = RevokeRole(user_id=user_id, role=role, department=department)
+    run(command, as_json=as_json)
+
+
+@user_app.command("token")
+def user_token(
+    user_id: Annotated[str, typer.Argument(help="The user who gets a new token.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Issue a new token to a user; it is printed once and stored only as a salted hash.
+
+    Example: jixiao admin user token zhang.san
+    """
+    from workflow.service import issue_token
+
+    caller = credentials()
+    store = open_store()
     with reported_errors():
-        store = EventStore.open(db)
-        position = store.head_position()
-    typer.echo(f"event store ready at {database_url(db)} (log at position {position})")
+        secret = issue_token(store, caller, user_id)
+    if as_json:
+        print_json({"user": user_id, "token": secret})
+    else:
+        typer.echo(f"token for {user_id} (shown once): {secret}")
+
+
+@user_app.command("revoke-token")
+def user_revoke_token(
+    user_id: Annotated[str, typer.Argument(help="The token's owner.")],
+    token_id: Annotated[str, typer.Argument(help="The token id: the part before the dot.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke one of a user's tokens (for example one that leaked).
+
+    Example: jixiao admin user revoke-token zhang.san 3f9a1c
+    """
+    from workflow.administration import RevokeToken
+
+    run(RevokeToken(user_id=user_id, token_id=token_id), as_json=as_json)
+
+
+def _scheme(name_or_file: str) -> Scheme:
+    """A bundled scheme by name, or a region's scheme from its .toml file."""
+    from workflow.schemes import load_scheme, parse_scheme
+
+    path = Path(name_or_file)
+    if path.suffix != ".toml":
+        with reported_errors():
+            return load_scheme(name_or_file)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise fail(f"scheme file: got {name_or_file!r}, expected an existing .toml file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise fail(f"scheme file {name_or_file}: {error}, expected valid TOML") from None
+    with reported_errors():
+        return parse_scheme(data, source=str(path))
+
+
+@year_app.command("open")
+def year_open(
+    year: Annotated[int, typer.Argument(help="The fiscal year evaluated, e.g. 2021.")],
+    deadline: Annotated[
+        str, typer.Option(help="Submission deadline, YYYY-MM-DD (after the year ends).")
+    ],
+    scheme: Annotated[
+        str, typer.Option(help="A bundled scheme name or a path to a scheme .toml file.")
+    ] = "default",
+    as_json: JsonOption = False,
+) -> None:
+    """Open a fiscal year for evaluation under a scheme, with its deadline.
+
+    Example: jixiao admin year open 2021 --deadline 2022-06-30 --scheme national-10-90
+    """
+    from workflow.service import open_fiscal_year
+
+    try:
+        due = date.fromisoformat(deadline)
+    except ValueError:
+        raise fail(f"deadline: got {deadline!r}, expected a date YYYY-MM-DD") from None
+    chosen = _scheme(scheme)
+    caller = credentials()
+    store = open_store()
+    with reported_errors():
+        events = open_fiscal_year(store, caller, year, due, chosen)
+    report_recorded(events, as_json)
+
+
+@scheme_app.command("list")
+def scheme_list(as_json: JsonOption = False) -> None:
+    """List the bundled evaluation schemes.
+
+    Example: jixiao admin scheme list
+    """
+    from workflow.schemes import load_scheme, scheme_names
+
+    schemes = [load_scheme(name) for name in scheme_names()]
+    rows = [
+        {"id": s.id, "title": s.title, "scored": s.scoring.enabled, "signoff": s.signoff.rule}
+        for s in schemes
+    ]
+    if as_json:
+        print_json(rows)
+    else:
+        print_table("schemes", ["id", "title", "scored", "sign-off"], [r.values() for r in rows])
+
+
+@scheme_app.command("show")
+def scheme_show(
+    name: Annotated[str, typer.Argument(help="A bundled scheme name or a .toml file.")],
+) -> None:
+    """Print a scheme's full settings as JSON.
+
+    Example: jixiao admin scheme show national-10-90
+    """
+    print_json(_scheme(name).model_dump(mode="json"))

@@ -1,24 +1,40 @@
-"""The root `jixiao` command and its sub-commands, one sub-app per noun."""
+"""The root `jixiao` command: global options, and one sub-app per noun."""
 
 from __future__ import annotations
 
 import typer
 
-from cli import admin, audit
+from cli import admin, audit, report, review
+from cli.context import Settings, use_settings
+from cli.options import BrokerOption, DatabaseOption, TokenOption, UserOption
 
 app = typer.Typer(
     name="jixiao",
     help=(
         "jixiao (绩效): prepare, review, sign off, render and audit budget performance "
         "self-evaluation reports, with every change kept as an event.\n\n"
-        "Example: jixiao admin init --db sqlite:///jixiao.db"
+        "Example: jixiao demo"
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(admin.app, name="admin")
+app.add_typer(report.app, name="report")
+app.add_typer(review.app, name="review")
 app.add_typer(audit.app, name="audit")
+
+
+@app.callback()
+def options(
+    db: DatabaseOption = None,
+    user: UserOption = None,
+    token: TokenOption = None,
+    broker: BrokerOption = None,
+) -> None:
+    """Options that every command uses; each can also come from its environment variable."""
+    use_settings(Settings(db=db, user=user, token=token, broker=broker))
 
 
 def main() -> None:

@@ -6,24 +6,24 @@ import json
 
 import typer
 
+from cli.context import open_store
 from cli.failures import reported_errors
-from cli.options import DatabaseOption, JsonOption
+from cli.options import JsonOption
 
 app = typer.Typer(help="Auditing: verify the hash chain of the log.", no_args_is_help=True)
 
 
 @app.command()
-def verify(db: DatabaseOption = None, as_json: JsonOption = False) -> None:
+def verify(as_json: JsonOption = False) -> None:
     """Walk the hash chain and name the first edited, missing or moved event.
 
     Exits 1 if the chain is broken.
 
     Example: jixiao audit verify --json
     """
-    from events.store import EventStore
-
+    store = open_store()
     with reported_errors():
-        report = EventStore.open(db).verify()
+        report = store.verify()
     if as_json:
         typer.echo(
             json.dumps(

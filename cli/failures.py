@@ -33,6 +33,13 @@ def reported_errors() -> Iterator[None]:
     try:
         yield
     except rejected as error:
+        problems = getattr(error, "problems", None)
+        if problems:
+            # One line per problem, each naming its item, value and expectation.
+            print(f"error: {error.headline}:", file=sys.stderr)
+            for problem in problems:
+                print(f"  - {problem}", file=sys.stderr)
+            raise typer.Exit(REJECTED) from None
         raise fail(str(error)) from None
     except ValueError as error:
         raise fail(str(error)) from None

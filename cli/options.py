@@ -11,9 +11,52 @@ DatabaseOption = Annotated[
     typer.Option(
         "--db",
         envvar="JIXIAO_DB",
-        help="Database URL: sqlite:///PATH (default sqlite:///jixiao.db) or postgresql://USER@HOST/DB.",
+        help="Database URL: sqlite:///PATH (default sqlite:///jixiao.db) or "
+        "postgresql://USER@HOST/DB.",
         show_default=False,
     ),
 ]
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+UserOption = Annotated[
+    str | None,
+    typer.Option("--user", "-u", envvar="JIXIAO_USER", help="Your user id.", show_default=False),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar="JIXIAO_TOKEN",
+        help="Your secret token (prefer the JIXIAO_TOKEN variable: options show in `ps`).",
+        show_default=False,
+    ),
+]
+BrokerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--broker",
+        envvar="JIXIAO_BROKER",
+        help="Celery broker URL, e.g. redis://127.0.0.1:6379/0 (default: the embedded one).",
+        show_default=False,
+    ),
+]
+DepartmentOption = Annotated[
+    str,
+    typer.Option(
+        "--department", "-d", envvar="JIXIAO_DEPARTMENT", help="Department code, e.g. gusu-rc."
+    ),
+]
+YearOption = Annotated[
+    int,
+    typer.Option(
+        "--year", "-y", envvar="JIXIAO_YEAR", help="Fiscal year, e.g. 2021.", min=2000, max=2100
+    ),
+]
+RevisionOption = Annotated[
+    int | None,
+    typer.Option(
+        "--revision",
+        help="The revision you reviewed; refused if the report has moved to another.",
+        show_default=False,
+        min=1,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]

@@ -77,9 +77,8 @@ class SubmissionBlocked(DomainError):
         self.problems = [_one_line(p) for p in problems]
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
-        super().__init__(
-            f"report {report} cannot be submitted, {count} {noun}: " + "; ".join(self.problems)
-        )
+        self.headline = f"report {report} cannot be submitted, {count} {noun}"
+        super().__init__(f"{self.headline}: " + "; ".join(self.problems))
 
 
 class DocumentRejected(DomainError):
@@ -89,6 +88,5 @@ class DocumentRejected(DomainError):
         self.problems = [_one_line(p) for p in problems]
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
-        super().__init__(
-            f"{source} rejected, nothing recorded, {count} {noun}: " + "; ".join(self.problems)
-        )
+        self.headline = f"{source} rejected, nothing recorded, {count} {noun}"
+        super().__init__(f"{self.headline}: " + "; ".join(self.problems))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from events.errors import ConcurrencyError
 from events.model import Event, Metadata, RecordedEvent
@@ -53,7 +53,7 @@ from workflow.errors import (
 from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, fold
 from workflow.report_events import ReportSignedOff
 from workflow.roles import ALL_DEPARTMENTS, SYSTEM_ACTOR, Actor, Grant, Role
-from workflow.schemes import load_scheme
+from workflow.schemes import Scheme, load_scheme
 from workflow.tokens import DEFAULT_KDF, KdfParams, new_token, verify
 
 #: A snapshot of a report is stored with the append that crosses each multiple of this.
@@ -292,6 +292,9 @@ def execute_all(
             roles.add(authorize(state, command, actor))
             new = decide(state, command, actor, _report_context(store, command, now))
         except DomainError as error:
+            if isinstance(command, OpenReport):
+                # Nothing after a failed open can apply: report the cause alone.
+                raise DocumentRejected(source, [f"{where}: {error}"]) from None
             problems.append(f"{where}: {error}")
             continue
         state = fold(new, state)
@@ -391,6 +394,32 @@ def issue_token(
         context=AdminContext(token=record),
     )
     return token
+
+
+def open_fiscal_year(
+    store: EventStoreProtocol,
+    credentials: Credentials,
+    year: int,
+    deadline: date,
+    scheme: Scheme,
+    *,
+    correlation_id: str | None = None,
+) -> list[RecordedEvent]:
+    """Open a fiscal year under ``scheme``: a bundled one or one read from the region's file.
+
+    The scheme's settings are copied into the event, so the year keeps them whatever
+    happens to the file later.
+    """
+    actor = authenticate(store, credentials).actor()
+    return _run_admin_command(
+        store,
+        actor,
+        OpenFiscalYear(year=year, scheme=scheme.id, deadline=deadline),
+        expected_version=None,
+        correlation_id=correlation_id,
+        causation_id=None,
+        context=AdminContext(scheme=scheme),
+    )
 
 
 def revoke_token(

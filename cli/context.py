@@ -1,0 +1,102 @@
+"""Wiring the real store and the caller's credentials into the application services."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cli.failures import fail, reported_errors
+from cli.output import print_json
+
+if TYPE_CHECKING:
+    from events.model import RecordedEvent
+    from events.store import EventStore
+    from workflow.service import Credentials
+
+USAGE = 2
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The global options: where the database and broker are, and who is calling."""
+
+    db: str | None = None
+    user: str | None = None
+    token: str | None = field(default=None, repr=False)
+    broker: str | None = None
+
+
+_given = Settings()
+
+
+def use_settings(given: Settings) -> None:
+    """Remember the root command's options for the command that runs after it."""
+    global _given
+    _given = given
+
+
+def settings() -> Settings:
+    """The settings given to the root command (options or environment variables)."""
+    return _given
+
+
+def open_store() -> EventStore:
+    """The event store at --db (or JIXIAO_DB, or the SQLite default), tables created."""
+    import workflow  # noqa: F401  (registers the domain's event types)
+    from events.store import EventStore
+
+    with reported_errors():
+        return EventStore.open(settings().db)
+
+
+def credentials() -> Credentials:
+    """The caller's credentials; a usage error naming what is missing."""
+    from workflow.service import Credentials
+
+    given = settings()
+    if not given.user:
+        raise fail("user: missing, expected --user or JIXIAO_USER", USAGE)
+    if not given.token:
+        raise fail(f"token for {given.user}: missing, expected --token or JIXIAO_TOKEN", USAGE)
+    return Credentials(given.user, given.token)
+
+
+def recorded_summary(events: Sequence[RecordedEvent]) -> dict[str, Any]:
+    """What a command recorded, for `--json` and for the one-line confirmation."""
+    return {
+        "recorded": len(events),
+        "stream": events[-1].stream_id if events else None,
+        "version": events[-1].version if events else None,
+        "position": events[-1].position if events else None,
+        "events": [e.event_type for e in events],
+    }
+
+
+def report_recorded(events: Sequence[RecordedEvent], as_json: bool) -> None:
+    """Confirm what was recorded in one line (or as JSON)."""
+    summary = recorded_summary(events)
+    if as_json:
+        print_json(summary)
+    elif not events:
+        print("nothing to record: the report already says so")
+    else:
+        kinds = ", ".join(dict.fromkeys(summary["events"]))
+        print(
+            f"recorded {len(events)} event(s) on {summary['stream']} "
+            f"(version {summary['version']}): {kinds}"
+        )
+
+
+def run(
+    command: Any, *, as_json: bool = False, expected_version: int | None = None
+) -> list[RecordedEvent]:
+    """Execute one command as the caller and confirm what it recorded."""
+    from workflow.service import execute
+
+    caller = credentials()
+    store = open_store()
+    with reported_errors():
+        events = execute(store, caller, command, expected_version=expected_version)
+    report_recorded(events, as_json)
+    return events

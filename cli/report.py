@@ -1,0 +1,479 @@
+"""`jixiao report`: opening, importing, exporting, showing and editing a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.context import credentials, open_store, report_recorded, run
+from cli.failures import fail, reported_errors
+from cli.options import DepartmentOption, JsonOption, YearOption
+from cli.output import print_json, print_table
+
+app = typer.Typer(
+    help="A department's report: open, import, export, show, edit.", no_args_is_help=True
+)
+line_app = typer.Typer(
+    help="Budget lines: add, 年初预算数, adjustments, 实际支出数.", no_args_is_help=True
+)
+indicator_app = typer.Typer(
+    help="Performance indicators: add, record actuals, remove.", no_args_is_help=True
+)
+app.add_typer(line_app, name="line")
+app.add_typer(indicator_app, name="indicator")
+
+Amount = Annotated[str, typer.Argument(help="The amount as typed, e.g. 12.5 or -4.8.")]
+LineId = Annotated[str, typer.Argument(help="The line's id, e.g. publicity.")]
+IndicatorId = Annotated[str, typer.Argument(help="The indicator's id, e.g. d04.")]
+Reason = Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail).")]
+
+
+@app.command("open")
+def open_report(
+    department: DepartmentOption, year: YearOption, as_json: JsonOption = False
+) -> None:
+    """Open the department's report for a fiscal year (revision 1, draft).
+
+    Example: jixiao report open -d gusu-rc -y 2021
+    """
+    from workflow.commands import OpenReport
+
+    run(OpenReport(department=department, year=year), as_json=as_json)
+
+
+@app.command("import")
+def import_report(
+    path: Annotated[Path, typer.Argument(help="A jixiao-report file (.yaml, .yml or .json).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Record a whole report from a file, as your own changes: every rule applies.
+
+    A file with any problem is rejected whole; every problem is listed by its place.
+    The format is described in docs/report-format.md.
+
+    Example: jixiao report import gusu-redcross-2021.yaml
+    """
+    from cli.files import read_document
+    from workflow.report_file import document_commands, parse_document
+    from workflow.service import execute_all
+
+    with reported_errors():
+        document = parse_document(read_document(path), source=str(path))
+    caller = credentials()
+    store = open_store()
+    with reported_errors():
+        events = execute_all(store, caller, document_commands(document), source=str(path))
+    report_recorded(events, as_json)
+
+
+@app.command("export")
+def export_report(
+    department: DepartmentOption,
+    year: YearOption,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this .yaml or .json file.")
+    ] = None,
+) -> None:
+    """Write the report's content as a jixiao-report file, every cell as typed.
+
+    Example: jixiao report export -d gusu-rc -y 2021 -o gusu-2021.yaml
+    """
+    from cli.files import dump_yaml, write_document
+    from workflow.report_file import state_document
+    from workflow.service import load_report
+
+    store = open_store()
+    with reported_errors():
+        state = load_report(store, department, year).state
+    if not state.report:
+        raise fail(f"report {department}/{year}: not found, expected an opened report")
+    document = state_document(state)
+    if out is None:
+        typer.echo(dump_yaml(document), nl=False)
+        return
+    with reported_errors():
+        write_document(document, out)
+    typer.echo(f"wrote {out}")
+
+
+@app.command("show")
+def show(department: DepartmentOption, year: YearOption, as_json: JsonOption = False) -> None:
+    """Show the report: stage, the budget table with every computed figure, the indicators.
+
+    Example: jixiao report show -d gusu-rc -y 2021 --json
+    """
+    from projections.report_view import report_view
+    from workflow.service import load_report
+
+    store = open_store()
+    with reported_errors():
+        state = load_report(store, department, year).state
+    if not state.report:
+        raise fail(f"report {department}/{year}: not found, expected an opened report")
+    view = report_view(state)
+    if as_json:
+        print_json(view)
+        return
+    budget = view["budget"]
+    typer.echo(
+        f"{view['department_name']} {view['year']} · revision {view['revision']} · "
+        f"stage {view['stage']} · 预算调整率 {budget['adjustment_rate']}%"
+    )
+    print_table(
+        f"本年度预算资金（{budget['unit']}）",
+        ["项目", "年初预算数", "调整数", "上级指标及其他", "预算合计数", "实际支出数", "执行率%"],
+        [
+            [
+                "  " * r["depth"] + r["name"],
+                r["initial"],
+                r["adjustments"],
+                r["higher_level"],
+                r["total"],
+                r["actual"],
+                r["execution_rate"],
+            ]
+            for r in budget["rows"]
+        ],
+    )
+    print_table(
+        "绩效指标",
+        ["id", "类别", "指标名称", "目标值", "完成值", "偏差原因", "状态"],
+        [
+            [
+                i["id"],
+                i["category"],
+                i["name"],
+                i["target"]["raw"],
+                (i["actual"] or {}).get("raw"),
+                (i["deviation"] or {}).get("raw"),
+                i["status"],
+            ]
+            for i in view["indicators"]
+        ],
+    )
+    if view["score"]:
+        score = view["score"]
+        typer.echo(f"score {score['total']} · grade {score['grade']}")
+
+
+@app.command("functions")
+def functions(
+    department: DepartmentOption,
+    year: YearOption,
+    items: Annotated[list[str], typer.Argument(help="The functions, in order.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Set the numbered list of 主要职能 (replaces the list).
+
+    Example: jixiao report functions -d gusu-rc -y 2021 "宣传贯彻……" "开展备灾救灾工作……"
+    """
+    from workflow.commands import SetFunctions
+
+    run(SetFunctions(department=department, year=year, functions=tuple(items)), as_json=as_json)
+
+
+def _rank_counts(values: list[str]) -> tuple[tuple[str, int], ...]:
+    counts = []
+    for value in values:
+        rank, _, count = value.partition("=")
+        if not rank or not count.isdigit():
+            raise fail(f"--in-post: got {value!r}, expected RANK=COUNT such as 科员=2")
+        counts.append((rank, int(count)))
+    return tuple(counts)
+
+
+@app.command("staffing")
+def staffing(
+    department: DepartmentOption,
+    year: YearOption,
+    establishment: Annotated[int, typer.Option(help="编制: the approved headcount.", min=0)],
+    in_post: Annotated[
+        list[str], typer.Option("--in-post", help="在职 by rank as RANK=COUNT; repeat it.")
+    ],
+    unit: Annotated[
+        list[str] | None, typer.Option("--unit", help="An internal unit (内设机构); repeat it.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set internal units, 编制 and 在职 staff by rank.
+
+    Example: jixiao report staffing -d gusu-rc -y 2021 --establishment 4 --in-post 正科=1 --in-post 科员=2
+    """
+    from workflow.commands import SetStaffing
+
+    command = SetStaffing(
+        department=department,
+        year=year,
+        internal_units=tuple(unit or ()),
+        establishment=establishment,
+        in_post=_rank_counts(in_post),
+    )
+    run(command, as_json=as_json)
+
+
+@app.command("net-assets")
+def net_assets(
+    department: DepartmentOption,
+    year: YearOption,
+    amount: Amount,
+    unit: Annotated[str, typer.Option(help="元 or 万元.")] = "元",
+    as_of: Annotated[str | None, typer.Option(help="The balance date, YYYY-MM-DD.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set 净资产 with its own unit.
+
+    Example: jixiao report net-assets -d gusu-rc -y 2021 24904.73 --unit 元 --as-of 2021-12-31
+    """
+    from datetime import date
+
+    from workflow.commands import SetNetAssets
+
+    try:
+        when = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise fail(f"--as-of: got {as_of!r}, expected a date YYYY-MM-DD") from None
+    command = SetNetAssets(department=department, year=year, amount=amount, unit=unit, as_of=when)
+    run(command, as_json=as_json)
+
+
+@app.command("narrative")
+def narrative(
+    department: DepartmentOption,
+    year: YearOption,
+    section: Annotated[str, typer.Argument(help="Section id: 1.3, 1.3.2, 2.1, 3.1 …")],
+    text: Annotated[str | None, typer.Option(help="The section's text.")] = None,
+    text_file: Annotated[
+        Path | None, typer.Option("--file", help="Read the text from this UTF-8 file.")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="The heading (default: the scheme's).")] = None,
+    figure: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A headline figure KEY=LABEL=VALUE, e.g. donations=接收社会捐赠款物=156.86 万元."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a narrative section with its headline figures.
+
+    Example: jixiao report narrative -d gusu-rc -y 2021 3.1 --file problems.txt
+    """
+    from workflow.commands import EditNarrative
+
+    if (text is None) == (text_file is None):
+        raise fail("text: expected exactly one of --text or --file", 2)
+    if text_file is not None:
+        with reported_errors():
+            text = text_file.read_text(encoding="utf-8")
+    figures = []
+    for item in figure or ():
+        parts = item.split("=", 2)
+        if len(parts) != 3 or not all(parts):
+            raise fail(f"--figure: got {item!r}, expected KEY=LABEL=VALUE")
+        figures.append((parts[0], parts[1], parts[2]))
+    command = EditNarrative(
+        department=department,
+        year=year,
+        section=section,
+        title=title,
+        text=text or "",
+        figures=tuple(figures),
+    )
+    run(command, as_json=as_json)
+
+
+@line_app.command("add")
+def line_add(
+    department: DepartmentOption,
+    year: YearOption,
+    line: LineId,
+    name: Annotated[str, typer.Argument(help="The line's name, e.g. 红十字人道宣传工作.")],
+    parent: Annotated[
+        str | None, typer.Option(help="The parent line's id (none: the root).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a budget line under a parent (the first line, without one, is 预算资金总额).
+
+    Example: jixiao report line add -d gusu-rc -y 2021 publicity 红十字人道宣传工作 --parent project
+    """
+    from workflow.commands import AddBudgetLine
+
+    command = AddBudgetLine(department=department, year=year, line=line, name=name, parent=parent)
+    run(command, as_json=as_json)
+
+
+@line_app.command("initial")
+def line_initial(
+    department: DepartmentOption,
+    year: YearOption,
+    line: LineId,
+    amount: Amount,
+    as_json: JsonOption = False,
+) -> None:
+    """Set a line's 年初预算数.
+
+    Example: jixiao report line initial -d gusu-rc -y 2021 publicity 12.5
+    """
+    from workflow.commands import SetInitialBudget
+
+    run(
+        SetInitialBudget(department=department, year=year, line=line, amount=amount),
+        as_json=as_json,
+    )
+
+
+@line_app.command("actual")
+def line_actual(
+    department: DepartmentOption,
+    year: YearOption,
+    line: LineId,
+    amount: Amount,
+    as_json: JsonOption = False,
+) -> None:
+    """Set a line's 实际支出数.
+
+    Example: jixiao report line actual -d gusu-rc -y 2021 publicity 12.5
+    """
+    from workflow.commands import RecordActualSpending
+
+    command = RecordActualSpending(department=department, year=year, line=line, amount=amount)
+    run(command, as_json=as_json)
+
+
+@line_app.command("adjust", context_settings={"ignore_unknown_options": True})
+def line_adjust(
+    department: DepartmentOption,
+    year: YearOption,
+    line: LineId,
+    amount: Amount,
+    kind: Annotated[str, typer.Option(help="carry_over, in_year or higher_level.")],
+    reason: Reason,
+    document: Annotated[str, typer.Option(help="The approving document's reference.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Record one adjustment (may be negative): carry-over, in-year, or higher-level money.
+
+    Example: jixiao report line adjust -d gusu-rc -y 2021 homes -4.8 --kind in_year --reason 压缩预算
+    """
+    from workflow.commands import RecordAdjustment
+
+    command = RecordAdjustment(
+        department=department,
+        year=year,
+        line=line,
+        amount=amount,
+        kind=kind,
+        reason=reason,
+        document=document,
+    )
+    run(command, as_json=as_json)
+
+
+@line_app.command("cancel-adjustment")
+def line_cancel_adjustment(
+    department: DepartmentOption,
+    year: YearOption,
+    line: LineId,
+    adjustment: Annotated[
+        str, typer.Argument(help="The adjustment's id (see report show --json).")
+    ],
+    reason: Reason,
+    as_json: JsonOption = False,
+) -> None:
+    """Cancel a recorded adjustment; it stays in the history, marked cancelled.
+
+    Example: jixiao report line cancel-adjustment -d gusu-rc -y 2021 homes homes-a1 --reason 重复录入
+    """
+    from workflow.commands import CancelAdjustment
+
+    command = CancelAdjustment(
+        department=department, year=year, line=line, adjustment=adjustment, reason=reason
+    )
+    run(command, as_json=as_json)
+
+
+@indicator_app.command("add")
+def indicator_add(
+    department: DepartmentOption,
+    year: YearOption,
+    indicator: IndicatorId,
+    category: Annotated[str, typer.Option(help="一级指标: 部门管理, 部门履职及效果 …")],
+    name: Annotated[str, typer.Option(help="指标名称.")],
+    target: Annotated[
+        str, typer.Option(help="指标目标值 as typed: 2 场, ≥10 人, 100%及以下, 规范 …")
+    ],
+    project: Annotated[str | None, typer.Option(help="二级指标 (the project).")] = None,
+    line: Annotated[str | None, typer.Option(help="The budget line it measures.")] = None,
+    lower_is_better: Annotated[
+        bool, typer.Option(help="A bare target is a ceiling (e.g. 预算调整率 0%).")
+    ] = False,
+    weight: Annotated[str | None, typer.Option(help="Its weight, under a scored scheme.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a performance indicator with its target as typed.
+
+    Example: jixiao report indicator add -d gusu-rc -y 2021 d01 --category 部门履职及效果 --name 开展大型活动 --target "2 场"
+    """
+    from workflow.commands import AddIndicator
+
+    command = AddIndicator(
+        department=department,
+        year=year,
+        indicator=indicator,
+        category=category,
+        name=name,
+        target=target,
+        project=project,
+        budget_line=line,
+        lower_is_better=lower_is_better,
+        weight=weight,
+    )
+    run(command, as_json=as_json)
+
+
+@indicator_app.command("actual")
+def indicator_actual(
+    department: DepartmentOption,
+    year: YearOption,
+    indicator: IndicatorId,
+    actual: Annotated[str, typer.Argument(help="指标完成值 as typed: 3 场, 100%, 规范 …")],
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="偏差原因分析 (…… for none).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record an indicator's 指标完成值 and 偏差原因分析.
+
+    Example: jixiao report indicator actual -d gusu-rc -y 2021 d01 "3 场" --reason 实际工作需要
+    """
+    from workflow.commands import RecordIndicatorActual
+
+    command = RecordIndicatorActual(
+        department=department,
+        year=year,
+        indicator=indicator,
+        actual=actual,
+        deviation_reason=reason,
+    )
+    run(command, as_json=as_json)
+
+
+@indicator_app.command("remove")
+def indicator_remove(
+    department: DepartmentOption,
+    year: YearOption,
+    indicator: IndicatorId,
+    reason: Reason,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove an indicator entered by mistake.
+
+    Example: jixiao report indicator remove -d gusu-rc -y 2021 d09 --reason 重复录入
+    """
+    from workflow.commands import RemoveIndicator
+
+    command = RemoveIndicator(department=department, year=year, indicator=indicator, reason=reason)
+    run(command, as_json=as_json)

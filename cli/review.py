@@ -1,0 +1,151 @@
+"""`jixiao review`: submit, approve, return, grade, sign off, publish, reopen; the inbox."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cli.context import run
+from cli.options import DepartmentOption, JsonOption, RevisionOption, YearOption
+
+app = typer.Typer(
+    help="The review flow: submit, approve, return, sign off, reopen.", no_args_is_help=True
+)
+
+Comment = Annotated[str, typer.Option("--comment", "-m", help="Your comment.")]
+
+
+@app.command()
+def submit(
+    department: DepartmentOption,
+    year: YearOption,
+    revision: RevisionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Submit the draft for review; failing checks are all listed and nothing is recorded.
+
+    Example: jixiao review submit -d gusu-rc -y 2021
+    """
+    from workflow.commands import SubmitReport
+
+    run(SubmitReport(department=department, year=year, revision=revision), as_json=as_json)
+
+
+@app.command()
+def approve(
+    department: DepartmentOption,
+    year: YearOption,
+    comment: Comment = "",
+    revision: RevisionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Approve at your level: the department head first, then finance.
+
+    Example: jixiao review approve -d gusu-rc -y 2021 -m 同意
+    """
+    from workflow.commands import ApproveReport
+
+    command = ApproveReport(department=department, year=year, revision=revision, comment=comment)
+    run(command, as_json=as_json)
+
+
+@app.command("return")
+def return_report(
+    department: DepartmentOption,
+    year: YearOption,
+    comment: Annotated[str, typer.Option("--comment", "-m", help="What to change, and why.")],
+    item: Annotated[
+        list[str] | None,
+        typer.Option(help="Pin the comment to line:ID, indicator:ID or section:ID; repeat it."),
+    ] = None,
+    revision: RevisionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Return the report to the preparer (退回修改) with a comment.
+
+    Example: jixiao review return -d gusu-rc -y 2021 -m "请补充偏差原因" --item indicator:d04
+    """
+    from workflow.commands import ReturnReport
+
+    command = ReturnReport(
+        department=department,
+        year=year,
+        revision=revision,
+        comment=comment,
+        items=tuple(item or ()),
+    )
+    run(command, as_json=as_json)
+
+
+@app.command()
+def grade(
+    department: DepartmentOption,
+    year: YearOption,
+    indicator: Annotated[str, typer.Argument(help="The qualitative indicator's id.")],
+    band: Annotated[str, typer.Argument(help="One of the scheme's bands, e.g. 优.")],
+    revision: RevisionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Grade a qualitative indicator into one of the scheme's bands (scored schemes).
+
+    Example: jixiao review grade -d gusu-rc -y 2021 a01 优
+    """
+    from workflow.commands import GradeIndicator
+
+    command = GradeIndicator(
+        department=department, year=year, revision=revision, indicator=indicator, band=band
+    )
+    run(command, as_json=as_json)
+
+
+@app.command("sign-off")
+def sign_off(
+    department: DepartmentOption,
+    year: YearOption,
+    revision: RevisionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sign off the finance-approved revision (会签); the last signature queues the rendering.
+
+    Example: jixiao review sign-off -d gusu-rc -y 2021
+    """
+    from workflow.commands import SignOffReport
+
+    run(SignOffReport(department=department, year=year, revision=revision), as_json=as_json)
+
+
+@app.command()
+def publish(
+    department: DepartmentOption,
+    year: YearOption,
+    channel: Annotated[str, typer.Option(help="Where it was published (信息公开).")] = "",
+    revision: RevisionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record that the rendered report was published.
+
+    Example: jixiao review publish -d gusu-rc -y 2021 --channel 区政府信息公开网
+    """
+    from workflow.commands import PublishReport
+
+    command = PublishReport(department=department, year=year, revision=revision, channel=channel)
+    run(command, as_json=as_json)
+
+
+@app.command()
+def reopen(
+    department: DepartmentOption,
+    year: YearOption,
+    reason: Annotated[str, typer.Option(help="Why the signed-off report must change.")],
+    revision: RevisionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reopen a signed-off report (finance): revision N+1 starts, revision N stays intact.
+
+    Example: jixiao review reopen -d gusu-rc -y 2021 --reason "审计发现项目支出分类错误"
+    """
+    from workflow.commands import ReopenReport
+
+    command = ReopenReport(department=department, year=year, revision=revision, reason=reason)
+    run(command, as_json=as_json)
