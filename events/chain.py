@@ -10,22 +10,47 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from events.errors import InvalidExpectedVersion
-from events.model import Event, Metadata, new_event_id, validate_stream_id
+from events.model import Event, Metadata, validate_stream_id
 from events.registry import EventRegistry
 
 #: The predecessor hash of the first event in the log.
 GENESIS_HASH = "0" * 64
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# The C string encoder json uses: a JSON string literal with non-ASCII kept as is.
+_STRING = encode_basestring
+
+
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no spaces: one text for one value, on every machine."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
+
+
+def _json(value: str | None) -> str:
+    return "null" if value is None else _STRING(value)
+
+
+def new_event_ids(count: int) -> list[str]:
+    """``count`` random (version 4) UUIDs as text, from one call to the system's random source."""
+    data = bytearray(os.urandom(16 * count))
+    for offset in range(0, 16 * count, 16):
+        data[offset + 6] = (data[offset + 6] & 0x0F) | 0x40
+        data[offset + 8] = (data[offset + 8] & 0x3F) | 0x80
+    h = data.hex()
+    return [
+        f"{h[k : k + 8]}-{h[k + 8 : k + 12]}-{h[k + 12 : k + 16]}-"
+        f"{h[k + 16 : k + 20]}-{h[k + 20 : k + 32]}"
+        for k in range(0, 32 * count, 32)
+    ]
 
 
 def utc_text(moment: datetime) -> str:
@@ -59,6 +84,41 @@ class Row:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
+def _metadata_text(
+    actor: str,
+    role: str,
+    recorded_at: datetime,
+    correlation_id: str | None,
+    causation_id: str | None,
+) -> str:
+    return (
+        f"{_json(actor)},{_json(role)},{_json(utc_text(recorded_at))},"
+        f"{_json(correlation_id)},{_json(causation_id)}"
+    )
+
+
+def _digest(
+    position: int,
+    stream_json: str,
+    version: int,
+    event_id: str,
+    event_type: str,
+    schema_version: int,
+    metadata_text: str,
+    prev_hash: str,
+    payload: str,
+) -> str:
+    # The header is the canonical JSON list of the row's fields (see row_hash).
+    header = (
+        f"[{int(position)},{stream_json},{int(version)},{_json(event_id)},{_json(event_type)},"
+        f"{int(schema_version)},{metadata_text},{_json(prev_hash)}]"
+    )
+    digest = hashlib.sha256(header.encode())
+    digest.update(b"\n")
+    digest.update(payload.encode())
+    return digest.hexdigest()
+
+
 def row_hash(
     *,
     position: int,
@@ -75,27 +135,23 @@ def row_hash(
     causation_id: str | None,
     prev_hash: str,
 ) -> str:
-    """The SHA-256 of a row's content and its predecessor's hash."""
-    content = canonical_json(
-        [
-            position,
-            stream_id,
-            version,
-            event_id,
-            event_type,
-            schema_version,
-            actor,
-            role,
-            utc_text(recorded_at),
-            correlation_id,
-            causation_id,
-            prev_hash,
-        ]
+    """The SHA-256 of a row's content and its predecessor's hash.
+
+    It covers the canonical JSON list ``[position, stream_id, version, event_id,
+    event_type, schema_version, actor, role, recorded_at (ISO 8601 UTC), correlation_id,
+    causation_id, prev_hash]``, a newline, and the payload text exactly as stored.
+    """
+    return _digest(
+        position,
+        _json(stream_id),
+        version,
+        event_id,
+        event_type,
+        schema_version,
+        _metadata_text(actor, role, recorded_at, correlation_id, causation_id),
+        prev_hash,
+        payload,
     )
-    digest = hashlib.sha256(content.encode())
-    digest.update(b"\n")
-    digest.update(payload.encode())
-    return digest.hexdigest()
 
 
 def check_append_arguments(
@@ -129,24 +185,50 @@ def build_rows(
     metadata: Metadata,
     recorded_at: datetime,
 ) -> list[Row]:
-    """Chain ``events`` after ``prev_hash``, numbering versions and positions from the firsts."""
+    """Chain ``events`` after ``prev_hash``, numbering versions and positions from the firsts.
+
+    Payloads are the events' compact JSON in field order (pydantic's serialiser: decimals
+    as strings); what is stored is what is hashed, so ``verify`` never re-serialises.
+    """
+    actor, role = metadata.actor, metadata.role
+    correlation_id, causation_id = metadata.correlation_id, metadata.causation_id
+    shared = _metadata_text(actor, role, recorded_at, correlation_id, causation_id)
+    stream_json = _json(stream_id)
     rows = []
-    for offset, event in enumerate(events):
-        fields = {
-            "position": first_position + offset,
-            "stream_id": stream_id,
-            "version": first_version + offset,
-            "event_id": new_event_id(),
-            "event_type": event.event_type,
-            "schema_version": event.schema_version,
-            "payload": canonical_json(event.model_dump(mode="json")),
-            "actor": metadata.actor,
-            "role": metadata.role,
-            "recorded_at": recorded_at,
-            "correlation_id": metadata.correlation_id,
-            "causation_id": metadata.causation_id,
-            "prev_hash": prev_hash,
-        }
-        prev_hash = row_hash(**fields)
-        rows.append(Row(**fields, hash=prev_hash))
+    for offset, (event, event_id) in enumerate(
+        zip(events, new_event_ids(len(events)), strict=True)
+    ):
+        position, version = first_position + offset, first_version + offset
+        event_type, schema_version = event.event_type, event.schema_version
+        payload = event.model_dump_json()
+        digest = _digest(
+            position,
+            stream_json,
+            version,
+            event_id,
+            event_type,
+            schema_version,
+            shared,
+            prev_hash,
+            payload,
+        )
+        rows.append(
+            Row(
+                position,
+                stream_id,
+                version,
+                event_id,
+                event_type,
+                schema_version,
+                payload,
+                actor,
+                role,
+                recorded_at,
+                correlation_id,
+                causation_id,
+                prev_hash,
+                digest,
+            )
+        )
+        prev_hash = digest
     return rows

@@ -43,7 +43,10 @@ def create_database_engine(url: str | None = None, *, pool_size: int = 5) -> Eng
             f"database URL: got {resolved.render_as_string(hide_password=True)!r}, "
             "expected sqlite:///PATH or postgresql://USER@HOST/DB"
         )
-    return sa.create_engine(resolved, pool_size=pool_size, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per checkout, a third of a small append. A
+    # connection broken by a server restart fails one operation and is dropped from the
+    # pool (the store invalidates it; SQLAlchemy does for its own statements).
+    return sa.create_engine(resolved, pool_size=pool_size, pool_recycle=1800)
 
 
 def _sqlite_engine(url: sa.URL) -> Engine:

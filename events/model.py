@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -80,11 +79,6 @@ class Metadata(BaseModel):
         if not value.strip():
             raise ValueError("a non-blank name")
         return value
-
-
-def new_event_id() -> str:
-    """A fresh, globally unique event id."""
-    return str(uuid.uuid4())
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from events.chain import Row, build_rows, canonical_json, check_append_arguments
 from events.database import create_database_engine, write_connection
@@ -24,32 +24,15 @@ from events.errors import ConcurrencyError
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
 from events.protocol import OutboxMessage, Snapshot
 from events.registry import EventRegistry, default_registry
-from events.schema import (
-    create_store_schema,
-    events_table,
-    head_table,
-    outbox_table,
-    snapshots_table,
-)
+from events.schema import create_store_schema, events_table, head_table, outbox_table
+from events.statements import EVENT_COLUMNS, Statements
 from events.verify import ChainReport, verify_rows
 
-_E = events_table.c
-_COLUMNS = [
-    _E.position,
-    _E.stream_id,
-    _E.version,
-    _E.event_id,
-    _E.event_type,
-    _E.schema_version,
-    _E.payload,
-    _E.actor,
-    _E.role,
-    _E.recorded_at,
-    _E.correlation_id,
-    _E.causation_id,
-    _E.prev_hash,
-    _E.hash,
-]
+#: Appends of at least this many events are sent with COPY on PostgreSQL.
+_COPY_FROM = 100
+#: Stand-ins for "no upper bound" in the one prepared read_stream statement.
+_LAST_VERSION = 2**31 - 1
+_END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -57,12 +40,6 @@ def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment
     return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def _upsert_ignoring(connection: Connection, table: sa.Table) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING for the connection's dialect."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
 
 
 class EventStore:
@@ -77,17 +54,9 @@ class EventStore:
         self.engine = engine
         self.registry = registry
         self.clock = clock
-        self._head_and_version = (
-            sa.select(
-                head_table.c.position,
-                head_table.c.hash,
-                sa.select(sa.func.max(_E.version))
-                .where(_E.stream_id == sa.bindparam("stream_id"))
-                .scalar_subquery(),
-            )
-            .where(head_table.c.id == 1)
-            .with_for_update(of=head_table)
-        )
+        self._sql = Statements(engine.dialect.name)
+        self._sqlite = self._sql.sqlite
+        self._integrity_error = engine.dialect.loaded_dbapi.IntegrityError
 
     @classmethod
     def open(
@@ -102,6 +71,40 @@ class EventStore:
         """Create the store's tables and append-only guards if they are missing."""
         with write_connection(self.engine) as connection, connection.begin():
             create_store_schema(connection)
+
+    # -- the driver connection ---------------------------------------------------------
+
+    @contextmanager
+    def _driver(self) -> Iterator[Any]:
+        """A pooled DBAPI connection; dropped from the pool if the server broke it."""
+        pooled = self.engine.raw_connection()
+        try:
+            yield pooled.driver_connection
+        except BaseException:
+            connection = pooled.driver_connection
+            if getattr(connection, "broken", False) or getattr(connection, "closed", False):
+                pooled.invalidate()
+            raise
+        finally:
+            pooled.close()
+
+    def _stored_moment(self, moment: datetime) -> Any:
+        """A UTC moment in the form the recorded_at column holds on this backend."""
+        naive = _utc(moment)
+        # SQLAlchemy's SQLite DateTime is this text; comparisons are textual.
+        return naive.isoformat(" ", "microseconds") if self._sqlite else naive
+
+    def _query(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Run one read statement outside any transaction and return its rows."""
+        with self._driver() as connection:
+            if self._sqlite:
+                return connection.execute(sql, parameters).fetchall()
+            # Autocommit: one round trip, no BEGIN and no ROLLBACK around a single read.
+            connection.autocommit = True
+            try:
+                return connection.execute(sql, parameters).fetchall()
+            finally:
+                connection.autocommit = False
 
     # -- writing -----------------------------------------------------------------------
 
@@ -123,43 +126,66 @@ class EventStore:
         checked = check_append_arguments(self.registry, stream_id, expected_version, events)
         if not isinstance(metadata, Metadata):
             raise TypeError("metadata must be an events.Metadata")
+        if snapshot is not None:
+            validate_stream_id(snapshot.stream_id)
         if not checked:
             return []
         recorded_at = _utc(self.clock())
-        with write_connection(self.engine) as connection:
-            try:
-                with connection.begin():
-                    rows = self._append_rows(
-                        connection, stream_id, expected_version, checked, metadata, recorded_at
-                    )
-                    if outbox:
-                        self._insert_outbox(connection, outbox, rows[-1].position, recorded_at)
-                    if snapshot is not None:
-                        self._insert_snapshot(connection, snapshot, recorded_at)
-            except sa.exc.IntegrityError as error:
-                # Another writer took the version between our read and our insert.
-                actual = self.stream_version(stream_id)
-                if actual != expected_version:
-                    raise ConcurrencyError(stream_id, expected_version, actual) from None
-                raise error
-        return [self._recorded(row, event) for row, event in zip(rows, checked, strict=True)]
+        write = self._write_sqlite if self._sqlite else self._write_postgres
+        try:
+            with self._driver() as connection:
+                rows = write(
+                    connection,
+                    stream_id,
+                    expected_version,
+                    checked,
+                    metadata,
+                    recorded_at,
+                    outbox,
+                    snapshot,
+                )
+        except self._integrity_error:
+            # Another writer took the version between our read and our insert.
+            actual = self.stream_version(stream_id)
+            if actual != expected_version:
+                raise ConcurrencyError(stream_id, expected_version, actual) from None
+            raise
+        at = recorded_at.replace(tzinfo=UTC)
+        return [
+            RecordedEvent(
+                row.position,
+                row.stream_id,
+                row.version,
+                row.event_id,
+                row.event_type,
+                row.schema_version,
+                event,
+                row.actor,
+                row.role,
+                at,
+                row.correlation_id,
+                row.causation_id,
+                row.prev_hash,
+                row.hash,
+            )
+            for row, event in zip(rows, checked, strict=True)
+        ]
 
-    def _append_rows(
+    def _chain(
         self,
-        connection: Connection,
+        head: Sequence[Any],
         stream_id: str,
         expected_version: int,
         events: list[Event],
         metadata: Metadata,
         recorded_at: datetime,
     ) -> list[Row]:
-        position, prev_hash, version = connection.execute(
-            self._head_and_version, {"stream_id": stream_id}
-        ).one()
+        """Check the version read under the lock, then chain the rows after the head."""
+        position, prev_hash, version = head
         actual = version or 0
         if actual != expected_version:
             raise ConcurrencyError(stream_id, expected_version, actual)
-        rows = build_rows(
+        return build_rows(
             events,
             stream_id=stream_id,
             first_version=actual + 1,
@@ -168,78 +194,217 @@ class EventStore:
             metadata=metadata,
             recorded_at=recorded_at,
         )
-        connection.execute(sa.insert(events_table), [row.as_dict() for row in rows])
-        connection.execute(
-            sa.update(head_table)
-            .where(head_table.c.id == 1)
-            .values(position=rows[-1].position, hash=rows[-1].hash)
-        )
+
+    def _values(self, rows: list[Row], stored_at: Any) -> list[tuple[Any, ...]]:
+        return [
+            (
+                r.position,
+                r.stream_id,
+                r.version,
+                r.event_id,
+                r.event_type,
+                r.schema_version,
+                r.payload,
+                r.actor,
+                r.role,
+                stored_at,
+                r.correlation_id,
+                r.causation_id,
+                r.prev_hash,
+                r.hash,
+            )
+            for r in rows
+        ]
+
+    def _extras(
+        self,
+        cursor: Any,
+        position: int,
+        stored_at: Any,
+        outbox: Sequence[OutboxMessage],
+        snapshot: Snapshot | None,
+    ) -> None:
+        """Write the outbox messages and snapshot that commit with the events."""
+        if outbox:
+            cursor.executemany(
+                self._sql.insert_outbox,
+                [(m.key, m.topic, canonical_json(m.payload), position, stored_at) for m in outbox],
+            )
+        if snapshot is not None:
+            cursor.execute(
+                self._sql.insert_snapshot,
+                (
+                    snapshot.stream_id,
+                    snapshot.version,
+                    snapshot.kind,
+                    snapshot.schema_version,
+                    canonical_json(snapshot.state),
+                    stored_at,
+                ),
+            )
+
+    def _write_sqlite(
+        self,
+        connection: Any,
+        stream_id: str,
+        expected_version: int,
+        events: list[Event],
+        metadata: Metadata,
+        recorded_at: datetime,
+        outbox: Sequence[OutboxMessage],
+        snapshot: Snapshot | None,
+    ) -> list[Row]:
+        sql, stored_at = self._sql, self._stored_moment(recorded_at)
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            head = connection.execute(sql.lock_head, (stream_id,)).fetchone()
+            rows = self._chain(head, stream_id, expected_version, events, metadata, recorded_at)
+            connection.executemany(sql.insert, self._values(rows, stored_at))
+            connection.execute(sql.move_head, (rows[-1].position, rows[-1].hash))
+            self._extras(connection, rows[-1].position, stored_at, outbox, snapshot)
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
         return rows
 
-    def _insert_outbox(
+    def _write_postgres(
         self,
-        connection: Connection,
-        messages: Sequence[OutboxMessage],
-        position: int,
-        created_at: datetime,
-    ) -> None:
-        connection.execute(
-            _upsert_ignoring(connection, outbox_table),
-            [
-                {
-                    "key": message.key,
-                    "topic": message.topic,
-                    "payload": canonical_json(message.payload),
-                    "position": position,
-                    "created_at": created_at,
-                    "attempts": 0,
-                }
-                for message in messages
-            ],
+        connection: Any,
+        stream_id: str,
+        expected_version: int,
+        events: list[Event],
+        metadata: Metadata,
+        recorded_at: datetime,
+        outbox: Sequence[OutboxMessage],
+        snapshot: Snapshot | None,
+    ) -> list[Row]:
+        if not outbox and snapshot is None and len(events) < _COPY_FROM:
+            rows = self._write_postgres_conditionally(
+                connection, stream_id, expected_version, events, metadata, recorded_at
+            )
+            if rows is not None:
+                return rows
+        return self._write_postgres_locked(
+            connection, stream_id, expected_version, events, metadata, recorded_at, outbox, snapshot
         )
 
-    def _insert_snapshot(
-        self, connection: Connection, snapshot: Snapshot, created_at: datetime
-    ) -> None:
-        validate_stream_id(snapshot.stream_id)
-        connection.execute(
-            _upsert_ignoring(connection, snapshots_table),
-            {
-                "stream_id": snapshot.stream_id,
-                "version": snapshot.version,
-                "kind": snapshot.kind,
-                "schema_version": snapshot.schema_version,
-                "state": canonical_json(snapshot.state),
-                "created_at": created_at,
-            },
-        )
+    def _write_postgres_conditionally(
+        self,
+        connection: Any,
+        stream_id: str,
+        expected_version: int,
+        events: list[Event],
+        metadata: Metadata,
+        recorded_at: datetime,
+    ) -> list[Row] | None:
+        """Two round trips: read the head, then move it and insert only if it has not moved.
+
+        Returns None when another writer moved the head in between: the caller then
+        appends under the lock, which re-reads the stream's version.
+        """
+        sql = self._sql
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql.read_head, (stream_id,))
+                head = cursor.fetchone()
+                rows = self._chain(head, stream_id, expected_version, events, metadata, recorded_at)
+                parameters: list[Any] = [rows[-1].position, rows[-1].hash, head[0], head[1]]
+                for values in self._values(rows, _utc(recorded_at)):
+                    parameters.extend(values)
+                cursor.execute(sql.conditional_append(len(rows)), parameters)
+                return rows if cursor.rowcount == len(rows) else None
+        finally:
+            if not connection.closed:
+                connection.autocommit = False
+
+    def _write_postgres_locked(
+        self,
+        connection: Any,
+        stream_id: str,
+        expected_version: int,
+        events: list[Event],
+        metadata: Metadata,
+        recorded_at: datetime,
+        outbox: Sequence[OutboxMessage],
+        snapshot: Snapshot | None,
+    ) -> list[Row]:
+        """Lock the head row, check the version, insert (COPY for imports), move the head."""
+        sql, stored_at = self._sql, _utc(recorded_at)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql.lock_head, (stream_id,))
+                rows = self._chain(
+                    cursor.fetchone(), stream_id, expected_version, events, metadata, recorded_at
+                )
+                values = self._values(rows, stored_at)
+                if len(values) >= _COPY_FROM:
+                    with cursor.copy(sql.copy) as copy:
+                        for row in values:
+                            copy.write_row(row)
+                else:
+                    cursor.executemany(sql.insert, values)
+                cursor.execute(sql.move_head, (rows[-1].position, rows[-1].hash))
+                self._extras(cursor, rows[-1].position, stored_at, outbox, snapshot)
+            connection.commit()
+        except BaseException:
+            if not connection.closed:
+                connection.rollback()
+            raise
+        return rows
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
         """Store a snapshot on its own; a second one at the same version is ignored."""
-        with self.engine.begin() as connection:
-            self._insert_snapshot(connection, snapshot, _utc(self.clock()))
+        validate_stream_id(snapshot.stream_id)
+        stored_at = self._stored_moment(self.clock())
+        with self._driver() as connection:
+            if self._sqlite:
+                self._extras(connection, 0, stored_at, (), snapshot)
+            else:
+                with connection.cursor() as cursor:
+                    self._extras(cursor, 0, stored_at, (), snapshot)
+                connection.commit()
 
     # -- reading -----------------------------------------------------------------------
 
-    def _recorded(self, row: Any, event: Event | None = None) -> RecordedEvent:
-        if event is None:
-            event = self.registry.decode(row.event_type, row.schema_version, row.payload)
-        return RecordedEvent(
-            position=row.position,
-            stream_id=row.stream_id,
-            version=row.version,
-            event_id=row.event_id,
-            event_type=row.event_type,
-            schema_version=row.schema_version,
-            event=event,
-            actor=row.actor,
-            role=row.role,
-            recorded_at=row.recorded_at.replace(tzinfo=UTC),
-            correlation_id=row.correlation_id,
-            causation_id=row.causation_id,
-            prev_hash=row.prev_hash,
-            hash=row.hash,
-        )
+    def _decode(self, rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
+        decode, parse, utc = self.registry.decode, datetime.fromisoformat, UTC
+        return [
+            RecordedEvent(
+                position,
+                stream_id,
+                version,
+                event_id,
+                event_type,
+                schema_version,
+                decode(event_type, schema_version, payload),
+                actor,
+                role,
+                (parse(at) if isinstance(at, str) else at).replace(tzinfo=utc),
+                correlation_id,
+                causation_id,
+                prev_hash,
+                hash_,
+            )
+            for (
+                position,
+                stream_id,
+                version,
+                event_id,
+                event_type,
+                schema_version,
+                payload,
+                actor,
+                role,
+                at,
+                correlation_id,
+                causation_id,
+                prev_hash,
+                hash_,
+            ) in rows
+        ]
 
     def read_stream(
         self,
@@ -251,36 +416,26 @@ class EventStore:
     ) -> list[RecordedEvent]:
         """The stream's events in version order, optionally up to a version or a moment."""
         validate_stream_id(stream_id)
-        query = sa.select(*_COLUMNS).where(_E.stream_id == stream_id, _E.version >= from_version)
-        if to_version is not None:
-            query = query.where(_E.version <= to_version)
-        if as_of is not None:
-            query = query.where(_E.recorded_at <= _utc(as_of))
-        with self.engine.connect() as connection:
-            rows = connection.execute(query.order_by(_E.version)).all()
-        return [self._recorded(row) for row in rows]
+        upto = _LAST_VERSION if to_version is None else to_version
+        until = self._stored_moment(as_of if as_of is not None else _END_OF_TIME)
+        return self._decode(
+            self._query(self._sql.read_stream, (stream_id, from_version, upto, until))
+        )
 
     def stream_version(self, stream_id: str) -> int:
         """The stream's current version (0 for a stream with no events)."""
         validate_stream_id(stream_id)
-        with self.engine.connect() as connection:
-            version = connection.execute(
-                sa.select(sa.func.max(_E.version)).where(_E.stream_id == stream_id)
-            ).scalar()
+        ((version,),) = self._query(self._sql.stream_version, (stream_id,))
         return version or 0
 
     def head_position(self) -> int:
         """The position of the last committed event (0 for an empty log)."""
-        with self.engine.connect() as connection:
-            return connection.execute(sa.select(head_table.c.position)).scalar_one()
+        ((position,),) = self._query(self._sql.head_position, ())
+        return position
 
     def read_all(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """Up to ``limit`` events with position greater than ``after``, in log order."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                sa.select(*_COLUMNS).where(_E.position > after).order_by(_E.position).limit(limit)
-            ).all()
-        return [self._recorded(row) for row in rows]
+        return self._decode(self._query(self._sql.read_all, (after, limit)))
 
     def iter_all(self, after: int = 0, batch_size: int = 1000) -> Iterator[list[RecordedEvent]]:
         """The whole log after ``after`` in batches, ending at the head as it was when reached."""
@@ -307,19 +462,13 @@ class EventStore:
 
     def load_snapshot(self, stream_id: str, *, max_version: int | None = None) -> Snapshot | None:
         """The newest snapshot of the stream at or below ``max_version``, if any."""
-        s = snapshots_table.c
-        query = sa.select(s.stream_id, s.version, s.kind, s.schema_version, s.state).where(
-            s.stream_id == validate_stream_id(stream_id)
-        )
-        if max_version is not None:
-            query = query.where(s.version <= max_version)
-        with self.engine.connect() as connection:
-            row = connection.execute(query.order_by(s.version.desc()).limit(1)).first()
-        if row is None:
+        validate_stream_id(stream_id)
+        upto = _LAST_VERSION if max_version is None else max_version
+        rows = self._query(self._sql.load_snapshot, (stream_id, upto))
+        if not rows:
             return None
-        return Snapshot(
-            row.stream_id, row.version, row.kind, row.schema_version, json.loads(row.state)
-        )
+        stream, version, kind, schema_version, state = rows[0]
+        return Snapshot(stream, version, kind, schema_version, json.loads(state))
 
     def pending_outbox(self, limit: int = 100) -> list[tuple[int, OutboxMessage]]:
         """Outbox messages not yet published, oldest first, with their row ids."""
@@ -341,15 +490,16 @@ class EventStore:
         self, *, batch_size: int = 5000, progress: Callable[[int], None] | None = None
     ) -> ChainReport:
         """Walk the whole chain and report the first position whose hash does not hold."""
+        columns = [events_table.c[name] for name in EVENT_COLUMNS]
         with self.engine.connect() as connection:
             head = connection.execute(sa.select(head_table.c.position, head_table.c.hash)).one()
 
             def batches() -> Iterator[Sequence[Any]]:
                 after = -1
                 while rows := connection.execute(
-                    sa.select(*_COLUMNS)
-                    .where(_E.position > after)
-                    .order_by(_E.position)
+                    sa.select(*columns)
+                    .where(events_table.c.position > after)
+                    .order_by(events_table.c.position)
                     .limit(batch_size)
                 ).all():
                     yield rows
