@@ -12,10 +12,9 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, NamedTuple
 
 from events.errors import InvalidExpectedVersion
 from events.model import Event, Metadata, validate_stream_id
@@ -56,13 +55,12 @@ def new_event_ids(count: int) -> list[str]:
 def utc_text(moment: datetime) -> str:
     """A moment as ISO 8601 UTC with microseconds; naive datetimes are taken as UTC."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+        return moment.isoformat(timespec="microseconds") + "+00:00"
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One events-table row, exactly as stored and hashed."""
+class Row(NamedTuple):
+    """One events-table row, exactly as stored and hashed, in column order."""
 
     position: int
     stream_id: str
@@ -78,10 +76,6 @@ class Row:
     causation_id: str | None
     prev_hash: str
     hash: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """The row as column name → value, for an INSERT."""
-        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def _metadata_text(

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -81,9 +80,12 @@ class Metadata(BaseModel):
         return value
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedEvent:
-    """An event as the log holds it: its place, its metadata and its chain hash."""
+class RecordedEvent(NamedTuple):
+    """An event as the log holds it: its place, its metadata and its chain hash.
+
+    A named tuple rather than a frozen dataclass: immutable all the same, and several
+    times cheaper to build, which matters when a projection replays the whole log.
+    """
 
     position: int
     stream_id: str

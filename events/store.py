@@ -9,6 +9,8 @@ has seen position N has seen every position below it, and following the log by
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -57,6 +59,7 @@ class EventStore:
         self._sql = Statements(engine.dialect.name)
         self._sqlite = self._sql.sqlite
         self._integrity_error = engine.dialect.loaded_dbapi.IntegrityError
+        self._held = threading.local()
 
     @classmethod
     def open(
@@ -76,17 +79,28 @@ class EventStore:
 
     @contextmanager
     def _driver(self) -> Iterator[Any]:
-        """A pooled DBAPI connection; dropped from the pool if the server broke it."""
-        pooled = self.engine.raw_connection()
+        """This thread's DBAPI connection, kept between calls (a pool checkout per append
+        costs as much as the append's statements); dropped if the server broke it."""
+        held = getattr(self._held, "connection", None)
+        if held is None or held[0] != os.getpid():
+            held = self._held.connection = (os.getpid(), self.engine.raw_connection())
+        pooled = held[1]
         try:
             yield pooled.driver_connection
         except BaseException:
             connection = pooled.driver_connection
             if getattr(connection, "broken", False) or getattr(connection, "closed", False):
+                self._held.connection = None
                 pooled.invalidate()
             raise
-        finally:
-            pooled.close()
+
+    def close(self) -> None:
+        """Return this thread's connection to the pool and close the pool's connections."""
+        held = getattr(self._held, "connection", None)
+        if held is not None and held[0] == os.getpid():
+            held[1].close()
+        self._held.connection = None
+        self.engine.dispose()
 
     def _stored_moment(self, moment: datetime) -> Any:
         """A UTC moment in the form the recorded_at column holds on this backend."""
@@ -195,26 +209,10 @@ class EventStore:
             recorded_at=recorded_at,
         )
 
-    def _values(self, rows: list[Row], stored_at: Any) -> list[tuple[Any, ...]]:
-        return [
-            (
-                r.position,
-                r.stream_id,
-                r.version,
-                r.event_id,
-                r.event_type,
-                r.schema_version,
-                r.payload,
-                r.actor,
-                r.role,
-                stored_at,
-                r.correlation_id,
-                r.causation_id,
-                r.prev_hash,
-                r.hash,
-            )
-            for r in rows
-        ]
+    @staticmethod
+    def _values(rows: list[Row], stored_at: Any) -> list[tuple[Any, ...]]:
+        """Rows as column values, recorded_at in the column's form."""
+        return [(*row[:9], stored_at, *row[10:]) for row in rows]
 
     def _extras(
         self,
