@@ -41,13 +41,24 @@ def settings() -> Settings:
     return _given
 
 
+_stores: dict[str, EventStore] = {}
+
+
 def open_store() -> EventStore:
-    """The event store at --db (or JIXIAO_DB, or the SQLite default), tables created."""
+    """The event store at --db (or JIXIAO_DB, or the SQLite default), tables created.
+
+    Opened once per database and process, so commands run in one process (the demo,
+    the tests) share its connections.
+    """
     import workflow  # noqa: F401  (registers the domain's event types)
+    from events.database import database_url
     from events.store import EventStore
 
-    with reported_errors():
-        return EventStore.open(settings().db)
+    url = database_url(settings().db)
+    if url not in _stores:
+        with reported_errors():
+            _stores[url] = EventStore.open(url)
+    return _stores[url]
 
 
 def credentials() -> Credentials:

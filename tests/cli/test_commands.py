@@ -1,0 +1,299 @@
+"""Every role's commands through the CLI runner: output, exit codes and one-line rejections."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cli.seed_file import SEED_FILE
+
+KEY = ("-d", "gusu-rc", "-y", "2021")
+
+
+@pytest.fixture
+def imported(admin):
+    out = admin("report", "import", str(SEED_FILE), user="zhang.san")
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout.startswith("recorded 128 event(s) on report:gusu-rc:2021 (version 128)")
+    return admin
+
+
+def test_show_gives_every_computed_figure_as_json(imported) -> None:
+    out = imported("report", "show", *KEY, "--json")
+    assert out.exit_code == 0
+    view = json.loads(out.stdout)
+    rows = {r["name"]: r for r in view["budget"]["rows"]}
+    assert (rows["预算资金总额"]["total"], rows["预算资金总额"]["execution_rate"]) == (
+        "279.08",
+        "100.0",
+    )
+    assert rows["人道爱心任务"]["total"] == "7.8"
+    assert view["budget"]["adjustment_rate"] == "7.6"
+    statuses = {i["name"]: i["status"] for i in view["indicators"]}
+    assert statuses["预算调整率"] == "missed"
+    assert statuses["遗体（器官）捐献登记"] == "overshot"
+
+
+def test_show_prints_tables_for_people(imported) -> None:
+    out = imported("report", "show", *KEY)
+    assert out.exit_code == 0
+    assert "stage draft · 预算调整率 7.6%" in out.stdout
+    assert "279.08" in out.stdout and "本年度预算资金" in out.stdout
+
+
+def test_export_gives_back_the_imported_file(imported, tmp_path) -> None:
+    target = tmp_path / "out.yaml"
+    out = imported("report", "export", *KEY, "-o", str(target))
+    assert out.exit_code == 0, out.stderr
+    bundled = SEED_FILE.read_text(encoding="utf-8")
+    body = "".join(line for line in bundled.splitlines(keepends=True) if not line.startswith("#"))
+    assert target.read_text(encoding="utf-8") == body
+    as_json = tmp_path / "out.json"
+    assert imported("report", "export", *KEY, "-o", str(as_json)).exit_code == 0
+    assert (
+        json.loads(as_json.read_text(encoding="utf-8"))["budget"]["lines"][0]["initial"] == "300.09"
+    )
+
+
+def test_the_review_flow_with_a_return(imported) -> None:
+    run = imported
+    assert run("review", "submit", *KEY, user="zhang.san").exit_code == 0
+    out = run(
+        "review", "return", *KEY, "-m", "请注明调整依据", "--item", "line:homes", user="li.si"
+    )
+    assert out.exit_code == 0, out.stderr
+    assert "ReportReturned" in out.stdout
+    steps = [
+        (("report", "line", "actual", *KEY, "homes", "3.2"), "zhang.san"),
+        (("review", "submit", *KEY), "zhang.san"),
+        (("review", "approve", *KEY, "-m", "同意"), "li.si"),
+        (("review", "approve", *KEY), "wang.wu"),
+        (("review", "sign-off", *KEY), "li.si"),
+    ]
+    for args, user in steps:
+        out = run(*args, user=user)
+        assert out.exit_code == 0, (args, out.stderr)
+    out = run("review", "sign-off", *KEY, "--json", user="wang.wu")
+    assert out.exit_code == 0, out.stderr
+    assert json.loads(out.stdout)["events"] == ["SignOffRecorded", "ReportSignedOff"]
+    view = json.loads(run("report", "show", *KEY, "--json").stdout)
+    assert view["stage"] == "signed_off"
+    assert [r["comment"] for r in view["returns"]] == ["请注明调整依据"]
+
+
+def test_editing_a_report_line_by_line(admin) -> None:
+    run = admin
+    steps = [
+        ("report", "open", *KEY),
+        ("report", "line", "add", *KEY, "total", "预算资金总额"),
+        ("report", "line", "initial", *KEY, "total", "300.09"),
+        (
+            "report",
+            "line",
+            "adjust",
+            *KEY,
+            "total",
+            "-22.81",
+            "--kind",
+            "in_year",
+            "--reason",
+            "压缩预算",
+        ),
+        ("report", "line", "actual", *KEY, "total", "279.08"),
+        (
+            "report",
+            "indicator",
+            "add",
+            *KEY,
+            "m03",
+            "--category",
+            "部门管理",
+            "--name",
+            "预算调整率",
+            "--target",
+            "0%",
+            "--lower-is-better",
+        ),
+        ("report", "indicator", "actual", *KEY, "m03", "7.6%", "--reason", "压缩预算"),
+        ("report", "net-assets", *KEY, "24904.73", "--unit", "元", "--as-of", "2021-12-31"),
+        (
+            "report",
+            "staffing",
+            *KEY,
+            "--establishment",
+            "4",
+            "--in-post",
+            "正科=1",
+            "--in-post",
+            "科员=2",
+        ),
+        ("report", "functions", *KEY, "宣传贯彻红十字会法", "开展备灾救灾工作"),
+        (
+            "report",
+            "narrative",
+            *KEY,
+            "3.1",
+            "--text",
+            "收支矛盾较大",
+            "--figure",
+            "donations=接收社会捐赠款物=156.86 万元",
+        ),
+    ]
+    for step in steps:
+        out = run(*step, user="zhang.san")
+        assert out.exit_code == 0, (step, out.stderr)
+    view = json.loads(run("report", "show", *KEY, "--json").stdout)
+    (row,) = view["budget"]["rows"]
+    assert (row["initial"], row["adjustments"], row["total"], row["actual"]) == (
+        "300.09",
+        "-22.81",
+        "277.28",
+        "279.08",
+    )
+    assert view["indicators"][0]["status"] == "missed"
+    assert view["staffing"]["in_post_total"] == 3
+    assert view["sections"][0]["figures"][0]["value"] == "156.86"
+
+
+@pytest.mark.parametrize(
+    ("args", "user", "code", "message"),
+    [
+        (("review", "approve", *KEY), "zhang.san", 1, "error: "),
+        (
+            ("report", "line", "initial", *KEY, "publicity", "十二点五"),
+            "zhang.san",
+            1,
+            "'十二点五'",
+        ),
+        (
+            ("report", "indicator", "actual", *KEY, "b04", "100&"),
+            "zhang.san",
+            1,
+            "did you mean '100%'?",
+        ),
+        (
+            (
+                "report",
+                "line",
+                "adjust",
+                *KEY,
+                "nowhere",
+                "1",
+                "--kind",
+                "in_year",
+                "--reason",
+                "x",
+            ),
+            "zhang.san",
+            1,
+            "nowhere",
+        ),
+        (
+            ("report", "staffing", *KEY, "--establishment", "4", "--in-post", "科员"),
+            "zhang.san",
+            1,
+            "--in-post: got '科员', expected RANK=COUNT",
+        ),
+        (
+            ("admin", "year", "open", "2022", "--deadline", "next june"),
+            "root",
+            1,
+            "deadline: got 'next june', expected a date YYYY-MM-DD",
+        ),
+        (
+            ("admin", "year", "open", "2022", "--deadline", "2023-06-30", "--scheme", "martian"),
+            "root",
+            1,
+            "scheme: got 'martian', expected one of",
+        ),
+        (
+            ("admin", "department", "add", "Bad Code", "x"),
+            "root",
+            1,
+            "department code: got 'Bad Code'",
+        ),
+        (
+            ("report", "show", "-d", "nobody", "-y", "2021"),
+            None,
+            1,
+            "report nobody/2021: not found",
+        ),
+    ],
+)
+def test_rejections_are_one_line_and_record_nothing(imported, args, user, code, message) -> None:
+    before = json.loads(imported("audit", "verify", "--json").stdout)["head_position"]
+    out = imported(*args, user=user)
+    assert out.exit_code == code, (out.stdout, out.stderr)
+    assert message in out.stderr
+    assert out.stderr.startswith("error: ")
+    assert out.stderr.count("\n") == 1
+    assert json.loads(imported("audit", "verify", "--json").stdout)["head_position"] == before
+
+
+def test_a_blocked_submission_lists_every_problem(admin) -> None:
+    run = admin
+    for step in (
+        ("report", "open", *KEY),
+        ("report", "line", "add", *KEY, "total", "预算资金总额"),
+        (
+            "report",
+            "indicator",
+            "add",
+            *KEY,
+            "m03",
+            "--category",
+            "部门管理",
+            "--name",
+            "预算调整率",
+            "--target",
+            "0%",
+            "--lower-is-better",
+        ),
+    ):
+        assert run(*step, user="zhang.san").exit_code == 0
+    out = run("review", "submit", *KEY, user="zhang.san")
+    assert out.exit_code == 1
+    lines = out.stderr.splitlines()
+    assert lines[0].startswith("error: report report:gusu-rc:2021 cannot be submitted")
+    assert len(lines) >= 3 and all(line.startswith("  - ") for line in lines[1:])
+
+
+def test_missing_credentials_are_a_usage_error(imported) -> None:
+    out = imported("review", "submit", *KEY)
+    assert out.exit_code == 2
+    assert out.stderr == "error: user: missing, expected --user or JIXIAO_USER\n"
+
+
+def test_a_wrong_token_is_refused_before_any_rule(imported) -> None:
+    imported.tokens["zhang.san"] = "0000.not-the-token"
+    out = imported("review", "submit", *KEY, user="zhang.san")
+    assert out.exit_code == 1
+    assert "unknown user or token" in out.stderr
+
+
+def test_a_bad_report_file_lists_every_problem_and_records_nothing(admin, tmp_path) -> None:
+    text = SEED_FILE.read_text(encoding="utf-8").replace("actual: 100%\n", "actual: 100&\n", 1)
+    text = text.replace("initial: '12.5'", "initial: 十二点五", 1)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    out = admin("report", "import", str(bad), user="zhang.san")
+    assert out.exit_code == 1
+    lines = out.stderr.splitlines()
+    assert lines[0] == f"error: {bad} rejected, nothing recorded, 2 problems:"
+    assert "'十二点五'" in lines[1] and "did you mean '100%'?" in lines[2]
+    assert json.loads(admin("audit", "verify", "--json").stdout)["ok"]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("department: [unclosed\n", encoding="utf-8")
+    out = admin("report", "import", str(broken), user="zhang.san")
+    assert out.exit_code == 1
+    assert (
+        out.stderr.startswith(f"error: {broken}: line 2 column 1") and "expected YAML" in out.stderr
+    )
+
+
+def test_schemes_can_be_listed_and_shown(jixiao) -> None:
+    out = jixiao("admin", "scheme", "list", "--json")
+    assert {s["id"] for s in json.loads(out.stdout)} == {"default", "national-10-90"}
+    shown = json.loads(jixiao("admin", "scheme", "show", "national-10-90").stdout)
+    assert shown["scoring"]["enabled"] is True
