@@ -8,15 +8,19 @@ scheme says.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from workflow.amounts import Amount, as_percent
 from workflow.indicators import Indicator, reason_problem, status
-from workflow.narrative import Figure
+from workflow.narrative import Figure, Section, Staffing
 from workflow.report import ReportState
 from workflow.scoring import score
 from workflow.targets import Measure
+from workflow.values import Value
 
 #: Raised whenever the shape of the view changes (templates and stored views follow it).
 VIEW_VERSION = 1
@@ -30,13 +34,15 @@ def decimal_text(value: Decimal | None) -> str | None:
     return "0" if text in ("-0", "-0.0", "-0.00", "-0.000") else text
 
 
-def _amount(amount: Amount | None) -> dict[str, Any] | None:
+def amount_data(amount: Amount | None) -> dict[str, Any] | None:
+    """An amount as JSON data: its value as decimal text, its unit and the text as typed."""
     if amount is None:
         return None
     return {"value": decimal_text(amount.value), "unit": amount.unit, "raw": amount.raw}
 
 
-def _measure(measure: Measure | None) -> dict[str, Any] | None:
+def measure_data(measure: Measure | None) -> dict[str, Any] | None:
+    """A parsed cell as JSON data: kind, comparator, number, unit or grade, and the raw text."""
     if measure is None:
         return None
     return {
@@ -51,7 +57,7 @@ def _measure(measure: Measure | None) -> dict[str, Any] | None:
 
 
 def _figure(figure: Figure) -> dict[str, Any]:
-    return {"key": figure.key, "label": figure.label, **(_measure(figure.value) or {})}
+    return {"key": figure.key, "label": figure.label, **(measure_data(figure.value) or {})}
 
 
 def _indicator(indicator: Indicator, state: ReportState) -> dict[str, Any]:
@@ -64,8 +70,8 @@ def _indicator(indicator: Indicator, state: ReportState) -> dict[str, Any]:
         "name": indicator.name,
         "lower_is_better": indicator.lower_is_better,
         "weight": decimal_text(indicator.weight),
-        "target": _measure(indicator.target),
-        "actual": _measure(indicator.actual),
+        "target": measure_data(indicator.target),
+        "actual": measure_data(indicator.actual),
         "deviation": (
             {"kind": str(indicator.deviation.kind), "raw": indicator.deviation.raw}
             if indicator.deviation
@@ -144,57 +150,175 @@ def _score(state: ReportState) -> dict[str, Any] | None:
     }
 
 
-def report_view(state: ReportState) -> dict[str, Any]:
-    """Everything the report says and every figure computed from it, as plain JSON data."""
-    scheme = state.require_scheme()
-    staffing = state.staffing
+def _section(section: Section) -> dict[str, Any]:
     return {
-        "view_version": VIEW_VERSION,
-        "report": state.report,
-        "department": state.department,
-        "department_name": state.department_name,
-        "year": state.year,
-        "revision": state.revision,
-        "stage": str(state.stage),
-        "deadline": state.deadline.isoformat() if state.deadline else None,
-        "scheme": {
-            "id": scheme.id,
-            "title": scheme.title,
-            "budget_unit": scheme.budget_unit,
-            "scored": scheme.scoring.enabled,
-        },
-        "functions": list(state.functions),
-        "staffing": (
-            {
-                "internal_units": list(staffing.internal_units),
-                "establishment": staffing.establishment,
-                "in_post": [{"rank": r.rank, "count": r.count} for r in staffing.in_post],
-                "in_post_total": staffing.in_post_total,
-            }
-            if staffing
-            else None
-        ),
-        "net_assets": _amount(state.net_assets),
-        "net_assets_as_of": state.net_assets_as_of.isoformat() if state.net_assets_as_of else None,
-        "sections": [
-            {
+        "id": section.id,
+        "title": section.title,
+        "text": section.text,
+        "figures": [_figure(f) for f in section.figures],
+    }
+
+
+def _staffing(staffing: Staffing | None) -> dict[str, Any] | None:
+    if staffing is None:
+        return None
+    return {
+        "internal_units": list(staffing.internal_units),
+        "establishment": staffing.establishment,
+        "in_post": [{"rank": r.rank, "count": r.count} for r in staffing.in_post],
+        "in_post_total": staffing.in_post_total,
+    }
+
+
+def _dumped(values: tuple[Value, ...]) -> list[dict[str, Any]]:
+    return [value.model_dump(mode="json") for value in values]
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A key of the view computed from ``sources`` (the state's parts it depends on).
+
+    Folding shares unchanged parts of a state by identity, so a part whose sources are the
+    same objects as last time has the same value: :class:`ViewMemo` reuses it. With
+    ``each``, the part is a list computed item by item from the one source, a tuple.
+    """
+
+    key: str
+    sources: tuple[Any, ...]
+    build: Callable[..., Any]
+    each: bool = False
+
+    def value(self) -> Any:
+        """The part's value, computed afresh."""
+        if self.each:
+            return [self.build(item) for item in self.sources[0]]
+        return self.build(*self.sources)
+
+
+def view_parts(state: ReportState) -> list[Part]:
+    """The view's keys in order, each with what it is computed from."""
+    scheme = state.require_scheme()
+
+    def plain(key: str, value: Any) -> Part:
+        return Part(key, (value,), lambda v: v)
+
+    return [
+        plain("view_version", VIEW_VERSION),
+        plain("report", state.report),
+        plain("department", state.department),
+        plain("department_name", state.department_name),
+        plain("year", state.year),
+        plain("revision", state.revision),
+        plain("stage", str(state.stage)),
+        plain("deadline", state.deadline.isoformat() if state.deadline else None),
+        Part(
+            "scheme",
+            (scheme,),
+            lambda s: {
                 "id": s.id,
                 "title": s.title,
-                "text": s.text,
-                "figures": [_figure(f) for f in s.figures],
-            }
-            for s in state.sections
-        ],
-        "budget": _budget(state),
-        "indicators": [_indicator(i, state) for i in state.indicators],
-        "score": _score(state),
-        "submitted_by": state.submitted_by,
-        "submitted_late": state.submitted_late,
-        "approvals": [a.model_dump(mode="json") for a in state.approvals],
-        "signatures": [s.model_dump(mode="json") for s in state.signatures],
-        "signed_off_by": list(state.signed_off_by),
-        "returns": [r.model_dump(mode="json") for r in state.returns],
-        "reopenings": [r.model_dump(mode="json") for r in state.reopenings],
-        "artifacts": [a.model_dump(mode="json") for a in state.artifacts],
-        "published_channel": state.published_channel,
+                "budget_unit": s.budget_unit,
+                "scored": s.scoring.enabled,
+            },
+        ),
+        Part("functions", (state.functions,), list),
+        Part("staffing", (state.staffing,), _staffing),
+        Part("net_assets", (state.net_assets,), amount_data),
+        plain(
+            "net_assets_as_of",
+            state.net_assets_as_of.isoformat() if state.net_assets_as_of else None,
+        ),
+        Part("sections", (state.sections,), _section, each=True),
+        Part("budget", (state.lines, scheme), lambda *_: _budget(state)),
+        Part("indicators", (state.indicators,), lambda i: _indicator(i, state), each=True),
+        Part("score", (state.lines, state.indicators, scheme), lambda *_: _score(state)),
+        plain("submitted_by", state.submitted_by),
+        plain("submitted_late", state.submitted_late),
+        Part("approvals", (state.approvals,), _dumped),
+        Part("signatures", (state.signatures,), _dumped),
+        Part("signed_off_by", (state.signed_off_by,), list),
+        Part("returns", (state.returns,), _dumped),
+        Part("reopenings", (state.reopenings,), _dumped),
+        Part("artifacts", (state.artifacts,), _dumped),
+        plain("published_channel", state.published_channel),
+    ]
+
+
+def report_view(state: ReportState) -> dict[str, Any]:
+    """Everything the report says and every figure computed from it, as plain JSON data."""
+    return {part.key: part.value() for part in view_parts(state)}
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class ViewMemo:
+    """Views of successive states of the same reports, with their JSON text, recomputing
+    only the parts (and, in lists, the items) whose sources changed.
+
+    Equal to :func:`report_view` and ``json.dumps`` of it; what it keeps per report
+    revision is only what its latest view used.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, int], dict[tuple[str, int], tuple[Any, Any, str]]] = {}
+        self._last: dict[tuple[str, int], tuple[ReportState, dict[str, Any], str]] = {}
+
+    def view(self, state: ReportState) -> tuple[dict[str, Any], str]:
+        """The view of ``state`` and its compact JSON text."""
+        key = (state.report, state.revision)
+        last = self._last.get(key)
+        if last is not None and last[0] is state:
+            return last[1], last[2]
+        old = self._kept.get(key, {})
+        new: dict[tuple[str, int], tuple[Any, Any, str]] = {}
+
+        def reuse(slot: tuple[str, int], sources: tuple[Any, ...], build: Callable[[], Any]):
+            kept = old.get(slot)
+            if (
+                kept is None
+                or len(kept[0]) != len(sources)
+                or any(a is not b for a, b in zip(kept[0], sources, strict=True))
+            ):
+                value = build()
+                kept = (sources, value, _encode(value))
+            new[slot] = kept
+            return kept[1], kept[2]
+
+        view: dict[str, Any] = {}
+        texts: list[str] = []
+        for part in view_parts(state):
+            if part.each:
+                items = [
+                    reuse((part.key, id(item)), (item,), lambda i=item, build=part.build: build(i))
+                    for item in part.sources[0]
+                ]
+                value = [data for data, _ in items]
+                text = "[" + ",".join(item_text for _, item_text in items) + "]"
+            else:
+                value, text = reuse((part.key, 0), part.sources, part.value)
+            view[part.key] = value
+            texts.append(f"{_encode(part.key)}:{text}")
+        self._kept[key] = new
+        text = "{" + ",".join(texts) + "}"
+        self._last[key] = (state, view, text)
+        return view, text
+
+
+def headline_figures(view: dict[str, Any]) -> dict[str, str | None]:
+    """The figures a list of reports shows, taken from a view: the root line's columns,
+    预算执行率, 预算调整率 (per cent, as decimal text), score and grade."""
+    rows = view["budget"]["rows"]
+    root = rows[0] if rows else {}
+    score = view["score"] or {}
+    return {
+        "initial": root.get("initial"),
+        "adjustments": root.get("adjustments"),
+        "higher_level": root.get("higher_level"),
+        "total": root.get("total"),
+        "actual": root.get("actual"),
+        "execution_rate": root.get("execution_rate"),
+        "adjustment_rate": view["budget"]["adjustment_rate"],
+        "score": score.get("total"),
+        "grade": score.get("grade"),
     }

@@ -115,6 +115,11 @@ class BudgetTable:
     def __init__(self, lines: tuple[BudgetLine, ...]) -> None:
         self.lines = lines
         self._by_id = {line.id: line for line in lines}
+        self._children: dict[str | None, list[BudgetLine]] = {}
+        for line in lines:
+            self._children.setdefault(line.parent, []).append(line)
+        # Views, checks and scoring ask for the same subtree sums many times over.
+        self._figures: dict[tuple[str, int], LineFigures] = {}
 
     def get(self, line_id: str) -> BudgetLine | None:
         """The line with ``line_id``, if any."""
@@ -126,7 +131,7 @@ class BudgetTable:
 
     def children(self, line_id: str) -> list[BudgetLine]:
         """The direct children of a line, in the order they were added."""
-        return [line for line in self.lines if line.parent == line_id]
+        return list(self._children.get(line_id, ()))
 
     def ancestors(self, line_id: str) -> Iterator[str]:
         """The ids above ``line_id``, nearest first."""
@@ -137,8 +142,14 @@ class BudgetTable:
 
     def figures(self, line_id: str, depth: int = 0) -> LineFigures:
         """A line's figures: its own typed figures if a leaf, else the sums of its children."""
+        known = self._figures.get((line_id, depth))
+        if known is None:
+            known = self._figures[(line_id, depth)] = self._compute(line_id, depth)
+        return known
+
+    def _compute(self, line_id: str, depth: int) -> LineFigures:
         line = self._by_id[line_id]
-        kids = self.children(line_id)
+        kids = self._children.get(line_id)
         if not kids:
             typed = line.typed()
             return LineFigures(

@@ -49,6 +49,7 @@ SNAPSHOT_KIND = "report"
 SNAPSHOT_SCHEMA = 1
 
 T = TypeVar("T", bound=Value)
+V = TypeVar("V", bound=Value)
 
 
 class Approval(Value):
@@ -164,8 +165,23 @@ def fold(events: Iterable[Event], state: ReportState | None = None) -> ReportSta
     return current
 
 
+def _copy(model: V, changes: dict[str, Any]) -> V:
+    """``model.model_copy(update=changes)`` without pydantic's generic copy machinery.
+
+    Folding copies the state once or twice per event, so this is the hot path of every
+    replay; the result is the same frozen model (fields not re-validated, as model_copy).
+    """
+    new = object.__new__(type(model))
+    set_attribute = object.__setattr__
+    set_attribute(new, "__dict__", {**model.__dict__, **changes})
+    set_attribute(new, "__pydantic_fields_set__", model.__pydantic_fields_set__ | changes.keys())
+    set_attribute(new, "__pydantic_extra__", None)
+    set_attribute(new, "__pydantic_private__", None)
+    return new
+
+
 def _update(state: ReportState, **changes: Any) -> ReportState:
-    return state.model_copy(update=changes)
+    return _copy(state, changes)
 
 
 @_apply.register
@@ -217,16 +233,12 @@ def _change_line(
 
 @_apply.register
 def _(event: InitialBudgetSet, state: ReportState) -> ReportState:
-    return _change_line(
-        state, event.line, lambda line: line.model_copy(update={"initial": event.amount})
-    )
+    return _change_line(state, event.line, lambda line: _copy(line, {"initial": event.amount}))
 
 
 @_apply.register
 def _(event: ActualSpendingRecorded, state: ReportState) -> ReportState:
-    return _change_line(
-        state, event.line, lambda line: line.model_copy(update={"actual": event.amount})
-    )
+    return _change_line(state, event.line, lambda line: _copy(line, {"actual": event.amount}))
 
 
 @_apply.register
@@ -234,7 +246,7 @@ def _(event: AdjustmentRecorded, state: ReportState) -> ReportState:
     return _change_line(
         state,
         event.line,
-        lambda line: line.model_copy(update={"adjustments": (*line.adjustments, event.adjustment)}),
+        lambda line: _copy(line, {"adjustments": (*line.adjustments, event.adjustment)}),
     )
 
 
@@ -246,7 +258,7 @@ def _(event: AdjustmentCancelled, state: ReportState) -> ReportState:
             event.adjustment,
             lambda a: a.model_copy(update={"cancelled": event.reason}),
         )
-        return line.model_copy(update={"adjustments": adjustments})
+        return _copy(line, {"adjustments": adjustments})
 
     return _change_line(state, event.line, cancel)
 
@@ -259,7 +271,7 @@ def _(event: IndicatorAdded, state: ReportState) -> ReportState:
 def _change_indicator(state: ReportState, indicator_id: str, **changes: Any) -> ReportState:
     return _update(
         state,
-        indicators=_replace(state.indicators, indicator_id, lambda i: i.model_copy(update=changes)),
+        indicators=_replace(state.indicators, indicator_id, lambda i: _copy(i, changes)),
     )
 
 

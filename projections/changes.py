@@ -1,0 +1,465 @@
+"""What one report event changed: the item, the field, the value before and after, the comment.
+
+The audit trail stores one :class:`Change` per event and the year replay writes the same
+columns to its change log, so both describe a change one way. Values come from the report
+state before and after the event, never from the event alone: an auditor sees what the
+figure was, not only what it became. Each value is kept twice, as typed (``raw``) and
+parsed (JSON-ready data).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from events.model import Event, RecordedEvent
+from projections.report_view import amount_data, decimal_text, measure_data
+from workflow.budget import Adjustment, BudgetLine
+from workflow.indicators import Indicator
+from workflow.narrative import Section
+from workflow.report import ReportState
+from workflow.report_events import (
+    ActualSpendingRecorded,
+    AdjustmentCancelled,
+    AdjustmentRecorded,
+    BudgetLineAdded,
+    FunctionsSet,
+    IndicatorActualRecorded,
+    IndicatorAdded,
+    IndicatorGraded,
+    IndicatorRemoved,
+    InitialBudgetSet,
+    NarrativeEdited,
+    NetAssetsSet,
+    ReportApproved,
+    ReportOpened,
+    ReportPublished,
+    ReportRendered,
+    ReportReopened,
+    ReportReturned,
+    ReportSignedOff,
+    ReportSubmitted,
+    SignOffRecorded,
+    StaffingSet,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One event's change to one item of a report."""
+
+    #: ``report``, ``line``, ``indicator`` or ``section``.
+    item_kind: str
+    item_id: str
+    #: The item as people name it: the line's or indicator's name, the section's title.
+    item_label: str
+    #: What changed: ``initial``, ``actual``, ``target``, ``text``, ``stage`` ...
+    field: str
+    before_raw: str | None = None
+    before_value: Any = None
+    after_raw: str | None = None
+    after_value: Any = None
+    #: The reason, comment or deviation explanation given with the change.
+    comment: str | None = None
+
+
+Describer = Callable[[Any, ReportState, ReportState], Change]
+_DESCRIBERS: dict[type[Event], Describer] = {}
+
+
+def _describes(*types: type[Event]) -> Callable[[Describer], Describer]:
+    def register(describer: Describer) -> Describer:
+        for event_type in types:
+            _DESCRIBERS[event_type] = describer
+        return describer
+
+    return register
+
+
+def describe_change(event: Event, before: ReportState, after: ReportState) -> Change:
+    """The change ``event`` made, read from the report ``before`` and ``after`` it."""
+    describer = _DESCRIBERS.get(type(event))
+    if describer is None:
+        raise TypeError(f"event: got {type(event).__name__}, expected a report event")
+    return describer(event, before, after)
+
+
+#: The columns of a change-log row, in the order the CSV writes them.
+CHANGE_COLUMNS = (
+    "position",
+    "recorded_at",
+    "report",
+    "department",
+    "year",
+    "revision",
+    "version",
+    "actor",
+    "role",
+    "event_type",
+    "item_kind",
+    "item_id",
+    "item_label",
+    "field",
+    "before_raw",
+    "before_value",
+    "after_raw",
+    "after_value",
+    "comment",
+    "stage",
+    "hash",
+)
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else _encode(value)
+
+
+def change_row(record: RecordedEvent, before: ReportState, after: ReportState) -> dict[str, Any]:
+    """One change-log row (see ``CHANGE_COLUMNS``): where and when, who, what, before, after.
+
+    Parsed values are JSON text; ``recorded_at`` is the aware UTC moment of the event.
+    """
+    change = describe_change(record.event, before, after)
+    return {
+        "position": record.position,
+        "recorded_at": record.recorded_at,
+        "report": record.stream_id,
+        "department": after.department,
+        "year": after.year,
+        "revision": after.revision,
+        "version": record.version,
+        "actor": record.actor,
+        "role": record.role,
+        "event_type": record.event_type,
+        "item_kind": change.item_kind,
+        "item_id": change.item_id,
+        "item_label": change.item_label,
+        "field": change.field,
+        "before_raw": change.before_raw,
+        "before_value": _json(change.before_value),
+        "after_raw": change.after_raw,
+        "after_value": _json(change.after_value),
+        "comment": change.comment,
+        "stage": str(after.stage),
+        "hash": record.hash,
+    }
+
+
+def _line(state: ReportState, line_id: str) -> BudgetLine | None:
+    return next((line for line in state.lines if line.id == line_id), None)
+
+
+def _indicator(state: ReportState, indicator_id: str) -> Indicator | None:
+    return next((i for i in state.indicators if i.id == indicator_id), None)
+
+
+def _section(state: ReportState, section_id: str) -> Section | None:
+    return next((s for s in state.sections if s.id == section_id), None)
+
+
+def _stage(event: Event, before: ReportState, after: ReportState, comment: str | None) -> Change:
+    return Change(
+        item_kind="report",
+        item_id=after.report,
+        item_label=after.department_name,
+        field="stage",
+        before_raw=str(before.stage),
+        before_value={"stage": str(before.stage), "revision": before.revision},
+        after_raw=str(after.stage),
+        after_value={"stage": str(after.stage), "revision": after.revision},
+        comment=comment or None,
+    )
+
+
+# --- the report as a whole --------------------------------------------------------------
+
+
+@_describes(ReportOpened)
+def _opened(event: ReportOpened, before: ReportState, after: ReportState) -> Change:
+    return Change(
+        item_kind="report",
+        item_id=event.report,
+        item_label=event.department_name,
+        field="opened",
+        after_raw=event.department_name,
+        after_value={
+            "department": event.department,
+            "year": event.year,
+            "revision": event.revision,
+            "scheme": event.scheme.id,
+            "deadline": event.deadline.isoformat(),
+        },
+    )
+
+
+@_describes(FunctionsSet)
+def _functions(event: FunctionsSet, before: ReportState, after: ReportState) -> Change:
+    return Change(
+        item_kind="report",
+        item_id=after.report,
+        item_label="主要职能",
+        field="functions",
+        before_raw="\n".join(before.functions) or None,
+        before_value=list(before.functions) or None,
+        after_raw="\n".join(after.functions),
+        after_value=list(after.functions),
+    )
+
+
+@_describes(StaffingSet)
+def _staffing(event: StaffingSet, before: ReportState, after: ReportState) -> Change:
+    def data(state: ReportState) -> dict[str, Any] | None:
+        return state.staffing.model_dump(mode="json") if state.staffing else None
+
+    def text(state: ReportState) -> str | None:
+        staffing = state.staffing
+        if staffing is None:
+            return None
+        ranks = "、".join(f"{r.rank} {r.count}" for r in staffing.in_post)
+        return f"编制 {staffing.establishment}，在职 {staffing.in_post_total}（{ranks}）"
+
+    return Change(
+        item_kind="report",
+        item_id=after.report,
+        item_label="人员",
+        field="staffing",
+        before_raw=text(before),
+        before_value=data(before),
+        after_raw=text(after),
+        after_value=data(after),
+    )
+
+
+@_describes(NetAssetsSet)
+def _net_assets(event: NetAssetsSet, before: ReportState, after: ReportState) -> Change:
+    return Change(
+        item_kind="report",
+        item_id=after.report,
+        item_label="净资产",
+        field="net_assets",
+        before_raw=before.net_assets.raw if before.net_assets else None,
+        before_value=amount_data(before.net_assets),
+        after_raw=event.amount.raw,
+        after_value=amount_data(event.amount),
+    )
+
+
+# --- narrative --------------------------------------------------------------------------
+
+
+def _section_data(section: Section | None) -> dict[str, Any] | None:
+    if section is None:
+        return None
+    return {
+        "title": section.title,
+        "figures": {f.key: measure_data(f.value) for f in section.figures},
+    }
+
+
+@_describes(NarrativeEdited)
+def _narrative(event: NarrativeEdited, before: ReportState, after: ReportState) -> Change:
+    old = _section(before, event.section.id)
+    return Change(
+        item_kind="section",
+        item_id=event.section.id,
+        item_label=event.section.title,
+        field="text",
+        before_raw=old.text if old else None,
+        before_value=_section_data(old),
+        after_raw=event.section.text,
+        after_value=_section_data(event.section),
+    )
+
+
+# --- budget lines -----------------------------------------------------------------------
+
+
+@_describes(BudgetLineAdded)
+def _line_added(event: BudgetLineAdded, before: ReportState, after: ReportState) -> Change:
+    return Change(
+        item_kind="line",
+        item_id=event.line,
+        item_label=event.name,
+        field="added",
+        after_raw=event.name,
+        after_value={"name": event.name, "parent": event.parent},
+    )
+
+
+def _typed_amount(
+    field: str, event: InitialBudgetSet | ActualSpendingRecorded, before: ReportState
+) -> Change:
+    old_line = _line(before, event.line)
+    old = getattr(old_line, field) if old_line else None
+    return Change(
+        item_kind="line",
+        item_id=event.line,
+        item_label=old_line.name if old_line else event.line,
+        field=field,
+        before_raw=old.raw if old else None,
+        before_value=amount_data(old),
+        after_raw=event.amount.raw,
+        after_value=amount_data(event.amount),
+    )
+
+
+@_describes(InitialBudgetSet)
+def _initial(event: InitialBudgetSet, before: ReportState, after: ReportState) -> Change:
+    return _typed_amount("initial", event, before)
+
+
+@_describes(ActualSpendingRecorded)
+def _actual(event: ActualSpendingRecorded, before: ReportState, after: ReportState) -> Change:
+    return _typed_amount("actual", event, before)
+
+
+def _adjustment_data(adjustment: Adjustment) -> dict[str, Any]:
+    return {
+        "id": adjustment.id,
+        "amount": decimal_text(adjustment.amount.value),
+        "unit": adjustment.amount.unit,
+        "kind": str(adjustment.kind),
+        "document": adjustment.document,
+        "cancelled": adjustment.cancelled,
+    }
+
+
+@_describes(AdjustmentRecorded)
+def _adjustment(event: AdjustmentRecorded, before: ReportState, after: ReportState) -> Change:
+    line = _line(after, event.line)
+    adjustment = event.adjustment
+    return Change(
+        item_kind="line",
+        item_id=event.line,
+        item_label=line.name if line else event.line,
+        field=f"adjustment {adjustment.id}",
+        after_raw=adjustment.amount.raw,
+        after_value=_adjustment_data(adjustment),
+        comment=adjustment.reason,
+    )
+
+
+@_describes(AdjustmentCancelled)
+def _cancelled(event: AdjustmentCancelled, before: ReportState, after: ReportState) -> Change:
+    old_line, new_line = _line(before, event.line), _line(after, event.line)
+
+    def find(line: BudgetLine | None) -> Adjustment | None:
+        if line is None:
+            return None
+        return next((a for a in line.adjustments if a.id == event.adjustment), None)
+
+    old, new = find(old_line), find(new_line)
+    return Change(
+        item_kind="line",
+        item_id=event.line,
+        item_label=new_line.name if new_line else event.line,
+        field=f"adjustment {event.adjustment}",
+        before_raw=old.amount.raw if old else None,
+        before_value=_adjustment_data(old) if old else None,
+        after_raw=None,
+        after_value=_adjustment_data(new) if new else None,
+        comment=event.reason,
+    )
+
+
+# --- indicators -------------------------------------------------------------------------
+
+
+@_describes(IndicatorAdded)
+def _indicator_added(event: IndicatorAdded, before: ReportState, after: ReportState) -> Change:
+    indicator = event.indicator
+    return Change(
+        item_kind="indicator",
+        item_id=indicator.id,
+        item_label=indicator.name,
+        field="target",
+        after_raw=indicator.target.raw,
+        after_value=measure_data(indicator.target),
+    )
+
+
+@_describes(IndicatorActualRecorded)
+def _indicator_actual(
+    event: IndicatorActualRecorded, before: ReportState, after: ReportState
+) -> Change:
+    old = _indicator(before, event.indicator)
+    old_actual = old.actual if old else None
+    return Change(
+        item_kind="indicator",
+        item_id=event.indicator,
+        item_label=old.name if old else event.indicator,
+        field="actual",
+        before_raw=old_actual.raw if old_actual else None,
+        before_value=measure_data(old_actual),
+        after_raw=event.actual.raw,
+        after_value=measure_data(event.actual),
+        comment=event.deviation.raw if event.deviation else None,
+    )
+
+
+@_describes(IndicatorRemoved)
+def _indicator_removed(event: IndicatorRemoved, before: ReportState, after: ReportState) -> Change:
+    old = _indicator(before, event.indicator)
+    return Change(
+        item_kind="indicator",
+        item_id=event.indicator,
+        item_label=old.name if old else event.indicator,
+        field="removed",
+        before_raw=old.target.raw if old else None,
+        before_value=(
+            {"target": measure_data(old.target), "actual": measure_data(old.actual)}
+            if old
+            else None
+        ),
+        comment=event.reason,
+    )
+
+
+@_describes(IndicatorGraded)
+def _indicator_graded(event: IndicatorGraded, before: ReportState, after: ReportState) -> Change:
+    old = _indicator(before, event.indicator)
+    return Change(
+        item_kind="indicator",
+        item_id=event.indicator,
+        item_label=old.name if old else event.indicator,
+        field="grade",
+        before_raw=old.grade if old else None,
+        before_value=old.grade if old else None,
+        after_raw=event.band,
+        after_value=event.band,
+    )
+
+
+# --- review and sign-off ----------------------------------------------------------------
+
+
+@_describes(ReportSubmitted, SignOffRecorded, ReportSignedOff, ReportRendered)
+def _moved(event: Event, before: ReportState, after: ReportState) -> Change:
+    return _stage(event, before, after, None)
+
+
+@_describes(ReportApproved)
+def _approved(event: ReportApproved, before: ReportState, after: ReportState) -> Change:
+    return _stage(event, before, after, event.comment)
+
+
+@_describes(ReportReturned)
+def _returned(event: ReportReturned, before: ReportState, after: ReportState) -> Change:
+    items = ", ".join(f"{ref.kind}:{ref.id}" for ref in event.items)
+    comment = f"{event.comment} [{items}]" if items else event.comment
+    return _stage(event, before, after, comment)
+
+
+@_describes(ReportPublished)
+def _published(event: ReportPublished, before: ReportState, after: ReportState) -> Change:
+    return _stage(event, before, after, event.channel)
+
+
+@_describes(ReportReopened)
+def _reopened(event: ReportReopened, before: ReportState, after: ReportState) -> Change:
+    return _stage(event, before, after, event.reason)

@@ -1,0 +1,220 @@
+"""Inboxes: for each user, the reports waiting for their action, since when, and by when.
+
+Two tables, joined when a user asks: ``pj_inbox_grants`` mirrors the roles granted in the
+``user:`` streams, and ``pj_inbox_work`` holds what each report waits for
+(:func:`projections.pending.pending_actions`) with the moment it started waiting and the
+fiscal year's deadline. Keeping them apart means a grant or a revocation changes one row,
+not every inbox; a report moving on changes only its own rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from events.model import RecordedEvent
+from projections.pending import pending_actions
+from projections.report_states import ReportStates, Transition
+from projections.sql import aware_utc, naive_utc
+from workflow.administration import RoleGranted, RoleRevoked
+from workflow.roles import ALL_DEPARTMENTS
+from workflow.schemes import SIGNING_ROLES
+from workflow.stages import Stage
+
+_metadata = sa.MetaData()
+
+grants_table = sa.Table(
+    "pj_inbox_grants",
+    _metadata,
+    sa.Column("user_id", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(50), primary_key=True),
+    sa.Column("department", sa.String(64), primary_key=True),
+)
+
+work_table = sa.Table(
+    "pj_inbox_work",
+    _metadata,
+    sa.Column("report", sa.String(250), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("department", sa.String(64), nullable=False),
+    sa.Column("department_name", sa.String(200), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("stage", sa.String(40), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("role", sa.String(50)),
+    sa.Column("user_id", sa.String(64)),
+    sa.Column("excluded", sa.Text, nullable=False),
+    sa.Column("waiting_since", sa.DateTime, nullable=False),
+    sa.Column("deadline", sa.Date),
+    sa.Column("note", sa.Text),
+    sa.Index("ix_pj_inbox_work_role", "role", "department"),
+)
+
+_G = grants_table.c
+_W = work_table.c
+
+
+def _grant_change(connection: Connection, event: RoleGranted | RoleRevoked) -> None:
+    key = {
+        "user_id": event.user_id,
+        "role": str(event.grant.role),
+        "department": event.grant.department,
+    }
+    where = sa.and_(*(grants_table.c[name] == value for name, value in key.items()))
+    # Delete first so that a grant is idempotent and a revoke of a missing grant harmless.
+    connection.execute(sa.delete(grants_table).where(where))
+    if isinstance(event, RoleGranted):
+        connection.execute(sa.insert(grants_table).values(**key))
+
+
+def _note(transition: Transition) -> str | None:
+    state = transition.after
+    if state.stage is Stage.DRAFT and state.returns:
+        last = state.returns[-1]
+        if last.revision == state.revision:
+            return f"returned by {last.by}: {last.comment}"
+    return None
+
+
+class InboxProjection:
+    """Keeps ``pj_inbox_grants`` and ``pj_inbox_work``."""
+
+    name = "inboxes"
+    version = 1
+    tables = (grants_table, work_table)
+
+    def __init__(self, states: ReportStates) -> None:
+        self.states = states
+
+    def apply(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
+        """Mirror grant changes; rewrite the work rows of each report whose pending work changed."""
+        for record in events:
+            if isinstance(record.event, RoleGranted | RoleRevoked):
+                _grant_change(connection, record.event)
+        by_report: dict[str, list[Transition]] = defaultdict(list)
+        for transition in self.states.transitions(events):
+            by_report[transition.record.stream_id].append(transition)
+        for report, transitions in by_report.items():
+            self._report_moved(connection, report, transitions)
+
+    def _report_moved(
+        self, connection: Connection, report: str, transitions: list[Transition]
+    ) -> None:
+        first, last = transitions[0].before, transitions[-1].after
+        actions = pending_actions(last)
+        moved = [
+            t
+            for t in transitions
+            if (t.before.stage, t.before.revision) != (t.after.stage, t.after.revision)
+        ]
+        if moved:
+            since = naive_utc(moved[-1].record.recorded_at)
+        elif actions != pending_actions(first):
+            # Same stage, fewer signers pending: the rest keep waiting since the stage began.
+            since = connection.execute(
+                sa.select(sa.func.min(_W.waiting_since)).where(_W.report == report)
+            ).scalar() or naive_utc(transitions[-1].record.recorded_at)
+        else:
+            return
+        connection.execute(sa.delete(work_table).where(_W.report == report))
+        note = _note(transitions[-1])
+        rows = [
+            {
+                "report": report,
+                "seq": seq,
+                "department": last.department,
+                "department_name": last.department_name,
+                "year": last.year,
+                "revision": last.revision,
+                "stage": str(last.stage),
+                "action": action.action,
+                "role": str(action.role) if action.role else None,
+                "user_id": action.user,
+                "excluded": json.dumps(list(action.excluded)),
+                "waiting_since": since,
+                "deadline": last.deadline,
+                "note": note,
+            }
+            for seq, action in enumerate(actions)
+        ]
+        if rows:
+            connection.execute(sa.insert(work_table), rows)
+
+
+# --- queries ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """A report waiting for the user: what to do, in which role, since when, by when."""
+
+    report: str
+    department: str
+    department_name: str
+    year: int
+    revision: int
+    stage: str
+    action: str
+    role: str
+    waiting_since: datetime
+    waited: timedelta
+    deadline: date | None
+    overdue: bool
+    note: str | None
+
+
+def inbox(engine: Engine, user_id: str, *, now: datetime | None = None) -> list[InboxItem]:
+    """The reports waiting for ``user_id``, the longest-waiting first.
+
+    A report is in a user's inbox when a grant of theirs covers its department with the role
+    its pending action needs (or the sign-off policy names them and they hold a signing
+    role), unless the rules bar them: the submitter does not review or sign their own
+    revision, nobody approves or signs twice.
+    """
+    moment = now or datetime.now(UTC)
+    covers = sa.or_(_G.department == ALL_DEPARTMENTS, _G.department == _W.department)
+    by_role = sa.and_(_W.role == _G.role, covers)
+    by_name = sa.and_(_W.user_id == user_id, _G.role.in_(SIGNING_ROLES), covers)
+    query = (
+        sa.select(work_table, _G.role.label("via_role"))
+        .join(grants_table, _G.user_id == user_id)
+        .where(sa.or_(by_role, by_name))
+        .order_by(_W.waiting_since, _W.report, _W.seq)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    items: dict[tuple[str, int], InboxItem] = {}
+    for row in rows:
+        if user_id in json.loads(row.excluded) or (row.report, row.seq) in items:
+            continue
+        items[(row.report, row.seq)] = _item(row, moment)
+    return list(items.values())
+
+
+def _item(row: Any, now: datetime) -> InboxItem:
+    since = aware_utc(row.waiting_since)
+    assert since is not None
+    deadline = row.deadline
+    return InboxItem(
+        report=row.report,
+        department=row.department,
+        department_name=row.department_name,
+        year=row.year,
+        revision=row.revision,
+        stage=row.stage,
+        action=row.action,
+        role=row.role or row.via_role,
+        waiting_since=since,
+        waited=now - since,
+        deadline=deadline,
+        overdue=deadline is not None and now.date() > deadline,
+        note=row.note,
+    )

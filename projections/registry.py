@@ -1,0 +1,34 @@
+"""Every projection jixiao keeps, wired to share one fold of the report streams.
+
+``jixiao projections status|rebuild`` and the worker build their runner here::
+
+    runner = projection_runner(EventStore.open(url))
+    runner.setup()
+    runner.catch_up()
+"""
+
+from __future__ import annotations
+
+from events.store import EventStore
+from projections.audit_trail import AuditTrailProjection
+from projections.inboxes import InboxProjection
+from projections.report_state import ReportStateProjection
+from projections.report_states import ReportStates
+from projections.runner import Projection, ProjectionRunner
+from projections.year_overview import YearOverviewProjection
+
+
+def all_projections(store: EventStore) -> list[Projection]:
+    """Report state, audit trail, inboxes and year overview, sharing one ReportStates."""
+    states = ReportStates(store)
+    return [
+        ReportStateProjection(states),
+        AuditTrailProjection(states),
+        InboxProjection(states),
+        YearOverviewProjection(states),
+    ]
+
+
+def projection_runner(store: EventStore) -> ProjectionRunner:
+    """A runner over :func:`all_projections` of ``store`` (call ``setup()`` before running)."""
+    return ProjectionRunner(store, all_projections(store))

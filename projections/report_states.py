@@ -1,0 +1,91 @@
+"""Report states folded once per event and shared by every projection of a runner.
+
+Report state, audit trail, inboxes and year overview all need the report before and after
+each event. Folding it once per projection would do the same work four times; so the
+runner's projections share one :class:`ReportStates`, which keeps the latest state of each
+stream in memory and hands out the transitions of a batch.
+
+The cache is keyed by stream version, so it never goes stale: a state is a pure function of
+its stream's prefix, and a rolled-back batch simply finds its states again. A stream the
+cache does not hold at the right version is loaded from the store's snapshots
+(``workflow.service.load_report_stream``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from events.model import RecordedEvent
+from events.protocol import EventStoreProtocol
+from projections.report_view import ViewMemo
+from workflow.report import ReportState, evolve
+from workflow.service import load_report_stream
+
+#: The category of report streams (``report:<department>:<year>``).
+REPORT_PREFIX = "report:"
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One report event with the report's state before and after it."""
+
+    record: RecordedEvent
+    before: ReportState
+    after: ReportState
+
+
+class ReportStates:
+    """The latest state of every report stream seen, and the transitions of the current batch."""
+
+    def __init__(self, store: EventStoreProtocol) -> None:
+        self.store = store
+        self._latest: dict[str, tuple[int, ReportState]] = {}
+        self._batch: dict[int, Transition] = {}
+        self._views = ViewMemo()
+
+    def transitions(self, events: Sequence[RecordedEvent]) -> list[Transition]:
+        """The report events among ``events`` (log order), each with its before and after."""
+        batch = self._batch
+        out: list[Transition] = []
+        for record in events:
+            if not record.stream_id.startswith(REPORT_PREFIX):
+                continue
+            known = batch.get(record.position)
+            if known is not None and known.record.event_id == record.event_id:
+                out.append(known)
+                continue
+            before = self._state_before(record)
+            after = evolve(before, record.event)
+            self._latest[record.stream_id] = (record.version, after)
+            out.append(Transition(record, before, after))
+        # Keep this batch's transitions for the next projection that asks for the same events.
+        self._batch = {t.record.position: t for t in out}
+        return out
+
+    def _state_before(self, record: RecordedEvent) -> ReportState:
+        cached = self._latest.get(record.stream_id)
+        if cached is not None and cached[0] == record.version - 1:
+            return cached[1]
+        if record.version == 1:
+            return ReportState()
+        loaded = load_report_stream(self.store, record.stream_id, to_version=record.version - 1)
+        return loaded.state
+
+    def view(self, state: ReportState) -> tuple[dict[str, Any], str]:
+        """The report view of ``state`` and its JSON text (see :class:`ViewMemo`)."""
+        return self._views.view(state)
+
+
+def last_per_revision(transitions: Sequence[Transition]) -> dict[tuple[str, int], Transition]:
+    """The last transition of each (report, revision) in the batch, in first-touched order."""
+    last: dict[tuple[str, int], Transition] = {}
+    for transition in transitions:
+        last[(transition.record.stream_id, transition.after.revision)] = transition
+    return last
+
+
+def last_per_report(transitions: Sequence[Transition]) -> dict[str, Transition]:
+    """The last transition of each report stream in the batch."""
+    return {t.record.stream_id: t for t in transitions}

@@ -1,0 +1,90 @@
+"""Small SQL helpers the projections share: upserts and times, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+
+def _insert(connection: Connection, table: sa.Table) -> Any:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def insert_missing(connection: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows``, leaving alone those whose primary key already exists."""
+    if rows:
+        connection.execute(_insert(connection, table).on_conflict_do_nothing(), list(rows))
+
+
+def upsert(
+    connection: Connection, table: sa.Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    """Insert ``rows``, replacing every non-key column of rows whose ``keys`` already exist."""
+    if not rows:
+        return
+    statement = _insert(connection, table)
+    columns = [name for name in rows[0] if name not in keys]
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: statement.excluded[name] for name in columns},
+    )
+    connection.execute(statement, list(rows))
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """A moment as naive UTC, the form the log's and the projections' columns hold."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def aware_utc(moment: datetime | None) -> datetime | None:
+    """A stored naive-UTC moment as an aware datetime."""
+    return moment.replace(tzinfo=UTC) if moment is not None else None
+
+
+def insert_many(connection: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` with one ``executemany`` on the driver's cursor.
+
+    The same rows as ``connection.execute(sa.insert(table), rows)``, with the columns'
+    own bind processing, without SQLAlchemy's per-row parameter compilation: the audit
+    trail inserts a row per event, so that cost is most of a rebuild's writing.
+    """
+    if not rows:
+        return
+    dialect = connection.dialect
+    columns = list(table.c)
+    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
+    quote = dialect.identifier_preparer.quote
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    statement = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
+        f"VALUES ({', '.join([marker] * len(columns))})"
+    )
+    # Only a few columns need converting (times on SQLite): convert those, take the rest as is.
+    converted = [
+        (column.name, process)
+        for column, process in zip(columns, processors, strict=True)
+        if process is not None
+    ]
+    pick = operator.itemgetter(*(column.name for column in columns))
+    values = []
+    for row in rows:
+        if converted:
+            row = dict(row)
+            for name, process in converted:
+                if row[name] is not None:
+                    row[name] = process(row[name])
+        values.append(pick(row))
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(statement, values)
+    finally:
+        cursor.close()

@@ -1,0 +1,181 @@
+"""Year overview: every registered department of every opened fiscal year, on one row each.
+
+A department that has not opened its report yet is listed with stage ``new`` and no
+figures, so the finance bureau sees who has not started. Reported departments show their
+latest revision: stage, the root line's totals, 预算执行率, 预算调整率, score, grade and
+the last activity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from events.model import RecordedEvent
+from projections.report_state import FIGURES, figure_columns
+from projections.report_states import ReportStates, last_per_report
+from projections.report_view import headline_figures
+from projections.sql import aware_utc, insert_missing, naive_utc, upsert
+from workflow.administration import DepartmentRegistered, FiscalYearOpened
+from workflow.stages import Stage
+
+_metadata = sa.MetaData()
+
+departments_table = sa.Table(
+    "pj_overview_departments",
+    _metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("parent", sa.String(64)),
+)
+
+years_table = sa.Table(
+    "pj_overview_years",
+    _metadata,
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("scheme", sa.String(64), nullable=False),
+    sa.Column("deadline", sa.Date, nullable=False),
+)
+
+overview_table = sa.Table(
+    "pj_year_overview",
+    _metadata,
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("department", sa.String(64), primary_key=True),
+    sa.Column("department_name", sa.String(200), nullable=False),
+    sa.Column("report", sa.String(250)),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("stage", sa.String(40), nullable=False),
+    *figure_columns(),
+    sa.Column("last_actor", sa.String(200)),
+    sa.Column("last_activity", sa.DateTime),
+    sa.Column("position", sa.BigInteger),
+)
+
+_O = overview_table.c
+
+
+def _blank(year: int, code: str, name: str) -> dict[str, Any]:
+    return {
+        "year": year,
+        "department": code,
+        "department_name": name,
+        "revision": 0,
+        "stage": str(Stage.NEW),
+    }
+
+
+class YearOverviewProjection:
+    """Keeps the departments, the fiscal years and ``pj_year_overview``."""
+
+    name = "year_overview"
+    version = 1
+    tables = (departments_table, years_table, overview_table)
+
+    def __init__(self, states: ReportStates) -> None:
+        self.states = states
+
+    def apply(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
+        """Add rows for new departments and years; refresh each reported department's row."""
+        for record in events:
+            event = record.event
+            if isinstance(event, DepartmentRegistered):
+                self._department(connection, event)
+            elif isinstance(event, FiscalYearOpened):
+                self._year(connection, event)
+        rows = []
+        for report, transition in last_per_report(self.states.transitions(events)).items():
+            state, record = transition.after, transition.record
+            view, _ = self.states.view(state)
+            rows.append(
+                {
+                    "year": state.year,
+                    "department": state.department,
+                    "department_name": state.department_name,
+                    "report": report,
+                    "revision": state.revision,
+                    "stage": str(state.stage),
+                    **headline_figures(view),
+                    "last_actor": record.actor,
+                    "last_activity": naive_utc(record.recorded_at),
+                    "position": record.position,
+                }
+            )
+        upsert(connection, overview_table, rows, ("year", "department"))
+
+    def _department(self, connection: Connection, event: DepartmentRegistered) -> None:
+        connection.execute(
+            sa.delete(departments_table).where(departments_table.c.code == event.code)
+        )
+        connection.execute(
+            sa.insert(departments_table).values(
+                code=event.code, name=event.name, parent=event.parent
+            )
+        )
+        years = connection.execute(sa.select(years_table.c.year)).scalars().all()
+        insert_missing(
+            connection, overview_table, [_blank(year, event.code, event.name) for year in years]
+        )
+
+    def _year(self, connection: Connection, event: FiscalYearOpened) -> None:
+        connection.execute(sa.delete(years_table).where(years_table.c.year == event.year))
+        connection.execute(
+            sa.insert(years_table).values(
+                year=event.year, scheme=event.scheme.id, deadline=event.deadline
+            )
+        )
+        departments = connection.execute(
+            sa.select(departments_table.c.code, departments_table.c.name)
+        ).all()
+        insert_missing(
+            connection,
+            overview_table,
+            [_blank(event.year, code, name) for code, name in departments],
+        )
+
+
+# --- queries ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewRow:
+    """One department's standing in a fiscal year."""
+
+    year: int
+    department: str
+    department_name: str
+    report: str | None
+    revision: int
+    stage: str
+    figures: dict[str, str | None]
+    last_actor: str | None
+    last_activity: datetime | None
+
+
+def year_overview(engine: Engine, year: int, *, stage: str | None = None) -> list[OverviewRow]:
+    """Every registered department for ``year`` (optionally only those in ``stage``),
+    by department code."""
+    query = sa.select(overview_table).where(_O.year == year)
+    if stage is not None:
+        query = query.where(_O.stage == stage)
+    with engine.connect() as connection:
+        rows = connection.execute(query.order_by(_O.department)).all()
+    return [
+        OverviewRow(
+            year=row.year,
+            department=row.department,
+            department_name=row.department_name,
+            report=row.report,
+            revision=row.revision,
+            stage=row.stage,
+            figures={name: getattr(row, name) for name in (*FIGURES, "grade")},
+            last_actor=row.last_actor,
+            last_activity=aware_utc(row.last_activity),
+        )
+        for row in rows
+    ]

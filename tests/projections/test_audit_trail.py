@@ -1,0 +1,104 @@
+"""The audit trail of the seed: who changed which figure, from what to what, and why."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from projections.audit_trail import audit_trail
+from projections.runner import ProjectionRunner
+from tests.projections.world import run
+from tests.workflow.report_builders import KEY
+from tests.workflow.world import World
+from workflow.commands import ReturnReport, SetInitialBudget, SubmitReport
+
+
+@pytest.fixture
+def corrected(seeded: World, runner: ProjectionRunner) -> World:
+    """The seed submitted, returned by the head, a figure corrected twice, resubmitted."""
+    run(seeded, seeded.preparer, SubmitReport(**KEY))
+    run(seeded, seeded.head, ReturnReport(**KEY, comment="基本支出请核对", items=("line:basic",)))
+    run(seeded, seeded.preparer, SetInitialBudget(**KEY, line="basic", amount="261.84"))
+    run(seeded, seeded.preparer, SetInitialBudget(**KEY, line="basic", amount="260.84"))
+    run(seeded, seeded.preparer, SubmitReport(**KEY))
+    runner.catch_up()
+    return seeded
+
+
+def test_one_row_per_report_event_with_its_position_and_hash(
+    corrected: World, runner: ProjectionRunner
+) -> None:
+    rows = audit_trail(runner.engine, department="gusu-rc", year=2021)
+    events = corrected.store.read_stream("report:gusu-rc:2021")
+    assert [(r.position, r.hash, r.event_type) for r in rows] == [
+        (e.position, e.hash, e.event_type) for e in events
+    ]
+    assert rows[0].field == "opened" and rows[0].after_value["scheme"] == "default"
+
+
+def test_a_figure_typed_then_corrected_shows_before_and_after_raw_and_parsed(
+    corrected: World, runner: ProjectionRunner
+) -> None:
+    basic = audit_trail(
+        runner.engine, department="gusu-rc", year=2021, item_kind="line", item_id="basic"
+    )
+    initial = [r for r in basic if r.field == "initial"]
+    assert [(r.before_raw, r.after_raw) for r in initial] == [
+        (None, "260.84"),
+        ("260.84", "261.84"),
+        ("261.84", "260.84"),
+    ]
+    first, correction = initial[0], initial[1]
+    assert first.before_value is None
+    assert first.after_value == {"raw": "260.84", "unit": "万元", "value": "260.84"}
+    assert correction.before_value["value"] == "260.84"
+    assert correction.after_value["value"] == "261.84"
+    assert (correction.actor, correction.role, correction.item_label) == (
+        "zhang.san",
+        "preparer",
+        "基本支出",
+    )
+    assert correction.describe().endswith(
+        "zhang.san (preparer) line 基本支出 initial: 260.84 → 261.84"
+    )
+    adjustment = next(r for r in basic if r.field.startswith("adjustment"))
+    assert (adjustment.after_raw, adjustment.comment) == ("-18.01", "压缩预算")
+    assert adjustment.after_value["kind"] == "in_year"
+
+
+def test_indicator_rows_keep_the_typed_cell_and_the_reason(
+    corrected: World, runner: ProjectionRunner
+) -> None:
+    rows = audit_trail(runner.engine, department="gusu-rc", year=2021, item_id="d10")
+    target, actual = rows
+    assert (target.field, target.after_raw) == ("target", "200 人")
+    assert target.after_value["comparator"] == "="
+    assert (actual.field, actual.before_raw, actual.after_raw) == ("actual", None, "1018人")
+    assert actual.after_value["value"] == "1018" and actual.after_value["unit"] == "人"
+    assert actual.comment == "实际报名人数多"
+    assert actual.item_label == "遗体（器官）捐献登记"
+
+
+def test_queries_by_user_and_by_date_range(corrected: World, runner: ProjectionRunner) -> None:
+    (returned,) = audit_trail(runner.engine, user="li.si")
+    assert (returned.event_type, returned.before_raw, returned.after_raw) == (
+        "ReportReturned",
+        "submitted",
+        "draft",
+    )
+    assert returned.comment == "基本支出请核对 [line:basic]"
+    window = audit_trail(
+        runner.engine,
+        since=returned.recorded_at,
+        until=returned.recorded_at + timedelta(minutes=3),
+    )
+    assert [(r.actor, r.event_type) for r in window] == [
+        ("li.si", "ReportReturned"),
+        ("zhang.san", "InitialBudgetSet"),
+        ("zhang.san", "InitialBudgetSet"),
+    ]
+    assert audit_trail(runner.engine, year=2021, limit=3) == audit_trail(runner.engine)[:3]
+    assert audit_trail(runner.engine, year=2020) == []
+    with pytest.raises(ValueError, match="expected a year with it"):
+        audit_trail(runner.engine, department="gusu-rc")

@@ -1,0 +1,99 @@
+"""The pieces the projections share: the view memo, change descriptions, pending actions, and
+the runner's schema handling."""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from events.model import Event
+from projections.audit_trail import AuditTrailProjection
+from projections.changes import describe_change
+from projections.pending import pending_actions, unsigned_entries
+from projections.registry import projection_runner
+from projections.report_view import ViewMemo, report_view
+from projections.runner import ProjectionRunner
+from tests.workflow.report_builders import seed_draft, state_at
+from tests.workflow.world import World
+from workflow import report_events
+from workflow.report import ReportState, _copy, evolve
+from workflow.roles import Role
+from workflow.stages import Stage
+
+
+def test_the_view_memo_equals_report_view_at_every_step_of_the_seed(seeded: World) -> None:
+    memo = ViewMemo()
+    state = ReportState()
+    for record in seeded.store.read_stream("report:gusu-rc:2021"):
+        state = evolve(state, record.event)
+        view, text = memo.view(state)
+        assert view == report_view(state), record.event_type
+        assert text == json.dumps(view, ensure_ascii=False, separators=(",", ":"))
+    for stage in (Stage.SUBMITTED, Stage.PUBLISHED):
+        assert memo.view(state_at(stage))[0] == report_view(state_at(stage))
+
+
+def test_every_report_event_type_has_a_change_description() -> None:
+    types = [
+        cls
+        for _, cls in inspect.getmembers(report_events, inspect.isclass)
+        if issubclass(cls, Event) and cls is not Event
+    ]
+    assert len(types) == 22
+    draft = seed_draft()
+    for cls in types:
+        try:
+            describe_change(cls.model_construct(), draft, draft)
+        except TypeError as error:
+            raise AssertionError(f"{cls.__name__} is not described") from error
+        except AttributeError:
+            pass  # described, but this empty event lacks the fields its description reads
+
+
+def test_pending_actions_follow_the_stage_and_the_signers() -> None:
+    assert [a.describe() for a in pending_actions(state_at(Stage.SUBMITTED))] == [
+        "review by role:department_head"
+    ]
+    (finance,) = pending_actions(state_at(Stage.APPROVED_BY_DEPARTMENT))
+    assert finance.role is Role.FINANCE_REVIEWER and finance.excluded == ("zhang.san", "li.si")
+    assert unsigned_entries(state_at(Stage.APPROVED_BY_FINANCE)) == [
+        "role:department_head",
+        "role:finance_reviewer",
+    ]
+    assert pending_actions(state_at(Stage.PUBLISHED)) == []
+    assert pending_actions(ReportState()) == []
+
+
+def test_setup_restores_indexes_and_rebuilds_a_changed_projection(
+    seeded: World, runner: ProjectionRunner
+) -> None:
+    runner.catch_up()
+    with runner.engine.begin() as connection:
+        connection.exec_driver_sql("DROP INDEX ix_pj_audit_trail_actor")
+    newer = projection_runner(seeded.store)  # type: ignore[arg-type]
+    audit = next(p for p in newer.projections if isinstance(p, AuditTrailProjection))
+    audit.version = 2  # type: ignore[misc]
+    assert newer.setup() == ["audit_trail"]
+    assert {i["name"] for i in sa.inspect(runner.engine).get_indexes("pj_audit_trail")} >= {
+        "ix_pj_audit_trail_actor"
+    }
+    statuses = {s.name: s for s in newer.status()}
+    assert (statuses["audit_trail"].version, statuses["audit_trail"].position) == (2, 0)
+    assert statuses["report_state"].lag == 0
+    newer.catch_up()
+    assert {s.lag for s in newer.status()} == {0}
+
+
+def test_the_folds_direct_copy_equals_pydantic_model_copy() -> None:
+    state = state_at(Stage.SUBMITTED)
+    changes = {"stage": Stage.DRAFT, "submitted_by": None}
+    copied = _copy(state, changes)
+    expected = state.model_copy(update=changes)
+    assert copied == expected and type(copied) is ReportState
+    assert copied.model_fields_set == expected.model_fields_set
+    assert copied.model_dump() == expected.model_dump() and state.stage is Stage.SUBMITTED
+    with pytest.raises(ValueError, match="frozen"):
+        copied.stage = Stage.SUBMITTED  # type: ignore[misc]

@@ -1,0 +1,122 @@
+"""As-of reads at every moment of a report's history, and field-level diffs between moments."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from projections.history import diff_views, report_as_of, report_diff
+from tests.projections.world import review_to, run
+from tests.workflow.report_builders import KEY
+from tests.workflow.world import World
+from workflow.commands import (
+    RecordIndicatorActual,
+    ReopenReport,
+    ReturnReport,
+    SetInitialBudget,
+    SubmitReport,
+)
+from workflow.errors import InvalidValue
+from workflow.report import ReportState, fold
+from workflow.stages import Stage
+
+STREAM = "report:gusu-rc:2021"
+
+
+def a_long_history(world: World) -> None:
+    """The seed, then submit, return, fix, resubmit, approvals, sign-off, publication, reopen."""
+    run(world, world.preparer, SubmitReport(**KEY))
+    run(world, world.head, ReturnReport(**KEY, comment="遗体捐献登记人数请核实"))
+    run(
+        world,
+        world.preparer,
+        RecordIndicatorActual(**KEY, indicator="d10", actual="1020人", deviation_reason="核实后"),
+    )
+    review_to(world, Stage.PUBLISHED)
+    run(world, world.finance, ReopenReport(**KEY, reason="审计调整"))
+    run(world, world.preparer, SetInitialBudget(**KEY, line="it", amount="2.5"))
+
+
+def test_as_of_every_event_equals_a_fresh_fold_of_the_prefix(seeded: World) -> None:
+    a_long_history(seeded)
+    store = seeded.store
+    history = store.read_stream(STREAM)
+    assert len(history) > 140 and store.load_snapshot(STREAM) is not None
+    for index, record in enumerate(history):
+        prefix = fold(r.event for r in history[: index + 1])
+        by_position = report_as_of(store, "gusu-rc", 2021, record.position)  # type: ignore[arg-type]
+        assert (by_position.version, by_position.position) == (record.version, record.position)
+        assert by_position.state == prefix, record.event_type
+        # Events appended together share their moment: as of it, all of them are in.
+        together = [r for r in history if r.recorded_at <= record.recorded_at]
+        by_time = report_as_of(store, "gusu-rc", 2021, record.recorded_at)  # type: ignore[arg-type]
+        assert by_time.version == together[-1].version
+        assert by_time.state == fold(r.event for r in together)
+    final = report_as_of(store, "gusu-rc", 2021, store.head_position())  # type: ignore[arg-type]
+    assert final.state.stage is Stage.DRAFT and final.state.revision == 2
+
+
+def test_as_of_before_the_report_was_opened(seeded: World) -> None:
+    first = seeded.store.read_stream(STREAM)[0]
+    before = report_as_of(seeded.store, "gusu-rc", 2021, first.position - 1)  # type: ignore[arg-type]
+    assert (before.version, before.position, before.state) == (0, None, ReportState())
+    assert before.view() is None
+    earlier = report_as_of(
+        seeded.store,  # type: ignore[arg-type]
+        "gusu-rc",
+        2021,
+        first.recorded_at - timedelta(seconds=1),
+    )
+    assert earlier.version == 0
+
+
+def test_bad_moments_and_reports_are_refused(seeded: World) -> None:
+    with pytest.raises(ValueError, match="moment: got 'yesterday', expected a time"):
+        report_as_of(seeded.store, "gusu-rc", 2021, "yesterday")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValue, match="report department: got 'Gusu RC'"):
+        report_as_of(seeded.store, "Gusu RC", 2021, 1)  # type: ignore[arg-type]
+
+
+def test_diff_names_each_changed_field_with_before_and_after(seeded: World) -> None:
+    store = seeded.store
+    history = store.read_stream(STREAM)
+    root_initial = next(
+        r for r in history if r.event_type == "InitialBudgetSet" and r.event.line == "total"
+    )
+    a_long_history(seeded)
+    submitted = next(r for r in store.read_stream(STREAM) if r.event_type == "ReportSubmitted")
+    diff = report_diff(store, "gusu-rc", 2021, root_initial.position, submitted.position)  # type: ignore[arg-type]
+    lines = [str(change) for change in diff.changes]
+    assert "budget.rows[预算资金总额].total: 300.09 → 279.08" in lines
+    assert "budget.rows[预算资金总额].adjustments: 0 → -22.81" in lines
+    assert "stage: draft → submitted" in lines
+    assert "submitted_by: — → zhang.san" in lines
+    # A whole indicator added in between is one change, not one per field.
+    added = [c for c in diff.changes if c.path == "indicators[开展普及培训]"]
+    assert len(added) == 1 and added[0].before is None
+    assert added[0].after["actual"]["raw"] == "26228 人次"
+
+    fixed = next(
+        r for r in store.read_stream(STREAM) if r.event_type == "IndicatorActualRecorded"
+        and r.event.indicator == "d10" and r.version > submitted.version
+    )  # fmt: skip
+    diff = report_diff(store, "gusu-rc", 2021, fixed.position - 1, fixed.position)  # type: ignore[arg-type]
+    assert [str(c) for c in diff.changes] == [
+        "indicators[遗体（器官）捐献登记].actual.raw: 1018人 → 1020人",
+        "indicators[遗体（器官）捐献登记].actual.value: 1018 → 1020",
+        "indicators[遗体（器官）捐献登记].actual.normalised: 1018 人 → 1020 人",
+        "indicators[遗体（器官）捐献登记].deviation.raw: 实际报名人数多 → 核实后",
+    ]
+    assert report_diff(store, "gusu-rc", 2021, fixed.position, fixed.position).changes == []
+
+
+def test_diff_of_views_reports_removed_fields() -> None:
+    before = {"stage": "draft", "budget": {"rows": [{"name": "a", "total": "1"}]}}
+    after = {"stage": "draft", "budget": {"rows": []}}
+    assert [str(c) for c in diff_views(before, after)] == [
+        'budget.rows[a]: {"name": "a", "total": "1"} → —'
+    ]
+    assert [str(c) for c in diff_views(None, {"stage": "draft", "score": None})] == [
+        "stage: — → draft"
+    ]

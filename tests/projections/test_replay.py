@@ -1,0 +1,107 @@
+"""Audit replay of a fiscal year: the change log, the timelines, and a tampered log caught."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+from projections.replay import CHANGE_COLUMNS, replay_year, write_csv, write_json
+from tests.events.test_tamper import tamper
+from tests.projections.world import drive, run
+from tests.workflow.report_builders import KEY, stage_steps
+from tests.workflow.world import World
+from workflow.administration import OpenFiscalYear
+from workflow.commands import OpenReport, SetInitialBudget
+from workflow.service import execute
+from workflow.stages import Stage
+
+
+def a_reviewed_year(world: World) -> None:
+    drive(world, stage_steps(Stage.PUBLISHED))
+    execute(
+        world.store,
+        world.admin,
+        OpenFiscalYear(year=2022, scheme="default", deadline=date(2023, 6, 30)),
+    )
+    run(world, world.preparer, OpenReport(department="gusu-rc", year=2022))
+
+
+def test_the_change_log_holds_every_event_of_the_year_and_only_those(seeded: World) -> None:
+    a_reviewed_year(seeded)
+    progress: list[tuple[int, int]] = []
+    replay = replay_year(seeded.store, 2021, batch_size=40, progress=lambda *p: progress.append(p))  # type: ignore[arg-type]
+    head = seeded.store.head_position()
+    assert replay.chain.ok and replay.chain.checked == head
+    assert progress[-1] == (head, head) and len(progress) == -(-head // 40)
+    events = seeded.store.read_stream("report:gusu-rc:2021")
+    assert [c["position"] for c in replay.changes] == [e.position for e in events]
+    assert {c["report"] for c in replay.changes} == {"report:gusu-rc:2021"}
+    assert replay.fiscal_year is not None
+    assert (
+        replay.fiscal_year["scheme"],
+        replay.fiscal_year["deadline"],
+        replay.fiscal_year["by"],
+    ) == ("default", "2022-06-30", "admin")
+
+    basic = next(c for c in replay.changes if c["item_id"] == "basic" and c["field"] == "initial")
+    assert (basic["actor"], basic["role"], basic["after_raw"], basic["item_label"]) == (
+        "zhang.san",
+        "preparer",
+        "260.84",
+        "基本支出",
+    )
+    assert json.loads(basic["after_value"])["value"] == "260.84"
+    (timeline,) = replay.timelines.values()
+    assert len(timeline) == len(events)
+    # Submission, two approvals, two signatures (the second closes the revision), render, publish.
+    assert [t["stage"] for t in timeline[-8:]] == [
+        "submitted", "approved_by_department", "approved_by_finance", "approved_by_finance",
+        "approved_by_finance", "signed_off", "rendered", "published",
+    ]  # fmt: skip
+    assert (
+        timeline[-1]["summary"]
+        == "report 姑苏区红十字会 stage: rendered → published (姑苏区政府网)"
+    )
+    assert any(t["summary"] == "line 基本支出 initial: — → 260.84" for t in timeline)
+
+
+def test_json_and_csv_outputs(seeded: World) -> None:
+    a_reviewed_year(seeded)
+    replay = replay_year(seeded.store, 2021)  # type: ignore[arg-type]
+    out = io.StringIO()
+    write_json(replay, out)
+    data = json.loads(out.getvalue())
+    assert data["year"] == 2021 and data["chain"]["ok"] is True
+    assert data["changes"] == replay.changes and list(data["timelines"]) == ["report:gusu-rc:2021"]
+    out = io.StringIO()
+    write_csv(replay, out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert tuple(rows[0]) == CHANGE_COLUMNS and len(rows) == len(replay.changes)
+    assert rows[0]["event_type"] == "ReportOpened" and rows[0]["recorded_at"].endswith("+00:00")
+    published = rows[-1]
+    assert (published["before_raw"], published["after_raw"], published["actor"]) == (
+        "rendered",
+        "published",
+        "li.si",
+    )
+    assert replay_year(seeded.store, 2023).changes == []  # type: ignore[arg-type]
+
+
+def test_a_tampered_event_stops_the_replay_where_the_chain_breaks(seeded: World) -> None:
+    run(seeded, seeded.preparer, SetInitialBudget(**KEY, line="basic", amount="261.84"))
+    edited = next(
+        e for e in seeded.store.read_stream("report:gusu-rc:2021")
+        if e.event_type == "InitialBudgetSet" and e.event.line == "total"
+    )  # fmt: skip
+    forged = '{"amount":{"raw":"3000.09","unit":"万元","value":"3000.09"},"line":"total"}'
+    tamper(
+        seeded.store, f"UPDATE events SET payload = '{forged}' WHERE position = {edited.position}"
+    )  # type: ignore[arg-type]
+    replay = replay_year(seeded.store, 2021, batch_size=25)  # type: ignore[arg-type]
+    assert not replay.chain.ok
+    assert replay.chain.first_bad_position == edited.position
+    assert "does not match its hash" in (replay.chain.problem or "")
+    assert replay.changes and max(c["position"] for c in replay.changes) == edited.position - 1
+    assert all(c["after_raw"] != "3000.09" for c in replay.changes)
