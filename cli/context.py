@@ -111,3 +111,25 @@ def run(
         events = execute(store, caller, command, expected_version=expected_version)
     report_recorded(events, as_json)
     return events
+
+
+def caught_up_projections() -> EventStore:
+    """The store, with every projection brought up to the head of the log first.
+
+    Reads come from projections; with no projector running beside the embedded
+    database, the command that reads applies what is new (usually nothing).
+    """
+    from cli.progress import progress_bar
+    from projections.registry import projection_runner
+
+    store = open_store()
+    runner = projection_runner(store)
+    with reported_errors():
+        runner.setup()
+        lag = store.head_position() - min(runner.positions().values(), default=0)
+        if lag > 5000:
+            with progress_bar("catching up projections", lag) as advance:
+                runner.catch_up(progress=lambda done, head: advance(done))
+        else:
+            runner.catch_up()
+    return store

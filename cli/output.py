@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,8 @@ def _plain(value: Any) -> Any:
         return format(value, "f")
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
@@ -43,3 +45,47 @@ def _looks_numeric(text: str) -> bool:
     except ArithmeticError:
         return False
     return True
+
+
+def print_view(view: dict[str, Any], heading: str | None = None) -> None:
+    """A report view for people: a heading line, the budget table and the indicators."""
+    budget = view["budget"]
+    print(
+        heading
+        or f"{view['department_name']} {view['year']} · revision {view['revision']} · "
+        f"stage {view['stage']} · 预算调整率 {budget['adjustment_rate']}%"
+    )
+    print_table(
+        f"本年度预算资金（{budget['unit']}）",
+        ["项目", "年初预算数", "调整数", "上级指标及其他", "预算合计数", "实际支出数", "执行率%"],
+        [
+            [
+                "  " * r["depth"] + r["name"],
+                r["initial"],
+                r["adjustments"],
+                r["higher_level"],
+                r["total"],
+                r["actual"],
+                r["execution_rate"],
+            ]
+            for r in budget["rows"]
+        ],
+    )
+    print_table(
+        "绩效指标",
+        ["id", "类别", "指标名称", "目标值", "完成值", "偏差原因", "状态"],
+        [
+            [
+                i["id"],
+                i["category"],
+                i["name"],
+                i["target"]["raw"],
+                (i["actual"] or {}).get("raw"),
+                (i["deviation"] or {}).get("raw"),
+                i["status"],
+            ]
+            for i in view["indicators"]
+        ],
+    )
+    if view.get("score"):
+        print(f"score {view['score']['total']} · grade {view['score']['grade']}")

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from cli.context import credentials, open_store, report_recorded, run
+from cli.context import caught_up_projections, credentials, open_store, report_recorded, run
 from cli.failures import fail, reported_errors
 from cli.options import DepartmentOption, JsonOption, YearOption
-from cli.output import print_json, print_table
+from cli.output import print_json, print_table, print_view
 
 app = typer.Typer(
     help="A department's report: open, import, export, show, edit.", no_args_is_help=True
@@ -99,63 +99,160 @@ def export_report(
 
 
 @app.command("show")
-def show(department: DepartmentOption, year: YearOption, as_json: JsonOption = False) -> None:
+def show(
+    department: DepartmentOption,
+    year: YearOption,
+    revision: Annotated[
+        int | None, typer.Option(help="An earlier revision (default: the latest).", min=1)
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
     """Show the report: stage, the budget table with every computed figure, the indicators.
 
     Example: jixiao report show -d gusu-rc -y 2021 --json
     """
-    from projections.report_view import report_view
-    from workflow.service import load_report
+    from projections.report_state import report_document
 
-    store = open_store()
+    store = caught_up_projections()
     with reported_errors():
-        state = load_report(store, department, year).state
-    if not state.report:
-        raise fail(f"report {department}/{year}: not found, expected an opened report")
-    view = report_view(state)
+        view = report_document(store.engine, department, year, revision)
+    if view is None:
+        which = f" revision {revision}" if revision else ""
+        raise fail(f"report {department}/{year}{which}: not found, expected an opened report")
     if as_json:
         print_json(view)
         return
-    budget = view["budget"]
-    typer.echo(
-        f"{view['department_name']} {view['year']} · revision {view['revision']} · "
-        f"stage {view['stage']} · 预算调整率 {budget['adjustment_rate']}%"
-    )
+    print_view(view)
+
+
+@app.command("list")
+def list_reports(
+    year: Annotated[int | None, typer.Option("--year", "-y", help="Only this fiscal year.")] = None,
+    stage: Annotated[str | None, typer.Option(help="Only reports in this stage.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List reports (latest revisions) with their stage and headline figures.
+
+    Example: jixiao report list -y 2021 --stage submitted
+    """
+    from projections.report_state import list_reports as rows_of
+
+    store = caught_up_projections()
+    with reported_errors():
+        rows = rows_of(store.engine, year=year, stage=stage)
+    data = [
+        {
+            "report": r.report,
+            "department": r.department,
+            "name": r.department_name,
+            "year": r.year,
+            "revision": r.revision,
+            "stage": r.stage,
+            **r.figures,
+            "last_actor": r.last_actor,
+            "last_activity": r.last_activity,
+        }
+        for r in rows
+    ]
+    if as_json:
+        print_json(data)
+        return
     print_table(
-        f"本年度预算资金（{budget['unit']}）",
-        ["项目", "年初预算数", "调整数", "上级指标及其他", "预算合计数", "实际支出数", "执行率%"],
+        "reports",
+        [
+            "department",
+            "year",
+            "rev",
+            "stage",
+            "total",
+            "actual",
+            "执行率%",
+            "调整率%",
+            "score",
+            "grade",
+            "last change",
+        ],
         [
             [
-                "  " * r["depth"] + r["name"],
-                r["initial"],
-                r["adjustments"],
-                r["higher_level"],
-                r["total"],
-                r["actual"],
-                r["execution_rate"],
+                d["name"],
+                d["year"],
+                d["revision"],
+                d["stage"],
+                d.get("total"),
+                d.get("actual"),
+                d.get("execution_rate"),
+                d.get("adjustment_rate"),
+                d.get("score"),
+                d.get("grade"),
+                f"{d['last_activity']:%Y-%m-%d %H:%M} {d['last_actor']}",
             ]
-            for r in budget["rows"]
+            for d in data
         ],
     )
+
+
+@app.command()
+def overview(
+    year: Annotated[int, typer.Argument(help="The fiscal year.")],
+    stage: Annotated[str | None, typer.Option(help="Only departments in this stage.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every department of a fiscal year: stage, totals, rates, score, grade, last activity.
+
+    Example: jixiao report overview 2021
+    """
+    from projections.year_overview import year_overview
+
+    store = caught_up_projections()
+    with reported_errors():
+        rows = year_overview(store.engine, year, stage=stage)
+    data = [
+        {
+            "department": r.department,
+            "name": r.department_name,
+            "revision": r.revision,
+            "stage": r.stage,
+            **r.figures,
+            "last_actor": r.last_actor,
+            "last_activity": r.last_activity,
+        }
+        for r in rows
+    ]
+    if as_json:
+        print_json(data)
+        return
     print_table(
-        "绩效指标",
-        ["id", "类别", "指标名称", "目标值", "完成值", "偏差原因", "状态"],
+        f"{year} overview",
+        [
+            "department",
+            "stage",
+            "rev",
+            "total",
+            "actual",
+            "执行率%",
+            "调整率%",
+            "score",
+            "grade",
+            "last activity",
+        ],
         [
             [
-                i["id"],
-                i["category"],
-                i["name"],
-                i["target"]["raw"],
-                (i["actual"] or {}).get("raw"),
-                (i["deviation"] or {}).get("raw"),
-                i["status"],
+                d["name"],
+                d["stage"],
+                d["revision"],
+                d.get("total"),
+                d.get("actual"),
+                d.get("execution_rate"),
+                d.get("adjustment_rate"),
+                d.get("score"),
+                d.get("grade"),
+                f"{d['last_activity']:%Y-%m-%d %H:%M} {d['last_actor']}"
+                if d["last_activity"]
+                else "",
             ]
-            for i in view["indicators"]
+            for d in data
         ],
     )
-    if view["score"]:
-        score = view["score"]
-        typer.echo(f"score {score['total']} · grade {score['grade']}")
 
 
 @app.command("functions")

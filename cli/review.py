@@ -149,3 +149,57 @@ def reopen(
 
     command = ReopenReport(department=department, year=year, revision=revision, reason=reason)
     run(command, as_json=as_json)
+
+
+@app.command()
+def inbox(as_json: JsonOption = False) -> None:
+    """List the reports waiting for you: what to do, since when, and the deadline.
+
+    Example: JIXIAO_USER=li.si jixiao review inbox
+    """
+    from cli.context import caught_up_projections, credentials
+    from cli.failures import reported_errors
+    from cli.output import print_json, print_table
+    from projections.inboxes import inbox as waiting_for
+
+    caller = credentials()
+    store = caught_up_projections()
+    with reported_errors():
+        from workflow.service import authenticate
+
+        authenticate(store, caller)
+        items = waiting_for(store.engine, caller.user_id)
+    if as_json:
+        print_json([{name: getattr(i, name) for name in i.__slots__} for i in items])
+        return
+    if not items:
+        typer.echo(f"nothing waits for {caller.user_id}")
+        return
+    print_table(
+        f"waiting for {caller.user_id}",
+        [
+            "report",
+            "department",
+            "revision",
+            "action",
+            "as",
+            "waiting since",
+            "days",
+            "deadline",
+            "note",
+        ],
+        [
+            [
+                i.report,
+                i.department_name,
+                i.revision,
+                i.action,
+                i.role,
+                f"{i.waiting_since:%Y-%m-%d %H:%M}",
+                i.waited.days,
+                f"{i.deadline}{' (overdue)' if i.overdue else ''}",
+                i.note,
+            ]
+            for i in items
+        ],
+    )

@@ -28,6 +28,7 @@ Invoke = Callable[..., Outcome]
 def jixiao(tmp_path, monkeypatch) -> Invoke:
     """Run `jixiao ARGS…` in-process as ``user`` (with that user's token) on a fresh database."""
     monkeypatch.setenv("JIXIAO_DB", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("COLUMNS", "250")  # wide tables: cells are not wrapped
     for name in ("JIXIAO_USER", "JIXIAO_TOKEN", "JIXIAO_DEPARTMENT", "JIXIAO_YEAR"):
         monkeypatch.delenv(name, raising=False)
     runner = CliRunner()
