@@ -1,0 +1,77 @@
+"""Signed-off reports in a real SQL store: the seed entered, reviewed and signed off.
+
+The worker runs in other processes, so its tests need a store on disk (SQLite file or
+PostgreSQL), not the in-memory one of the workflow tests. The bench uses this too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from events import EventStore
+from events.model import RecordedEvent
+from tests.workflow.world import FAST_KDF, NOW, add_user
+from workflow.administration import GrantRole, OpenFiscalYear, RegisterDepartment
+from workflow.commands import ApproveReport, SignOffReport, SubmitReport
+from workflow.seed_data import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR, seed_commands
+from workflow.service import Credentials, bootstrap, execute
+
+
+@dataclass
+class Office:
+    """A store with an administrator, a preparer, a department head and a finance reviewer."""
+
+    store: EventStore
+    admin: Credentials
+    preparer: Credentials
+    head: Credentials
+    finance: Credentials
+
+
+def open_office(store: EventStore) -> Office:
+    """Initialise ``store``: the seed's fiscal year and one user per role."""
+    admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员", kdf=FAST_KDF))
+    execute(store, admin, OpenFiscalYear(year=YEAR, scheme="default", deadline=DEADLINE))
+    execute(store, admin, RegisterDepartment(code=DEPARTMENT_CODE, name=DEPARTMENT_NAME))
+    return Office(
+        store=store,
+        admin=admin,
+        preparer=add_user(store, admin, "zhang.san", "preparer", DEPARTMENT_CODE),  # type: ignore[arg-type]
+        head=add_user(store, admin, "li.si", "department_head", DEPARTMENT_CODE),  # type: ignore[arg-type]
+        finance=add_user(store, admin, "wang.wu", "finance_reviewer", "*"),  # type: ignore[arg-type]
+    )
+
+
+def add_department(office: Office, code: str) -> None:
+    """Register another department (named like the seed's) for the same preparer and head."""
+    execute(office.store, office.admin, RegisterDepartment(code=code, name=DEPARTMENT_NAME))
+    for user, role in (("zhang.san", "preparer"), ("li.si", "department_head")):
+        execute(office.store, office.admin, GrantRole(user_id=user, role=role, department=code))
+
+
+def prepare(office: Office, department: str = DEPARTMENT_CODE) -> None:
+    """Enter the seed report, submit it, approve it twice, and give the first signature."""
+    key = {"department": department, "year": YEAR}
+    for command in seed_commands(department, YEAR):
+        execute(office.store, office.preparer, command, now=NOW)
+    execute(office.store, office.preparer, SubmitReport(**key), now=NOW)
+    execute(office.store, office.head, ApproveReport(**key, revision=1))
+    execute(office.store, office.finance, ApproveReport(**key, revision=1))
+    execute(office.store, office.head, SignOffReport(**key, revision=1))
+
+
+def sign_off(office: Office, department: str = DEPARTMENT_CODE) -> list[RecordedEvent]:
+    """The last required signature: ``ReportSignedOff`` and its outbox row, in one commit."""
+    return execute(
+        office.store,
+        office.finance,
+        SignOffReport(department=department, year=YEAR, revision=1),
+    )
+
+
+def signed_off_store(db_url: str) -> Office:
+    """A store at ``db_url`` holding the seed report, signed off (an outbox row pending)."""
+    office = open_office(EventStore.open(db_url))
+    prepare(office)
+    sign_off(office)
+    return office

@@ -1,0 +1,101 @@
+"""The Celery application, configured from :mod:`worker.settings`.
+
+``celery -A worker.celery_app worker`` starts a worker from the environment
+(``JIXIAO_DB``, ``JIXIAO_BROKER``, ``JIXIAO_OUT``); :func:`make_celery` builds an app for
+explicit settings (the relay publishes through one).
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import cache
+from typing import Any
+
+from celery import Celery
+from sqlalchemy.exc import SADeprecationWarning
+
+from worker.settings import WorkerSettings, load_settings
+
+#: The queue render tasks travel on.
+RENDER_QUEUE = "jixiao.render"
+
+#: The registered name of the render task (the relay publishes by name).
+RENDER_TASK = "jixiao.render_report"
+
+#: The key under which an app carries its :class:`WorkerSettings`.
+SETTINGS_KEY = "jixiao_settings"
+
+
+def _transport_options(settings: WorkerSettings) -> dict[str, Any]:
+    if settings.embedded:
+        # kombu's SQLAlchemy models use a loader strategy SQLAlchemy 2.1 deprecates; the
+        # warning is kombu's to fix and says nothing to a jixiao user.
+        warnings.filterwarnings(
+            "ignore", message=".*noload.*", category=SADeprecationWarning, module="kombu"
+        )
+        # kombu hands every option of this transport to create_engine: only engine
+        # arguments belong here. SQLite waits for its lock instead of failing at once.
+        return {"connect_args": {"timeout": 60}}
+    options: dict[str, Any] = {
+        "visibility_timeout": settings.visibility_timeout,
+        # Fail a publish quickly when Redis is down: the relay retries with backoff.
+        "socket_connect_timeout": 2,
+    }
+    if settings.broker_prefix:
+        options["global_keyprefix"] = settings.broker_prefix
+    return options
+
+
+def make_celery(settings: WorkerSettings) -> Celery:
+    """A Celery app for ``settings``: late acks, reject on worker loss, one task prefetched."""
+    app = Celery(
+        "jixiao",
+        broker=settings.broker_url,
+        backend=settings.result_backend,
+        include=["worker.tasks"],
+    )
+    transport_options = _transport_options(settings)
+    app.conf.update(
+        # A task is acknowledged only when it has finished, and a worker that dies
+        # mid-task gives it back: at-least-once delivery; the task is idempotent.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        # A worker holds only the task it runs, so a dead worker strands at most that one.
+        worker_prefetch_multiplier=1,
+        task_default_queue=RENDER_QUEUE,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        # The event log records what was rendered; task results would be a second truth.
+        task_ignore_result=True,
+        broker_transport_options=transport_options,
+        result_backend_transport_options=(
+            {"global_keyprefix": settings.broker_prefix} if settings.broker_prefix else {}
+        ),
+        # A pool process loads WeasyPrint and the CJK fonts before it says it is alive.
+        worker_proc_alive_timeout=60,
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=2,
+        enable_utc=True,
+    )
+    app.conf[SETTINGS_KEY] = settings
+    return app
+
+
+def settings_of(app: Celery) -> WorkerSettings:
+    """The settings an app was made with (the environment's, for a bare ``celery -A``)."""
+    settings = app.conf.get(SETTINGS_KEY)
+    return settings if isinstance(settings, WorkerSettings) else load_settings()
+
+
+@cache
+def _environment_app() -> Celery:
+    return make_celery(load_settings())
+
+
+def __getattr__(name: str) -> Celery:
+    """``app``: the app ``celery -A worker.celery_app worker`` runs, configured from the
+    environment when first asked for (so importing this module never reads settings)."""
+    if name == "app":
+        return _environment_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

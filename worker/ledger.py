@@ -1,0 +1,136 @@
+"""Which signed-off revisions still wait for their ``ReportRendered``, followed from the log.
+
+Brokers lose messages: a ``kill -9`` during a late-acknowledged task loses it on the
+SQLAlchemy and filesystem transports, and a Redis restart without persistence loses its
+queues. The log does not: every ``ReportSignedOff`` without a later ``ReportRendered``
+for its revision (and not reopened since) is a render still owed. The ledger reads
+only those three event types, from a checkpoint, so following the log stays cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from events import EventStore
+from events.schema import events_table
+from workflow.report_events import ReportRendered, ReportReopened, ReportSignedOff
+
+_E = events_table.c
+
+#: The events that open and close a render.
+LIFECYCLE = ("ReportSignedOff", "ReportRendered", "ReportReopened")
+
+#: The longest wait between two redispatches of one revision.
+MAX_REDISPATCH_INTERVAL = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class RenderTarget:
+    """A revision to render, as the render task's arguments name it."""
+
+    department: str
+    year: int
+    revision: int
+
+    @property
+    def stream_id(self) -> str:
+        """The report's stream."""
+        return f"report:{self.department}:{self.year}"
+
+    @property
+    def key(self) -> str:
+        """The outbox key of this render (``render:<stream>:<revision>``)."""
+        return f"render:{self.stream_id}:{self.revision}"
+
+    def payload(self) -> dict[str, object]:
+        """The render task's keyword arguments, as the outbox row holds them."""
+        return {
+            "stream_id": self.stream_id,
+            "report": {"department": self.department, "year": self.year},
+            "revision": self.revision,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> RenderTarget:
+        """The target of an outbox payload."""
+        report = payload["report"]
+        return cls(report["department"], int(report["year"]), int(payload["revision"]))
+
+    @classmethod
+    def from_stream(cls, stream_id: str, revision: int) -> RenderTarget:
+        """The target of a report stream id (``report:<department>:<year>``) and revision."""
+        _, department, year = stream_id.split(":")
+        return cls(department, int(year), revision)
+
+
+@dataclass
+class _Owed:
+    target: RenderTarget
+    due_at: datetime
+    dispatches: int = 0
+
+
+@dataclass
+class RenderLedger:
+    """Renders owed, with when each is next due for a redispatch."""
+
+    #: How long after its sign-off (or last dispatch) an unrendered revision is due again.
+    grace: timedelta
+    #: The log position read up to.
+    position: int = 0
+    _owed: dict[tuple[str, int], _Owed] = field(default_factory=dict)
+
+    def catch_up(self, store: EventStore, batch: int = 1000) -> None:
+        """Read the sign-offs, renderings and reopenings committed since the last call."""
+        while True:
+            with store.engine.connect() as connection:
+                rows = connection.execute(
+                    sa.select(
+                        _E.position,
+                        _E.stream_id,
+                        _E.event_type,
+                        _E.schema_version,
+                        _E.payload,
+                        _E.recorded_at,
+                    )
+                    .where(_E.position > self.position, _E.event_type.in_(LIFECYCLE))
+                    .order_by(_E.position)
+                    .limit(batch)
+                ).all()
+            for row in rows:
+                event = store.registry.decode(row.event_type, row.schema_version, row.payload)
+                self._apply(row.stream_id, event, row.recorded_at.replace(tzinfo=UTC))
+                self.position = row.position
+            if len(rows) < batch:
+                return
+
+    def _apply(self, stream_id: str, event: object, recorded_at: datetime) -> None:
+        if isinstance(event, ReportSignedOff):
+            target = RenderTarget.from_stream(stream_id, event.revision)
+            self._owed[(stream_id, event.revision)] = _Owed(target, recorded_at + self.grace)
+        elif isinstance(event, ReportRendered):
+            self._owed.pop((stream_id, event.revision), None)
+        elif isinstance(event, ReportReopened):
+            # The revisions before the reopening will never be rendered: StaleRevision.
+            for key in [k for k in self._owed if k[0] == stream_id and k[1] < event.revision]:
+                del self._owed[key]
+
+    def owed(self) -> list[RenderTarget]:
+        """Every signed-off revision without a rendering, oldest sign-off first."""
+        return [owed.target for owed in self._owed.values()]
+
+    def due(self, now: datetime) -> list[RenderTarget]:
+        """The owed renders whose grace has run out: the broker may have lost them."""
+        return [owed.target for owed in self._owed.values() if owed.due_at <= now]
+
+    def dispatched(self, target: RenderTarget, now: datetime) -> None:
+        """Note a redispatch: the next one waits twice as long (at most an hour)."""
+        owed = self._owed.get((target.stream_id, target.revision))
+        if owed is None:
+            return
+        owed.dispatches += 1
+        wait = min(self.grace * 2 ** min(owed.dispatches, 16), MAX_REDISPATCH_INTERVAL)
+        owed.due_at = now + wait

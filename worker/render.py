@@ -1,0 +1,221 @@
+"""Render a signed-off revision to HTML, PDF and XLSX, and record it: idempotently.
+
+The state rendered is the report folded up to its ``ReportSignedOff`` event, never the
+current state, so a render is a function of the log: the same events give the same
+HTML and XLSX bytes (and PDF bytes, with the same WeasyPrint and fonts). A render is
+keyed by report, revision, format and template version, which is also the file name,
+so a repeat finds its files already there and ``record_rendering`` records nothing new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from events.protocol import EventStoreProtocol
+from projections.report_view import report_view
+from worker.artifact_files import artifact_name, sha256_of, write_once
+from worker.document import Block, Paragraph, Part, Provenance, ReportDocument, report_document
+from worker.evaluation_table import BudgetRow, EvaluationTable, IndicatorRow
+from worker.pdf import render_pdf
+from worker.revision import SignedOffRevision, find_signed_off
+from worker.templating import render_html
+from worker.xlsx import render_xlsx
+from workflow.commands import Artifact
+from workflow.errors import StaleVersion
+from workflow.service import load_report, record_rendering
+
+log = logging.getLogger(__name__)
+
+#: Every format a signed-off revision is rendered to.
+FORMATS = ("html", "pdf", "xlsx")
+
+_PACKAGE = Path(__file__).parent
+
+#: The sources whose change changes the rendered bytes.
+_TEMPLATE_SOURCES = (
+    *sorted((_PACKAGE / "templates").iterdir()),
+    *(
+        _PACKAGE / name
+        for name in ("document.py", "evaluation_table.py", "templating.py", "xlsx.py", "pdf.py")
+    ),
+)
+
+
+def _template_version() -> str:
+    digest = hashlib.sha256()
+    for source in _TEMPLATE_SOURCES:
+        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    return "t" + digest.hexdigest()[:10]
+
+
+#: A digest of the templates and layout code: a new template gives new file names.
+TEMPLATE_VERSION = _template_version()
+
+
+@dataclass(frozen=True)
+class RenderOutcome:
+    """What a render did: the artifacts of the revision, and whether this call recorded them."""
+
+    revision: SignedOffRevision
+    artifacts: tuple[Artifact, ...]
+    recorded: bool
+
+
+def _render_format(fmt: str, document: ReportDocument, html: str) -> bytes:
+    if fmt == "html":
+        return html.encode()
+    if fmt == "pdf":
+        return render_pdf(html)
+    if fmt == "xlsx":
+        return render_xlsx(document.table, document.provenance.moment)
+    raise ValueError(f"render format: got {fmt!r}, expected one of {', '.join(FORMATS)}")
+
+
+def signed_off_view(store: EventStoreProtocol, revision: SignedOffRevision) -> dict[str, Any]:
+    """The report view as it was at the revision's sign-off."""
+    state = load_report(store, revision.department, revision.year, to_version=revision.version)
+    return report_view(state.state)
+
+
+def provenance_of(revision: SignedOffRevision, template_version: str) -> Provenance:
+    """What a document rendered from ``revision`` says about its origin."""
+    return Provenance(
+        report=revision.stream_id,
+        revision=revision.revision,
+        signed_at=revision.signed_at,
+        signers=revision.signers,
+        template_version=template_version,
+    )
+
+
+def render_documents(
+    view: dict[str, Any], provenance: Provenance, formats: Sequence[str] = FORMATS
+) -> dict[str, bytes]:
+    """The bytes of each format for a report view (in memory; nothing written or recorded)."""
+    document = report_document(view, provenance)
+    html = render_html(document)
+    return {fmt: _render_format(fmt, document, html) for fmt in formats}
+
+
+def _record(
+    store: EventStoreProtocol, revision: SignedOffRevision, artifacts: tuple[Artifact, ...]
+) -> bool:
+    for _ in range(10):
+        try:
+            recorded = record_rendering(
+                store,
+                revision.department,
+                revision.year,
+                revision=revision.revision,
+                artifacts=artifacts,
+                correlation_id=revision.correlation_id,
+                causation_id=revision.event_id,
+            )
+        except StaleVersion:
+            # Another writer (a duplicate of this task) appended first: decide again.
+            continue
+        return bool(recorded)
+    raise StaleVersion(f"report {revision.stream_id}: the stream kept moving while recording")
+
+
+def render_revision(
+    store: EventStoreProtocol,
+    department: str,
+    year: int,
+    revision: int,
+    *,
+    out_dir: Path,
+    formats: Sequence[str] = FORMATS,
+    pause: float = 0.0,
+) -> RenderOutcome:
+    """Render a signed-off revision into ``out_dir`` and record one ``ReportRendered``.
+
+    Idempotent: a rendered revision returns its recorded artifacts and writes nothing;
+    files an interrupted attempt already published are kept, not rewritten. ``pause``
+    sleeps after the first new file (tests use it to kill a worker mid-render).
+    Raises StaleRevision if the report was reopened, NothingToRender if never signed off.
+    """
+    signed = find_signed_off(store, department, year, revision)
+    if signed.rendered is not None:
+        log.info("%s revision %d already rendered; nothing to do", signed.stream_id, revision)
+        return RenderOutcome(signed, signed.rendered, recorded=False)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    document = report_document(
+        signed_off_view(store, signed), provenance_of(signed, TEMPLATE_VERSION)
+    )
+    html = render_html(document)
+    artifacts = []
+    paused = False
+    for fmt in formats:
+        path = out_dir / artifact_name(department, year, revision, TEMPLATE_VERSION, fmt)
+        written = not path.exists() and write_once(path, _render_format(fmt, document, html))
+        if written and pause and not paused:
+            paused = True
+            time.sleep(pause)
+        artifacts.append(
+            Artifact(
+                path=str(path),
+                size=path.stat().st_size,
+                sha256=sha256_of(path),
+                format=fmt,
+                template_version=TEMPLATE_VERSION,
+            )
+        )
+    recorded = _record(store, signed, tuple(artifacts))
+    if not recorded:
+        # A duplicate recorded first: report what the log says, not what this call saw.
+        signed = find_signed_off(store, department, year, revision)
+        return RenderOutcome(signed, signed.rendered or tuple(artifacts), recorded=False)
+    log.info("%s revision %d rendered: %s", signed.stream_id, revision, ", ".join(formats))
+    return RenderOutcome(signed, tuple(artifacts), recorded=True)
+
+
+def _sample_document() -> ReportDocument:
+    """A small document using every template, face and cell kind of the real report."""
+    row = BudgetRow("total", "预算资金总额", 0, ("300.09",) * 5 + ("100%",), (None,) * 6)
+    indicator = IndicatorRow(
+        "m01", "部门管理", None, "预算编制规范性", "规范", "规范", "……", "met", 1, 0
+    )
+    table = EvaluationTable(
+        "姑苏区预算部门整体支出预算绩效自评价表",
+        2021,
+        "红十字会",
+        "万元",
+        (row,),
+        (indicator,),
+        ("备注",),
+    )
+    block = Block(
+        3,
+        "一、部门主要职能",
+        (Paragraph("（一）宣传贯彻红十字会法。"), Paragraph("（一）小标题", True)),
+    )
+    provenance = Provenance("report:sample:2021", 1, datetime(2022, 1, 1, tzinfo=UTC), ("a",), "t0")
+    return ReportDocument(
+        "姑苏区预算部门整体支出预算绩效自评价报告",
+        2021,
+        "红十字会",
+        (Part("第一部分 部门概况", (block,)),),
+        table,
+        provenance,
+    )
+
+
+@cache
+def warm_up() -> None:
+    """Compile the templates and load WeasyPrint, Pango and the CJK fonts in this process.
+
+    The first PDF of a process costs seconds; a worker pays it before its first task.
+    """
+    document = _sample_document()
+    html = render_html(document)
+    for fmt in FORMATS:
+        _render_format(fmt, document, html)
