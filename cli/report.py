@@ -45,26 +45,68 @@ def open_report(
 
 @app.command("import")
 def import_report(
-    path: Annotated[Path, typer.Argument(help="A jixiao-report file (.yaml, .yml or .json).")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="A jixiao-report file (.yaml, .yml, .json) or a 自评价表 (.xlsx)."),
+    ],
+    department: Annotated[
+        str | None,
+        typer.Option(
+            "--department", "-d", envvar="JIXIAO_DEPARTMENT", help="For .xlsx: the department."
+        ),
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", "-y", envvar="JIXIAO_YEAR", help="For .xlsx: the fiscal year."),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Check every rule and list the problems; record nothing."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Record a whole report from a file, as your own changes: every rule applies.
 
-    A file with any problem is rejected whole; every problem is listed by its place.
-    The format is described in docs/report-format.md.
+    A file with any problem is rejected whole and every problem is listed by its place
+    (for a spreadsheet, by cell). A report file is described in docs/report-format.md; a
+    .xlsx is read like the seed's 自评价表 (the budget table and the indicators).
 
     Example: jixiao report import gusu-redcross-2021.yaml
     """
     from cli.files import read_document
+    from workflow.errors import DocumentRejected
     from workflow.report_file import document_commands, parse_document
     from workflow.service import execute_all
 
+    source = str(path)
+    sheet_problems: list[str] = []
     with reported_errors():
-        document = parse_document(read_document(path), source=str(path))
+        if path.suffix.lower() == ".xlsx":
+            if department is None or year is None:
+                raise fail(f"{path}: a spreadsheet names no department code, expected -d and -y", 2)
+            from cli.spreadsheet import read_sheet
+
+            reading = read_sheet(path, department, year)
+            sheet_problems = reading.problems
+            document = parse_document(reading.document, source=source)
+            located = [(reading.place(w), c) for w, c in document_commands(document)]
+        else:
+            document = parse_document(read_document(path), source=source)
+            located = document_commands(document)
     caller = credentials()
     store = open_store()
     with reported_errors():
-        events = execute_all(store, caller, document_commands(document), source=str(path))
+        try:
+            events = execute_all(
+                store, caller, located, source=source, dry_run=check or bool(sheet_problems)
+            )
+        except DocumentRejected as rejected:
+            raise DocumentRejected(source, [*sheet_problems, *rejected.problems]) from None
+        if sheet_problems:
+            raise DocumentRejected(source, sheet_problems)
+    if check:
+        typer.echo(f"{path}: no problems; {len(located)} commands would be recorded")
+        return
     report_recorded(events, as_json)
 
 

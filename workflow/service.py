@@ -270,12 +270,14 @@ def execute_all(
     expected_version: int | None = None,
     correlation_id: str | None = None,
     now: datetime | None = None,
+    dry_run: bool = False,
 ) -> list[RecordedEvent]:
     """Decide many commands on one report as one change: all recorded together, or none.
 
     ``commands`` pairs each command with where it came from (``indicators[3].actual``);
     every rejected command is listed by that place in one DocumentRejected, and nothing
     is appended. An import of a report file goes through here, so it obeys every rule.
+    With ``dry_run`` every rule is checked the same way but nothing is appended.
     """
     actor = authenticate(store, credentials).actor()
     streams = {_report_stream(c.department, c.year) for _, c in commands}
@@ -301,7 +303,7 @@ def execute_all(
         events.extend(new)
     if problems:
         raise DocumentRejected(source, problems)
-    if not events:
+    if not events or dry_run:
         return []
     metadata = _metadata(actor.user_id, "+".join(sorted(roles)), correlation_id, None)
     return _record_report_events(store, stream_id, loaded, events, metadata)
