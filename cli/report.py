@@ -167,6 +167,29 @@ def show(
     print_view(view)
 
 
+def print_standings(title: str, data: list[dict], *, with_year: bool) -> None:
+    """Reports (or departments) with their stage and headline figures, as a table."""
+    columns = ["department", *(["year"] if with_year else []), "rev", "stage"]
+    figures = ["total", "actual", "execution_rate", "adjustment_rate", "score", "grade"]
+    print_table(
+        title,
+        [*columns, "total", "actual", "执行率%", "调整率%", "score", "grade", "last activity"],
+        [
+            [
+                d["name"],
+                *([d["year"]] if with_year else []),
+                d["revision"],
+                d["stage"],
+                *(d.get(key) for key in figures),
+                f"{d['last_activity']:%Y-%m-%d %H:%M} {d['last_actor']}"
+                if d["last_activity"]
+                else "",
+            ]
+            for d in data
+        ],
+    )
+
+
 @app.command("list")
 def list_reports(
     year: Annotated[int | None, typer.Option("--year", "-y", help="Only this fiscal year.")] = None,
@@ -198,39 +221,8 @@ def list_reports(
     ]
     if as_json:
         print_json(data)
-        return
-    print_table(
-        "reports",
-        [
-            "department",
-            "year",
-            "rev",
-            "stage",
-            "total",
-            "actual",
-            "执行率%",
-            "调整率%",
-            "score",
-            "grade",
-            "last change",
-        ],
-        [
-            [
-                d["name"],
-                d["year"],
-                d["revision"],
-                d["stage"],
-                d.get("total"),
-                d.get("actual"),
-                d.get("execution_rate"),
-                d.get("adjustment_rate"),
-                d.get("score"),
-                d.get("grade"),
-                f"{d['last_activity']:%Y-%m-%d %H:%M} {d['last_actor']}",
-            ]
-            for d in data
-        ],
-    )
+    else:
+        print_standings("reports", data, with_year=True)
 
 
 @app.command()
@@ -262,39 +254,8 @@ def overview(
     ]
     if as_json:
         print_json(data)
-        return
-    print_table(
-        f"{year} overview",
-        [
-            "department",
-            "stage",
-            "rev",
-            "total",
-            "actual",
-            "执行率%",
-            "调整率%",
-            "score",
-            "grade",
-            "last activity",
-        ],
-        [
-            [
-                d["name"],
-                d["stage"],
-                d["revision"],
-                d.get("total"),
-                d.get("actual"),
-                d.get("execution_rate"),
-                d.get("adjustment_rate"),
-                d.get("score"),
-                d.get("grade"),
-                f"{d['last_activity']:%Y-%m-%d %H:%M} {d['last_actor']}"
-                if d["last_activity"]
-                else "",
-            ]
-            for d in data
-        ],
-    )
+    else:
+        print_standings(f"{year} overview", data, with_year=False)
 
 
 @app.command("functions")

@@ -109,6 +109,8 @@ def test_lists_overview_and_projection_commands(returned) -> None:
     assert [(r["department"], r["stage"], r["total"]) for r in reports] == [
         ("gusu-rc", "draft", "279.08")
     ]
+    assert "279.08" in run("report", "list", "-y", "2021").stdout
+    assert "姑苏区红十字会" in run("report", "overview", "2021").stdout
     overview = json.loads(run("report", "overview", "2021", "--json").stdout)
     assert [(o["department"], o["stage"]) for o in overview] == [("gusu-rc", "draft")]
     status = json.loads(run("projections", "status", "--json").stdout)
