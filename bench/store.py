@@ -462,6 +462,44 @@ class Raw(Contender):
         self.connection.close()
 
 
+class RawSameSql(Raw):
+    """The bare driver running the store's own statements on pre-built rows.
+
+    Per transaction: lock the log head and read the stream's version, insert, move the
+    head, commit (docs/decisions/0001) — the database work of an append without any of
+    the library's Python (validation, hashing, building and returning events). ours/this
+    is the library's own overhead; raw/this is what the design costs the database.
+    """
+
+    name = "raw_same_sql"
+
+    def __init__(self, backend: str, url: str, sqlite_path: str | None = None) -> None:
+        super().__init__(backend, url, sqlite_path)
+        from events.statements import Statements
+
+        self.sql = Statements("sqlite" if backend == "sqlite" else "postgresql")
+
+    def run(self, prepared: list[list[tuple]], batch: bool) -> None:
+        connection, sql = self.connection, self.sql
+        for rows in prepared:
+            stream, last = rows[0][1], rows[-1]
+            if self.backend == "sqlite":
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute(sql.lock_head, (stream,)).fetchone()
+                connection.executemany(sql.insert, rows)
+                connection.execute(sql.move_head, (last[0], last[-1]))
+                connection.execute("COMMIT")
+            else:
+                with connection.transaction(), connection.cursor() as cursor:
+                    cursor.execute(sql.lock_head, (stream,))
+                    cursor.fetchone()
+                    if len(rows) == 1:
+                        cursor.execute(sql.insert, rows[0])
+                    else:
+                        cursor.executemany(sql.insert, rows)
+                    cursor.execute(sql.move_head, (last[0], last[-1]))
+
+
 class EsReport(Aggregate):
     """The ``eventsourcing`` aggregate holding the same events as a jixiao report stream."""
 
@@ -714,7 +752,7 @@ def run_backend(backend: str, contenders: list[Contender], plan: Plan) -> dict[s
         ("read", "events_per_s"),
     ):
         ours = scenarios[key]["ours"][figure_name]
-        for other in ("raw", "eventsourcing"):
+        for other in ("raw", "raw_same_sql", "eventsourcing"):
             theirs = scenarios[key].get(other, {}).get(figure_name)
             ratios[f"{key}_ours_vs_{other}"] = ratio(ours, theirs)
     versus_es = [value for key, value in ratios.items() if key.endswith("eventsourcing")]
@@ -751,6 +789,7 @@ def bench_sqlite(plan: Plan) -> dict[str, Any]:
         contenders = [
             Ours(f"sqlite:///{workdir / 'ours.db'}"),
             Raw("sqlite", f"sqlite:///{workdir / 'raw.db'}", str(workdir / "raw.db")),
+            RawSameSql("sqlite", f"sqlite:///{workdir / 'same.db'}", str(workdir / "same.db")),
             EventSourcingLib(
                 {
                     "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -788,12 +827,13 @@ def bench_postgres(plan: Plan, url: str) -> dict[str, Any]:
         f"{server['synchronous_commit']}, fsync={server['fsync']} (the same for all three)"
     )
     info = pg_conninfo(url)
-    with pg_schemas(url, "store_ours", "store_raw", "store_es") as schemas:
+    with pg_schemas(url, "store_ours", "store_raw", "store_same", "store_es") as schemas:
         contenders: list[Contender] = []
         try:
             contenders = [
                 Ours(pg_url_with_schema(url, schemas["store_ours"])),
                 Raw("postgres", pg_url_with_schema(url, schemas["store_raw"])),
+                RawSameSql("postgres", pg_url_with_schema(url, schemas["store_same"])),
             ]
             try:
                 es = EventSourcingLib(

@@ -30,7 +30,9 @@ from events.schema import create_store_schema, events_table, head_table, outbox_
 from events.statements import EVENT_COLUMNS, Statements
 from events.verify import ChainReport, verify_rows
 
-#: Appends of at least this many events are sent with COPY on PostgreSQL.
+#: On PostgreSQL, appends of at most this many events (a command's worth) try the
+#: two-round-trip conditional statement first; appends of at least _COPY_FROM use COPY.
+_CONDITIONAL_MAX = 8
 _COPY_FROM = 100
 #: Stand-ins for "no upper bound" in the one prepared read_stream statement.
 _LAST_VERSION = 2**31 - 1
@@ -278,7 +280,7 @@ class EventStore:
         outbox: Sequence[OutboxMessage],
         snapshot: Snapshot | None,
     ) -> list[Row]:
-        if not outbox and snapshot is None and len(events) < _COPY_FROM:
+        if not outbox and snapshot is None and len(events) <= _CONDITIONAL_MAX:
             rows = self._write_postgres_conditionally(
                 connection, stream_id, expected_version, events, metadata, recorded_at
             )
