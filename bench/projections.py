@@ -70,7 +70,7 @@ from events.protocol import Snapshot
 from projections.history import report_as_of, report_diff
 from projections.registry import projection_runner
 from projections.report_state import report_row
-from projections.runner import REBUILD_BATCH
+from projections.runner import REBUILD_BATCH, REBUILD_CHUNK
 from workflow.administration import (
     DepartmentState,
     FiscalYearState,
@@ -648,6 +648,7 @@ def main() -> int:
             "rebuild_rounds": args.rounds,
             "as_of_samples": args.samples,
             "rebuild_batch": REBUILD_BATCH,
+            "rebuild_chunk": REBUILD_CHUNK,
             "sqlite_version": sqlite3.sqlite_version,
         },
     }
@@ -662,7 +663,7 @@ def main() -> int:
         head = store.head_position()
         result["events"] = head
         say(f"[raw] reading and json-decoding {head:,} rows with sqlite3 ...")
-        result["raw"] = measure_raw(path, REBUILD_BATCH)
+        result["raw"] = measure_raw(path, REBUILD_CHUNK)
         say(f"[raw] {result['raw']['events_per_s']:,} events/s")
         say(f"[rebuild] all projections from zero, {args.rounds} round(s) ...")
         result["rebuild"] = measure_rebuild(store, args.rounds)

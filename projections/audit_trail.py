@@ -72,9 +72,15 @@ class AuditTrailProjection:
     def apply(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
         """Insert the batch's changes in one statement."""
         rows = []
+        # The events of one append share their moment: convert each moment once.
+        moments: dict[datetime, datetime] = {}
         for transition in self.states.transitions(events):
             row = change_row(transition.record, transition.before, transition.after)
-            row["recorded_at"] = naive_utc(row["recorded_at"])
+            moment = row["recorded_at"]
+            stored = moments.get(moment)
+            if stored is None:
+                stored = moments[moment] = naive_utc(moment)
+            row["recorded_at"] = stored
             rows.append(row)
         insert_many(connection, audit_trail_table, rows)
 

@@ -9,13 +9,11 @@ parsed (JSON-ready data).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from events.model import Event, RecordedEvent
-from projections.report_view import amount_data, decimal_text, measure_data
+from projections.report_view import amount_data, compact_json, decimal_text, measure_data
 from workflow.budget import Adjustment, BudgetLine
 from workflow.indicators import Indicator
 from workflow.narrative import Section
@@ -46,9 +44,12 @@ from workflow.report_events import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One event's change to one item of a report."""
+class Change(NamedTuple):
+    """One event's change to one item of a report.
+
+    A named tuple rather than a frozen dataclass: one is built per event of a rebuild, and
+    a frozen dataclass sets each of its fields through ``object.__setattr__``.
+    """
 
     #: ``report``, ``line``, ``indicator`` or ``section``.
     item_kind: str
@@ -112,7 +113,7 @@ CHANGE_COLUMNS = (
 )
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_encode = compact_json(sort_keys=True)
 
 
 def _json(value: Any) -> str | None:

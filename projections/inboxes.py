@@ -10,7 +10,6 @@ not every inbox; a report moving on changes only its own rows.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -84,6 +83,16 @@ def _note(transition: Transition) -> str | None:
     return None
 
 
+@dataclass(slots=True)
+class _Moves:
+    """A report's transitions in the current transaction, as much as its work rows need."""
+
+    first: Transition
+    last: Transition
+    #: The last transition that changed the stage or the revision, if any.
+    moved: Transition | None
+
+
 class InboxProjection:
     """Keeps ``pj_inbox_grants`` and ``pj_inbox_work``."""
 
@@ -93,39 +102,52 @@ class InboxProjection:
 
     def __init__(self, states: ReportStates) -> None:
         self.states = states
+        self._touched: dict[str, _Moves] = {}
 
     def apply(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
-        """Mirror grant changes; rewrite the work rows of each report whose pending work changed."""
+        """Mirror grant changes; note how each report moved (its rows are rewritten by
+        :meth:`flush`)."""
         for record in events:
             if isinstance(record.event, RoleGranted | RoleRevoked):
                 _grant_change(connection, record.event)
-        by_report: dict[str, list[Transition]] = defaultdict(list)
+        touched = self._touched
         for transition in self.states.transitions(events):
-            by_report[transition.record.stream_id].append(transition)
-        for report, transitions in by_report.items():
-            self._report_moved(connection, report, transitions)
+            before, after = transition.before, transition.after
+            moved = (before.stage, before.revision) != (after.stage, after.revision)
+            moves = touched.get(transition.record.stream_id)
+            if moves is None:
+                touched[transition.record.stream_id] = _Moves(
+                    transition, transition, transition if moved else None
+                )
+            else:
+                moves.last = transition
+                if moved:
+                    moves.moved = transition
 
-    def _report_moved(
-        self, connection: Connection, report: str, transitions: list[Transition]
-    ) -> None:
-        first, last = transitions[0].before, transitions[-1].after
+    def discard(self) -> None:
+        """Forget what :meth:`apply` noted: the transaction rolled back."""
+        self._touched = {}
+
+    def flush(self, connection: Connection) -> None:
+        """Rewrite the work rows of each report whose pending work changed in this transaction."""
+        touched, self._touched = self._touched, {}
+        for report, moves in touched.items():
+            self._report_moved(connection, report, moves)
+
+    def _report_moved(self, connection: Connection, report: str, moves: _Moves) -> None:
+        first, last = moves.first.before, moves.last.after
         actions = pending_actions(last)
-        moved = [
-            t
-            for t in transitions
-            if (t.before.stage, t.before.revision) != (t.after.stage, t.after.revision)
-        ]
-        if moved:
-            since = naive_utc(moved[-1].record.recorded_at)
+        if moves.moved is not None:
+            since = naive_utc(moves.moved.record.recorded_at)
         elif actions != pending_actions(first):
             # Same stage, fewer signers pending: the rest keep waiting since the stage began.
             since = connection.execute(
                 sa.select(sa.func.min(_W.waiting_since)).where(_W.report == report)
-            ).scalar() or naive_utc(transitions[-1].record.recorded_at)
+            ).scalar() or naive_utc(moves.last.record.recorded_at)
         else:
             return
         connection.execute(sa.delete(work_table).where(_W.report == report))
-        note = _note(transitions[-1])
+        note = _note(moves.last)
         rows = [
             {
                 "report": report,

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from events.model import RecordedEvent
 from projections.pending import pending_actions, unsigned_entries
-from projections.report_states import ReportStates, last_per_revision
+from projections.report_states import LastTransitions, ReportStates
 from projections.report_view import headline_figures
 from projections.sql import aware_utc, naive_utc, upsert
 from workflow.commands import report_stream_id
@@ -77,7 +77,8 @@ report_state_table = sa.Table(
 
 
 class ReportStateProjection:
-    """Keeps ``pj_report_state``: each touched (report, revision) is written once per batch."""
+    """Keeps ``pj_report_state``: each touched (report, revision) is written once per
+    transaction, however many batches of events it spans."""
 
     name = "report_state"
     version = 1
@@ -85,11 +86,20 @@ class ReportStateProjection:
 
     def __init__(self, states: ReportStates) -> None:
         self.states = states
+        self._touched = LastTransitions(per_revision=True)
 
     def apply(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
-        """Upsert the last state of every report revision the batch touched."""
+        """Note the last state of every report revision the events touch (see :meth:`flush`)."""
+        self._touched.add(self.states.transitions(events))
+
+    def discard(self) -> None:
+        """Forget what :meth:`apply` noted: the transaction rolled back."""
+        self._touched.clear()
+
+    def flush(self, connection: Connection) -> None:
+        """Upsert the last state of every report revision touched in this transaction."""
         rows = []
-        for transition in last_per_revision(self.states.transitions(events)).values():
+        for transition in self._touched.take():
             state, record = transition.after, transition.record
             view, text = self.states.view(state)
             rows.append(

@@ -14,8 +14,7 @@ cache does not hold at the right version is loaded from the store's snapshots
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from events.model import RecordedEvent
 from events.protocol import EventStoreProtocol
@@ -27,8 +26,7 @@ from workflow.service import load_report_stream
 REPORT_PREFIX = "report:"
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+class Transition(NamedTuple):
     """One report event with the report's state before and after it."""
 
     record: RecordedEvent
@@ -43,10 +41,15 @@ class ReportStates:
         self.store = store
         self._latest: dict[str, tuple[int, ReportState]] = {}
         self._batch: dict[int, Transition] = {}
+        self._last: tuple[Sequence[RecordedEvent], list[Transition]] | None = None
         self._views = ViewMemo()
 
     def transitions(self, events: Sequence[RecordedEvent]) -> list[Transition]:
         """The report events among ``events`` (log order), each with its before and after."""
+        last = self._last
+        if last is not None and last[0] is events:
+            # The runner hands every projection the same batch: fold it once.
+            return last[1]
         batch = self._batch
         out: list[Transition] = []
         for record in events:
@@ -62,6 +65,7 @@ class ReportStates:
             out.append(Transition(record, before, after))
         # Keep this batch's transitions for the next projection that asks for the same events.
         self._batch = {t.record.position: t for t in out}
+        self._last = (events, out)
         return out
 
     def _state_before(self, record: RecordedEvent) -> ReportState:
@@ -78,14 +82,33 @@ class ReportStates:
         return self._views.view(state)
 
 
-def last_per_revision(transitions: Sequence[Transition]) -> dict[tuple[str, int], Transition]:
-    """The last transition of each (report, revision) in the batch, in first-touched order."""
-    last: dict[tuple[str, int], Transition] = {}
-    for transition in transitions:
-        last[(transition.record.stream_id, transition.after.revision)] = transition
-    return last
+class LastTransitions:
+    """The last transition of each report (or report revision) since the last :meth:`take`.
 
+    What a projection that writes each report once per transaction keeps between the
+    batches it is given and the end of the transaction (the runner's ``flush``).
+    """
 
-def last_per_report(transitions: Sequence[Transition]) -> dict[str, Transition]:
-    """The last transition of each report stream in the batch."""
-    return {t.record.stream_id: t for t in transitions}
+    def __init__(self, *, per_revision: bool) -> None:
+        self._per_revision = per_revision
+        self._last: dict[Any, Transition] = {}
+
+    def add(self, transitions: Sequence[Transition]) -> None:
+        """Note ``transitions`` (log order); a later one replaces its report's earlier one."""
+        last = self._last
+        if self._per_revision:
+            for transition in transitions:
+                last[(transition.record.stream_id, transition.after.revision)] = transition
+        else:
+            for transition in transitions:
+                last[transition.record.stream_id] = transition
+
+    def take(self) -> list[Transition]:
+        """The transitions noted, in first-touched order, forgetting them."""
+        taken = list(self._last.values())
+        self._last = {}
+        return taken
+
+    def clear(self) -> None:
+        """Forget the transitions noted (their transaction rolled back)."""
+        self._last = {}

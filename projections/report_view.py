@@ -249,7 +249,32 @@ def report_view(state: ReportState) -> dict[str, Any]:
     return {part.key: part.value() for part in view_parts(state)}
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+def compact_json(*, sort_keys: bool = False) -> Callable[[Any], str]:
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=...)``, fast.
+
+    ``json.JSONEncoder.encode`` builds its C encoder afresh on every call, which costs as
+    much as encoding a small value; this builds it once. It skips the circular-reference
+    check: the values encoded here are fresh trees of plain data, never cyclic.
+    """
+    encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys, separators=(",", ":"))
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython always has the C encoder
+        return encoder.encode
+    encode = make(
+        None,
+        encoder.default,
+        json.encoder.encode_basestring,
+        None,
+        ":",
+        ",",
+        sort_keys,
+        False,
+        True,
+    )
+    return lambda value: "".join(encode(value, 0))
+
+
+_encode = compact_json()
 
 
 class ViewMemo:

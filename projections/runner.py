@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -25,9 +26,12 @@ from projections.checkpoints import checkpoints_table
 
 _C = checkpoints_table.c
 
-#: Events per transaction when rebuilding: each batch writes every report it touches once,
-#: so large batches write each report's view fewer times (docs/decisions/0201).
-REBUILD_BATCH = 20_000
+#: Events per transaction when rebuilding: each transaction writes every report it touches
+#: once, so large transactions write each report's view fewer times (docs/decisions/0201).
+REBUILD_BATCH = 300_000
+#: Events read, decoded and folded at a time within a transaction: bounds the memory a
+#: rebuild holds, whatever the transaction's size.
+REBUILD_CHUNK = 20_000
 
 
 class Projection(Protocol):
@@ -41,7 +45,13 @@ class Projection(Protocol):
     tables: Sequence[sa.Table]
 
     def apply(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
-        """Apply ``events`` (in log order, all newer than the checkpoint) inside the transaction."""
+        """Apply ``events`` (in log order, all newer than the checkpoint) inside the transaction.
+
+        A transaction may hand a projection several batches, in log order. A projection may
+        defer writes to the end of the transaction by also having ``flush(connection)``
+        (called once, after the last batch, before the checkpoints move) and ``discard()``
+        (called instead when the transaction fails).
+        """
         ...
 
 
@@ -59,6 +69,22 @@ class ProjectionStatus:
     def lag(self) -> int:
         """Events committed to the log that the projection has not applied yet."""
         return self.head - self.position
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (restoring it after).
+
+    A batch allocates many small, acyclic objects: the collector's passes over them cost as
+    much as the work itself, and nothing is freed by them.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class ProjectionRunner:
@@ -135,23 +161,27 @@ class ProjectionRunner:
         with self.engine.connect() as connection:
             return dict(connection.execute(sa.select(_C.name, _C.position)).all())
 
-    def run_batch(self, batch_size: int = 2000) -> int:
-        """Apply the next batch of the log to every projection behind it; return its size."""
-        # A batch allocates many small, acyclic objects: the cyclic collector's passes over
-        # them cost as much as the work itself, and nothing is freed by them.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return self._run_batch(batch_size)
-        finally:
-            if collecting:
-                gc.enable()
+    def run_batch(self, batch_size: int = 2000, *, chunk_size: int | None = None) -> int:
+        """Apply the next batch of the log to every projection behind it; return its size.
 
-    def _run_batch(self, batch_size: int) -> int:
+        The batch is one transaction; with ``chunk_size`` it is read and applied that many
+        events at a time (what a projection defers to ``flush`` is still written once).
+        """
+        with _collector_paused():
+            return self._run_batch(batch_size, chunk_size, None)
+
+    def _run_batch(
+        self,
+        batch_size: int,
+        chunk_size: int | None,
+        applied_to: Callable[[int], None] | None,
+    ) -> int:
+        chunk = min(batch_size, chunk_size or batch_size)
         low = min(self.positions().get(p.name, 0) for p in self.projections)
-        events = self.store.read_all(after=low, limit=batch_size)
+        events = self.store.read_all(after=low, limit=chunk)
         if not events:
             return 0
+        applied = 0
         with write_connection(self.engine) as connection, connection.begin():
             # Re-read under lock: another runner may have applied this batch meanwhile.
             locked = dict(
@@ -161,33 +191,72 @@ class ProjectionRunner:
                     .with_for_update()
                 ).all()
             )
-            for projection in self.projections:
-                checkpoint = locked[projection.name]
-                fresh = [e for e in events if e.position > checkpoint]
-                if fresh:
-                    projection.apply(connection, fresh)
+            try:
+                while True:
+                    self._apply(connection, locked, events)
+                    applied += len(events)
+                    last = events[-1].position
+                    if applied_to is not None:
+                        applied_to(last)
+                    if applied >= batch_size or len(events) < chunk:
+                        break
+                    events = self.store.read_all(after=last, limit=min(chunk, batch_size - applied))
+                    if not events:
+                        break
+                for projection in self.projections:
+                    if (flush := getattr(projection, "flush", None)) is not None:
+                        flush(connection)
+            except BaseException:
+                for projection in self.projections:
+                    if (discard := getattr(projection, "discard", None)) is not None:
+                        discard()
+                raise
             connection.execute(
                 sa.update(checkpoints_table)
                 .where(
                     _C.name.in_([p.name for p in self.projections]),
-                    _C.position < events[-1].position,
+                    _C.position < last,
                 )
-                .values(
-                    position=events[-1].position, updated_at=datetime.now(UTC).replace(tzinfo=None)
-                )
+                .values(position=last, updated_at=datetime.now(UTC).replace(tzinfo=None))
             )
-        return len(events)
+        return applied
+
+    def _apply(
+        self, connection: Connection, locked: dict[str, int], events: Sequence[RecordedEvent]
+    ) -> None:
+        """Hand ``events`` to each projection, less those at or below its locked checkpoint."""
+        for projection in self.projections:
+            checkpoint = locked[projection.name]
+            # The same list for every projection that is not ahead, so the shared fold
+            # recognises the batch (ReportStates.transitions).
+            fresh = (
+                events
+                if checkpoint < events[0].position
+                else [e for e in events if e.position > checkpoint]
+            )
+            if fresh:
+                projection.apply(connection, fresh)
 
     def catch_up(
-        self, *, batch_size: int = 2000, progress: Callable[[int, int], None] | None = None
+        self,
+        *,
+        batch_size: int = 2000,
+        chunk_size: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> int:
-        """Apply batches until every projection reaches the head; return the events applied."""
+        """Apply batches until every projection reaches the head; return the events applied.
+
+        ``progress(position, head)`` is called after each chunk of events is applied (each
+        batch, without ``chunk_size``).
+        """
         head = self.store.head_position()
         applied = 0
-        while size := self.run_batch(batch_size):
-            applied += size
-            if progress is not None:
-                progress(min(self.positions().values(), default=0), head)
+        # Paused across batches too: re-enabled between them, the collector would walk every
+        # state and view the fold cache holds after each batch.
+        with _collector_paused():
+            report = None if progress is None else lambda position: progress(position, head)
+            while size := self._run_batch(batch_size, chunk_size, report):
+                applied += size
         return applied
 
     def follow(
@@ -220,8 +289,12 @@ class ProjectionRunner:
         with write_connection(self.engine) as connection, connection.begin():
             for index in indexes:
                 index.drop(connection)
-        applied = self.catch_up(batch_size=batch_size, progress=progress)
+        applied = self.catch_up(batch_size=batch_size, chunk_size=REBUILD_CHUNK, progress=progress)
         self._create_indexes(indexes)
+        if gc.isenabled():
+            # The collector was paused throughout: pay its one pass over what the rebuild
+            # left in memory now, rather than in the middle of the next batch applied.
+            gc.collect()
         return applied
 
     def _create_indexes(self, indexes: Sequence[sa.Index]) -> None:

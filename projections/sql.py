@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,6 +50,21 @@ def aware_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None else None
 
 
+def _converted(value: Any, process: Callable[[Any], Any], done: dict[Any, Any]) -> Any:
+    """``process(value)``, remembered in ``done`` for dates and times.
+
+    Keyed by the value and its time zone: equal values with the same zone have the same
+    fields, hence the same converted form.
+    """
+    if not isinstance(value, date):
+        return process(value)
+    key = (value, getattr(value, "tzinfo", None))
+    result = done.get(key, done)
+    if result is done:
+        result = done[key] = process(value)
+    return result
+
+
 def insert_many(connection: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` with one ``executemany`` on the driver's cursor.
 
@@ -68,21 +83,26 @@ def insert_many(connection: Connection, table: sa.Table, rows: Sequence[dict[str
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
         f"VALUES ({', '.join([marker] * len(columns))})"
     )
-    # Only a few columns need converting (times on SQLite): convert those, take the rest as is.
+    # Only a few columns need converting (times on SQLite): convert those, take the rest as
+    # is. Rows of a batch share few distinct times (the events of one append share theirs),
+    # so each distinct time is converted once.
     converted = [
-        (column.name, process)
-        for column, process in zip(columns, processors, strict=True)
+        (index, process, {})
+        for index, (column, process) in enumerate(zip(columns, processors, strict=True))
         if process is not None
     ]
     pick = operator.itemgetter(*(column.name for column in columns))
-    values = []
-    for row in rows:
-        if converted:
-            row = dict(row)
-            for name, process in converted:
-                if row[name] is not None:
-                    row[name] = process(row[name])
-        values.append(pick(row))
+    if converted:
+        values = []
+        for row in rows:
+            value_row = list(pick(row))
+            for index, process, done in converted:
+                value = value_row[index]
+                if value is not None:
+                    value_row[index] = _converted(value, process, done)
+            values.append(value_row)
+    else:
+        values = [pick(row) for row in rows]
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(statement, values)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from events.model import RecordedEvent
 from projections.report_state import FIGURES, figure_columns
-from projections.report_states import ReportStates, last_per_report
+from projections.report_states import LastTransitions, ReportStates
 from projections.report_view import headline_figures
 from projections.sql import aware_utc, insert_missing, naive_utc, upsert
 from workflow.administration import DepartmentRegistered, FiscalYearOpened
@@ -79,17 +79,27 @@ class YearOverviewProjection:
 
     def __init__(self, states: ReportStates) -> None:
         self.states = states
+        self._touched = LastTransitions(per_revision=False)
 
     def apply(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
-        """Add rows for new departments and years; refresh each reported department's row."""
+        """Add rows for new departments and years; note each reported department's last
+        state (written by :meth:`flush`)."""
         for record in events:
             event = record.event
             if isinstance(event, DepartmentRegistered):
                 self._department(connection, event)
             elif isinstance(event, FiscalYearOpened):
                 self._year(connection, event)
+        self._touched.add(self.states.transitions(events))
+
+    def discard(self) -> None:
+        """Forget what :meth:`apply` noted: the transaction rolled back."""
+        self._touched.clear()
+
+    def flush(self, connection: Connection) -> None:
+        """Refresh the row of each department whose report this transaction touched."""
         rows = []
-        for report, transition in last_per_report(self.states.transitions(events)).items():
+        for transition in self._touched.take():
             state, record = transition.after, transition.record
             view, _ = self.states.view(state)
             rows.append(
@@ -97,7 +107,7 @@ class YearOverviewProjection:
                     "year": state.year,
                     "department": state.department,
                     "department_name": state.department_name,
-                    "report": report,
+                    "report": record.stream_id,
                     "revision": state.revision,
                     "stage": str(state.stage),
                     **headline_figures(view),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import multiprocessing
 
 import pytest
+import sqlalchemy as sa
 
 from projections.registry import projection_runner
+from projections.report_state import report_state_table
 from projections.runner import ProjectionRunner
 from tests.projections import writers
 from tests.projections.world import (
@@ -92,6 +94,51 @@ def test_rebuild_from_zero_equals_catching_up_step_by_step(
     fresh = projection_runner(world.store)  # type: ignore[arg-type]
     fresh.rebuild(batch_size=50)
     assert contents(fresh) == incremental
+
+    # Transactions of many small chunks: reports written once per transaction, same tables.
+    chunked = projection_runner(world.store)  # type: ignore[arg-type]
+    chunked.reset()
+    positions: list[int] = []
+    chunked.catch_up(batch_size=60, chunk_size=7, progress=lambda done, _: positions.append(done))
+    assert contents(chunked) == incremental
+    assert positions == sorted(positions) and positions[-1] == head
+
+
+def test_a_failed_transaction_forgets_what_it_deferred(
+    seeded: World, runner: ProjectionRunner
+) -> None:
+    """A projection failing in a later chunk rolls the whole transaction back, and the rows
+    the others deferred to its end are not written by the next one."""
+    head = seeded.store.head_position()
+    failing = runner.projections[2]
+    apply = failing.apply
+    calls = 0
+
+    def fail_on_the_second_chunk(connection, events) -> None:  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("projector killed")
+        apply(connection, events)
+
+    failing.apply = fail_on_the_second_chunk  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="projector killed"):
+        runner.run_batch(head, chunk_size=head // 3)
+    assert all(status.position == 0 for status in runner.status())
+    assert all(rows == [] for rows in contents(runner).values())
+
+    failing.apply = apply  # type: ignore[method-assign]
+    events = seeded.store.read_all(limit=head)
+    before_the_report = next(e.position for e in events if e.stream_id.startswith("report:")) - 1
+    assert 0 < before_the_report < head // 3
+    assert runner.run_batch(before_the_report) == before_the_report
+    with runner.engine.connect() as connection:
+        written = connection.execute(sa.select(report_state_table.c.position)).all()
+    assert written == []  # nothing left over from the failed transaction
+    runner.catch_up(batch_size=head // 2, chunk_size=head // 5)
+    caught_up = contents(runner)
+    runner.rebuild()
+    assert contents(runner) == caught_up
 
 
 def test_rebuilding_one_projection_leaves_the_others_alone(
