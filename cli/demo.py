@@ -151,13 +151,13 @@ def run_demo(out: Path) -> None:
     runner.catch_up()
     trail = audit_trail(store.engine, department=DEPARTMENT_CODE, year=YEAR)
     by_actor = Counter(f"{e.actor} ({e.role})" for e in trail)
-    say(f"audit trail: {len(trail)} changes, chain {store.verify()}")
+    say(f"audit trail: {len(trail)} changes by {len(by_actor)} people; {store.verify()}")
     for who, count in by_actor.most_common():
         say(f"  {who}: {count}")
+    say("the return, and what it changed:")
     for entry in trail:
-        if (
-            entry.event_type in ("ReportReturned", "AdjustmentCancelled", "AdjustmentRecorded")
-            and entry.item_id == "homes"
-        ) or entry.event_type == "ReportReturned":
+        if entry.event_type == "ReportReturned" or (
+            entry.item_id == "homes" and entry.event_type.startswith("Adjustment")
+        ):
             say(f"  {entry.describe()}")
     say(f"try: jixiao --db {db_url} audit trail -d {DEPARTMENT_CODE} -y {YEAR} --item line:homes")
