@@ -250,3 +250,54 @@ def replay(
         typer.echo(f"wrote {json_path} and {csv_path}")
     if not result.chain.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def artifact(
+    path: Annotated[Path, typer.Argument(help="A rendered report file (HTML, PDF or XLSX).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Prove a published file matches its events: find the ReportRendered that recorded it
+    by its SHA-256, check every file of that rendering, and render the log again.
+
+    Exits 1 if any file or re-rendering differs.
+
+    Example: jixiao audit artifact reports/gusu-rc-2021-r1-t2cd7051760.pdf
+    """
+    from worker.verify import UnknownArtifact, verify_file
+
+    store = open_store()
+    try:
+        with reported_errors():
+            found = verify_file(store, path)
+    except UnknownArtifact as error:
+        raise fail(f"{path}: {error}") from None
+    checks = [
+        {
+            "format": c.artifact.format,
+            "path": c.artifact.path,
+            "sha256": c.artifact.sha256,
+            "file_matches": c.file_matches,
+            "rerender_matches": c.rerender_matches,
+            "problems": list(c.problems),
+        }
+        for c in found.checks
+    ]
+    if as_json:
+        print_json(
+            {"report": found.report, "revision": found.revision, "ok": found.ok, "checks": checks}
+        )
+    else:
+        typer.echo(f"{path} was rendered from {found.report} revision {found.revision}")
+        for check in checks:
+            again = {
+                True: "re-rendered identically",
+                False: "re-rendering differs",
+                None: "older template",
+            }
+            state = "ok" if check["file_matches"] else "DIFFERS"
+            typer.echo(f"  {check['format']:5} {state}; {again[check['rerender_matches']]}")
+            for problem in check["problems"]:
+                typer.echo(f"    {problem}")
+    if not found.ok:
+        raise typer.Exit(1)

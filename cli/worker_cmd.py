@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
-from cli.context import settings
+from cli.context import caught_up_projections, settings
 from cli.failures import reported_errors
+from cli.options import JsonOption
+from cli.output import print_json
 
 app = typer.Typer(help="The render worker: start it beside the store.", no_args_is_help=True)
 
@@ -42,3 +44,55 @@ def start(
     given = settings()
     with reported_errors():
         run_worker(given.db, given.broker, concurrency, out)
+
+
+@app.command("render-pending")
+def render_pending(
+    year: Annotated[int | None, typer.Option("--year", "-y", help="Only this fiscal year.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            envvar="JIXIAO_OUT",
+            help="Folder for rendered reports (default ./jixiao-output).",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Render, in this process, every signed-off revision that has no rendering yet.
+
+    For an office without a running worker, or after an outage; each revision is rendered
+    and recorded once, exactly as a worker would.
+
+    Example: jixiao worker render-pending -y 2021 --out /srv/jixiao/reports
+    """
+    from cli.progress import progress_bar
+    from projections.report_state import list_reports
+    from worker.render import render_revision
+    from worker.settings import load_settings
+
+    given = settings()
+    store = caught_up_projections()
+    with reported_errors():
+        target = load_settings(db_url=given.db, broker_url=given.broker, out_dir=out).out_dir
+        pending = list_reports(store.engine, year=year, stage="signed_off")
+        rendered = []
+        with progress_bar("rendering", len(pending)) as advance:
+            for done, row in enumerate(pending, start=1):
+                outcome = render_revision(
+                    store, row.department, row.year, row.revision, out_dir=target
+                )
+                rendered.append(
+                    {
+                        "report": row.report,
+                        "revision": row.revision,
+                        "artifacts": [a.path for a in outcome.artifacts],
+                    }
+                )
+                advance(done)
+    if as_json:
+        print_json(rendered)
+        return
+    for item in rendered:
+        typer.echo(f"{item['report']} revision {item['revision']}: {', '.join(item['artifacts'])}")
+    typer.echo(f"rendered {len(rendered)} revision(s)")
