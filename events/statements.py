@@ -70,12 +70,14 @@ class Statements:
         )
 
     def conditional_append(self, count: int) -> str:
-        """PostgreSQL: move the head only if it is still where it was read, and insert
-        ``count`` rows only if it moved, in one statement.
+        """PostgreSQL: move the head only if it is still where the writer last saw it and
+        the stream is still at the expected version, and insert ``count`` rows only if it
+        moved, in one statement.
 
         The UPDATE takes the head row's lock, so a writer racing this one waits for its
         commit, then finds the head moved and inserts nothing: positions stay in commit
-        order (docs/decisions/0001).
+        order (docs/decisions/0001). An unmoved head means no append since the writer saw
+        it, so the version read in the same statement is current.
         """
         sql = self._conditional.get(count)
         if sql is None:
@@ -85,7 +87,9 @@ class Statements:
             )
             sql = self._conditional[count] = (
                 "WITH head AS (UPDATE event_log_head SET position = %s, hash = %s "
-                "WHERE id = 1 AND position = %s AND hash = %s RETURNING 1) "
+                "WHERE id = 1 AND position = %s AND hash = %s AND "
+                "(SELECT coalesce(max(version), 0) FROM events WHERE stream_id = %s) = %s "
+                "RETURNING 1) "
                 f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) SELECT v.* FROM (VALUES "
                 + ", ".join([row] * count)
                 + ") AS v WHERE EXISTS (SELECT 1 FROM head)"

@@ -34,6 +34,8 @@ from events.verify import ChainReport, verify_rows
 #: two-round-trip conditional statement first; appends of at least _COPY_FROM use COPY.
 _CONDITIONAL_MAX = 8
 _COPY_FROM = 100
+#: After a lost race, how long a writer reads the head before appending conditionally.
+_CONTENDED_SECONDS = 1.0
 #: Stand-ins for "no upper bound" in the one prepared read_stream statement.
 _LAST_VERSION = 2**31 - 1
 _END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999)
@@ -286,9 +288,11 @@ class EventStore:
             )
             if rows is not None:
                 return rows
-        return self._write_postgres_locked(
+        rows = self._write_postgres_locked(
             connection, stream_id, expected_version, events, metadata, recorded_at, outbox, snapshot
         )
+        self._held.head = (rows[-1].position, rows[-1].hash)
+        return rows
 
     def _write_postgres_conditionally(
         self,
@@ -299,26 +303,47 @@ class EventStore:
         metadata: Metadata,
         recorded_at: datetime,
     ) -> list[Row] | None:
-        """Two round trips: read the head, then move it and insert only if it has not moved.
+        """One round trip while this thread is the only writer: chain after the head it
+        last saw and append with one conditional statement; after a lost race, read the
+        head first for a while (two round trips).
 
-        Returns None when another writer moved the head in between: the caller then
-        appends under the lock, which re-reads the stream's version.
+        Returns None when the head or the stream moved: the caller then appends under the
+        lock, which re-reads the stream's version and reports a conflict properly.
         """
         sql = self._sql
+        seen = getattr(self._held, "head", None)
         connection.autocommit = True
         try:
             with connection.cursor() as cursor:
-                cursor.execute(sql.read_head, (stream_id,))
-                head = cursor.fetchone()
+                if seen is None or time.monotonic() < getattr(self._held, "contended", 0.0):
+                    cursor.execute(sql.read_head, (stream_id,))
+                    position, prev_hash, version = cursor.fetchone()
+                    if (version or 0) != expected_version:
+                        raise ConcurrencyError(stream_id, expected_version, version or 0)
+                    seen = (position, prev_hash)
+                head = (*seen, expected_version)
                 rows = self._chain(head, stream_id, expected_version, events, metadata, recorded_at)
-                parameters: list[Any] = [rows[-1].position, rows[-1].hash, head[0], head[1]]
+                parameters: list[Any] = [
+                    rows[-1].position,
+                    rows[-1].hash,
+                    seen[0],
+                    seen[1],
+                    stream_id,
+                    expected_version,
+                ]
                 for values in self._values(rows, _utc(recorded_at)):
                     parameters.extend(values)
                 cursor.execute(sql.conditional_append(len(rows)), parameters)
-                return rows if cursor.rowcount == len(rows) else None
+                if cursor.rowcount == len(rows):
+                    self._held.head = (rows[-1].position, rows[-1].hash)
+                    return rows
         finally:
             if not connection.closed:
                 connection.autocommit = False
+        # Other writers are active: stop trusting the remembered head for a second.
+        self._held.head = None
+        self._held.contended = time.monotonic() + _CONTENDED_SECONDS
+        return None
 
     def _write_postgres_locked(
         self,
