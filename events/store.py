@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -39,6 +39,18 @@ _CONTENDED_SECONDS = 1.0
 #: Stand-ins for "no upper bound" in the one prepared read_stream statement.
 _LAST_VERSION = 2**31 - 1
 _END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999)
+
+
+class _Append(NamedTuple):
+    """One append, checked: what every write path needs to know."""
+
+    stream_id: str
+    expected_version: int
+    events: list[Event]
+    metadata: Metadata
+    recorded_at: datetime
+    outbox: Sequence[OutboxMessage]
+    snapshot: Snapshot | None
 
 
 def _utc(moment: datetime) -> datetime:
@@ -148,27 +160,20 @@ class EventStore:
             validate_stream_id(snapshot.stream_id)
         if not checked:
             return []
-        recorded_at = _utc(self.clock())
+        request = _Append(
+            stream_id, expected_version, checked, metadata, _utc(self.clock()), outbox, snapshot
+        )
         write = self._write_sqlite if self._sqlite else self._write_postgres
         try:
             with self._driver() as connection:
-                rows = write(
-                    connection,
-                    stream_id,
-                    expected_version,
-                    checked,
-                    metadata,
-                    recorded_at,
-                    outbox,
-                    snapshot,
-                )
+                rows = write(connection, request)
         except self._integrity_error:
             # Another writer took the version between our read and our insert.
             actual = self.stream_version(stream_id)
             if actual != expected_version:
                 raise ConcurrencyError(stream_id, expected_version, actual) from None
             raise
-        at = recorded_at.replace(tzinfo=UTC)
+        at = request.recorded_at.replace(tzinfo=UTC)
         return [
             RecordedEvent(
                 row.position,
@@ -189,28 +194,21 @@ class EventStore:
             for row, event in zip(rows, checked, strict=True)
         ]
 
-    def _chain(
-        self,
-        head: Sequence[Any],
-        stream_id: str,
-        expected_version: int,
-        events: list[Event],
-        metadata: Metadata,
-        recorded_at: datetime,
-    ) -> list[Row]:
-        """Check the version read under the lock, then chain the rows after the head."""
+    @staticmethod
+    def _chain(head: Sequence[Any], request: _Append) -> list[Row]:
+        """Check the version read with the head, then chain the rows after the head."""
         position, prev_hash, version = head
         actual = version or 0
-        if actual != expected_version:
-            raise ConcurrencyError(stream_id, expected_version, actual)
+        if actual != request.expected_version:
+            raise ConcurrencyError(request.stream_id, request.expected_version, actual)
         return build_rows(
-            events,
-            stream_id=stream_id,
+            request.events,
+            stream_id=request.stream_id,
             first_version=actual + 1,
             first_position=position + 1,
             prev_hash=prev_hash,
-            metadata=metadata,
-            recorded_at=recorded_at,
+            metadata=request.metadata,
+            recorded_at=request.recorded_at,
         )
 
     @staticmethod
@@ -245,25 +243,15 @@ class EventStore:
                 ),
             )
 
-    def _write_sqlite(
-        self,
-        connection: Any,
-        stream_id: str,
-        expected_version: int,
-        events: list[Event],
-        metadata: Metadata,
-        recorded_at: datetime,
-        outbox: Sequence[OutboxMessage],
-        snapshot: Snapshot | None,
-    ) -> list[Row]:
-        sql, stored_at = self._sql, self._stored_moment(recorded_at)
+    def _write_sqlite(self, connection: Any, request: _Append) -> list[Row]:
+        sql, stored_at = self._sql, self._stored_moment(request.recorded_at)
         connection.execute("BEGIN IMMEDIATE")
         try:
-            head = connection.execute(sql.lock_head, (stream_id,)).fetchone()
-            rows = self._chain(head, stream_id, expected_version, events, metadata, recorded_at)
+            head = connection.execute(sql.lock_head, (request.stream_id,)).fetchone()
+            rows = self._chain(head, request)
             connection.executemany(sql.insert, self._values(rows, stored_at))
             connection.execute(sql.move_head, (rows[-1].position, rows[-1].hash))
-            self._extras(connection, rows[-1].position, stored_at, outbox, snapshot)
+            self._extras(connection, rows[-1].position, stored_at, request.outbox, request.snapshot)
             connection.execute("COMMIT")
         except BaseException:
             if connection.in_transaction:
@@ -271,38 +259,20 @@ class EventStore:
             raise
         return rows
 
-    def _write_postgres(
-        self,
-        connection: Any,
-        stream_id: str,
-        expected_version: int,
-        events: list[Event],
-        metadata: Metadata,
-        recorded_at: datetime,
-        outbox: Sequence[OutboxMessage],
-        snapshot: Snapshot | None,
-    ) -> list[Row]:
-        if not outbox and snapshot is None and len(events) <= _CONDITIONAL_MAX:
-            rows = self._write_postgres_conditionally(
-                connection, stream_id, expected_version, events, metadata, recorded_at
-            )
+    def _write_postgres(self, connection: Any, request: _Append) -> list[Row]:
+        if (
+            not request.outbox
+            and request.snapshot is None
+            and len(request.events) <= _CONDITIONAL_MAX
+        ):
+            rows = self._write_postgres_conditionally(connection, request)
             if rows is not None:
                 return rows
-        rows = self._write_postgres_locked(
-            connection, stream_id, expected_version, events, metadata, recorded_at, outbox, snapshot
-        )
+        rows = self._write_postgres_locked(connection, request)
         self._held.head = (rows[-1].position, rows[-1].hash)
         return rows
 
-    def _write_postgres_conditionally(
-        self,
-        connection: Any,
-        stream_id: str,
-        expected_version: int,
-        events: list[Event],
-        metadata: Metadata,
-        recorded_at: datetime,
-    ) -> list[Row] | None:
+    def _write_postgres_conditionally(self, connection: Any, request: _Append) -> list[Row] | None:
         """One round trip while this thread is the only writer: chain after the head it
         last saw and append with one conditional statement; after a lost race, read the
         head first for a while (two round trips).
@@ -310,7 +280,7 @@ class EventStore:
         Returns None when the head or the stream moved: the caller then appends under the
         lock, which re-reads the stream's version and reports a conflict properly.
         """
-        sql = self._sql
+        sql, stream_id, expected = self._sql, request.stream_id, request.expected_version
         seen = getattr(self._held, "head", None)
         connection.autocommit = True
         try:
@@ -318,20 +288,18 @@ class EventStore:
                 if seen is None or time.monotonic() < getattr(self._held, "contended", 0.0):
                     cursor.execute(sql.read_head, (stream_id,))
                     position, prev_hash, version = cursor.fetchone()
-                    if (version or 0) != expected_version:
-                        raise ConcurrencyError(stream_id, expected_version, version or 0)
+                    if (version or 0) != expected:
+                        raise ConcurrencyError(stream_id, expected, version or 0)
                     seen = (position, prev_hash)
-                head = (*seen, expected_version)
-                rows = self._chain(head, stream_id, expected_version, events, metadata, recorded_at)
+                rows = self._chain((*seen, expected), request)
                 parameters: list[Any] = [
                     rows[-1].position,
                     rows[-1].hash,
-                    seen[0],
-                    seen[1],
+                    *seen,
                     stream_id,
-                    expected_version,
+                    expected,
                 ]
-                for values in self._values(rows, _utc(recorded_at)):
+                for values in self._values(rows, _utc(request.recorded_at)):
                     parameters.extend(values)
                 cursor.execute(sql.conditional_append(len(rows)), parameters)
                 if cursor.rowcount == len(rows):
@@ -345,25 +313,13 @@ class EventStore:
         self._held.contended = time.monotonic() + _CONTENDED_SECONDS
         return None
 
-    def _write_postgres_locked(
-        self,
-        connection: Any,
-        stream_id: str,
-        expected_version: int,
-        events: list[Event],
-        metadata: Metadata,
-        recorded_at: datetime,
-        outbox: Sequence[OutboxMessage],
-        snapshot: Snapshot | None,
-    ) -> list[Row]:
+    def _write_postgres_locked(self, connection: Any, request: _Append) -> list[Row]:
         """Lock the head row, check the version, insert (COPY for imports), move the head."""
-        sql, stored_at = self._sql, _utc(recorded_at)
+        sql, stored_at = self._sql, _utc(request.recorded_at)
         try:
             with connection.cursor() as cursor:
-                cursor.execute(sql.lock_head, (stream_id,))
-                rows = self._chain(
-                    cursor.fetchone(), stream_id, expected_version, events, metadata, recorded_at
-                )
+                cursor.execute(sql.lock_head, (request.stream_id,))
+                rows = self._chain(cursor.fetchone(), request)
                 values = self._values(rows, stored_at)
                 if len(values) >= _COPY_FROM:
                     with cursor.copy(sql.copy) as copy:
@@ -372,7 +328,7 @@ class EventStore:
                 else:
                     cursor.executemany(sql.insert, values)
                 cursor.execute(sql.move_head, (rows[-1].position, rows[-1].hash))
-                self._extras(cursor, rows[-1].position, stored_at, outbox, snapshot)
+                self._extras(cursor, rows[-1].position, stored_at, request.outbox, request.snapshot)
             connection.commit()
         except BaseException:
             if not connection.closed:
