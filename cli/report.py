@@ -74,6 +74,7 @@ def import_report(
     Example: jixiao report import gusu-redcross-2021.yaml
     """
     from cli.files import read_document
+    from cli.progress import progress_bar
     from workflow.errors import DocumentRejected
     from workflow.report_file import document_commands, parse_document
     from workflow.service import execute_all
@@ -95,10 +96,15 @@ def import_report(
             located = document_commands(document)
     caller = credentials()
     store = open_store()
-    with reported_errors():
+    with reported_errors(), progress_bar(f"checking {path.name}", len(located)) as advance:
         try:
             events = execute_all(
-                store, caller, located, source=source, dry_run=check or bool(sheet_problems)
+                store,
+                caller,
+                located,
+                source=source,
+                dry_run=check or bool(sheet_problems),
+                progress=advance,
             )
         except DocumentRejected as rejected:
             raise DocumentRejected(source, [*sheet_problems, *rejected.problems]) from None

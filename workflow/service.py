@@ -8,7 +8,7 @@ checked before any rule runs; a rejected command appends nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -271,6 +271,7 @@ def execute_all(
     correlation_id: str | None = None,
     now: datetime | None = None,
     dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> list[RecordedEvent]:
     """Decide many commands on one report as one change: all recorded together, or none.
 
@@ -278,6 +279,7 @@ def execute_all(
     every rejected command is listed by that place in one DocumentRejected, and nothing
     is appended. An import of a report file goes through here, so it obeys every rule.
     With ``dry_run`` every rule is checked the same way but nothing is appended.
+    ``progress(n)`` is told how many commands have been decided.
     """
     actor = authenticate(store, credentials).actor()
     streams = {_report_stream(c.department, c.year) for _, c in commands}
@@ -289,7 +291,9 @@ def execute_all(
     loaded = load_report_stream(store, stream_id)
     _check_version(stream_id, expected_version, loaded.version)
     state, events, problems, roles = loaded.state, [], [], set()
-    for where, command in commands:
+    for done, (where, command) in enumerate(commands, start=1):
+        if progress is not None:
+            progress(done)
         try:
             roles.add(authorize(state, command, actor))
             new = decide(state, command, actor, _report_context(store, command, now))
