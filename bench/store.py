@@ -48,48 +48,30 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-try:  # ``python bench/store.py`` puts bench/ on sys.path; ``python -m bench.store`` does not.
-    from _common import (
-        Tally,
-        chunks,
-        default_pg_url,
-        emit_json,
-        libpq_url,
-        machine,
-        pg_conninfo,
-        pg_reachable,
-        pg_schemas,
-        pg_settings,
-        pg_url_with_schema,
-        ratio,
-        rounded,
-        say,
-        timed,
-        warn,
-    )
-except ImportError:  # pragma: no cover
-    from bench._common import (
-        Tally,
-        chunks,
-        default_pg_url,
-        emit_json,
-        libpq_url,
-        machine,
-        pg_conninfo,
-        pg_reachable,
-        pg_schemas,
-        pg_settings,
-        pg_url_with_schema,
-        ratio,
-        rounded,
-        say,
-        timed,
-        warn,
-    )
+# The repository root, so that ``python bench/store.py`` finds ``bench`` and ``events``.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from bench._common import (
+    Tally,
+    chunks,
+    default_pg_url,
+    emit_json,
+    libpq_url,
+    machine,
+    pg_conninfo,
+    pg_reachable,
+    pg_schemas,
+    pg_settings,
+    pg_url_with_schema,
+    ratio,
+    rounded,
+    say,
+    timed,
+    warn,
+)
 from events import Event, EventRegistry, EventStore, Metadata
 from events.chain import canonical_json
 
