@@ -13,7 +13,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -57,7 +56,32 @@ def _utc(moment: datetime) -> datetime:
     """Naive UTC, the form both backends store (the column has no time zone)."""
     if moment.tzinfo is None:
         return moment
+    if moment.tzinfo is UTC:  # the clock's own zone: no conversion to make
+        return moment.replace(tzinfo=None)
     return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+class _HeldConnection:
+    """A thread's pooled DBAPI connection, held between calls: the context manager every
+    statement runs in, which drops the connection from the pool if the server broke it."""
+
+    __slots__ = ("driver", "owner", "pid", "pooled")
+
+    def __init__(self, owner: threading.local, pooled: Any) -> None:
+        self.owner, self.pooled, self.pid = owner, pooled, os.getpid()
+        self.driver = pooled.driver_connection
+
+    def __enter__(self) -> Any:
+        return self.driver
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        # psycopg marks a connection the server dropped; sqlite3 connections have no flags.
+        driver = self.driver
+        if kind is None:
+            return
+        if getattr(driver, "broken", False) or getattr(driver, "closed", False):
+            self.owner.connection = None
+            self.pooled.invalidate()
 
 
 class EventStore:
@@ -93,28 +117,19 @@ class EventStore:
 
     # -- the driver connection ---------------------------------------------------------
 
-    @contextmanager
-    def _driver(self) -> Iterator[Any]:
+    def _driver(self) -> _HeldConnection:
         """This thread's DBAPI connection, kept between calls (a pool checkout per append
-        costs as much as the append's statements); dropped if the server broke it."""
+        costs as much as the append's statements); use it as ``with self._driver() as c``."""
         held = getattr(self._held, "connection", None)
-        if held is None or held[0] != os.getpid():
-            held = self._held.connection = (os.getpid(), self.engine.raw_connection())
-        pooled = held[1]
-        try:
-            yield pooled.driver_connection
-        except BaseException:
-            connection = pooled.driver_connection
-            if getattr(connection, "broken", False) or getattr(connection, "closed", False):
-                self._held.connection = None
-                pooled.invalidate()
-            raise
+        if held is None or held.pid != os.getpid():
+            held = self._held.connection = _HeldConnection(self._held, self.engine.raw_connection())
+        return held
 
     def close(self) -> None:
         """Return this thread's connection to the pool and close the pool's connections."""
         held = getattr(self._held, "connection", None)
-        if held is not None and held[0] == os.getpid():
-            held[1].close()
+        if held is not None and held.pid == os.getpid():
+            held.pooled.close()
         self._held.connection = None
         self.engine.dispose()
 
