@@ -113,7 +113,8 @@ from workflow.stages import Stage
 from workflow.targets import MeasureKind
 from workflow.tokens import KdfParams
 
-#: Bumped whenever the generated log changes, so a stale cache is not reused.
+#: Bumped whenever the generated log changes, so a stale cache is not reused (the cache
+#: name also carries the snapshot schema, since snapshots of an older one are ignored).
 GENERATOR_VERSION = 1
 YEAR = 2021
 DEADLINE = date(2022, 6, 30)
@@ -393,7 +394,8 @@ def _append_session(
 
 def cached_year(cache: Path, departments: int, events_each: int, long_stream: int) -> Path:
     """The generated year's SQLite file for these settings, generating it on first use."""
-    name = f"year-v{GENERATOR_VERSION}-{departments}x{events_each}-long{long_stream}.db"
+    version = f"v{GENERATOR_VERSION}-s{SNAPSHOT_SCHEMA}"
+    name = f"year-{version}-{departments}x{events_each}-long{long_stream}.db"
     path = cache / name
     if not path.exists():
         cache.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,8 @@ app = typer.Typer(
     help="A department's report: open, import, export, show, edit.", no_args_is_help=True
 )
 line_app = typer.Typer(
-    help="Budget lines: add, 年初预算数, adjustments, 实际支出数.", no_args_is_help=True
+    help="Budget lines: add, rename, remove, 年初预算数, adjustments, 实际支出数.",
+    no_args_is_help=True,
 )
 indicator_app = typer.Typer(
     help="Performance indicators: add, record actuals, remove.", no_args_is_help=True
@@ -408,6 +409,48 @@ def line_add(
     from workflow.commands import AddBudgetLine
 
     command = AddBudgetLine(department=department, year=year, line=line, name=name, parent=parent)
+    run(command, as_json=as_json)
+
+
+@line_app.command("rename")
+def line_rename(
+    department: DepartmentOption,
+    year: YearOption,
+    line: LineId,
+    name: Annotated[str, typer.Argument(help="The new name, e.g. 志愿队伍建设.")],
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (optional; kept in the audit trail).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Rename a budget line, the root included; the id stays, so figures and indicators follow.
+
+    Example: jixiao report line rename -d gusu-rc -y 2021 volunteers 志愿队伍建设 --reason 与指标表一致
+    """
+    from workflow.commands import RenameBudgetLine
+
+    command = RenameBudgetLine(
+        department=department, year=year, line=line, name=name, reason=reason
+    )
+    run(command, as_json=as_json)
+
+
+@line_app.command("remove")
+def line_remove(
+    department: DepartmentOption,
+    year: YearOption,
+    line: LineId,
+    reason: Reason,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove a line entered by mistake, with its figures: only a line without child lines
+    that no indicator measures.
+
+    Example: jixiao report line remove -d gusu-rc -y 2021 capacity --reason 重复录入
+    """
+    from workflow.commands import RemoveBudgetLine
+
+    command = RemoveBudgetLine(department=department, year=year, line=line, reason=reason)
     run(command, as_json=as_json)
 
 

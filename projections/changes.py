@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from events.model import Event, RecordedEvent
 from projections.report_view import amount_data, compact_json, decimal_text, measure_data
-from workflow.budget import Adjustment, BudgetLine
+from workflow.budget import Adjustment, BudgetLine, Column
 from workflow.indicators import Indicator
 from workflow.narrative import Section
 from workflow.report import ReportState
@@ -23,6 +23,8 @@ from workflow.report_events import (
     AdjustmentCancelled,
     AdjustmentRecorded,
     BudgetLineAdded,
+    BudgetLineRemoved,
+    BudgetLineRenamed,
     FunctionsSet,
     IndicatorActualRecorded,
     IndicatorAdded,
@@ -289,6 +291,58 @@ def _line_added(event: BudgetLineAdded, before: ReportState, after: ReportState)
         field="added",
         after_raw=event.name,
         after_value={"name": event.name, "parent": event.parent},
+    )
+
+
+@_describes(BudgetLineRenamed)
+def _line_renamed(event: BudgetLineRenamed, before: ReportState, after: ReportState) -> Change:
+    return Change(
+        item_kind="line",
+        item_id=event.line,
+        item_label=event.name,
+        field="name",
+        before_raw=event.previous_name,
+        before_value={"name": event.previous_name},
+        after_raw=event.name,
+        after_value={"name": event.name},
+        comment=event.reason or None,
+    )
+
+
+def _typed_text(line: BudgetLine) -> str | None:
+    """The line's live typed figures as typed, on one line: what an auditor reads first."""
+    parts = []
+    if line.initial is not None:
+        parts.append(f"{Column.INITIAL} {line.initial.raw}")
+    parts += [f"{a.id} {a.amount.raw}" for a in line.adjustments if a.cancelled is None]
+    if line.actual is not None:
+        parts.append(f"{Column.ACTUAL} {line.actual.raw}")
+    return "; ".join(parts) or None
+
+
+@_describes(BudgetLineRemoved)
+def _line_removed(event: BudgetLineRemoved, before: ReportState, after: ReportState) -> Change:
+    # The row keeps every figure the line carried, cancelled adjustments included: once the
+    # line is gone from the report, the audit trail is where they can still be read.
+    old = _line(before, event.line)
+    return Change(
+        item_kind="line",
+        item_id=event.line,
+        item_label=old.name if old else event.line,
+        field="removed",
+        before_raw=_typed_text(old) if old else None,
+        before_value=(
+            {
+                "name": old.name,
+                "parent": old.parent,
+                "initial": amount_data(old.initial),
+                "adjustments": [_adjustment_data(a) for a in old.adjustments],
+                "actual": amount_data(old.actual),
+            }
+            if old
+            else None
+        ),
+        comment=event.reason,
     )
 
 

@@ -117,17 +117,31 @@ def _is_records(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, dict) for item in value)
 
 
+def _unique(items: list[dict[str, Any]], key: str) -> list[str] | None:
+    """The items' values under ``key`` if every one is a non-empty text and none repeats."""
+    texts = [value for item in items if isinstance(value := item.get(key), str) and value]
+    return texts if len(texts) == len(items) and len(set(texts)) == len(texts) else None
+
+
 def _labels(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
     """Labels for the items of two versions of a list: the first of name, id, key that is
     unique in both, else the index."""
     for key in _LABEL_KEYS:
-        labels = [[item.get(key) for item in items] for items in (old, new)]
-        if all(
-            all(isinstance(v, str) and v for v in values) and len(set(values)) == len(values)
-            for values in labels
-        ):
-            return labels[0], labels[1]
+        old_labels, new_labels = _unique(old, key), _unique(new, key)
+        if old_labels is not None and new_labels is not None:
+            return old_labels, new_labels
     return [str(i) for i in range(len(old))], [str(i) for i in range(len(new))]
+
+
+def _pairing(
+    old: list[dict[str, Any]], new: list[dict[str, Any]], labels: tuple[list[str], list[str]]
+) -> tuple[list[str], list[str]]:
+    """What pairs an item with its earlier version: its id when ids are unique in both, so a
+    renamed line is one line whose name changed; else its label."""
+    old_ids, new_ids = _unique(old, "id"), _unique(new, "id")
+    if old_ids is not None and new_ids is not None:
+        return old_ids, new_ids
+    return labels
 
 
 def _compare(old: Any, new: Any, path: str, out: list[FieldChange]) -> None:
@@ -139,10 +153,12 @@ def _compare(old: Any, new: Any, path: str, out: list[FieldChange]) -> None:
                 out.append(FieldChange(f"{path}.{key}" if path else key, value, None))
     elif _is_records(old) and _is_records(new) and (old or new):
         old_labels, new_labels = _labels(old, new)
-        before = dict(zip(old_labels, old, strict=True))
-        for label, item in zip(new_labels, new, strict=True):
-            _compare(before.pop(label, _ABSENT), item, f"{path}[{label}]", out)
-        for label, item in before.items():
+        old_keys, new_keys = _pairing(old, new, (old_labels, new_labels))
+        before = dict(zip(old_keys, zip(old_labels, old, strict=True), strict=True))
+        for key, label, item in zip(new_keys, new_labels, new, strict=True):
+            _, previous = before.pop(key, (label, _ABSENT))
+            _compare(previous, item, f"{path}[{label}]", out)
+        for label, item in before.values():
             out.append(FieldChange(f"{path}[{label}]", item, None))
     elif old is _ABSENT:
         if new is not None:

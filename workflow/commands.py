@@ -87,6 +87,24 @@ class AddBudgetLine(ReportCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RenameBudgetLine(ReportCommand):
+    """Rename a budget line (the root included); the reason, if given, goes to the audit trail."""
+
+    line: str
+    name: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveBudgetLine(ReportCommand):
+    """Remove a line entered by mistake, with a reason: only a line without child lines that
+    no indicator measures."""
+
+    line: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class SetInitialBudget(ReportCommand):
     """Set a line's 年初预算数."""
 
@@ -227,6 +245,8 @@ CONTENT_COMMANDS: tuple[type[ReportCommand], ...] = (
     SetNetAssets,
     EditNarrative,
     AddBudgetLine,
+    RenameBudgetLine,
+    RemoveBudgetLine,
     SetInitialBudget,
     RecordAdjustment,
     CancelAdjustment,

@@ -32,7 +32,9 @@ from workflow.commands import (
     RecordAdjustment,
     RecordIndicatorActual,
     RecordRendering,
+    RemoveBudgetLine,
     RemoveIndicator,
+    RenameBudgetLine,
     ReopenReport,
     ReportCommand,
     ReturnReport,
@@ -68,6 +70,8 @@ from workflow.report_events import (
     AdjustmentRecorded,
     ApprovalLevel,
     BudgetLineAdded,
+    BudgetLineRemoved,
+    BudgetLineRenamed,
     FunctionsSet,
     IndicatorActualRecorded,
     IndicatorAdded,
@@ -304,6 +308,51 @@ def _(command: AddBudgetLine, state: ReportState, who: _Who, ctx: Context) -> li
 
 
 @_decide.register
+def _(command: RenameBudgetLine, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    line = _line(state, command.line)
+    subject = f"line {line.id} name"
+    name = _text(subject, command.name)
+    if name == line.name:
+        raise InvalidValue(subject, name, f"a name other than its current name {line.name}")
+    other = next((o for o in state.lines if o.name == name), None)
+    if other is not None:
+        raise DuplicateItem(
+            f"{subject}: got {name!r}, expected a name no other line has; it is line "
+            f"{other.id}'s name"
+        )
+    # The reason is optional: fixing a typo needs none, so a blank one counts as none.
+    reason = command.reason.strip() if isinstance(command.reason, str) else ""
+    return [BudgetLineRenamed(line=line.id, name=name, previous_name=line.name, reason=reason)]
+
+
+@_decide.register
+def _(command: RemoveBudgetLine, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    line = _line(state, command.line)
+    subject = f"line {line.name} removal"
+    reason = _text(f"{subject} reason", command.reason)
+    # Removing a parent would orphan its children, and the root's figures are the table's
+    # totals: both go only once the lines below them are gone, one removal at a time.
+    if kids := state.table().children(line.id):
+        last = " (the root goes last)" if line.parent is None else ""
+        listed = ", ".join(f"{kid.id} {kid.name}" for kid in kids)
+        raise InvalidValue(
+            subject,
+            line.id,
+            f"a line without child lines{last}; remove its children first: {listed}",
+        )
+    # An indicator keeps its budget_line as typed; removing the line under it would leave it
+    # pointing nowhere, and which line it should measure instead is the preparer's call.
+    if measuring := [i for i in state.indicators if i.budget_line == line.id]:
+        listed = ", ".join(f"{i.id} {i.name}" for i in measuring)
+        raise InvalidValue(
+            subject,
+            line.id,
+            f"a line no indicator measures; remove these indicators first: {listed}",
+        )
+    return [BudgetLineRemoved(line=line.id, reason=reason)]
+
+
+@_decide.register
 def _(command: SetInitialBudget, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     line = _line(state, command.line)
     amount = _amount(state, line, "年初预算数", command.amount)
@@ -330,8 +379,9 @@ def _(command: RecordAdjustment, state: ReportState, who: _Who, ctx: Context) ->
     )
     reason = _text(f"line {line.name} adjustment reason", command.reason)
     document = command.document.strip() if isinstance(command.document, str) else ""
-    # Ids count every adjustment ever recorded, cancelled ones included, so they never repeat.
-    number = sum(len(other.adjustments) for other in state.lines) + 1
+    # Ids count every adjustment ever recorded, cancelled ones and those of removed lines
+    # included, so they never repeat.
+    number = state.adjustments_recorded + 1
     adjustment = Adjustment(
         id=f"adj-{number}",
         amount=amount,

@@ -19,6 +19,8 @@ from workflow.report_events import (
     AdjustmentRecorded,
     ApprovalLevel,
     BudgetLineAdded,
+    BudgetLineRemoved,
+    BudgetLineRenamed,
     FunctionsSet,
     IndicatorActualRecorded,
     IndicatorAdded,
@@ -44,9 +46,11 @@ from workflow.signoff import Signature
 from workflow.stages import Stage
 from workflow.values import Value
 
-#: Snapshot kind and schema version of :class:`ReportState`.
+#: Snapshot kind and schema version of :class:`ReportState`. Version 2 added
+#: ``adjustments_recorded``: a version-1 snapshot lacks it, so loading ignores such snapshots
+#: and folds the stream from its start.
 SNAPSHOT_KIND = "report"
-SNAPSHOT_SCHEMA = 1
+SNAPSHOT_SCHEMA = 2
 
 T = TypeVar("T", bound=Value)
 V = TypeVar("V", bound=Value)
@@ -97,6 +101,9 @@ class ReportState(Value):
     net_assets_as_of: date | None = None
     sections: tuple[Section, ...] = ()
     lines: tuple[BudgetLine, ...] = ()
+    #: Every adjustment ever recorded, on any line, removed lines included: adjustment ids
+    #: are numbered from it, so an id is never given twice even after a line is removed.
+    adjustments_recorded: int = 0
     indicators: tuple[Indicator, ...] = ()
     submitted_by: str | None = None
     submitted_late: bool = False
@@ -232,6 +239,18 @@ def _change_line(
 
 
 @_apply.register
+def _(event: BudgetLineRenamed, state: ReportState) -> ReportState:
+    return _change_line(state, event.line, lambda line: _copy(line, {"name": event.name}))
+
+
+@_apply.register
+def _(event: BudgetLineRemoved, state: ReportState) -> ReportState:
+    # The line's typed figures go with it, so every parent's sums (and the rates) drop by
+    # them; the figures themselves stay in the log and the audit trail.
+    return _update(state, lines=tuple(line for line in state.lines if line.id != event.line))
+
+
+@_apply.register
 def _(event: InitialBudgetSet, state: ReportState) -> ReportState:
     return _change_line(state, event.line, lambda line: _copy(line, {"initial": event.amount}))
 
@@ -243,11 +262,12 @@ def _(event: ActualSpendingRecorded, state: ReportState) -> ReportState:
 
 @_apply.register
 def _(event: AdjustmentRecorded, state: ReportState) -> ReportState:
-    return _change_line(
-        state,
+    lines = _replace(
+        state.lines,
         event.line,
         lambda line: _copy(line, {"adjustments": (*line.adjustments, event.adjustment)}),
     )
+    return _update(state, lines=lines, adjustments_recorded=state.adjustments_recorded + 1)
 
 
 @_apply.register

@@ -97,6 +97,24 @@ class BudgetLineAdded(Event):
     parent: str | None = None
 
 
+@register("BudgetLineRenamed")
+class BudgetLineRenamed(Event):
+    """A line was renamed; ``previous_name`` keeps the event readable on its own in the log."""
+
+    line: str
+    name: str
+    previous_name: str
+    reason: str = ""
+
+
+@register("BudgetLineRemoved")
+class BudgetLineRemoved(Event):
+    """A line without children was removed, and its typed figures with it."""
+
+    line: str
+    reason: str
+
+
 @register("InitialBudgetSet")
 class InitialBudgetSet(Event):
     """A line's 年初预算数 was set."""

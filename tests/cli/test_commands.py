@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from cli.seed_file import SEED_FILE
 
@@ -219,6 +220,30 @@ def test_editing_a_report_line_by_line(admin) -> None:
             1,
             "report nobody/2021: not found",
         ),
+        (
+            ("report", "line", "rename", *KEY, "it", "基本支出"),
+            "zhang.san",
+            1,
+            "line it name: got '基本支出', expected a name no other line has",
+        ),
+        (
+            ("report", "line", "remove", *KEY, "project", "--reason", "录入错误"),
+            "zhang.san",
+            1,
+            "expected a line without child lines; remove its children first: publicity",
+        ),
+        (
+            ("report", "line", "remove", *KEY, "homes", "--reason", "录入错误"),
+            "zhang.san",
+            1,
+            "remove these indicators first: d11 新建博爱家园数量, d12 开展博爱家园项目",
+        ),
+        (
+            ("report", "line", "remove", *KEY, "capacity", "--reason", "录入错误"),
+            "li.si",
+            1,
+            "expected preparer to RemoveBudgetLine",
+        ),
     ],
 )
 def test_rejections_are_one_line_and_record_nothing(imported, args, user, code, message) -> None:
@@ -229,6 +254,46 @@ def test_rejections_are_one_line_and_record_nothing(imported, args, user, code, 
     assert out.stderr.startswith("error: ")
     assert out.stderr.count("\n") == 1
     assert json.loads(imported("audit", "verify", "--json").stdout)["head_position"] == before
+
+
+def test_renaming_and_removing_lines(imported) -> None:
+    run = imported
+    out = run(
+        "report", "line", "rename", *KEY, "volunteers", "志愿队伍建设", "--reason", "与指标表一致",
+        user="zhang.san",
+    )  # fmt: skip
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout == (
+        "recorded 1 event(s) on report:gusu-rc:2021 (version 129): BudgetLineRenamed\n"
+    )
+    out = run(
+        "report", "line", "remove", *KEY, "capacity", "--reason", "并入基本支出", "--json",
+        user="zhang.san",
+    )  # fmt: skip
+    assert out.exit_code == 0, out.stderr
+    assert json.loads(out.stdout)["events"] == ["BudgetLineRemoved"]
+
+    view = json.loads(run("report", "show", *KEY, "--json").stdout)
+    rows = {r["id"]: r for r in view["budget"]["rows"]}
+    assert "capacity" not in rows and rows["volunteers"]["name"] == "志愿队伍建设"
+    assert (rows["project"]["initial"], rows["project"]["actual"]) == ("38.5", "35.5")
+    assert (rows["total"]["total"], rows["total"]["execution_rate"]) == ("278.33", "100.0")
+    trail = json.loads(run("audit", "trail", *KEY, "--item", "line:capacity", "--json").stdout)
+    assert (trail[-1]["event_type"], trail[-1]["field"], trail[-1]["comment"]) == (
+        "BudgetLineRemoved",
+        "removed",
+        "并入基本支出",
+    )
+    # The report file is the report as it is now: the removed line out, the new name in.
+    lines = yaml.safe_load(run("report", "export", *KEY).stdout)["budget"]["lines"]
+    names = {line["id"]: line["name"] for line in lines}
+    assert "capacity" not in names and names["volunteers"] == "志愿队伍建设" and len(names) == 11
+
+
+def test_removing_a_line_needs_a_reason(imported) -> None:
+    out = imported("report", "line", "remove", *KEY, "capacity", user="zhang.san")
+    assert out.exit_code == 2
+    assert "--reason" in out.stderr
 
 
 def test_a_blocked_submission_lists_every_problem(admin) -> None:

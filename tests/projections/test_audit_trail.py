@@ -11,7 +11,15 @@ from projections.runner import ProjectionRunner
 from tests.projections.world import run
 from tests.workflow.report_builders import KEY
 from tests.workflow.world import World
-from workflow.commands import ReturnReport, SetInitialBudget, SubmitReport
+from workflow.commands import (
+    CancelAdjustment,
+    RecordAdjustment,
+    RemoveBudgetLine,
+    RenameBudgetLine,
+    ReturnReport,
+    SetInitialBudget,
+    SubmitReport,
+)
 
 
 @pytest.fixture
@@ -102,3 +110,62 @@ def test_queries_by_user_and_by_date_range(corrected: World, runner: ProjectionR
     assert audit_trail(runner.engine, year=2020) == []
     with pytest.raises(ValueError, match="expected a year with it"):
         audit_trail(runner.engine, department="gusu-rc")
+
+
+def test_a_rename_and_a_removal_show_the_name_and_the_figures_before_with_the_reason(
+    seeded: World, runner: ProjectionRunner
+) -> None:
+    run(
+        seeded,
+        seeded.preparer,
+        RenameBudgetLine(**KEY, line="capacity", name="能力建设", reason="与预算批复一致"),
+        RecordAdjustment(**KEY, line="capacity", amount="0.1", kind="in_year", reason="追加"),
+        RecordAdjustment(**KEY, line="capacity", amount="-0.2", kind="in_year", reason="压缩"),
+        CancelAdjustment(**KEY, line="capacity", adjustment="adj-8", reason="重复录入"),
+        RemoveBudgetLine(**KEY, line="capacity", reason="并入基本支出"),
+    )
+    runner.catch_up()
+    rows = audit_trail(
+        runner.engine, department="gusu-rc", year=2021, item_kind="line", item_id="capacity"
+    )
+    assert [r.event_type for r in rows] == [
+        "BudgetLineAdded",
+        "InitialBudgetSet",
+        "ActualSpendingRecorded",
+        "BudgetLineRenamed",
+        "AdjustmentRecorded",
+        "AdjustmentRecorded",
+        "AdjustmentCancelled",
+        "BudgetLineRemoved",
+    ]
+    renamed, removed = rows[3], rows[-1]
+    assert (renamed.item_label, renamed.field, renamed.comment) == (
+        "能力建设",
+        "name",
+        "与预算批复一致",
+    )
+    assert (renamed.before_raw, renamed.after_raw) == ("部门能力建设", "能力建设")
+    assert renamed.before_value == {"name": "部门能力建设"}
+    assert renamed.after_value == {"name": "能力建设"}
+    assert renamed.describe().endswith(
+        "line 能力建设 name: 部门能力建设 → 能力建设 (与预算批复一致)"
+    )
+    # Removal: the figures as typed before, nothing after, the reason as the comment.
+    assert (removed.item_label, removed.field, removed.comment) == (
+        "能力建设",
+        "removed",
+        "并入基本支出",
+    )
+    assert removed.before_raw == "年初预算数 0.75; adj-9 -0.2; 实际支出数 0.75"
+    assert (removed.after_raw, removed.after_value) == (None, None)
+    before = removed.before_value
+    assert (before["name"], before["parent"]) == ("能力建设", "project")
+    assert before["initial"] == {"raw": "0.75", "unit": "万元", "value": "0.75"}
+    assert before["actual"]["value"] == "0.75"
+    assert [(a["id"], a["amount"], a["cancelled"]) for a in before["adjustments"]] == [
+        ("adj-8", "0.1", "重复录入"),
+        ("adj-9", "-0.2", None),
+    ]
+    assert removed.describe().endswith(
+        "line 能力建设 removed: 年初预算数 0.75; adj-9 -0.2; 实际支出数 0.75 → — (并入基本支出)"
+    )

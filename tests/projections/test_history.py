@@ -12,6 +12,8 @@ from tests.workflow.report_builders import KEY
 from tests.workflow.world import World
 from workflow.commands import (
     RecordIndicatorActual,
+    RemoveBudgetLine,
+    RenameBudgetLine,
     ReopenReport,
     ReturnReport,
     SetInitialBudget,
@@ -119,4 +121,36 @@ def test_diff_of_views_reports_removed_fields() -> None:
     ]
     assert [str(c) for c in diff_views(None, {"stage": "draft", "score": None})] == [
         "stage: — → draft"
+    ]
+
+
+def test_a_rename_is_one_name_change_and_a_removal_one_row_gone(seeded: World) -> None:
+    store = seeded.store
+    run(
+        seeded,
+        seeded.preparer,
+        RenameBudgetLine(**KEY, line="volunteers", name="志愿队伍建设"),
+        RemoveBudgetLine(**KEY, line="capacity", reason="重复录入"),
+    )
+    renamed, removed = store.read_stream(STREAM)[-2:]
+    diff = report_diff(store, "gusu-rc", 2021, renamed.position - 1, renamed.position)  # type: ignore[arg-type]
+    assert [str(c) for c in diff.changes] == [
+        "budget.rows[志愿队伍建设].name: 志愿者队伍建设 → 志愿队伍建设"
+    ]
+    diff = report_diff(store, "gusu-rc", 2021, removed.position - 1, removed.position)  # type: ignore[arg-type]
+    paths = [c.path for c in diff.changes]
+    gone = [c for c in diff.changes if c.path == "budget.rows[部门能力建设]"]
+    assert len(gone) == 1 and gone[0].after is None and gone[0].before["actual"] == "0.75"
+    assert "budget.rows[预算资金总额].total" in paths and "budget.rows[项目支出].actual" in paths
+    root = next(c for c in diff.changes if c.path == "budget.rows[预算资金总额].total")
+    assert (root.before, root.after) == ("279.08", "278.33")
+
+
+def test_diff_of_views_pairs_items_by_id_and_labels_them_by_name() -> None:
+    before = {"rows": [{"id": "a", "name": "旧", "total": "1"}, {"id": "b", "name": "乙"}]}
+    after = {"rows": [{"id": "a", "name": "新", "total": "1"}, {"id": "c", "name": "乙"}]}
+    assert [str(c) for c in diff_views(before, after)] == [
+        "rows[新].name: 旧 → 新",
+        'rows[乙]: — → {"id": "c", "name": "乙"}',
+        'rows[乙]: {"id": "b", "name": "乙"} → —',
     ]

@@ -23,6 +23,8 @@ from tests.workflow.report_builders import KEY, stage_steps
 from tests.workflow.world import World
 from workflow.commands import (
     ApproveReport,
+    RemoveBudgetLine,
+    RenameBudgetLine,
     ReopenReport,
     ReturnReport,
     SetInitialBudget,
@@ -43,7 +45,8 @@ def contents(runner: ProjectionRunner) -> dict[str, list[tuple]]:
 
 
 def a_busy_year(world: World, runner: ProjectionRunner) -> None:
-    """Two departments through returns, approvals, sign-off, reopening; a third not started.
+    """Two departments through returns, approvals, sign-off, reopening, a renamed and a removed
+    line; a third not started.
 
     The runner catches up after every step, in small batches, as a follower would.
     """
@@ -70,6 +73,10 @@ def a_busy_year(world: World, runner: ProjectionRunner) -> None:
     step(lambda: drive_to_published(world))
     step(lambda: run(world, world.finance, ReopenReport(**KEY, reason="审计发现调整数有误")))
     step(lambda: run(world, world.preparer, SetInitialBudget(**KEY, line="it", amount="2.5")))
+    step(
+        lambda: run(world, world.preparer, RenameBudgetLine(**KEY, line="it", name="信息化")),
+        lambda: run(world, world.preparer, RemoveBudgetLine(**KEY, line="capacity", reason="并入")),
+    )
 
 
 def drive_to_published(world: World) -> None:

@@ -20,6 +20,9 @@ from workflow.commands import (
     RecordActualSpending,
     RecordAdjustment,
     RecordIndicatorActual,
+    RemoveBudgetLine,
+    RemoveIndicator,
+    RenameBudgetLine,
     ReportCommand,
     SetInitialBudget,
 )
@@ -55,12 +58,27 @@ commands = st.one_of(
         st.integers(1, 6),
     ),
     st.builds(lambda line, a: RecordActualSpending(**KEY, line=line, amount=a), line_ids, amounts),
+    # Names drawn from the same few, so renames hit taken, current and blank names too.
     st.builds(
-        lambda i, target: AddIndicator(
-            **KEY, indicator=f"i{i}", category="c", name=f"n{i}", target=target
+        lambda line, name: RenameBudgetLine(**KEY, line=line, name=name),
+        line_ids,
+        st.sampled_from([*(f"名{line}" for line in LINES), "新名", " "]),
+    ),
+    st.builds(
+        lambda line, reason: RemoveBudgetLine(**KEY, line=line, reason=reason),
+        line_ids,
+        st.sampled_from(["录入错误", ""]),
+    ),
+    st.builds(
+        lambda i, target, line: AddIndicator(
+            **KEY, indicator=f"i{i}", category="c", name=f"n{i}", target=target, budget_line=line
         ),
         st.integers(1, 3),
         st.sampled_from(["2 场", "≥15%", "100&", "5 人人次", "规范", "0%"]),
+        st.one_of(st.none(), line_ids),
+    ),
+    st.builds(
+        lambda i: RemoveIndicator(**KEY, indicator=f"i{i}", reason="重复录入"), st.integers(1, 3)
     ),
     st.builds(
         lambda i, actual: RecordIndicatorActual(**KEY, indicator=f"i{i}", actual=actual),
@@ -109,6 +127,10 @@ def _assert_tree_consistent(state: ReportState) -> None:
             assert adjustment.amount.value != 0
     adjustment_ids = [a.id for line in state.lines for a in line.adjustments]
     assert len(adjustment_ids) == len(set(adjustment_ids))
+    assert state.adjustments_recorded >= len(adjustment_ids)
+    # Removal refuses a line an indicator measures: no indicator ever points nowhere.
+    for indicator in state.indicators:
+        assert indicator.budget_line is None or indicator.budget_line in ids
     rows = table.rows()
     assert len(rows) == len(ids)
     # A tree whose typed parents agree with their children reports no sum problems.

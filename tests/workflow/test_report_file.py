@@ -6,11 +6,13 @@ import copy
 
 import pytest
 
+from tests.workflow.report_builders import KEY
 from tests.workflow.world import NOW, World, make_world, seeded_template
+from workflow.commands import RemoveBudgetLine, RenameBudgetLine
 from workflow.errors import DocumentRejected
 from workflow.report_file import document_commands, parse_document, state_document
 from workflow.seed_data import DEPARTMENT_CODE, YEAR
-from workflow.service import execute_all, load_report
+from workflow.service import execute, execute_all, load_report
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +116,24 @@ def test_numbers_from_yaml_or_spreadsheets_are_kept_as_typed(seed_document: dict
     document = parse_document(data)
     assert document.budget.lines[0].initial == "300.09"
     assert document.budget.lines[3].initial == "12.5"
+
+
+def test_renamed_and_removed_lines_export_as_they_are_now_and_import_again() -> None:
+    # The format has no rename or removal: a file is the report as it is, so it says the new
+    # name and leaves the removed line out, and importing it gives the same table.
+    edited = copy.deepcopy(seeded_template())
+    for command in (
+        RenameBudgetLine(**KEY, line="volunteers", name="志愿队伍建设", reason="与指标表一致"),
+        RemoveBudgetLine(**KEY, line="capacity", reason="并入基本支出"),
+    ):
+        execute(edited.store, edited.preparer, command, now=NOW)
+    state = load_report(edited.store, DEPARTMENT_CODE, YEAR).state
+    document = state_document(state)
+    names = {line["id"]: line["name"] for line in document["budget"]["lines"]}
+    assert "capacity" not in names and names["volunteers"] == "志愿队伍建设"
+
+    world = make_world()
+    import_into(world, copy.deepcopy(document))
+    imported = load_report(world.store, DEPARTMENT_CODE, YEAR).state
+    assert imported.lines == state.lines
+    assert state_document(imported) == document

@@ -6,7 +6,7 @@ from events.protocol import Snapshot
 from tests.workflow.report_builders import KEY, state_at
 from tests.workflow.world import World
 from workflow.commands import SetInitialBudget
-from workflow.report import SNAPSHOT_KIND, ReportState, fold
+from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, fold
 from workflow.service import SNAPSHOT_EVERY, execute, load_report
 from workflow.stages import Stage
 
@@ -42,7 +42,7 @@ def test_loading_uses_the_snapshot_state(seeded: World) -> None:
             stream_id=STREAM,
             version=version,
             kind=SNAPSHOT_KIND,
-            schema_version=1,
+            schema_version=SNAPSHOT_SCHEMA,
             state=marked.to_snapshot(),
         )
     )
@@ -52,3 +52,25 @@ def test_loading_uses_the_snapshot_state(seeded: World) -> None:
     assert earlier.version == version - 1 and earlier.state.department_name == "姑苏区红十字会"
     execute(seeded.store, seeded.preparer, SetInitialBudget(**KEY, line="it", amount="2"))
     assert load_report(seeded.store, "gusu-rc", 2021).version == version + 1
+
+
+def test_a_snapshot_of_an_older_schema_is_ignored(seeded: World) -> None:
+    # Schema 1 had no adjustments_recorded: trusting it would number adjustments from 1 again.
+    version = seeded.store.stream_version(STREAM)
+    loaded = load_report(seeded.store, "gusu-rc", 2021)
+    old = loaded.state.to_snapshot()
+    del old["adjustments_recorded"]
+    old["department_name"] = "旧快照"
+    seeded.store.snapshots[STREAM].append(
+        Snapshot(
+            stream_id=STREAM,
+            version=version,
+            kind=SNAPSHOT_KIND,
+            schema_version=SNAPSHOT_SCHEMA - 1,
+            state=old,
+        )
+    )
+    state = load_report(seeded.store, "gusu-rc", 2021).state
+    assert state == loaded.state and state.department_name == "姑苏区红十字会"
+    # The seed removes no line, so the counter equals the adjustments on its lines (7).
+    assert state.adjustments_recorded == sum(len(line.adjustments) for line in state.lines) == 7
