@@ -40,7 +40,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -73,7 +72,7 @@ from bench._common import (
     warn,
 )
 from events import Event, EventRegistry, EventStore, Metadata
-from events.chain import canonical_json
+from events.chain import canonical_json, new_event_ids
 
 # -- the workload ---------------------------------------------------------------------
 
@@ -321,9 +320,10 @@ _RAW_COLUMNS = (
 class Raw(Contender):
     """The bare driver inserting pre-built rows: the ceiling the database allows.
 
-    Rows (ids, payload JSON, placeholder hashes) are built in ``prepare``, untimed; the
-    timed part is BEGIN, one (executemany) INSERT, COMMIT. The table is created by the
-    store's own DDL, so it has the same columns, constraints and indexes.
+    Rows (the store's time-ordered ids, payload JSON, placeholder hashes) are built in
+    ``prepare``, untimed; the timed part is BEGIN, one (executemany) INSERT, COMMIT. The
+    table is created by the store's own DDL, so it has the same columns, constraints and
+    indexes.
     """
 
     name = "raw"
@@ -363,7 +363,8 @@ class Raw(Contender):
             moment.isoformat(" ", "microseconds") if self.backend == "sqlite" else moment
         )
         rows = []
-        for name, fields in specs:
+        # The store's own (time-ordered) event ids: the index they go into is part of the work.
+        for (name, fields), event_id in zip(specs, new_event_ids(len(specs)), strict=True):
             self.position += 1
             self.versions[stream] = self.versions.get(stream, 0) + 1
             rows.append(
@@ -371,7 +372,7 @@ class Raw(Contender):
                     self.position,
                     stream,
                     self.versions[stream],
-                    str(uuid.uuid4()),
+                    event_id,
                     name,
                     1,
                     canonical_json(_json_ready(fields)),

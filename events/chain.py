@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
@@ -43,14 +44,20 @@ _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def new_event_ids(count: int) -> list[str]:
-    """``count`` random (version 4) UUIDs as text, from one call to the system's random source."""
-    h = os.urandom(16 * count).hex()
+    """``count`` time-ordered (version 7, RFC 9562) UUIDs as text: the current Unix time in
+    milliseconds, then 74 random bits from one call to the system's random source.
+
+    Ids that grow with time land at the end of the ``event_id`` index instead of anywhere
+    in it, so an import touches a few index pages instead of one per event: the bare
+    driver inserts batches of 50-500 rows twice as fast (docs/decisions/0004).
+    """
+    millis = time.time_ns() // 1_000_000
+    stamp = f"{millis >> 16:08x}-{millis & 0xFFFF:04x}-7"
+    h = os.urandom(10 * count).hex()
     variant = _VARIANT
-    # The version nibble is set to 4 and the variant's top bits to 10, as uuid.uuid4 does.
     return [
-        f"{h[k : k + 8]}-{h[k + 8 : k + 12]}-4{h[k + 13 : k + 16]}-"
-        f"{variant[h[k + 16]]}{h[k + 17 : k + 20]}-{h[k + 20 : k + 32]}"
-        for k in range(0, 32 * count, 32)
+        f"{stamp}{h[k : k + 3]}-{variant[h[k + 3]]}{h[k + 4 : k + 7]}-{h[k + 7 : k + 19]}"
+        for k in range(0, 20 * count, 20)
     ]
 
 
