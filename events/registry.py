@@ -95,6 +95,12 @@ class EventRegistry:
             )
         return event
 
+    def current_classes(self) -> dict[str, type[Event]]:
+        """Type name → registered class (read-only use): a reader that sees a row of the
+        class's current schema version may validate the payload with the class directly;
+        anything else goes through :meth:`decode`."""
+        return self._classes
+
     def decode(self, name: str, schema_version: int, payload_json: str) -> Event:
         """Rebuild an event from its stored type, schema version and payload text."""
         cls = self.class_for(name)

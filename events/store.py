@@ -61,6 +61,13 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+def _aware_utc(stored: Any) -> datetime:
+    """A stored recorded_at (SQLite's text or PostgreSQL's naive datetime) as aware UTC."""
+    if isinstance(stored, str):
+        return datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    return stored.replace(tzinfo=UTC)
+
+
 class _HeldConnection:
     """A thread's pooled DBAPI connection, held between calls: the context manager every
     statement runs in, which drops the connection from the pool if the server broke it."""
@@ -366,41 +373,58 @@ class EventStore:
     # -- reading -----------------------------------------------------------------------
 
     def _decode(self, rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
-        decode, parse, utc = self.registry.decode, datetime.fromisoformat, UTC
-        return [
-            RecordedEvent(
-                position,
-                stream_id,
-                version,
-                event_id,
-                event_type,
-                schema_version,
-                decode(event_type, schema_version, payload),
-                actor,
-                role,
-                (parse(at) if isinstance(at, str) else at).replace(tzinfo=utc),
-                correlation_id,
-                causation_id,
-                prev_hash,
-                hash_,
+        decode, classes = self.registry.decode, self.registry.current_classes()
+        # Events of one append share their moment: each distinct one is converted once.
+        moments: dict[Any, datetime] = {}
+        out = []
+        append = out.append
+        for (
+            position,
+            stream_id,
+            version,
+            event_id,
+            event_type,
+            schema_version,
+            payload,
+            actor,
+            role,
+            at,
+            correlation_id,
+            causation_id,
+            prev_hash,
+            hash_,
+        ) in rows:
+            moment = moments.get(at)
+            if moment is None:
+                moment = moments[at] = _aware_utc(at)
+            cls = classes.get(event_type)
+            if cls is not None and cls.schema_version == schema_version:
+                try:
+                    # cls.model_validate_json without its Python wrapper: every read's path.
+                    event = cls.__pydantic_validator__.validate_json(payload)
+                except ValueError:
+                    event = decode(event_type, schema_version, payload)
+            else:
+                event = decode(event_type, schema_version, payload)
+            append(
+                RecordedEvent(
+                    position,
+                    stream_id,
+                    version,
+                    event_id,
+                    event_type,
+                    schema_version,
+                    event,
+                    actor,
+                    role,
+                    moment,
+                    correlation_id,
+                    causation_id,
+                    prev_hash,
+                    hash_,
+                )
             )
-            for (
-                position,
-                stream_id,
-                version,
-                event_id,
-                event_type,
-                schema_version,
-                payload,
-                actor,
-                role,
-                at,
-                correlation_id,
-                causation_id,
-                prev_hash,
-                hash_,
-            ) in rows
-        ]
+        return out
 
     def read_stream(
         self,
