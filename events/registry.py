@@ -26,6 +26,7 @@ class EventRegistry:
     def __init__(self) -> None:
         self._classes: dict[str, type[Event]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._validators: dict[str, tuple[int, Callable[[str], Event]]] | None = None
 
     def register(self, name: str, *, version: int = 1) -> Callable[[E], E]:
         """Class decorator: register an Event subclass under ``name`` at schema ``version``."""
@@ -42,6 +43,7 @@ class EventRegistry:
             cls.event_type = name
             cls.schema_version = version
             self._classes[name] = cls
+            self._validators = None
             return cls
 
         return decorate
@@ -95,11 +97,17 @@ class EventRegistry:
             )
         return event
 
-    def current_classes(self) -> dict[str, type[Event]]:
-        """Type name → registered class (read-only use): a reader that sees a row of the
-        class's current schema version may validate the payload with the class directly;
-        anything else goes through :meth:`decode`."""
-        return self._classes
+    def current_validators(self) -> dict[str, tuple[int, Callable[[str], Event]]]:
+        """Type name → (current schema version, the class's JSON validator): a reader that
+        sees a row at the current version validates its payload with it directly (what
+        ``model_validate_json`` does, without its Python wrapper); anything else goes
+        through :meth:`decode`."""
+        if self._validators is None:
+            self._validators = {
+                name: (cls.schema_version, cls.__pydantic_validator__.validate_json)
+                for name, cls in self._classes.items()
+            }
+        return self._validators
 
     def decode(self, name: str, schema_version: int, payload_json: str) -> Event:
         """Rebuild an event from its stored type, schema version and payload text."""

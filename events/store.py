@@ -373,7 +373,10 @@ class EventStore:
     # -- reading -----------------------------------------------------------------------
 
     def _decode(self, rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
-        decode, classes = self.registry.decode, self.registry.current_classes()
+        decode, validators = self.registry.decode, self.registry.current_validators()
+        # A named tuple's own __new__ is a Python function; tuple.__new__ builds the same
+        # RecordedEvent without that call, on every row of every read.
+        make, recorded = tuple.__new__, RecordedEvent
         # Events of one append share their moment: each distinct one is converted once.
         moments: dict[Any, datetime] = {}
         out = []
@@ -397,31 +400,33 @@ class EventStore:
             moment = moments.get(at)
             if moment is None:
                 moment = moments[at] = _aware_utc(at)
-            cls = classes.get(event_type)
-            if cls is not None and cls.schema_version == schema_version:
+            current = validators.get(event_type)
+            if current is not None and current[0] == schema_version:
                 try:
-                    # cls.model_validate_json without its Python wrapper: every read's path.
-                    event = cls.__pydantic_validator__.validate_json(payload)
+                    event = current[1](payload)
                 except ValueError:
                     event = decode(event_type, schema_version, payload)
             else:
                 event = decode(event_type, schema_version, payload)
             append(
-                RecordedEvent(
-                    position,
-                    stream_id,
-                    version,
-                    event_id,
-                    event_type,
-                    schema_version,
-                    event,
-                    actor,
-                    role,
-                    moment,
-                    correlation_id,
-                    causation_id,
-                    prev_hash,
-                    hash_,
+                make(
+                    recorded,
+                    (
+                        position,
+                        stream_id,
+                        version,
+                        event_id,
+                        event_type,
+                        schema_version,
+                        event,
+                        actor,
+                        role,
+                        moment,
+                        correlation_id,
+                        causation_id,
+                        prev_hash,
+                        hash_,
+                    ),
                 )
             )
         return out
