@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cli.failures import fail, reported_errors
-from cli.output import print_json
+from cli.output import print_json, print_notices
 
 if TYPE_CHECKING:
     from events.model import RecordedEvent
@@ -84,9 +85,14 @@ def recorded_summary(events: Sequence[RecordedEvent]) -> dict[str, Any]:
     }
 
 
-def report_recorded(events: Sequence[RecordedEvent], as_json: bool) -> None:
-    """Confirm what was recorded in one line (or as JSON)."""
+def report_recorded(
+    events: Sequence[RecordedEvent], as_json: bool, notices: Sequence[str] | None = None
+) -> None:
+    """Confirm what was recorded in one line (or as JSON), then any ``notices``: one
+    ``notice:`` line each on stderr, or a ``notices`` list in the JSON."""
     summary = recorded_summary(events)
+    if notices is not None and as_json:
+        summary["notices"] = list(notices)
     if as_json:
         print_json(summary)
     elif not events:
@@ -97,6 +103,8 @@ def report_recorded(events: Sequence[RecordedEvent], as_json: bool) -> None:
             f"recorded {len(events)} event(s) on {summary['stream']} "
             f"(version {summary['version']}): {kinds}"
         )
+    if notices and not as_json:
+        print_notices(notices, file=sys.stderr)
 
 
 def run(

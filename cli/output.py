@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 
 def _plain(value: Any) -> Any:
@@ -89,3 +89,11 @@ def print_view(view: dict[str, Any], heading: str | None = None) -> None:
     )
     if view.get("score"):
         print(f"score {view['score']['total']} · grade {view['score']['grade']}")
+    # Views stored before view version 2 have no notices: nothing to print for them.
+    print_notices(n["message"] for n in view.get("notices", ()))
+
+
+def print_notices(messages: Iterable[str], file: TextIO | None = None) -> None:
+    """One ``notice: …`` line per notice (figures that nearly agree; they block nothing)."""
+    for message in messages:
+        print(f"notice: {message}", file=file)

@@ -20,7 +20,8 @@ line_app = typer.Typer(
     no_args_is_help=True,
 )
 indicator_app = typer.Typer(
-    help="Performance indicators: add, record actuals, remove.", no_args_is_help=True
+    help="Performance indicators: add, record actuals, point at a budget line, remove.",
+    no_args_is_help=True,
 )
 app.add_typer(line_app, name="line")
 app.add_typer(indicator_app, name="indicator")
@@ -444,7 +445,7 @@ def line_remove(
     as_json: JsonOption = False,
 ) -> None:
     """Remove a line entered by mistake, with its figures: only a line without child lines
-    that no indicator measures.
+    that no indicator measures (point those elsewhere with `report indicator line`).
 
     Example: jixiao report line remove -d gusu-rc -y 2021 capacity --reason 重复录入
     """
@@ -606,6 +607,39 @@ def indicator_actual(
         indicator=indicator,
         actual=actual,
         deviation_reason=reason,
+    )
+    run(command, as_json=as_json)
+
+
+@indicator_app.command("line")
+def indicator_line(
+    department: DepartmentOption,
+    year: YearOption,
+    indicator: IndicatorId,
+    line: Annotated[
+        str | None, typer.Argument(help="The budget line it measures from now on, e.g. homes.")
+    ] = None,
+    detach: Annotated[
+        bool, typer.Option("--detach", help="Measure no budget line (instead of LINE).")
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (optional; kept in the audit trail).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Point an indicator at another budget line, or at none with --detach; the indicator
+    keeps its target, actual and history (a line it measures cannot be removed).
+
+    Example: jixiao report indicator line -d gusu-rc -y 2021 d11 volunteers --reason 项目合并
+    """
+    from workflow.commands import SetIndicatorLine
+
+    if line is not None and detach:
+        raise fail(f"line: got {line!r} and --detach, expected one of them", 2)
+    if line is None and not detach:
+        raise fail("line: missing, expected a LINE id or --detach", 2)
+    command = SetIndicatorLine(
+        department=department, year=year, indicator=indicator, line=line, reason=reason
     )
     run(command, as_json=as_json)
 

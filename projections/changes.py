@@ -29,6 +29,7 @@ from workflow.report_events import (
     IndicatorActualRecorded,
     IndicatorAdded,
     IndicatorGraded,
+    IndicatorLineSet,
     IndicatorRemoved,
     InitialBudgetSet,
     NarrativeEdited,
@@ -472,6 +473,35 @@ def _indicator_removed(event: IndicatorRemoved, before: ReportState, after: Repo
             else None
         ),
         comment=event.reason,
+    )
+
+
+def _line_ref(state: ReportState, line_id: str | None) -> tuple[str | None, Any]:
+    """A line an indicator measures, as text (``homes 博爱家园建设``) and as data."""
+    if line_id is None:
+        return None, None
+    line = _line(state, line_id)
+    name = line.name if line else None
+    return (f"{line_id} {name}" if name else line_id), {"line": line_id, "name": name}
+
+
+@_describes(IndicatorLineSet)
+def _indicator_line(event: IndicatorLineSet, before: ReportState, after: ReportState) -> Change:
+    # Each line is named as it was on its side of the change: the previous one before the
+    # event, the new one after it (the event itself carries only the ids).
+    old = _indicator(before, event.indicator)
+    before_raw, before_value = _line_ref(before, event.previous_line)
+    after_raw, after_value = _line_ref(after, event.line)
+    return Change(
+        item_kind="indicator",
+        item_id=event.indicator,
+        item_label=old.name if old else event.indicator,
+        field="budget_line",
+        before_raw=before_raw,
+        before_value=before_value,
+        after_raw=after_raw,
+        after_value=after_value,
+        comment=event.reason or None,
     )
 
 

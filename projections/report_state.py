@@ -1,10 +1,11 @@
 """Report state: one row per report and revision, with the whole view and queryable columns.
 
 The ``view`` column holds :func:`projections.report_view.report_view` as JSON: every typed
-and computed figure, the indicators with their status, the narrative, approvals and
-signatures. Beside it, the columns people filter and sort by: department, year, stage,
-the root line's totals, 预算执行率, 预算调整率, score and grade, what the report waits for,
-and when it last changed. Amounts and rates are exact decimal text, never floats.
+and computed figure, the indicators with their status, the narrative, the consistency
+notices, approvals and signatures. Beside it, the columns people filter and sort by:
+department, year, stage, the root line's totals, 预算执行率, 预算调整率, score and grade,
+what the report waits for, and when it last changed. Amounts and rates are exact decimal
+text, never floats.
 
 A revision's row keeps its last state once the report is reopened, so every signed-off
 revision stays readable as it was signed.
@@ -81,7 +82,8 @@ class ReportStateProjection:
     transaction, however many batches of events it spans."""
 
     name = "report_state"
-    version = 1
+    #: Version 2: the stored view has ``notices`` (view version 2); older rows are rebuilt.
+    version = 2
     tables = (report_state_table,)
 
     def __init__(self, states: ReportStates) -> None:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from workflow.amounts import Amount, as_percent
+from workflow.consistency import Notice, consistency_notices
 from workflow.indicators import Indicator, reason_problem, status
 from workflow.narrative import Figure, Section, Staffing
 from workflow.report import ReportState
@@ -23,7 +24,8 @@ from workflow.targets import Measure
 from workflow.values import Value
 
 #: Raised whenever the shape of the view changes (templates and stored views follow it).
-VIEW_VERSION = 1
+#: Version 2 added ``notices``.
+VIEW_VERSION = 2
 
 
 def decimal_text(value: Decimal | None) -> str | None:
@@ -81,6 +83,24 @@ def _indicator(indicator: Indicator, state: ReportState) -> dict[str, Any]:
         "status": str(status(indicator, rules)),
         "reason_missing": reason_problem(indicator, rules) is not None,
     }
+
+
+def notice_data(notice: Notice) -> dict[str, Any]:
+    """A consistency notice as JSON data: both sides as typed, and the one-line message."""
+    return {
+        "section": notice.section,
+        "figure": notice.figure,
+        "label": notice.label,
+        "figure_raw": notice.figure_raw,
+        "indicator": notice.indicator,
+        "name": notice.name,
+        "actual_raw": notice.actual_raw,
+        "message": notice.message,
+    }
+
+
+def _notices(state: ReportState) -> list[dict[str, Any]]:
+    return [notice_data(n) for n in consistency_notices(state)]
 
 
 def _budget(state: ReportState) -> dict[str, Any]:
@@ -232,6 +252,8 @@ def view_parts(state: ReportState) -> list[Part]:
         Part("budget", (state.lines, scheme), lambda *_: _budget(state)),
         Part("indicators", (state.indicators,), lambda i: _indicator(i, state), each=True),
         Part("score", (state.lines, state.indicators, scheme), lambda *_: _score(state)),
+        # Figures that nearly agree (workflow.consistency): shown to reviewers, never blocking.
+        Part("notices", (state.sections, state.indicators), lambda *_: _notices(state)),
         plain("submitted_by", state.submitted_by),
         plain("submitted_late", state.submitted_late),
         Part("approvals", (state.approvals,), _dumped),

@@ -1,11 +1,13 @@
 """Submission checks: everything that must hold before a draft goes to review.
 
 They collect every problem, each naming its item, so the preparer fixes all of them
-in one pass instead of discovering them one at a time.
+in one pass instead of discovering them one at a time. Notices (figures that nearly agree,
+see :mod:`workflow.consistency`) are listed beside them and never block.
 """
 
 from __future__ import annotations
 
+from workflow.consistency import consistency_notices
 from workflow.indicators import reason_problem
 from workflow.report import ReportState
 
@@ -61,3 +63,8 @@ def submission_problems(state: ReportState) -> list[str]:
         *_budget_problems(state),
         *_indicator_problems(state),
     ]
+
+
+def submission_notices(state: ReportState) -> list[str]:
+    """What reviewers should look at but what never blocks submission, one line each."""
+    return [notice.message for notice in consistency_notices(state)]

@@ -172,6 +172,19 @@ class RemoveIndicator(ReportCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SetIndicatorLine(ReportCommand):
+    """Point an indicator at another budget line, or at none (``line`` None detaches it).
+
+    The indicator keeps its id, target, actual and history; the reason, if given, goes to
+    the audit trail.
+    """
+
+    indicator: str
+    line: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class GradeIndicator(ReportCommand):
     """A reviewer grades a qualitative indicator into one of the scheme's bands (for scoring)."""
 
@@ -253,5 +266,6 @@ CONTENT_COMMANDS: tuple[type[ReportCommand], ...] = (
     RecordActualSpending,
     AddIndicator,
     RecordIndicatorActual,
+    SetIndicatorLine,
     RemoveIndicator,
 )

@@ -39,6 +39,7 @@ from workflow.commands import (
     ReportCommand,
     ReturnReport,
     SetFunctions,
+    SetIndicatorLine,
     SetInitialBudget,
     SetNetAssets,
     SetStaffing,
@@ -76,6 +77,7 @@ from workflow.report_events import (
     IndicatorActualRecorded,
     IndicatorAdded,
     IndicatorGraded,
+    IndicatorLineSet,
     IndicatorRemoved,
     InitialBudgetSet,
     ItemKind,
@@ -347,7 +349,8 @@ def _(command: RemoveBudgetLine, state: ReportState, who: _Who, ctx: Context) ->
         raise InvalidValue(
             subject,
             line.id,
-            f"a line no indicator measures; remove these indicators first: {listed}",
+            f"a line no indicator measures; point them at another line first "
+            f"(jixiao report indicator line) or remove them: {listed}",
         )
     return [BudgetLineRemoved(line=line.id, reason=reason)]
 
@@ -460,6 +463,28 @@ def _(command: RemoveIndicator, state: ReportState, who: _Who, ctx: Context) -> 
     indicator = _indicator(state, command.indicator)
     reason = _text(f"indicator {indicator.name} removal reason", command.reason)
     return [IndicatorRemoved(indicator=indicator.id, reason=reason)]
+
+
+@_decide.register
+def _(command: SetIndicatorLine, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    indicator = _indicator(state, command.indicator)
+    current = indicator.budget_line
+    line = _line(state, command.line) if command.line is not None else None
+    new = line.id if line is not None else None
+    if new == current:
+        subject = f"indicator {indicator.name} budget_line"
+        if line is None:
+            raise InvalidValue(subject, "none", "a line id (it measures no line already)")
+        raise InvalidValue(
+            subject,
+            line.id,
+            f"a line other than the one it already measures ({line.id} {line.name})",
+        )
+    # Optional, as for a rename: pointing a mistyped indicator at the right line needs none.
+    reason = command.reason.strip() if isinstance(command.reason, str) else ""
+    return [
+        IndicatorLineSet(indicator=indicator.id, line=new, previous_line=current, reason=reason)
+    ]
 
 
 @_decide.register

@@ -25,6 +25,7 @@ from workflow.report_events import (
     IndicatorActualRecorded,
     IndicatorAdded,
     IndicatorGraded,
+    IndicatorLineSet,
     IndicatorRemoved,
     InitialBudgetSet,
     ItemRef,
@@ -298,6 +299,11 @@ def _change_indicator(state: ReportState, indicator_id: str, **changes: Any) -> 
 @_apply.register
 def _(event: IndicatorActualRecorded, state: ReportState) -> ReportState:
     return _change_indicator(state, event.indicator, actual=event.actual, deviation=event.deviation)
+
+
+@_apply.register
+def _(event: IndicatorLineSet, state: ReportState) -> ReportState:
+    return _change_indicator(state, event.indicator, budget_line=event.line)
 
 
 @_apply.register

@@ -172,6 +172,17 @@ class IndicatorRemoved(Event):
     reason: str
 
 
+@register("IndicatorLineSet")
+class IndicatorLineSet(Event):
+    """An indicator was pointed at another budget line (``line`` None: at none);
+    ``previous_line`` keeps the event readable on its own in the log."""
+
+    indicator: str
+    line: str | None = None
+    previous_line: str | None = None
+    reason: str = ""
+
+
 @register("IndicatorGraded")
 class IndicatorGraded(Event):
     """A reviewer graded a qualitative indicator into a scoring band."""

@@ -10,6 +10,10 @@ import yaml
 from cli.seed_file import SEED_FILE
 
 KEY = ("-d", "gusu-rc", "-y", "2021")
+SEED_NOTICE = (
+    "section 1.3 figure 接收社会捐赠款物 156.86 万元 differs from indicator d07 爱心款物募集 "
+    "actual 156 万元"
+)
 
 
 @pytest.fixture
@@ -34,6 +38,9 @@ def test_show_gives_every_computed_figure_as_json(imported) -> None:
     statuses = {i["name"]: i["status"] for i in view["indicators"]}
     assert statuses["预算调整率"] == "missed"
     assert statuses["遗体（器官）捐献登记"] == "overshot"
+    assert [
+        (n["section"], n["figure_raw"], n["indicator"], n["actual_raw"]) for n in view["notices"]
+    ] == [("1.3", "156.86 万元", "d07", "156 万元")]
 
 
 def test_show_prints_tables_for_people(imported) -> None:
@@ -41,6 +48,7 @@ def test_show_prints_tables_for_people(imported) -> None:
     assert out.exit_code == 0
     assert "stage draft · 预算调整率 7.6%" in out.stdout
     assert "279.08" in out.stdout and "本年度预算资金" in out.stdout
+    assert out.stdout.endswith(f"notice: {SEED_NOTICE}\n")
 
 
 def test_export_gives_back_the_imported_file(imported, tmp_path) -> None:
@@ -55,6 +63,30 @@ def test_export_gives_back_the_imported_file(imported, tmp_path) -> None:
     assert (
         json.loads(as_json.read_text(encoding="utf-8"))["budget"]["lines"][0]["initial"] == "300.09"
     )
+
+
+def test_a_submission_with_a_notice_goes_through_and_says_so(imported) -> None:
+    out = imported("review", "submit", *KEY, user="zhang.san")
+    assert out.exit_code == 0, out.stderr
+    assert (
+        out.stdout == "recorded 1 event(s) on report:gusu-rc:2021 (version 129): ReportSubmitted\n"
+    )
+    assert out.stderr == f"notice: {SEED_NOTICE}\n"
+    out = imported("review", "return", *KEY, "-m", "请核对捐赠款物金额", "--item", "indicator:d07",
+                   user="li.si")  # fmt: skip
+    assert out.exit_code == 0, out.stderr
+    out = imported(
+        "report", "indicator", "actual", *KEY, "d07", "156.86 万元", "--reason", "超额完成",
+        user="zhang.san",
+    )  # fmt: skip
+    assert out.exit_code == 0, out.stderr
+    out = imported("review", "submit", *KEY, "--json", user="zhang.san")
+    assert out.exit_code == 0, out.stderr
+    summary = json.loads(out.stdout)
+    assert (summary["events"], summary["notices"]) == (["ReportSubmitted"], [])
+    assert out.stderr == ""
+    view = json.loads(imported("report", "show", *KEY, "--json").stdout)
+    assert (view["stage"], view["notices"]) == ("submitted", [])
 
 
 def test_the_review_flow_with_a_return(imported) -> None:
@@ -236,7 +268,39 @@ def test_editing_a_report_line_by_line(admin) -> None:
             ("report", "line", "remove", *KEY, "homes", "--reason", "录入错误"),
             "zhang.san",
             1,
-            "remove these indicators first: d11 新建博爱家园数量, d12 开展博爱家园项目",
+            "point them at another line first (jixiao report indicator line) or remove them: "
+            "d11 新建博爱家园数量, d12 开展博爱家园项目",
+        ),
+        (
+            ("report", "indicator", "line", *KEY, "d11", "homes"),
+            "zhang.san",
+            1,
+            "indicator 新建博爱家园数量 budget_line: got 'homes', expected a line other than the "
+            "one it already measures (homes 博爱家园建设)",
+        ),
+        (
+            ("report", "indicator", "line", *KEY, "d11", "travel"),
+            "zhang.san",
+            1,
+            "line 'travel': no such line in report report:gusu-rc:2021",
+        ),
+        (
+            ("report", "indicator", "line", *KEY, "d11", "homes", "--detach"),
+            "zhang.san",
+            2,
+            "line: got 'homes' and --detach, expected one of them",
+        ),
+        (
+            ("report", "indicator", "line", *KEY, "d11"),
+            "zhang.san",
+            2,
+            "line: missing, expected a LINE id or --detach",
+        ),
+        (
+            ("report", "indicator", "line", *KEY, "d11", "volunteers"),
+            "li.si",
+            1,
+            "expected preparer to SetIndicatorLine",
         ),
         (
             ("report", "line", "remove", *KEY, "capacity", "--reason", "录入错误"),
@@ -288,6 +352,42 @@ def test_renaming_and_removing_lines(imported) -> None:
     lines = yaml.safe_load(run("report", "export", *KEY).stdout)["budget"]["lines"]
     names = {line["id"]: line["name"] for line in lines}
     assert "capacity" not in names and names["volunteers"] == "志愿队伍建设" and len(names) == 11
+
+
+def test_pointing_indicators_elsewhere_frees_their_line_for_removal(imported) -> None:
+    run = imported
+    out = run(
+        "report", "indicator", "line", *KEY, "d11", "volunteers", "--reason", "项目合并",
+        user="zhang.san",
+    )  # fmt: skip
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout == (
+        "recorded 1 event(s) on report:gusu-rc:2021 (version 129): IndicatorLineSet\n"
+    )
+    out = run("report", "indicator", "line", *KEY, "d12", "--detach", "--json", user="zhang.san")
+    assert out.exit_code == 0, out.stderr
+    assert json.loads(out.stdout)["events"] == ["IndicatorLineSet"]
+    out = run("report", "line", "remove", *KEY, "homes", "--reason", "项目合并", user="zhang.san")
+    assert out.exit_code == 0, out.stderr
+
+    view = json.loads(run("report", "show", *KEY, "--json").stdout)
+    lines = {i["id"]: i["budget_line"] for i in view["indicators"]}
+    assert (lines["d11"], lines["d12"]) == ("volunteers", None)
+    assert "homes" not in {r["id"] for r in view["budget"]["rows"]}
+    trail = json.loads(run("audit", "trail", *KEY, "--item", "indicator:d11", "--json").stdout)
+    assert (trail[-1]["event_type"], trail[-1]["field"], trail[-1]["comment"]) == (
+        "IndicatorLineSet",
+        "budget_line",
+        "项目合并",
+    )
+    assert (trail[-1]["before_raw"], trail[-1]["after_raw"]) == (
+        "homes 博爱家园建设",
+        "volunteers 志愿者队伍建设",
+    )
+    # The report file says where each indicator points now.
+    indicators = yaml.safe_load(run("report", "export", *KEY).stdout)["indicators"]
+    exported = {i["id"]: i["budget_line"] for i in indicators}
+    assert (exported["d11"], exported["d12"]) == ("volunteers", None)
 
 
 def test_removing_a_line_needs_a_reason(imported) -> None:

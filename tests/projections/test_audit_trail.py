@@ -17,6 +17,7 @@ from workflow.commands import (
     RemoveBudgetLine,
     RenameBudgetLine,
     ReturnReport,
+    SetIndicatorLine,
     SetInitialBudget,
     SubmitReport,
 )
@@ -168,4 +169,60 @@ def test_a_rename_and_a_removal_show_the_name_and_the_figures_before_with_the_re
     ]
     assert removed.describe().endswith(
         "line 能力建设 removed: 年初预算数 0.75; adj-9 -0.2; 实际支出数 0.75 → — (并入基本支出)"
+    )
+
+
+def test_pointing_an_indicator_elsewhere_shows_both_lines_by_id_and_name_with_the_reason(
+    seeded: World, runner: ProjectionRunner
+) -> None:
+    run(
+        seeded,
+        seeded.preparer,
+        SetIndicatorLine(**KEY, indicator="d11", line="volunteers", reason="项目合并"),
+        SetIndicatorLine(**KEY, indicator="d11"),
+        SetIndicatorLine(**KEY, indicator="m01", line="basic"),
+    )
+    runner.catch_up()
+    rows = audit_trail(
+        runner.engine, department="gusu-rc", year=2021, item_kind="indicator", item_id="d11"
+    )
+    assert [r.event_type for r in rows] == [
+        "IndicatorAdded",
+        "IndicatorActualRecorded",
+        "IndicatorLineSet",
+        "IndicatorLineSet",
+    ]
+    moved, detached = rows[2], rows[3]
+    assert (moved.item_label, moved.field, moved.comment) == (
+        "新建博爱家园数量",
+        "budget_line",
+        "项目合并",
+    )
+    assert moved.before_raw == "homes 博爱家园建设"
+    assert moved.after_raw == "volunteers 志愿者队伍建设"
+    assert moved.before_value == {"line": "homes", "name": "博爱家园建设"}
+    assert moved.after_value == {"line": "volunteers", "name": "志愿者队伍建设"}
+    assert moved.describe().endswith(
+        "indicator 新建博爱家园数量 budget_line: homes 博爱家园建设 → volunteers 志愿者队伍建设 "
+        "(项目合并)"
+    )
+    # Detached without a reason: nothing after, no comment.
+    assert (detached.before_raw, detached.after_raw, detached.after_value) == (
+        "volunteers 志愿者队伍建设",
+        None,
+        None,
+    )
+    assert detached.comment is None
+    assert detached.describe().endswith(
+        "indicator 新建博爱家园数量 budget_line: volunteers 志愿者队伍建设 → —"
+    )
+    (attached,) = [
+        r
+        for r in audit_trail(runner.engine, department="gusu-rc", year=2021, item_id="m01")
+        if r.event_type == "IndicatorLineSet"
+    ]
+    assert (attached.before_raw, attached.before_value) == (None, None)
+    assert (attached.after_raw, attached.after_value) == (
+        "basic 基本支出",
+        {"line": "basic", "name": "基本支出"},
     )

@@ -12,13 +12,16 @@ import sqlalchemy as sa
 from events.model import Event
 from projections.audit_trail import AuditTrailProjection
 from projections.changes import describe_change
+from projections.checkpoints import checkpoints_table
 from projections.pending import pending_actions, unsigned_entries
 from projections.registry import projection_runner
+from projections.report_state import report_document, report_state_table
 from projections.report_view import ViewMemo, report_view
 from projections.runner import ProjectionRunner
-from tests.workflow.report_builders import seed_draft, state_at
+from tests.workflow.report_builders import KEY, PREPARER, run, seed_draft, state_at
 from tests.workflow.world import World
 from workflow import report_events
+from workflow.commands import RecordIndicatorActual
 from workflow.report import ReportState, _copy, evolve
 from workflow.roles import Role
 from workflow.stages import Stage
@@ -36,13 +39,61 @@ def test_the_view_memo_equals_report_view_at_every_step_of_the_seed(seeded: Worl
         assert memo.view(state_at(stage))[0] == report_view(state_at(stage))
 
 
+def test_the_view_lists_notices_and_the_memo_follows_their_sources() -> None:
+    draft = seed_draft()
+    view = report_view(draft)
+    assert view["view_version"] == 2
+    assert view["notices"] == [
+        {
+            "section": "1.3",
+            "figure": "donations",
+            "label": "接收社会捐赠款物",
+            "figure_raw": "156.86 万元",
+            "indicator": "d07",
+            "name": "爱心款物募集",
+            "actual_raw": "156 万元",
+            "message": "section 1.3 figure 接收社会捐赠款物 156.86 万元 differs from "
+            "indicator d07 爱心款物募集 actual 156 万元",
+        }
+    ]
+    memo = ViewMemo()
+    assert memo.view(draft)[0] == view
+    agreed = run(
+        draft,
+        RecordIndicatorActual(**KEY, indicator="d07", actual="156.86 万元", deviation_reason="……"),
+        PREPARER,
+    )
+    assert memo.view(agreed)[0]["notices"] == [] == report_view(agreed)["notices"]
+
+
+def test_report_state_rows_of_an_older_version_are_rebuilt_with_notices(
+    seeded: World, runner: ProjectionRunner
+) -> None:
+    runner.catch_up()
+    with runner.engine.begin() as connection:
+        # What a version-1 projection left: views without notices, its version in the checkpoint.
+        view = json.loads(connection.execute(sa.select(report_state_table.c.view)).scalar_one())
+        del view["notices"]
+        connection.execute(sa.update(report_state_table).values(view=json.dumps(view)))
+        connection.execute(
+            sa.update(checkpoints_table)
+            .where(checkpoints_table.c.name == "report_state")
+            .values(version=1)
+        )
+    newer = projection_runner(seeded.store)  # type: ignore[arg-type]
+    assert newer.setup() == ["report_state"]
+    newer.catch_up()
+    stored = report_document(newer.engine, "gusu-rc", 2021)
+    assert stored is not None and [n["indicator"] for n in stored["notices"]] == ["d07"]
+
+
 def test_every_report_event_type_has_a_change_description() -> None:
     types = [
         cls
         for _, cls in inspect.getmembers(report_events, inspect.isclass)
         if issubclass(cls, Event) and cls is not Event
     ]
-    assert len(types) == 24
+    assert len(types) == 25
     draft = seed_draft()
     for cls in types:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 
 import pytest
@@ -23,10 +24,12 @@ from tests.workflow.report_builders import KEY, stage_steps
 from tests.workflow.world import World
 from workflow.commands import (
     ApproveReport,
+    RecordIndicatorActual,
     RemoveBudgetLine,
     RenameBudgetLine,
     ReopenReport,
     ReturnReport,
+    SetIndicatorLine,
     SetInitialBudget,
     SubmitReport,
 )
@@ -44,9 +47,16 @@ def contents(runner: ProjectionRunner) -> dict[str, list[tuple]]:
     }
 
 
+def report_rows(runner: ProjectionRunner) -> list[sa.Row]:
+    """Every row of the report-state projection."""
+    with runner.engine.connect() as connection:
+        return list(connection.execute(sa.select(report_state_table)).all())
+
+
 def a_busy_year(world: World, runner: ProjectionRunner) -> None:
     """Two departments through returns, approvals, sign-off, reopening, a renamed and a removed
-    line; a third not started.
+    line, an indicator pointed at another line and the seed's one notice resolved; a third
+    not started.
 
     The runner catches up after every step, in small batches, as a follower would.
     """
@@ -77,6 +87,15 @@ def a_busy_year(world: World, runner: ProjectionRunner) -> None:
         lambda: run(world, world.preparer, RenameBudgetLine(**KEY, line="it", name="信息化")),
         lambda: run(world, world.preparer, RemoveBudgetLine(**KEY, line="capacity", reason="并入")),
     )
+    step(
+        lambda: run(world, world.preparer, SetIndicatorLine(**KEY, indicator="d11", line="it")),
+        # 156.86 万元 in the table as in the narrative: revision 2 has no notice left.
+        lambda: run(
+            world,
+            world.preparer,
+            RecordIndicatorActual(**KEY, indicator="d07", actual="156.86 万元"),
+        ),
+    )
 
 
 def drive_to_published(world: World) -> None:
@@ -93,6 +112,15 @@ def test_rebuild_from_zero_equals_catching_up_step_by_step(
     incremental = contents(runner)
     assert len(incremental["pj_report_state"]) == 3  # gusu-rc revisions 1 and 2, gusu-edu
     assert len(incremental["pj_year_overview"]) == 3
+    notices = {
+        (row.report, row.revision): [n["indicator"] for n in json.loads(row.view)["notices"]]
+        for row in report_rows(runner)
+    }
+    assert notices == {
+        ("report:gusu-edu:2021", 1): ["d07"],
+        ("report:gusu-rc:2021", 1): ["d07"],
+        ("report:gusu-rc:2021", 2): [],
+    }
 
     assert runner.rebuild() == head
     assert contents(runner) == incremental

@@ -46,6 +46,7 @@ from workflow.commands import (
     ReportCommand,
     ReturnReport,
     SetFunctions,
+    SetIndicatorLine,
     SetInitialBudget,
     SetNetAssets,
     SetStaffing,
@@ -93,6 +94,9 @@ SAMPLES: dict[str, Callable[[], ReportCommand]] = {
     "RecordIndicatorActual": lambda: RecordIndicatorActual(
         **KEY, indicator="d03", actual="2911 人次"
     ),
+    "SetIndicatorLine": lambda: SetIndicatorLine(
+        **KEY, indicator="d11", line="volunteers", reason="项目合并"
+    ),
     "RemoveIndicator": lambda: RemoveIndicator(**KEY, indicator="c01", reason="重复录入"),
     "GradeIndicator": lambda: GradeIndicator(**KEY, indicator="m01", band="良"),
     "SubmitReport": lambda: SubmitReport(**KEY),
@@ -124,6 +128,7 @@ EXPECTED: dict[str, dict[Role, set[Stage]]] = {
     "RecordActualSpending": _CONTENT,
     "AddIndicator": _CONTENT,
     "RecordIndicatorActual": _CONTENT,
+    "SetIndicatorLine": _CONTENT,
     "RemoveIndicator": _CONTENT,
     "GradeIndicator": {H: {S.SUBMITTED}, F: {S.APPROVED_BY_DEPARTMENT}},
     "SubmitReport": {P: {S.DRAFT}},

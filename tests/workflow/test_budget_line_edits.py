@@ -220,7 +220,8 @@ def test_removing_an_adjusted_leaf_recomputes_the_adjustment_rate_and_never_reus
             RemoveBudgetLine(**KEY, line="homes", reason="录入错误"),
             InvalidValue,
             "line 博爱家园建设 removal: got 'homes', expected a line no indicator measures; "
-            "remove these indicators first: d11 新建博爱家园数量, d12 开展博爱家园项目",
+            "point them at another line first (jixiao report indicator line) or remove them: "
+            "d11 新建博爱家园数量, d12 开展博爱家园项目",
         ),
     ],
     ids=["unknown line", "blank reason", "parent", "root with children", "measured"],

@@ -24,6 +24,7 @@ from workflow.commands import (
     RemoveIndicator,
     RenameBudgetLine,
     ReportCommand,
+    SetIndicatorLine,
     SetInitialBudget,
 )
 from workflow.decisions import decide
@@ -79,6 +80,11 @@ commands = st.one_of(
     ),
     st.builds(
         lambda i: RemoveIndicator(**KEY, indicator=f"i{i}", reason="重复录入"), st.integers(1, 3)
+    ),
+    st.builds(
+        lambda i, line: SetIndicatorLine(**KEY, indicator=f"i{i}", line=line),
+        st.integers(1, 3),
+        st.one_of(st.none(), line_ids),
     ),
     st.builds(
         lambda i, actual: RecordIndicatorActual(**KEY, indicator=f"i{i}", actual=actual),
