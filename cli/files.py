@@ -28,7 +28,13 @@ def read_document(path: Path) -> Any:
 
     Raises ValueError with the file, line and what was wrong when it does not parse.
     """
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path}: byte {error.object[error.start]:#04x} at offset {error.start} is not "
+            "UTF-8, expected a UTF-8 text file (YAML or JSON)"
+        ) from None
     if path.suffix.lower() == ".json":
         try:
             return json.loads(text, parse_float=Decimal)

@@ -35,8 +35,15 @@ def read_sheet(path: Path, department: str, year: int) -> SheetReading:
 
     try:
         workbook = load_workbook(path, data_only=True)
-    except (OSError, ValueError, KeyError) as error:
-        raise ValueError(f"{path}: {error}, expected an .xlsx workbook") from None
+    except OSError:
+        raise  # a missing or unreadable file is reported as such
+    except Exception as error:
+        # A damaged workbook fails anywhere in zip, XML or openpyxl, each with its own type.
+        reason = str(error) or type(error).__name__
+        raise ValueError(
+            f"{path}: cannot be read as a workbook ({reason}), expected an .xlsx file saved by "
+            "Excel, WPS or LibreOffice"
+        ) from None
     sheet = Sheet(workbook.worksheets[0])
     budget = sheet_budget.find_budget(sheet)
     if budget is None:

@@ -455,6 +455,15 @@ def test_a_bad_report_file_lists_every_problem_and_records_nothing(admin, tmp_pa
     assert (
         out.stderr.startswith(f"error: {broken}: line 2 column 1") and "expected YAML" in out.stderr
     )
+    # A GBK-encoded file (what an old Windows editor may save) is named, not a traceback.
+    gbk = tmp_path / "gbk.yaml"
+    gbk.write_bytes("department: 姑苏区红十字会\n".encode("gbk"))
+    out = admin("report", "import", str(gbk), user="zhang.san")
+    assert out.exit_code == 1
+    assert out.stderr.strip() == (
+        f"error: {gbk}: byte 0xb9 at offset 12 is not UTF-8, expected a UTF-8 text file "
+        "(YAML or JSON)"
+    )
 
 
 def test_schemes_can_be_listed_and_shown(jixiao) -> None:

@@ -113,3 +113,22 @@ def test_check_lists_problems_without_recording(admin, seed_sheet: Path) -> None
     assert out.exit_code == 0, out.stderr
     assert "no problems" in out.stdout
     assert admin("report", "show", *KEY).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"not a workbook", b"PK\x03\x04 a zip header and nothing else", b""],
+    ids=["text", "truncated-zip", "empty"],
+)
+def test_a_damaged_workbook_is_one_line_and_nothing_recorded(
+    admin, tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "自评价表.xlsx"
+    path.write_bytes(content)
+    out = admin("report", "import", str(path), *KEY, user="zhang.san")
+    assert out.exit_code == 1
+    assert "Traceback" not in out.stderr
+    [line] = out.stderr.strip().splitlines()
+    assert line.startswith(f"error: {path}: cannot be read as a workbook (")
+    assert line.endswith("expected an .xlsx file saved by Excel, WPS or LibreOffice")
+    assert admin("report", "show", *KEY).exit_code == 1
