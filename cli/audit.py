@@ -229,7 +229,9 @@ def replay(
         json_path, csv_path = out / f"changes-{year}.json", out / f"changes-{year}.csv"
         with json_path.open("w", encoding="utf-8") as handle:
             write_json(result, handle)
-        with csv_path.open("w", encoding="utf-8", newline="") as handle:
+        # With a byte-order mark, Excel opens the file as UTF-8 instead of the system's code
+        # page (GBK on Chinese Windows), where every name would come out garbled.
+        with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
             write_csv(result, handle)
     summary = {
         "year": year,

@@ -180,7 +180,8 @@ def write_json(replay: YearReplay, out: IO[str]) -> None:
 
 
 def write_csv(replay: YearReplay, out: IO[str]) -> None:
-    """Write the change log as CSV with a header row (``CHANGE_COLUMNS``)."""
-    writer = csv.DictWriter(out, fieldnames=CHANGE_COLUMNS, lineterminator="\n")
+    """Write the change log as CSV with a header row (``CHANGE_COLUMNS``), lines ending in
+    CRLF as RFC 4180 and spreadsheet programs expect."""
+    writer = csv.DictWriter(out, fieldnames=CHANGE_COLUMNS)
     writer.writeheader()
     writer.writerows(replay.changes)

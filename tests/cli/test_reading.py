@@ -97,7 +97,10 @@ def test_replay_writes_the_change_log(returned, tmp_path) -> None:
     assert summary["chain_ok"] is True and summary["reports"] == 1
     data = json.loads((tmp_path / "changes-2021.json").read_text(encoding="utf-8"))
     assert len(data["changes"]) == summary["changes"] > 100
-    with (tmp_path / "changes-2021.csv").open(encoding="utf-8") as handle:
+    raw = (tmp_path / "changes-2021.csv").read_bytes()
+    # A byte-order mark, so that Excel on a Chinese Windows reads UTF-8, and CRLF lines.
+    assert raw.startswith(b"\xef\xbb\xbfposition,") and b"\r\n" in raw
+    with (tmp_path / "changes-2021.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == summary["changes"]
     assert rows[-1]["event_type"] == "ReportReturned"
