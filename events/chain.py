@@ -168,7 +168,11 @@ def check_append_arguments(
             f"expected version: got {expected_version!r}, expected a whole number >= 0 "
             "(0 for a new stream)"
         )
-    if isinstance(events, Event) or not isinstance(events, Sequence):
+    # A list or tuple is the common case; the Sequence ABC check costs more than the append's
+    # own bookkeeping, so it is made only for other types.
+    if type(events) not in (list, tuple) and (
+        isinstance(events, Event) or not isinstance(events, Sequence)
+    ):
         raise InvalidExpectedVersion(
             f"events: got {type(events).__name__}, expected a list of events"
         )

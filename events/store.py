@@ -196,23 +196,10 @@ class EventStore:
                 raise ConcurrencyError(stream_id, expected_version, actual) from None
             raise
         at = request.recorded_at.replace(tzinfo=UTC)
+        # tuple.__new__ builds the same RecordedEvent without the named tuple's Python __new__.
+        make, recorded = tuple.__new__, RecordedEvent
         return [
-            RecordedEvent(
-                row.position,
-                row.stream_id,
-                row.version,
-                row.event_id,
-                row.event_type,
-                row.schema_version,
-                event,
-                row.actor,
-                row.role,
-                at,
-                row.correlation_id,
-                row.causation_id,
-                row.prev_hash,
-                row.hash,
-            )
+            make(recorded, (*row[:6], event, row.actor, row.role, at, *row[10:]))
             for row, event in zip(rows, checked, strict=True)
         ]
 
@@ -267,14 +254,18 @@ class EventStore:
 
     def _write_sqlite(self, connection: Any, request: _Append) -> list[Row]:
         sql, stored_at = self._sql, self._stored_moment(request.recorded_at)
-        connection.execute("BEGIN IMMEDIATE")
+        # One cursor for the transaction's statements (Connection.execute makes one each).
+        cursor = connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
         try:
-            head = connection.execute(sql.lock_head, (request.stream_id,)).fetchone()
+            head = cursor.execute(sql.lock_head, (request.stream_id,)).fetchone()
             rows = self._chain(head, request)
-            connection.executemany(sql.insert, self._values(rows, stored_at))
-            connection.execute(sql.move_head, (rows[-1].position, rows[-1].hash))
-            self._extras(connection, rows[-1].position, stored_at, request.outbox, request.snapshot)
-            connection.execute("COMMIT")
+            cursor.executemany(sql.insert, self._values(rows, stored_at))
+            last = rows[-1]
+            cursor.execute(sql.move_head, (last.position, last.hash))
+            if request.outbox or request.snapshot is not None:
+                self._extras(cursor, last.position, stored_at, request.outbox, request.snapshot)
+            cursor.execute("COMMIT")
         except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
