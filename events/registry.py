@@ -26,6 +26,8 @@ class EventRegistry:
     def __init__(self) -> None:
         self._classes: dict[str, type[Event]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        #: Type name → (current schema version, the class's JSON validator), built on the
+        #: first decode after a registration.
         self._validators: dict[str, tuple[int, Callable[[str], Event]]] | None = None
 
     def register(self, name: str, *, version: int = 1) -> Callable[[E], E]:
@@ -97,27 +99,24 @@ class EventRegistry:
             )
         return event
 
-    def current_validators(self) -> dict[str, tuple[int, Callable[[str], Event]]]:
-        """Type name → (current schema version, the class's JSON validator): a reader that
-        sees a row at the current version validates its payload with it directly (what
-        ``model_validate_json`` does, without its Python wrapper); anything else goes
-        through :meth:`decode`."""
-        if self._validators is None:
-            self._validators = {
+    def decode(self, name: str, schema_version: int, payload_json: str) -> Event:
+        """Rebuild an event from its stored type, schema version and payload text."""
+        validators = self._validators
+        if validators is None:
+            validators = self._validators = {
                 name: (cls.schema_version, cls.__pydantic_validator__.validate_json)
                 for name, cls in self._classes.items()
             }
-        return self._validators
-
-    def decode(self, name: str, schema_version: int, payload_json: str) -> Event:
-        """Rebuild an event from its stored type, schema version and payload text."""
+        current = validators.get(name)
+        if current is not None and current[0] == schema_version:
+            try:
+                # cls.model_validate_json without its Python wrapper: every read's path.
+                return current[1](payload_json)
+            except ValueError:
+                pass  # parse_payload below names each bad field in one line
         cls = self.class_for(name)
         if schema_version == cls.schema_version:
-            try:
-                # cls.model_validate_json without its Python wrapper: this is every read's path.
-                return cls.__pydantic_validator__.validate_json(payload_json)
-            except ValueError:
-                return cls.parse_payload(json.loads(payload_json))
+            return cls.parse_payload(json.loads(payload_json))
         return cls.parse_payload(self.upcast(name, schema_version, json.loads(payload_json)))
 
     def upcast(self, name: str, schema_version: int, payload: dict[str, Any]) -> dict[str, Any]:

@@ -364,7 +364,7 @@ class EventStore:
     # -- reading -----------------------------------------------------------------------
 
     def _decode(self, rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
-        decode, validators = self.registry.decode, self.registry.current_validators()
+        decode = self.registry.decode
         # A named tuple's own __new__ is a Python function; tuple.__new__ builds the same
         # RecordedEvent without that call, on every row of every read.
         make, recorded = tuple.__new__, RecordedEvent
@@ -372,54 +372,13 @@ class EventStore:
         moments: dict[Any, datetime] = {}
         out = []
         append = out.append
-        for (
-            position,
-            stream_id,
-            version,
-            event_id,
-            event_type,
-            schema_version,
-            payload,
-            actor,
-            role,
-            at,
-            correlation_id,
-            causation_id,
-            prev_hash,
-            hash_,
-        ) in rows:
+        for row in rows:
+            at = row[9]
             moment = moments.get(at)
             if moment is None:
                 moment = moments[at] = _aware_utc(at)
-            current = validators.get(event_type)
-            if current is not None and current[0] == schema_version:
-                try:
-                    event = current[1](payload)
-                except ValueError:
-                    event = decode(event_type, schema_version, payload)
-            else:
-                event = decode(event_type, schema_version, payload)
-            append(
-                make(
-                    recorded,
-                    (
-                        position,
-                        stream_id,
-                        version,
-                        event_id,
-                        event_type,
-                        schema_version,
-                        event,
-                        actor,
-                        role,
-                        moment,
-                        correlation_id,
-                        causation_id,
-                        prev_hash,
-                        hash_,
-                    ),
-                )
-            )
+            event = decode(row[4], row[5], row[6])
+            append(make(recorded, (*row[:6], event, row[7], row[8], moment, *row[10:])))
         return out
 
     def read_stream(
