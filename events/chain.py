@@ -63,9 +63,12 @@ def new_event_ids(count: int) -> list[str]:
 
 def utc_text(moment: datetime) -> str:
     """A moment as ISO 8601 UTC with microseconds; naive datetimes are taken as UTC."""
-    if moment.tzinfo is None:
+    zone = moment.tzinfo
+    if zone is None:
         return moment.isoformat(timespec="microseconds") + "+00:00"
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    if zone is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")
 
 
 class Row(NamedTuple):
@@ -95,7 +98,8 @@ def _metadata_text(
     causation_id: str | None,
 ) -> str:
     return (
-        f"{_json(actor)},{_json(role)},{_json(utc_text(recorded_at))},"
+        # Names are never None; a time's ISO text needs no escaping.
+        f'{_STRING(actor)},{_STRING(role)},"{utc_text(recorded_at)}",'
         f"{_json(correlation_id)},{_json(causation_id)}"
     )
 
@@ -188,17 +192,24 @@ def build_rows(
     prev_hash: str,
     metadata: Metadata,
     recorded_at: datetime,
+    stored_at: Any = None,
 ) -> list[Row]:
     """Chain ``events`` after ``prev_hash``, numbering versions and positions from the firsts.
 
     Payloads are the events' compact JSON in field order (pydantic's serialiser: decimals
     as strings); what is stored is what is hashed, so ``verify`` never re-serialises.
+    ``stored_at`` is ``recorded_at`` in the form the database column holds, if it has
+    another (the rows are then ready to insert as they are).
     """
     actor, role = metadata.actor, metadata.role
     correlation_id, causation_id = metadata.correlation_id, metadata.causation_id
     shared = _metadata_text(actor, role, recorded_at, correlation_id, causation_id)
-    stream_json = _json(stream_id)
+    if stored_at is None:
+        stored_at = recorded_at
+    stream_json = _STRING(stream_id)
     sha256 = hashlib.sha256
+    # tuple.__new__ builds the same Row without the named tuple's Python __new__.
+    make = tuple.__new__
     rows = []
     append = rows.append
     position, version = first_position, first_version
@@ -213,21 +224,24 @@ def build_rows(
             f'{schema_version},{shared},"{prev_hash}"]\n{payload}'.encode()
         ).hexdigest()
         append(
-            Row(
-                position,
-                stream_id,
-                version,
-                event_id,
-                event_type,
-                schema_version,
-                payload,
-                actor,
-                role,
-                recorded_at,
-                correlation_id,
-                causation_id,
-                prev_hash,
-                digest,
+            make(
+                Row,
+                (
+                    position,
+                    stream_id,
+                    version,
+                    event_id,
+                    event_type,
+                    schema_version,
+                    payload,
+                    actor,
+                    role,
+                    stored_at,
+                    correlation_id,
+                    causation_id,
+                    prev_hash,
+                    digest,
+                ),
             )
         )
         prev_hash = digest

@@ -61,6 +61,17 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+def _as_utc(moment: datetime) -> datetime:
+    """Aware UTC; naive moments are taken as UTC and the clock's own pass unchanged
+    (``datetime.replace`` costs as much as a small append's hash)."""
+    zone = moment.tzinfo
+    if zone is UTC:
+        return moment
+    if zone is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def _aware_utc(stored: Any) -> datetime:
     """A stored recorded_at (SQLite's text or PostgreSQL's naive datetime) as aware UTC."""
     if isinstance(stored, str):
@@ -142,9 +153,10 @@ class EventStore:
 
     def _stored_moment(self, moment: datetime) -> Any:
         """A UTC moment in the form the recorded_at column holds on this backend."""
-        naive = _utc(moment)
+        if not self._sqlite:
+            return _utc(moment)
         # SQLAlchemy's SQLite DateTime is this text; comparisons are textual.
-        return naive.isoformat(" ", "microseconds") if self._sqlite else naive
+        return _as_utc(moment).isoformat(" ", "microseconds")[:26]
 
     def _query(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
         """Run one read statement outside any transaction and return its rows."""
@@ -183,7 +195,7 @@ class EventStore:
         if not checked:
             return []
         request = _Append(
-            stream_id, expected_version, checked, metadata, _utc(self.clock()), outbox, snapshot
+            stream_id, expected_version, checked, metadata, _as_utc(self.clock()), outbox, snapshot
         )
         write = self._write_sqlite if self._sqlite else self._write_postgres
         try:
@@ -195,17 +207,18 @@ class EventStore:
             if actual != expected_version:
                 raise ConcurrencyError(stream_id, expected_version, actual) from None
             raise
-        at = request.recorded_at.replace(tzinfo=UTC)
+        at = request.recorded_at
         # tuple.__new__ builds the same RecordedEvent without the named tuple's Python __new__.
         make, recorded = tuple.__new__, RecordedEvent
         return [
-            make(recorded, (*row[:6], event, row.actor, row.role, at, *row[10:]))
+            make(recorded, (*row[:6], event, row[7], row[8], at, *row[10:]))
             for row, event in zip(rows, checked, strict=True)
         ]
 
     @staticmethod
-    def _chain(head: Sequence[Any], request: _Append) -> list[Row]:
-        """Check the version read with the head, then chain the rows after the head."""
+    def _chain(head: Sequence[Any], request: _Append, stored_at: Any) -> list[Row]:
+        """Check the version read with the head, then chain the rows after the head, their
+        recorded_at in the column's form ``stored_at``."""
         position, prev_hash, version = head
         actual = version or 0
         if actual != request.expected_version:
@@ -218,12 +231,8 @@ class EventStore:
             prev_hash=prev_hash,
             metadata=request.metadata,
             recorded_at=request.recorded_at,
+            stored_at=stored_at,
         )
-
-    @staticmethod
-    def _values(rows: list[Row], stored_at: Any) -> list[tuple[Any, ...]]:
-        """Rows as column values, recorded_at in the column's form."""
-        return [(*row[:9], stored_at, *row[10:]) for row in rows]
 
     def _extras(
         self,
@@ -259,8 +268,8 @@ class EventStore:
         cursor.execute("BEGIN IMMEDIATE")
         try:
             head = cursor.execute(sql.lock_head, (request.stream_id,)).fetchone()
-            rows = self._chain(head, request)
-            cursor.executemany(sql.insert, self._values(rows, stored_at))
+            rows = self._chain(head, request, stored_at)
+            cursor.executemany(sql.insert, rows)
             last = rows[-1]
             cursor.execute(sql.move_head, (last.position, last.hash))
             if request.outbox or request.snapshot is not None:
@@ -304,7 +313,7 @@ class EventStore:
                     if (version or 0) != expected:
                         raise ConcurrencyError(stream_id, expected, version or 0)
                     seen = (position, prev_hash)
-                rows = self._chain((*seen, expected), request)
+                rows = self._chain((*seen, expected), request, _utc(request.recorded_at))
                 parameters: list[Any] = [
                     rows[-1].position,
                     rows[-1].hash,
@@ -312,8 +321,8 @@ class EventStore:
                     stream_id,
                     expected,
                 ]
-                for values in self._values(rows, _utc(request.recorded_at)):
-                    parameters.extend(values)
+                for row in rows:
+                    parameters.extend(row)
                 cursor.execute(sql.conditional_append(len(rows)), parameters)
                 if cursor.rowcount == len(rows):
                     self._held.head = (rows[-1].position, rows[-1].hash)
@@ -332,14 +341,13 @@ class EventStore:
         try:
             with connection.cursor() as cursor:
                 cursor.execute(sql.lock_head, (request.stream_id,))
-                rows = self._chain(cursor.fetchone(), request)
-                values = self._values(rows, stored_at)
-                if len(values) >= _COPY_FROM:
+                rows = self._chain(cursor.fetchone(), request, stored_at)
+                if len(rows) >= _COPY_FROM:
                     with cursor.copy(sql.copy) as copy:
-                        for row in values:
+                        for row in rows:
                             copy.write_row(row)
                 else:
-                    cursor.executemany(sql.insert, values)
+                    cursor.executemany(sql.insert, rows)
                 cursor.execute(sql.move_head, (rows[-1].position, rows[-1].hash))
                 self._extras(cursor, rows[-1].position, stored_at, request.outbox, request.snapshot)
             connection.commit()
