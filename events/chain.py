@@ -193,13 +193,15 @@ def build_rows(
     metadata: Metadata,
     recorded_at: datetime,
     stored_at: Any = None,
-) -> list[Row]:
+) -> list[tuple[Any, ...]]:
     """Chain ``events`` after ``prev_hash``, numbering versions and positions from the firsts.
 
-    Payloads are the events' compact JSON in field order (pydantic's serialiser: decimals
-    as strings); what is stored is what is hashed, so ``verify`` never re-serialises.
-    ``stored_at`` is ``recorded_at`` in the form the database column holds, if it has
-    another (the rows are then ready to insert as they are).
+    Each row is a plain tuple of :class:`Row`'s fields, ready to insert: ``stored_at`` is
+    ``recorded_at`` in the form the database column holds, if it has another. (sqlite3
+    binds a plain tuple's values directly but a named tuple's one by one through the
+    sequence protocol: 1.5 µs more per row.) Payloads are the events' compact JSON in
+    field order (pydantic's serialiser: decimals as strings); what is stored is what is
+    hashed, so ``verify`` never re-serialises.
     """
     actor, role = metadata.actor, metadata.role
     correlation_id, causation_id = metadata.correlation_id, metadata.causation_id
@@ -208,8 +210,6 @@ def build_rows(
         stored_at = recorded_at
     stream_json = _STRING(stream_id)
     sha256 = hashlib.sha256
-    # tuple.__new__ builds the same Row without the named tuple's Python __new__.
-    make = tuple.__new__
     rows = []
     append = rows.append
     position, version = first_position, first_version
@@ -224,24 +224,21 @@ def build_rows(
             f'{schema_version},{shared},"{prev_hash}"]\n{payload}'.encode()
         ).hexdigest()
         append(
-            make(
-                Row,
-                (
-                    position,
-                    stream_id,
-                    version,
-                    event_id,
-                    event_type,
-                    schema_version,
-                    payload,
-                    actor,
-                    role,
-                    stored_at,
-                    correlation_id,
-                    causation_id,
-                    prev_hash,
-                    digest,
-                ),
+            (
+                position,
+                stream_id,
+                version,
+                event_id,
+                event_type,
+                schema_version,
+                payload,
+                actor,
+                role,
+                stored_at,
+                correlation_id,
+                causation_id,
+                prev_hash,
+                digest,
             )
         )
         prev_hash = digest

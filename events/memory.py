@@ -62,15 +62,18 @@ class InMemoryEventStore:
         actual = self._versions.get(stream_id, 0)
         if actual != expected_version:
             raise ConcurrencyError(stream_id, expected_version, actual)
-        rows = build_rows(
-            checked,
-            stream_id=stream_id,
-            first_version=actual + 1,
-            first_position=len(self.rows) + 1,
-            prev_hash=self.rows[-1].hash if self.rows else GENESIS_HASH,
-            metadata=metadata,
-            recorded_at=self.clock(),
-        )
+        rows = [
+            Row._make(values)
+            for values in build_rows(
+                checked,
+                stream_id=stream_id,
+                first_version=actual + 1,
+                first_position=len(self.rows) + 1,
+                prev_hash=self.rows[-1].hash if self.rows else GENESIS_HASH,
+                metadata=metadata,
+                recorded_at=self.clock(),
+            )
+        ]
         self.rows.extend(rows)
         self._versions[stream_id] = actual + len(rows)
         self.outbox.extend(outbox)

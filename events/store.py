@@ -216,7 +216,7 @@ class EventStore:
         ]
 
     @staticmethod
-    def _chain(head: Sequence[Any], request: _Append, stored_at: Any) -> list[Row]:
+    def _chain(head: Sequence[Any], request: _Append, stored_at: Any) -> list[tuple[Any, ...]]:
         """Check the version read with the head, then chain the rows after the head, their
         recorded_at in the column's form ``stored_at``."""
         position, prev_hash, version = head
@@ -261,7 +261,7 @@ class EventStore:
                 ),
             )
 
-    def _write_sqlite(self, connection: Any, request: _Append) -> list[Row]:
+    def _write_sqlite(self, connection: Any, request: _Append) -> list[tuple[Any, ...]]:
         sql, stored_at = self._sql, self._stored_moment(request.recorded_at)
         # One cursor for the transaction's statements (Connection.execute makes one each).
         cursor = connection.cursor()
@@ -270,7 +270,7 @@ class EventStore:
             head = cursor.execute(sql.lock_head, (request.stream_id,)).fetchone()
             rows = self._chain(head, request, stored_at)
             cursor.executemany(sql.insert, rows)
-            last = rows[-1]
+            last = Row._make(rows[-1])
             cursor.execute(sql.move_head, (last.position, last.hash))
             if request.outbox or request.snapshot is not None:
                 self._extras(cursor, last.position, stored_at, request.outbox, request.snapshot)
@@ -281,7 +281,7 @@ class EventStore:
             raise
         return rows
 
-    def _write_postgres(self, connection: Any, request: _Append) -> list[Row]:
+    def _write_postgres(self, connection: Any, request: _Append) -> list[tuple[Any, ...]]:
         if (
             not request.outbox
             and request.snapshot is None
@@ -291,10 +291,13 @@ class EventStore:
             if rows is not None:
                 return rows
         rows = self._write_postgres_locked(connection, request)
-        self._held.head = (rows[-1].position, rows[-1].hash)
+        last = Row._make(rows[-1])
+        self._held.head = (last.position, last.hash)
         return rows
 
-    def _write_postgres_conditionally(self, connection: Any, request: _Append) -> list[Row] | None:
+    def _write_postgres_conditionally(
+        self, connection: Any, request: _Append
+    ) -> list[tuple[Any, ...]] | None:
         """One round trip while this thread is the only writer: chain after the head it
         last saw and append with one conditional statement; after a lost race, read the
         head first for a while (two round trips).
@@ -314,9 +317,10 @@ class EventStore:
                         raise ConcurrencyError(stream_id, expected, version or 0)
                     seen = (position, prev_hash)
                 rows = self._chain((*seen, expected), request, _utc(request.recorded_at))
+                last = Row._make(rows[-1])
                 parameters: list[Any] = [
-                    rows[-1].position,
-                    rows[-1].hash,
+                    last.position,
+                    last.hash,
                     *seen,
                     stream_id,
                     expected,
@@ -325,7 +329,7 @@ class EventStore:
                     parameters.extend(row)
                 cursor.execute(sql.conditional_append(len(rows)), parameters)
                 if cursor.rowcount == len(rows):
-                    self._held.head = (rows[-1].position, rows[-1].hash)
+                    self._held.head = (last.position, last.hash)
                     return rows
         finally:
             if not connection.closed:
@@ -335,7 +339,7 @@ class EventStore:
         self._held.contended = time.monotonic() + _CONTENDED_SECONDS
         return None
 
-    def _write_postgres_locked(self, connection: Any, request: _Append) -> list[Row]:
+    def _write_postgres_locked(self, connection: Any, request: _Append) -> list[tuple[Any, ...]]:
         """Lock the head row, check the version, insert (COPY for imports), move the head."""
         sql, stored_at = self._sql, _utc(request.recorded_at)
         try:
@@ -348,8 +352,9 @@ class EventStore:
                             copy.write_row(row)
                 else:
                     cursor.executemany(sql.insert, rows)
-                cursor.execute(sql.move_head, (rows[-1].position, rows[-1].hash))
-                self._extras(cursor, rows[-1].position, stored_at, request.outbox, request.snapshot)
+                last = Row._make(rows[-1])
+                cursor.execute(sql.move_head, (last.position, last.hash))
+                self._extras(cursor, last.position, stored_at, request.outbox, request.snapshot)
             connection.commit()
         except BaseException:
             if not connection.closed:
