@@ -19,6 +19,9 @@ Figures:
 
 * ``rebuild``: every projection dropped and rebuilt from the whole log: events/s;
 * ``raw``: the same rows read and ``json.loads``-ed with plain ``sqlite3``: the ceiling;
+* ``floor``: that read plus inserting the audit trail's rows (one per event, copied from
+  the rebuild's own table) and building its indexes, with plain ``sqlite3``: the
+  database's share of a rebuild, an upper bound on its rate;
 * ``eventsourcing``: the library replaying as many events from its SQLite notification log
   into its aggregates (``mutate``), the projection it can do without our code;
 * ``catch_up``: append one command, then apply it: milliseconds until the projections show
@@ -67,6 +70,7 @@ from eventsourcing.domain import Aggregate, event
 
 from events import EventStore, Metadata
 from events.protocol import Snapshot
+from projections.audit_trail import audit_trail_table
 from projections.history import report_as_of, report_diff
 from projections.registry import projection_runner
 from projections.report_state import report_row
@@ -431,12 +435,7 @@ def measure_raw(path: Path, batch: int) -> dict[str, Any]:
     started = time.perf_counter()
     count = after = 0
     loads = json.loads
-    while rows := connection.execute(
-        "SELECT position, stream_id, version, event_id, event_type, schema_version, payload, "
-        "actor, role, recorded_at, correlation_id, causation_id, prev_hash, hash FROM events "
-        "WHERE position > ? ORDER BY position LIMIT ?",
-        (after, batch),
-    ).fetchall():
+    while rows := connection.execute(_READ_EVENTS, (after, batch)).fetchall():
         for row in rows:
             loads(row[6])
         count += len(rows)
@@ -444,6 +443,72 @@ def measure_raw(path: Path, batch: int) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     connection.close()
     return {"events": count, "seconds": round(seconds, 2), "events_per_s": rounded(count / seconds)}
+
+
+_READ_EVENTS = (
+    "SELECT position, stream_id, version, event_id, event_type, schema_version, payload, "
+    "actor, role, recorded_at, correlation_id, causation_id, prev_hash, hash FROM events "
+    "WHERE position > ? ORDER BY position LIMIT ?"
+)
+
+
+def measure_floor(path: Path, batch: int) -> dict[str, Any]:
+    """The database's own share of a rebuild, with plain sqlite3 and nothing computed.
+
+    The audit trail rows the rebuild just wrote are loaded first (untimed); the timed part
+    reads and json-decodes the log in ``batch``-event chunks and inserts each chunk's
+    audit rows into an empty copy of ``pj_audit_trail``, all in one transaction at the
+    store's durability, then builds the table's indexes, as a rebuild does. The other
+    projections write a row per report, not per event, and are left out: the result is
+    an upper bound on any rebuild's rate on this machine.
+    """
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    table = audit_trail_table.name
+    ((ddl,),) = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).fetchall()
+    indexes = [
+        sql
+        for (sql,) in connection.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL",
+            (table,),
+        ).fetchall()
+    ]
+    audit = connection.execute(f"SELECT * FROM {table} ORDER BY position").fetchall()
+    by_position = {row[0]: row for row in audit}
+    copy = "bench_floor_audit_trail"
+    connection.execute(f"DROP TABLE IF EXISTS {copy}")
+    connection.execute(ddl.replace(table, copy, 1))
+    insert = f"INSERT INTO {copy} VALUES ({', '.join('?' * len(audit[0]))})"
+    loads = json.loads
+    count = after = 0
+    started = time.perf_counter()
+    connection.execute("BEGIN IMMEDIATE")
+    while rows := connection.execute(_READ_EVENTS, (after, batch)).fetchall():
+        for row in rows:
+            loads(row[6])
+        connection.executemany(
+            insert, [by_position[row[0]] for row in rows if row[0] in by_position]
+        )
+        count += len(rows)
+        after = rows[-1][0]
+    connection.execute("COMMIT")
+    inserted = time.perf_counter()
+    for sql in indexes:
+        connection.execute(sql.replace(table, copy))
+    seconds = time.perf_counter() - started
+    connection.execute(f"DROP TABLE {copy}")
+    connection.close()
+    return {
+        "events": count,
+        "audit_rows": len(audit),
+        "seconds": round(seconds, 2),
+        "index_seconds": round(started + seconds - inserted, 2),
+        "events_per_s": rounded(count / seconds),
+    }
 
 
 def measure_rebuild(store: EventStore, rounds: int) -> dict[str, Any]:
@@ -669,6 +734,9 @@ def main() -> int:
         say(f"[raw] {result['raw']['events_per_s']:,} events/s")
         say(f"[rebuild] all projections from zero, {args.rounds} round(s) ...")
         result["rebuild"] = measure_rebuild(store, args.rounds)
+        say("[floor] reading the log and inserting the audit rows with sqlite3 ...")
+        result["floor"] = measure_floor(path, REBUILD_CHUNK)
+        say(f"[floor] {result['floor']['events_per_s']:,} events/s")
         say(f"[eventsourcing] replaying {head:,} events into {args.departments + 1} aggregates ...")
         result["eventsourcing"] = measure_eventsourcing(
             workdir, args.cache, head, args.departments + 1
@@ -685,6 +753,7 @@ def main() -> int:
     rebuild = result["rebuild"]["events_per_s"]
     result["ratios"] = {
         "rebuild_vs_raw": ratio(rebuild, result["raw"]["events_per_s"]),
+        "rebuild_vs_floor": ratio(rebuild, result["floor"]["events_per_s"]),
         "rebuild_vs_eventsourcing": ratio(rebuild, result["eventsourcing"]["events_per_s"]),
     }
     result["goals"] = {
