@@ -90,6 +90,11 @@ class Row(NamedTuple):
     hash: str
 
 
+#: A row's column values as a plain tuple, in :class:`Row`'s order (what ``build_rows``
+#: returns and the store inserts).
+RowValues = tuple[Any, ...]
+
+
 def _metadata_text(
     actor: str,
     role: str,
@@ -193,7 +198,7 @@ def build_rows(
     metadata: Metadata,
     recorded_at: datetime,
     stored_at: Any = None,
-) -> list[tuple[Any, ...]]:
+) -> list[RowValues]:
     """Chain ``events`` after ``prev_hash``, numbering versions and positions from the firsts.
 
     Each row is a plain tuple of :class:`Row`'s fields, ready to insert: ``stored_at`` is

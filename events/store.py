@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from events.chain import Row, build_rows, canonical_json, check_append_arguments
+from events.chain import Row, RowValues, build_rows, canonical_json, check_append_arguments
 from events.database import create_database_engine, write_connection
 from events.errors import ConcurrencyError
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
@@ -52,7 +52,7 @@ class _Append(NamedTuple):
     snapshot: Snapshot | None
 
 
-def _utc(moment: datetime) -> datetime:
+def _naive_utc(moment: datetime) -> datetime:
     """Naive UTC, the form both backends store (the column has no time zone)."""
     if moment.tzinfo is None:
         return moment
@@ -74,9 +74,7 @@ def _as_utc(moment: datetime) -> datetime:
 
 def _aware_utc(stored: Any) -> datetime:
     """A stored recorded_at (SQLite's text or PostgreSQL's naive datetime) as aware UTC."""
-    if isinstance(stored, str):
-        return datetime.fromisoformat(stored).replace(tzinfo=UTC)
-    return stored.replace(tzinfo=UTC)
+    return _as_utc(datetime.fromisoformat(stored) if isinstance(stored, str) else stored)
 
 
 class _HeldConnection:
@@ -154,7 +152,7 @@ class EventStore:
     def _stored_moment(self, moment: datetime) -> Any:
         """A UTC moment in the form the recorded_at column holds on this backend."""
         if not self._sqlite:
-            return _utc(moment)
+            return _naive_utc(moment)
         # SQLAlchemy's SQLite DateTime is this text; comparisons are textual.
         return _as_utc(moment).isoformat(" ", "microseconds")[:26]
 
@@ -216,7 +214,7 @@ class EventStore:
         ]
 
     @staticmethod
-    def _chain(head: Sequence[Any], request: _Append, stored_at: Any) -> list[tuple[Any, ...]]:
+    def _chain(head: Sequence[Any], request: _Append, stored_at: Any) -> list[RowValues]:
         """Check the version read with the head, then chain the rows after the head, their
         recorded_at in the column's form ``stored_at``."""
         position, prev_hash, version = head
@@ -261,7 +259,7 @@ class EventStore:
                 ),
             )
 
-    def _write_sqlite(self, connection: Any, request: _Append) -> list[tuple[Any, ...]]:
+    def _write_sqlite(self, connection: Any, request: _Append) -> list[RowValues]:
         sql, stored_at = self._sql, self._stored_moment(request.recorded_at)
         # One cursor for the transaction's statements (Connection.execute makes one each).
         cursor = connection.cursor()
@@ -281,7 +279,7 @@ class EventStore:
             raise
         return rows
 
-    def _write_postgres(self, connection: Any, request: _Append) -> list[tuple[Any, ...]]:
+    def _write_postgres(self, connection: Any, request: _Append) -> list[RowValues]:
         if (
             not request.outbox
             and request.snapshot is None
@@ -297,7 +295,7 @@ class EventStore:
 
     def _write_postgres_conditionally(
         self, connection: Any, request: _Append
-    ) -> list[tuple[Any, ...]] | None:
+    ) -> list[RowValues] | None:
         """One round trip while this thread is the only writer: chain after the head it
         last saw and append with one conditional statement; after a lost race, read the
         head first for a while (two round trips).
@@ -316,7 +314,7 @@ class EventStore:
                     if (version or 0) != expected:
                         raise ConcurrencyError(stream_id, expected, version or 0)
                     seen = (position, prev_hash)
-                rows = self._chain((*seen, expected), request, _utc(request.recorded_at))
+                rows = self._chain((*seen, expected), request, _naive_utc(request.recorded_at))
                 last = Row._make(rows[-1])
                 parameters: list[Any] = [
                     last.position,
@@ -339,9 +337,9 @@ class EventStore:
         self._held.contended = time.monotonic() + _CONTENDED_SECONDS
         return None
 
-    def _write_postgres_locked(self, connection: Any, request: _Append) -> list[tuple[Any, ...]]:
+    def _write_postgres_locked(self, connection: Any, request: _Append) -> list[RowValues]:
         """Lock the head row, check the version, insert (COPY for imports), move the head."""
-        sql, stored_at = self._sql, _utc(request.recorded_at)
+        sql, stored_at = self._sql, _naive_utc(request.recorded_at)
         try:
             with connection.cursor() as cursor:
                 cursor.execute(sql.lock_head, (request.stream_id,))
