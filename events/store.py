@@ -383,13 +383,48 @@ class EventStore:
         moments: dict[Any, datetime] = {}
         out = []
         append = out.append
-        for row in rows:
-            at = row[9]
+        # Unpacking each row into names costs half what slicing it would.
+        for (
+            position,
+            stream_id,
+            version,
+            event_id,
+            event_type,
+            schema_version,
+            payload,
+            actor,
+            role,
+            at,
+            correlation_id,
+            causation_id,
+            prev_hash,
+            digest,
+        ) in rows:
             moment = moments.get(at)
             if moment is None:
                 moment = moments[at] = _aware_utc(at)
-            event = decode(row[4], row[5], row[6])
-            append(make(recorded, (*row[:6], event, row[7], row[8], moment, *row[10:])))
+            event = decode(event_type, schema_version, payload)
+            append(
+                make(
+                    recorded,
+                    (
+                        position,
+                        stream_id,
+                        version,
+                        event_id,
+                        event_type,
+                        schema_version,
+                        event,
+                        actor,
+                        role,
+                        moment,
+                        correlation_id,
+                        causation_id,
+                        prev_hash,
+                        digest,
+                    ),
+                )
+            )
         return out
 
     def read_stream(
