@@ -429,6 +429,14 @@ def percentiles(samples: list[float]) -> dict[str, float | None]:
     }
 
 
+#: The log in position order, a chunk at a time, as the store reads it.
+_READ_EVENTS = (
+    "SELECT position, stream_id, version, event_id, event_type, schema_version, payload, "
+    "actor, role, recorded_at, correlation_id, causation_id, prev_hash, hash FROM events "
+    "WHERE position > ? ORDER BY position LIMIT ?"
+)
+
+
 def measure_raw(path: Path, batch: int) -> dict[str, Any]:
     """Reading and json-decoding every row with plain sqlite3: the ceiling for any replay."""
     connection = sqlite3.connect(path)
@@ -443,13 +451,6 @@ def measure_raw(path: Path, batch: int) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     connection.close()
     return {"events": count, "seconds": round(seconds, 2), "events_per_s": rounded(count / seconds)}
-
-
-_READ_EVENTS = (
-    "SELECT position, stream_id, version, event_id, event_type, schema_version, payload, "
-    "actor, role, recorded_at, correlation_id, causation_id, prev_hash, hash FROM events "
-    "WHERE position > ? ORDER BY position LIMIT ?"
-)
 
 
 def measure_floor(path: Path, batch: int) -> dict[str, Any]:
