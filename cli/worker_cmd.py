@@ -12,20 +12,23 @@ from cli.failures import reported_errors
 from cli.options import JsonOption
 from cli.output import print_json
 
+#: Where rendered reports go; both commands write there.
+OutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        envvar="JIXIAO_OUT",
+        help="Folder for rendered reports (default ./jixiao-output).",
+    ),
+]
+
 app = typer.Typer(help="The render worker: start it beside the store.", no_args_is_help=True)
 
 
 @app.command()
 def start(
     concurrency: Annotated[int, typer.Option(help="Render processes.", min=1, max=64)] = 1,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            envvar="JIXIAO_OUT",
-            help="Folder for rendered reports (default ./jixiao-output).",
-        ),
-    ] = None,
+    out: OutOption = None,
 ) -> None:
     """Run a Celery worker and the outbox relay until Ctrl-C or SIGTERM.
 
@@ -49,14 +52,7 @@ def start(
 @app.command("render-pending")
 def render_pending(
     year: Annotated[int | None, typer.Option("--year", "-y", help="Only this fiscal year.")] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            envvar="JIXIAO_OUT",
-            help="Folder for rendered reports (default ./jixiao-output).",
-        ),
-    ] = None,
+    out: OutOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Render, in this process, every signed-off revision that has no rendering yet.
