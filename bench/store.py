@@ -5,7 +5,7 @@ Run from the repository root::
     python bench/store.py                      # SQLite and PostgreSQL
     python bench/store.py --backend sqlite --commands 2000 --imports 20
 
-For each backend, three contenders do the same work, each in its own fresh database
+For each backend, five contenders do the same work, each in its own fresh database
 (a SQLite file, or a PostgreSQL schema), with the same durability settings:
 
 * ``ours``: :class:`events.EventStore` (builds and validates the pydantic events,
@@ -13,6 +13,10 @@ For each backend, three contenders do the same work, each in its own fresh datab
 * ``raw``: the bare driver (stdlib ``sqlite3`` with the store's PRAGMAs / ``psycopg`` 3)
   inserting pre-built rows into a table created by the store's own DDL (same columns,
   constraints and indexes) and computing nothing else: the database-bound ceiling;
+* ``raw_same_sql``: the bare driver running the store's own statements (log head
+  included) on pre-built rows;
+* ``raw_chained``: the bare driver inserting rows it hash-chains in the timed part with
+  the store's chaining code, and nothing more: the ceiling for a hash-chained log;
 * ``eventsourcing``: the library's ``Application`` saving ``Aggregate`` events with its
   SQLite / PostgreSQL recorder, and reading the notification log back through its mapper.
 
@@ -25,8 +29,8 @@ elsewhere on the machine hits all of them):
 * ``batch50``: 50 events in one transaction: events/s;
 * ``read``: reading and decoding the whole log in batches of 1000: events/s.
 
-The last line printed is one JSON object with every figure, the ratios ours/raw and
-ours/eventsourcing, and the settings they were measured under.
+The last line printed is one JSON object with every figure, the ratios of ours to each
+other contender, the ceilings (raw_chained/raw), and the settings they were measured under.
 """
 
 from __future__ import annotations
@@ -72,7 +76,7 @@ from bench._common import (
     warn,
 )
 from events import Event, EventRegistry, EventStore, Metadata
-from events.chain import canonical_json, new_event_ids
+from events.chain import GENESIS_HASH, build_rows, canonical_json, new_event_ids
 
 # -- the workload ---------------------------------------------------------------------
 
@@ -391,7 +395,7 @@ class Raw(Contender):
         self.reports = [f"report:dept-{i:03d}:2021" for i in range(reports)]
         self.batches = [f"import:batch-{i:03d}" for i in range(batches)]
         for index, stream in enumerate(self.reports + self.batches):
-            self.run([self._rows(stream, [workload.opened(index)], None)], False)
+            self.write(self._rows(stream, [workload.opened(index)], None))
 
     def prepare(self, commands: list[Command], batch: bool) -> list[list[tuple]]:
         streams = self.batches if batch else self.reports
@@ -401,19 +405,22 @@ class Raw(Contender):
         ]
 
     def run(self, prepared: list[list[tuple]], batch: bool) -> None:
-        connection, insert = self.connection, self.insert
+        for rows in prepared:
+            self.write(rows)
+
+    def write(self, rows: Sequence[tuple]) -> None:
+        """Insert ``rows`` in one transaction, nothing else."""
+        connection = self.connection
         if self.backend == "sqlite":
-            for rows in prepared:
-                connection.execute("BEGIN IMMEDIATE")  # as the store begins its writes
-                connection.executemany(insert, rows)
-                connection.execute("COMMIT")
+            connection.execute("BEGIN IMMEDIATE")  # as the store begins its writes
+            connection.executemany(self.insert, rows)
+            connection.execute("COMMIT")
         else:
-            for rows in prepared:
-                with connection.transaction(), connection.cursor() as cursor:
-                    if len(rows) == 1:
-                        cursor.execute(insert, rows[0])
-                    else:
-                        cursor.executemany(insert, rows)
+            with connection.transaction(), connection.cursor() as cursor:
+                if len(rows) == 1:
+                    cursor.execute(self.insert, rows[0])
+                else:
+                    cursor.executemany(self.insert, rows)
 
     def read_all(self) -> int:
         count = after = 0
@@ -481,6 +488,66 @@ class RawSameSql(Raw):
                     else:
                         cursor.executemany(sql.insert, rows)
                     cursor.execute(sql.move_head, (last[0], last[-1]))
+
+
+class RawChained(Raw):
+    """The bare driver inserting rows it hash-chains itself: the ceiling for any store
+    that keeps a hash chain.
+
+    The events and their metadata are built in ``prepare``, untimed, as raw's rows are.
+    The timed part is what a chain cannot skip, done by the store's own chaining code
+    (``events.chain.build_rows``: the payload's JSON, a time-ordered id and the SHA-256
+    over the row and its predecessor's hash, per event), then BEGIN, one (executemany)
+    INSERT, COMMIT: no log head, no version check, no validation, no events returned.
+    raw_chained/raw is the most a hash-chained append can reach beside the bare insert.
+    """
+
+    name = "raw_chained"
+
+    def __init__(self, backend: str, url: str, sqlite_path: str | None = None) -> None:
+        super().__init__(backend, url, sqlite_path)
+        self.prev_hash = GENESIS_HASH
+
+    def open_streams(self, reports: int, batches: int, workload: Workload) -> None:
+        super().open_streams(reports, batches, workload)
+        # The opening rows carry raw's placeholder hashes; the chain starts after them.
+        self.prev_hash = "f" * 64
+
+    def prepare(self, commands: list[Command], batch: bool) -> Any:
+        streams = self.batches if batch else self.reports
+        return [
+            (
+                streams[command.stream],
+                [OURS_CLASSES[name](**fields) for name, fields in command.specs],
+                Metadata(actor="u1", role="preparer", correlation_id=command.correlation_id),
+            )
+            for command in commands
+        ]
+
+    def run(self, prepared: list[tuple[str, list[Event], Metadata]], batch: bool) -> None:
+        sqlite = self.backend == "sqlite"
+        for stream, events, metadata in prepared:
+            recorded_at = datetime.now(UTC)
+            # The column's forms, as the store writes them: SQLite's text, PostgreSQL's naive UTC.
+            stored_at = (
+                recorded_at.isoformat(" ", "microseconds")[:26]
+                if sqlite
+                else recorded_at.replace(tzinfo=None)
+            )
+            rows = build_rows(
+                events,
+                stream_id=stream,
+                first_version=self.versions[stream] + 1,
+                first_position=self.position + 1,
+                prev_hash=self.prev_hash,
+                metadata=metadata,
+                recorded_at=recorded_at,
+                stored_at=stored_at,
+            )
+            self.write(rows)
+            self.position += len(rows)
+            self.versions[stream] += len(rows)
+            self.prev_hash = rows[-1][-1]
 
 
 class EsReport(Aggregate):
@@ -727,6 +794,8 @@ def run_backend(backend: str, contenders: list[Contender], plan: Plan) -> dict[s
     )
 
     ratios: dict[str, Any] = {}
+    # What a hash-chained append can reach at most beside the bare insert (RawChained).
+    ceilings: dict[str, Any] = {}
     for key, figure_name in (
         ("commands", "tx_per_s"),
         ("single", "tx_per_s"),
@@ -735,9 +804,12 @@ def run_backend(backend: str, contenders: list[Contender], plan: Plan) -> dict[s
         ("read", "events_per_s"),
     ):
         ours = scenarios[key]["ours"][figure_name]
-        for other in ("raw", "raw_same_sql", "eventsourcing"):
+        for other in ("raw", "raw_same_sql", "raw_chained", "eventsourcing"):
             theirs = scenarios[key].get(other, {}).get(figure_name)
             ratios[f"{key}_ours_vs_{other}"] = ratio(ours, theirs)
+        ceilings[f"{key}_raw_chained_vs_raw"] = ratio(
+            scenarios[key]["raw_chained"][figure_name], scenarios[key]["raw"][figure_name]
+        )
     versus_es = [value for key, value in ratios.items() if key.endswith("eventsourcing")]
     goals = {
         "commands_vs_raw_ge_0.7": (ratios["commands_ours_vs_raw"] or 0) >= 0.7,
@@ -751,6 +823,8 @@ def run_backend(backend: str, contenders: list[Contender], plan: Plan) -> dict[s
     say(
         f"[{backend}] ratios: "
         + ", ".join(f"{key}={value}" for key, value in ratios.items())
+        + " | ceilings: "
+        + ", ".join(f"{key}={value}" for key, value in ceilings.items())
         + " | goals: "
         + ", ".join(
             f"{key}={'met' if ok else 'not measured' if ok is None else 'MISSED'}"
@@ -761,6 +835,7 @@ def run_backend(backend: str, contenders: list[Contender], plan: Plan) -> dict[s
         "settings": {c.name: c.settings() for c in contenders},
         **scenarios,
         "ratios": ratios,
+        "ceilings": ceilings,
         "goals": goals,
     }
 
@@ -773,6 +848,7 @@ def bench_sqlite(plan: Plan) -> dict[str, Any]:
             Ours(f"sqlite:///{workdir / 'ours.db'}"),
             Raw("sqlite", f"sqlite:///{workdir / 'raw.db'}", str(workdir / "raw.db")),
             RawSameSql("sqlite", f"sqlite:///{workdir / 'same.db'}", str(workdir / "same.db")),
+            RawChained("sqlite", f"sqlite:///{workdir / 'chain.db'}", str(workdir / "chain.db")),
             EventSourcingLib(
                 {
                     "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -807,16 +883,18 @@ def bench_postgres(plan: Plan, url: str) -> dict[str, Any]:
     server = pg_settings(url, ("synchronous_commit", "fsync", "wal_sync_method"))
     say(
         f"[postgres] server {server['server_version']}, synchronous_commit="
-        f"{server['synchronous_commit']}, fsync={server['fsync']} (the same for all three)"
+        f"{server['synchronous_commit']}, fsync={server['fsync']} (the same for all)"
     )
     info = pg_conninfo(url)
-    with pg_schemas(url, "store_ours", "store_raw", "store_same", "store_es") as schemas:
+    names = ("store_ours", "store_raw", "store_same", "store_chain", "store_es")
+    with pg_schemas(url, *names) as schemas:
         contenders: list[Contender] = []
         try:
             contenders = [
                 Ours(pg_url_with_schema(url, schemas["store_ours"])),
                 Raw("postgres", pg_url_with_schema(url, schemas["store_raw"])),
                 RawSameSql("postgres", pg_url_with_schema(url, schemas["store_same"])),
+                RawChained("postgres", pg_url_with_schema(url, schemas["store_chain"])),
             ]
             try:
                 es = EventSourcingLib(
