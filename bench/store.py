@@ -76,7 +76,7 @@ from bench._common import (
     warn,
 )
 from events import Event, EventRegistry, EventStore, Metadata
-from events.chain import GENESIS_HASH, build_rows, canonical_json, new_event_ids
+from events.chain import build_rows, canonical_json, new_event_ids
 
 # -- the workload ---------------------------------------------------------------------
 
@@ -503,15 +503,8 @@ class RawChained(Raw):
     """
 
     name = "raw_chained"
-
-    def __init__(self, backend: str, url: str, sqlite_path: str | None = None) -> None:
-        super().__init__(backend, url, sqlite_path)
-        self.prev_hash = GENESIS_HASH
-
-    def open_streams(self, reports: int, batches: int, workload: Workload) -> None:
-        super().open_streams(reports, batches, workload)
-        # The opening rows carry raw's placeholder hashes; the chain starts after them.
-        self.prev_hash = "f" * 64
+    #: The opening rows carry raw's placeholder hashes; the chain starts after them.
+    prev_hash = "f" * 64
 
     def prepare(self, commands: list[Command], batch: bool) -> Any:
         return commands
