@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -60,6 +61,14 @@ class _FixedTimeZip(zipfile.ZipFile):
         self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
 
 
+def _put(cell: Cell, value: object) -> None:
+    """Set a cell's value; text is always text, even when it starts with "=" (a line named
+    "=HYPERLINK(…)" must not become a formula that Excel or WPS runs)."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+
+
 def _cell(
     sheet: Worksheet,
     row: int,
@@ -81,7 +90,7 @@ def _cell(
         for c in range(column, last_column + 1):
             sheet.cell(row=r, column=c).border = _BORDER
     cell = sheet.cell(row=row, column=column)
-    cell.value = value
+    _put(cell, value)
     cell.alignment = align
     if bold:
         cell.font = _BOLD
@@ -96,7 +105,8 @@ def _title(sheet: Worksheet, table: EvaluationTable) -> int:
     lines = (table.title, f"（{table.year}年度）", f"预算部门名称：{table.department_name}")
     for row, text in enumerate(lines, start=1):
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=COLUMNS)
-        cell = sheet.cell(row=row, column=1, value=text)
+        cell = sheet.cell(row=row, column=1)
+        _put(cell, text)
         cell.alignment = _LEFT if row == 3 else _CENTER
         cell.font = Font(bold=row == 1, size=14 if row == 1 else 11)
     return len(lines) + 1

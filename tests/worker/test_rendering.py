@@ -17,7 +17,7 @@ import pytest
 
 from events import EventStore
 from tests.worker.html_reading import read_blocks, read_tables
-from tests.worker.signed_off import Office
+from tests.worker.signed_off import Office, open_office
 from worker.artifact_files import artifact_name, write_once
 from worker.evaluation_table import BUDGET_HEADERS
 from worker.render import (
@@ -31,9 +31,22 @@ from worker.render import (
 )
 from worker.revision import find_signed_off
 from worker.verify import verify_file, verify_rendering
-from workflow.commands import ReopenReport
+from workflow.commands import (
+    ApproveReport,
+    RenameBudgetLine,
+    ReopenReport,
+    SignOffReport,
+    SubmitReport,
+)
 from workflow.errors import StaleRevision
-from workflow.seed_data import BUDGET_LINES, DEPARTMENT_CODE, FUNCTIONS, INDICATORS, YEAR
+from workflow.seed_data import (
+    BUDGET_LINES,
+    DEPARTMENT_CODE,
+    FUNCTIONS,
+    INDICATORS,
+    YEAR,
+    seed_commands,
+)
 from workflow.service import execute
 
 STREAM = f"report:{DEPARTMENT_CODE}:{YEAR}"
@@ -155,6 +168,24 @@ def test_xlsx_holds_the_table_with_merged_headers(rendered: RenderOutcome) -> No
     assert f"A{first}:A{first + 9}" in merged
     assert f"B{first + 16}:B{first + 19}" in merged
     assert sheet.cell(first + len(INDICATORS), 1).value == "备注"
+
+
+def test_xlsx_text_that_looks_like_a_formula_stays_text(db_url: str, tmp_path: Path) -> None:
+    office = open_office(EventStore.open(db_url))
+    hostile = '=HYPERLINK("http://evil.example","点击")'
+    key = {"department": DEPARTMENT_CODE, "year": YEAR}
+    for command in seed_commands(DEPARTMENT_CODE, YEAR):
+        execute(office.store, office.preparer, command)
+    execute(office.store, office.preparer, RenameBudgetLine(**key, line="homes", name=hostile))
+    execute(office.store, office.preparer, SubmitReport(**key))
+    for signer in (office.head, office.finance):
+        execute(office.store, signer, ApproveReport(**key, revision=1))
+    for signer in (office.head, office.finance):
+        execute(office.store, signer, SignOffReport(**key, revision=1))
+    sheet = openpyxl.load_workbook(files(render(office, tmp_path))["xlsx"]).active
+    assert sheet is not None
+    (cell,) = [c for row in sheet.iter_rows() for c in row if c.value == hostile]
+    assert cell.data_type == "s"
 
 
 def test_pdf_has_cjk_text_and_the_key_figures(rendered: RenderOutcome) -> None:
