@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -67,9 +68,21 @@ class YearReplay:
                 "problem": self.chain.problem,
             },
             "fiscal_year": self.fiscal_year,
-            "changes": self.changes,
+            # Values as JSON values, as `jixiao audit trail --json` gives them, not as text.
+            "changes": [
+                {
+                    **change,
+                    "before_value": _value(change["before_value"]),
+                    "after_value": _value(change["after_value"]),
+                }
+                for change in self.changes
+            ],
             "timelines": self.timelines,
         }
+
+
+def _value(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
 
 
 def _summary(row: dict[str, Any]) -> str:
@@ -179,9 +192,37 @@ def write_json(replay: YearReplay, out: IO[str]) -> None:
     out.write("\n")
 
 
+#: What makes Excel, WPS or LibreOffice read a cell as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?(E[+-]?\d+)?", re.IGNORECASE)
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """``value`` safe to open in a spreadsheet: text that would start a formula (a line
+    named ``=HYPERLINK(…)``, a narrative beginning ``+``) gets a leading apostrophe, which
+    the programs show as text; numbers such as ``-4.8`` stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def write_csv(replay: YearReplay, out: IO[str]) -> None:
     """Write the change log as CSV with a header row (``CHANGE_COLUMNS``), lines ending in
-    CRLF as RFC 4180 and spreadsheet programs expect."""
+    CRLF as RFC 4180 and spreadsheet programs expect.
+
+    Cells that would start a formula are written as text (:func:`spreadsheet_text`). If
+    the chain is broken, a last row says where the log stops and why, so a reader who only
+    has the CSV knows it is partial.
+    """
     writer = csv.DictWriter(out, fieldnames=CHANGE_COLUMNS)
     writer.writeheader()
-    writer.writerows(replay.changes)
+    for change in replay.changes:
+        writer.writerow({name: spreadsheet_text(value) for name, value in change.items()})
+    chain = replay.chain
+    if not chain.ok:
+        writer.writerow(
+            {
+                "position": chain.first_bad_position,
+                "comment": spreadsheet_text(f"the log stops here: {chain}"),
+            }
+        )

@@ -7,13 +7,19 @@ import io
 import json
 from datetime import date
 
-from projections.replay import CHANGE_COLUMNS, replay_year, write_csv, write_json
+from projections.replay import (
+    CHANGE_COLUMNS,
+    replay_year,
+    spreadsheet_text,
+    write_csv,
+    write_json,
+)
 from tests.events.test_tamper import tamper
 from tests.projections.world import drive, run
 from tests.workflow.report_builders import KEY, stage_steps
 from tests.workflow.world import World
 from workflow.administration import OpenFiscalYear
-from workflow.commands import OpenReport, SetInitialBudget
+from workflow.commands import OpenReport, RenameBudgetLine, SetInitialBudget
 from workflow.service import execute
 from workflow.stages import Stage
 
@@ -74,7 +80,11 @@ def test_json_and_csv_outputs(seeded: World) -> None:
     write_json(replay, out)
     data = json.loads(out.getvalue())
     assert data["year"] == 2021 and data["chain"]["ok"] is True
-    assert data["changes"] == replay.changes and list(data["timelines"]) == ["report:gusu-rc:2021"]
+    assert [c["position"] for c in data["changes"]] == [c["position"] for c in replay.changes]
+    assert list(data["timelines"]) == ["report:gusu-rc:2021"]
+    # Values are JSON values, as `jixiao audit trail --json` gives them, not JSON in a string.
+    basic = next(c for c in data["changes"] if c["item_id"] == "basic" and c["field"] == "initial")
+    assert basic["before_value"] is None and basic["after_value"]["value"] == "260.84"
     out = io.StringIO()
     write_csv(replay, out)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
@@ -105,3 +115,51 @@ def test_a_tampered_event_stops_the_replay_where_the_chain_breaks(seeded: World)
     assert "does not match its hash" in (replay.chain.problem or "")
     assert replay.changes and max(c["position"] for c in replay.changes) == edited.position - 1
     assert all(c["after_raw"] != "3000.09" for c in replay.changes)
+
+
+def test_csv_cells_that_would_run_as_formulas_are_written_as_text(seeded: World) -> None:
+    hostile = '=HYPERLINK("http://evil.example","点击")'
+    run(
+        seeded,
+        seeded.preparer,
+        RenameBudgetLine(**KEY, line="basic", name=hostile, reason="@SUM(A1)"),
+    )
+    run(seeded, seeded.preparer, SetInitialBudget(**KEY, line="basic", amount="261.84"))
+    out = io.StringIO()
+    write_csv(replay_year(seeded.store, 2021), out)  # type: ignore[arg-type]
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    renamed = next(r for r in rows if r["event_type"] == "BudgetLineRenamed")
+    assert renamed["after_raw"] == "'" + hostile and renamed["comment"] == "'@SUM(A1)"
+    corrected = rows[-1]
+    assert corrected["item_label"] == "'" + hostile and corrected["after_raw"] == "261.84"
+    assert not any(
+        value.startswith(("=", "+", "@")) for row in rows for value in row.values() if value
+    )
+
+
+def test_spreadsheet_text_keeps_numbers_and_plain_text() -> None:
+    assert [spreadsheet_text(v) for v in ("-4.8", "+3", "1E5", 12, None, "基本支出")] == [
+        "-4.8", "+3", "1E5", 12, None, "基本支出",
+    ]  # fmt: skip
+    assert [spreadsheet_text(v) for v in ("-cmd|calc", "+1+1", "\tx", "=1")] == [
+        "'-cmd|calc", "'+1+1", "'\tx", "'=1",
+    ]  # fmt: skip
+
+
+def test_a_csv_cut_short_by_a_broken_chain_says_so_in_its_last_row(seeded: World) -> None:
+    first = seeded.store.read_stream("report:gusu-rc:2021")[3]
+    tamper(
+        seeded.store,  # type: ignore[arg-type]
+        f"UPDATE events SET payload = replace(payload, '}}', ',\"x\":1}}') "
+        f"WHERE position = {first.position}",
+    )
+    replay = replay_year(seeded.store, 2021)  # type: ignore[arg-type]
+    out = io.StringIO()
+    write_csv(replay, out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert len(rows) == len(replay.changes) + 1
+    last = rows[-1]
+    assert last["position"] == str(first.position) and last["event_type"] == ""
+    assert last["comment"].startswith(
+        f"the log stops here: chain broken at position {first.position}"
+    )
