@@ -48,7 +48,7 @@ def init(
     from events.database import database_url
     from workflow.service import bootstrap
 
-    store = open_store()
+    store = open_store(create=True)
     where = database_url(settings().db)
     typer.echo(f"event store ready at {where} (log at position {store.head_position()})")
     if admin:

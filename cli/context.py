@@ -45,11 +45,13 @@ def settings() -> Settings:
 _stores: dict[str, EventStore] = {}
 
 
-def open_store() -> EventStore:
+def open_store(*, create: bool = False) -> EventStore:
     """The event store at --db (or JIXIAO_DB, or the SQLite default), tables created.
 
-    Opened once per database and process, so commands run in one process (the demo,
-    the tests) share its connections.
+    A SQLite file that does not exist is refused unless ``create`` (`admin init`): a
+    mistyped path would otherwise become a new, empty database that every read reports
+    as a clean log. Opened once per database and process, so commands run in one process
+    (the demo, the tests) share its connections.
     """
     import workflow  # noqa: F401  (registers the domain's event types)
     from events.database import database_url
@@ -57,9 +59,29 @@ def open_store() -> EventStore:
 
     url = database_url(settings().db)
     if url not in _stores:
+        if not create:
+            _require_existing(url)
         with reported_errors():
             _stores[url] = EventStore.open(url)
     return _stores[url]
+
+
+def _require_existing(url: str) -> None:
+    from pathlib import Path
+
+    import sqlalchemy as sa
+
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return  # EventStore.open names the malformed URL
+    path = parsed.database
+    sqlite_file = parsed.get_backend_name() == "sqlite" and path and path != ":memory:"
+    if sqlite_file and not Path(path).expanduser().exists():
+        raise fail(
+            f"database: got {url!r}, no such file; expected an existing jixiao database "
+            "(create one with `jixiao admin init`)"
+        )
 
 
 def credentials() -> Credentials:

@@ -46,9 +46,10 @@ def reported_errors() -> Iterator[None]:
     except OSError as error:
         raise fail(f"file: {error}") from None
     except Exception as error:
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DBAPIError
 
-        if isinstance(error, OperationalError):
+        # A server that cannot be reached, a file that is not a database, a locked file.
+        if isinstance(error, DBAPIError):
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
             raise fail(f"database: cannot use it ({reason})") from None
         raise

@@ -1,0 +1,38 @@
+"""`--db` naming a file that is missing or not a database: one line, nothing created."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli.conftest import Invoke
+
+
+def test_a_missing_sqlite_file_is_refused_and_not_created(jixiao: Invoke, tmp_path: Path) -> None:
+    typo = tmp_path / "nodir" / "typo.db"
+    for command in (
+        ("audit", "verify"),
+        ("report", "list", "-y", "2021"),
+        ("projections", "status"),
+    ):
+        out = jixiao("--db", f"sqlite:///{typo}", *command)
+        assert out.exit_code == 1, command
+        assert out.stderr.strip() == (
+            f"error: database: got 'sqlite:///{typo}', no such file; expected an existing "
+            "jixiao database (create one with `jixiao admin init`)"
+        )
+    assert not typo.parent.exists()
+
+
+def test_admin_init_creates_the_database(jixiao: Invoke, tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh" / "new.db"
+    out = jixiao("--db", f"sqlite:///{fresh}", "admin", "init")
+    assert out.exit_code == 0 and fresh.exists()
+    assert jixiao("--db", f"sqlite:///{fresh}", "audit", "verify").exit_code == 0
+
+
+def test_a_file_that_is_not_a_database_is_one_line(jixiao: Invoke, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database\n" * 100)
+    out = jixiao("--db", f"sqlite:///{junk}", "audit", "verify")
+    assert out.exit_code == 1
+    assert out.stderr.strip() == "error: database: cannot use it (file is not a database)"
