@@ -7,6 +7,10 @@ order through :func:`events.verify.verify_rows`, and folds only the year's repor
 verifier has accepted the whole batch; if the chain breaks, the change log stops before
 the first bad position and the result says where and why. It never depends on a projection:
 an auditor replays the truth.
+
+Snapshots are not chained, and as-of, diff and ``audit artifact`` start from them, so the
+replay also compares every stored snapshot of the year's reports with the state it folds
+at that snapshot's version, and names those that differ.
 """
 
 from __future__ import annotations
@@ -23,12 +27,12 @@ import sqlalchemy as sa
 
 from events.chain import utc_text
 from events.model import RecordedEvent
-from events.schema import events_table, head_table
+from events.schema import events_table, head_table, snapshots_table
 from events.store import EventStore
 from events.verify import ChainReport, verify_rows
 from projections.changes import CHANGE_COLUMNS, change_row
 from workflow.administration import FiscalYearOpened, fiscal_year_stream_id
-from workflow.report import ReportState, evolve
+from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, evolve
 
 #: The fields of a change-log row a timeline entry keeps.
 TIMELINE_FIELDS = (
@@ -55,6 +59,26 @@ class YearReplay:
     timelines: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: The fiscal year's opening: when, by whom, scheme and deadline (None if not opened).
     fiscal_year: dict[str, Any] | None = None
+    #: How many stored snapshots of the year's reports were compared with the fold.
+    snapshots_checked: int = 0
+    #: The snapshots whose state is not what their stream's events fold to.
+    bad_snapshots: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the chain held and every snapshot matched its events."""
+        return self.chain.ok and not self.bad_snapshots
+
+    def snapshot_verdict(self) -> str:
+        """One line on the snapshots: as-of, diff and artifact read from them."""
+        if not self.bad_snapshots:
+            return f"snapshots: {self.snapshots_checked} checked, each matches its events"
+        first = self.bad_snapshots[0]
+        return (
+            f"snapshots: {len(self.bad_snapshots)} of {self.snapshots_checked} do not match "
+            f"their events, the first {first['stream_id']} at version {first['version']}; "
+            "as-of, diff and artifact read from snapshots, so trust this replay instead"
+        )
 
     def as_data(self) -> dict[str, Any]:
         """The whole replay as JSON-ready data."""
@@ -67,6 +91,7 @@ class YearReplay:
                 "first_bad_position": self.chain.first_bad_position,
                 "problem": self.chain.problem,
             },
+            "snapshots": {"checked": self.snapshots_checked, "mismatched": self.bad_snapshots},
             "fiscal_year": self.fiscal_year,
             # Values as JSON values, as `jixiao audit trail --json` gives them, not as text.
             "changes": [
@@ -95,14 +120,19 @@ def _summary(row: dict[str, Any]) -> str:
 
 
 class _YearFold:
-    """Folds the year's report streams from their first event, collecting the change log."""
+    """Folds the year's report streams from their first event, collecting the change log
+    and comparing each stored snapshot with the state folded at its version."""
 
-    def __init__(self, store: EventStore, year: int) -> None:
+    def __init__(
+        self, store: EventStore, year: int, snapshots: dict[tuple[str, int], Callable[[], Any]]
+    ) -> None:
         self.store = store
         self.suffix = f":{year}"
         self.fiscal_stream = fiscal_year_stream_id(year)
         self.states: dict[str, ReportState] = {}
         self.replay = YearReplay(year, ChainReport(True, 0, 0))
+        #: (stream, version) → a call that reads that snapshot's stored state.
+        self.snapshots = snapshots
 
     def consume(self, rows: Sequence[Any]) -> None:
         for row in rows:
@@ -134,12 +164,53 @@ class _YearFold:
         before = self.states.get(record.stream_id, ReportState())
         after = evolve(before, record.event)
         self.states[record.stream_id] = after
+        stored = self.snapshots.get((record.stream_id, record.version))
+        if stored is not None:
+            self._check_snapshot(record, after, stored())
         change = change_row(record, before, after)
         change["recorded_at"] = utc_text(record.recorded_at)
         self.replay.changes.append(change)
         entry = {name: change[name] for name in TIMELINE_FIELDS}
         entry["summary"] = _summary(change)
         self.replay.timelines.setdefault(record.stream_id, []).append(entry)
+
+    def _check_snapshot(self, record: RecordedEvent, state: ReportState, stored: str) -> None:
+        self.replay.snapshots_checked += 1
+        try:
+            matches = json.loads(stored) == state.to_snapshot()
+        except ValueError:
+            matches = False
+        if not matches:
+            self.replay.bad_snapshots.append(
+                {
+                    "stream_id": record.stream_id,
+                    "version": record.version,
+                    "position": record.position,
+                    "problem": "the stored state is not what the events up to it fold to",
+                }
+            )
+
+
+def _stored_snapshots(
+    connection: sa.Connection, year: int
+) -> dict[tuple[str, int], Callable[[], Any]]:
+    """The year's report snapshots this build reads (kind and schema), each as a call that
+    reads its state when the fold reaches its version: the states of a whole city's year
+    are too big to hold at once."""
+    s = snapshots_table.c
+    keys = connection.execute(
+        sa.select(s.stream_id, s.version).where(
+            s.stream_id.like(f"report:%:{year}"),
+            s.kind == SNAPSHOT_KIND,
+            s.schema_version == SNAPSHOT_SCHEMA,
+        )
+    ).all()
+
+    def reader(stream_id: str, version: int) -> Callable[[], Any]:
+        query = sa.select(s.state).where(s.stream_id == stream_id, s.version == version)
+        return lambda: connection.execute(query).scalar_one()
+
+    return {(k.stream_id, k.version): reader(k.stream_id, k.version) for k in keys}
 
 
 def replay_year(
@@ -149,12 +220,13 @@ def replay_year(
     batch_size: int = 5000,
     progress: Callable[[int, int], None] | None = None,
 ) -> YearReplay:
-    """Replay every event of fiscal ``year`` from the log, verifying the whole hash chain.
+    """Replay every event of fiscal ``year`` from the log, verifying the whole hash chain
+    and every stored snapshot of the year's reports on the way.
 
     ``progress(checked, head)`` is called after each batch of ``batch_size`` events.
     """
-    fold = _YearFold(store, year)
     with store.engine.connect() as connection:
+        fold = _YearFold(store, year, _stored_snapshots(connection, year))
         head = connection.execute(sa.select(head_table.c.position, head_table.c.hash)).one()
         accepted: list[Sequence[Any]] = []
 
@@ -179,9 +251,9 @@ def replay_year(
             head_hash=head.hash,
             progress=(lambda checked: progress(checked, head.position)) if progress else None,
         )
-    if accepted:
-        cut = report.first_bad_position if not report.ok else None
-        fold.consume([row for row in accepted[0] if cut is None or row.position < cut])
+        if accepted:
+            cut = report.first_bad_position if not report.ok else None
+            fold.consume([row for row in accepted[0] if cut is None or row.position < cut])
     fold.replay.chain = report
     return fold.replay
 

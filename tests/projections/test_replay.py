@@ -163,3 +163,29 @@ def test_a_csv_cut_short_by_a_broken_chain_says_so_in_its_last_row(seeded: World
     assert last["comment"].startswith(
         f"the log stops here: chain broken at position {first.position}"
     )
+
+
+def test_every_snapshot_is_compared_with_the_fold_and_an_edited_one_is_named(
+    seeded: World,
+) -> None:
+    a_reviewed_year(seeded)
+    clean = replay_year(seeded.store, 2021)  # type: ignore[arg-type]
+    assert clean.ok and clean.snapshots_checked >= 2 and clean.bad_snapshots == []
+    assert clean.snapshot_verdict().endswith("checked, each matches its events")
+    stream = "report:gusu-rc:2021"
+    snapshot = seeded.store.load_snapshot(stream)
+    assert snapshot is not None
+    tamper(
+        seeded.store,  # type: ignore[arg-type]
+        "UPDATE snapshots SET state = replace(state, '\"260.84\"', '\"2600.84\"') "
+        f"WHERE stream_id = '{stream}' AND version = {snapshot.version}",
+    )
+    replay = replay_year(seeded.store, 2021)  # type: ignore[arg-type]
+    assert replay.chain.ok and not replay.ok
+    assert replay.snapshots_checked == clean.snapshots_checked
+    (bad,) = replay.bad_snapshots
+    assert (bad["stream_id"], bad["version"]) == (stream, snapshot.version)
+    assert f"the first {stream} at version {snapshot.version}" in replay.snapshot_verdict()
+    out = io.StringIO()
+    write_json(replay, out)
+    assert json.loads(out.getvalue())["snapshots"]["mismatched"] == [bad]
