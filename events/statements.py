@@ -64,6 +64,7 @@ class Statements:
         self.stream_version = f"SELECT max(version) FROM events WHERE stream_id = {p}"
         self._conditional: dict[int, str] = {}
         self.head_position = "SELECT position FROM event_log_head WHERE id = 1"
+        self.hash_at = f"SELECT hash FROM events WHERE position = {p}"
         self.load_snapshot = (
             "SELECT stream_id, version, kind, schema_version, state FROM snapshots "
             f"WHERE stream_id = {p} AND version <= {p} ORDER BY version DESC LIMIT 1"

@@ -457,6 +457,11 @@ class EventStore:
         ((position,),) = self._query(self._sql.head_position, ())
         return position
 
+    def hash_at(self, position: int) -> str | None:
+        """The stored hash of the event at ``position`` (None if the log holds no such row)."""
+        rows = self._query(self._sql.hash_at, (position,))
+        return rows[0][0] if rows else None
+
     def read_all(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """Up to ``limit`` events with position greater than ``after``, in log order."""
         return self._decode(self._query(self._sql.read_all, (after, limit)))

@@ -18,11 +18,34 @@ class ChainReport:
     head_position: int
     first_bad_position: int | None = None
     problem: str | None = None
+    #: The last event's hash when the chain holds: with ``head_position``, the anchor to
+    #: note outside the database (a shortened log can otherwise verify; decision 0002).
+    head_hash: str | None = None
 
     def __str__(self) -> str:
         if self.ok:
-            return f"chain intact: {self.checked} events, head at position {self.head_position}"
+            return f"chain intact: {self.checked} events, head at position {self.head_position}" + (
+                f", hash {self.head_hash}" if self.head_hash else ""
+            )
         return f"chain broken at position {self.first_bad_position}: {self.problem}"
+
+
+def check_anchor(
+    position: int, expected_hash: str, found_hash: str | None, head: int
+) -> str | None:
+    """Why the log does not hold the event noted as ``position:expected_hash`` (None if it
+    does): ``found_hash`` is the hash stored at that position, None when the log is shorter."""
+    if found_hash is None:
+        return (
+            f"anchor {position}: the log ends at position {head}, expected it to hold this "
+            "position (rows after the head were removed, or the anchor is from another log)"
+        )
+    if found_hash != expected_hash:
+        return (
+            f"anchor {position}: got hash {found_hash}, expected {expected_hash} "
+            "(the log was rewritten from there on, or the anchor is from another log)"
+        )
+    return None
 
 
 _HASHED = (
@@ -82,4 +105,4 @@ def verify_rows(
             checked + 1 if checked < head_position else head_position,
             f"the log ends at position {checked} but its head names position {head_position}",
         )
-    return ChainReport(True, checked, head_position)
+    return ChainReport(True, checked, head_position, head_hash=head_hash)

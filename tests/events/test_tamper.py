@@ -6,6 +6,7 @@ import pytest
 
 from events import EventStore, Metadata
 from events.chain import row_hash
+from events.verify import check_anchor
 from tests.events.sample_events import NoteAdded, registry
 
 WRITER = Metadata(actor="li.si", role="preparer")
@@ -45,7 +46,31 @@ def test_an_intact_log_verifies(store: EventStore) -> None:
     report = store.verify()
     assert report.ok
     assert (report.checked, report.head_position, report.first_bad_position) == (10, 10, None)
-    assert str(report) == "chain intact: 10 events, head at position 10"
+    assert str(report) == f"chain intact: 10 events, head at position 10, hash {report.head_hash}"
+    assert report.head_hash == store.hash_at(10) and store.hash_at(11) is None
+    assert check_anchor(10, report.head_hash, store.hash_at(10), 10) is None
+
+
+def test_a_removed_tail_with_the_head_moved_back_verifies_but_fails_its_anchor(
+    store: EventStore,
+) -> None:
+    anchor = (10, store.hash_at(10))
+    ninth = store.hash_at(9)
+    tamper(
+        store,
+        "DELETE FROM events WHERE position = 10",
+        f"UPDATE event_log_head SET position = 9, hash = '{ninth}' WHERE id = 1",
+    )
+    report = store.verify()
+    # The chain alone cannot tell a shortened log from a shorter one (decision 0002).
+    assert report.ok and report.head_position == 9
+    problem = check_anchor(*anchor, store.hash_at(10), store.head_position())
+    assert problem is not None and problem.startswith("anchor 10: the log ends at position 9")
+    problem = check_anchor(9, "0" * 64, store.hash_at(9), 9)
+    assert problem == (
+        f"anchor 9: got hash {ninth}, expected {'0' * 64} "
+        "(the log was rewritten from there on, or the anchor is from another log)"
+    )
 
 
 def test_an_edited_payload_is_found(store: EventStore) -> None:
