@@ -36,3 +36,14 @@ class UnknownEventType(EventStoreError):
 
 class InvalidEvent(EventStoreError):
     """An event payload that does not validate against its event class."""
+
+
+class TamperedEvent(EventStoreError):
+    """A stored event whose content no longer matches its hash: the log was edited."""
+
+    def __init__(self, position: int, stream_id: str, version: int) -> None:
+        self.position = position
+        super().__init__(
+            f"event at position {position} ({stream_id} version {version}): its content does "
+            "not match its hash, expected an unedited log; run `jixiao audit verify`"
+        )

@@ -65,6 +65,12 @@ _HASHED = (
 )
 
 
+def matches_hash(row: Any) -> bool:
+    """Whether a stored row's content still hashes to its ``hash`` (its link to the row
+    before it is not checked: that takes the whole log, :func:`verify_rows`)."""
+    return row_hash(**{name: getattr(row, name) for name in _HASHED}) == row.hash
+
+
 def verify_rows(
     batches: Iterable[Sequence[Any]],
     *,
@@ -92,8 +98,7 @@ def verify_rows(
                     row.position,
                     "the row does not follow its predecessor (deleted, inserted or reordered row)",
                 )
-            actual = row_hash(**{name: getattr(row, name) for name in _HASHED})
-            if actual != row.hash:
+            if not matches_hash(row):
                 return broken(row.position, "the row's content does not match its hash (edited)")
             prev_hash = row.hash
             expected_position += 1

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from events.errors import TamperedEvent
 from projections.history import diff_views, report_as_of, report_diff
+from tests.events.test_tamper import tamper
 from tests.projections.world import review_to, run
 from tests.workflow.report_builders import KEY
 from tests.workflow.world import World
@@ -161,3 +163,26 @@ def test_diff_of_views_pairs_items_by_id_and_labels_them_by_name() -> None:
         'rows[乙]: — → {"id": "c", "name": "乙"}',
         'rows[乙]: {"id": "b", "name": "乙"} → —',
     ]
+
+
+def test_an_edited_event_in_what_as_of_folds_is_refused(seeded: World) -> None:
+    a_long_history(seeded)
+    events = seeded.store.read_stream(STREAM)
+    snapshot = seeded.store.load_snapshot(STREAM)
+    assert snapshot is not None and snapshot.version < events[-1].version
+    edited = events[snapshot.version]  # the first event folded after the newest snapshot
+    tamper(
+        seeded.store,  # type: ignore[arg-type]
+        f"UPDATE events SET actor = 'someone.else' WHERE position = {edited.position}",
+    )
+    with pytest.raises(TamperedEvent) as refused:
+        report_as_of(seeded.store, "gusu-rc", 2021, events[-1].position)  # type: ignore[arg-type]
+    assert str(refused.value) == (
+        f"event at position {edited.position} ({STREAM} version {edited.version}): its content "
+        "does not match its hash, expected an unedited log; run `jixiao audit verify`"
+    )
+    with pytest.raises(TamperedEvent):
+        report_diff(seeded.store, "gusu-rc", 2021, 1, events[-1].position)  # type: ignore[arg-type]
+    # A moment before the edited event folds only rows that still match their hashes.
+    before = report_as_of(seeded.store, "gusu-rc", 2021, edited.position - 1)  # type: ignore[arg-type]
+    assert before.version == edited.version - 1
