@@ -2,28 +2,77 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.context import caught_up_projections, open_store
+from cli.context import USAGE, caught_up_projections, open_store
 from cli.failures import fail, reported_errors
-from cli.moments import parse_moment, parse_time
-from cli.options import JsonOption, YearOption
+from cli.moments import check_position, parse_moment, parse_time
+from cli.options import (
+    DepartmentOption,
+    JsonOption,
+    OptionalDepartmentOption,
+    OptionalYearOption,
+    YearOption,
+)
 from cli.output import print_json, print_table, print_view
 
 if TYPE_CHECKING:
+    from events.store import EventStore
     from projections.audit_trail import AuditEntry
 
 app = typer.Typer(
     help="Auditing: the trail of changes, as-of and diff, replay, verify.", no_args_is_help=True
 )
 
-OptionalDepartment = Annotated[
-    str | None, typer.Option("--department", "-d", help="One department's report (with --year).")
-]
-OptionalYear = Annotated[int | None, typer.Option("--year", "-y", help="Fiscal year.")]
+#: The kinds of item `audit trail --item KIND:ID` filters on.
+ITEM_KINDS = ("line", "indicator", "section")
+#: The largest whole number the log's databases hold (a --limit beyond it cannot be asked).
+_MAX_INTEGER = 2**63 - 1
+
+
+def _require_report(store: EventStore, department: str, year: int) -> None:
+    """Refuse a department and year with no report stream (no event at all)."""
+    from workflow.administration import DEPARTMENT_CODE
+    from workflow.commands import report_stream_id
+    from workflow.errors import InvalidValue
+
+    with reported_errors():
+        if not DEPARTMENT_CODE.match(department):
+            raise InvalidValue("report department", department, "a department code")
+        version = store.stream_version(report_stream_id(department, year))
+    if version == 0:
+        raise fail(
+            f"report {department}/{year}: no such report, expected a department whose {year} "
+            f"report was opened (see `jixiao report list -y {year}`)"
+        )
+
+
+def _require_positions(store: EventStore, **moments: tuple[str, datetime | int]) -> None:
+    """Refuse any log position past the head of the log (times may lie in the future)."""
+    with reported_errors():
+        head = store.head_position()
+    for field, (text, moment) in moments.items():
+        check_position(moment, text, head, field=field)
+
+
+def _later(first: datetime | int, second: datetime | int) -> bool:
+    """Whether ``first`` is after ``second``, both being times or both positions."""
+    if isinstance(first, int) and isinstance(second, int):
+        return first > second
+    if isinstance(first, datetime) and isinstance(second, datetime):
+        return first > second
+    return False  # a position against a time: told by the versions they reach
+
+
+def _reversed(since: str, until: str) -> typer.Exit:
+    return fail(
+        f"since: got {since!r}, later than until {until!r}; expected the earlier moment first",
+        USAGE,
+    )
 
 
 @app.command()
@@ -55,8 +104,8 @@ def verify(as_json: JsonOption = False) -> None:
 
 @app.command()
 def trail(
-    department: OptionalDepartment = None,
-    year: OptionalYear = None,
+    department: OptionalDepartmentOption = None,
+    year: OptionalYearOption = None,
     user: Annotated[
         str | None, typer.Option("--by", help="Only changes made by this user.")
     ] = None,
@@ -79,12 +128,26 @@ def trail(
     item_kind = item_id = None
     if item is not None:
         item_kind, _, item_id = item.partition(":")
-        if not item_id:
-            raise fail(f"--item: got {item!r}, expected line:ID, indicator:ID or section:ID")
+        if item_kind not in ITEM_KINDS or not item_id:
+            raise fail(f"--item: got {item!r}, expected line:ID, indicator:ID or section:ID", USAGE)
     if department is not None and year is None:
-        raise fail(f"--year: missing for department {department!r}, expected the report's year")
+        raise fail(
+            f"--year: missing for department {department!r}, expected the report's year "
+            "(-y or JIXIAO_YEAR)",
+            USAGE,
+        )
+    if limit is not None and limit > _MAX_INTEGER:
+        raise fail(f"--limit: got {limit}, expected a whole number from 1 to {_MAX_INTEGER}", USAGE)
     since_at, until_at = parse_time(since, field="--since"), parse_time(until, field="--until")
+    if since_at is not None and until_at is not None and since_at >= until_at:
+        raise fail(
+            f"--until: got {until!r}, expected a time after --since {since!r} "
+            "(--since is inclusive, --until exclusive)",
+            USAGE,
+        )
     store = caught_up_projections()
+    if department is not None and year is not None:
+        _require_report(store, department, year)
     with reported_errors():
         entries = audit_trail(
             store.engine,
@@ -112,7 +175,7 @@ def trail(
                 f"{e.item_kind} {e.item_label} {e.field}".strip(),
                 e.before_raw,
                 e.after_raw,
-                e.comment,
+                _comment(e),
                 e.position,
             ]
             for e in entries
@@ -124,9 +187,18 @@ def _entry_data(entry: AuditEntry) -> dict[str, Any]:
     return {name: getattr(entry, name) for name in entry.__slots__}
 
 
+def _comment(entry: AuditEntry) -> str | None:
+    """The comment or reason, and an adjustment's basis document when it names one."""
+    recorded = entry.after_value if entry.event_type == "AdjustmentRecorded" else None
+    document = recorded.get("document") if isinstance(recorded, dict) else None
+    if not document:
+        return entry.comment
+    return f"{entry.comment}; document: {document}" if entry.comment else f"document: {document}"
+
+
 @app.command("as-of")
 def as_of(
-    department: Annotated[str, typer.Option("--department", "-d", help="Department code.")],
+    department: DepartmentOption,
     year: YearOption,
     moment: Annotated[
         str, typer.Argument(help="A time (2022-03-01T09:00, UTC) or a log position.")
@@ -141,6 +213,8 @@ def as_of(
 
     when = parse_moment(moment)
     store = open_store()
+    _require_report(store, department, year)
+    _require_positions(store, moment=(moment, when))
     with reported_errors():
         found = report_as_of(store, department, year, when)
     view = found.view()
@@ -169,7 +243,7 @@ def as_of(
 
 @app.command()
 def diff(
-    department: Annotated[str, typer.Option("--department", "-d", help="Department code.")],
+    department: DepartmentOption,
     year: YearOption,
     since: Annotated[str, typer.Argument(help="The earlier moment: a time or a log position.")],
     until: Annotated[str, typer.Argument(help="The later moment: a time or a log position.")],
@@ -183,8 +257,14 @@ def diff(
 
     first, second = parse_moment(since, field="since"), parse_moment(until, field="until")
     store = open_store()
+    _require_report(store, department, year)
+    _require_positions(store, since=(since, first), until=(until, second))
+    if _later(first, second):
+        raise _reversed(since, until)
     with reported_errors():
         found = report_diff(store, department, year, first, second)
+    if found.before.version > found.after.version:  # a position against a time, reversed
+        raise _reversed(since, until)
     if as_json:
         print_json(
             {
@@ -220,19 +300,32 @@ def replay(
     """
     from cli.progress import progress_bar
     from projections.replay import replay_year, write_csv, write_json
+    from workflow.administration import fiscal_year_stream_id
 
     store = open_store()
     with reported_errors():
-        out.mkdir(parents=True, exist_ok=True)
-        with progress_bar(f"replaying {year}", store.head_position()) as advance:
-            result = replay_year(store, year, progress=lambda done, _head: advance(done))
-        json_path, csv_path = out / f"changes-{year}.json", out / f"changes-{year}.csv"
+        opened = store.stream_version(fiscal_year_stream_id(year))
+    if not opened:
+        raise fail(
+            f"year: got {year}, expected a fiscal year that was opened "
+            "(`jixiao admin year open`); nothing written"
+        )
+    _output_folder(out)
+    with reported_errors(), progress_bar(f"replaying {year}", store.head_position()) as advance:
+        result = replay_year(store, year, progress=lambda done, _head: advance(done))
+    json_path, csv_path = out / f"changes-{year}.json", out / f"changes-{year}.csv"
+    try:
         with json_path.open("w", encoding="utf-8") as handle:
             write_json(result, handle)
         # With a byte-order mark, Excel opens the file as UTF-8 instead of the system's code
         # page (GBK on Chinese Windows), where every name would come out garbled.
         with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
             write_csv(result, handle)
+    except OSError as error:
+        raise fail(
+            f"--out: got {str(out)!r}, expected a folder the change log can be written to "
+            f"({error.strerror or error})"
+        ) from None
     summary = {
         "year": year,
         "chain_ok": result.chain.ok,
@@ -254,6 +347,32 @@ def replay(
         raise typer.Exit(1)
 
 
+def _output_folder(out: Path) -> None:
+    """Make sure ``out`` is a folder (created if missing); refuse a file or an uncreatable path."""
+    if out.exists() and not out.is_dir():
+        raise fail(f"--out: got {str(out)!r}, expected a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise fail(
+            f"--out: got {str(out)!r}, expected a folder (cannot create it: "
+            f"{error.strerror or error})"
+        ) from None
+
+
+def _readable_file(path: Path) -> None:
+    """Refuse a path that is not a readable file, naming the argument."""
+    if not path.exists():
+        raise fail(f"path: got {str(path)!r}, no such file")
+    if not path.is_file():
+        raise fail(f"path: got {str(path)!r}, expected a file (HTML, PDF or XLSX)")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as error:
+        raise fail(f"path: got {str(path)!r}, cannot read it ({error.strerror or error})") from None
+
+
 @app.command()
 def artifact(
     path: Annotated[Path, typer.Argument(help="A rendered report file (HTML, PDF or XLSX).")],
@@ -262,12 +381,15 @@ def artifact(
     """Prove a published file matches its events: find the ReportRendered that recorded it
     by its SHA-256, check every file of that rendering, and render the log again.
 
-    Exits 1 if any file or re-rendering differs.
+    The file given is judged by its own digest. The rendering's other files are checked
+    where the worker wrote them, else beside the given file; one found nowhere is shown as
+    "not found" and fails nothing. Exits 1 if any file found or any re-rendering differs.
 
     Example: jixiao audit artifact reports/gusu-rc-2021-r1-t2cd7051760.pdf
     """
     from worker.verify import UnknownArtifact, verify_file
 
+    _readable_file(path)
     store = open_store()
     try:
         with reported_errors():
@@ -281,6 +403,7 @@ def artifact(
             "sha256": c.artifact.sha256,
             "file_matches": c.file_matches,
             "rerender_matches": c.rerender_matches,
+            "checked_path": c.checked_path,
             "problems": list(c.problems),
         }
         for c in found.checks
@@ -297,7 +420,9 @@ def artifact(
                 False: "re-rendering differs",
                 None: "older template",
             }
-            state = "ok" if check["file_matches"] else "DIFFERS"
+            state = {True: "ok", False: "DIFFERS", None: "not found"}[check["file_matches"]]
+            if check["checked_path"] == str(path):
+                state += " (this file)"
             typer.echo(f"  {check['format']:5} {state}; {again[check['rerender_matches']]}")
             for problem in check["problems"]:
                 typer.echo(f"    {problem}")

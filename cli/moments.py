@@ -4,27 +4,62 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from cli.failures import fail
+from cli.context import USAGE
+from cli.failures import REJECTED, fail
+
+#: What a moment argument (as-of, diff) and a time option (--since, --until) accept.
+_MOMENT = "a time such as 2022-03-01T09:00 or a log position"
+_TIME = "a time such as 2022-03-01 or 2022-03-01T09:00"
 
 
 def parse_moment(text: str, *, field: str = "moment") -> datetime | int:
-    """A log position (a whole number) or a time (naive times are taken as UTC)."""
-    if text.isdigit():
+    """A log position (a whole number) or a time, as aware UTC (naive times are UTC)."""
+    if text.isascii() and text.isdigit():
         return int(text)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise fail(
-            f"{field}: got {text!r}, expected a time such as 2022-03-01T09:00 or a log position"
-        ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return _time(text, field, _MOMENT, REJECTED)
 
 
 def parse_time(text: str | None, *, field: str) -> datetime | None:
-    """An optional time (no positions here)."""
+    """An optional time given as an option (no positions here); a usage error otherwise."""
     if text is None:
         return None
-    moment = parse_moment(text, field=field)
-    if isinstance(moment, int):
-        raise fail(f"{field}: got {text!r}, expected a time such as 2022-03-01 or 2022-03-01T09:00")
-    return moment
+    if text.isascii() and text.isdigit():
+        raise fail(
+            f"{field}: got {text!r}, expected {_TIME}, not a log position{_date_hint(text)}",
+            USAGE,
+        )
+    return _time(text, field, _TIME, USAGE)
+
+
+def _time(text: str, field: str, expected: str, code: int) -> datetime:
+    """``text`` as an aware UTC time, or refused with ``code``: not ISO 8601, or a time UTC
+    cannot hold (0001-01-01T00:00+01:00)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{field}: got {text!r}, expected {expected}", code) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise fail(
+            f"{field}: got {text!r}, expected a time from 0001-01-01 to 9999-12-31 in UTC", code
+        ) from None
+
+
+def check_position(moment: datetime | int, text: str, head: int, *, field: str) -> None:
+    """Refuse a log position past the log's ``head`` (times, even future ones, pass)."""
+    if isinstance(moment, int) and moment > head:
+        raise fail(f"{field}: got {text!r}, expected a log position up to {head}{_date_hint(text)}")
+
+
+def _date_hint(text: str) -> str:
+    """`` — did you mean 2026-11-26?`` when ``text`` is eight digits that read as YYYYMMDD."""
+    if len(text) != 8:
+        return ""
+    try:
+        day = datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        return ""
+    return f" — did you mean {day.isoformat()}?"

@@ -50,6 +50,29 @@ YearOption = Annotated[
         "--year", "-y", envvar="JIXIAO_YEAR", help="Fiscal year, e.g. 2021.", min=2000, max=2100
     ),
 ]
+#: For commands where one report is optional (a filter): -d with -y, or neither.
+OptionalDepartmentOption = Annotated[
+    str | None,
+    typer.Option(
+        "--department",
+        "-d",
+        envvar="JIXIAO_DEPARTMENT",
+        help="One department's report (with --year), e.g. gusu-rc.",
+        show_default=False,
+    ),
+]
+OptionalYearOption = Annotated[
+    int | None,
+    typer.Option(
+        "--year",
+        "-y",
+        envvar="JIXIAO_YEAR",
+        help="Fiscal year, e.g. 2021.",
+        min=2000,
+        max=2100,
+        show_default=False,
+    ),
+]
 RevisionOption = Annotated[
     int | None,
     typer.Option(

@@ -3,8 +3,13 @@
 Two checks per artifact of a ``ReportRendered`` event: the file on disk still has the
 size and SHA-256 the event recorded, and rendering the revision again from the log
 (folded up to its sign-off) gives the same SHA-256. The second needs the template
-version the artifact was rendered with. A published file found elsewhere (a download
-from the government site) is traced back to its event by its digest.
+version the artifact was rendered with.
+
+A published file found elsewhere (a download from the government site) is traced back to
+its event by its digest and judged by its own bytes (:func:`verify_file`). The other
+files of that rendering are looked for where the worker wrote them, then beside the given
+file under their recorded names; one found nowhere is reported as not found, which fails
+nothing, while one found with other bytes fails the verification as always.
 """
 
 from __future__ import annotations
@@ -36,15 +41,20 @@ class ArtifactCheck:
     """The checks of one artifact; ``problems`` says what did not match."""
 
     artifact: Artifact
-    file_matches: bool
+    #: None when no copy of the file was found to check (a sibling of a file given to
+    #: :func:`verify_file`, looked for and not found): reported, not a failure.
+    file_matches: bool | None
     #: None when the artifact's template version is not this worker's: not re-rendered.
     rerender_matches: bool | None
     problems: tuple[str, ...] = ()
+    #: The file whose bytes were checked (None when none was found).
+    checked_path: str | None = None
 
     @property
     def ok(self) -> bool:
-        """The file matches its event, and re-rendering (where possible) gives the same bytes."""
-        return self.file_matches and self.rerender_matches is not False
+        """No file checked differs from its event, and re-rendering (where possible) gives
+        the same bytes."""
+        return self.file_matches is not False and self.rerender_matches is not False
 
 
 @dataclass(frozen=True)
@@ -61,17 +71,42 @@ class Verification:
         return all(check.ok for check in self.checks)
 
 
-def _file_problem(artifact: Artifact) -> str | None:
-    path = Path(artifact.path)
+def _file_problem(artifact: Artifact, path: Path) -> str | None:
+    """What is wrong with ``path`` as the file ``artifact`` recorded; None if nothing."""
     if not path.is_file():
-        return f"{artifact.path}: missing"
-    size = path.stat().st_size
-    if size != artifact.size:
-        return f"{artifact.path}: {size} bytes, the event recorded {artifact.size}"
-    digest = sha256_of(path)
+        return f"{path}: missing"
+    try:
+        size = path.stat().st_size
+        if size != artifact.size:
+            return f"{path}: {size} bytes, the event recorded {artifact.size}"
+        digest = sha256_of(path)
+    except OSError as error:
+        return f"{path}: cannot be read ({error.strerror or error})"
     if digest != artifact.sha256:
-        return f"{artifact.path}: SHA-256 {digest}, the event recorded {artifact.sha256}"
+        return f"{path}: SHA-256 {digest}, the event recorded {artifact.sha256}"
     return None
+
+
+def _check(
+    artifact: Artifact, path: Path | None, again: dict[str, str], not_found: str = ""
+) -> ArtifactCheck:
+    """The checks of ``artifact`` against the file at ``path`` (None: ``not_found`` says
+    where it was looked for) and against the re-rendered digests ``again``."""
+    problems = []
+    if path is None:
+        file_matches = None
+        problems.append(not_found)
+    else:
+        file_problem = _file_problem(artifact, path)
+        file_matches = file_problem is None
+        if file_problem:
+            problems.append(file_problem)
+    digest = again.get(artifact.format)
+    matches = None if digest is None else digest == artifact.sha256
+    if matches is False:
+        problems.append(f"{artifact.format}: rendering the log again gives SHA-256 {digest}")
+    checked = None if path is None else str(path)
+    return ArtifactCheck(artifact, file_matches, matches, tuple(problems), checked)
 
 
 def _rerendered(
@@ -99,20 +134,21 @@ def verify_rendering(
     if signed.rendered is None:
         raise NothingToRender(f"report {signed.stream_id} revision {signed.revision}: not rendered")
     again = _rerendered(store, signed, signed.rendered) if rerender else {}
-    checks = []
-    for artifact in signed.rendered:
-        file_problem = _file_problem(artifact)
-        digest = again.get(artifact.format)
-        matches = None if digest is None else digest == artifact.sha256
-        problems = [file_problem] if file_problem else []
-        if matches is False:
-            problems.append(f"{artifact.format}: rendering the log again gives SHA-256 {digest}")
-        checks.append(ArtifactCheck(artifact, file_problem is None, matches, tuple(problems)))
-    return Verification(signed.stream_id, signed.revision, tuple(checks))
+    checks = tuple(_check(a, Path(a.path), again) for a in signed.rendered)
+    return Verification(signed.stream_id, signed.revision, checks)
 
 
 def find_rendering(store: EventStore, digest: str) -> tuple[RenderTarget, Artifact]:
     """The revision and artifact whose recorded SHA-256 is ``digest``; UnknownArtifact if none."""
+    target, _, artifact = _find_rendered(store, digest)
+    return target, artifact
+
+
+def _find_rendered(
+    store: EventStore, digest: str
+) -> tuple[RenderTarget, tuple[Artifact, ...], Artifact]:
+    """The revision, every artifact of the ``ReportRendered`` that recorded a file with
+    SHA-256 ``digest``, and that file's artifact; UnknownArtifact if none did."""
     with store.engine.connect() as connection:
         rows = connection.execute(
             sa.select(_E.stream_id, _E.event_type, _E.schema_version, _E.payload)
@@ -124,15 +160,35 @@ def find_rendering(store: EventStore, digest: str) -> tuple[RenderTarget, Artifa
         assert isinstance(event, ReportRendered)
         for artifact in event.artifacts:
             if artifact.sha256 == digest:
-                return RenderTarget.from_stream(row.stream_id, event.revision), artifact
+                target = RenderTarget.from_stream(row.stream_id, event.revision)
+                return target, event.artifacts, artifact
     raise UnknownArtifact(f"SHA-256 {digest}: no ReportRendered event records this file")
 
 
 def verify_file(store: EventStore, path: str | Path) -> Verification:
-    """Trace a published file to the ``ReportRendered`` that recorded it, and verify that.
+    """Trace a published file to the ``ReportRendered`` that recorded it, and verify that
+    rendering with the file given standing for its own artifact.
 
-    The returned verification is of the revision the file belongs to; the file itself
-    matches its event by construction (it was found by its digest).
+    The given file matches its event by construction (it was found by its digest), wherever
+    it is kept. Each other file of the rendering is checked where the worker wrote it, else
+    beside the given file under its recorded name; found in neither place, it is reported
+    as not found (``file_matches`` None) without failing the verification. Every format is
+    rendered again from the log, as :func:`verify_rendering` does.
     """
-    target, _ = find_rendering(store, sha256_of(Path(path)))
-    return verify_rendering(store, target.department, target.year, target.revision)
+    given = Path(path)
+    target, artifacts, own = _find_rendered(store, sha256_of(given))
+    signed = find_signed_off(
+        store, target.department, target.year, target.revision, current_only=False
+    )
+    again = _rerendered(store, signed, artifacts)
+    checks = []
+    for artifact in artifacts:
+        if artifact == own:
+            checks.append(_check(artifact, given, again))
+            continue
+        recorded = Path(artifact.path)
+        places = list(dict.fromkeys((recorded, given.parent / recorded.name)))
+        found = next((place for place in places if place.is_file()), None)
+        looked = " and ".join(str(place) for place in places)
+        checks.append(_check(artifact, found, again, f"not found (looked at {looked})"))
+    return Verification(signed.stream_id, signed.revision, tuple(checks))

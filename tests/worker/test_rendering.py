@@ -292,6 +292,35 @@ def test_verification_proves_the_files_and_catches_tampering(
     assert "the event recorded" in broken[0].problems[0]
 
 
+def test_a_copy_kept_elsewhere_is_judged_by_its_own_digest(
+    office: Office, rendered: RenderOutcome, tmp_path: Path
+) -> None:
+    paths = files(rendered)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    copy = downloads / "downloaded.pdf"
+    shutil.copy(paths["pdf"], copy)
+    shutil.move(tmp_path / "out", tmp_path / "moved")  # the worker's files are gone
+    verification = verify_file(office.store, copy)
+    assert verification.ok
+    checks = {c.artifact.format: c for c in verification.checks}
+    assert (checks["pdf"].file_matches, checks["pdf"].checked_path) == (True, str(copy))
+    assert [checks[f].file_matches for f in ("html", "xlsx")] == [None, None]
+    assert checks["html"].problems == (
+        f"not found (looked at {paths['html']} and {downloads / paths['html'].name})",
+    )
+    assert [c.rerender_matches for c in verification.checks] == [True, True, True]
+    # Where the worker wrote them, the same files missing are a failure.
+    assert not verify_rendering(office.store, DEPARTMENT_CODE, YEAR, rerender=False).ok
+
+    # A sibling found beside the copy is checked: one that differs fails the verification.
+    (downloads / paths["xlsx"].name).write_bytes(b"not the spreadsheet")
+    tampered = verify_file(office.store, copy)
+    assert not tampered.ok
+    found = {c.artifact.format: c.file_matches for c in tampered.checks}
+    assert found == {"html": None, "pdf": True, "xlsx": False}
+
+
 def test_a_reopened_revision_is_not_rendered(office: Office, tmp_path: Path) -> None:
     execute(
         office.store,
