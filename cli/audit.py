@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -75,30 +76,75 @@ def _reversed(since: str, until: str) -> typer.Exit:
     )
 
 
+_ANCHOR = re.compile(r"(\d{1,18}):([0-9a-f]{64})")
+
+
+def _anchor(text: str) -> tuple[int, str]:
+    found = _ANCHOR.fullmatch(text.strip().lower())
+    if found is None or int(found.group(1)) < 1:
+        raise fail(
+            f"--expect: got {text!r}, expected POSITION:HASH as `jixiao audit verify` prints "
+            "them (a position from 1 and the 64 hex digits of its hash)",
+            USAGE,
+        )
+    return int(found.group(1)), found.group(2)
+
+
 @app.command()
-def verify(as_json: JsonOption = False) -> None:
+def verify(
+    expect: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--expect",
+            help="POSITION:HASH noted earlier (e.g. at sign-off): the log must still hold "
+            "that event. Repeatable.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
     """Walk the hash chain and name the first edited, missing or moved event.
 
-    Exits 1 if the chain is broken.
+    The chain cannot tell a log whose last events were removed (and its head moved back)
+    from a shorter one: note the head's position and hash this prints, and check them
+    later with --expect. Exits 1 if the chain is broken or an anchor is not held.
 
-    Example: jixiao audit verify --json
+    Example: jixiao audit verify --expect 157:4c2f…(64 hex digits)
     """
+    from events.verify import check_anchor
+
+    anchors = [_anchor(text) for text in expect or ()]
     store = open_store()
     with reported_errors():
         report = store.verify()
+        problems = [
+            problem
+            for position, digest in anchors
+            if (
+                problem := check_anchor(
+                    position, digest, store.hash_at(position), report.head_position
+                )
+            )
+        ]
     if as_json:
         print_json(
             {
-                "ok": report.ok,
+                "ok": report.ok and not problems,
                 "checked": report.checked,
                 "head_position": report.head_position,
+                "head_hash": report.head_hash,
                 "first_bad_position": report.first_bad_position,
                 "problem": report.problem,
+                "anchors": [{"position": position, "hash": digest} for position, digest in anchors],
+                "anchor_problems": problems,
             }
         )
     else:
         typer.echo(str(report))
-    if not report.ok:
+        if anchors and not problems:
+            typer.echo(f"anchors held: {', '.join(str(position) for position, _ in anchors)}")
+        for problem in problems:
+            typer.echo(problem)
+    if not report.ok or problems:
         raise typer.Exit(1)
 
 
@@ -294,7 +340,9 @@ def replay(
     """Replay every event of a fiscal year, verifying the chain; write its change log.
 
     Writes <out>/changes-<year>.json (chain verdict, change log, per-report timelines) and
-    <out>/changes-<year>.csv. Exits 1 if the chain is broken (the log stops before it).
+    <out>/changes-<year>.csv. Every stored snapshot of the year's reports is compared with
+    its events (as-of, diff and artifact start from them). Exits 1 if the chain is broken
+    (the log stops before it) or a snapshot does not match.
 
     Example: jixiao audit replay 2021 -o audit-2021/
     """
@@ -331,6 +379,8 @@ def replay(
         "chain_ok": result.chain.ok,
         "checked": result.chain.checked,
         "first_bad_position": result.chain.first_bad_position,
+        "snapshots_checked": result.snapshots_checked,
+        "snapshots_mismatched": len(result.bad_snapshots),
         "changes": len(result.changes),
         "reports": len(result.timelines),
         "json": str(json_path),
@@ -342,8 +392,9 @@ def replay(
         typer.echo(
             f"{year}: {summary['changes']} changes in {summary['reports']} report(s); {result.chain}"
         )
+        typer.echo(result.snapshot_verdict())
         typer.echo(f"wrote {json_path} and {csv_path}")
-    if not result.chain.ok:
+    if not result.ok:
         raise typer.Exit(1)
 
 

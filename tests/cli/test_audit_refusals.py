@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from cli.context import open_store
 from cli.seed_file import SEED_FILE
 from tests.cli.conftest import Invoke, Outcome
+from tests.events.test_tamper import tamper
 
 KEY = ("-d", "gusu-rc", "-y", "2021")
 HUGE = "99999999999999999999"
@@ -259,3 +261,50 @@ def test_a_copy_kept_elsewhere_is_judged_by_its_own_digest(published, tmp_path: 
     assert out.exit_code == 1
     assert "html  ok; re-rendered identically" in out.stdout
     assert "xlsx  DIFFERS; re-rendered identically" in out.stdout
+
+
+def test_verify_prints_the_anchor_and_checks_it_later(imported: Invoke, tmp_path: Path) -> None:
+    run = imported
+    noted = json.loads(run("audit", "verify", "--json").stdout)
+    anchor = f"{noted['head_position']}:{noted['head_hash']}"
+    text = run("audit", "verify")
+    assert text.stdout.strip().endswith(
+        f"head at position {noted['head_position']}, hash {noted['head_hash']}"
+    )
+    held = run("audit", "verify", "--expect", anchor)
+    assert held.exit_code == 0 and f"anchors held: {noted['head_position']}" in held.stdout
+    assert refused(run("audit", "verify", "--expect", "157:abc"), 2).startswith(
+        "error: --expect: got '157:abc', expected POSITION:HASH"
+    )
+    # Remove the last event and move the head back: the chain alone still verifies.
+    store = open_store()
+    last, before = noted["head_position"], store.hash_at(noted["head_position"] - 1)
+    tamper(
+        store,
+        f"DELETE FROM events WHERE position = {last}",
+        f"UPDATE event_log_head SET position = {last - 1}, hash = '{before}' WHERE id = 1",
+    )
+    assert run("audit", "verify").exit_code == 0
+    out = run("audit", "verify", "--expect", anchor)
+    assert out.exit_code == 1
+    assert f"anchor {last}: the log ends at position {last - 1}" in out.stdout
+    data = json.loads(run("audit", "verify", "--json", "--expect", anchor).stdout)
+    assert data["ok"] is False and data["anchor_problems"][0].startswith(f"anchor {last}:")
+
+
+def test_replay_names_an_edited_snapshot_and_exits_1(imported: Invoke, tmp_path: Path) -> None:
+    run = imported
+    clean = run("audit", "replay", "2021", "-o", str(tmp_path / "clean"))
+    assert clean.exit_code == 0 and "checked, each matches its events" in clean.stdout
+    store = open_store()
+    snapshot = store.load_snapshot("report:gusu-rc:2021")
+    assert snapshot is not None
+    tamper(
+        store,
+        "UPDATE snapshots SET state = replace(state, '\"8\"', '\"80\"') "
+        f"WHERE stream_id = 'report:gusu-rc:2021' AND version = {snapshot.version}",
+    )
+    out = run("audit", "replay", "2021", "-o", str(tmp_path / "edited"), "--json")
+    assert out.exit_code == 1
+    summary = json.loads(out.stdout)
+    assert summary["chain_ok"] is True and summary["snapshots_mismatched"] == 1
