@@ -175,10 +175,12 @@ def _scheme(name_or_file: str) -> Scheme:
     if path.suffix != ".toml":
         with reported_errors():
             return load_scheme(name_or_file)
+    from cli.files import read_file
+
+    with reported_errors():
+        text = read_file(name_or_file, "scheme file", "a UTF-8 .toml file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise fail(f"scheme file: got {name_or_file!r}, expected an existing .toml file") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise fail(f"scheme file {name_or_file}: {error}, expected valid TOML") from None
     with reported_errors():
@@ -236,9 +238,10 @@ def scheme_list(as_json: JsonOption = False) -> None:
 @scheme_app.command("show")
 def scheme_show(
     name: Annotated[str, typer.Argument(help="A bundled scheme name or a .toml file.")],
+    as_json: JsonOption = False,
 ) -> None:
-    """Print a scheme's full settings as JSON.
+    """Print a scheme's full settings as JSON (with or without --json: there is no table).
 
-    Example: jixiao admin scheme show national-10-90
+    Example: jixiao admin scheme show national-10-90 --json
     """
     print_json(_scheme(name).model_dump(mode="json"))

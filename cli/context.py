@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -129,6 +130,38 @@ def report_recorded(
         print_notices(notices, file=sys.stderr)
 
 
+def require_department(store: EventStore, code: str, field: str = "department") -> None:
+    """UnknownItem naming ``field`` when no department ``code`` is registered."""
+    from workflow.administration import DepartmentState, department_stream_id
+    from workflow.errors import UnknownItem
+    from workflow.service import load_admin
+
+    state, _ = load_admin(store, department_stream_id(code))
+    if not (isinstance(state, DepartmentState) and state.registered):
+        raise UnknownItem(
+            f"{field}: got {code!r}, expected a registered department code "
+            "(jixiao admin department add)"
+        )
+
+
+@contextmanager
+def naming_unknown_department(store: EventStore, command: Any) -> Iterator[None]:
+    """A refused report command on a department that does not exist says just that (not
+    "role in department nope: got none"); an authentication failure is left as it is. The
+    department is looked up only after a refusal, so accepted commands pay nothing."""
+    from workflow.commands import ReportCommand
+    from workflow.errors import AuthenticationFailed, DomainError
+
+    try:
+        yield
+    except AuthenticationFailed:
+        raise
+    except DomainError:
+        if isinstance(command, ReportCommand):
+            require_department(store, command.department)
+        raise
+
+
 def run(
     command: Any, *, as_json: bool = False, expected_version: int | None = None
 ) -> list[RecordedEvent]:
@@ -137,7 +170,7 @@ def run(
 
     caller = credentials()
     store = open_store()
-    with reported_errors():
+    with reported_errors(), naming_unknown_department(store, command):
         events = execute(store, caller, command, expected_version=expected_version)
     report_recorded(events, as_json)
     return events

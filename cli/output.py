@@ -71,6 +71,10 @@ def print_view(view: dict[str, Any], heading: str | None = None) -> None:
             for r in budget["rows"]
         ],
     )
+    # What the table cannot show: a parent typed against its children, a missing figure.
+    # They block submission; --json has them as budget.problems.
+    for problem in budget.get("problems", ()):
+        print(f"problem: {problem}")
     print_table(
         "绩效指标",
         ["id", "类别", "指标名称", "目标值", "完成值", "偏差原因", "状态"],

@@ -65,6 +65,8 @@ def rebuild(
     from cli.progress import progress_bar
     from projections.registry import projection_runner
 
+    # A name given twice is rebuilt once (twice would drop its indexes twice).
+    names = list(dict.fromkeys(names)) if names else None
     store = open_store()
     runner = projection_runner(store)
     with reported_errors():

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.context import caught_up_projections, credentials, open_store, report_recorded, run
+from cli.context import (
+    caught_up_projections,
+    credentials,
+    open_store,
+    report_recorded,
+    require_department,
+    run,
+)
 from cli.failures import fail, reported_errors
 from cli.options import DepartmentOption, JsonOption, YearOption
 from cli.output import print_json, print_table, print_view
+
+if TYPE_CHECKING:
+    from events.store import EventStore
 
 app = typer.Typer(
     help="A department's report: open, import, export, show, edit.", no_args_is_help=True
@@ -25,6 +38,11 @@ indicator_app = typer.Typer(
 )
 app.add_typer(line_app, name="line")
 app.add_typer(indicator_app, name="indicator")
+
+#: For commands whose value arguments may start with a minus (``-4.8``, ``-5%``): click
+#: would take them for short options. Unknown options are then left as arguments; the
+#: command's own options (-d, -y, --json …) are parsed as usual.
+NEGATIVE_VALUES = {"ignore_unknown_options": True}
 
 Amount = Annotated[str, typer.Argument(help="The amount as typed, e.g. 12.5 or -4.8.")]
 LineId = Annotated[str, typer.Argument(help="The line's id, e.g. publicity.")]
@@ -75,15 +93,19 @@ def import_report(
 
     Example: jixiao report import gusu-redcross-2021.yaml
     """
-    from cli.files import read_document
+    from cli.files import read_document, read_file
     from cli.progress import progress_bar
-    from workflow.errors import DocumentRejected
+    from workflow.errors import DocumentRejected, UnknownItem
     from workflow.report_file import document_commands, parse_document
     from workflow.service import execute_all
 
     source = str(path)
     sheet_problems: list[str] = []
-    with reported_errors():
+    checking_json = check and as_json
+    if not path.is_file():
+        with reported_errors():
+            read_file(path, "path", "a report file (.yaml, .yml, .json) or a 自评价表 (.xlsx)")
+    with reported_errors(), _check_as_json(checking_json, source):
         if path.suffix.lower() == ".xlsx":
             if department is None or year is None:
                 raise fail(f"{path}: a spreadsheet names no department code, expected -d and -y", 2)
@@ -98,7 +120,11 @@ def import_report(
             located = document_commands(document)
     caller = credentials()
     store = open_store()
-    with reported_errors(), progress_bar(f"checking {path.name}", len(located)) as advance:
+    with (
+        reported_errors(),
+        _check_as_json(checking_json, source),
+        progress_bar(f"checking {path.name}", len(located)) as advance,
+    ):
         try:
             events = execute_all(
                 store,
@@ -109,13 +135,46 @@ def import_report(
                 progress=advance,
             )
         except DocumentRejected as rejected:
+            field = "--department" if path.suffix.lower() == ".xlsx" else "department"
+            try:
+                require_department(store, document.department, field)
+            except UnknownItem as unknown:
+                raise DocumentRejected(source, [str(unknown)]) from None
             raise DocumentRejected(source, [*sheet_problems, *rejected.problems]) from None
         if sheet_problems:
             raise DocumentRejected(source, sheet_problems)
-    if check:
+    if checking_json:
+        print_json(
+            {
+                "file": source,
+                "ok": True,
+                "problems": [],
+                "report": f"{document.department}/{document.year}",
+                "commands": len(located),
+                "by_command": dict(Counter(type(c).__name__ for _, c in located)),
+            }
+        )
+    elif check:
         typer.echo(f"{path}: no problems; {len(located)} commands would be recorded")
+    else:
+        report_recorded(events, as_json)
+
+
+@contextmanager
+def _check_as_json(enabled: bool, source: str) -> Iterator[None]:
+    """Under ``--check --json``, a file's problems as JSON on stdout (exit 1), not as text."""
+    from workflow.errors import DocumentRejected
+
+    if not enabled:
+        yield
         return
-    report_recorded(events, as_json)
+    try:
+        yield
+    except (DocumentRejected, ValueError) as error:
+        problems = list(getattr(error, "problems", None) or [" ".join(str(error).split())])
+        print_json({"file": source, "ok": False, "problems": problems})
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        raise fail(f"{source}: {count} (listed in the JSON), expected none") from None
 
 
 @app.command("export")
@@ -198,6 +257,29 @@ def print_standings(title: str, data: list[dict], *, with_year: bool) -> None:
     )
 
 
+def _require_stage(stage: str | None, *, listed_with_reports: bool) -> None:
+    """Refuse a --stage no report can be in (``new``: not opened, only in the overview)."""
+    from workflow.stages import Stage
+
+    known = [str(s) for s in Stage if not (listed_with_reports and s is Stage.NEW)]
+    if stage is not None and stage not in known:
+        raise fail(f"--stage: got {stage!r}, expected one of {', '.join(known)}")
+
+
+def _require_opened_year(store: EventStore, year: int, field: str) -> None:
+    """Refuse a fiscal year that was never opened (the caught-up overview knows them all)."""
+    import sqlalchemy as sa
+
+    from projections.year_overview import years_table
+
+    with reported_errors(), store.engine.connect() as connection:
+        query = sa.select(years_table.c.year).order_by(years_table.c.year)
+        opened = [str(y) for y in connection.execute(query).scalars()]
+    if str(year) not in opened:
+        which = ", ".join(opened) or "none is yet: jixiao admin year open"
+        raise fail(f"{field}: got {year}, expected an opened fiscal year ({which})")
+
+
 @app.command("list")
 def list_reports(
     year: Annotated[int | None, typer.Option("--year", "-y", help="Only this fiscal year.")] = None,
@@ -210,7 +292,10 @@ def list_reports(
     """
     from projections.report_state import list_reports as rows_of
 
+    _require_stage(stage, listed_with_reports=True)
     store = caught_up_projections()
+    if year is not None:
+        _require_opened_year(store, year, "--year")
     with reported_errors():
         rows = rows_of(store.engine, year=year, stage=stage)
     data = [
@@ -245,7 +330,9 @@ def overview(
     """
     from projections.year_overview import year_overview
 
+    _require_stage(stage, listed_with_reports=False)
     store = caught_up_projections()
+    _require_opened_year(store, year, "year")
     with reported_errors():
         rows = year_overview(store.engine, year, stage=stage)
     data = [
@@ -321,7 +408,7 @@ def staffing(
     run(command, as_json=as_json)
 
 
-@app.command("net-assets")
+@app.command("net-assets", context_settings=NEGATIVE_VALUES)
 def net_assets(
     department: DepartmentOption,
     year: YearOption,
@@ -373,8 +460,10 @@ def narrative(
     if (text is None) == (text_file is None):
         raise fail("text: expected exactly one of --text or --file", 2)
     if text_file is not None:
+        from cli.files import read_file
+
         with reported_errors():
-            text = text_file.read_text(encoding="utf-8")
+            text = read_file(text_file, "--file", "UTF-8 text")
     figures = []
     for item in figure or ():
         parts = item.split("=", 2)
@@ -455,7 +544,7 @@ def line_remove(
     run(command, as_json=as_json)
 
 
-@line_app.command("initial")
+@line_app.command("initial", context_settings=NEGATIVE_VALUES)
 def line_initial(
     department: DepartmentOption,
     year: YearOption,
@@ -475,7 +564,7 @@ def line_initial(
     )
 
 
-@line_app.command("actual")
+@line_app.command("actual", context_settings=NEGATIVE_VALUES)
 def line_actual(
     department: DepartmentOption,
     year: YearOption,
@@ -493,7 +582,7 @@ def line_actual(
     run(command, as_json=as_json)
 
 
-@line_app.command("adjust", context_settings={"ignore_unknown_options": True})
+@line_app.command("adjust", context_settings=NEGATIVE_VALUES)
 def line_adjust(
     department: DepartmentOption,
     year: YearOption,
@@ -584,7 +673,7 @@ def indicator_add(
     run(command, as_json=as_json)
 
 
-@indicator_app.command("actual")
+@indicator_app.command("actual", context_settings=NEGATIVE_VALUES)
 def indicator_actual(
     department: DepartmentOption,
     year: YearOption,

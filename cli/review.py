@@ -30,7 +30,7 @@ def submit(
 
     Example: jixiao review submit -d gusu-rc -y 2021
     """
-    from cli.context import credentials, open_store, report_recorded
+    from cli.context import credentials, naming_unknown_department, open_store, report_recorded
     from cli.failures import reported_errors
     from workflow.checks import submission_notices
     from workflow.commands import SubmitReport
@@ -39,7 +39,7 @@ def submit(
     caller = credentials()
     store = open_store()
     command = SubmitReport(department=department, year=year, revision=revision)
-    with reported_errors():
+    with reported_errors(), naming_unknown_department(store, command):
         events = execute(store, caller, command)
         notices = submission_notices(load_report(store, department, year).state)
     report_recorded(events, as_json, notices)

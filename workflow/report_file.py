@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from difflib import get_close_matches
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -141,6 +142,39 @@ def _location(loc: tuple[Any, ...]) -> str:
     return text or "(document)"
 
 
+def _known_fields(loc: tuple[Any, ...]) -> str:
+    """What an unknown key at ``loc`` should have been: the fields of the mapping it is in,
+    with the nearest one when the key looks like a typo of it."""
+    model: type[BaseModel] | None = ReportDocument
+    for part in loc[:-1]:
+        if isinstance(part, int) or model is None:
+            continue
+        annotation = model.model_fields[part].annotation if part in model.model_fields else None
+        # list[LineDoc], StaffingDoc | None, BudgetDoc: the model the next part is in.
+        model = next(
+            (
+                t
+                for t in (annotation, *_arguments(annotation))
+                if isinstance(t, type) and issubclass(t, BaseModel)
+            ),
+            None,
+        )
+    if model is None:
+        return "a known field (docs/report-format.md)"
+    fields = list(model.model_fields)
+    near = get_close_matches(str(loc[-1]), fields, n=1, cutoff=0.75)
+    if near:
+        return f"a known field — did you mean {near[0]}?"
+    return f"one of the known fields: {', '.join(fields)}"
+
+
+def _arguments(annotation: object) -> tuple[object, ...]:
+    found: tuple[object, ...] = ()
+    for argument in get_args(annotation):
+        found += (argument, *_arguments(argument))
+    return found
+
+
 def parse_document(data: object, *, source: str = "report file") -> ReportDocument:
     """Validate plain data as a report document; DocumentRejected lists every problem."""
     if not isinstance(data, dict):
@@ -166,6 +200,8 @@ def parse_document(data: object, *, source: str = "report file") -> ReportDocume
             value = item.get("input")
             shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
             expected = item["msg"].removeprefix("Input should be ").removeprefix("Value error, ")
+            if item["type"] == "extra_forbidden":
+                expected = _known_fields(item["loc"])
             problems.append(f"{_location(item['loc'])}: got {shown}, expected {expected}")
         raise DocumentRejected(source, problems) from None
 
