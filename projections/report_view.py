@@ -19,7 +19,7 @@ from workflow.consistency import Notice, consistency_notices
 from workflow.indicators import Indicator, reason_problem, status
 from workflow.narrative import Figure, Section, Staffing
 from workflow.report import ReportState
-from workflow.scoring import score
+from workflow.scoring import round_points, score
 from workflow.targets import Measure
 from workflow.values import Value
 
@@ -162,8 +162,9 @@ def _score(state: ReportState) -> dict[str, Any] | None:
                 "indicator": s.indicator,
                 "name": s.name,
                 "status": str(s.status),
-                "weight": decimal_text(s.weight),
-                "points": decimal_text(s.points),
+                # Exact shares run to 28 digits (90 / 34 points); show them as the totals are.
+                "weight": decimal_text(round_points(s.weight)),
+                "points": decimal_text(round_points(s.points)),
             }
             for s in card.indicators
         ],

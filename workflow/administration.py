@@ -16,10 +16,18 @@ from functools import singledispatch
 from events.model import Event
 from events.registry import default_registry
 from workflow.errors import DuplicateItem, InvalidValue, NotAuthorized, UnknownItem
-from workflow.roles import ALL_DEPARTMENTS, USER_ROLES, WIDE_ROLES, Actor, Grant, Role
+from workflow.roles import (
+    ALL_DEPARTMENTS,
+    RESERVED_USER_IDS,
+    USER_ROLES,
+    WIDE_ROLES,
+    Actor,
+    Grant,
+    Role,
+)
 from workflow.schemes import Scheme
 from workflow.tokens import TokenRecord
-from workflow.values import Value
+from workflow.values import Value, short_name
 
 #: The stream that records the bootstrap of the first administrator.
 SYSTEM_STREAM = "system:jixiao"
@@ -332,12 +340,6 @@ def require_admin(actor: Actor) -> Role:
     return Role.ADMIN
 
 
-def _text(subject: str, value: str, expected: str = "a non-blank text") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(subject, value, expected)
-    return value.strip()
-
-
 def _require_department(code: str, department: DepartmentState | None, subject: str) -> None:
     if department is None or not department.registered or department.code != code:
         raise UnknownItem(f"{subject}: got {code!r}, expected a registered department")
@@ -356,7 +358,7 @@ def _(command: RegisterDepartment, state: AdminState, ctx: AdminContext) -> list
         )
     if isinstance(state, DepartmentState) and state.registered:
         raise DuplicateItem(f"department {command.code}: already registered as {state.name}")
-    name = _text(f"department {command.code} name", command.name)
+    name = short_name(f"department {command.code} name", command.name)
     if command.parent is not None:
         _require_department(command.parent, ctx.department, f"department {command.code} parent")
     return [DepartmentRegistered(code=command.code, name=name, parent=command.parent)]
@@ -366,9 +368,16 @@ def _(command: RegisterDepartment, state: AdminState, ctx: AdminContext) -> list
 def _(command: RegisterUser, state: AdminState, ctx: AdminContext) -> list[Event]:
     if not isinstance(command.user_id, str) or not USER_ID.match(command.user_id):
         raise InvalidValue("user id", command.user_id, "lower-case letters, digits, '.', '-', '_'")
+    if command.user_id in RESERVED_USER_IDS:
+        reserved = ", ".join(sorted(RESERVED_USER_IDS))
+        raise InvalidValue(
+            "user id",
+            command.user_id,
+            f"an id other than {reserved} (reserved for the render worker)",
+        )
     if isinstance(state, UserState) and state.registered:
         raise DuplicateItem(f"user {command.user_id}: already registered as {state.name}")
-    name = _text(f"user {command.user_id} name", command.name)
+    name = short_name(f"user {command.user_id} name", command.name)
     return [UserRegistered(user_id=command.user_id, name=name)]
 
 
@@ -459,9 +468,42 @@ def _(command: OpenFiscalYear, state: AdminState, ctx: AdminContext) -> list[Eve
     return [FiscalYearOpened(year=year, scheme=ctx.scheme, deadline=command.deadline)]
 
 
+def _keep_own_access(command: RevokeRole | RevokeToken, state: AdminState, actor: Actor) -> None:
+    """Refuse an administrator revoking their own admin@* or their own last live token.
+
+    This keeps somebody able to administer without listing every user (the store cannot):
+    the issuer of any command is an administrator with a live token, and another user's
+    revocation leaves the issuer as they are, so only a self-revocation can remove the
+    last one. Revoking another administrator stays possible, so no one is irremovable.
+    """
+    if command.user_id != actor.user_id or not isinstance(state, UserState):
+        return
+    subject = f"user {command.user_id}"
+    if isinstance(command, RevokeRole):
+        if command.role == Role.ADMIN:
+            raise InvalidValue(
+                f"{subject} role",
+                f"admin@{command.department}",
+                "a role other than your own admin@* (another administrator must revoke it, "
+                "so that an administrator always remains)",
+            )
+        return
+    live = [t for t in state.tokens if not t.revoked and t.token_id != command.token_id]
+    if not live:
+        raise InvalidValue(
+            f"{subject} token",
+            command.token_id,
+            "a token other than your own last live one (issue yourself another token first, "
+            "so that an administrator can always sign in)",
+        )
+
+
 def decide_admin(
     state: AdminState, command: AdminCommand, actor: Actor, context: AdminContext
 ) -> list[Event]:
     """Decide an administrator's command: admin@* only; new events or a DomainError."""
     require_admin(actor)
-    return _decide(command, state, context)
+    events = _decide(command, state, context)
+    if isinstance(command, RevokeRole | RevokeToken):
+        _keep_own_access(command, state, actor)
+    return events

@@ -23,7 +23,17 @@ MONEY_UNITS: dict[str, Decimal] = {
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
-_NUMBER = re.compile(r"^(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>\S*)$")
+#: Amounts at or beyond this size, in the unit typed, are refused: no department's budget
+#: comes near it, so such a figure is a slip of the keyboard (or a pasted id), not money.
+AMOUNT_LIMIT = Decimal(10) ** 12
+
+# Commas are thousands separators and nothing else: '1,234.5' is 1234.5, but '12,5' (a
+# decimal comma) or '1,2,3' is refused, since deleting the commas would record 125 or 123.
+_NUMBER = re.compile(
+    r"^(?P<number>[+-]?(?:(?:[1-9]\d{0,2}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+))"
+    r"\s*(?P<unit>(?:[^\d\s,.]\S*)?)$"
+)
+_DECIMAL_COMMA = re.compile(r"^[+-]?(?:0,\d+|\d+,\d{1,2})(?![\d,.])")
 
 
 class Amount(Value):
@@ -56,29 +66,52 @@ def parse_amount(
 ) -> Amount:
     """Parse a typed amount such as ``'300.09'``, ``'-22.81'`` or ``'279.08 万元'``.
 
-    The unit, if typed, must be ``unit``; more than ``max_places`` decimals, text,
-    floats, a negative amount (unless ``allow_negative``) or zero (unless
-    ``allow_zero``) raise :class:`InvalidValue` naming ``subject``.
+    The unit, if typed, must be ``unit``; commas (or full-width '，') may only group
+    thousands ('12,345.6'). More than ``max_places`` decimals, text, floats, any other
+    comma, a size of :data:`AMOUNT_LIMIT` or more, a negative amount (unless
+    ``allow_negative``) or zero (unless ``allow_zero``) raise :class:`InvalidValue`
+    naming ``subject``.
     """
     sign = "an amount" if allow_negative else "an amount >= 0"
     expected = f"{sign} in {unit} with at most {max_places} decimals, such as '279.08'"
     if isinstance(raw, bool) or not isinstance(raw, str | int | Decimal):
         raise InvalidValue(subject, raw, expected)
     text = str(raw)
-    match = _NUMBER.match(normalise(text).replace(",", ""))
+    # NFKC folds the full-width comma '，' to ',', so both obey the same grouping rule.
+    typed = normalise(text)
+    match = _NUMBER.match(typed)
+    if match is None and "," in typed:
+        raise InvalidValue(
+            subject,
+            text,
+            f"{sign} in {unit} with at most {max_places} decimals and commas only between "
+            "groups of three digits, such as '12,345.6'",
+            _decimal_comma_hint(typed),
+        )
     if match is None or match["unit"] not in ("", unit):
         raise InvalidValue(subject, text, expected)
     try:
-        value = Decimal(match["number"])
+        value = Decimal(match["number"].replace(",", ""))
     except InvalidOperation:
         raise InvalidValue(subject, text, expected) from None
     if places(value) > max_places:
         raise InvalidValue(subject, text, expected)
     if value < 0 and not allow_negative:
         raise InvalidValue(subject, text, expected)
+    if abs(value) >= AMOUNT_LIMIT:
+        size = "whose absolute value is below" if allow_negative else "below"
+        raise InvalidValue(subject, text, f"an amount in {unit} {size} 10^12 (1,000,000,000,000)")
     if value == 0 and not allow_zero:
         raise InvalidValue(subject, text, "a non-zero amount in " + unit)
     return Amount(value=value, unit=unit, raw=text)
+
+
+def _decimal_comma_hint(typed: str) -> str | None:
+    # A comma that cannot group thousands ('12,5', '0,125') reads as a decimal comma; with
+    # three digits after it ('1234,567') it could as well be a misplaced separator.
+    if "." in typed or typed.count(",") != 1 or not _DECIMAL_COMMA.match(typed):
+        return None
+    return f"did you mean {typed.replace(',', '.')}?"
 
 
 def total(values: Iterable[Decimal]) -> Decimal:

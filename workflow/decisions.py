@@ -99,6 +99,7 @@ from workflow.roles import Actor, Role
 from workflow.signoff import Signature, entries_for, is_complete
 from workflow.stages import Stage
 from workflow.targets import MeasureKind, parse_deviation, parse_measure
+from workflow.values import short_name
 
 ITEM_ID = re.compile(r"^[^\s/]{1,60}$")
 
@@ -291,7 +292,7 @@ def _(command: EditNarrative, state: ReportState, who: _Who, ctx: Context) -> li
 @_decide.register
 def _(command: AddBudgetLine, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     line_id = _item_id("line id", command.line)
-    name = _text(f"line {line_id} name", command.name)
+    name = short_name(f"line {line_id} name", command.name)
     table = state.table()
     if table.get(line_id) is not None:
         raise DuplicateItem(f"line {line_id}: already in the table as {table.get(line_id).name}")
@@ -313,7 +314,7 @@ def _(command: AddBudgetLine, state: ReportState, who: _Who, ctx: Context) -> li
 def _(command: RenameBudgetLine, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     line = _line(state, command.line)
     subject = f"line {line.id} name"
-    name = _text(subject, command.name)
+    name = short_name(subject, command.name)
     if name == line.name:
         raise InvalidValue(subject, name, f"a name other than its current name {line.name}")
     other = next((o for o in state.lines if o.name == name), None)
@@ -428,9 +429,13 @@ def _(command: AddIndicator, state: ReportState, who: _Who, ctx: Context) -> lis
     indicator_id = _item_id("indicator id", command.indicator)
     if state.indicator(indicator_id) is not None:
         raise DuplicateItem(f"indicator {indicator_id}: already in the report")
-    name = _text(f"indicator {indicator_id} name", command.name)
-    category = _text(f"indicator {name} category", command.category)
-    project = command.project.strip() if command.project and command.project.strip() else None
+    name = short_name(f"indicator {indicator_id} name", command.name)
+    category = short_name(f"indicator {name} category", command.category)
+    project = (
+        short_name(f"indicator {name} project", command.project)
+        if command.project and command.project.strip()
+        else None
+    )
     if command.budget_line is not None:
         _line(state, command.budget_line)
     target = parse_measure(command.target, subject=f"indicator {name} target")
@@ -454,7 +459,13 @@ def _(command: RecordIndicatorActual, state: ReportState, who: _Who, ctx: Contex
     subject = f"indicator {indicator.name}"
     actual = parse_measure(command.actual, subject=f"{subject} actual")
     check_actual_fits(indicator.target, actual, subject=f"{subject} actual")
-    deviation = parse_deviation(command.deviation_reason, subject=f"{subject} 偏差原因分析")
+    # No reason given (None) keeps the one on record, so correcting a figure does not erase
+    # the 偏差原因分析; an explicit blank ("") clears it. The event always carries the
+    # resulting reason, so its fold is unchanged.
+    if command.deviation_reason is None:
+        deviation = indicator.deviation
+    else:
+        deviation = parse_deviation(command.deviation_reason, subject=f"{subject} 偏差原因分析")
     return [IndicatorActualRecorded(indicator=indicator.id, actual=actual, deviation=deviation)]
 
 
@@ -489,6 +500,8 @@ def _(command: SetIndicatorLine, state: ReportState, who: _Who, ctx: Context) ->
 
 @_decide.register
 def _(command: GradeIndicator, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    # Grading scores the submitter's own work, like approving it: segregation of duties.
+    _not_the_submitter(state, who, "grade")
     indicator = _indicator(state, command.indicator)
     subject = f"indicator {indicator.name} grade"
     if indicator.target.kind is not MeasureKind.GRADE:
@@ -497,6 +510,8 @@ def _(command: GradeIndicator, state: ReportState, who: _Who, ctx: Context) -> l
     if scoring.band(command.band) is None:
         bands = ", ".join(b.name for b in scoring.qualitative_bands) or "none (unscored scheme)"
         raise InvalidValue(subject, command.band, f"one of the scheme's bands: {bands}")
+    if indicator.grade == command.band:
+        return []  # already graded so: a repeat records nothing
     return [IndicatorGraded(indicator=indicator.id, band=command.band, by=who.user_id)]
 
 
@@ -614,7 +629,8 @@ def _(command: RecordRendering, state: ReportState, who: _Who, ctx: Context) -> 
 
 @_decide.register
 def _(command: PublishReport, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
-    channel = command.channel.strip() if isinstance(command.channel, str) else ""
+    # The channel is optional, but one typed must say something: "  " names no channel.
+    channel = short_name("publish channel", command.channel) if command.channel else ""
     return [ReportPublished(revision=state.revision, by=who.user_id, channel=channel)]
 
 

@@ -10,7 +10,7 @@ import re
 
 from workflow.errors import InvalidValue
 from workflow.targets import Measure, MeasureKind, parse_measure
-from workflow.values import Value
+from workflow.values import Value, short_name
 
 SECTION_ID = re.compile(r"^[1-3](?:\.\d{1,2}){1,3}$")
 
@@ -68,12 +68,15 @@ def parse_figure(key: str, label: str, raw: str, *, section: str) -> Figure:
 
 
 def check_staffing(staffing: Staffing) -> None:
-    """Reject negative counts and blank ranks or units."""
+    """Reject negative counts, and blank or multi-line ranks or internal units."""
     if staffing.establishment < 0:
         raise InvalidValue("staffing 编制", str(staffing.establishment), "a count >= 0")
+    for number, unit in enumerate(staffing.internal_units, 1):
+        short_name(f"staffing internal unit {number}", unit)
     for rank in staffing.in_post:
         if not rank.rank.strip():
             raise InvalidValue("staffing rank", rank.rank, "a rank name")
+        short_name("staffing rank", rank.rank)
         if rank.count < 0:
             raise InvalidValue(f"staffing {rank.rank}", str(rank.count), "a count >= 0")
     if len({r.rank for r in staffing.in_post}) != len(staffing.in_post):

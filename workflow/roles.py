@@ -65,3 +65,8 @@ class Actor(Value):
 SYSTEM_ACTOR = Actor(
     user_id="worker", grants=(Grant(role=Role.SYSTEM, department=ALL_DEPARTMENTS),)
 )
+
+#: User ids nobody may register: ``system`` names the render worker's role in the log
+#: (decision 0104) and the worker records its events as ``worker``; a user called either
+#: would be indistinguishable from it in the audit trail.
+RESERVED_USER_IDS = frozenset({Role.SYSTEM.value, SYSTEM_ACTOR.user_id})

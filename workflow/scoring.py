@@ -19,12 +19,25 @@ from workflow.report import ReportState
 from workflow.schemes import Scheme
 from workflow.targets import IndicatorStatus, MeasureKind
 
-_CENT = Decimal("0.01")
+#: The precision of every figure of points shown: the card's totals, and each indicator's
+#: weight and points in a view (:func:`round_points`).
+POINTS_PRECISION = Decimal("0.01")
+
+
+def round_points(value: Decimal) -> Decimal:
+    """``value`` (points or a weight) rounded to :data:`POINTS_PRECISION`, as the card's
+    totals are.
+
+    Sums are taken over the exact figures and rounded once, so indicator points rounded
+    for a view need not add up to the card's total to the last cent.
+    """
+    return value.quantize(POINTS_PRECISION)
 
 
 @dataclass(frozen=True, slots=True)
 class IndicatorScore:
-    """An indicator's weight and the points it earned (exact; the card rounds its totals)."""
+    """An indicator's weight and the points it earned, exact (views round them with
+    :func:`round_points`, as the card rounds its totals)."""
 
     indicator: str
     name: str
@@ -103,7 +116,7 @@ def score(state: ReportState) -> ScoreCard | None:
     table = state.table()
     root = table.root()
     rate = (table.figures(root.id).execution_rate if root else None) or ZERO
-    budget_points = (scoring.budget_execution_points * min(rate, Decimal(1))).quantize(_CENT)
+    budget_points = round_points(scoring.budget_execution_points * min(rate, Decimal(1)))
     applicable = [
         i
         for i in state.indicators
@@ -111,10 +124,10 @@ def score(state: ReportState) -> ScoreCard | None:
     ]
     weights = _weights(applicable, scoring.indicator_points)
     scores = tuple(_indicator_points(i, weights[i.id], scheme) for i in applicable)
-    indicator_points = total(s.points for s in scores).quantize(_CENT)
+    indicator_points = round_points(total(s.points for s in scores))
     overall = budget_points + indicator_points
     if scoring.cap_by_execution_rate:
-        overall = min(overall, (Decimal(100) * rate).quantize(_CENT))
+        overall = min(overall, round_points(Decimal(100) * rate))
     return ScoreCard(
         execution_rate=rate,
         budget_points=budget_points,

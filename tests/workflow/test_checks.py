@@ -29,7 +29,7 @@ def test_failing_checks_block_submission_with_every_problem(seeded: World) -> No
     for command in (
         SetInitialBudget(**KEY, line="project", amount="39.00"),
         RecordActualSpending(**KEY, line="total", amount="279.80"),
-        RecordIndicatorActual(**KEY, indicator="d10", actual="1018人"),
+        RecordIndicatorActual(**KEY, indicator="d10", actual="1018人", deviation_reason=""),
         RecordIndicatorActual(**KEY, indicator="m03", actual="7.6%", deviation_reason="……"),
         AddIndicator(**KEY, indicator="x1", category="部门管理", name="新指标", target="≥1 个"),
     ):

@@ -138,12 +138,43 @@ class Scheme(Value):
         return None
 
 
+def _check_unique(source: str, field: str, ids: tuple[str, ...], what: str) -> None:
+    """SchemeError naming the first id listed twice in ``field``."""
+    first: dict[str, int] = {}
+    for index, item_id in enumerate(ids):
+        if item_id in first:
+            raise SchemeError(
+                f"scheme {source} {field}[{index}]: got {item_id!r}, expected {what} not "
+                f"listed before ({field}[{first[item_id]}] is {item_id!r})"
+            )
+        first[item_id] = index
+
+
+def _check_unique_ids(scheme: Scheme, *, source: str) -> None:
+    """Refuse a scheme that lists a section, band, grade or signer twice.
+
+    Lookups take the first match (a second 1.3 would never be used) and ``quorum`` counts
+    distinct signers, so a repeat is always a typo. Checked here, on loading, and not by
+    the model: schemes already copied into recorded events must keep validating as they are.
+    """
+    _check_unique(source, "sections", tuple(s.id for s in scheme.sections), "a section id")
+    bands = tuple(b.name for b in scheme.scoring.qualitative_bands)
+    _check_unique(source, "scoring.qualitative_bands", bands, "a band name")
+    grades = tuple(g.name for g in scheme.scoring.grades)
+    _check_unique(source, "scoring.grades", grades, "a grade name")
+    _check_unique(source, "signoff.signers", scheme.signoff.signers, "a signer")
+    statuses = tuple(str(s) for s in scheme.indicators.reason_required_for)
+    _check_unique(source, "indicators.reason_required_for", statuses, "a status")
+
+
 def parse_scheme(data: dict[str, Any], *, source: str) -> Scheme:
     """Validate a scheme's settings, raising SchemeError in one line naming ``source``."""
     try:
-        return Scheme.model_validate(data)
+        scheme = Scheme.model_validate(data)
     except ValidationError as exc:
         raise SchemeError(describe_validation_error(f"scheme {source}", exc)) from None
+    _check_unique_ids(scheme, source=source)
+    return scheme
 
 
 def scheme_names() -> list[str]:
