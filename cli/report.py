@@ -680,7 +680,12 @@ def indicator_actual(
     indicator: IndicatorId,
     actual: Annotated[str, typer.Argument(help="指标完成值 as typed: 3 场, 100%, 规范 …")],
     reason: Annotated[
-        str | None, typer.Option("--reason", help="偏差原因分析 (…… for none).")
+        str | None,
+        typer.Option(
+            "--reason",
+            help="偏差原因分析 (…… for none). Left out, the reason on record is kept; "
+            '--reason "" clears it.',
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
