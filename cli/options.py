@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,32 +38,16 @@ BrokerOption = Annotated[
         show_default=False,
     ),
 ]
-DepartmentOption = Annotated[
-    str,
-    typer.Option(
-        "--department", "-d", envvar="JIXIAO_DEPARTMENT", help="Department code, e.g. gusu-rc."
-    ),
-]
-YearOption = Annotated[
-    int,
-    typer.Option(
-        "--year", "-y", envvar="JIXIAO_YEAR", help="Fiscal year, e.g. 2021.", min=2000, max=2100
-    ),
-]
-#: For commands where one report is optional (a filter): -d with -y, or neither.
-OptionalDepartmentOption = Annotated[
-    str | None,
-    typer.Option(
-        "--department",
-        "-d",
-        envvar="JIXIAO_DEPARTMENT",
-        help="One department's report (with --year), e.g. gusu-rc.",
-        show_default=False,
-    ),
-]
-OptionalYearOption = Annotated[
-    int | None,
-    typer.Option(
+
+
+def _department(help_text: str) -> Any:
+    return typer.Option(
+        "--department", "-d", envvar="JIXIAO_DEPARTMENT", help=help_text, show_default=False
+    )
+
+
+def _year() -> Any:
+    return typer.Option(
         "--year",
         "-y",
         envvar="JIXIAO_YEAR",
@@ -71,8 +55,16 @@ OptionalYearOption = Annotated[
         min=2000,
         max=2100,
         show_default=False,
-    ),
+    )
+
+
+DepartmentOption = Annotated[str, _department("Department code, e.g. gusu-rc.")]
+YearOption = Annotated[int, _year()]
+#: For commands where one report is optional (a filter): -d with -y, or neither.
+OptionalDepartmentOption = Annotated[
+    str | None, _department("One department's report (with --year), e.g. gusu-rc.")
 ]
+OptionalYearOption = Annotated[int | None, _year()]
 RevisionOption = Annotated[
     int | None,
     typer.Option(

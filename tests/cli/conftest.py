@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pytest
@@ -77,3 +77,22 @@ def admin(jixiao: Invoke) -> Invoke:
         out = jixiao("admin", "user", "token", user, user="root")
         jixiao.tokens[user] = TOKEN.search(out.stdout).group(1)  # type: ignore[attr-defined]
     return jixiao
+
+
+#: The seed report's key on the command line.
+KEY = ("-d", "gusu-rc", "-y", "2021")
+#: From submission to the last signature: each command and who runs it.
+REVIEW_TO_SIGN_OFF = (
+    (("review", "submit", *KEY), "zhang.san"),
+    (("review", "approve", *KEY), "li.si"),
+    (("review", "approve", *KEY), "wang.wu"),
+    (("review", "sign-off", *KEY), "li.si"),
+    (("review", "sign-off", *KEY), "wang.wu"),
+)
+
+
+def run_steps(run: Invoke, steps: Iterable[tuple[tuple[str, ...], str]]) -> None:
+    """Run each (arguments, user) step, asserting it was accepted."""
+    for args, user in steps:
+        out = run(*args, user=user)
+        assert out.exit_code == 0, (args, out.stderr)

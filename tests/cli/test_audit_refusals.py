@@ -16,10 +16,9 @@ import pytest
 
 from cli.context import open_store
 from cli.seed_file import SEED_FILE
-from tests.cli.conftest import Invoke, Outcome
+from tests.cli.conftest import KEY, REVIEW_TO_SIGN_OFF, Invoke, Outcome, run_steps
 from tests.events.test_tamper import tamper
 
-KEY = ("-d", "gusu-rc", "-y", "2021")
 HUGE = "99999999999999999999"
 
 
@@ -216,16 +215,7 @@ def test_the_trail_table_shows_an_adjustments_document(imported: Invoke) -> None
 def published(imported: Invoke, tmp_path: Path) -> tuple[Invoke, dict[str, Path]]:
     """The seed signed off and rendered into tmp_path/server: (run, files by suffix)."""
     run = imported
-    steps = [
-        (("review", "submit", *KEY), "zhang.san"),
-        (("review", "approve", *KEY), "li.si"),
-        (("review", "approve", *KEY), "wang.wu"),
-        (("review", "sign-off", *KEY), "li.si"),
-        (("review", "sign-off", *KEY), "wang.wu"),
-    ]
-    for args, user in steps:
-        out = run(*args, user=user)
-        assert out.exit_code == 0, (args, out.stderr)
+    run_steps(run, REVIEW_TO_SIGN_OFF)
     out = run("worker", "render-pending", "--out", str(tmp_path / "server"), "--json")
     assert out.exit_code == 0, out.stderr
     return run, {Path(p).suffix: Path(p) for p in json.loads(out.stdout)[0]["artifacts"]}

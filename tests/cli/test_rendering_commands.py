@@ -8,24 +8,13 @@ from pathlib import Path
 import pytest
 
 from cli.seed_file import SEED_FILE
-
-KEY = ("-d", "gusu-rc", "-y", "2021")
+from tests.cli.conftest import KEY, REVIEW_TO_SIGN_OFF, run_steps
 
 
 @pytest.fixture
 def signed_off(admin):
     run = admin
-    steps = [
-        (("report", "import", str(SEED_FILE)), "zhang.san"),
-        (("review", "submit", *KEY), "zhang.san"),
-        (("review", "approve", *KEY), "li.si"),
-        (("review", "approve", *KEY), "wang.wu"),
-        (("review", "sign-off", *KEY), "li.si"),
-        (("review", "sign-off", *KEY), "wang.wu"),
-    ]
-    for args, user in steps:
-        out = run(*args, user=user)
-        assert out.exit_code == 0, (args, out.stderr)
+    run_steps(run, [(("report", "import", str(SEED_FILE)), "zhang.san"), *REVIEW_TO_SIGN_OFF])
     return run
 
 
