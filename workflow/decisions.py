@@ -64,7 +64,7 @@ from workflow.narrative import (
     check_staffing,
     parse_figure,
 )
-from workflow.report import ReportState
+from workflow.report import ReportState, fold
 from workflow.report_events import (
     ActualSpendingRecorded,
     AdjustmentCancelled,
@@ -99,7 +99,7 @@ from workflow.roles import Actor, Role
 from workflow.signoff import Signature, entries_for, is_complete
 from workflow.stages import Stage
 from workflow.targets import MeasureKind, parse_deviation, parse_measure
-from workflow.values import short_name
+from workflow.values import required_text, short_name
 
 ITEM_ID = re.compile(r"^[^\s/]{1,60}$")
 
@@ -132,9 +132,28 @@ def authorize(state: ReportState, command: ReportCommand, actor: Actor) -> Role:
 def decide(
     state: ReportState, command: ReportCommand, actor: Actor, context: Context
 ) -> list[Event]:
-    """The events ``command`` by ``actor`` produces on ``state``, or a DomainError."""
+    """The events ``command`` by ``actor`` produces on ``state``, or a DomainError.
+
+    Setting a part of the report to what it already says records nothing: retyping the
+    same figure would otherwise put a "20 人 → 20 人" line in the audit trail.
+    """
     role = authorize(state, command, actor)
-    return _decide(command, state, _Who(actor.user_id, role), context)
+    events = _decide(command, state, _Who(actor.user_id, role), context)
+    if events and isinstance(command, _SETTERS) and fold(events, state) == state:
+        return []
+    return events
+
+
+#: Commands that set a value in place: a repeat of the value already there changes nothing.
+_SETTERS = (
+    SetFunctions,
+    SetStaffing,
+    SetNetAssets,
+    EditNarrative,
+    SetInitialBudget,
+    RecordActualSpending,
+    RecordIndicatorActual,
+)
 
 
 @dataclass(frozen=True)
@@ -144,12 +163,6 @@ class _Who:
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def _text(subject: str, value: object, expected: str = "a non-blank text") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(subject, value if isinstance(value, str) else str(value), expected)
-    return value.strip()
 
 
 def _item_id(subject: str, value: object) -> str:
@@ -226,7 +239,7 @@ def _(command: SetFunctions, state: ReportState, who: _Who, ctx: Context) -> lis
     if isinstance(command.functions, str) or not command.functions:
         raise InvalidValue("part 1 主要职能", str(command.functions), "a list of functions")
     functions = tuple(
-        _text(f"part 1 主要职能 item {n}", f) for n, f in enumerate(command.functions, 1)
+        required_text(f"part 1 主要职能 item {n}", f) for n, f in enumerate(command.functions, 1)
     )
     return [FunctionsSet(functions=functions)]
 
@@ -270,8 +283,8 @@ def _(command: EditNarrative, state: ReportState, who: _Who, ctx: Context) -> li
         raise InvalidValue("section", str(command.section), f"one of {known} or a subsection")
     subject = f"section {command.section}"
     default_title = spec.title if spec.id == command.section else None
-    title = _text(f"{subject} title", command.title or default_title)
-    text = _text(f"{subject} text", command.text)
+    title = required_text(f"{subject} title", command.title or default_title)
+    text = required_text(f"{subject} text", command.text)
     for figure in command.figures:
         if not (isinstance(figure, tuple) and len(figure) == 3):
             raise InvalidValue(f"{subject} figure", str(figure), "a (key, label, value) triple")
@@ -332,7 +345,7 @@ def _(command: RenameBudgetLine, state: ReportState, who: _Who, ctx: Context) ->
 def _(command: RemoveBudgetLine, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     line = _line(state, command.line)
     subject = f"line {line.name} removal"
-    reason = _text(f"{subject} reason", command.reason)
+    reason = required_text(f"{subject} reason", command.reason)
     # Removing a parent would orphan its children, and the root's figures are the table's
     # totals: both go only once the lines below them are gone, one removal at a time.
     if kids := state.table().children(line.id):
@@ -381,7 +394,7 @@ def _(command: RecordAdjustment, state: ReportState, who: _Who, ctx: Context) ->
     amount = _amount(
         state, line, "adjustment", command.amount, allow_negative=True, allow_zero=False
     )
-    reason = _text(f"line {line.name} adjustment reason", command.reason)
+    reason = required_text(f"line {line.name} adjustment reason", command.reason)
     document = command.document.strip() if isinstance(command.document, str) else ""
     # Ids count every adjustment ever recorded, cancelled ones and those of removed lines
     # included, so they never repeat.
@@ -405,7 +418,7 @@ def _(command: CancelAdjustment, state: ReportState, who: _Who, ctx: Context) ->
             f"line {line.name} adjustment: got {command.adjustment!r}, expected one of "
             f"{', '.join(live) or 'none (no live adjustments)'}"
         )
-    reason = _text(f"line {line.name} cancellation reason", command.reason)
+    reason = required_text(f"line {line.name} cancellation reason", command.reason)
     return [AdjustmentCancelled(line=line.id, adjustment=command.adjustment, reason=reason)]
 
 
@@ -472,7 +485,7 @@ def _(command: RecordIndicatorActual, state: ReportState, who: _Who, ctx: Contex
 @_decide.register
 def _(command: RemoveIndicator, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     indicator = _indicator(state, command.indicator)
-    reason = _text(f"indicator {indicator.name} removal reason", command.reason)
+    reason = required_text(f"indicator {indicator.name} removal reason", command.reason)
     return [IndicatorRemoved(indicator=indicator.id, reason=reason)]
 
 
@@ -569,7 +582,9 @@ def _item_ref(state: ReportState, raw: str) -> ItemRef:
 
 @_decide.register
 def _(command: ReturnReport, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
-    comment = _text("return comment", command.comment, "a comment telling the preparer what to fix")
+    comment = required_text(
+        "return comment", command.comment, "a comment telling the preparer what to fix"
+    )
     items = tuple(_item_ref(state, raw) for raw in command.items)
     return [
         ReportReturned(
@@ -636,5 +651,7 @@ def _(command: PublishReport, state: ReportState, who: _Who, ctx: Context) -> li
 
 @_decide.register
 def _(command: ReopenReport, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
-    reason = _text("reopen reason", command.reason, "the reason the signed-off report must change")
+    reason = required_text(
+        "reopen reason", command.reason, "the reason the signed-off report must change"
+    )
     return [ReportReopened(revision=state.revision + 1, by=who.user_id, reason=reason)]

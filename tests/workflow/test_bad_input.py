@@ -253,7 +253,7 @@ def test_stale_expected_version(seeded: World) -> None:
     recorded = execute(
         seeded.store,
         seeded.preparer,
-        SetInitialBudget(**KEY, line="it", amount="2"),
+        SetInitialBudget(**KEY, line="it", amount="2.5"),
         expected_version=version,
     )
     assert recorded[0].version == version + 1

@@ -22,7 +22,13 @@ from tests.workflow.report_builders import (
 )
 from tests.workflow.world import FAST_KDF, NOW, World, add_user, enter_seed, make_world
 from workflow.administration import GrantRole, RegisterUser, RevokeRole, UserState
-from workflow.commands import ApproveReport, GradeIndicator, RecordIndicatorActual, SubmitReport
+from workflow.commands import (
+    ApproveReport,
+    GradeIndicator,
+    RecordIndicatorActual,
+    SetInitialBudget,
+    SubmitReport,
+)
 from workflow.decisions import decide
 from workflow.errors import (
     DomainError,
@@ -65,7 +71,7 @@ def refused(world: World, who: Credentials, command, error: type[DomainError], m
 def test_an_actual_without_a_reason_keeps_the_recorded_reason() -> None:
     draft = seed_draft()
     events = decide(
-        draft, RecordIndicatorActual(**KEY, indicator="d05", actual="20 人"), PREPARER, context()
+        draft, RecordIndicatorActual(**KEY, indicator="d05", actual="21 人"), PREPARER, context()
     )
     # The event carries the kept reason, so folding it needs no new rule.
     assert len(events) == 1 and isinstance(events[0], IndicatorActualRecorded)
@@ -305,3 +311,20 @@ def test_a_repeated_grade_appends_nothing_through_the_service() -> None:
     before = world.appended()
     assert execute(world.store, world.finance, grade, now=NOW) == []
     assert world.appended() == before
+
+
+def test_setting_what_the_report_already_says_records_nothing(seeded: World) -> None:
+    before = seeded.store.stream_version("report:gusu-rc:2021")
+    d05 = load_report(seeded.store, **KEY).state.indicator("d05")
+    assert d05 is not None and d05.actual is not None
+    for command in (
+        RecordIndicatorActual(**KEY, indicator="d05", actual=d05.actual.raw),
+        SetInitialBudget(**KEY, line="it", amount="2"),
+    ):
+        assert execute(seeded.store, seeded.preparer, command, now=NOW) == []
+    assert seeded.store.stream_version("report:gusu-rc:2021") == before
+    # The same figure typed differently is a change the trail must show.
+    (changed,) = execute(
+        seeded.store, seeded.preparer, SetInitialBudget(**KEY, line="it", amount="2.0"), now=NOW
+    )
+    assert changed.version == before + 1

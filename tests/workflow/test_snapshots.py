@@ -50,7 +50,7 @@ def test_loading_uses_the_snapshot_state(seeded: World) -> None:
     # An earlier as-of load ignores newer snapshots.
     earlier = load_report(seeded.store, "gusu-rc", 2021, to_version=version - 1)
     assert earlier.version == version - 1 and earlier.state.department_name == "姑苏区红十字会"
-    execute(seeded.store, seeded.preparer, SetInitialBudget(**KEY, line="it", amount="2"))
+    execute(seeded.store, seeded.preparer, SetInitialBudget(**KEY, line="it", amount="2.5"))
     assert load_report(seeded.store, "gusu-rc", 2021).version == version + 1
 
 
