@@ -79,6 +79,12 @@ def role_for_stage(command: ReportCommand, roles: list[Role], stage: Stage) -> R
     for role in roles:
         if stage in rule[role]:
             return role
+    if isinstance(command, OpenReport):
+        # The one command for a report that does not exist yet: say that it does.
+        raise WrongStage(
+            f"report {command.stream_id} stage: got {stage}, expected new: the report is "
+            "already opened (a report is opened, or imported, once)"
+        )
     allowed = {s for role in roles for s in rule[role]}
     raise WrongStage(
         f"report {command.stream_id} stage: got {stage}, expected {_sorted(allowed)} "

@@ -181,7 +181,8 @@ def test_reports_need_a_registered_department_and_an_open_year(world: World) -> 
         world,
         OpenReport(**KEY),
         WrongStage,
-        "report report:gusu-rc:2021 stage: got draft, expected new for OpenReport by preparer",
+        "report report:gusu-rc:2021 stage: got draft, expected new: the report is already "
+        "opened (a report is opened, or imported, once)",
         who=world.preparer,
     )
 
