@@ -411,19 +411,6 @@ def _output_folder(out: Path) -> None:
         ) from None
 
 
-def _readable_file(path: Path) -> None:
-    """Refuse a path that is not a readable file, naming the argument."""
-    if not path.exists():
-        raise fail(f"path: got {str(path)!r}, no such file")
-    if not path.is_file():
-        raise fail(f"path: got {str(path)!r}, expected a file (HTML, PDF or XLSX)")
-    try:
-        with path.open("rb"):
-            pass
-    except OSError as error:
-        raise fail(f"path: got {str(path)!r}, cannot read it ({error.strerror or error})") from None
-
-
 @app.command()
 def artifact(
     path: Annotated[Path, typer.Argument(help="A rendered report file (HTML, PDF or XLSX).")],
@@ -438,9 +425,11 @@ def artifact(
 
     Example: jixiao audit artifact reports/gusu-rc-2021-r1-t2cd7051760.pdf
     """
+    from cli.files import file_bytes
     from worker.verify import UnknownArtifact, verify_file
 
-    _readable_file(path)
+    with reported_errors():
+        file_bytes(path, "path", "a rendered report file (HTML, PDF or XLSX)")
     store = open_store()
     try:
         with reported_errors():

@@ -23,15 +23,15 @@ def dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=10_000)
 
 
-def read_file(path: Path | str, name: str, expected: str) -> str:
-    """The UTF-8 text of the file given as ``name`` (an option or argument).
+def file_bytes(path: Path | str, name: str, expected: str) -> bytes:
+    """The bytes of the file given as ``name`` (an option or argument).
 
     Raises ValueError in one line naming ``name``, the path and ``expected`` when the file
-    is missing, is not a readable file, or is not UTF-8 (with the first byte that is not).
+    is missing or is not a readable file.
     """
     given, path = str(path), Path(path)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise ValueError(f"{name}: got {given!r}, no such file; expected {expected}") from None
     except IsADirectoryError:
@@ -41,6 +41,12 @@ def read_file(path: Path | str, name: str, expected: str) -> str:
         raise ValueError(
             f"{name}: got {given!r}, cannot be read ({reason}); expected {expected}"
         ) from None
+
+
+def read_file(path: Path | str, name: str, expected: str) -> str:
+    """The UTF-8 text of the file given as ``name``: :func:`file_bytes`, and a ValueError
+    naming the first byte that is not UTF-8."""
+    given, data = str(path), file_bytes(path, name, expected)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -93,7 +93,7 @@ def import_report(
 
     Example: jixiao report import gusu-redcross-2021.yaml
     """
-    from cli.files import read_document, read_file
+    from cli.files import file_bytes, read_document
     from cli.progress import progress_bar
     from workflow.errors import DocumentRejected, UnknownItem
     from workflow.report_file import document_commands, parse_document
@@ -104,7 +104,7 @@ def import_report(
     checking_json = check and as_json
     if not path.is_file():
         with reported_errors():
-            read_file(path, "path", "a report file (.yaml, .yml, .json) or a 自评价表 (.xlsx)")
+            file_bytes(path, "path", "a report file (.yaml, .yml, .json) or a 自评价表 (.xlsx)")
     with reported_errors(), _check_as_json(checking_json, source):
         if path.suffix.lower() == ".xlsx":
             if department is None or year is None:

@@ -158,9 +158,15 @@ def test_paths_are_named_by_their_argument(imported: Invoke, tmp_path: Path) -> 
     run = imported
     missing = tmp_path / "nonexistent.pdf"
     line = refused(run("audit", "artifact", str(missing)))
-    assert line == f"error: path: got '{missing}', no such file"
+    assert line == (
+        f"error: path: got '{missing}', no such file; "
+        "expected a rendered report file (HTML, PDF or XLSX)"
+    )
     line = refused(run("audit", "artifact", str(tmp_path)))
-    assert line == f"error: path: got '{tmp_path}', expected a file (HTML, PDF or XLSX)"
+    assert line == (
+        f"error: path: got '{tmp_path}', a directory; "
+        "expected a rendered report file (HTML, PDF or XLSX)"
+    )
     afile = tmp_path / "afile"
     afile.write_text("not a folder")
     assert refused(run("audit", "replay", "2021", "-o", str(afile))) == (
