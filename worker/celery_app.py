@@ -47,7 +47,8 @@ def _transport_options(settings: WorkerSettings) -> dict[str, Any]:
 
 
 def make_celery(settings: WorkerSettings) -> Celery:
-    """A Celery app for ``settings``: late acks, reject on worker loss, one task prefetched."""
+    """A Celery app for ``settings``: late acks, reject on worker loss, one task prefetched,
+    the render time limits."""
     app = Celery(
         "jixiao",
         broker=settings.broker_url,
@@ -72,6 +73,11 @@ def make_celery(settings: WorkerSettings) -> Celery:
         result_backend_transport_options=(
             {"global_keyprefix": settings.broker_prefix} if settings.broker_prefix else {}
         ),
+        # One oversized report must not hold a pool process: past the soft limit the render
+        # is interrupted (SoftTimeLimitExceeded) and records RenderFailed; past the hard
+        # limit its process is killed and replaced (docs/decisions/0304).
+        task_soft_time_limit=settings.render_soft_limit or None,
+        task_time_limit=settings.render_hard_limit,
         # A pool process loads WeasyPrint and the CJK fonts before it says it is alive.
         worker_proc_alive_timeout=60,
         broker_connection_retry_on_startup=True,
