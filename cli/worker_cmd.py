@@ -33,7 +33,9 @@ def start(
     """Run a Celery worker and the outbox relay until Ctrl-C or SIGTERM.
 
     With --broker (or JIXIAO_BROKER) set to Redis, start one per machine; without it, the
-    embedded broker (a SQLite file beside the store) needs no server.
+    embedded broker (a SQLite file beside the store) needs no server. A render is stopped
+    after JIXIAO_RENDER_SOFT_LIMIT seconds (default 120) and recorded as RenderFailed;
+    the Celery worker stops when this command does, even after kill -9.
 
     Example: jixiao --db postgresql://jixiao@db/jixiao --broker redis://127.0.0.1:6379/0 worker start --concurrency 2
     """
