@@ -235,12 +235,18 @@ def show(
 
 
 def print_standings(title: str, data: list[dict], *, with_year: bool) -> None:
-    """Reports (or departments) with their stage and headline figures, as a table."""
+    """Reports (or departments) with their stage and headline figures, as a table; a note
+    column (a failed render) when any row has a note."""
     columns = ["department", *(["year"] if with_year else []), "rev", "stage"]
     figures = ["total", "actual", "execution_rate", "adjustment_rate", "score", "grade"]
+    noted = any(d.get("note") for d in data)
     print_table(
         title,
-        [*columns, "total", "actual", "执行率%", "调整率%", "score", "grade", "last activity"],
+        [
+            *columns,
+            *("total", "actual", "执行率%", "调整率%", "score", "grade", "last activity"),
+            *(["note"] if noted else []),
+        ],
         [
             [
                 d["name"],
@@ -251,6 +257,7 @@ def print_standings(title: str, data: list[dict], *, with_year: bool) -> None:
                 f"{d['last_activity']:%Y-%m-%d %H:%M} {d['last_actor']}"
                 if d["last_activity"]
                 else "",
+                *([d.get("note") or ""] if noted else []),
             ]
             for d in data
         ],
@@ -344,6 +351,7 @@ def overview(
             **r.figures,
             "last_actor": r.last_actor,
             "last_activity": r.last_activity,
+            "note": r.note,
         }
         for r in rows
     ]

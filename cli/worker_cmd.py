@@ -33,7 +33,9 @@ def start(
     """Run a Celery worker and the outbox relay until Ctrl-C or SIGTERM.
 
     With --broker (or JIXIAO_BROKER) set to Redis, start one per machine; without it, the
-    embedded broker (a SQLite file beside the store) needs no server.
+    embedded broker (a SQLite file beside the store) needs no server. A render is stopped
+    after JIXIAO_RENDER_SOFT_LIMIT seconds (default 120) and recorded as RenderFailed;
+    the Celery worker stops when this command does, even after kill -9.
 
     Example: jixiao --db postgresql://jixiao@db/jixiao --broker redis://127.0.0.1:6379/0 worker start --concurrency 2
     """
@@ -53,18 +55,28 @@ def start(
 def render_pending(
     year: Annotated[int | None, typer.Option("--year", "-y", help="Only this fiscal year.")] = None,
     out: OutOption = None,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="Also render the revisions the worker gave up on (a final RenderFailed).",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Render, in this process, every signed-off revision that has no rendering yet.
 
     For an office without a running worker, or after an outage; each revision is rendered
-    and recorded once, exactly as a worker would.
+    and recorded once, exactly as a worker would. A revision whose render the worker gave
+    up on (it exceeded the time limits or kept failing) is skipped and named, unless
+    --retry-failed: then it is rendered here, without the worker's time limits.
 
-    Example: jixiao worker render-pending -y 2021 --out /srv/jixiao/reports
+    Example: jixiao worker render-pending -y 2021 --out /srv/jixiao/reports --retry-failed
     """
     from cli.progress import progress_bar
     from projections.report_state import list_reports
     from worker.render import render_revision
+    from worker.revision import find_signed_off
     from worker.settings import load_settings
 
     given = settings()
@@ -75,6 +87,16 @@ def render_pending(
         rendered = []
         with progress_bar("rendering", len(pending)) as advance:
             for done, row in enumerate(pending, start=1):
+                signed = find_signed_off(store, row.department, row.year, row.revision)
+                if signed.given_up and signed.failure is not None and not retry_failed:
+                    typer.echo(
+                        f"skipped {row.report} revision {row.revision}: render failed after "
+                        f"{signed.failure.attempt} attempt(s): {signed.failure.reason} "
+                        "(--retry-failed renders it here)",
+                        err=True,
+                    )
+                    advance(done)
+                    continue
                 outcome = render_revision(
                     store, row.department, row.year, row.revision, out_dir=target
                 )

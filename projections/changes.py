@@ -34,6 +34,7 @@ from workflow.report_events import (
     InitialBudgetSet,
     NarrativeEdited,
     NetAssetsSet,
+    RenderFailed,
     ReportApproved,
     ReportOpened,
     ReportPublished,
@@ -526,6 +527,22 @@ def _indicator_graded(event: IndicatorGraded, before: ReportState, after: Report
 @_describes(ReportSubmitted, SignOffRecorded, ReportSignedOff, ReportRendered)
 def _moved(event: Event, before: ReportState, after: ReportState) -> Change:
     return _stage(event, before, after, None)
+
+
+@_describes(RenderFailed)
+def _render_failed(event: RenderFailed, before: ReportState, after: ReportState) -> Change:
+    # The stage stays signed_off: what changed is the revision's render outcome.
+    old, new = before.render_failure, after.render_failure
+    return Change(
+        item_kind="report",
+        item_id=after.report,
+        item_label=after.department_name,
+        field="render",
+        before_raw=old.describe() if old else None,
+        before_value=old.model_dump(mode="json") if old else None,
+        after_raw=new.describe() if new else None,
+        after_value=new.model_dump(mode="json") if new else None,
+    )
 
 
 @_describes(ReportApproved)

@@ -76,6 +76,8 @@ def _grant_change(connection: Connection, event: RoleGranted | RoleRevoked) -> N
 
 def _note(transition: Transition) -> str | None:
     state = transition.after
+    if state.stage is Stage.SIGNED_OFF and state.render_failure is not None:
+        return state.render_failure.describe()
     if state.stage is Stage.DRAFT and state.returns:
         last = state.returns[-1]
         if last.revision == state.revision:
@@ -97,7 +99,8 @@ class InboxProjection:
     """Keeps ``pj_inbox_grants`` and ``pj_inbox_work``."""
 
     name = "inboxes"
-    version = 1
+    #: Version 2: a revision whose render failed for good waits for finance and an admin.
+    version = 2
     tables = (grants_table, work_table)
 
     def __init__(self, states: ReportStates) -> None:

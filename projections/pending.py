@@ -20,7 +20,7 @@ from workflow.stages import Stage
 class PendingAction:
     """One action the report waits for, by holders of ``role`` in its department or by ``user``."""
 
-    #: ``submit``, ``review``, ``sign_off``, ``render`` or ``publish``.
+    #: ``submit``, ``review``, ``sign_off``, ``render``, ``reopen`` or ``publish``.
     action: str
     role: Role | None
     #: A named signer (a sign-off policy entry ``user:<id>``); None when any holder of the role.
@@ -76,6 +76,14 @@ def pending_actions(state: ReportState) -> list[PendingAction]:
                 actions.append(PendingAction("sign_off", None, user=name, excluded=signed))
         return actions
     if stage is Stage.SIGNED_OFF:
+        failure = state.render_failure
+        if failure is not None and failure.final:
+            # The worker gave up: finance may reopen the report (to shorten what made it
+            # fail), an administrator may render it again (render-pending --retry-failed).
+            return [
+                PendingAction("reopen", Role.FINANCE_REVIEWER),
+                PendingAction("render", Role.ADMIN),
+            ]
         return [PendingAction("render", Role.SYSTEM)]
     if stage is Stage.RENDERED:
         return [PendingAction("publish", Role.DEPARTMENT_HEAD)]

@@ -83,7 +83,8 @@ class ReportStateProjection:
 
     name = "report_state"
     #: Version 2: the stored view has ``notices`` (view version 2); older rows are rebuilt.
-    version = 2
+    #: Version 3: a revision whose render failed for good is pending on finance and an admin.
+    version = 3
     tables = (report_state_table,)
 
     def __init__(self, states: ReportStates) -> None:

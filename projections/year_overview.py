@@ -2,8 +2,8 @@
 
 A department that has not opened its report yet is listed with stage ``new`` and no
 figures, so the finance bureau sees who has not started. Reported departments show their
-latest revision: stage, the root line's totals, 预算执行率, 预算调整率, score, grade and
-the last activity.
+latest revision: stage, the root line's totals, 预算执行率, 预算调整率, score, grade, the
+last activity, and a note when the signed-off revision failed to render.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from projections.report_states import LastTransitions, ReportStates
 from projections.report_view import headline_figures
 from projections.sql import aware_utc, insert_missing, naive_utc, upsert
 from workflow.administration import DepartmentRegistered, FiscalYearOpened
+from workflow.report import ReportState
 from workflow.stages import Stage
 
 _metadata = sa.MetaData()
@@ -55,9 +56,17 @@ overview_table = sa.Table(
     sa.Column("last_actor", sa.String(200)),
     sa.Column("last_activity", sa.DateTime),
     sa.Column("position", sa.BigInteger),
+    sa.Column("note", sa.Text),
 )
 
 _O = overview_table.c
+
+
+def _note(state: ReportState) -> str | None:
+    failure = state.render_failure
+    if state.stage is Stage.SIGNED_OFF and failure is not None:
+        return failure.describe()
+    return None
 
 
 def _blank(year: int, code: str, name: str) -> dict[str, Any]:
@@ -74,7 +83,8 @@ class YearOverviewProjection:
     """Keeps the departments, the fiscal years and ``pj_year_overview``."""
 
     name = "year_overview"
-    version = 1
+    #: Version 2 added ``note`` (a failed render of the signed-off revision).
+    version = 2
     tables = (departments_table, years_table, overview_table)
 
     def __init__(self, states: ReportStates) -> None:
@@ -114,6 +124,7 @@ class YearOverviewProjection:
                     "last_actor": record.actor,
                     "last_activity": naive_utc(record.recorded_at),
                     "position": record.position,
+                    "note": _note(state),
                 }
             )
         upsert(connection, overview_table, rows, ("year", "department"))
@@ -165,6 +176,8 @@ class OverviewRow:
     figures: dict[str, str | None]
     last_actor: str | None
     last_activity: datetime | None
+    #: Why the signed-off revision is not rendered (``render failed ...``), if it failed.
+    note: str | None = None
 
 
 def year_overview(engine: Engine, year: int, *, stage: str | None = None) -> list[OverviewRow]:
@@ -186,6 +199,7 @@ def year_overview(engine: Engine, year: int, *, stage: str | None = None) -> lis
             figures={name: getattr(row, name) for name in (*FIGURES, "grade")},
             last_actor=row.last_actor,
             last_activity=aware_utc(row.last_activity),
+            note=row.note,
         )
         for row in rows
     ]

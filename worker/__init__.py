@@ -2,7 +2,8 @@
 
 Rendering is at-least-once with exactly-once effects: a task is keyed by report,
 revision, format and template version, writes files atomically and records one
-`ReportRendered` event, so a redelivered task changes nothing.
+`ReportRendered` event, so a redelivered task changes nothing. A render past its time
+limits records one `RenderFailed` per attempt instead, and the worker moves on.
 
 What the CLI calls:
 

@@ -7,13 +7,17 @@ explicit settings (the relay publishes through one).
 
 from __future__ import annotations
 
+import os
+import signal
 import warnings
 from functools import cache
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_init, worker_process_init
 from sqlalchemy.exc import SADeprecationWarning
 
+from worker.lifeline import die_with_parent, parent_from_environment
 from worker.settings import WorkerSettings, load_settings
 
 #: The queue render tasks travel on.
@@ -47,7 +51,8 @@ def _transport_options(settings: WorkerSettings) -> dict[str, Any]:
 
 
 def make_celery(settings: WorkerSettings) -> Celery:
-    """A Celery app for ``settings``: late acks, reject on worker loss, one task prefetched."""
+    """A Celery app for ``settings``: late acks, reject on worker loss, one task prefetched,
+    the render time limits."""
     app = Celery(
         "jixiao",
         broker=settings.broker_url,
@@ -72,6 +77,11 @@ def make_celery(settings: WorkerSettings) -> Celery:
         result_backend_transport_options=(
             {"global_keyprefix": settings.broker_prefix} if settings.broker_prefix else {}
         ),
+        # One oversized report must not hold a pool process: past the soft limit the render
+        # is interrupted (SoftTimeLimitExceeded) and records RenderFailed; past the hard
+        # limit its process is killed and replaced (docs/decisions/0304).
+        task_soft_time_limit=settings.render_soft_limit or None,
+        task_time_limit=settings.render_hard_limit,
         # A pool process loads WeasyPrint and the CJK fonts before it says it is alive.
         worker_proc_alive_timeout=60,
         broker_connection_retry_on_startup=True,
@@ -80,6 +90,28 @@ def make_celery(settings: WorkerSettings) -> Celery:
     )
     app.conf[SETTINGS_KEY] = settings
     return app
+
+
+#: The pid of the Celery worker's main process, noted before it forks its pool.
+_main_pid: int | None = None
+
+
+@worker_init.connect
+def _die_with_starter(**_: Any) -> None:
+    # Started by `jixiao worker start` (or a test): a warm shutdown when it dies, however
+    # it dies. A worker started by hand or by a service manager has no such parent.
+    global _main_pid
+    _main_pid = os.getpid()
+    parent = parent_from_environment()
+    if parent is not None:
+        die_with_parent(signal.SIGTERM, parent=parent, watchdog=False)
+
+
+@worker_process_init.connect
+def _die_with_main_process(**_: Any) -> None:
+    # A pool process has nothing to finish once the main process that would take its
+    # result is gone: killed at once, by the kernel or by the watchdog.
+    die_with_parent(signal.SIGKILL, parent=_main_pid or os.getppid())
 
 
 def settings_of(app: Celery) -> WorkerSettings:

@@ -3,12 +3,15 @@
 Brokers lose messages: a ``kill -9`` during a late-acknowledged task loses it on the
 SQLAlchemy and filesystem transports, and a Redis restart without persistence loses its
 queues. The log does not: every ``ReportSignedOff`` without a later ``ReportRendered``
-for its revision (and not reopened since) is a render still owed. The ledger reads
-only those three event types, from a checkpoint, so following the log stays cheap.
+for its revision (and not reopened since) is a render still owed. A ``RenderFailed``
+puts the next attempt off by an exponential backoff with jitter; a final one (the worker
+gave up) means the revision is no longer owed. The ledger reads only those four event
+types, from a checkpoint, so following the log stays cheap.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -16,12 +19,12 @@ import sqlalchemy as sa
 
 from events import EventStore
 from events.schema import events_table
-from workflow.report_events import ReportRendered, ReportReopened, ReportSignedOff
+from workflow.report_events import RenderFailed, ReportRendered, ReportReopened, ReportSignedOff
 
 _E = events_table.c
 
 #: The events that open and close a render.
-LIFECYCLE = ("ReportSignedOff", "ReportRendered", "ReportReopened")
+LIFECYCLE = ("ReportSignedOff", "ReportRendered", "RenderFailed", "ReportReopened")
 
 #: The longest wait between two redispatches of one revision.
 MAX_REDISPATCH_INTERVAL = timedelta(hours=1)
@@ -79,6 +82,9 @@ class RenderLedger:
 
     #: How long after its sign-off (or last dispatch) an unrendered revision is due again.
     grace: timedelta
+    #: The base of the wait after a failed attempt: the n-th failure puts the next attempt
+    #: off by between half and all of ``retry_backoff * 2**(n-1)`` (at most an hour).
+    retry_backoff: timedelta = timedelta(seconds=60)
     #: The log position read up to.
     position: int = 0
     _owed: dict[tuple[str, int], _Owed] = field(default_factory=dict)
@@ -113,10 +119,23 @@ class RenderLedger:
             self._owed[(stream_id, event.revision)] = _Owed(target, recorded_at + self.grace)
         elif isinstance(event, ReportRendered):
             self._owed.pop((stream_id, event.revision), None)
+        elif isinstance(event, RenderFailed):
+            self._failed(stream_id, event, recorded_at)
         elif isinstance(event, ReportReopened):
             # The revisions before the reopening will never be rendered: StaleRevision.
             for key in [k for k in self._owed if k[0] == stream_id and k[1] < event.revision]:
                 del self._owed[key]
+
+    def _failed(self, stream_id: str, event: RenderFailed, recorded_at: datetime) -> None:
+        key = (stream_id, event.revision)
+        if event.final:
+            # Given up: only a new revision or an administrator's retry renders it now.
+            self._owed.pop(key, None)
+            return
+        owed = self._owed.get(key)
+        if owed is not None:
+            owed.due_at = recorded_at + retry_wait(self.retry_backoff, event.attempt)
+            owed.dispatches = 0
 
     def owed(self) -> list[RenderTarget]:
         """Every signed-off revision without a rendering, oldest sign-off first."""
@@ -134,3 +153,11 @@ class RenderLedger:
         owed.dispatches += 1
         wait = min(self.grace * 2 ** min(owed.dispatches, 16), MAX_REDISPATCH_INTERVAL)
         owed.due_at = now + wait
+
+
+def retry_wait(base: timedelta, failures: int) -> timedelta:
+    """The wait before the attempt after ``failures`` failed ones: exponential, capped at an
+    hour, with "equal jitter" (half fixed, half random) so that revisions that failed
+    together do not come back together, and none comes back at once."""
+    cap = min(base * 2 ** min(max(failures - 1, 0), 16), MAX_REDISPATCH_INTERVAL)
+    return cap / 2 + cap / 2 * random.random()

@@ -2,6 +2,9 @@
 
 The worker runs ``celery -A worker.celery_app worker`` with the settings passed through
 its environment, in its own process group, so stopping it stops its pool processes too.
+It is told this process's pid (``JIXIAO_PARENT_PID``) and dies with it, even when this
+process is killed with ``kill -9`` (see :mod:`worker.lifeline`): the kernel's signal is
+tied to the thread that starts the worker, so start it from a thread that outlives it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from types import TracebackType
 from typing import IO
 
 from worker.celery_app import RENDER_QUEUE
+from worker.lifeline import PARENT_PID_VARIABLE
 from worker.settings import WorkerSettings
 
 #: What Celery logs once the worker consumes from the broker.
@@ -66,7 +70,7 @@ class WorkerProcess:
 
     def start(self, *, wait: bool = True, timeout: float = 60.0) -> WorkerProcess:
         """Start the worker; with ``wait`` (needs ``log_path``), until it consumes."""
-        env = {**os.environ, **self.settings.env()}
+        env = {**os.environ, **self.settings.env(), PARENT_PID_VARIABLE: str(os.getpid())}
         output: IO[bytes] | None = None
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,8 @@ Publishing is at-least-once: a row is marked published only after the broker too
 message, so a crash between the two publishes it again (the task is idempotent). While
 the broker is unreachable the relay backs off exponentially and counts each failed
 attempt on its rows. The sweep re-dispatches every signed-off revision whose
-``ReportRendered`` has not appeared within the grace period (see :mod:`worker.ledger`).
+``ReportRendered`` has not appeared within the grace period, and a revision whose render
+failed after a backoff, until the worker gives up on it (see :mod:`worker.ledger`).
 """
 
 from __future__ import annotations
@@ -46,13 +47,17 @@ class Relay:
         app: Celery,
         *,
         redispatch_after: float,
+        retry_backoff: float = 60.0,
         max_backoff: float = MAX_BACKOFF,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
         self.app = app
         self.clock = clock
-        self.ledger = RenderLedger(grace=timedelta(seconds=redispatch_after))
+        self.ledger = RenderLedger(
+            grace=timedelta(seconds=redispatch_after),
+            retry_backoff=timedelta(seconds=retry_backoff),
+        )
         self.max_backoff = max_backoff
         self._failures = 0
         self._paused_until = 0.0

@@ -29,9 +29,10 @@ from worker.pdf import render_pdf
 from worker.revision import SignedOffRevision, find_signed_off
 from worker.templating import render_html
 from worker.xlsx import render_xlsx
-from workflow.commands import Artifact
+from workflow.commands import Artifact, report_stream_id
 from workflow.errors import StaleVersion
-from workflow.service import load_report, record_rendering
+from workflow.report_events import RenderFailed
+from workflow.service import load_report, record_render_failure, record_rendering
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,74 @@ def _record(
             continue
         return bool(recorded)
     raise StaleVersion(f"report {revision.stream_id}: the stream kept moving while recording")
+
+
+#: The longest failure reason recorded: an error's first line, not its traceback.
+MAX_REASON = 500
+
+
+def failure_reason(error: BaseException) -> str:
+    """One line saying why an attempt failed: the error's type and its first line."""
+    first = (str(error).strip().splitlines() or [""])[0]
+    text = f"{type(error).__name__}: {first}" if first else type(error).__name__
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+
+
+def record_failure(
+    store: EventStoreProtocol,
+    department: str,
+    year: int,
+    revision: int,
+    *,
+    reason: str,
+    attempts_allowed: int,
+    attempt: int | None = None,
+    formats: Sequence[str] = FORMATS,
+) -> RenderFailed | None:
+    """Record one failed attempt to render a revision; the event, or None if nothing new.
+
+    ``attempt`` is the number the attempt was given when it started
+    (:attr:`SignedOffRevision.next_attempt`), so a duplicate of the same attempt records
+    nothing; None numbers it after the failures recorded so far. The failure is final (the
+    worker gives up) at ``attempts_allowed``. Nothing is recorded for a revision rendered
+    meanwhile; StaleRevision if the report was reopened.
+    """
+    for _ in range(10):
+        signed = find_signed_off(store, department, year, revision)
+        number = attempt if attempt is not None else signed.next_attempt
+        try:
+            recorded = record_render_failure(
+                store,
+                department,
+                year,
+                revision=revision,
+                formats=formats,
+                reason=reason,
+                attempt=number,
+                final=number >= attempts_allowed,
+                correlation_id=signed.correlation_id,
+                causation_id=signed.event_id,
+            )
+        except StaleVersion:
+            # Another writer appended first: decide again on what it wrote.
+            continue
+        if not recorded:
+            return None
+        event = recorded[0].event
+        assert isinstance(event, RenderFailed)
+        log.warning(
+            "%s revision %d: attempt %d failed%s: %s",
+            signed.stream_id,
+            revision,
+            number,
+            " (given up)" if event.final else "",
+            reason,
+        )
+        return event
+    raise StaleVersion(
+        f"report {report_stream_id(department, year)}: the stream kept moving while "
+        "recording a failure"
+    )
 
 
 def render_revision(

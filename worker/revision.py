@@ -1,8 +1,8 @@
 """Which signed-off revision a render message names, read from the report's own stream.
 
 A message carries only the report and the revision; the stream says at which version that
-revision was signed off (the state to render), who signed, and whether it was already
-rendered or reopened since.
+revision was signed off (the state to render), who signed, whether it was already
+rendered or reopened since, and how its failed attempts stand.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from events.model import RecordedEvent
 from events.protocol import EventStoreProtocol
 from workflow.commands import Artifact, report_stream_id
 from workflow.errors import StaleRevision
-from workflow.report_events import ReportRendered, ReportReopened, ReportSignedOff
+from workflow.report_events import RenderFailed, ReportRendered, ReportReopened, ReportSignedOff
 
 
 class NothingToRender(Exception):
@@ -37,11 +37,23 @@ class SignedOffRevision:
     correlation_id: str | None
     #: The artifacts already recorded for this revision, if it was rendered.
     rendered: tuple[Artifact, ...] | None
+    #: The last ``RenderFailed`` of this revision, if an attempt failed.
+    failure: RenderFailed | None = None
 
     @property
     def stream_id(self) -> str:
         """The report's stream."""
         return report_stream_id(self.department, self.year)
+
+    @property
+    def given_up(self) -> bool:
+        """Whether the worker gave up rendering this revision (a final ``RenderFailed``)."""
+        return self.rendered is None and self.failure is not None and self.failure.final
+
+    @property
+    def next_attempt(self) -> int:
+        """The number of the next attempt: one more than the failed attempts recorded."""
+        return (self.failure.attempt if self.failure else 0) + 1
 
 
 def _sign_off(record: RecordedEvent, department: str, year: int) -> SignedOffRevision:
@@ -73,6 +85,8 @@ def signed_off_revisions(
             current = max(current, event.revision)
         elif isinstance(event, ReportRendered) and event.revision in found:
             found[event.revision] = replace(found[event.revision], rendered=event.artifacts)
+        elif isinstance(event, RenderFailed) and event.revision in found:
+            found[event.revision] = replace(found[event.revision], failure=event)
         elif isinstance(event, ReportReopened):
             current = event.revision
     return found, current

@@ -36,6 +36,7 @@ def relay_for(
         store or EventStore.open(settings.db_url),
         make_celery(settings),
         redispatch_after=settings.redispatch_after,
+        retry_backoff=settings.render_retry_backoff,
         max_backoff=max_backoff,
     )
 
@@ -101,7 +102,8 @@ def render_and_wait(
     Starts a worker subprocess, publishes the outbox (and this revision, in case an
     earlier broker lost it), waits for the revision's ``ReportRendered``, stops the worker.
     Returns at once if the revision is already rendered. StaleRevision / NothingToRender
-    if the revision is not the current signed-off one; TimeoutError with the worker's log.
+    if the revision is not the current signed-off one; RuntimeError if the worker gave up
+    on it (a final ``RenderFailed``); TimeoutError with the worker's log.
     """
     settings = load_settings(db_url=db_url, broker_url=broker_url, out_dir=out_dir)
     store = EventStore.open(settings.db_url)
@@ -119,9 +121,15 @@ def render_and_wait(
                     relay.dispatch(target)
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                rendered = find_signed_off(store, department, year, signed.revision).rendered
-                if rendered is not None:
-                    return rendered
+                current = find_signed_off(store, department, year, signed.revision)
+                if current.rendered is not None:
+                    return current.rendered
+                if current.given_up and current.failure is not None:
+                    raise RuntimeError(
+                        f"report {target.stream_id} revision {target.revision}: render failed "
+                        f"after {current.failure.attempt} attempt(s): {current.failure.reason}; "
+                        "jixiao worker render-pending --retry-failed renders it in this process"
+                    )
                 if not worker.alive:
                     raise RuntimeError(f"celery worker exited:\n{worker.log_text()[-3000:]}")
                 relay.step()

@@ -36,13 +36,27 @@ class WorkerSettings:
     #: handed out again: longer than the longest render (one takes about a second).
     visibility_timeout: int = 3600
     #: Seconds after a sign-off (or the last dispatch) before the sweep re-dispatches a
-    #: revision that still has no ``ReportRendered``: longer than a normal queue wait.
-    redispatch_after: float = 120.0
+    #: revision that still has no ``ReportRendered``: longer than a normal queue wait, and
+    #: than the hard time limit, so that a render still running is not dispatched twice.
+    redispatch_after: float = 300.0
     #: Seconds between two passes of the relay over the outbox.
     relay_interval: float = 0.1
     #: Seconds the render task pauses after its first file: only tests set it, to kill a
     #: worker mid-render at a known point.
     render_pause: float = 0.0
+    #: Seconds a render may take before it is interrupted (Celery's soft time limit): it
+    #: then records ``RenderFailed`` and frees its pool process for other reports. 0: no
+    #: soft limit, only the hard one.
+    render_soft_limit: float = 120.0
+    #: Seconds after which a render that ignored its soft limit is killed with its pool
+    #: process (Celery's hard time limit); the worker records ``RenderFailed`` for it too.
+    render_hard_limit: float = 150.0
+    #: Failed attempts of one revision (time limits, errors) before the worker gives up
+    #: on it: the last ``RenderFailed`` is final and nothing dispatches the revision again.
+    render_attempts: int = 3
+    #: Base of the backoff between two attempts of a revision, in seconds: the n-th retry
+    #: waits a random time up to ``render_retry_backoff * 2**(n-1)`` (at most an hour).
+    render_retry_backoff: float = 60.0
 
     @property
     def embedded(self) -> bool:
@@ -71,6 +85,10 @@ class WorkerSettings:
             "JIXIAO_REDISPATCH_AFTER": str(self.redispatch_after),
             "JIXIAO_RELAY_INTERVAL": str(self.relay_interval),
             "JIXIAO_RENDER_PAUSE": str(self.render_pause),
+            "JIXIAO_RENDER_SOFT_LIMIT": str(self.render_soft_limit),
+            "JIXIAO_RENDER_HARD_LIMIT": str(self.render_hard_limit),
+            "JIXIAO_RENDER_ATTEMPTS": str(self.render_attempts),
+            "JIXIAO_RENDER_RETRY_BACKOFF": str(self.render_retry_backoff),
         }
 
     def but(self, **changes: object) -> WorkerSettings:
@@ -119,13 +137,34 @@ def load_settings(
         raise ValueError(
             f"JIXIAO_BROKER: got {broker!r}, expected redis://HOST:PORT/DB or sqla+sqlite:///PATH"
         )
+    soft_limit = _number(env, "JIXIAO_RENDER_SOFT_LIMIT", 120.0)
+    hard_limit = _number(env, "JIXIAO_RENDER_HARD_LIMIT", max(150.0, soft_limit * 1.25))
+    if hard_limit <= 0:
+        raise ValueError(
+            f"JIXIAO_RENDER_HARD_LIMIT: got {hard_limit:g}, expected a number of seconds > 0"
+        )
+    if soft_limit >= hard_limit:
+        raise ValueError(
+            f"JIXIAO_RENDER_SOFT_LIMIT: got {soft_limit:g}, expected less than "
+            f"JIXIAO_RENDER_HARD_LIMIT ({hard_limit:g} seconds), or 0 for none"
+        )
+    attempts = _number(env, "JIXIAO_RENDER_ATTEMPTS", 3)
+    if attempts < 1 or attempts != int(attempts):
+        raise ValueError(
+            f"JIXIAO_RENDER_ATTEMPTS: got {env.get('JIXIAO_RENDER_ATTEMPTS')!r}, "
+            "expected a whole number of attempts >= 1"
+        )
     return WorkerSettings(
         db_url=db,
         broker_url=broker,
         out_dir=Path(out_dir or env.get("JIXIAO_OUT") or DEFAULT_OUT_DIR).absolute(),
         broker_prefix=env.get("JIXIAO_BROKER_PREFIX", ""),
         visibility_timeout=int(_number(env, "JIXIAO_VISIBILITY_TIMEOUT", 3600)),
-        redispatch_after=_number(env, "JIXIAO_REDISPATCH_AFTER", 120.0),
+        redispatch_after=_number(env, "JIXIAO_REDISPATCH_AFTER", 300.0),
         relay_interval=_number(env, "JIXIAO_RELAY_INTERVAL", 0.1),
         render_pause=_number(env, "JIXIAO_RENDER_PAUSE", 0.0),
+        render_soft_limit=soft_limit,
+        render_hard_limit=hard_limit,
+        render_attempts=int(attempts),
+        render_retry_backoff=_number(env, "JIXIAO_RENDER_RETRY_BACKOFF", 60.0),
     )

@@ -3,6 +3,13 @@
 Delivered at least once (late acks, requeue on worker loss, redispatch by the sweep), so
 it is idempotent: see :func:`worker.render.render_revision`. A message for a reopened or
 unknown revision is dropped with a warning, not retried: nothing will ever make it valid.
+
+A render is bounded in time (docs/decisions/0304): past the soft limit it is interrupted
+and records ``RenderFailed``; past the hard limit Celery kills its pool process and the
+worker's main process records ``RenderFailed``. Errors are retried with exponential backoff
+and full jitter, a bounded number of times, then recorded as ``RenderFailed`` too. After
+``JIXIAO_RENDER_ATTEMPTS`` failed attempts the failure is final and the revision is no
+longer rendered by the worker (docs/decisions/0305).
 """
 
 from __future__ import annotations
@@ -11,20 +18,30 @@ import logging
 from functools import cache
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
 from celery.utils.log import get_task_logger
+from celery.utils.time import get_exponential_backoff_interval
+from celery.worker import state as worker_state
+from celery.worker.request import Request
 
 from events import EventStore
 from worker.celery_app import RENDER_TASK, settings_of
-from worker.render import render_revision, warm_up
-from worker.revision import NothingToRender
+from worker.render import failure_reason, record_failure, render_revision, warm_up
+from worker.revision import NothingToRender, find_signed_off
+from workflow.commands import report_stream_id
 from workflow.errors import StaleRevision
 
 log = get_task_logger(__name__)
 
 # WeasyPrint logs every layout step at INFO: eight lines a page in the worker's log.
 logging.getLogger("weasyprint").setLevel(logging.WARNING)
+
+#: Retries of one attempt that raised an error (a database or disk briefly unavailable),
+#: waiting a random time up to 1, 2, 4 ... seconds (at most ``RETRY_BACKOFF_MAX``).
+MAX_RETRIES = 10
+RETRY_BACKOFF_MAX = 300
 
 
 @cache
@@ -39,33 +56,105 @@ def _warm_up(**_: Any) -> None:
     warm_up()
 
 
-@shared_task(
-    name=RENDER_TASK,
-    bind=True,
-    autoretry_for=(Exception,),
-    retry_backoff=1,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=10,
-)
+def _record_hard_limit(app: Any, task_id: str, kwargs: dict[str, Any]) -> None:
+    settings = settings_of(app)
+    report = kwargs.get("report") or {}
+    try:
+        department, year = report["department"], int(report["year"])
+        revision = int(kwargs["revision"])
+    except (KeyError, TypeError, ValueError):
+        log.error("render task %s killed at its hard time limit: no report in %r", task_id, kwargs)
+        return
+    # This runs in the worker's main process, which forks new pool processes: the store is
+    # opened for this one append and closed, so no child inherits its connections.
+    store = EventStore.open(settings.db_url)
+    try:
+        record_failure(
+            store,
+            department,
+            year,
+            revision,
+            reason=f"render killed after {settings.render_hard_limit:g} s (hard time limit)",
+            attempts_allowed=settings.render_attempts,
+        )
+    except (StaleRevision, NothingToRender):
+        pass  # nothing is owed for this revision any more
+    except Exception:
+        # The sweep dispatches the revision again; its next failure is recorded then.
+        log.exception("render task %s: recording its hard time limit failed", task_id)
+    finally:
+        store.close()
+
+
+class RenderRequest(Request):
+    """A render task's request in the worker: records a hard time limit kill as ``RenderFailed``.
+
+    Celery handles the hard limit in the worker's main process (the pool process is
+    killed, so the task itself can record nothing); the message is acknowledged, so
+    without this record the revision would wait for the sweep with no trace of why.
+    """
+
+    def on_timeout(self, soft: bool, timeout: float) -> None:
+        """Celery's handling, then, for the hard limit, one ``RenderFailed``."""
+        super().on_timeout(soft, timeout)
+        if not soft and not worker_state.should_terminate:
+            _record_hard_limit(self.task.app, self.id, self.kwargs)
+
+
+class RenderTask(Task):
+    """The render task's class: its requests are :class:`RenderRequest`."""
+
+    Request = RenderRequest
+
+
+@shared_task(name=RENDER_TASK, bind=True, base=RenderTask, max_retries=MAX_RETRIES)
 def render_report(
     self: Any, stream_id: str, report: dict[str, Any], revision: int
 ) -> dict[str, Any]:
     """Render ``revision`` of ``report`` (its outbox payload) and record it; safe to repeat."""
     settings = settings_of(self.app)
-    department, year = report["department"], int(report["year"])
+    department, year, revision = report["department"], int(report["year"]), int(revision)
+    store = store_at(settings.db_url)
+    dropped = {"stream_id": stream_id, "revision": revision, "status": "dropped"}
+    try:
+        signed = find_signed_off(store, department, year, revision)
+    except (StaleRevision, NothingToRender) as error:
+        log.warning("render %s revision %s dropped: %s", stream_id, revision, error)
+        return dropped
+    if signed.given_up:
+        log.warning(
+            "render %s revision %s dropped: the worker gave up on it; "
+            "jixiao worker render-pending --retry-failed renders it",
+            stream_id,
+            revision,
+        )
+        return dropped
+    # Numbered when it starts, so that duplicates of one attempt record one failure.
+    attempt = signed.next_attempt
     try:
         outcome = render_revision(
-            store_at(settings.db_url),
+            store,
             department,
             year,
-            int(revision),
+            revision,
             out_dir=settings.out_dir,
             pause=settings.render_pause,
         )
     except (StaleRevision, NothingToRender) as error:
         log.warning("render %s revision %s dropped: %s", stream_id, revision, error)
-        return {"stream_id": stream_id, "revision": revision, "status": "dropped"}
+        return dropped
+    except SoftTimeLimitExceeded:
+        reason = f"render took longer than {settings.render_soft_limit:g} s"
+        return _failed(self, department, year, revision, attempt, reason)
+    except Exception as error:
+        retries = self.request.retries
+        if retries < self.max_retries:
+            countdown = get_exponential_backoff_interval(
+                factor=1, retries=retries, maximum=RETRY_BACKOFF_MAX, full_jitter=True
+            )
+            raise self.retry(exc=error, countdown=countdown) from error
+        reason = f"{failure_reason(error)} ({retries + 1} tries)"
+        return _failed(self, department, year, revision, attempt, reason)
     status = "recorded" if outcome.recorded else "already rendered"
     log.info("render %s revision %s: %s", stream_id, revision, status)
     return {
@@ -73,4 +162,33 @@ def render_report(
         "revision": revision,
         "status": status,
         "artifacts": [artifact.path for artifact in outcome.artifacts],
+    }
+
+
+def _failed(
+    task: Any, department: str, year: int, revision: int, attempt: int, reason: str
+) -> dict[str, Any]:
+    """Record the failed attempt (once), and what the task returns for it."""
+    settings = settings_of(task.app)
+    stream_id = report_stream_id(department, year)
+    try:
+        event = record_failure(
+            store_at(settings.db_url),
+            department,
+            year,
+            revision,
+            reason=reason,
+            attempts_allowed=settings.render_attempts,
+            attempt=attempt,
+        )
+    except (StaleRevision, NothingToRender) as error:
+        log.warning("render %s revision %s dropped: %s", stream_id, revision, error)
+        return {"stream_id": stream_id, "revision": revision, "status": "dropped"}
+    final = event is not None and event.final
+    return {
+        "stream_id": stream_id,
+        "revision": revision,
+        "status": "given up" if final else "failed",
+        "attempt": attempt,
+        "reason": reason,
     }

@@ -11,6 +11,7 @@ from workflow.commands import (
     GradeIndicator,
     OpenReport,
     PublishReport,
+    RecordRenderFailure,
     RecordRendering,
     ReopenReport,
     ReportCommand,
@@ -47,6 +48,10 @@ PERMISSIONS: dict[type[ReportCommand], Rule] = {
     },
     # Rendering is at-least-once: a repeat after rendering is accepted and records nothing.
     RecordRendering: {Role.SYSTEM: frozenset({Stage.SIGNED_OFF, Stage.RENDERED, Stage.PUBLISHED})},
+    # A failure reported after another attempt rendered the revision records nothing.
+    RecordRenderFailure: {
+        Role.SYSTEM: frozenset({Stage.SIGNED_OFF, Stage.RENDERED, Stage.PUBLISHED})
+    },
     PublishReport: {Role.DEPARTMENT_HEAD: frozenset({Stage.RENDERED})},
     ReopenReport: {
         Role.FINANCE_REVIEWER: frozenset({Stage.SIGNED_OFF, Stage.RENDERED, Stage.PUBLISHED})

@@ -238,6 +238,17 @@ class RecordRendering(ReportCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RecordRenderFailure(ReportCommand):
+    """The render worker records a failed attempt to render a signed-off revision
+    (idempotent per revision and attempt); ``final`` when it gives up."""
+
+    formats: tuple[str, ...]
+    reason: str
+    attempt: int
+    final: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class PublishReport(ReportCommand):
     """Publish the rendered revision (信息公开), optionally naming the channel."""
 

@@ -31,6 +31,7 @@ from workflow.commands import (
     RecordActualSpending,
     RecordAdjustment,
     RecordIndicatorActual,
+    RecordRenderFailure,
     RecordRendering,
     RemoveBudgetLine,
     RemoveIndicator,
@@ -84,6 +85,7 @@ from workflow.report_events import (
     ItemRef,
     NarrativeEdited,
     NetAssetsSet,
+    RenderFailed,
     ReportApproved,
     ReportOpened,
     ReportPublished,
@@ -639,6 +641,34 @@ def _(command: RecordRendering, state: ReportState, who: _Who, ctx: Context) -> 
         )
     return [
         ReportRendered(report=state.report, revision=state.revision, artifacts=command.artifacts)
+    ]
+
+
+@_decide.register
+def _(command: RecordRenderFailure, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    if command.revision is None:
+        raise InvalidValue(
+            f"report {state.report} render failure revision", "none", "the revision attempted"
+        )
+    if state.stage is not Stage.SIGNED_OFF:
+        return []  # another attempt rendered the revision: its failure no longer matters
+    if not isinstance(command.attempt, int) or command.attempt < 1:
+        raise InvalidValue(
+            f"report {state.report} render failure attempt", str(command.attempt), "1 or more"
+        )
+    last = state.render_failure
+    if last is not None and (last.final or last.attempt >= command.attempt):
+        return []  # this attempt (or the last one) is recorded already: a duplicate task
+    reason = required_text(f"report {state.report} render failure reason", command.reason)
+    return [
+        RenderFailed(
+            report=state.report,
+            revision=state.revision,
+            formats=tuple(command.formats),
+            reason=reason,
+            attempt=command.attempt,
+            final=command.final,
+        )
     ]
 
 

@@ -31,6 +31,7 @@ from workflow.report_events import (
     ItemRef,
     NarrativeEdited,
     NetAssetsSet,
+    RenderFailed,
     ReportApproved,
     ReportOpened,
     ReportPublished,
@@ -85,6 +86,24 @@ class Reopening(Value):
     reason: str
 
 
+class RenderFailure(Value):
+    """The last failed attempt to render the current signed-off revision."""
+
+    revision: int
+    formats: tuple[str, ...]
+    reason: str
+    attempt: int
+    final: bool = False
+
+    def describe(self) -> str:
+        """``render failed after 3 attempts: render took longer than 120 s`` (given up), or
+        ``render failed (attempt 1, to be retried): ...``."""
+        if self.final:
+            attempts = "1 attempt" if self.attempt == 1 else f"{self.attempt} attempts"
+            return f"render failed after {attempts}: {self.reason}"
+        return f"render failed (attempt {self.attempt}, to be retried): {self.reason}"
+
+
 class ReportState(Value):
     """Everything a report says now, and where its current revision stands."""
 
@@ -112,6 +131,8 @@ class ReportState(Value):
     signatures: tuple[Signature, ...] = ()
     signed_off_by: tuple[str, ...] = ()
     artifacts: tuple[Artifact, ...] = ()
+    #: The last failed render of the signed-off revision, until it is rendered or reopened.
+    render_failure: RenderFailure | None = None
     published_channel: str | None = None
     returns: tuple[ReturnNote, ...] = ()
     reopenings: tuple[Reopening, ...] = ()
@@ -372,7 +393,19 @@ def _(event: ReportSignedOff, state: ReportState) -> ReportState:
 
 @_apply.register
 def _(event: ReportRendered, state: ReportState) -> ReportState:
-    return _update(state, stage=Stage.RENDERED, artifacts=event.artifacts)
+    return _update(state, stage=Stage.RENDERED, artifacts=event.artifacts, render_failure=None)
+
+
+@_apply.register
+def _(event: RenderFailed, state: ReportState) -> ReportState:
+    failure = RenderFailure(
+        revision=event.revision,
+        formats=event.formats,
+        reason=event.reason,
+        attempt=event.attempt,
+        final=event.final,
+    )
+    return _update(state, render_failure=failure)
 
 
 @_apply.register
@@ -393,6 +426,7 @@ def _(event: ReportReopened, state: ReportState) -> ReportState:
         signatures=(),
         signed_off_by=(),
         artifacts=(),
+        render_failure=None,
         published_channel=None,
         reopenings=(
             *state.reopenings,

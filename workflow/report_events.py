@@ -251,6 +251,23 @@ class ReportRendered(Event):
     artifacts: tuple[Artifact, ...]
 
 
+@register("RenderFailed")
+class RenderFailed(Event):
+    """The worker could not render the signed-off revision: too slow, killed, or in error.
+
+    ``attempt`` numbers the failed attempts of the revision (1, 2, ...); ``final`` says the
+    worker gave up: nothing dispatches the revision again until an administrator retries it
+    or a new revision is signed off.
+    """
+
+    report: str
+    revision: int
+    formats: tuple[str, ...]
+    reason: str
+    attempt: int
+    final: bool = False
+
+
 @register("ReportPublished")
 class ReportPublished(Event):
     """The rendered revision was published (信息公开)."""

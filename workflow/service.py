@@ -40,7 +40,14 @@ from workflow.administration import (
     fold_admin,
     user_stream_id,
 )
-from workflow.commands import Artifact, OpenReport, RecordRendering, ReportCommand, report_stream_id
+from workflow.commands import (
+    Artifact,
+    OpenReport,
+    RecordRenderFailure,
+    RecordRendering,
+    ReportCommand,
+    report_stream_id,
+)
 from workflow.decisions import Context, authorize, decide
 from workflow.errors import (
     AuthenticationFailed,
@@ -487,6 +494,45 @@ def record_rendering(
     """
     command = RecordRendering(
         department=department, year=year, revision=revision, artifacts=tuple(artifacts)
+    )
+    return _run_report_command(
+        store,
+        SYSTEM_ACTOR,
+        command,
+        expected_version=None,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        now=None,
+    )
+
+
+def record_render_failure(
+    store: EventStoreProtocol,
+    department: str,
+    year: int,
+    *,
+    revision: int,
+    formats: Sequence[str],
+    reason: str,
+    attempt: int,
+    final: bool,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+) -> list[RecordedEvent]:
+    """The render worker records a failed attempt of a revision as the ``system`` actor.
+
+    Idempotent per revision and attempt: a repeat of an attempt already recorded, a failure
+    after the worker gave up, or one after another attempt rendered the revision records
+    nothing and returns []. A reopened report makes the message stale: StaleRevision.
+    """
+    command = RecordRenderFailure(
+        department=department,
+        year=year,
+        revision=revision,
+        formats=tuple(formats),
+        reason=reason,
+        attempt=attempt,
+        final=final,
     )
     return _run_report_command(
         store,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from cli.seed_file import SEED_FILE
+from events import EventStore
 from tests.cli.conftest import KEY, REVIEW_TO_SIGN_OFF, run_steps
+from workflow.service import record_render_failure
 
 
 @pytest.fixture
@@ -50,3 +53,44 @@ def test_audit_artifact_proves_a_file_and_finds_tampering(signed_off, tmp_path: 
     out = run("audit", "artifact", str(files[".html"]))
     assert out.exit_code == 1
     assert "xlsx  DIFFERS" in out.stdout
+
+
+def test_a_render_the_worker_gave_up_on_is_shown_and_retried_on_request(
+    signed_off, tmp_path: Path
+) -> None:
+    run = signed_off
+    store = EventStore.open(os.environ["JIXIAO_DB"])
+    slow = "render took longer than 120 s"
+    for attempt in (1, 2):
+        record_render_failure(
+            store,
+            "gusu-rc",
+            2021,
+            revision=1,
+            formats=("html", "pdf", "xlsx"),
+            reason=slow,
+            attempt=attempt,
+            final=attempt == 2,
+        )
+    note = f"render failed after 2 attempts: {slow}"
+    finance = run("review", "inbox", user="wang.wu")
+    assert "reopen" in finance.stdout and note in finance.stdout
+    assert note in run("review", "inbox", user="root").stdout
+    overview = run("report", "overview", "2021")
+    assert "note" in overview.stdout and note in overview.stdout
+    [row] = json.loads(run("report", "overview", "2021", "--json").stdout)
+    assert (row["stage"], row["note"]) == ("signed_off", note)
+
+    skipped = run("worker", "render-pending", "--out", str(tmp_path), "--json")
+    assert skipped.exit_code == 0 and json.loads(skipped.stdout) == []
+    assert skipped.stderr.strip() == (
+        "skipped report:gusu-rc:2021 revision 1: render failed after 2 attempt(s): "
+        f"{slow} (--retry-failed renders it here)"
+    )
+    out = run("worker", "render-pending", "--out", str(tmp_path), "--retry-failed", "--json")
+    assert out.exit_code == 0, out.stderr
+    (rendered,) = json.loads(out.stdout)
+    assert (rendered["report"], rendered["revision"]) == ("report:gusu-rc:2021", 1)
+    assert "nothing waits for wang.wu" in run("review", "inbox", user="wang.wu").stdout
+    [row] = json.loads(run("report", "overview", "2021", "--json").stdout)
+    assert (row["stage"], row["note"]) == ("rendered", None)

@@ -93,7 +93,7 @@ def test_every_report_event_type_has_a_change_description() -> None:
         for _, cls in inspect.getmembers(report_events, inspect.isclass)
         if issubclass(cls, Event) and cls is not Event
     ]
-    assert len(types) == 25
+    assert len(types) == 26
     draft = seed_draft()
     for cls in types:
         try:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from projections.audit_trail import audit_trail
 from projections.inboxes import inbox
 from projections.runner import ProjectionRunner
+from projections.year_overview import year_overview
 from tests.projections.world import drive, run
 from tests.workflow.report_builders import KEY, stage_steps
 from tests.workflow.world import World
 from workflow.administration import GrantRole, RevokeRole
 from workflow.commands import ReturnReport
-from workflow.service import execute
+from workflow.service import execute, record_render_failure
 from workflow.stages import Stage
 
 USERS = ("zhang.san", "li.si", "wang.wu", "zhao.liu", "admin")
@@ -94,3 +96,41 @@ def test_grants_decide_who_sees_the_report(seeded: World, runner: ProjectionRunn
         GrantRole(user_id="zhao.liu", role="department_head", department="gusu-rc"),
     )
     assert inboxes(runner) == {"zhao.liu": ["review as department_head"]}
+
+
+def test_a_render_the_worker_gave_up_on_waits_for_finance_and_an_administrator(
+    seeded: World, runner: ProjectionRunner
+) -> None:
+    drive(seeded, stage_steps(Stage.SIGNED_OFF))
+    failure = {"revision": 1, "formats": ("html", "pdf", "xlsx")}
+    slow = "render took longer than 120 s"
+    record_render_failure(seeded.store, **KEY, **failure, reason=slow, attempt=1, final=False)
+    # Still being retried: the worker's business, nobody's inbox yet; the overview says so.
+    assert inboxes(runner) == {}
+    [row] = year_overview(runner.engine, 2021)
+    assert (row.stage, row.note) == (
+        "signed_off",
+        "render failed (attempt 1, to be retried): render took longer than 120 s",
+    )
+    killed = "render killed after 150 s (hard time limit)"
+    record_render_failure(seeded.store, **KEY, **failure, reason=killed, attempt=2, final=True)
+    assert inboxes(runner) == {
+        "wang.wu": ["reopen as finance_reviewer"],
+        "admin": ["render as admin"],
+    }
+    note = "render failed after 2 attempts: render killed after 150 s (hard time limit)"
+    assert {item.note for user in ("wang.wu", "admin") for item in inbox(runner.engine, user)} == {
+        note
+    }
+    [row] = year_overview(runner.engine, 2021)
+    assert row.note == note
+    trail = audit_trail(runner.engine, department="gusu-rc", year=2021, user="worker")
+    assert [entry.event_type for entry in trail] == ["RenderFailed", "RenderFailed"]
+    retried = "render failed (attempt 1, to be retried): render took longer than 120 s"
+    described = trail[-1].describe()
+    assert described.endswith(f"worker (system) report 姑苏区红十字会 render: {retried} → {note}")
+    # Rendered after all (an administrator's retry): on to publishing, the note is gone.
+    drive(seeded, stage_steps(Stage.RENDERED)[-1:])
+    assert inboxes(runner) == {"li.si": ["publish as department_head"]}
+    [row] = year_overview(runner.engine, 2021)
+    assert (row.stage, row.note) == ("rendered", None)

@@ -11,9 +11,9 @@ import redis
 from tests.worker.conftest import REDIS_URL
 from tests.worker.signed_off import Office, signed_off_store
 from worker.celery_app import RENDER_QUEUE, RENDER_TASK
-from worker.ledger import RenderTarget
+from worker.ledger import RenderTarget, retry_wait
 from worker.outbox import outbox_rows
-from worker.render import render_revision
+from worker.render import record_failure, render_revision
 from worker.runner import relay_for
 from worker.settings import WorkerSettings
 from worker.verify import verify_rendering
@@ -22,6 +22,7 @@ from workflow.seed_data import DEPARTMENT_CODE, YEAR
 from workflow.service import execute
 
 TARGET = RenderTarget(DEPARTMENT_CODE, YEAR, 1)
+STREAM = TARGET.stream_id
 
 
 def queued(settings: WorkerSettings) -> list[dict]:
@@ -124,3 +125,50 @@ def test_relay_sweep_and_render_on_sqlite_and_postgresql(
     assert outcome.recorded
     assert relay.sweep() == [] and relay.ledger.owed() == []
     assert verify_rendering(office.store, DEPARTMENT_CODE, YEAR).ok
+
+
+def test_failed_attempts_are_recorded_once_retried_after_a_backoff_then_given_up(
+    database_url: str, redis_settings: WorkerSettings
+) -> None:
+    office = signed_off_store(database_url)
+    settings = redis_settings.but(
+        db_url=database_url, redispatch_after=0.0, render_retry_backoff=60.0
+    )
+    relay = relay_for(settings, office.store)
+    assert relay.publish_pending() == [TARGET.key]
+    slow = "render took longer than 120 s"
+    first = record_failure(
+        office.store, DEPARTMENT_CODE, YEAR, 1, reason=slow, attempts_allowed=2, attempt=1
+    )
+    assert first is not None and (first.attempt, first.final) == (1, False)
+    # A duplicate of the same attempt (a redelivered task) records nothing.
+    assert (
+        record_failure(
+            office.store, DEPARTMENT_CODE, YEAR, 1, reason=slow, attempts_allowed=2, attempt=1
+        )
+        is None
+    )
+    # The next attempt waits between half and all of the backoff: not now, not after 30 s.
+    assert relay.sweep() == []
+    now = datetime.now(UTC)
+    relay.clock = lambda: now + timedelta(seconds=29)
+    assert relay.sweep() == []
+    relay.clock = lambda: now + timedelta(seconds=61)
+    assert relay.sweep() == [TARGET]
+    # The hard-limit path numbers the attempt from the log: the second, and the last one.
+    killed = "render killed after 150 s (hard time limit)"
+    last = record_failure(office.store, DEPARTMENT_CODE, YEAR, 1, reason=killed, attempts_allowed=2)
+    assert last is not None and (last.attempt, last.final) == (2, True)
+    relay.clock = lambda: now + timedelta(days=1)
+    assert relay.sweep() == [] and relay.ledger.owed() == []
+    failed = [r for r in office.store.read_stream(STREAM) if r.event_type == "RenderFailed"]
+    assert [(r.event.attempt, r.event.reason) for r in failed] == [(1, slow), (2, killed)]  # type: ignore[attr-defined]
+    assert {(r.actor, r.role) for r in failed} == {("worker", "system")}
+
+
+def test_the_backoff_between_attempts_doubles_with_jitter_up_to_an_hour() -> None:
+    base = timedelta(seconds=60)
+    for failures, cap in ((1, 60), (2, 120), (3, 240), (20, 3600)):
+        waits = [retry_wait(base, failures).total_seconds() for _ in range(50)]
+        assert all(cap / 2 <= wait <= cap for wait in waits), (failures, waits)
+        assert len(set(waits)) > 1

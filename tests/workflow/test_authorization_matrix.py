@@ -38,6 +38,7 @@ from workflow.commands import (
     RecordActualSpending,
     RecordAdjustment,
     RecordIndicatorActual,
+    RecordRenderFailure,
     RecordRendering,
     RemoveBudgetLine,
     RemoveIndicator,
@@ -54,7 +55,13 @@ from workflow.commands import (
     SubmitReport,
 )
 from workflow.decisions import decide
-from workflow.errors import DutiesNotSeparated, NotAuthorized, WrongStage
+from workflow.errors import (
+    DutiesNotSeparated,
+    InvalidValue,
+    NotAuthorized,
+    StaleRevision,
+    WrongStage,
+)
 from workflow.report import ReportState, fold
 from workflow.roles import SYSTEM_ACTOR, USER_ROLES, Actor, Grant, Role
 from workflow.schemes import load_scheme
@@ -104,6 +111,13 @@ SAMPLES: dict[str, Callable[[], ReportCommand]] = {
     "ReturnReport": lambda: ReturnReport(**KEY, comment="请补充说明"),
     "SignOffReport": lambda: SignOffReport(**KEY),
     "RecordRendering": lambda: RecordRendering(**KEY, revision=1, artifacts=ARTIFACTS),
+    "RecordRenderFailure": lambda: RecordRenderFailure(
+        **KEY,
+        revision=1,
+        formats=("html", "pdf"),
+        reason="render took longer than 120 s",
+        attempt=1,
+    ),
     "PublishReport": lambda: PublishReport(**KEY),
     "ReopenReport": lambda: ReopenReport(**KEY, reason="更正数据"),
 }
@@ -139,6 +153,7 @@ EXPECTED: dict[str, dict[Role, set[Stage]]] = {
     },
     "SignOffReport": {H: {S.APPROVED_BY_FINANCE}, F: {S.APPROVED_BY_FINANCE}},
     "RecordRendering": {},
+    "RecordRenderFailure": {},
     "PublishReport": {H: {S.RENDERED}},
     "ReopenReport": {F: {S.SIGNED_OFF, S.RENDERED, S.PUBLISHED}},
 }
@@ -253,3 +268,61 @@ def test_stage_steps_reach_each_stage() -> None:
         assert state_at(stage).stage is stage
     assert len(stage_steps(Stage.PUBLISHED)) == 7
     assert state_at(Stage.NEW) == ReportState()
+
+
+def _failure(attempt: int, *, final: bool = False) -> RecordRenderFailure:
+    return RecordRenderFailure(
+        **KEY,
+        revision=1,
+        formats=("html", "pdf", "xlsx"),
+        reason="render took longer than 120 s",
+        attempt=attempt,
+        final=final,
+    )
+
+
+def test_render_failures_are_recorded_once_per_attempt_until_the_worker_gives_up() -> None:
+    ctx = make_context(load_scheme(SCHEME))
+    state = state_at(Stage.SIGNED_OFF, SCHEME)
+    [first] = decide(state, _failure(1), SYSTEM_ACTOR, ctx)
+    assert (type(first).__name__, first.attempt, first.final) == ("RenderFailed", 1, False)
+    state = fold([first], state)
+    assert state.stage is Stage.SIGNED_OFF
+    assert state.render_failure is not None and state.render_failure.describe() == (
+        "render failed (attempt 1, to be retried): render took longer than 120 s"
+    )
+    # A duplicate of attempt 1 (a redelivered task) records nothing; attempt 2 records.
+    assert decide(state, _failure(1), SYSTEM_ACTOR, ctx) == []
+    state = fold(decide(state, _failure(2, final=True), SYSTEM_ACTOR, ctx), state)
+    assert state.render_failure is not None and state.render_failure.describe() == (
+        "render failed after 2 attempts: render took longer than 120 s"
+    )
+    # Given up: nothing more is recorded, whatever the attempt.
+    assert decide(state, _failure(3), SYSTEM_ACTOR, ctx) == []
+    # Rendered after all (an administrator's retry): the failure no longer stands.
+    rendered = fold(decide(state, SAMPLES["RecordRendering"](), SYSTEM_ACTOR, ctx), state)
+    assert rendered.stage is Stage.RENDERED and rendered.render_failure is None
+    assert decide(rendered, _failure(3), SYSTEM_ACTOR, ctx) == []
+
+
+def test_a_render_failure_needs_an_attempt_and_a_reason() -> None:
+    ctx = make_context(load_scheme(SCHEME))
+    state = state_at(Stage.SIGNED_OFF, SCHEME)
+    with pytest.raises(InvalidValue) as caught:
+        decide(state, _failure(0), SYSTEM_ACTOR, ctx)
+    assert str(caught.value) == (
+        "report report:gusu-rc:2021 render failure attempt: got '0', expected 1 or more"
+    )
+    blank = RecordRenderFailure(**KEY, revision=1, formats=("html",), reason=" ", attempt=1)
+    with pytest.raises(InvalidValue, match="render failure reason"):
+        decide(state, blank, SYSTEM_ACTOR, ctx)
+
+
+def test_a_reopening_clears_the_render_failure_of_the_old_revision() -> None:
+    ctx = make_context(load_scheme(SCHEME))
+    state = state_at(Stage.SIGNED_OFF, SCHEME)
+    state = fold(decide(state, _failure(1, final=True), SYSTEM_ACTOR, ctx), state)
+    reopened = fold(decide(state, ReopenReport(**KEY, reason="叙述过长"), FINANCE, ctx), state)
+    assert (reopened.revision, reopened.render_failure) == (2, None)
+    with pytest.raises(StaleRevision):
+        decide(reopened, _failure(2), SYSTEM_ACTOR, ctx)
