@@ -122,9 +122,21 @@ def first_unsafe(text: str, *, multiline: bool) -> int | None:
     return None
 
 
+# Control characters have no Unicode names: their usual abbreviations instead.
+# fmt: off
+_C0 = (
+    "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR",
+    "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB",
+    "ESC", "FS", "GS", "RS", "US",
+)
+# fmt: on
+
+
 def describe(ch: str) -> str:
-    """``U+200B ZERO WIDTH SPACE, a format character (invisible)``."""
-    name = unicodedata.name(ch, "")
+    """``U+001B ESC, a control character``; ``U+200B ZERO WIDTH SPACE, a format character
+    (invisible)``."""
+    code = ord(ch)
+    name = _C0[code] if code < 0x20 else "DEL" if code == 0x7F else unicodedata.name(ch, "")
     kind = _KINDS.get(unicodedata.category(ch), "a character")
     return f"U+{ord(ch):04X}{' ' + name if name else ''}, {kind}"
 
