@@ -52,7 +52,7 @@ from workflow.errors import (
     NotAuthorized,
     StaleRevision,
     SubmissionBlocked,
-    TooLarge,
+    TooManyItems,
     UnknownItem,
 )
 from workflow.indicators import Indicator, check_actual_fits, direction_of
@@ -138,20 +138,18 @@ def decide(
     """
     role = authorize(state, command, actor)
     events = _decide(command, state, _Who(actor.user_id, role), context)
-    if events and isinstance(command, _SETTERS) and fold(events, state) == state:
-        return []
-    if events and isinstance(command, _ADDERS):
-        _check_items(state, fold(events, state))
+    if events and isinstance(command, _SETTERS + _ADDERS):
+        after = fold(events, state)
+        if isinstance(command, _SETTERS) and after == state:
+            return []
+        if isinstance(command, _ADDERS):
+            _check_items(state, after)
     return events
 
 
 #: Commands that may add items to the report (lines, adjustments, indicators, sections,
 #: figures, 主要职能 items, staffing entries): they are counted against the scheme's limit.
 _ADDERS = (AddBudgetLine, RecordAdjustment, AddIndicator, EditNarrative, SetFunctions, SetStaffing)
-
-
-class TooManyItems(TooLarge):
-    """A command that would take the report beyond its scheme's ``limits.items``."""
 
 
 def _check_items(before: ReportState, after: ReportState) -> None:

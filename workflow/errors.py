@@ -43,6 +43,10 @@ class TooLarge(InvalidValue):
         DomainError.__init__(self, f"{subject}: got {size}, expected {limit}")
 
 
+class TooManyItems(TooLarge):
+    """A command that would take a report beyond its scheme's ``limits.items``."""
+
+
 class UnknownItem(DomainError):
     """A reference to a line, indicator, adjustment, user, department or year that is not there."""
 

@@ -41,7 +41,7 @@ from workflow.administration import (
     user_stream_id,
 )
 from workflow.commands import Artifact, OpenReport, RecordRendering, ReportCommand, report_stream_id
-from workflow.decisions import Context, TooManyItems, authorize, decide
+from workflow.decisions import Context, authorize, decide
 from workflow.errors import (
     AuthenticationFailed,
     DocumentRejected,
@@ -49,6 +49,7 @@ from workflow.errors import (
     DuplicateItem,
     InvalidValue,
     StaleVersion,
+    TooManyItems,
 )
 from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, fold
 from workflow.report_events import ReportSignedOff

@@ -26,9 +26,9 @@ from workflow.commands import (
     SetStaffing,
     SubmitReport,
 )
-from workflow.errors import DocumentRejected, DomainError, InvalidValue, TooLarge
+from workflow.errors import DocumentRejected, DomainError, InvalidValue, SchemeError, TooLarge
 from workflow.report_file import document_commands, parse_document, state_document
-from workflow.schemes import Limits, load_scheme
+from workflow.schemes import Limits, load_scheme, parse_scheme
 from workflow.service import execute, execute_all, load_report, open_fiscal_year
 from workflow.text import ID_RULE, clean, escaped, identifier, is_id
 
@@ -296,6 +296,20 @@ def test_a_decomposed_name_is_stored_composed(seeded: World) -> None:
     # Both spellings are one name: typing the other one is a rename to the same name.
     with pytest.raises(InvalidValue, match="a name other than its current name"):
         execute(seeded.store, seeded.preparer, RenameBudgetLine(**KEY, line="homes", name="Café"))
+
+
+def test_a_scheme_files_texts_obey_the_rules() -> None:
+    data = load_scheme("default").model_dump(mode="json")
+    data["sections"][1]["title"] = "预算安排\u202e"
+    with pytest.raises(SchemeError) as caught:
+        parse_scheme(data, source="region.toml")
+    assert str(caught.value) == (
+        "scheme region.toml sections[1].title: got '预算安排\\u202e', expected text without "
+        "control or format characters — character 5 is U+202E RIGHT-TO-LEFT OVERRIDE, a "
+        "format character (invisible)"
+    )
+    data["sections"][1]["title"] = "Cafe\u0301"
+    assert parse_scheme(data, source="region.toml").sections[1].title == "Caf\u00e9"
 
 
 # --- report files -----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 
 from events.model import describe_validation_error
-from workflow.errors import SchemeError
+from workflow.errors import InvalidValue, SchemeError
 from workflow.targets import IndicatorStatus
 from workflow.text import (
     CELL_LIMIT,
@@ -26,6 +26,7 @@ from workflow.text import (
     PARAGRAPH_LIMIT,
     SECTION_LIMIT,
     Limit,
+    clean,
 )
 from workflow.values import Value
 
@@ -197,8 +198,32 @@ def _check_unique_ids(scheme: Scheme, *, source: str) -> None:
     _check_unique(source, "indicators.reason_required_for", statuses, "a status")
 
 
+def _clean_texts(value: Any, *, source: str, where: str) -> Any:
+    """``value`` with every text in it in NFC; SchemeError naming the first text the text
+    rules refuse (titles, section and band names are shown on every report)."""
+    if isinstance(value, str):
+        try:
+            return clean(f"scheme {source} {where}", value, multiline=False, expected="text")
+        except InvalidValue as error:
+            raise SchemeError(str(error)) from None
+    if isinstance(value, dict):
+        return {
+            key: _clean_texts(item, source=source, where=f"{where}.{key}" if where else str(key))
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [
+            _clean_texts(item, source=source, where=f"{where}[{index}]")
+            for index, item in enumerate(value)
+        ]
+    return value
+
+
 def parse_scheme(data: dict[str, Any], *, source: str) -> Scheme:
-    """Validate a scheme's settings, raising SchemeError in one line naming ``source``."""
+    """Validate a scheme's settings, raising SchemeError in one line naming ``source``.
+
+    Its texts obey the text rules (workflow.text) and are kept in NFC."""
+    data = _clean_texts(data, source=source, where="")
     try:
         scheme = Scheme.model_validate(data)
     except ValidationError as exc:
