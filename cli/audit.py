@@ -19,7 +19,7 @@ from cli.options import (
     OptionalYearOption,
     YearOption,
 )
-from cli.output import print_json, print_table, print_view
+from cli.output import print_json, print_table, print_view, shown
 
 if TYPE_CHECKING:
     from events.store import EventStore
@@ -326,7 +326,7 @@ def diff(
         f"{len(found.changes)} field(s) changed between version {found.before.version} and {found.after.version}"
     )
     for change in found.changes:
-        typer.echo(f"  {change}")
+        typer.echo(f"  {shown(change)}")
 
 
 @app.command()
@@ -465,6 +465,6 @@ def artifact(
                 state += " (this file)"
             typer.echo(f"  {check['format']:5} {state}; {again[check['rerender_matches']]}")
             for problem in check["problems"]:
-                typer.echo(f"    {problem}")
+                typer.echo(f"    {shown(problem)}")
     if not found.ok:
         raise typer.Exit(1)

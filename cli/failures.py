@@ -14,7 +14,9 @@ REJECTED = 1
 
 def fail(message: str, code: int = REJECTED) -> typer.Exit:
     """Print ``message`` as one line on stderr and return the Exit to raise."""
-    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    from cli.output import shown
+
+    print(f"error: {shown(' '.join(message.split()))}", file=sys.stderr)
     return typer.Exit(code)
 
 
@@ -35,10 +37,12 @@ def reported_errors() -> Iterator[None]:
     except rejected as error:
         problems = getattr(error, "problems", None)
         if problems:
+            from cli.output import shown
+
             # One line per problem, each naming its item, value and expectation.
-            print(f"error: {error.headline}:", file=sys.stderr)
+            print(f"error: {shown(error.headline)}:", file=sys.stderr)
             for problem in problems:
-                print(f"  - {problem}", file=sys.stderr)
+                print(f"  - {shown(problem)}", file=sys.stderr)
             raise typer.Exit(REJECTED) from None
         raise fail(str(error)) from None
     except ValueError as error:

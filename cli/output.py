@@ -19,23 +19,36 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+def shown(value: Any, *, lines: bool = False) -> str:
+    """``value`` as text safe to print on a terminal: every control or format character,
+    lone surrogate and line separator written as its escape (``\\x1b``, ``\\u200b``), never
+    raw, whatever the text's age (a log recorded before the text rules may hold any).
+    ``lines`` keeps line breaks, for multi-line table cells."""
+    from workflow.text import escaped
+
+    return escaped("" if value is None else str(value), keep="\n" if lines else "")
+
+
 def print_json(data: Any) -> None:
     """One JSON document on stdout; decimals as strings, times as ISO 8601."""
     print(json.dumps(data, ensure_ascii=False, default=_plain, indent=2))
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A table for people, with right-aligned numbers."""
+    """A table for people, with right-aligned numbers; every cell :func:`shown`, and never
+    read as rich markup (a name such as ``[/]`` is text, not a tag)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, show_lines=False, header_style="bold")
-    materialised = [["" if v is None else str(v) for v in row] for row in rows]
+    heading = Text(shown(title)) if title is not None else None
+    table = Table(title=heading, show_lines=False, header_style="bold")
+    materialised = [[shown(v, lines=True) for v in row] for row in rows]
     for i, column in enumerate(columns):
         numeric = materialised and all(_looks_numeric(row[i]) for row in materialised if row[i])
         table.add_column(column, justify="right" if numeric else "left")
     for row in materialised:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     Console().print(table)
 
 
@@ -51,9 +64,11 @@ def print_view(view: dict[str, Any], heading: str | None = None) -> None:
     """A report view for people: a heading line, the budget table and the indicators."""
     budget = view["budget"]
     print(
-        heading
-        or f"{view['department_name']} {view['year']} · revision {view['revision']} · "
-        f"stage {view['stage']} · 预算调整率 {budget['adjustment_rate']}%"
+        shown(
+            heading
+            or f"{view['department_name']} {view['year']} · revision {view['revision']} · "
+            f"stage {view['stage']} · 预算调整率 {budget['adjustment_rate']}%"
+        )
     )
     print_table(
         f"本年度预算资金（{budget['unit']}）",
@@ -74,7 +89,7 @@ def print_view(view: dict[str, Any], heading: str | None = None) -> None:
     # What the table cannot show: a parent typed against its children, a missing figure.
     # They block submission; --json has them as budget.problems.
     for problem in budget.get("problems", ()):
-        print(f"problem: {problem}")
+        print(f"problem: {shown(problem)}")
     print_table(
         "绩效指标",
         ["id", "类别", "指标名称", "目标值", "完成值", "偏差原因", "状态"],
@@ -100,4 +115,4 @@ def print_view(view: dict[str, Any], heading: str | None = None) -> None:
 def print_notices(messages: Iterable[str], file: TextIO | None = None) -> None:
     """One ``notice: …`` line per notice (figures that nearly agree; they block nothing)."""
     for message in messages:
-        print(f"notice: {message}", file=file)
+        print(f"notice: {shown(message)}", file=file)

@@ -11,13 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
-from events.errors import InvalidExpectedVersion
+from pydantic_core import PydanticSerializationError
+
+from events.errors import InvalidEvent, InvalidExpectedVersion
 from events.model import Event, Metadata, validate_stream_id
 from events.registry import EventRegistry
 
@@ -33,6 +36,33 @@ _STRING = encode_basestring
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no spaces: one text for one value, on every machine."""
     return _CANONICAL.encode(value)
+
+
+# NUL as JSON writes it, "\u0000", after an even number of backslashes: an odd number would
+# make it a typed backslash followed by the letters u0000, which is harmless text.
+_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def payload_json(event: Event, stream_id: str) -> bytes:
+    """The event's payload as stored: compact JSON in field order (pydantic's serialiser).
+
+    Raises InvalidEvent for a payload holding NUL (PostgreSQL cannot keep it in the read
+    models' text columns, and one such event would break every read of them) or a lone
+    surrogate (not UTF-8): the domain refuses both, so this only guards other writers.
+    """
+    try:
+        payload = event.__pydantic_serializer__.to_json(event)
+    except PydanticSerializationError as error:
+        raise InvalidEvent(
+            f"event {event.event_type} for {stream_id}: got a payload that is not UTF-8 text "
+            f"({' '.join(str(error).split())}), expected text without lone surrogates"
+        ) from None
+    if b"u0000" in payload and _ESCAPED_NUL.search(payload):
+        raise InvalidEvent(
+            f"event {event.event_type} for {stream_id}: got a payload holding NUL (U+0000), "
+            "expected text without NUL"
+        )
+    return payload
 
 
 def _json(value: str | None) -> str:
@@ -224,8 +254,7 @@ def build_rows(
     position, version = first_position, first_version
     for event, event_id in zip(events, new_event_ids(len(events)), strict=True):
         event_type, schema_version = event.event_type, event.schema_version
-        # What model_dump_json returns, without its Python wrapper: every write's path.
-        payload = event.__pydantic_serializer__.to_json(event)
+        payload = payload_json(event, stream_id)
         # _digest inlined (an import of thousands of events spends its time here): ids and
         # hashes are hex and event types are names, so their JSON is the text in quotes.
         digest = sha256(

@@ -13,7 +13,8 @@ from events.errors import InvalidEvent, InvalidStreamId
 #: The expected version of a stream that has no events yet.
 NO_STREAM = 0
 
-_STREAM_ID = re.compile(r"^[a-z][a-z0-9_]*:[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$")
+# \Z, not $: '$' would also match before a final newline.
+_STREAM_ID = re.compile(r"[a-z][a-z0-9_]*:[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}\Z")
 
 
 def validate_stream_id(stream_id: object) -> str:

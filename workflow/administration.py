@@ -7,7 +7,6 @@ Each lives in its own stream (``department:<code>``, ``user:<id>``, ``fiscal_yea
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -26,14 +25,16 @@ from workflow.roles import (
     Role,
 )
 from workflow.schemes import Scheme
+from workflow.text import ID_PATTERN, ID_RULE
 from workflow.tokens import TokenRecord
 from workflow.values import Value, short_name
 
 #: The stream that records the bootstrap of the first administrator.
 SYSTEM_STREAM = "system:jixiao"
 
-DEPARTMENT_CODE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
-USER_ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
+#: Department codes and user ids follow the one id rule (workflow.text.ID_RULE).
+DEPARTMENT_CODE = ID_PATTERN
+USER_ID = ID_PATTERN
 
 register = default_registry.register
 
@@ -353,9 +354,7 @@ def _decide(command: AdminCommand, state: AdminState, ctx: AdminContext) -> list
 @_decide.register
 def _(command: RegisterDepartment, state: AdminState, ctx: AdminContext) -> list[Event]:
     if not isinstance(command.code, str) or not DEPARTMENT_CODE.match(command.code):
-        raise InvalidValue(
-            "department code", command.code, "lower-case letters, digits, '-' or '_'"
-        )
+        raise InvalidValue("department code", str(command.code), ID_RULE)
     if isinstance(state, DepartmentState) and state.registered:
         raise DuplicateItem(f"department {command.code}: already registered as {state.name}")
     name = short_name(f"department {command.code} name", command.name)
@@ -367,7 +366,7 @@ def _(command: RegisterDepartment, state: AdminState, ctx: AdminContext) -> list
 @_decide.register
 def _(command: RegisterUser, state: AdminState, ctx: AdminContext) -> list[Event]:
     if not isinstance(command.user_id, str) or not USER_ID.match(command.user_id):
-        raise InvalidValue("user id", command.user_id, "lower-case letters, digits, '.', '-', '_'")
+        raise InvalidValue("user id", str(command.user_id), ID_RULE)
     if command.user_id in RESERVED_USER_IDS:
         reserved = ", ".join(sorted(RESERVED_USER_IDS))
         raise InvalidValue(

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from workflow.errors import InvalidValue
-from workflow.values import Value
+from workflow.text import CELL, Limit
+from workflow.values import Value, typed_cell
 
 #: Money units and their size in 元, for converting between them.
 MONEY_UNITS: dict[str, Decimal] = {
@@ -63,6 +64,7 @@ def parse_amount(
     max_places: int = 3,
     allow_negative: bool = False,
     allow_zero: bool = True,
+    limit: Limit = CELL,
 ) -> Amount:
     """Parse a typed amount such as ``'300.09'``, ``'-22.81'`` or ``'279.08 万元'``.
 
@@ -70,13 +72,13 @@ def parse_amount(
     thousands ('12,345.6'). More than ``max_places`` decimals, text, floats, any other
     comma, a size of :data:`AMOUNT_LIMIT` or more, a negative amount (unless
     ``allow_negative``) or zero (unless ``allow_zero``) raise :class:`InvalidValue`
-    naming ``subject``.
+    naming ``subject``, as does a text the text rules refuse or longer than ``limit``.
     """
     sign = "an amount" if allow_negative else "an amount >= 0"
     expected = f"{sign} in {unit} with at most {max_places} decimals, such as '279.08'"
     if isinstance(raw, bool) or not isinstance(raw, str | int | Decimal):
         raise InvalidValue(subject, raw, expected)
-    text = str(raw)
+    text = typed_cell(subject, raw, limit=limit) if isinstance(raw, str) else str(raw)
     # NFKC folds the full-width comma '，' to ',', so both obey the same grouping rule.
     typed = normalise(text)
     match = _NUMBER.match(typed)

@@ -7,7 +7,6 @@ Order of the rules: the actor's role (NotAuthorized), the revision addressed
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -54,6 +53,7 @@ from workflow.errors import (
     NotAuthorized,
     StaleRevision,
     SubmissionBlocked,
+    TooManyItems,
     UnknownItem,
 )
 from workflow.indicators import Indicator, check_actual_fits, direction_of
@@ -101,9 +101,8 @@ from workflow.roles import Actor, Role
 from workflow.signoff import Signature, entries_for, is_complete
 from workflow.stages import Stage
 from workflow.targets import MeasureKind, parse_deviation, parse_measure
-from workflow.values import required_text, short_name
-
-ITEM_ID = re.compile(r"^[^\s/]{1,60}$")
+from workflow.text import Limit, identifier
+from workflow.values import optional_name, optional_text, required_text, short_name
 
 
 @dataclass(frozen=True)
@@ -141,9 +140,30 @@ def decide(
     """
     role = authorize(state, command, actor)
     events = _decide(command, state, _Who(actor.user_id, role), context)
-    if events and isinstance(command, _SETTERS) and fold(events, state) == state:
-        return []
+    if events and isinstance(command, _SETTERS + _ADDERS):
+        after = fold(events, state)
+        if isinstance(command, _SETTERS) and after == state:
+            return []
+        if isinstance(command, _ADDERS):
+            _check_items(state, after)
     return events
+
+
+#: Commands that may add items to the report (lines, adjustments, indicators, sections,
+#: figures, 主要职能 items, staffing entries): they are counted against the scheme's limit.
+_ADDERS = (AddBudgetLine, RecordAdjustment, AddIndicator, EditNarrative, SetFunctions, SetStaffing)
+
+
+def _check_items(before: ReportState, after: ReportState) -> None:
+    count = after.item_count()
+    limit = after.require_scheme().limit("items")
+    if count > limit.most and count > before.item_count():
+        raise TooManyItems(
+            f"report {after.report} items",
+            f"{count:,} items",
+            f"{limit.expected('items')}: lines, adjustments, indicators, sections, figures, "
+            "主要职能 items and staffing entries together",
+        )
 
 
 #: Commands that set a value in place: a repeat of the value already there changes nothing.
@@ -167,10 +187,9 @@ class _Who:
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _item_id(subject: str, value: object) -> str:
-    if not isinstance(value, str) or not ITEM_ID.match(value):
-        raise InvalidValue(subject, str(value), "an id of 1 to 60 characters without spaces or '/'")
-    return value
+def _limit(state: ReportState, kind: str) -> Limit:
+    """The report scheme's limit of ``kind`` (name, section, paragraph, cell, items)."""
+    return state.require_scheme().limit(kind)
 
 
 def _line(state: ReportState, line_id: str) -> BudgetLine:
@@ -199,6 +218,7 @@ def _amount(
         subject=f"line {line.name} {column}",
         unit=scheme.budget_unit,
         max_places=scheme.max_amount_places,
+        limit=scheme.limit("cell"),
         **rules,
     )
 
@@ -240,8 +260,10 @@ def _(command: OpenReport, state: ReportState, who: _Who, ctx: Context) -> list[
 def _(command: SetFunctions, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     if isinstance(command.functions, str) or not command.functions:
         raise InvalidValue("part 1 主要职能", str(command.functions), "a list of functions")
+    limit = _limit(state, "paragraph")
     functions = tuple(
-        required_text(f"part 1 主要职能 item {n}", f) for n, f in enumerate(command.functions, 1)
+        required_text(f"part 1 主要职能 item {n}", f, limit=limit)
+        for n, f in enumerate(command.functions, 1)
     )
     return [FunctionsSet(functions=functions)]
 
@@ -258,7 +280,7 @@ def _(command: SetStaffing, state: ReportState, who: _Who, ctx: Context) -> list
         raise InvalidValue(
             "part 1 人员", str(command.in_post), "编制 as a count and (rank, count) pairs"
         ) from None
-    check_staffing(staffing)
+    staffing = check_staffing(staffing, limit=_limit(state, "name"))
     return [StaffingSet(staffing=staffing)]
 
 
@@ -272,6 +294,7 @@ def _(command: SetNetAssets, state: ReportState, who: _Who, ctx: Context) -> lis
         unit=command.unit,
         max_places=state.require_scheme().max_amount_places,
         allow_negative=True,
+        limit=_limit(state, "cell"),
     )
     return [NetAssetsSet(amount=amount, as_of=command.as_of)]
 
@@ -285,13 +308,21 @@ def _(command: EditNarrative, state: ReportState, who: _Who, ctx: Context) -> li
         raise InvalidValue("section", str(command.section), f"one of {known} or a subsection")
     subject = f"section {command.section}"
     default_title = spec.title if spec.id == command.section else None
-    title = required_text(f"{subject} title", command.title or default_title)
-    text = required_text(f"{subject} text", command.text)
+    name_limit = scheme.limit("name")
+    title = short_name(f"{subject} title", command.title or default_title, limit=name_limit)
+    text = required_text(f"{subject} text", command.text, limit=scheme.limit("section"))
     for figure in command.figures:
         if not (isinstance(figure, tuple) and len(figure) == 3):
             raise InvalidValue(f"{subject} figure", str(figure), "a (key, label, value) triple")
     figures = tuple(
-        parse_figure(key, label, raw, section=command.section)
+        parse_figure(
+            key,
+            label,
+            raw,
+            section=command.section,
+            name_limit=name_limit,
+            cell_limit=scheme.limit("cell"),
+        )
         for key, label, raw in command.figures
     )
     if len({f.key for f in figures}) != len(figures):
@@ -306,8 +337,8 @@ def _(command: EditNarrative, state: ReportState, who: _Who, ctx: Context) -> li
 
 @_decide.register
 def _(command: AddBudgetLine, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
-    line_id = _item_id("line id", command.line)
-    name = short_name(f"line {line_id} name", command.name)
+    line_id = identifier("line id", command.line)
+    name = short_name(f"line {line_id} name", command.name, limit=_limit(state, "name"))
     table = state.table()
     if table.get(line_id) is not None:
         raise DuplicateItem(f"line {line_id}: already in the table as {table.get(line_id).name}")
@@ -329,7 +360,7 @@ def _(command: AddBudgetLine, state: ReportState, who: _Who, ctx: Context) -> li
 def _(command: RenameBudgetLine, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     line = _line(state, command.line)
     subject = f"line {line.id} name"
-    name = short_name(subject, command.name)
+    name = short_name(subject, command.name, limit=_limit(state, "name"))
     if name == line.name:
         raise InvalidValue(subject, name, f"a name other than its current name {line.name}")
     other = next((o for o in state.lines if o.name == name), None)
@@ -339,7 +370,7 @@ def _(command: RenameBudgetLine, state: ReportState, who: _Who, ctx: Context) ->
             f"{other.id}'s name"
         )
     # The reason is optional: fixing a typo needs none, so a blank one counts as none.
-    reason = command.reason.strip() if isinstance(command.reason, str) else ""
+    reason = optional_text(f"{subject} reason", command.reason, limit=_limit(state, "paragraph"))
     return [BudgetLineRenamed(line=line.id, name=name, previous_name=line.name, reason=reason)]
 
 
@@ -347,7 +378,7 @@ def _(command: RenameBudgetLine, state: ReportState, who: _Who, ctx: Context) ->
 def _(command: RemoveBudgetLine, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     line = _line(state, command.line)
     subject = f"line {line.name} removal"
-    reason = required_text(f"{subject} reason", command.reason)
+    reason = required_text(f"{subject} reason", command.reason, limit=_limit(state, "paragraph"))
     # Removing a parent would orphan its children, and the root's figures are the table's
     # totals: both go only once the lines below them are gone, one removal at a time.
     if kids := state.table().children(line.id):
@@ -396,8 +427,9 @@ def _(command: RecordAdjustment, state: ReportState, who: _Who, ctx: Context) ->
     amount = _amount(
         state, line, "adjustment", command.amount, allow_negative=True, allow_zero=False
     )
-    reason = required_text(f"line {line.name} adjustment reason", command.reason)
-    document = command.document.strip() if isinstance(command.document, str) else ""
+    subject = f"line {line.name} adjustment"
+    reason = required_text(f"{subject} reason", command.reason, limit=_limit(state, "paragraph"))
+    document = optional_name(f"{subject} document", command.document, limit=_limit(state, "name"))
     # Ids count every adjustment ever recorded, cancelled ones and those of removed lines
     # included, so they never repeat.
     number = state.adjustments_recorded + 1
@@ -420,7 +452,9 @@ def _(command: CancelAdjustment, state: ReportState, who: _Who, ctx: Context) ->
             f"line {line.name} adjustment: got {command.adjustment!r}, expected one of "
             f"{', '.join(live) or 'none (no live adjustments)'}"
         )
-    reason = required_text(f"line {line.name} cancellation reason", command.reason)
+    reason = required_text(
+        f"line {line.name} cancellation reason", command.reason, limit=_limit(state, "paragraph")
+    )
     return [AdjustmentCancelled(line=line.id, adjustment=command.adjustment, reason=reason)]
 
 
@@ -441,19 +475,18 @@ def _weight(subject: str, raw: str | None) -> Decimal | None:
 
 @_decide.register
 def _(command: AddIndicator, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
-    indicator_id = _item_id("indicator id", command.indicator)
+    indicator_id = identifier("indicator id", command.indicator)
     if state.indicator(indicator_id) is not None:
         raise DuplicateItem(f"indicator {indicator_id}: already in the report")
-    name = short_name(f"indicator {indicator_id} name", command.name)
-    category = short_name(f"indicator {name} category", command.category)
-    project = (
-        short_name(f"indicator {name} project", command.project)
-        if command.project and command.project.strip()
-        else None
-    )
+    limit = _limit(state, "name")
+    name = short_name(f"indicator {indicator_id} name", command.name, limit=limit)
+    category = short_name(f"indicator {name} category", command.category, limit=limit)
+    project = optional_name(f"indicator {name} project", command.project, limit=limit) or None
     if command.budget_line is not None:
         _line(state, command.budget_line)
-    target = parse_measure(command.target, subject=f"indicator {name} target")
+    target = parse_measure(
+        command.target, subject=f"indicator {name} target", limit=_limit(state, "cell")
+    )
     lower = direction_of(target, command.lower_is_better, subject=f"indicator {name} target")
     indicator = Indicator(
         id=indicator_id,
@@ -472,7 +505,7 @@ def _(command: AddIndicator, state: ReportState, who: _Who, ctx: Context) -> lis
 def _(command: RecordIndicatorActual, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     indicator = _indicator(state, command.indicator)
     subject = f"indicator {indicator.name}"
-    actual = parse_measure(command.actual, subject=f"{subject} actual")
+    actual = parse_measure(command.actual, subject=f"{subject} actual", limit=_limit(state, "cell"))
     check_actual_fits(indicator.target, actual, subject=f"{subject} actual")
     # No reason given (None) keeps the one on record, so correcting a figure does not erase
     # the 偏差原因分析; an explicit blank ("") clears it. The event always carries the
@@ -480,14 +513,22 @@ def _(command: RecordIndicatorActual, state: ReportState, who: _Who, ctx: Contex
     if command.deviation_reason is None:
         deviation = indicator.deviation
     else:
-        deviation = parse_deviation(command.deviation_reason, subject=f"{subject} 偏差原因分析")
+        deviation = parse_deviation(
+            command.deviation_reason,
+            subject=f"{subject} 偏差原因分析",
+            limit=_limit(state, "paragraph"),
+        )
     return [IndicatorActualRecorded(indicator=indicator.id, actual=actual, deviation=deviation)]
 
 
 @_decide.register
 def _(command: RemoveIndicator, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     indicator = _indicator(state, command.indicator)
-    reason = required_text(f"indicator {indicator.name} removal reason", command.reason)
+    reason = required_text(
+        f"indicator {indicator.name} removal reason",
+        command.reason,
+        limit=_limit(state, "paragraph"),
+    )
     return [IndicatorRemoved(indicator=indicator.id, reason=reason)]
 
 
@@ -507,7 +548,11 @@ def _(command: SetIndicatorLine, state: ReportState, who: _Who, ctx: Context) ->
             f"a line other than the one it already measures ({line.id} {line.name})",
         )
     # Optional, as for a rename: pointing a mistyped indicator at the right line needs none.
-    reason = command.reason.strip() if isinstance(command.reason, str) else ""
+    reason = optional_text(
+        f"indicator {indicator.name} budget_line reason",
+        command.reason,
+        limit=_limit(state, "paragraph"),
+    )
     return [
         IndicatorLineSet(indicator=indicator.id, line=new, previous_line=current, reason=reason)
     ]
@@ -559,7 +604,7 @@ def _(command: ApproveReport, state: ReportState, who: _Who, ctx: Context) -> li
             f"{state.report}, expected a different reviewer at the next level"
         )
     level = ApprovalLevel.DEPARTMENT if state.stage is Stage.SUBMITTED else ApprovalLevel.FINANCE
-    comment = command.comment.strip() if isinstance(command.comment, str) else ""
+    comment = optional_text("approval comment", command.comment, limit=_limit(state, "paragraph"))
     return [
         ReportApproved(
             revision=state.revision, by=who.user_id, role=who.role, level=level, comment=comment
@@ -585,7 +630,10 @@ def _item_ref(state: ReportState, raw: str) -> ItemRef:
 @_decide.register
 def _(command: ReturnReport, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     comment = required_text(
-        "return comment", command.comment, "a comment telling the preparer what to fix"
+        "return comment",
+        command.comment,
+        "a comment telling the preparer what to fix",
+        limit=_limit(state, "paragraph"),
     )
     items = tuple(_item_ref(state, raw) for raw in command.items)
     return [
@@ -675,13 +723,17 @@ def _(command: RecordRenderFailure, state: ReportState, who: _Who, ctx: Context)
 @_decide.register
 def _(command: PublishReport, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     # The channel is optional, but one typed must say something: "  " names no channel.
-    channel = short_name("publish channel", command.channel) if command.channel else ""
+    limit = _limit(state, "name")
+    channel = short_name("publish channel", command.channel, limit=limit) if command.channel else ""
     return [ReportPublished(revision=state.revision, by=who.user_id, channel=channel)]
 
 
 @_decide.register
 def _(command: ReopenReport, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     reason = required_text(
-        "reopen reason", command.reason, "the reason the signed-off report must change"
+        "reopen reason",
+        command.reason,
+        "the reason the signed-off report must change",
+        limit=_limit(state, "paragraph"),
     )
     return [ReportReopened(revision=state.revision + 1, by=who.user_id, reason=reason)]

@@ -34,6 +34,19 @@ class InvalidValue(DomainError):
         super().__init__(f"{subject}: got {shown}, expected {expected}{suffix}")
 
 
+class TooLarge(InvalidValue):
+    """A text or a report beyond a size limit; the message gives the size, never the text."""
+
+    def __init__(self, subject: str, size: str, limit: str) -> None:
+        self.subject = subject
+        self.value = size
+        DomainError.__init__(self, f"{subject}: got {size}, expected {limit}")
+
+
+class TooManyItems(TooLarge):
+    """A command that would take a report beyond its scheme's ``limits.items``."""
+
+
 class UnknownItem(DomainError):
     """A reference to a line, indicator, adjustment, user, department or year that is not there."""
 

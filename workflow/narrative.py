@@ -10,9 +10,11 @@ import re
 
 from workflow.errors import InvalidValue
 from workflow.targets import Measure, MeasureKind, parse_measure
+from workflow.text import CELL, NAME, Limit, identifier
 from workflow.values import Value, short_name
 
-SECTION_ID = re.compile(r"^[1-3](?:\.\d{1,2}){1,3}$")
+# \Z, not $: '$' would also match before a final newline ('1.3\n').
+SECTION_ID = re.compile(r"[1-3](?:\.\d{1,2}){1,3}\Z")
 
 
 class RankCount(Value):
@@ -56,30 +58,53 @@ class Section(Value):
         return next((f for f in self.figures if f.key == key), None)
 
 
-def parse_figure(key: str, label: str, raw: str, *, section: str) -> Figure:
-    """A headline figure from its typed text, e.g. ``'156.86 万元'``; InvalidValue otherwise."""
-    if not key.strip() or not label.strip():
-        raise InvalidValue(f"section {section} figure", key, "a key and a label")
+def parse_figure(
+    key: str,
+    label: str,
+    raw: str,
+    *,
+    section: str,
+    name_limit: Limit = NAME,
+    cell_limit: Limit = CELL,
+) -> Figure:
+    """A headline figure from its typed text, e.g. ``'156.86 万元'``; InvalidValue otherwise.
+
+    The key is an id (``donations``), the label a name; the text rules apply to all three.
+    """
+    if not all(isinstance(t, str) and t.strip() for t in (key, label)):
+        raise InvalidValue(f"section {section} figure", str(key), "a key and a label")
+    key = identifier(f"section {section} figure key", key)
+    label = short_name(f"section {section} figure {key} label", label, limit=name_limit)
     subject = f"section {section} figure {label}"
-    value = parse_measure(raw, subject=subject)
+    value = parse_measure(raw, subject=subject, limit=cell_limit)
     if value.kind is not MeasureKind.QUANTITY:
         raise InvalidValue(subject, raw, "a number with a unit, such as '156.86 万元'")
     return Figure(key=key, label=label, value=value)
 
 
-def check_staffing(staffing: Staffing) -> None:
-    """Reject negative counts, and blank or multi-line ranks or internal units."""
+def check_staffing(staffing: Staffing, *, limit: Limit = NAME) -> Staffing:
+    """``staffing`` with its units and ranks as names (trimmed, NFC); InvalidValue for a
+    negative count, or a unit or rank that is blank, multi-line, refused by the text rules
+    or longer than ``limit``."""
     if staffing.establishment < 0:
         raise InvalidValue("staffing 编制", str(staffing.establishment), "a count >= 0")
-    for number, unit in enumerate(staffing.internal_units, 1):
-        short_name(f"staffing internal unit {number}", unit)
+    units = tuple(
+        short_name(f"staffing internal unit {number}", unit, limit=limit)
+        for number, unit in enumerate(staffing.internal_units, 1)
+    )
+    ranks = []
     for rank in staffing.in_post:
         if not rank.rank.strip():
             raise InvalidValue("staffing rank", rank.rank, "a rank name")
-        short_name("staffing rank", rank.rank)
+        name = short_name("staffing rank", rank.rank, limit=limit)
         if rank.count < 0:
-            raise InvalidValue(f"staffing {rank.rank}", str(rank.count), "a count >= 0")
+            raise InvalidValue(f"staffing {name}", str(rank.count), "a count >= 0")
+        ranks.append(RankCount(rank=name, count=rank.count))
+    staffing = Staffing(
+        internal_units=units, establishment=staffing.establishment, in_post=tuple(ranks)
+    )
     if len({r.rank for r in staffing.in_post}) != len(staffing.in_post):
         raise InvalidValue(
             "staffing ranks", ",".join(r.rank for r in staffing.in_post), "each rank once"
         )
+    return staffing

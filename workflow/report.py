@@ -149,6 +149,22 @@ class ReportState(Value):
         """The narrative section with ``section_id``, if written."""
         return next((s for s in self.sections if s.id == section_id), None)
 
+    def item_count(self) -> int:
+        """The items the report holds, counted against the scheme's ``limits.items``: budget
+        lines, adjustments (every one recorded, cancelled ones too: they stay in the table's
+        history), indicators, narrative sections with their headline figures, 主要职能 items,
+        and staffing's internal units and ranks."""
+        staffing = self.staffing
+        return (
+            len(self.lines)
+            + self.adjustments_recorded
+            + len(self.indicators)
+            + len(self.sections)
+            + sum(len(s.figures) for s in self.sections)
+            + len(self.functions)
+            + (len(staffing.internal_units) + len(staffing.in_post) if staffing else 0)
+        )
+
     def require_scheme(self) -> Scheme:
         """The scheme the report was opened under (every opened report has one)."""
         if self.scheme is None:

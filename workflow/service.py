@@ -56,11 +56,13 @@ from workflow.errors import (
     DuplicateItem,
     InvalidValue,
     StaleVersion,
+    TooManyItems,
 )
 from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, fold
 from workflow.report_events import ReportSignedOff
 from workflow.roles import ALL_DEPARTMENTS, SYSTEM_ACTOR, Actor, Grant, Role
 from workflow.schemes import Scheme, load_scheme
+from workflow.text import ID_RULE, is_id
 from workflow.tokens import DEFAULT_KDF, KdfParams, new_token, verify
 
 #: A snapshot of a report is stored with the append that crosses each multiple of this.
@@ -118,7 +120,7 @@ def load_admin(store: EventStoreProtocol, stream_id: str) -> tuple[AdminState, i
 
 def _report_stream(department: str, year: int) -> str:
     if not isinstance(department, str) or not DEPARTMENT_CODE.match(department):
-        raise InvalidValue("report department", str(department), "a department code")
+        raise InvalidValue("report department", str(department), f"a department code: {ID_RULE}")
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise InvalidValue("report year", str(year), "a year between 2000 and 2100")
     return report_stream_id(department, year)
@@ -309,6 +311,10 @@ def execute_all(
                 # Nothing after a failed open can apply: report the cause alone.
                 raise DocumentRejected(source, [f"{where}: {error}"]) from None
             problems.append(f"{where}: {error}")
+            if isinstance(error, TooManyItems):
+                # Every later addition would be refused the same way: one line says it all.
+                problems.append(f"{where}: the rest of {source} was not checked")
+                raise DocumentRejected(source, problems) from None
             continue
         state = fold(new, state)
         events.extend(new)
@@ -345,12 +351,10 @@ def _run_admin_command(
 ) -> list[RecordedEvent]:
     if isinstance(command, IssueToken) and context is None:
         raise TypeError("IssueToken: call workflow.service.issue_token, which returns the token")
-    if isinstance(command, UserCommand) and not USER_ID.match(command.user_id):
-        raise InvalidValue("user id", command.user_id, "lower-case letters, digits, '.', '-', '_'")
-    if isinstance(command, RegisterDepartment) and not DEPARTMENT_CODE.match(command.code):
-        raise InvalidValue(
-            "department code", command.code, "lower-case letters, digits, '-' or '_'"
-        )
+    if isinstance(command, UserCommand) and not is_id(command.user_id):
+        raise InvalidValue("user id", str(command.user_id), ID_RULE)
+    if isinstance(command, RegisterDepartment) and not is_id(command.code):
+        raise InvalidValue("department code", str(command.code), ID_RULE)
     stream_id = command.stream_id
     state, version = load_admin(store, stream_id)
     _check_version(stream_id, expected_version, version)
@@ -452,7 +456,7 @@ def bootstrap(
     if store.stream_version(SYSTEM_STREAM) != 0:
         raise DuplicateItem("jixiao: already initialised, expected an administrator to add users")
     if not isinstance(user_id, str) or not USER_ID.match(user_id):
-        raise InvalidValue("user id", str(user_id), "lower-case letters, digits, '.', '-', '_'")
+        raise InvalidValue("user id", str(user_id), ID_RULE)
     founder = Actor(user_id=user_id, grants=(Grant(role=Role.ADMIN, department=ALL_DEPARTMENTS),))
     token, record = new_token(kdf)
     events: list[Event] = []

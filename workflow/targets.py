@@ -22,7 +22,8 @@ from enum import StrEnum
 
 from workflow.amounts import normalise
 from workflow.errors import InvalidValue
-from workflow.values import Value
+from workflow.text import CELL, PARAGRAPH, Limit
+from workflow.values import Value, typed_cell
 
 
 class Comparator(StrEnum):
@@ -165,10 +166,12 @@ def _quantity(match: re.Match[str], raw: str, subject: str) -> Measure:
     )
 
 
-def parse_measure(raw: str, *, subject: str) -> Measure:
-    """Parse a target or actual cell, keeping ``raw`` as typed; raise InvalidValue otherwise."""
+def parse_measure(raw: str, *, subject: str, limit: Limit = CELL) -> Measure:
+    """Parse a target or actual cell, keeping ``raw`` as typed (in NFC); raise InvalidValue
+    otherwise, or when the text rules refuse it or it is longer than ``limit``."""
     if not isinstance(raw, str):
         raise InvalidValue(subject, raw, EXPECTED)
+    raw = typed_cell(subject, raw, limit=limit)
     # Cells wrap mid-word ('100%及其以\n下'), so whitespace carries no meaning.
     text = "".join(normalise(raw).split())
     if not text:
@@ -205,12 +208,14 @@ class Deviation(Value):
         return " ".join(self.raw.split()) if self.kind is DeviationKind.REASON else None
 
 
-def parse_deviation(raw: str | None, *, subject: str) -> Deviation | None:
-    """Parse a 偏差原因分析 cell; blank gives None (nothing typed)."""
+def parse_deviation(raw: str | None, *, subject: str, limit: Limit = PARAGRAPH) -> Deviation | None:
+    """Parse a 偏差原因分析 cell; blank gives None (nothing typed). A reason is a paragraph:
+    the text rules apply, and ``limit`` bounds it."""
     if raw is None:
         return None
     if not isinstance(raw, str):
         raise InvalidValue(subject, raw, "a reason, '……' for no deviation or '/'")
+    raw = typed_cell(subject, raw, limit=limit)
     text = "".join(normalise(raw).split())
     if not text:
         return None
@@ -218,6 +223,4 @@ def parse_deviation(raw: str | None, *, subject: str) -> Deviation | None:
         return Deviation(kind=DeviationKind.NOT_APPLICABLE, raw=raw)
     if _NO_DEVIATION.match(text):
         return Deviation(kind=DeviationKind.NONE, raw=raw)
-    if len(text) > 500:
-        raise InvalidValue(subject, text[:20] + "…", "a reason of at most 500 characters")
     return Deviation(kind=DeviationKind.REASON, raw=raw)

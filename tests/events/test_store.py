@@ -219,6 +219,36 @@ def test_empty_append_writes_nothing(store: EventStore) -> None:
         ),
         (STREAM, 0, [{"text": "x"}], InvalidEvent, "event: got dict, expected an Event instance"),
         (
+            "report:gusu-rc:2021\n",
+            0,
+            [NoteAdded(text="x")],
+            InvalidStreamId,
+            "stream id: got 'report:gusu-rc:2021\\n', expected 'category:identifier'",
+        ),
+        # PostgreSQL keeps no NUL in text: one in a read model would break every read of it.
+        (
+            STREAM,
+            0,
+            [NoteAdded(text="ok"), NoteAdded(text="预算\x00资金")],
+            InvalidEvent,
+            f"event NoteAdded for {STREAM}: got a payload holding NUL (U+0000), expected text "
+            "without NUL",
+        ),
+        (
+            STREAM,
+            0,
+            [NoteAdded(text="\\\x00")],
+            InvalidEvent,
+            "got a payload holding NUL (U+0000)",
+        ),
+        (
+            STREAM,
+            0,
+            [NoteAdded(text="预算\ud800")],
+            InvalidEvent,
+            f"event NoteAdded for {STREAM}: got a payload that is not UTF-8 text",
+        ),
+        (
             STREAM,
             0,
             NoteAdded(text="x"),
@@ -236,6 +266,12 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert message in text
     assert "\n" not in text
     assert count_rows(store, "events") == 0
+
+
+def test_a_typed_backslash_before_u0000_is_text_not_nul(store: EventStore) -> None:
+    text = "C:\\u0000\\temp"  # a backslash, then the letters u0000: harmless text
+    store.append(STREAM, 0, [NoteAdded(text=text)], metadata=PREPARER)
+    assert store.read_stream(STREAM)[0].event == NoteAdded(text=text)
 
 
 def test_payloads_from_files_are_validated_by_the_registry() -> None:

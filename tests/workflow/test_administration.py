@@ -82,7 +82,8 @@ def test_departments_with_parents(world: World) -> None:
         world,
         RegisterDepartment(code="Bad Code", name="x"),
         InvalidValue,
-        "department code: got 'Bad Code', expected lower-case letters, digits, '-' or '_'",
+        "department code: got 'Bad Code', expected an id of at most 64 ASCII characters: "
+        "lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
     )
 
 

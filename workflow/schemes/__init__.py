@@ -17,8 +17,17 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 
 from events.model import describe_validation_error
-from workflow.errors import SchemeError
+from workflow.errors import InvalidValue, SchemeError
 from workflow.targets import IndicatorStatus
+from workflow.text import (
+    CELL_LIMIT,
+    ITEM_LIMIT,
+    NAME_LIMIT,
+    PARAGRAPH_LIMIT,
+    SECTION_LIMIT,
+    Limit,
+    clean,
+)
 from workflow.values import Value
 
 #: Roles that sign off (a named signer user must hold one of them too).
@@ -113,6 +122,22 @@ class Scoring(Value):
         return next((b for b in self.qualitative_bands if b.name == name), None)
 
 
+class Limits(Value):
+    """Size limits of a report's texts, in characters after trimming, and of the report.
+
+    ``name``: a line, indicator, category, project, unit, rank, figure label, section title,
+    publish channel or adjustment document; ``section``: one narrative section's text;
+    ``paragraph``: a comment, a reason or a 主要职能 item; ``cell``: an amount, target or
+    actual as typed; ``items``: what the report holds (workflow.report.item_count).
+    """
+
+    name: int = Field(default=NAME_LIMIT, ge=1)
+    section: int = Field(default=SECTION_LIMIT, ge=1)
+    paragraph: int = Field(default=PARAGRAPH_LIMIT, ge=1)
+    cell: int = Field(default=CELL_LIMIT, ge=1)
+    items: int = Field(default=ITEM_LIMIT, ge=1)
+
+
 class Scheme(Value):
     """Every setting of an evaluation that is not the same in every region."""
 
@@ -126,6 +151,12 @@ class Scheme(Value):
     signoff: SignOffPolicy = SignOffPolicy()
     sections: tuple[SectionSpec, ...] = ()
     scoring: Scoring = Scoring()
+    #: Reports opened before limits were kept in schemes get the defaults.
+    limits: Limits = Limits()
+
+    def limit(self, kind: str) -> Limit:
+        """The limit of ``kind`` (a field of :class:`Limits`), naming this scheme as its source."""
+        return Limit(getattr(self.limits, kind), f"scheme {self.id}")
 
     def section(self, section_id: str) -> SectionSpec | None:
         """The section spec for ``section_id`` or its nearest listed ancestor."""
@@ -167,8 +198,32 @@ def _check_unique_ids(scheme: Scheme, *, source: str) -> None:
     _check_unique(source, "indicators.reason_required_for", statuses, "a status")
 
 
+def _clean_texts(value: Any, *, source: str, where: str) -> Any:
+    """``value`` with every text in it in NFC; SchemeError naming the first text the text
+    rules refuse (titles, section and band names are shown on every report)."""
+    if isinstance(value, str):
+        try:
+            return clean(f"scheme {source} {where}", value, multiline=False, expected="text")
+        except InvalidValue as error:
+            raise SchemeError(str(error)) from None
+    if isinstance(value, dict):
+        return {
+            key: _clean_texts(item, source=source, where=f"{where}.{key}" if where else str(key))
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [
+            _clean_texts(item, source=source, where=f"{where}[{index}]")
+            for index, item in enumerate(value)
+        ]
+    return value
+
+
 def parse_scheme(data: dict[str, Any], *, source: str) -> Scheme:
-    """Validate a scheme's settings, raising SchemeError in one line naming ``source``."""
+    """Validate a scheme's settings, raising SchemeError in one line naming ``source``.
+
+    Its texts obey the text rules (workflow.text) and are kept in NFC."""
+    data = _clean_texts(data, source=source, where="")
     try:
         scheme = Scheme.model_validate(data)
     except ValidationError as exc:
