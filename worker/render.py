@@ -13,6 +13,7 @@ import gc
 import hashlib
 import logging
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ from workflow.commands import Artifact, report_stream_id
 from workflow.errors import StaleVersion
 from workflow.report_events import RenderFailed
 from workflow.service import load_report, record_render_failure, record_rendering
+from workflow.text import escaped
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +136,9 @@ MAX_REASON = 500
 
 def failure_reason(error: BaseException) -> str:
     """One line saying why an attempt failed: the error's type and its first line."""
-    first = (str(error).strip().splitlines() or [""])[0]
+    # An error's text may hold anything (a path, a driver's message): escaped, so the
+    # event passes the text rules every recorded reason obeys.
+    first = escaped(unicodedata.normalize("NFC", (str(error).strip().splitlines() or [""])[0]))
     text = f"{type(error).__name__}: {first}" if first else type(error).__name__
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
