@@ -11,9 +11,10 @@ batch and never updated.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from difflib import get_close_matches
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from projections.changes import CHANGE_COLUMNS, change_row
 from projections.report_states import ReportStates
 from projections.sql import aware_utc, insert_many, naive_utc
 from workflow.commands import report_stream_id
+from workflow.errors import UnknownItem
 
 _metadata = sa.MetaData()
 
@@ -140,14 +142,20 @@ def audit_trail(
 ) -> list[AuditEntry]:
     """Audit rows in log order, filtered by any combination of: one report (``department``
     and ``year``) or every report of a ``year``, the acting ``user``, a time range
-    (``since`` inclusive, ``until`` exclusive; aware or naive UTC) and an item."""
-    query = sa.select(audit_trail_table)
+    (``since`` inclusive, ``until`` exclusive; aware or naive UTC) and an item.
+
+    An item that never appeared in the reports in scope is refused (UnknownItem, naming
+    items that did), so a typo is not mistaken for an item nobody changed; an item that
+    was removed keeps its history and is found.
+    """
+    scope: list[sa.ColumnElement[bool]] = []
     if department is not None:
         if year is None:
             raise ValueError("audit trail department: expected a year with it (one report)")
-        query = query.where(_A.report == report_stream_id(department, year))
+        scope.append(_A.report == report_stream_id(department, year))
     elif year is not None:
-        query = query.where(_A.year == year)
+        scope.append(_A.year == year)
+    query = sa.select(audit_trail_table).where(*scope)
     if user is not None:
         query = query.where(_A.actor == user)
     if since is not None:
@@ -163,7 +171,51 @@ def audit_trail(
         query = query.limit(limit)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
+        if item_id is not None and not rows:
+            # Only an empty answer can hide a typo: look the item up in the whole scope.
+            known = connection.execute(sa.select(_A.item_kind, _A.item_id).where(*scope).distinct())
+            items = {(kind, id_) for kind, id_ in known}
+            if not any(id_ == item_id and item_kind in (kind, None) for kind, id_ in items):
+                raise UnknownItem(unknown_item(item_kind, item_id, items, _scope(department, year)))
     return [_entry(row) for row in rows]
+
+
+def _scope(department: str | None, year: int | None) -> str:
+    if department is not None:
+        return f"report {department}/{year}"
+    return f"a {year} report" if year is not None else "any report"
+
+
+def unknown_item(
+    item_kind: str | None, item_id: str, items: Collection[tuple[str, str]], scope: str
+) -> str:
+    """The one-line refusal of an item that is not among ``items`` (kind, id) of ``scope``:
+    a few that are, and the nearest by spelling (or the same id under another kind)."""
+    got = f"{item_kind}:{item_id}" if item_kind is not None else item_id
+    kind = item_kind or "item"
+    # Without a kind, suggest the report's items rather than the report itself.
+    ids = sorted({id_ for k, id_ in items if k == item_kind or (not item_kind and k != "report")})
+    if not ids:
+        return (
+            f"item: got {got!r}, expected {_article(kind)} of {scope}, and none was ever recorded"
+        )
+    examples = ", ".join(_name(item_kind, id_) for id_ in ids[:3])
+    message = f"item: got {got!r}, expected {_article(kind)} of {scope} such as {examples}"
+    near = get_close_matches(item_id, ids, n=1)
+    elsewhere = sorted(k for k, id_ in items if id_ == item_id)
+    if near:
+        return f"{message} — did you mean {_name(item_kind, near[0])}?"
+    if elsewhere:
+        return f"{message} — did you mean {elsewhere[0]}:{item_id}?"
+    return message
+
+
+def _name(kind: str | None, id_: str) -> str:
+    return f"{kind}:{id_}" if kind is not None else id_
+
+
+def _article(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
 
 
 def _entry(row: Any) -> AuditEntry:

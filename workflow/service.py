@@ -7,6 +7,8 @@ checked before any rule runs; a rejected command appends nothing.
 
 from __future__ import annotations
 
+import random
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +73,16 @@ SNAPSHOT_EVERY = 50
 #: The outbox topic the render worker consumes.
 RENDER_TOPIC = "render"
 
+#: How many times a command given without an expected version is decided on the report as
+#: it now is, when other writers appended to its stream between its read and its append.
+#: Every lost attempt means another command was recorded, so the log always moves on; the
+#: bound is set for many writers in tight loops on two busy cores (docs/decisions/0108).
+DECIDE_ATTEMPTS = 50
+#: The longest pause before the second attempt; it doubles with each attempt up to
+#: RETRY_PAUSE_MAX, each pause drawn at random below it so that racing writers spread out.
+RETRY_PAUSE = 0.002
+RETRY_PAUSE_MAX = 0.05
+
 
 @dataclass(frozen=True)
 class Credentials:
@@ -102,6 +114,21 @@ def load_report_stream(
     records = store.read_stream(stream_id, from_version=after + 1, to_version=to_version)
     version = records[-1].version if records else after
     return LoadedReport(state=fold((r.event for r in records), state), version=version)
+
+
+def _caught_up(
+    store: EventStoreProtocol, stream_id: str, loaded: LoadedReport | None
+) -> LoadedReport:
+    """The stream loaded, or ``loaded`` brought up to date by folding only what followed it
+    (events are never changed, so a second attempt reads just the few that beat it)."""
+    if loaded is None:
+        return load_report_stream(store, stream_id)
+    records = store.read_stream(stream_id, from_version=loaded.version + 1)
+    if not records:
+        return loaded
+    return LoadedReport(
+        state=fold((r.event for r in records), loaded.state), version=records[-1].version
+    )
 
 
 def load_report(
@@ -147,7 +174,10 @@ def authenticate(store: EventStoreProtocol, credentials: Credentials) -> UserSta
         raise failed
     user, _ = load_admin(store, user_stream_id(user_id))
     assert isinstance(user, UserState)
-    if not user.registered or not verify(credentials.token, user.tokens):
+    # verify() derives a key once whether or not the user or token id exists, so how long
+    # a refusal takes tells nothing about which ids are real.
+    matched = verify(credentials.token, user.tokens if user.registered else ())
+    if not (user.registered and matched):
         raise failed
     return user
 
@@ -161,16 +191,41 @@ def _append(
     version: int,
     events: Sequence[Event],
     metadata: Metadata,
-    *,
-    outbox: Sequence[OutboxMessage] = (),
-    snapshot: Snapshot | None = None,
 ) -> list[RecordedEvent]:
     try:
-        return store.append(
-            stream_id, version, events, metadata=metadata, outbox=outbox, snapshot=snapshot
-        )
+        return store.append(stream_id, version, events, metadata=metadata)
     except ConcurrencyError as exc:
         raise StaleVersion(str(exc)) from exc
+
+
+def _deciding(
+    stream_id: str,
+    expected_version: int | None,
+    attempt: Callable[[], list[RecordedEvent]],
+) -> list[RecordedEvent]:
+    """Run ``attempt`` (read the stream, authorise, decide, append) until it is recorded.
+
+    A caller who gave ``expected_version`` decided on what they saw: a conflict is theirs
+    to resolve, so it is refused at once. A caller who gave none asked for the command to
+    apply to the report as it is: another writer's append between our read and our append
+    says nothing against it, so it is read and decided again (every rule checked anew), a
+    bounded number of times.
+    """
+    done = 0
+    while True:
+        done += 1
+        try:
+            return attempt()
+        except ConcurrencyError as exc:
+            if expected_version is not None:
+                raise StaleVersion(str(exc)) from exc
+            if done == DECIDE_ATTEMPTS:
+                raise StaleVersion(
+                    f"stream {stream_id!r}: got a change from another writer before each of "
+                    f"{done} attempts (now at version {exc.actual}), expected a moment with "
+                    "fewer writers; try again"
+                ) from exc
+        time.sleep(random.uniform(0, min(RETRY_PAUSE_MAX, RETRY_PAUSE * 2 ** (done - 1))))
 
 
 def _check_version(stream_id: str, expected: int | None, actual: int) -> None:
@@ -243,8 +298,8 @@ def _record_report_events(
             schema_version=SNAPSHOT_SCHEMA,
             state=after.to_snapshot(),
         )
-    return _append(
-        store, stream_id, loaded.version, events, metadata, outbox=outbox, snapshot=snapshot
+    return store.append(
+        stream_id, loaded.version, events, metadata=metadata, outbox=outbox, snapshot=snapshot
     )
 
 
@@ -259,15 +314,21 @@ def _run_report_command(
     now: datetime | None,
 ) -> list[RecordedEvent]:
     stream_id = _report_stream(command.department, command.year)
-    loaded = load_report_stream(store, stream_id)
-    _check_version(stream_id, expected_version, loaded.version)
-    context = _report_context(store, command, now)
-    role = authorize(loaded.state, command, actor)
-    events = decide(loaded.state, command, actor, context)
-    if not events:
-        return []
-    metadata = _metadata(actor.user_id, role, correlation_id, causation_id)
-    return _record_report_events(store, stream_id, loaded, events, metadata)
+    loaded: LoadedReport | None = None
+
+    def attempt() -> list[RecordedEvent]:
+        nonlocal loaded
+        loaded = _caught_up(store, stream_id, loaded)
+        _check_version(stream_id, expected_version, loaded.version)
+        context = _report_context(store, command, now)
+        role = authorize(loaded.state, command, actor)
+        events = decide(loaded.state, command, actor, context)
+        if not events:
+            return []
+        metadata = _metadata(actor.user_id, role, correlation_id, causation_id)
+        return _record_report_events(store, stream_id, loaded, events, metadata)
+
+    return _deciding(stream_id, expected_version, attempt)
 
 
 def execute_all(
@@ -288,7 +349,8 @@ def execute_all(
     every rejected command is listed by that place in one DocumentRejected, and nothing
     is appended. An import of a report file goes through here, so it obeys every rule.
     With ``dry_run`` every rule is checked the same way but nothing is appended.
-    ``progress(n)`` is told how many commands have been decided.
+    ``progress(n)`` is told how many commands have been decided (from 1 again when the
+    report changed meanwhile and the commands are decided afresh, as :func:`execute` does).
     """
     actor = authenticate(store, credentials).actor()
     streams = {_report_stream(c.department, c.year) for _, c in commands}
@@ -297,33 +359,39 @@ def execute_all(
             f"{source} reports", ", ".join(sorted(streams)) or "none", "commands on one report"
         )
     (stream_id,) = streams
-    loaded = load_report_stream(store, stream_id)
-    _check_version(stream_id, expected_version, loaded.version)
-    state, events, problems, roles = loaded.state, [], [], set()
-    for done, (where, command) in enumerate(commands, start=1):
-        if progress is not None:
-            progress(done)
-        try:
-            roles.add(authorize(state, command, actor))
-            new = decide(state, command, actor, _report_context(store, command, now))
-        except DomainError as error:
-            if isinstance(command, OpenReport):
-                # Nothing after a failed open can apply: report the cause alone.
-                raise DocumentRejected(source, [f"{where}: {error}"]) from None
-            problems.append(f"{where}: {error}")
-            if isinstance(error, TooManyItems):
-                # Every later addition would be refused the same way: one line says it all.
-                problems.append(f"{where}: the rest of {source} was not checked")
-                raise DocumentRejected(source, problems) from None
-            continue
-        state = fold(new, state)
-        events.extend(new)
-    if problems:
-        raise DocumentRejected(source, problems)
-    if not events or dry_run:
-        return []
-    metadata = _metadata(actor.user_id, "+".join(sorted(roles)), correlation_id, None)
-    return _record_report_events(store, stream_id, loaded, events, metadata)
+    loaded: LoadedReport | None = None
+
+    def attempt() -> list[RecordedEvent]:
+        nonlocal loaded
+        loaded = _caught_up(store, stream_id, loaded)
+        _check_version(stream_id, expected_version, loaded.version)
+        state, events, problems, roles = loaded.state, [], [], set()
+        for done, (where, command) in enumerate(commands, start=1):
+            if progress is not None:
+                progress(done)
+            try:
+                roles.add(authorize(state, command, actor))
+                new = decide(state, command, actor, _report_context(store, command, now))
+            except DomainError as error:
+                if isinstance(command, OpenReport):
+                    # Nothing after a failed open can apply: report the cause alone.
+                    raise DocumentRejected(source, [f"{where}: {error}"]) from None
+                problems.append(f"{where}: {error}")
+                if isinstance(error, TooManyItems):
+                    # Every later addition would be refused the same way: one line says it all.
+                    problems.append(f"{where}: the rest of {source} was not checked")
+                    raise DocumentRejected(source, problems) from None
+                continue
+            state = fold(new, state)
+            events.extend(new)
+        if problems:
+            raise DocumentRejected(source, problems)
+        if not events or dry_run:
+            return []
+        metadata = _metadata(actor.user_id, "+".join(sorted(roles)), correlation_id, None)
+        return _record_report_events(store, stream_id, loaded, events, metadata)
+
+    return _deciding(stream_id, expected_version, attempt)
 
 
 # --- administration ---------------------------------------------------------------------
@@ -356,11 +424,15 @@ def _run_admin_command(
     if isinstance(command, RegisterDepartment) and not is_id(command.code):
         raise InvalidValue("department code", str(command.code), ID_RULE)
     stream_id = command.stream_id
-    state, version = load_admin(store, stream_id)
-    _check_version(stream_id, expected_version, version)
-    events = decide_admin(state, command, actor, context or _admin_context(store, command))
-    metadata = _metadata(actor.user_id, Role.ADMIN, correlation_id, causation_id)
-    return _append(store, stream_id, version, events, metadata)
+
+    def attempt() -> list[RecordedEvent]:
+        state, version = load_admin(store, stream_id)
+        _check_version(stream_id, expected_version, version)
+        events = decide_admin(state, command, actor, context or _admin_context(store, command))
+        metadata = _metadata(actor.user_id, Role.ADMIN, correlation_id, causation_id)
+        return store.append(stream_id, version, events, metadata=metadata)
+
+    return _deciding(stream_id, expected_version, attempt)
 
 
 # --- entry points -----------------------------------------------------------------------
@@ -379,7 +451,9 @@ def execute(
     """Authenticate, then decide ``command`` and append its events; return them as recorded.
 
     ``expected_version``, when given, is the stream version the caller based the command
-    on: if the stream has moved on, StaleVersion is raised and nothing is appended.
+    on: if the stream has moved on, StaleVersion is raised and nothing is appended. Without
+    it, a command that loses a race with another writer is read and decided again on the
+    report as it now is (up to DECIDE_ATTEMPTS times), so only a real conflict is refused.
     """
     actor = authenticate(store, credentials).actor()
     ids = {"correlation_id": correlation_id, "causation_id": causation_id}

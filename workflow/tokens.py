@@ -1,8 +1,8 @@
 """Per-user secret tokens, kept only as salted scrypt hashes.
 
 A token reads ``<token id>.<secret>``: the id names which stored hash to check, so a
-check costs one key derivation. Secrets are never stored or logged; comparison is
-constant-time.
+check costs one key derivation, and so does refusing an id that does not exist. Secrets
+are never stored or logged; comparison is constant-time.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ class TokenRecord(Value):
     revoked: bool = False
 
 
-def _derive(secret: str, salt: bytes, kdf: KdfParams) -> bytes:
+def derive_key(secret: str, salt: bytes, kdf: KdfParams) -> bytes:
+    """The scrypt key of ``secret`` under ``salt`` and ``kdf`` (what a token's hash holds)."""
     return hashlib.scrypt(
         secret.encode(),
         salt=salt,
@@ -57,18 +58,29 @@ def new_token(kdf: KdfParams = DEFAULT_KDF) -> tuple[str, TokenRecord]:
     secret = secrets.token_urlsafe(32)
     salt = secrets.token_bytes(16)
     record = TokenRecord(
-        token_id=token_id, salt=salt.hex(), hash=_derive(secret, salt, kdf).hex(), kdf=kdf
+        token_id=token_id, salt=salt.hex(), hash=derive_key(secret, salt, kdf).hex(), kdf=kdf
     )
     return f"{token_id}.{secret}", record
 
 
+def _decoy(records: tuple[TokenRecord, ...]) -> TokenRecord:
+    """A record no secret matches (no key derives to all zero bytes), at the cost of the
+    user's newest token, or of DEFAULT_KDF for a user with none (or no user at all)."""
+    kdf = records[-1].kdf if records else DEFAULT_KDF
+    return TokenRecord(token_id="", salt=bytes(16).hex(), hash=bytes(kdf.dklen).hex(), kdf=kdf)
+
+
 def verify(token: str, records: tuple[TokenRecord, ...]) -> bool:
-    """Whether ``token`` matches one of the live ``records`` (constant-time comparison)."""
+    """Whether ``token`` matches one of the live ``records`` (constant-time comparison).
+
+    Exactly one key derivation runs whatever the outcome: a malformed token, an unknown,
+    revoked or another user's token id are checked against a decoy with the same cost,
+    so the time a refusal takes does not tell which token ids exist.
+    """
     token_id, dot, secret = token.partition(".")
-    if not dot or not secret:
-        return False
-    record = next((r for r in records if r.token_id == token_id and not r.revoked), None)
-    if record is None:
-        return False
-    derived = _derive(secret, bytes.fromhex(record.salt), record.kdf)
-    return hmac.compare_digest(derived, bytes.fromhex(record.hash))
+    live = (r for r in records if r.token_id == token_id and not r.revoked)
+    record = next(live, None) if dot and secret else None
+    checked = record or _decoy(records)
+    derived = derive_key(secret, bytes.fromhex(checked.salt), checked.kdf)
+    matched = hmac.compare_digest(derived, bytes.fromhex(checked.hash))
+    return record is not None and matched

@@ -154,6 +154,21 @@ def test_trail_usage_mistakes_exit_2(imported: Invoke) -> None:
         assert {(e["item_kind"], e["item_id"]) for e in json.loads(out.stdout)} == {(kind, item)}
 
 
+def test_an_item_the_report_never_had_is_refused_in_one_line(imported: Invoke) -> None:
+    run = imported
+    for options in ((), ("--json",)):
+        line = refused(run("audit", "trail", *KEY, "--item", "line:home", *options))
+        assert line == (
+            "error: item: got 'line:home', expected a line of report gusu-rc/2021 such as "
+            "line:basic, line:capacity, line:first-aid — did you mean line:homes?"
+        )
+    line = refused(run("audit", "trail", "-y", "2021", "--item", "section:9.9"))
+    assert line.startswith("error: item: got 'section:9.9', expected a section of a 2021 report")
+    # A real item nobody changed in the range: an empty trail, not a refusal.
+    out = run("audit", "trail", *KEY, "--item", "line:homes", "--since", "2999-01-01", "--json")
+    assert (out.exit_code, json.loads(out.stdout)) == (0, [])
+
+
 def test_paths_are_named_by_their_argument(imported: Invoke, tmp_path: Path) -> None:
     run = imported
     missing = tmp_path / "nonexistent.pdf"

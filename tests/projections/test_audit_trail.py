@@ -21,6 +21,7 @@ from workflow.commands import (
     SetInitialBudget,
     SubmitReport,
 )
+from workflow.errors import UnknownItem
 
 
 @pytest.fixture
@@ -226,3 +227,45 @@ def test_pointing_an_indicator_elsewhere_shows_both_lines_by_id_and_name_with_th
         "basic 基本支出",
         {"line": "basic", "name": "基本支出"},
     )
+
+
+def test_an_item_that_never_was_in_scope_is_refused_and_a_removed_one_keeps_its_history(
+    seeded: World, runner: ProjectionRunner
+) -> None:
+    run(seeded, seeded.preparer, RemoveBudgetLine(**KEY, line="capacity", reason="并入基本支出"))
+    runner.catch_up()
+    report = {"department": "gusu-rc", "year": 2021}
+    such_as = "such as line:basic, line:capacity, line:first-aid"
+
+    def refusal(**query) -> str:
+        with pytest.raises(UnknownItem) as refused:
+            audit_trail(runner.engine, **query)
+        return str(refused.value)
+
+    assert refusal(**report, item_kind="line", item_id="typo") == (
+        f"item: got 'line:typo', expected a line of report gusu-rc/2021 {such_as}"
+    )
+    assert refusal(**report, item_kind="line", item_id="home") == (
+        f"item: got 'line:home', expected a line of report gusu-rc/2021 {such_as} "
+        "— did you mean line:homes?"
+    )
+    assert refusal(**report, item_kind="line", item_id="d04") == (
+        f"item: got 'line:d04', expected a line of report gusu-rc/2021 {such_as} "
+        "— did you mean indicator:d04?"
+    )
+    assert refusal(year=2021, item_kind="indicator", item_id="b4") == (
+        "item: got 'indicator:b4', expected an indicator of a 2021 report such as "
+        "indicator:b01, indicator:b02, indicator:b03 — did you mean indicator:b04?"
+    )
+    assert refusal(year=2020, item_kind="line", item_id="homes") == (
+        "item: got 'line:homes', expected a line of a 2020 report, and none was ever recorded"
+    )
+    assert refusal(item_id="nowhere").startswith(
+        "item: got 'nowhere', expected an item of any report such as "
+    )
+    # Removed: its history is what an auditor asks for.
+    removed = audit_trail(runner.engine, **report, item_kind="line", item_id="capacity")
+    assert removed[-1].event_type == "BudgetLineRemoved"
+    # Known, but nothing matches the other filters: an empty answer, not a refusal.
+    homes = {"item_kind": "line", "item_id": "homes"}
+    assert audit_trail(runner.engine, **report, **homes, user="li.si") == []

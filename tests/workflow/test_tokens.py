@@ -6,10 +6,11 @@ import pytest
 
 from tests.workflow.report_builders import KEY
 from tests.workflow.world import FAST_KDF, World
+from workflow import tokens
 from workflow.commands import RecordIndicatorActual, SetInitialBudget
 from workflow.errors import AuthenticationFailed
 from workflow.service import Credentials, authenticate, execute, issue_token, revoke_token
-from workflow.tokens import DEFAULT_KDF, new_token, verify
+from workflow.tokens import DEFAULT_KDF, KdfParams, new_token, verify
 
 
 def _refused(world: World, credentials: Credentials, command=None) -> None:
@@ -87,3 +88,68 @@ def test_salts_differ_and_the_default_kdf_is_standard_scrypt() -> None:
     assert verify(token_a, (record_a,))
     assert not verify(token_a, (record_b,))
     assert not verify(token_a, (record_a.model_copy(update={"revoked": True}),))
+
+
+class CountingKdf:
+    """A key derivation that records the cost parameters of every call and derives for real."""
+
+    def __init__(self) -> None:
+        self.calls: list[KdfParams] = []
+        self.derive = tokens.derive_key
+
+    def __call__(self, secret: str, salt: bytes, kdf: KdfParams) -> bytes:
+        self.calls.append(kdf)
+        return self.derive(secret, salt, kdf)
+
+
+@pytest.fixture
+def kdf(monkeypatch: pytest.MonkeyPatch) -> CountingKdf:
+    counting = CountingKdf()
+    monkeypatch.setattr(tokens, "derive_key", counting)
+    return counting
+
+
+def test_every_check_costs_one_key_derivation_at_the_users_cost(kdf: CountingKdf) -> None:
+    # Telling unknown token ids apart from known ones by how long a refusal takes must not
+    # work: whatever is wrong, exactly one derivation runs, with the same parameters.
+    cheap = KdfParams(n=16, r=1, p=1)
+    token, record = new_token(cheap)
+    token_id, _, secret = token.partition(".")
+    other_token, other = new_token(cheap)
+    revoked = record.model_copy(update={"revoked": True})
+    kdf.calls.clear()
+    cases = {
+        token: True,
+        f"{token_id}.{secret[:-1]}x": False,  # known id, wrong secret
+        f"ffffffffffff.{secret}": False,  # unknown id
+        other_token: False,  # another user's token
+        token_id: False,  # no secret at all
+        "": False,
+    }
+    for candidate, expected in cases.items():
+        before = len(kdf.calls)
+        assert verify(candidate, (record,)) is expected, candidate
+        assert kdf.calls[before:] == [cheap], candidate
+    assert verify(token, (revoked,)) is False and kdf.calls[-1] == cheap
+    assert verify(token, (other, record)) is True and kdf.calls[-1] == cheap
+    # No token at all (an unknown user): the cost of a new token.
+    assert verify(token, ()) is False and kdf.calls[-1] == DEFAULT_KDF
+
+
+def test_refusing_an_unknown_user_or_token_costs_what_refusing_a_wrong_token_does(
+    world: World, kdf: CountingKdf
+) -> None:
+    token_id, _, secret = world.preparer.token.partition(".")
+    refusals = [
+        Credentials("zhang.san", f"{token_id}.{secret[:-1]}x"),  # wrong secret
+        Credentials("zhang.san", f"000000000000.{secret}"),  # unknown token id
+        Credentials("zhang.san", world.head.token),  # another user's token
+        Credentials("nobody", world.preparer.token),  # unknown user
+    ]
+    for credentials in refusals:
+        kdf.calls.clear()
+        _refused(world, credentials)
+        assert len(kdf.calls) == 1, credentials.user_id
+    kdf.calls.clear()
+    assert authenticate(world.store, world.preparer).user_id == "zhang.san"
+    assert len(kdf.calls) == 1

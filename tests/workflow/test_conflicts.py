@@ -1,0 +1,163 @@
+"""Another writer appending between a command's read and its append.
+
+Without an expected version the command is read and decided again on the report as it
+now is, so only a real conflict is refused; with one, the caller decided on what they saw
+and a conflict is refused at once. A fake store lets a rival's command land first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from events.memory import InMemoryEventStore
+from tests.workflow.report_builders import KEY
+from tests.workflow.world import FAST_KDF, NOW, World
+from workflow import service
+from workflow.administration import GrantRole, RegisterUser
+from workflow.commands import SetInitialBudget, SubmitReport
+from workflow.errors import StaleVersion, WrongStage
+from workflow.service import execute, execute_all, issue_token
+
+STREAM = "report:gusu-rc:2021"
+
+
+class RivalFirst:
+    """The world's store, except that before each of the next ``times`` appends to
+    ``stream_id`` a rival's command is executed on the store itself, so the append finds
+    the stream moved on and the store raises its real ConcurrencyError."""
+
+    def __init__(
+        self, store: InMemoryEventStore, stream_id: str, rival: Callable[[], Any], times: int = 1
+    ) -> None:
+        self.store, self.stream_id, self.rival, self.times = store, stream_id, rival, times
+        self.rivals = 0
+
+    def append(self, stream_id: str, expected_version: int, events, **options):
+        if stream_id == self.stream_id and self.rivals < self.times:
+            self.rivals += 1
+            self.rival()
+        return self.store.append(stream_id, expected_version, events, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+def set_initial(world: World, line: str, amount: str) -> Callable[[], Any]:
+    """The preparer's command setting a line's initial budget, run on the world's store."""
+    command = SetInitialBudget(**KEY, line=line, amount=amount)
+    return lambda: execute(world.store, world.preparer, command, now=NOW)
+
+
+def initial(world: World, line: str) -> list[tuple[str, str]]:
+    """(actor, amount) of every InitialBudgetSet recorded for ``line``."""
+    return [
+        (r.actor, r.event.amount.raw)
+        for r in world.store.read_stream(STREAM)
+        if r.event_type == "InitialBudgetSet" and r.event.line == line
+    ]
+
+
+def test_without_an_expected_version_a_lost_race_is_decided_again(seeded: World) -> None:
+    store = RivalFirst(seeded.store, STREAM, set_initial(seeded, "basic", "261"))
+    version = seeded.store.stream_version(STREAM)
+    recorded = execute(store, seeded.preparer, SetInitialBudget(**KEY, line="homes", amount="9"))
+    assert store.rivals == 1
+    assert [(r.event_type, r.version) for r in recorded] == [("InitialBudgetSet", version + 2)]
+    assert initial(seeded, "basic")[-1] == ("zhang.san", "261")
+    assert initial(seeded, "homes")[-1] == ("zhang.san", "9")
+    assert seeded.store.stream_version(STREAM) == version + 2
+
+
+def test_with_an_expected_version_a_lost_race_is_refused_and_records_nothing(
+    seeded: World,
+) -> None:
+    store = RivalFirst(seeded.store, STREAM, set_initial(seeded, "basic", "261"))
+    version = seeded.store.stream_version(STREAM)
+    command = SetInitialBudget(**KEY, line="homes", amount="9")
+    with pytest.raises(StaleVersion) as refused:
+        execute(store, seeded.preparer, command, expected_version=version)
+    assert str(refused.value) == (
+        f"stream '{STREAM}': expected version {version}, but it is at version {version + 1}; "
+        "reload the stream and try again"
+    )
+    assert store.rivals == 1 and initial(seeded, "homes") == [("zhang.san", "8")]
+    assert seeded.store.stream_version(STREAM) == version + 1
+
+
+def test_deciding_again_checks_every_rule_against_the_report_as_it_now_is(
+    seeded: World,
+) -> None:
+    # The report was submitted meanwhile: the edit is now refused by the stage rule.
+    submit = lambda: execute(seeded.store, seeded.preparer, SubmitReport(**KEY), now=NOW)  # noqa: E731
+    store = RivalFirst(seeded.store, STREAM, submit)
+    version = seeded.store.stream_version(STREAM)
+    with pytest.raises(WrongStage):
+        execute(store, seeded.preparer, SetInitialBudget(**KEY, line="homes", amount="9"))
+    types = [r.event_type for r in seeded.store.read_stream(STREAM, from_version=version + 1)]
+    assert types == ["ReportSubmitted"]
+
+
+def test_the_same_value_set_meanwhile_records_nothing_the_second_time(seeded: World) -> None:
+    store = RivalFirst(seeded.store, STREAM, set_initial(seeded, "homes", "9"))
+    assert execute(store, seeded.preparer, SetInitialBudget(**KEY, line="homes", amount="9")) == []
+    assert initial(seeded, "homes") == [("zhang.san", "8"), ("zhang.san", "9")]
+
+
+def test_deciding_again_is_bounded_then_refused_in_one_line(
+    seeded: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "RETRY_PAUSE_MAX", 0.0001)
+    amounts = iter(range(100, 1000))
+    store = RivalFirst(
+        seeded.store, STREAM, lambda: set_initial(seeded, "basic", str(next(amounts)))(), 900
+    )
+    version = seeded.store.stream_version(STREAM)
+    with pytest.raises(StaleVersion) as refused:
+        execute(store, seeded.preparer, SetInitialBudget(**KEY, line="homes", amount="9"))
+    attempts = service.DECIDE_ATTEMPTS
+    assert store.rivals == attempts
+    assert str(refused.value) == (
+        f"stream '{STREAM}': got a change from another writer before each of {attempts} "
+        f"attempts (now at version {version + attempts}), expected a moment with fewer "
+        "writers; try again"
+    )
+    assert initial(seeded, "homes") == [("zhang.san", "8")]
+
+
+def test_many_commands_as_one_change_are_decided_again_together(seeded: World) -> None:
+    store = RivalFirst(seeded.store, STREAM, set_initial(seeded, "basic", "261"))
+    commands = [
+        ("lines[0]", SetInitialBudget(**KEY, line="homes", amount="9")),
+        ("lines[1]", SetInitialBudget(**KEY, line="it", amount="3")),
+    ]
+    decided: list[int] = []
+    recorded = execute_all(store, seeded.preparer, commands, now=NOW, progress=decided.append)
+    assert [r.event.line for r in recorded] == ["homes", "it"]
+    assert decided == [1, 2, 1, 2]
+    assert initial(seeded, "basic")[-1] == ("zhang.san", "261")
+    version = seeded.store.stream_version(STREAM)
+    store.rival, store.times = set_initial(seeded, "basic", "262"), 2
+    again = [("lines[0]", SetInitialBudget(**KEY, line="homes", amount="10"))]
+    with pytest.raises(StaleVersion):
+        execute_all(store, seeded.preparer, again, now=NOW, expected_version=version)
+    assert initial(seeded, "homes")[-1] == ("zhang.san", "9")
+
+
+def test_administration_commands_are_decided_again_too(world: World) -> None:
+    execute(world.store, world.admin, RegisterUser(user_id="qian.qi", name="钱七"))
+    rival = lambda: issue_token(world.store, world.admin, "qian.qi", kdf=FAST_KDF)  # noqa: E731
+    store = RivalFirst(world.store, "user:qian.qi", rival)
+    grant = GrantRole(user_id="qian.qi", role="preparer", department="gusu-rc")
+    recorded = execute(store, world.admin, grant)
+    assert store.rivals == 1 and [r.version for r in recorded] == [3]
+    types = [r.event_type for r in world.store.read_stream("user:qian.qi")]
+    assert types == ["UserRegistered", "TokenIssued", "RoleGranted"]
+    store.times += 1
+    version = world.store.stream_version("user:qian.qi")
+    auditor = GrantRole(user_id="qian.qi", role="auditor", department="*")
+    with pytest.raises(StaleVersion):
+        execute(store, world.admin, auditor, expected_version=version)
+    assert world.store.stream_version("user:qian.qi") == version + 1
