@@ -112,22 +112,18 @@ def render_documents(
 def _record(
     store: EventStoreProtocol, revision: SignedOffRevision, artifacts: tuple[Artifact, ...]
 ) -> bool:
-    for _ in range(10):
-        try:
-            recorded = record_rendering(
-                store,
-                revision.department,
-                revision.year,
-                revision=revision.revision,
-                artifacts=artifacts,
-                correlation_id=revision.correlation_id,
-                causation_id=revision.event_id,
-            )
-        except StaleVersion:
-            # Another writer (a duplicate of this task) appended first: decide again.
-            continue
-        return bool(recorded)
-    raise StaleVersion(f"report {revision.stream_id}: the stream kept moving while recording")
+    # No expected version: the service decides again when a duplicate of this task
+    # appended first, and then records nothing (the rendering is already there).
+    recorded = record_rendering(
+        store,
+        revision.department,
+        revision.year,
+        revision=revision.revision,
+        artifacts=artifacts,
+        correlation_id=revision.correlation_id,
+        causation_id=revision.event_id,
+    )
+    return bool(recorded)
 
 
 #: The longest failure reason recorded: an error's first line, not its traceback.
