@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from cli.seed_file import SEED_FILE
-from tests.cli.conftest import KEY, REVIEW_TO_SIGN_OFF, run_steps
+from tests.cli.conftest import KEY, REVIEW_TO_SIGN_OFF, on_administration, run_steps
 
 
-@pytest.fixture
-def signed_off(admin):
-    run = admin
+@on_administration
+def signed_off(run):
     run_steps(run, [(("report", "import", str(SEED_FILE)), "zhang.san"), *REVIEW_TO_SIGN_OFF])
-    return run
 
 
 def test_render_pending_renders_each_signed_off_revision_once(signed_off, tmp_path: Path) -> None:
