@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import TYPE_CHECKING
+
 import typer
 
 from cli import admin, audit, demo, projections_cmd, report, review, worker_cmd
 from cli.context import Settings, use_settings
 from cli.options import BrokerOption, DatabaseOption, TokenOption, UserOption
+
+if TYPE_CHECKING:
+    from typer.core import TyperGroup
 
 app = typer.Typer(
     name="jixiao",
@@ -38,6 +44,17 @@ def options(
 ) -> None:
     """Options that every command uses; each can also come from its environment variable."""
     use_settings(Settings(db=db, user=user, token=token, broker=broker))
+
+
+@cache
+def command() -> TyperGroup:
+    """The Click command behind ``app``, built once per process.
+
+    typer builds it from the function signatures on every ``app()`` call, which costs more
+    than most commands; callers that run many commands in one process (the tests) reuse
+    this one.
+    """
+    return typer.main.get_command(app)  # type: ignore[return-value]
 
 
 def main() -> None:

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from tests.worlds import TemplateDatabases
+
 PG_URL = os.environ.get("JIXIAO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -54,3 +56,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'jixiao.db'}"
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def template_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TemplateDatabases]:
+    """Databases to build a world in once per session and copy into each test's database."""
+    templates = TemplateDatabases(tmp_path_factory.mktemp("templates"), PG_URL)
+    yield templates
+    templates.close()

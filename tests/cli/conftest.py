@@ -1,15 +1,28 @@
-"""Fixtures for driving `jixiao` through typer's CLI runner against a fresh SQLite file."""
+"""Fixtures for driving `jixiao` in-process against a SQLite file of the test's own.
+
+Two things keep hundreds of commands cheap without changing what they do: one Click
+command serves every call (typer would rebuild it from the signatures on each), and the
+CLI issues tokens at a cheap scrypt cost (tests/workflow/world.py's FAST_KDF) instead of
+the production one, which test_production_tokens checks on its own. The databases the
+fixtures start from (`admin`, and each module's further steps) are built once per session
+and copied into each test's folder (see tests/worlds.py).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from cli.app import app
+import cli.admin
+from cli.app import command
+from tests.workflow.world import FAST_KDF
+from tests.worlds import copy_sqlite
 
 
 @dataclass
@@ -21,41 +34,111 @@ class Outcome:
     stderr: str
 
 
-Invoke = Callable[..., Outcome]
+RUNNER = CliRunner()
+
+
+def run_cli(args: Iterable[str], env: Mapping[str, str | None] | None = None) -> Outcome:
+    """Run `jixiao ARGS…` in-process, as typer's CliRunner.invoke does, on the one Click
+    command; an exception other than an exit is raised, not returned."""
+    cli = command()
+    with RUNNER.isolation(env=env) as (stdout, stderr, _):
+        try:
+            cli.main(args=list(args), prog_name=RUNNER.get_default_prog_name(cli))
+            code: object = 0
+        except SystemExit as exit:
+            code = exit.code
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        if code is None:
+            code = 0
+        if not isinstance(code, int):
+            sys.stdout.write(f"{code}\n")
+            code = 1
+        out, err = stdout.getvalue(), stderr.getvalue()
+    decode = lambda b: b.decode(RUNNER.charset, "replace").replace("\r\n", "\n")  # noqa: E731
+    return Outcome(code, decode(out), decode(err))
+
+
+class Invoke:
+    """Runs `jixiao ARGS…` as ``user`` (with that user's token from ``tokens``) on ``db``."""
+
+    def __init__(self, db: Path, tokens: dict[str, str] | None = None) -> None:
+        self.db = db
+        self.tokens: dict[str, str] = dict(tokens or {})
+
+    def __call__(self, *args: str, user: str | None = None) -> Outcome:
+        env: dict[str, str | None] = {"JIXIAO_DB": f"sqlite:///{self.db}"}
+        if user is not None:
+            env |= {"JIXIAO_USER": user, "JIXIAO_TOKEN": self.tokens[user]}
+        return run_cli(args, env)
+
+
+#: The variables a test may set that would change what a command does.
+CALLER_VARIABLES = ("JIXIAO_USER", "JIXIAO_TOKEN", "JIXIAO_DEPARTMENT", "JIXIAO_YEAR")
+
+
+def issue_cheap_tokens(patch: pytest.MonkeyPatch) -> None:
+    """Until ``patch`` is undone, the CLI issues tokens at the cheap test cost."""
+    patch.setattr(cli.admin, "token_kdf", lambda: FAST_KDF)
 
 
 @pytest.fixture
-def jixiao(tmp_path, monkeypatch) -> Invoke:
+def jixiao(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     """Run `jixiao ARGS…` in-process as ``user`` (with that user's token) on a fresh database."""
+    issue_cheap_tokens(monkeypatch)
     monkeypatch.setenv("JIXIAO_DB", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("COLUMNS", "250")  # wide tables: cells are not wrapped
-    for name in ("JIXIAO_USER", "JIXIAO_TOKEN", "JIXIAO_DEPARTMENT", "JIXIAO_YEAR"):
+    for name in CALLER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    runner = CliRunner()
-    tokens: dict[str, str] = {}
+    return Invoke(tmp_path / "cli.db")
 
-    def invoke(*args: str, user: str | None = None) -> Outcome:
-        env = {}
-        if user is not None:
-            env = {"JIXIAO_USER": user, "JIXIAO_TOKEN": tokens[user]}
-        result = runner.invoke(app, list(args), env=env)
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return Outcome(result.exit_code, result.stdout, result.stderr)
 
-    invoke.tokens = tokens  # type: ignore[attr-defined]
-    return invoke
+Build = Callable[[Invoke], None]
+
+
+class CliWorlds:
+    """Databases built once per session by running commands, copied for each test."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.built: dict[Build, Invoke] = {}
+
+    def restore(self, run: Invoke, build: Build, base: Build | None = None) -> Invoke:
+        """``run``'s database becomes a copy of the world ``build`` makes of ``base``'s world
+        (or of an empty folder), built on first use; ``run`` gets its users' tokens."""
+        if build not in self.built:
+            template = Invoke(self.folder / f"{build.__module__}.{build.__qualname__}.db")
+            if base is not None:
+                origin = self.built[base]
+                copy_sqlite(origin.db, template.db)
+                template.tokens.update(origin.tokens)
+            with pytest.MonkeyPatch.context() as patch:
+                issue_cheap_tokens(patch)
+                for variable in CALLER_VARIABLES:
+                    patch.delenv(variable, raising=False)
+                build(template)
+            self.built[build] = template
+        template = self.built[build]
+        copy_sqlite(template.db, run.db)
+        run.tokens.update(template.tokens)
+        return run
+
+
+@pytest.fixture(scope="session")
+def cli_worlds(tmp_path_factory: pytest.TempPathFactory) -> CliWorlds:
+    """The session's built databases."""
+    return CliWorlds(tmp_path_factory.mktemp("cli-worlds"))
 
 
 TOKEN = re.compile(r"token[^:]*: (\S+)")
 
 
-@pytest.fixture
-def admin(jixiao: Invoke) -> Invoke:
+def set_up_administration(run: Invoke) -> None:
     """The database initialised, the Gusu Red Cross and 2021 set up, one user per role."""
-    out = jixiao("admin", "init", "--admin", "root")
+    out = run("admin", "init", "--admin", "root")
     assert out.exit_code == 0, out.stderr
-    jixiao.tokens["root"] = TOKEN.search(out.stdout).group(1)  # type: ignore[attr-defined]
+    run.tokens["root"] = TOKEN.search(out.stdout).group(1)  # type: ignore[union-attr]
     steps = [
         ("admin", "department", "add", "gusu-rc", "姑苏区红十字会"),
         ("admin", "year", "open", "2021", "--deadline", "2022-06-30"),
@@ -71,12 +154,27 @@ def admin(jixiao: Invoke) -> Invoke:
             ("admin", "user", "grant", user, role, scope),
         ]
     for step in steps:
-        out = jixiao(*step, user="root")
+        out = run(*step, user="root")
         assert out.exit_code == 0, (step, out.stderr)
     for user in ("zhang.san", "li.si", "wang.wu", "zhao.liu"):
-        out = jixiao("admin", "user", "token", user, user="root")
-        jixiao.tokens[user] = TOKEN.search(out.stdout).group(1)  # type: ignore[attr-defined]
-    return jixiao
+        out = run("admin", "user", "token", user, user="root")
+        run.tokens[user] = TOKEN.search(out.stdout).group(1)  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def admin(jixiao: Invoke, cli_worlds: CliWorlds) -> Invoke:
+    """The database initialised, the Gusu Red Cross and 2021 set up, one user per role."""
+    return cli_worlds.restore(jixiao, set_up_administration)
+
+
+def on_administration(build: Build) -> Callable[..., Invoke]:
+    """A fixture: the `admin` world with ``build`` run on it (built once, copied per test)."""
+
+    def fixture(admin: Invoke, cli_worlds: CliWorlds) -> Invoke:
+        return cli_worlds.restore(admin, build, base=set_up_administration)
+
+    fixture.__doc__ = build.__doc__
+    return pytest.fixture(name=build.__name__)(fixture)
 
 
 #: The seed report's key on the command line.

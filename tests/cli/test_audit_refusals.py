@@ -16,17 +16,23 @@ import pytest
 
 from cli.context import open_store
 from cli.seed_file import SEED_FILE
-from tests.cli.conftest import KEY, REVIEW_TO_SIGN_OFF, Invoke, Outcome, run_steps
+from tests.cli.conftest import (
+    KEY,
+    REVIEW_TO_SIGN_OFF,
+    Invoke,
+    Outcome,
+    on_administration,
+    run_steps,
+)
 from tests.events.test_tamper import tamper
 
 HUGE = "99999999999999999999"
 
 
-@pytest.fixture
-def imported(admin: Invoke) -> Invoke:
-    out = admin("report", "import", str(SEED_FILE), user="zhang.san")
+@on_administration
+def imported(run: Invoke) -> None:
+    out = run("report", "import", str(SEED_FILE), user="zhang.san")
     assert out.exit_code == 0, out.stderr
-    return admin
 
 
 def head_of(run: Invoke) -> int:

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from cli.seed_file import SEED_FILE
+from tests.cli.conftest import on_administration
 
 KEY = ("-d", "gusu-rc", "-y", "2021")
 
@@ -22,8 +23,8 @@ def assert_refused(out, message: str, code: int = 1) -> None:
     assert out.stderr == f"error: {message}\n"
 
 
-@pytest.fixture
-def drafted(admin):
+@on_administration
+def drafted(run):
     """The 2021 report open, with a total over one line (300.09 万元)."""
     for step in (
         ("report", "open", *KEY),
@@ -33,9 +34,8 @@ def drafted(admin):
         ("report", "indicator", "add", *KEY, "b03", "--category", "部门管理", "--name",
          "预算调整率", "--target", "0%", "--lower-is-better"),
     ):  # fmt: skip
-        out = admin(*step, user="zhang.san")
+        out = run(*step, user="zhang.san")
         assert out.exit_code == 0, (step, out.stderr)
-    return admin
 
 
 def seed_text(**replacements: str) -> str:

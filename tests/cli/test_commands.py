@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from cli.seed_file import SEED_FILE
+from tests.cli.conftest import on_administration
 
 KEY = ("-d", "gusu-rc", "-y", "2021")
 SEED_NOTICE = (
@@ -16,12 +17,11 @@ SEED_NOTICE = (
 )
 
 
-@pytest.fixture
-def imported(admin):
-    out = admin("report", "import", str(SEED_FILE), user="zhang.san")
+@on_administration
+def imported(run):
+    out = run("report", "import", str(SEED_FILE), user="zhang.san")
     assert out.exit_code == 0, out.stderr
     assert out.stdout.startswith("recorded 128 event(s) on report:gusu-rc:2021 (version 128)")
-    return admin
 
 
 def test_show_gives_every_computed_figure_as_json(imported) -> None:

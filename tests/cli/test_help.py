@@ -6,15 +6,14 @@ import subprocess
 import sys
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from cli.app import app
+from cli import app
+from tests.cli.conftest import run_cli
 
 
 def leaf_commands(group=None, path=()):
     """(path, command) for every command below ``group``, depth first."""
-    group = group or typer.main.get_command(app)
+    group = group or app.command()
     for name, command in sorted(group.commands.items()):
         if hasattr(command, "commands"):
             yield from leaf_commands(command, (*path, name))
@@ -33,8 +32,8 @@ def test_the_tree_has_every_noun() -> None:
 
 @pytest.mark.parametrize("path", [path for path, _ in COMMANDS], ids=" ".join)
 def test_every_command_has_help_and_an_example(path: tuple[str, ...]) -> None:
-    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
-    assert result.exit_code == 0, result.output
+    result = run_cli([*path, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stdout + result.stderr
     text = result.stdout
     assert "Example: jixiao " in text or "Example: JIXIAO_" in text, text
     summary = text.split("\n\n")[1].strip()
@@ -42,7 +41,7 @@ def test_every_command_has_help_and_an_example(path: tuple[str, ...]) -> None:
 
 
 def test_usage_errors_exit_2() -> None:
-    result = CliRunner().invoke(app, ["report", "show", "--year", "twenty"])
+    result = run_cli(["report", "show", "--year", "twenty"])
     assert result.exit_code == 2
 
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 import csv
 import json
 
-import pytest
-
 from cli.seed_file import SEED_FILE
+from tests.cli.conftest import on_administration
 
 KEY = ("-d", "gusu-rc", "-y", "2021")
 
 
-@pytest.fixture
-def returned(admin):
+@on_administration
+def returned(run):
     """The seed imported, submitted, and returned by the department head about one line."""
-    run = admin
     assert run("report", "import", str(SEED_FILE), user="zhang.san").exit_code == 0
     assert run("review", "submit", *KEY, user="zhang.san").exit_code == 0
     out = run(
@@ -29,7 +27,6 @@ def returned(admin):
         user="li.si",
     )
     assert out.exit_code == 0, out.stderr
-    return run
 
 
 def test_the_trail_says_who_changed_which_figure(returned) -> None:

@@ -6,19 +6,15 @@ import json
 import os
 from pathlib import Path
 
-import pytest
-
 from cli.seed_file import SEED_FILE
 from events import EventStore
-from tests.cli.conftest import KEY, REVIEW_TO_SIGN_OFF, run_steps
+from tests.cli.conftest import KEY, REVIEW_TO_SIGN_OFF, on_administration, run_steps
 from workflow.service import record_render_failure
 
 
-@pytest.fixture
-def signed_off(admin):
-    run = admin
+@on_administration
+def signed_off(run):
     run_steps(run, [(("report", "import", str(SEED_FILE)), "zhang.san"), *REVIEW_TO_SIGN_OFF])
-    return run
 
 
 def test_render_pending_renders_each_signed_off_revision_once(signed_off, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from projections.audit_trail import audit_trail_table
@@ -17,6 +18,8 @@ from projections.runner import ProjectionRunner
 from tests.projections import crashing
 from tests.projections.test_rebuild import contents
 from tests.workflow.world import World
+
+pytestmark = pytest.mark.slow
 
 CONTEXT = multiprocessing.get_context("spawn")
 

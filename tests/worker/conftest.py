@@ -1,5 +1,9 @@
 """Fixtures for the worker tests: a signed-off seed report on disk, a private Redis key space.
 
+The seed report entered and reviewed up to its last signature is built once per session
+and copied into each test's file; the last signature is given in the test's own time, as
+the sweep's grace is counted from it.
+
 Tests that run a real worker use the machine's Redis (127.0.0.1:6379) under a key prefix
 of their own, deleted afterwards, so they never see another test's queues.
 """
@@ -9,12 +13,15 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import redis
 
-from tests.worker.signed_off import Office, signed_off_store
+from events.store import EventStore
+from tests.worker.signed_off import Office, open_office, prepare, sign_off
+from tests.worlds import TemplateDatabases
 from worker.settings import WorkerSettings, load_settings
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -35,10 +42,35 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'jixiao.db'}"
 
 
+@pytest.fixture(scope="session")
+def awaiting_last_signature(template_databases: TemplateDatabases) -> tuple[str, Office]:
+    """A SQLite store built once: the seed entered, approved twice, signed once; and its office."""
+    url = template_databases.new_like("sqlite://")
+    office = open_office(EventStore.open(url))
+    prepare(office)
+    office.store.engine.dispose()
+    return url, office
+
+
 @pytest.fixture
-def office(db_url: str) -> Office:
+def office(
+    db_url: str,
+    awaiting_last_signature: tuple[str, Office],
+    template_databases: TemplateDatabases,
+) -> Office:
     """The seed report entered, reviewed and signed off: one render row in the outbox."""
-    return signed_off_store(db_url)
+    return signed_off_copy(awaiting_last_signature, template_databases, db_url)
+
+
+def signed_off_copy(
+    awaiting_last_signature: tuple[str, Office], templates: TemplateDatabases, db_url: str
+) -> Office:
+    """The built store copied to ``db_url`` and given its last signature now."""
+    template_url, template = awaiting_last_signature
+    templates.copy(template_url, db_url)
+    office = replace(template, store=EventStore.open(db_url))
+    sign_off(office)
+    return office
 
 
 @pytest.fixture

@@ -16,8 +16,10 @@ import openpyxl
 import pytest
 
 from events import EventStore
+from tests.worker.conftest import signed_off_copy
 from tests.worker.html_reading import read_blocks, read_tables
 from tests.worker.signed_off import Office, open_office
+from tests.worlds import TemplateDatabases
 from worker.artifact_files import artifact_name, write_once
 from worker.evaluation_table import BUDGET_HEADERS
 from worker.render import (
@@ -60,9 +62,18 @@ def files(outcome: RenderOutcome) -> dict[str, Path]:
     return {artifact.format: Path(artifact.path) for artifact in outcome.artifacts}
 
 
-@pytest.fixture
-def rendered(office: Office, tmp_path: Path) -> RenderOutcome:
-    return render(office, tmp_path / "out")
+@pytest.fixture(scope="module")
+def rendered(
+    awaiting_last_signature: tuple[str, Office],
+    template_databases: TemplateDatabases,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> RenderOutcome:
+    """The signed-off seed rendered once, for the tests that only read the files."""
+    folder = tmp_path_factory.mktemp("rendered")
+    office = signed_off_copy(
+        awaiting_last_signature, template_databases, f"sqlite:///{folder / 'jixiao.db'}"
+    )
+    return render(office, folder / "out")
 
 
 def seed_budget_row(line) -> list[str]:
@@ -234,9 +245,8 @@ def test_the_same_events_give_byte_identical_files(office: Office, tmp_path: Pat
     assert first["html"].name == f"{DEPARTMENT_CODE}-{YEAR}-r1-{TEMPLATE_VERSION}.html"
 
 
-def test_a_repeat_records_nothing_and_rewrites_nothing(
-    office: Office, rendered: RenderOutcome, tmp_path: Path
-) -> None:
+def test_a_repeat_records_nothing_and_rewrites_nothing(office: Office, tmp_path: Path) -> None:
+    rendered = render(office, tmp_path / "out")
     assert rendered.recorded
     before = {fmt: path.stat() for fmt, path in files(rendered).items()}
     repeat = render(office, tmp_path / "out")
@@ -273,8 +283,9 @@ def test_files_of_an_interrupted_attempt_are_kept(office: Office, tmp_path: Path
 
 
 def test_verification_proves_the_files_and_catches_tampering(
-    office: Office, rendered: RenderOutcome, tmp_path: Path
+    office: Office, tmp_path: Path
 ) -> None:
+    rendered = render(office, tmp_path / "out")
     verification = verify_rendering(office.store, DEPARTMENT_CODE, YEAR)
     assert verification.ok and verification.revision == 1
     assert [c.rerender_matches for c in verification.checks] == [True, True, True]
@@ -292,9 +303,8 @@ def test_verification_proves_the_files_and_catches_tampering(
     assert "the event recorded" in broken[0].problems[0]
 
 
-def test_a_copy_kept_elsewhere_is_judged_by_its_own_digest(
-    office: Office, rendered: RenderOutcome, tmp_path: Path
-) -> None:
+def test_a_copy_kept_elsewhere_is_judged_by_its_own_digest(office: Office, tmp_path: Path) -> None:
+    rendered = render(office, tmp_path / "out")
     paths = files(rendered)
     downloads = tmp_path / "downloads"
     downloads.mkdir()
