@@ -61,14 +61,18 @@ def run_cli(args: Iterable[str], env: Mapping[str, str | None] | None = None) ->
 
 
 class Invoke:
-    """Runs `jixiao ARGS…` as ``user`` (with that user's token from ``tokens``) on ``db``."""
+    """Runs `jixiao ARGS…` as ``user`` (with that user's token from ``tokens``) on ``db``, the
+    SQLite file, or on the database at ``url`` when one is given (PostgreSQL)."""
 
-    def __init__(self, db: Path, tokens: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, db: Path, tokens: dict[str, str] | None = None, url: str | None = None
+    ) -> None:
         self.db = db
+        self.url = url or f"sqlite:///{db}"
         self.tokens: dict[str, str] = dict(tokens or {})
 
     def __call__(self, *args: str, user: str | None = None) -> Outcome:
-        env: dict[str, str | None] = {"JIXIAO_DB": f"sqlite:///{self.db}"}
+        env: dict[str, str | None] = {"JIXIAO_DB": self.url}
         if user is not None:
             env |= {"JIXIAO_USER": user, "JIXIAO_TOKEN": self.tokens[user]}
         return run_cli(args, env)

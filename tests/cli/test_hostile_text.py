@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from cli.seed_file import SEED_FILE
 from events import EventStore, Metadata
-from tests.cli.conftest import KEY, Invoke
+from tests.cli.conftest import KEY, Invoke, set_up_administration
 from tests.cli.test_spreadsheet_import import budget_row, seed_sheet  # noqa: F401 (fixture)
 from workflow.report_events import BudgetLineRenamed
 
@@ -22,10 +22,11 @@ SHOWN = "\\x1b[2J\\x1b[31mHACKED"
 
 
 @pytest.fixture
-def pg_admin(jixiao: Invoke, pg_url: str, monkeypatch, request) -> Invoke:
+def pg_admin(jixiao: Invoke, pg_url: str) -> Invoke:
     """The `admin` world (department, year, one user per role) on a PostgreSQL schema."""
-    monkeypatch.setenv("JIXIAO_DB", pg_url)
-    return request.getfixturevalue("admin")
+    run = Invoke(jixiao.db, url=pg_url)
+    set_up_administration(run)
+    return run
 
 
 def seed_data() -> dict:
@@ -139,11 +140,11 @@ def test_typed_commands_refuse_hostile_text_and_store_nfc(pg_admin: Invoke) -> N
 
 
 @pytest.mark.postgres
-def test_text_from_an_old_log_is_printed_escaped(pg_admin: Invoke, pg_url: str) -> None:
+def test_text_from_an_old_log_is_printed_escaped(pg_admin: Invoke) -> None:
     run = pg_admin
     assert run("report", "import", str(SEED_FILE), user="zhang.san").exit_code == 0
     # Written straight to the store, as a log recorded before the text rules could hold it.
-    store = EventStore.open(pg_url)
+    store = EventStore.open(run.url)
     stream = "report:gusu-rc:2021"
     store.append(
         stream,
