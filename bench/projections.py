@@ -72,6 +72,7 @@ from events import EventStore, Metadata
 from events.protocol import Snapshot
 from projections.audit_trail import audit_trail_table
 from projections.history import report_as_of, report_diff
+from projections.migrations import open_store
 from projections.registry import projection_runner
 from projections.report_state import report_row
 from projections.runner import REBUILD_BATCH, REBUILD_CHUNK
@@ -320,7 +321,7 @@ def _user(store: EventStore, admin: Credentials, user_id: str, role: Role, scope
 def generate(path: Path, departments: int, events_each: int, long_stream: int) -> int:
     """Write the synthetic year to a fresh SQLite file at ``path``; return the event count."""
     clock = Clock()
-    store = EventStore.open(f"sqlite:///{path}", clock=clock)
+    store = open_store(f"sqlite:///{path}", create=True, clock=clock)
     admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员", kdf=FAST_KDF))
     scheme = load_scheme("default")
     execute(store, admin, OpenFiscalYear(year=YEAR, scheme=scheme.id, deadline=DEADLINE))
@@ -727,7 +728,8 @@ def main() -> int:
     try:
         path = workdir / "year.db"
         shutil.copy(cached, path)
-        store = EventStore.open(f"sqlite:///{path}")
+        # A cached year from before migrations is recognised and migrated.
+        store = open_store(f"sqlite:///{path}", create=True)
         head = store.head_position()
         result["events"] = head
         say(f"[raw] reading and json-decoding {head:,} rows with sqlite3 ...")

@@ -43,6 +43,7 @@ import sqlalchemy as sa
 from bench._common import emit_json, machine, say
 from events import EventStore
 from events.schema import events_table
+from projections.migrations import open_store
 from tests.worker.signed_off import Office, add_department, open_office, prepare, sign_off
 from worker.document import report_document
 from worker.pdf import render_pdf
@@ -224,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
         settings = load_settings(
             {}, db_url=db_url, broker_url=options.broker, out_dir=folder / "out"
         ).but(broker_prefix=prefix)
-        office = open_office(EventStore.open(db_url))
+        office = open_office(open_store(db_url, create=True))
         prepare(office)
         sign_off(office)
         try:

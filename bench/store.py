@@ -261,7 +261,7 @@ class Ours(Contender):
     name = "ours"
 
     def __init__(self, url: str) -> None:
-        self.store = EventStore.open(url, REGISTRY)
+        self.store = EventStore.open(url, REGISTRY, create=True)
         self.reports: list[str] = []
         self.batches: list[str] = []
         self.versions: dict[str, int] = {}
@@ -326,14 +326,14 @@ class Raw(Contender):
 
     Rows (the store's time-ordered ids, payload JSON, placeholder hashes) are built in
     ``prepare``, untimed; the timed part is BEGIN, one (executemany) INSERT, COMMIT. The
-    table is created by the store's own DDL, so it has the same columns, constraints and
+    table is created by the store's own migration, so it has the same columns, constraints and
     indexes.
     """
 
     name = "raw"
 
     def __init__(self, backend: str, url: str, sqlite_path: str | None = None) -> None:
-        EventStore.open(url, REGISTRY).engine.dispose()  # the same table, by the same DDL
+        EventStore.open(url, REGISTRY, create=True).close()  # the same table, by the migration
         self.backend = backend
         self.position = 0
         self.versions: dict[str, int] = {}

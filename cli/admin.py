@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.context import credentials, open_store, report_recorded, run, settings
+from cli.context import (
+    credentials,
+    migrate_database,
+    open_store,
+    report_recorded,
+    run,
+    settings,
+)
 from cli.failures import fail, reported_errors
 from cli.options import JsonOption
 from cli.output import print_json, print_table
@@ -52,15 +59,19 @@ def init(
     ] = None,
     name: Annotated[str, typer.Option(help="The administrator's display name.")] = "管理员",
 ) -> None:
-    """Create the store's tables and guards; with --admin, the first administrator.
+    """Create the database's tables and guards (or migrate them to the latest schema); with
+    --admin, the first administrator.
 
-    Safe to run again. The administrator's token is printed once: keep it secret.
+    Safe to run again. The administrator's token is printed once: keep it secret. Run it
+    as a database role that may create tables; every other command needs only
+    SELECT, INSERT, UPDATE and DELETE.
 
     Example: jixiao --db sqlite:///jixiao.db admin init --admin admin
     """
     from events.database import database_url
     from workflow.service import bootstrap
 
+    typer.echo(migrate_database(create=True))
     store = open_store(create=True)
     where = database_url(settings().db)
     typer.echo(f"event store ready at {where} (log at position {store.head_position()})")
@@ -68,6 +79,30 @@ def init(
         with reported_errors():
             token = bootstrap(store, user_id=admin, name=name, kdf=token_kdf())
         typer.echo(f"administrator {admin} created; token (shown once): {token}")
+
+
+@app.command()
+def migrate(as_json: JsonOption = False) -> None:
+    """Migrate an existing database to the schema this jixiao needs; prints from → to.
+
+    Also recognises a database made by a jixiao from before migrations (its tables, no
+    version table) and brings it under them. Safe to run again: an up-to-date database is
+    left as it is. Run it as a role that may create and alter tables, after upgrading
+    jixiao and before starting its other commands.
+
+    Example: jixiao --db postgresql://jixiao_owner@db.example/jixiao admin migrate
+    """
+    migration = migrate_database()
+    if as_json:
+        print_json(
+            {
+                "before": list(migration.before) if migration.before is not None else None,
+                "after": list(migration.after),
+                "unversioned": migration.unversioned,
+            }
+        )
+    else:
+        typer.echo(migration)
 
 
 @department_app.command("add")

@@ -14,6 +14,7 @@ from cli.output import print_json, print_notices
 if TYPE_CHECKING:
     from events.model import RecordedEvent
     from events.store import EventStore
+    from projections.migrations import Migration
     from workflow.service import Credentials
 
 USAGE = 2
@@ -47,24 +48,46 @@ _stores: dict[str, EventStore] = {}
 
 
 def open_store(*, create: bool = False) -> EventStore:
-    """The event store at --db (or JIXIAO_DB, or the SQLite default), tables created.
+    """The event store at --db (or JIXIAO_DB, or the SQLite default), its schema current.
 
-    A SQLite file that does not exist is refused unless ``create`` (`admin init`): a
-    mistyped path would otherwise become a new, empty database that every read reports
-    as a clean log. Opened once per database and process, so commands run in one process
-    (the demo, the tests) share its connections.
+    Changes no schema (`admin init` and `admin migrate` do): a database that is not at
+    the revisions this jixiao needs is refused in one line. A SQLite file that does not
+    exist is refused unless ``create`` (`admin init`): a mistyped path would otherwise
+    become a new, empty database that every read reports as a clean log. Opened once per
+    database and process, so commands run in one process (the demo, the tests) share its
+    connections.
     """
     import workflow  # noqa: F401  (registers the domain's event types)
     from events.database import database_url
     from events.store import EventStore
+    from projections.migrations import REVISIONS
 
     url = database_url(settings().db)
     if url not in _stores:
         if not create:
             _require_existing(url)
         with reported_errors():
-            _stores[url] = EventStore.open(url)
+            _stores[url] = EventStore.open(url, revisions=REVISIONS)
     return _stores[url]
+
+
+def migrate_database(*, create: bool = False) -> Migration:
+    """Bring the database at --db to the latest schema (`admin init`, `admin migrate`).
+
+    A SQLite file that does not exist is created only with ``create``.
+    """
+    from events.database import create_database_engine, database_url
+    from projections.migrations import migrate
+
+    url = database_url(settings().db)
+    if not create:
+        _require_existing(url)
+    with reported_errors():
+        engine = create_database_engine(url)
+        try:
+            return migrate(engine)
+        finally:
+            engine.dispose()
 
 
 def _require_existing(url: str) -> None:

@@ -47,8 +47,8 @@ def run_demo(out: Path) -> None:
     import workflow  # noqa: F401  (registers the domain's event types)
     from cli.files import read_document
     from cli.seed_file import SEED_FILE
-    from events.store import EventStore
     from projections.audit_trail import audit_trail
+    from projections.migrations import open_store
     from projections.registry import projection_runner
     from worker.runner import render_and_wait
     from workflow.administration import GrantRole, RegisterDepartment, RegisterUser
@@ -78,7 +78,7 @@ def run_demo(out: Path) -> None:
     for stale in out.glob("jixiao*.db*"):
         stale.unlink()
     db_url = f"sqlite:///{out / 'jixiao.db'}"
-    store = EventStore.open(db_url)
+    store = open_store(db_url, create=True)
     say(f"store: {db_url}")
 
     admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员"))

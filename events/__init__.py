@@ -15,6 +15,8 @@ from events.errors import (
     InvalidEvent,
     InvalidExpectedVersion,
     InvalidStreamId,
+    SchemaNotCurrent,
+    StoreBusy,
     UnknownEventType,
 )
 from events.model import NO_STREAM, Event, Metadata, RecordedEvent, validate_stream_id
@@ -38,7 +40,9 @@ __all__ = [
     "Metadata",
     "OutboxMessage",
     "RecordedEvent",
+    "SchemaNotCurrent",
     "Snapshot",
+    "StoreBusy",
     "UnknownEventType",
     "default_registry",
     "validate_stream_id",

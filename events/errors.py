@@ -4,6 +4,10 @@ Every message is one line that names what was wrong, the value received and
 what was expected, so the CLI can print it as it is.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 
 class EventStoreError(Exception):
     """Base of every error the store raises; nothing was written when it is raised."""
@@ -46,4 +50,33 @@ class TamperedEvent(EventStoreError):
         super().__init__(
             f"event at position {position} ({stream_id} version {version}): its content does "
             "not match its hash, expected an unedited log; run `jixiao audit verify`"
+        )
+
+
+class SchemaNotCurrent(EventStoreError):
+    """The database's schema is missing or at another revision than this code expects."""
+
+    def __init__(self, applied: Sequence[str] | None, expected: Sequence[str]) -> None:
+        self.applied = tuple(applied) if applied is not None else None
+        self.expected = tuple(expected)
+        if applied is None:
+            found = "not initialised"
+        elif not applied:
+            found = "at no revision"
+        else:
+            found = f"at revision {' + '.join(applied)}"
+        super().__init__(
+            f"database: schema {found}, expected {' + '.join(expected)}; run jixiao admin migrate"
+        )
+
+
+class StoreBusy(EventStoreError):
+    """The database kept refusing a transaction (deadlock, serialization failure, lock
+    wait); it was retried and nothing was written."""
+
+    def __init__(self, reason: str, attempts: int) -> None:
+        self.reason = reason
+        self.attempts = attempts
+        super().__init__(
+            f"database: {reason} after {attempts} attempts; nothing was written, try again"
         )

@@ -5,6 +5,10 @@ position and hash, which every writer locks before it appends (see
 docs/decisions/0001-commit-ordered-positions.md); ``outbox`` and ``snapshots``
 join an append's transaction. Triggers on both backends refuse UPDATE and DELETE
 of events, so even an administrator's careless script cannot rewrite history.
+
+These are the definitions the code reads and writes with; the schema itself, guards
+included, is built only by the revisions in :mod:`events.migrations` (a test checks that
+the two agree).
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
 metadata = SQLModel.metadata
+
+#: The store's head revision (events/migrations/versions): the schema this code needs.
+STORE_REVISION = "store_0001"
 
 
 class EventRow(SQLModel, table=True):
@@ -87,53 +93,3 @@ outbox_table: sa.Table = OutboxRow.__table__  # type: ignore[attr-defined]
 snapshots_table: sa.Table = SnapshotRow.__table__  # type: ignore[attr-defined]
 
 STORE_TABLES = [events_table, head_table, outbox_table, snapshots_table]
-
-_SQLITE_GUARDS = [
-    """CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
-       BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END""",
-    """CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
-       BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END""",
-    """CREATE TRIGGER IF NOT EXISTS event_log_head_no_delete BEFORE DELETE ON event_log_head
-       BEGIN SELECT RAISE(ABORT, 'the log head cannot be deleted'); END""",
-    """CREATE TRIGGER IF NOT EXISTS event_log_head_forward_only BEFORE UPDATE ON event_log_head
-       WHEN NEW.position < OLD.position
-       BEGIN SELECT RAISE(ABORT, 'the log head only moves forward'); END""",
-]
-
-_POSTGRES_GUARDS = [
-    """CREATE OR REPLACE FUNCTION jixiao_refuse_change() RETURNS trigger
-       LANGUAGE plpgsql AS $$
-       BEGIN
-         RAISE EXCEPTION 'events are append-only: %% refused', TG_OP
-           USING ERRCODE = 'restrict_violation';
-       END $$""",
-    """CREATE OR REPLACE FUNCTION jixiao_head_forward_only() RETURNS trigger
-       LANGUAGE plpgsql AS $$
-       BEGIN
-         IF TG_OP = 'DELETE' OR NEW.position < OLD.position THEN
-           RAISE EXCEPTION 'the log head only moves forward'
-             USING ERRCODE = 'restrict_violation';
-         END IF;
-         RETURN NEW;
-       END $$""",
-    "DROP TRIGGER IF EXISTS events_append_only ON events",
-    """CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
-       FOR EACH ROW EXECUTE FUNCTION jixiao_refuse_change()""",
-    "DROP TRIGGER IF EXISTS events_no_truncate ON events",
-    """CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
-       FOR EACH STATEMENT EXECUTE FUNCTION jixiao_refuse_change()""",
-    "DROP TRIGGER IF EXISTS event_log_head_forward_only ON event_log_head",
-    """CREATE TRIGGER event_log_head_forward_only BEFORE UPDATE OR DELETE ON event_log_head
-       FOR EACH ROW EXECUTE FUNCTION jixiao_head_forward_only()""",
-]
-
-
-def create_store_schema(connection: Connection) -> None:
-    """Create the store's tables, guards and head row if missing; safe to run again."""
-    metadata.create_all(connection, tables=STORE_TABLES)
-    guards = _POSTGRES_GUARDS if connection.dialect.name == "postgresql" else _SQLITE_GUARDS
-    for statement in guards:
-        connection.exec_driver_sql(statement)
-    exists = connection.execute(sa.select(head_table.c.id)).first()
-    if exists is None:
-        connection.execute(sa.insert(head_table).values(id=1, position=0, hash="0" * 64))

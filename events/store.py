@@ -22,11 +22,13 @@ from sqlalchemy.engine import Engine
 from events.chain import Row, RowValues, build_rows, canonical_json, check_append_arguments
 from events.database import create_database_engine, write_connection
 from events.errors import ConcurrencyError
+from events.migrations import STORE_VERSIONS, applied_revisions, require_revisions, upgrade
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
 from events.protocol import OutboxMessage, Snapshot
 from events.registry import EventRegistry, default_registry
-from events.schema import create_store_schema, events_table, head_table, outbox_table
+from events.schema import STORE_REVISION, events_table, head_table, outbox_table
 from events.statements import EVENT_COLUMNS, Statements
+from events.transient import retrying, transient_reason
 from events.verify import ChainReport, verify_rows
 
 #: On PostgreSQL, appends of at most this many events (a command's worth) try the
@@ -119,17 +121,44 @@ class EventStore:
 
     @classmethod
     def open(
-        cls, url: str | None = None, registry: EventRegistry = default_registry, **kwargs: Any
+        cls,
+        url: str | None = None,
+        registry: EventRegistry = default_registry,
+        *,
+        create: bool = False,
+        revisions: Sequence[str] = (STORE_REVISION,),
+        **kwargs: Any,
     ) -> EventStore:
-        """Open the store at ``url`` (or ``JIXIAO_DB``, or the SQLite default), creating tables."""
+        """Open the store at ``url`` (or ``JIXIAO_DB``, or the SQLite default).
+
+        Changes no schema: the database must be at ``revisions`` (the store's by default;
+        the CLI asks for the read models' too), else :class:`SchemaNotCurrent`. With
+        ``create``, the store's tables are created first if the database has none (see
+        :meth:`create_schema`).
+        """
         store = cls(create_database_engine(url), registry, **kwargs)
-        store.create_schema()
+        try:
+            if create:
+                store.create_schema()
+            with store.engine.connect() as connection:
+                require_revisions(connection, revisions)
+        except BaseException:
+            store.engine.dispose()
+            raise
         return store
 
     def create_schema(self) -> None:
-        """Create the store's tables and append-only guards if they are missing."""
+        """Migrate a database without the store's tables to the store's head revision (a
+        store of its own: tests, tools); leave one already there alone.
+
+        The read models' tables are not created: ``jixiao admin init`` and
+        ``jixiao admin migrate`` (:func:`projections.migrations.migrate`) build the
+        database every command needs.
+        """
         with write_connection(self.engine) as connection, connection.begin():
-            create_store_schema(connection)
+            applied = applied_revisions(connection) or ()
+            if STORE_REVISION not in applied:
+                upgrade(connection, [STORE_VERSIONS])
 
     # -- the driver connection ---------------------------------------------------------
 
@@ -196,9 +225,18 @@ class EventStore:
             stream_id, expected_version, checked, metadata, _as_utc(self.clock()), outbox, snapshot
         )
         write = self._write_sqlite if self._sqlite else self._write_postgres
+
+        def attempt() -> list[RowValues]:
+            try:
+                with self._driver() as connection:
+                    return write(connection, request)
+            except Exception as error:
+                if transient_reason(error) is not None:
+                    self._held.head = None  # chain after the head as it is read next time
+                raise
+
         try:
-            with self._driver() as connection:
-                rows = write(connection, request)
+            rows = retrying(attempt)
         except self._integrity_error:
             # Another writer took the version between our read and our insert.
             actual = self.stream_version(stream_id)
@@ -367,13 +405,22 @@ class EventStore:
         """Store a snapshot on its own; a second one at the same version is ignored."""
         validate_stream_id(snapshot.stream_id)
         stored_at = self._stored_moment(self.clock())
-        with self._driver() as connection:
-            if self._sqlite:
-                self._extras(connection, 0, stored_at, (), snapshot)
-            else:
-                with connection.cursor() as cursor:
-                    self._extras(cursor, 0, stored_at, (), snapshot)
-                connection.commit()
+
+        def attempt() -> None:
+            with self._driver() as connection:
+                if self._sqlite:
+                    self._extras(connection, 0, stored_at, (), snapshot)
+                    return
+                try:
+                    with connection.cursor() as cursor:
+                        self._extras(cursor, 0, stored_at, (), snapshot)
+                    connection.commit()
+                except BaseException:
+                    if not connection.closed:
+                        connection.rollback()
+                    raise
+
+        retrying(attempt)
 
     # -- reading -----------------------------------------------------------------------
 

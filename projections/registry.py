@@ -2,9 +2,11 @@
 
 ``jixiao projections status|rebuild`` and the worker build their runner here::
 
-    runner = projection_runner(EventStore.open(url))
+    runner = projection_runner(EventStore.open(url, revisions=REVISIONS))
     runner.setup()
     runner.catch_up()
+
+(``projections.migrations.REVISIONS``: the read models' tables must be there too.)
 """
 
 from __future__ import annotations

@@ -20,9 +20,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from events.database import write_connection
+from events.migrations import require_revisions
 from events.model import RecordedEvent
 from events.store import EventStore
+from events.transient import retrying
 from projections.checkpoints import checkpoints_table
+from projections.migrations import REVISIONS
+from projections.sql import insert_missing
 
 _C = checkpoints_table.c
 
@@ -41,7 +45,7 @@ class Projection(Protocol):
     name: str
     #: Raised whenever the projection's tables or logic change; a new version rebuilds.
     version: int
-    #: The tables the projection owns; a rebuild drops and recreates them.
+    #: The tables the projection owns (created by its migrations); a rebuild empties them.
     tables: Sequence[sa.Table]
 
     def apply(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
@@ -101,26 +105,24 @@ class ProjectionRunner:
     # -- schema -------------------------------------------------------------------------
 
     def setup(self) -> list[str]:
-        """Create missing tables; rebuild any projection whose stored version is older.
+        """Check the read models' tables are there, add missing checkpoints, and rebuild any
+        projection whose stored version is older. Changes no schema: the tables come from
+        ``jixiao admin migrate`` (:mod:`projections.migrations`), so a role with only
+        SELECT/INSERT/UPDATE/DELETE rights can run this.
 
         Returns the names of the projections that were rebuilt.
         """
         with write_connection(self.engine) as connection, connection.begin():
-            checkpoints_table.create(connection, checkfirst=True)
-            for projection in self.projections:
-                for table in projection.tables:
-                    table.create(connection, checkfirst=True)
+            require_revisions(connection, REVISIONS)
             stored = dict(connection.execute(sa.select(_C.name, _C.version)).all())
-            for projection in self.projections:
-                if projection.name not in stored:
-                    connection.execute(
-                        sa.insert(checkpoints_table).values(
-                            name=projection.name, version=projection.version, position=0
-                        )
-                    )
-        self._create_indexes(
-            [index for p in self.projections for table in p.tables for index in table.indexes]
-        )
+            missing = [p for p in self.projections if p.name not in stored]
+            if missing:
+                # Two processes may add the same checkpoint at once: the second adds nothing.
+                insert_missing(
+                    connection,
+                    checkpoints_table,
+                    [{"name": p.name, "version": p.version, "position": 0} for p in missing],
+                )
         outdated = [
             p.name for p in self.projections if p.name in stored and stored[p.name] != p.version
         ]
@@ -129,14 +131,13 @@ class ProjectionRunner:
         return outdated
 
     def reset(self, names: Sequence[str] | None = None) -> None:
-        """Drop and recreate the tables of the named projections (all by default), from zero."""
+        """Empty the tables of the named projections (all by default) and move their
+        checkpoints to zero, in one transaction; their schema stays as it is."""
         chosen = self._select(names)
         with write_connection(self.engine) as connection, connection.begin():
             for projection in chosen:
                 for table in reversed(projection.tables):
-                    table.drop(connection, checkfirst=True)
-                for table in projection.tables:
-                    table.create(connection)
+                    connection.execute(sa.delete(table))
                 connection.execute(
                     sa.update(checkpoints_table)
                     .where(_C.name == projection.name)
@@ -168,7 +169,7 @@ class ProjectionRunner:
         events at a time (what a projection defers to ``flush`` is still written once).
         """
         with _collector_paused():
-            return self._run_batch(batch_size, chunk_size, None)
+            return retrying(lambda: self._run_batch(batch_size, chunk_size, None))
 
     def _run_batch(
         self,
@@ -255,7 +256,9 @@ class ProjectionRunner:
         # state and view the fold cache holds after each batch.
         with _collector_paused():
             report = None if progress is None else lambda position: progress(position, head)
-            while size := self._run_batch(batch_size, chunk_size, report):
+            # A batch the database refused (a deadlock between two runners) is one rolled-back
+            # transaction: it is tried again from the checkpoints.
+            while size := retrying(lambda: self._run_batch(batch_size, chunk_size, report)):
                 applied += size
         return applied
 
@@ -278,29 +281,18 @@ class ProjectionRunner:
         batch_size: int = REBUILD_BATCH,
         progress: Callable[[int, int], None] | None = None,
     ) -> int:
-        """Drop the named projections' tables and replay the whole log into them.
+        """Empty the named projections' tables and replay the whole log into them.
 
-        Their indexes are built once at the end, which is much cheaper than keeping them up
-        to date row by row; an interrupted rebuild gets them back from :meth:`setup`.
+        Rows are deleted, not tables dropped, and the indexes stay: rebuilding is a
+        day-to-day command that needs no schema rights (docs/decisions/0006).
         """
-        chosen = self._select(names)
         self.reset(names)
-        indexes = [index for p in chosen for table in p.tables for index in table.indexes]
-        with write_connection(self.engine) as connection, connection.begin():
-            for index in indexes:
-                index.drop(connection)
         applied = self.catch_up(batch_size=batch_size, chunk_size=REBUILD_CHUNK, progress=progress)
-        self._create_indexes(indexes)
         # No collection here: the collector is running again and frees what the rebuild left
         # behind (a few memoised budget tables hold reference cycles) on its next pass. A full
         # pass here took 0.6 s of 17 s after the city-scale year, and a process that exits
         # after the rebuild (the CLI) would pay it for nothing.
         return applied
-
-    def _create_indexes(self, indexes: Sequence[sa.Index]) -> None:
-        with write_connection(self.engine) as connection, connection.begin():
-            for index in indexes:
-                index.create(connection, checkfirst=True)
 
     def status(self) -> list[ProjectionStatus]:
         """Every projection's checkpoint, version and lag behind the head."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from events.store import EventStore
+from projections.migrations import open_store
 
 
 def copy_sqlite(source: Path, target: Path) -> None:
@@ -109,9 +109,7 @@ class TemplateDatabases:
                 Path(sa.engine.make_url(target).database or ""),
             )
             return
-        store = EventStore.open(target)
-        store.create_schema()  # the store's own tables, guards and sequences, then the rows
-        store.engine.dispose()
+        open_store(target, create=True).close()  # the tables, guards and sequences, then rows
         copy_postgres(self.pg_engine(), schema_of(source), schema_of(target))
 
     def close(self) -> None:

@@ -39,7 +39,7 @@ def join(processes: list) -> None:
 
 @pytest.fixture
 def store(database_url: str):
-    store = EventStore.open(database_url, registry)
+    store = EventStore.open(database_url, registry, create=True)
     yield store
     store.engine.dispose()
 

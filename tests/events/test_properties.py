@@ -71,7 +71,7 @@ def shared_store(request, tmp_path_factory):
         url = f"sqlite:///{tmp_path_factory.mktemp('props') / 'p.db'}"
     else:
         url = request.getfixturevalue("pg_url")
-    store = EventStore.open(url, registry)
+    store = EventStore.open(url, registry, create=True)
     yield store
     store.engine.dispose()
 

@@ -56,7 +56,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def store(database_url: str, clock: Clock):
-    store = EventStore.open(database_url, registry, clock=clock)
+    store = EventStore.open(database_url, registry, create=True, clock=clock)
     yield store
     store.engine.dispose()
 
@@ -311,7 +311,7 @@ def test_the_database_refuses_update_and_delete_of_events(store: EventStore) -> 
 
 
 def test_old_event_shapes_are_upcast_on_read_and_never_rewritten(database_url: str) -> None:
-    old = EventStore.open(database_url, old_registry)
+    old = EventStore.open(database_url, old_registry, create=True)
     old.append(STREAM, 0, [LineRenamedV1(name="志愿者队伍建设")], metadata=PREPARER)
     old.engine.dispose()
 

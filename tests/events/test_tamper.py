@@ -14,7 +14,7 @@ WRITER = Metadata(actor="li.si", role="preparer")
 
 @pytest.fixture
 def store(database_url: str):
-    store = EventStore.open(database_url, registry)
+    store = EventStore.open(database_url, registry, create=True)
     for i in range(1, 11):
         stream = f"report:dept-{i % 2}:2021"
         store.append(

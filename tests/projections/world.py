@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from events.store import EventStore
+from projections.migrations import open_store
 from tests.workflow.report_builders import stage_steps
 from tests.workflow.world import FAST_KDF, NOW, World, add_user
 from workflow.administration import GrantRole, OpenFiscalYear, RegisterDepartment
@@ -36,7 +36,7 @@ class SteppingClock:
 
 def sql_world(url: str) -> World:
     """A store at ``url`` with the seed's department and fiscal year, and one user per role."""
-    store = EventStore.open(url, clock=SteppingClock())
+    store = open_store(url, create=True, clock=SteppingClock())
     admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员", kdf=FAST_KDF))
     execute(store, admin, RegisterDepartment(code=DEPARTMENT_CODE, name=DEPARTMENT_NAME))
     execute(store, admin, OpenFiscalYear(year=YEAR, scheme="default", deadline=DEADLINE))

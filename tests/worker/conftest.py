@@ -20,6 +20,7 @@ import pytest
 import redis
 
 from events.store import EventStore
+from projections.migrations import open_store
 from tests.worker.signed_off import Office, open_office, prepare, sign_off
 from tests.worlds import TemplateDatabases
 from worker.settings import WorkerSettings, load_settings
@@ -46,7 +47,7 @@ def db_url(tmp_path: Path) -> str:
 def awaiting_last_signature(template_databases: TemplateDatabases) -> tuple[str, Office]:
     """A SQLite store built once: the seed entered, approved twice, signed once; and its office."""
     url = template_databases.new_like("sqlite://")
-    office = open_office(EventStore.open(url))
+    office = open_office(open_store(url, create=True))
     prepare(office)
     office.store.engine.dispose()
     return url, office

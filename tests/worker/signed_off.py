@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from events import EventStore
 from events.model import RecordedEvent
+from projections.migrations import open_store
 from tests.workflow.world import FAST_KDF, NOW, add_user
 from workflow.administration import GrantRole, OpenFiscalYear, RegisterDepartment
 from workflow.commands import ApproveReport, SignOffReport, SubmitReport
@@ -71,7 +72,7 @@ def sign_off(office: Office, department: str = DEPARTMENT_CODE) -> list[Recorded
 
 def signed_off_store(db_url: str) -> Office:
     """A store at ``db_url`` holding the seed report, signed off (an outbox row pending)."""
-    office = open_office(EventStore.open(db_url))
+    office = open_office(open_store(db_url, create=True))
     prepare(office)
     sign_off(office)
     return office

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from events import EventStore
+from projections.migrations import open_store
 from tests.worker.conftest import REDIS_URL, wait_for
 from tests.worker.signed_off import Office
 from worker.process import WorkerProcess
@@ -63,7 +63,7 @@ def alive(pids: set[int]) -> set[int]:
 def test_kill_9_of_jixiao_worker_start_leaves_no_orphan(
     db_url: str, redis_prefix: str, tmp_path: Path
 ) -> None:
-    EventStore.open(db_url).close()
+    open_store(db_url, create=True).close()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("JIXIAO_")},
         "JIXIAO_DB": db_url,

@@ -16,6 +16,7 @@ import pytest
 from events import EventStore
 from events.model import Metadata, RecordedEvent
 from projections.inboxes import inbox
+from projections.migrations import open_store
 from projections.registry import projection_runner
 from projections.year_overview import year_overview
 from tests.worker.conftest import wait_for
@@ -60,7 +61,7 @@ def append_huge_narrative(store: EventStore, department: str) -> None:
 @pytest.fixture
 def two_reports(db_url: str) -> Office:
     """The seed for two departments, reviewed up to the last signature; one is oversized."""
-    office = open_office(EventStore.open(db_url))
+    office = open_office(open_store(db_url, create=True))
     add_department(office, SMALL)
     prepare(office, SMALL)
     prepare_big(office)

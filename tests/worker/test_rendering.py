@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from events import EventStore
+from projections.migrations import open_store
 from tests.worker.conftest import signed_off_copy
 from tests.worker.html_reading import read_blocks, read_tables
 from tests.worker.signed_off import Office, open_office
@@ -182,7 +183,7 @@ def test_xlsx_holds_the_table_with_merged_headers(rendered: RenderOutcome) -> No
 
 
 def test_xlsx_text_that_looks_like_a_formula_stays_text(db_url: str, tmp_path: Path) -> None:
-    office = open_office(EventStore.open(db_url))
+    office = open_office(open_store(db_url, create=True))
     hostile = '=HYPERLINK("http://evil.example","点击")'
     key = {"department": DEPARTMENT_CODE, "year": YEAR}
     for command in seed_commands(DEPARTMENT_CODE, YEAR):

@@ -20,6 +20,7 @@ import redis
 
 from events import EventStore
 from events.model import RecordedEvent
+from projections.migrations import open_store
 from tests.worker.conftest import REDIS_URL, wait_for
 from tests.worker.signed_off import Office, open_office, prepare, sign_off
 from worker.ledger import RenderTarget
@@ -58,7 +59,7 @@ def assert_one_artifact_set(store: EventStore, out: Path) -> None:
 def test_run_worker_renders_a_sign_off_through_redis(
     db_url: str, redis_settings: WorkerSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    office = open_office(EventStore.open(db_url))
+    office = open_office(open_store(db_url, create=True))
     prepare(office)
     monkeypatch.setenv("JIXIAO_BROKER_PREFIX", redis_settings.broker_prefix)
     log = tmp_path / "worker.log"
@@ -203,7 +204,7 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 def test_redis_down_at_sign_off_renders_once_it_returns(
     db_url: str, private_redis: PrivateRedis, tmp_path: Path
 ) -> None:
-    office = open_office(EventStore.open(db_url))
+    office = open_office(open_store(db_url, create=True))
     prepare(office)
     settings = load_settings(
         {},

@@ -1,0 +1,1 @@
+"""The store's revisions: the ``store`` branch of the schema's history."""
