@@ -55,32 +55,29 @@ def open_store(*, create: bool = False) -> EventStore:
     (the demo, the tests) share its connections.
     """
     import workflow  # noqa: F401  (registers the domain's event types)
-    from events.database import database_url
+    from events.database import database_url, parse_database_url
     from events.store import EventStore
 
     url = database_url(settings().db)
     if url not in _stores:
+        try:
+            parse_database_url(settings().db)  # named as given: password hidden, port checked
+        except ValueError as error:
+            raise fail(str(error)) from None
         if not create:
-            _require_existing(url)
+            _require_existing(settings().db)
         with reported_errors():
             _stores[url] = EventStore.open(url)
     return _stores[url]
 
 
-def _require_existing(url: str) -> None:
-    from pathlib import Path
+def _require_existing(url: str | None) -> None:
+    from events.database import database_url, sqlite_file
 
-    import sqlalchemy as sa
-
-    try:
-        parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError:
-        return  # EventStore.open names the malformed URL
-    path = parsed.database
-    sqlite_file = parsed.get_backend_name() == "sqlite" and path and path != ":memory:"
-    if sqlite_file and not Path(path).expanduser().exists():
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
         raise fail(
-            f"database: got {url!r}, no such file; expected an existing jixiao database "
+            f"database: got {database_url(url)!r}, no such file; expected an existing jixiao database "
             "(create one with `jixiao admin init`)"
         )
 
