@@ -425,11 +425,11 @@ def artifact(
 
     Example: jixiao audit artifact reports/gusu-rc-2021-r1-t2cd7051760.pdf
     """
-    from cli.files import file_bytes
+    from cli.files import MAX_ARTIFACT_BYTES, regular_file
     from worker.verify import UnknownArtifact, verify_file
 
     with reported_errors():
-        file_bytes(path, "path", "a rendered report file (HTML, PDF or XLSX)")
+        regular_file(path, "path", "a rendered report file (HTML, PDF or XLSX)", MAX_ARTIFACT_BYTES)
     store = open_store()
     try:
         with reported_errors():

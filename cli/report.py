@@ -93,7 +93,7 @@ def import_report(
 
     Example: jixiao report import gusu-redcross-2021.yaml
     """
-    from cli.files import file_bytes, read_document
+    from cli.files import MAX_TEXT_BYTES, MAX_WORKBOOK_BYTES, read_document, regular_file
     from cli.progress import progress_bar
     from workflow.errors import DocumentRejected, UnknownItem
     from workflow.report_file import document_commands, parse_document
@@ -102,9 +102,12 @@ def import_report(
     source = str(path)
     sheet_problems: list[str] = []
     checking_json = check and as_json
-    if not path.is_file():
-        with reported_errors():
-            file_bytes(path, "path", "a report file (.yaml, .yml, .json) or a 自评价表 (.xlsx)")
+    with reported_errors():
+        # Missing, special (a FIFO, /dev/zero) or oversized: refused before a byte is read.
+        limit = MAX_WORKBOOK_BYTES if path.suffix.lower() == ".xlsx" else MAX_TEXT_BYTES
+        regular_file(
+            path, "path", "a report file (.yaml, .yml, .json) or a 自评价表 (.xlsx)", limit
+        )
     with reported_errors(), _check_as_json(checking_json, source):
         if path.suffix.lower() == ".xlsx":
             if department is None or year is None:
