@@ -12,6 +12,8 @@ from cli.failures import fail, reported_errors
 from cli.output import print_json, print_notices
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from events.model import RecordedEvent
     from events.store import EventStore
     from workflow.service import Credentials
@@ -80,6 +82,25 @@ def _require_existing(url: str | None) -> None:
             f"database: got {database_url(url)!r}, no such file; expected an existing jixiao database "
             "(create one with `jixiao admin init`)"
         )
+
+
+def database_files() -> list[Path]:
+    """The files of the SQLite database in use, resolved: the database, its journals and
+    the embedded broker's database beside it. Nothing jixiao writes may land on them."""
+    from pathlib import Path
+
+    from events.database import sqlite_file
+
+    try:
+        path = sqlite_file(settings().db)
+    except ValueError:
+        return []
+    if path is None:
+        return []
+    files: list[Path] = []
+    for database in (path, path.with_name(f"{path.stem}-broker.db")):
+        files += [database, *(Path(f"{database}{end}") for end in ("-wal", "-shm", "-journal"))]
+    return files
 
 
 def credentials() -> Credentials:

@@ -6,9 +6,11 @@ import json
 import os
 import re
 import stat
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 
 def dump_yaml(data: Any) -> str:
@@ -282,9 +284,84 @@ def read_document(path: Path) -> Any:
         raise ValueError(f"{path}: {where}{problem}, expected YAML") from None
 
 
-def write_document(data: Any, path: Path) -> None:
-    """Write a report document as JSON (``.json``) or YAML."""
+def check_output(
+    path: Path, name: str, *, force: bool = False, protected: Iterable[Path] = ()
+) -> None:
+    """Refuse (ValueError, one line naming ``name``) to write ``path`` when it is one of the
+    ``protected`` files (the database and its journals) even with ``force``, a directory
+    or a special file, or a file that exists and ``force`` is not given.
+
+    Paths are compared resolved (symlinks and ``..`` followed), and as files when both exist
+    (a hard link is the same file under another name).
+    """
+    given = str(path)
+    target = path.expanduser().resolve()
+    for guarded in protected:
+        same = target == guarded
+        if not same and target.exists() and guarded.exists():
+            same = os.path.samefile(target, guarded)
+        if same:
+            raise ValueError(
+                f"{name}: got {given!r}, which is the jixiao database file {guarded}; expected "
+                "any other file (the database is never written over, even with --force)"
+            )
+    try:
+        status = os.stat(target)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise _cannot_read(given, name, "a file to write", error) from None
+    if not stat.S_ISREG(status.st_mode):
+        raise ValueError(f"{name}: got {given!r}, {_not_regular(status.st_mode)}; expected a file")
+    if not force:
+        raise ValueError(
+            f"{name}: got {given!r}, a file that exists; expected a new file, or --force to "
+            "replace it"
+        )
+
+
+@contextmanager
+def output_file(
+    path: Path,
+    name: str,
+    *,
+    force: bool = False,
+    protected: Iterable[Path] = (),
+    encoding: str = "utf-8",
+    newline: str | None = None,
+) -> Iterator[TextIO]:
+    """A text file to write at ``path``, as :func:`check_output` allows: a new file is
+    created exclusively (one that appears meanwhile is not written over); a file replaced
+    with ``force`` is written beside it and moved over it whole, so a failure leaves the
+    old one as it was. A failed write leaves no partial file behind.
+    """
+    check_output(path, name, force=force, protected=protected)
+    written = path.with_name(f".{path.name}.{os.getpid()}.part") if force else path
+    try:
+        handle = written.open("w" if force else "x", encoding=encoding, newline=newline)
+    except FileExistsError:
+        raise ValueError(
+            f"{name}: got {str(path)!r}, a file that exists; expected a new file, or --force "
+            "to replace it"
+        ) from None
+    try:
+        with handle:
+            yield handle
+        if force:
+            os.replace(written, path)
+    except BaseException:
+        written.unlink(missing_ok=True)
+        raise
+
+
+def write_document(
+    data: Any, path: Path, *, force: bool = False, protected: Iterable[Path] = ()
+) -> None:
+    """Write a report document as JSON (``.json``) or YAML to ``path`` (the ``--out``
+    option), as :func:`output_file` allows."""
     if path.suffix.lower() == ".json":
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     else:
-        path.write_text(dump_yaml(data), encoding="utf-8")
+        text = dump_yaml(data)
+    with output_file(path, "--out", force=force, protected=protected) as handle:
+        handle.write(text)

@@ -185,17 +185,31 @@ def export_report(
     department: DepartmentOption,
     year: YearOption,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write to this .yaml or .json file.")
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write to this .yaml or .json file (a new one unless --force)."
+        ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace the --out file if it exists (never the database)."),
+    ] = False,
 ) -> None:
     """Write the report's content as a jixiao-report file, every cell as typed.
 
+    An existing --out file is replaced only with --force; the database file (and its
+    -wal, -shm and -journal files) never, even with --force.
+
     Example: jixiao report export -d gusu-rc -y 2021 -o gusu-2021.yaml
     """
-    from cli.files import dump_yaml, write_document
+    from cli.context import database_files
+    from cli.files import check_output, dump_yaml, write_document
     from workflow.report_file import state_document
     from workflow.service import load_report
 
+    if out is not None:
+        with reported_errors():  # refused before the store is even opened
+            check_output(out, "--out", force=force, protected=database_files())
     store = open_store()
     with reported_errors():
         state = load_report(store, department, year).state
@@ -206,7 +220,7 @@ def export_report(
         typer.echo(dump_yaml(document), nl=False)
         return
     with reported_errors():
-        write_document(document, out)
+        write_document(document, out, force=force, protected=database_files())
     typer.echo(f"wrote {out}")
 
 
