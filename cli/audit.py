@@ -335,17 +335,23 @@ def replay(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for the change log (JSON and CSV).")
     ] = Path("."),
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the change log files if they exist.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Replay every event of a fiscal year, verifying the chain; write its change log.
 
     Writes <out>/changes-<year>.json (chain verdict, change log, per-report timelines) and
-    <out>/changes-<year>.csv. Every stored snapshot of the year's reports is compared with
-    its events (as-of, diff and artifact start from them). Exits 1 if the chain is broken
-    (the log stops before it) or a snapshot does not match.
+    <out>/changes-<year>.csv, new files unless --force (never over the database). Every
+    stored snapshot of the year's reports is compared with its events (as-of, diff and
+    artifact start from them). Exits 1 if the chain is broken (the log stops before it)
+    or a snapshot does not match.
 
     Example: jixiao audit replay 2021 -o audit-2021/
     """
+    from cli.context import database_files
+    from cli.files import check_output, output_file
     from cli.progress import progress_bar
     from projections.replay import replay_year, write_csv, write_json
     from workflow.administration import fiscal_year_stream_id
@@ -359,16 +365,23 @@ def replay(
             "(`jixiao admin year open`); nothing written"
         )
     _output_folder(out)
+    json_path, csv_path = out / f"changes-{year}.json", out / f"changes-{year}.csv"
+    protected = database_files()
+    with reported_errors():  # refused before the replay, which may take minutes
+        for path in (json_path, csv_path):
+            check_output(path, "--out", force=force, protected=protected)
     with reported_errors(), progress_bar(f"replaying {year}", store.head_position()) as advance:
         result = replay_year(store, year, progress=lambda done, _head: advance(done))
-    json_path, csv_path = out / f"changes-{year}.json", out / f"changes-{year}.csv"
+    writing = {"name": "--out", "force": force, "protected": protected}
     try:
-        with json_path.open("w", encoding="utf-8") as handle:
+        with output_file(json_path, **writing) as handle:
             write_json(result, handle)
         # With a byte-order mark, Excel opens the file as UTF-8 instead of the system's code
         # page (GBK on Chinese Windows), where every name would come out garbled.
-        with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
+        with output_file(csv_path, **writing, encoding="utf-8-sig", newline="") as handle:
             write_csv(result, handle)
+    except ValueError as error:  # a file that appeared since the check
+        raise fail(str(error)) from None
     except OSError as error:
         raise fail(
             f"--out: got {str(out)!r}, expected a folder the change log can be written to "
@@ -425,11 +438,11 @@ def artifact(
 
     Example: jixiao audit artifact reports/gusu-rc-2021-r1-t2cd7051760.pdf
     """
-    from cli.files import file_bytes
+    from cli.files import MAX_ARTIFACT_BYTES, regular_file
     from worker.verify import UnknownArtifact, verify_file
 
     with reported_errors():
-        file_bytes(path, "path", "a rendered report file (HTML, PDF or XLSX)")
+        regular_file(path, "path", "a rendered report file (HTML, PDF or XLSX)", MAX_ARTIFACT_BYTES)
     store = open_store()
     try:
         with reported_errors():

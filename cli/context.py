@@ -12,6 +12,8 @@ from cli.failures import fail, reported_errors
 from cli.output import print_json, print_notices
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from events.model import RecordedEvent
     from events.store import EventStore
     from projections.migrations import Migration
@@ -58,14 +60,18 @@ def open_store(*, create: bool = False) -> EventStore:
     connections.
     """
     import workflow  # noqa: F401  (registers the domain's event types)
-    from events.database import database_url
+    from events.database import database_url, parse_database_url
     from events.store import EventStore
     from projections.migrations import REVISIONS
 
     url = database_url(settings().db)
     if url not in _stores:
+        try:
+            parse_database_url(settings().db)  # named as given: password hidden, port checked
+        except ValueError as error:
+            raise fail(str(error)) from None
         if not create:
-            _require_existing(url)
+            _require_existing(settings().db)
         with reported_errors():
             _stores[url] = EventStore.open(url, revisions=REVISIONS)
     return _stores[url]
@@ -81,7 +87,7 @@ def migrate_database(*, create: bool = False) -> Migration:
 
     url = database_url(settings().db)
     if not create:
-        _require_existing(url)
+        _require_existing(settings().db)
     with reported_errors():
         engine = create_database_engine(url)
         try:
@@ -90,22 +96,34 @@ def migrate_database(*, create: bool = False) -> Migration:
             engine.dispose()
 
 
-def _require_existing(url: str) -> None:
-    from pathlib import Path
+def _require_existing(url: str | None) -> None:
+    from events.database import database_url, sqlite_file
 
-    import sqlalchemy as sa
-
-    try:
-        parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError:
-        return  # EventStore.open names the malformed URL
-    path = parsed.database
-    sqlite_file = parsed.get_backend_name() == "sqlite" and path and path != ":memory:"
-    if sqlite_file and not Path(path).expanduser().exists():
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
         raise fail(
-            f"database: got {url!r}, no such file; expected an existing jixiao database "
+            f"database: got {database_url(url)!r}, no such file; expected an existing jixiao database "
             "(create one with `jixiao admin init`)"
         )
+
+
+def database_files() -> list[Path]:
+    """The files of the SQLite database in use, resolved: the database, its journals and
+    the embedded broker's database beside it. Nothing jixiao writes may land on them."""
+    from pathlib import Path
+
+    from events.database import sqlite_file
+
+    try:
+        path = sqlite_file(settings().db)
+    except ValueError:
+        return []
+    if path is None:
+        return []
+    files: list[Path] = []
+    for database in (path, path.with_name(f"{path.stem}-broker.db")):
+        files += [database, *(Path(f"{database}{end}") for end in ("-wal", "-shm", "-journal"))]
+    return files
 
 
 def credentials() -> Credentials:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli.failures import reported_errors
+from cli.failures import fail, reported_errors
 
 #: Who does what in the demo: user id, name, role, scope.
 PEOPLE = (
@@ -17,6 +17,10 @@ PEOPLE = (
     ("wang.wu", "王五", "finance_reviewer", "*"),
     ("zhao.liu", "赵六", "auditor", "*"),
 )
+
+
+#: The files of a previous demo, deleted before a new one.
+STALE = "jixiao*.db*"
 
 
 def demo(
@@ -29,10 +33,19 @@ def demo(
     Creates the department and one user per role, imports the bundled report file as the
     preparer, has the department head return it once, resubmits, collects both approvals
     and both sign-offs, lets a real worker render it, and prints where the files are and a
-    summary of the audit trail. Needs no server; a previous demo in --out is replaced.
+    summary of the audit trail. Needs no server; a previous demo in --out is replaced
+    (never the database jixiao is using: --db, JIXIAO_DB or ./jixiao.db).
 
     Example: jixiao demo --out /tmp/jixiao-demo
     """
+    from cli.context import database_files
+
+    live = set(database_files())
+    if clash := sorted(p for p in Path(out).glob(STALE) if p.resolve() in live):
+        raise fail(
+            f"--out: got {str(out)!r}, which holds the jixiao database file {clash[0].resolve()}; "
+            f"expected a folder without it (a previous demo's {STALE} files there are deleted)"
+        )
     with reported_errors():
         run_demo(out)
 
@@ -75,7 +88,7 @@ def run_demo(out: Path) -> None:
 
     out = out.absolute()
     out.mkdir(parents=True, exist_ok=True)
-    for stale in out.glob("jixiao*.db*"):
+    for stale in out.glob(STALE):
         stale.unlink()
     db_url = f"sqlite:///{out / 'jixiao.db'}"
     store = open_store(db_url, create=True)

@@ -93,7 +93,7 @@ def import_report(
 
     Example: jixiao report import gusu-redcross-2021.yaml
     """
-    from cli.files import file_bytes, read_document
+    from cli.files import MAX_TEXT_BYTES, MAX_WORKBOOK_BYTES, read_document, regular_file
     from cli.progress import progress_bar
     from workflow.errors import DocumentRejected, UnknownItem
     from workflow.report_file import document_commands, parse_document
@@ -102,9 +102,12 @@ def import_report(
     source = str(path)
     sheet_problems: list[str] = []
     checking_json = check and as_json
-    if not path.is_file():
-        with reported_errors():
-            file_bytes(path, "path", "a report file (.yaml, .yml, .json) or a 自评价表 (.xlsx)")
+    with reported_errors():
+        # Missing, special (a FIFO, /dev/zero) or oversized: refused before a byte is read.
+        limit = MAX_WORKBOOK_BYTES if path.suffix.lower() == ".xlsx" else MAX_TEXT_BYTES
+        regular_file(
+            path, "path", "a report file (.yaml, .yml, .json) or a 自评价表 (.xlsx)", limit
+        )
     with reported_errors(), _check_as_json(checking_json, source):
         if path.suffix.lower() == ".xlsx":
             if department is None or year is None:
@@ -182,17 +185,31 @@ def export_report(
     department: DepartmentOption,
     year: YearOption,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write to this .yaml or .json file.")
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write to this .yaml or .json file (a new one unless --force)."
+        ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace the --out file if it exists (never the database)."),
+    ] = False,
 ) -> None:
     """Write the report's content as a jixiao-report file, every cell as typed.
 
+    An existing --out file is replaced only with --force; the database file (and its
+    -wal, -shm and -journal files) never, even with --force.
+
     Example: jixiao report export -d gusu-rc -y 2021 -o gusu-2021.yaml
     """
-    from cli.files import dump_yaml, write_document
+    from cli.context import database_files
+    from cli.files import check_output, dump_yaml, write_document
     from workflow.report_file import state_document
     from workflow.service import load_report
 
+    if out is not None:
+        with reported_errors():  # refused before the store is even opened
+            check_output(out, "--out", force=force, protected=database_files())
     store = open_store()
     with reported_errors():
         state = load_report(store, department, year).state
@@ -203,7 +220,7 @@ def export_report(
         typer.echo(dump_yaml(document), nl=False)
         return
     with reported_errors():
-        write_document(document, out)
+        write_document(document, out, force=force, protected=database_files())
     typer.echo(f"wrote {out}")
 
 

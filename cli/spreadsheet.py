@@ -11,6 +11,7 @@ value. Computed columns (合计, 执行率, 得分) are never imported.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -27,16 +28,21 @@ _DEPARTMENT = re.compile(r"预算部门名称[：:]\s*(\S.*)$")
 def read_sheet(path: Path, department: str, year: int) -> SheetReading:
     """Read the first sheet of ``path`` as the 自评价表 of ``department``'s report for ``year``.
 
+    The file must keep the limits of cli/sheet_bounds.py (checked before it is loaded).
     A sheet whose budget or indicator part has no header row of a known layout raises
     ValueError with one line naming the sheet and the headers expected; problems with
     cells are listed in the reading, each naming its cell.
     """
     from openpyxl import load_workbook
 
+    from cli.files import MAX_WORKBOOK_BYTES, file_bytes
+    from cli.sheet_bounds import check_workbook
+
+    data = file_bytes(path, "path", "a 自评价表 (.xlsx)", MAX_WORKBOOK_BYTES)
+    # Sizes and cell counts are checked on the archive before openpyxl builds any cell.
+    check_workbook(data, str(path))
     try:
-        workbook = load_workbook(path, data_only=True)
-    except OSError:
-        raise  # a missing or unreadable file is reported as such
+        workbook = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as error:
         # A damaged workbook fails anywhere in zip, XML or openpyxl, each with its own type.
         reason = str(error) or type(error).__name__

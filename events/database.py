@@ -8,6 +8,7 @@ power cut), a long busy timeout, and write transactions started with
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -28,21 +29,47 @@ def database_url(url: str | None = None) -> str:
     return chosen
 
 
-def create_database_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
-    """An Engine for ``url`` (see :func:`database_url`) with the store's connection settings."""
+_EXPECTED_URL = "sqlite:///PATH or postgresql://USER@HOST[:PORT]/DB"
+
+
+def _shown(url: str) -> str:
+    """``url`` as a message may show it: the password replaced by ``***``."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def parse_database_url(url: str | None = None) -> sa.URL:
+    """The URL :func:`database_url` chooses, parsed and checked: SQLite or PostgreSQL, and a
+    port from 1 to 65535. A ValueError names what is wrong in one line (password hidden)."""
+    shown = _shown(url or os.environ.get("JIXIAO_DB") or DEFAULT_URL)
     try:
         resolved = sa.engine.make_url(database_url(url))
-    except sa.exc.ArgumentError:
+        port = resolved.port
+    except (sa.exc.ArgumentError, ValueError):
+        # make_url reads the port with int(): "abc" is a ValueError, not an ArgumentError.
+        raise ValueError(f"database URL: got {shown!r}, expected {_EXPECTED_URL}") from None
+    if resolved.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ValueError(f"database URL: got {shown!r}, expected {_EXPECTED_URL}")
+    if port is not None and not 1 <= port <= 65535:
         raise ValueError(
-            f"database URL: got {url!r}, expected sqlite:///PATH or postgresql://USER@HOST/DB"
-        ) from None
+            f"database URL port: got {port} in {shown!r}, expected a port from 1 to 65535"
+        )
+    return resolved
+
+
+def sqlite_file(url: str | None = None) -> Path | None:
+    """The file of a SQLite database URL (resolved), None for PostgreSQL or in-memory SQLite."""
+    resolved = parse_database_url(url)
+    path = resolved.database
+    if resolved.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return None
+    return Path(path).expanduser().resolve()
+
+
+def create_database_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
+    """An Engine for ``url`` (see :func:`database_url`) with the store's connection settings."""
+    resolved = parse_database_url(url)
     if resolved.get_backend_name() == "sqlite":
         return _sqlite_engine(resolved)
-    if resolved.get_backend_name() != "postgresql":
-        raise ValueError(
-            f"database URL: got {resolved.render_as_string(hide_password=True)!r}, "
-            "expected sqlite:///PATH or postgresql://USER@HOST/DB"
-        )
     # No pre-ping: it costs a round trip per checkout, a third of a small append. A
     # connection broken by a server restart fails one operation and is dropped from the
     # pool (the store invalidates it; SQLAlchemy does for its own statements).

@@ -12,9 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import sqlalchemy as sa
-
-from events.database import database_url
+from events.database import database_url, parse_database_url
 
 #: The output folder used when neither an argument nor ``JIXIAO_OUT`` names one.
 DEFAULT_OUT_DIR = "jixiao-output"
@@ -102,7 +100,7 @@ def embedded_broker_url(db_url: str) -> str:
     The broker gets its own file so that polling workers never take the store's write
     lock; a PostgreSQL store gets ``jixiao-broker.db`` in the working directory.
     """
-    url = sa.engine.make_url(database_url(db_url))
+    url = parse_database_url(db_url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return DEFAULT_EMBEDDED_BROKER
     path = Path(url.database).expanduser().absolute()

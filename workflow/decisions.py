@@ -138,15 +138,44 @@ def decide(
     Setting a part of the report to what it already says records nothing: retyping the
     same figure would otherwise put a "20 人 → 20 人" line in the audit trail.
     """
+    return decide_and_fold(state, command, actor, context)[0]
+
+
+def decide_and_fold(
+    state: ReportState, command: ReportCommand, actor: Actor, context: Context
+) -> tuple[list[Event], ReportState]:
+    """:func:`decide`, with the state its events lead to (folded once, for callers that go
+    on deciding: an import decides thousands of commands one after the other)."""
     role = authorize(state, command, actor)
     events = _decide(command, state, _Who(actor.user_id, role), context)
-    if events and isinstance(command, _SETTERS + _ADDERS):
-        after = fold(events, state)
-        if isinstance(command, _SETTERS) and after == state:
-            return []
-        if isinstance(command, _ADDERS):
-            _check_items(state, after)
-    return events
+    if not events:
+        return events, state
+    after = fold(events, state)
+    if isinstance(command, _SETTERS) and _unchanged(state, after):
+        return [], state
+    if isinstance(command, _ADDERS):
+        _check_items(state, after)
+    return events, after
+
+
+#: The report's item tuples: the fold rebuilds one only when an item in it changed.
+_ITEMS = frozenset({"lines", "indicators", "sections"})
+
+
+def _unchanged(before: ReportState, after: ReportState) -> bool:
+    """Whether ``after`` says what ``before`` says, field by field.
+
+    The item tuples are rebuilt only when an item changed (workflow.keyed), so a new tuple
+    there is a change: comparing thousands of lines to learn that would make every edit of
+    a large report cost as much as the whole table.
+    """
+    for name, value in after.__dict__.items():
+        old = before.__dict__[name]
+        if value is old:
+            continue
+        if name in _ITEMS or value != old:
+            return False
+    return True
 
 
 #: Commands that may add items to the report (lines, adjustments, indicators, sections,
@@ -193,7 +222,7 @@ def _limit(state: ReportState, kind: str) -> Limit:
 
 
 def _line(state: ReportState, line_id: str) -> BudgetLine:
-    line = state.table().get(line_id)
+    line = state.line(line_id)
     if line is None:
         known = ", ".join(line.id for line in state.lines) or "none yet"
         raise UnknownItem(
@@ -339,12 +368,12 @@ def _(command: EditNarrative, state: ReportState, who: _Who, ctx: Context) -> li
 def _(command: AddBudgetLine, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     line_id = identifier("line id", command.line)
     name = short_name(f"line {line_id} name", command.name, limit=_limit(state, "name"))
-    table = state.table()
-    if table.get(line_id) is not None:
-        raise DuplicateItem(f"line {line_id}: already in the table as {table.get(line_id).name}")
-    if any(line.name == name for line in state.lines):
+    if (same := state.line(line_id)) is not None:
+        raise DuplicateItem(f"line {line_id}: already in the table as {same.name}")
+    if state.line_named(name) is not None:
         raise DuplicateItem(f"line {line_id} name: {name} is already another line's name")
-    root = table.root()
+    # The root is the first line (added first, removed last): found without a table.
+    root = next((line for line in state.lines if line.parent is None), None)
     if command.parent is None and root is not None:
         raise InvalidValue(
             f"line {name} parent",
@@ -363,7 +392,7 @@ def _(command: RenameBudgetLine, state: ReportState, who: _Who, ctx: Context) ->
     name = short_name(subject, command.name, limit=_limit(state, "name"))
     if name == line.name:
         raise InvalidValue(subject, name, f"a name other than its current name {line.name}")
-    other = next((o for o in state.lines if o.name == name), None)
+    other = state.line_named(name)
     if other is not None:
         raise DuplicateItem(
             f"{subject}: got {name!r}, expected a name no other line has; it is line "
@@ -618,7 +647,7 @@ def _item_ref(state: ReportState, raw: str) -> ItemRef:
     if kind not in set(ItemKind) or not item_id:
         raise InvalidValue("return item", str(raw), f"a reference {kinds}")
     exists = {
-        ItemKind.LINE: state.table().get(item_id) is not None,
+        ItemKind.LINE: state.line(item_id) is not None,
         ItemKind.INDICATOR: state.indicator(item_id) is not None,
         ItemKind.SECTION: state.section(item_id) is not None,
     }[ItemKind(kind)]

@@ -8,6 +8,7 @@ from functools import singledispatch
 from typing import Any, TypeVar
 
 from events.model import Event
+from workflow import keyed
 from workflow.amounts import Amount
 from workflow.budget import BudgetLine, BudgetTable
 from workflow.commands import Artifact
@@ -143,11 +144,19 @@ class ReportState(Value):
 
     def indicator(self, indicator_id: str) -> Indicator | None:
         """The indicator with ``indicator_id``, if any."""
-        return next((i for i in self.indicators if i.id == indicator_id), None)
+        return keyed.find(self.indicators, indicator_id)
 
     def section(self, section_id: str) -> Section | None:
         """The narrative section with ``section_id``, if written."""
-        return next((s for s in self.sections if s.id == section_id), None)
+        return keyed.find(self.sections, section_id)
+
+    def line(self, line_id: str) -> BudgetLine | None:
+        """The budget line with ``line_id``, if any."""
+        return keyed.find(self.lines, line_id)
+
+    def line_named(self, name: str) -> BudgetLine | None:
+        """The budget line called ``name``, if any."""
+        return keyed.find(self.lines, name, "name")
 
     def item_count(self) -> int:
         """The items the report holds, counted against the scheme's ``limits.items``: budget
@@ -182,14 +191,8 @@ class ReportState(Value):
 
 
 def _replace(items: tuple[T, ...], key: str, change: Callable[[T], T]) -> tuple[T, ...]:
+    # For the few adjustments of one line: lines and indicators go through workflow.keyed.
     return tuple(change(item) if item.id == key else item for item in items)
-
-
-def _upsert(items: tuple[T, ...], new: T) -> tuple[T, ...]:
-    key = new.id
-    if any(item.id == key for item in items):
-        return _replace(items, key, lambda _: new)
-    return (*items, new)
 
 
 @singledispatch
@@ -261,19 +264,19 @@ def _(event: NetAssetsSet, state: ReportState) -> ReportState:
 
 @_apply.register
 def _(event: NarrativeEdited, state: ReportState) -> ReportState:
-    return _update(state, sections=_upsert(state.sections, event.section))
+    return _update(state, sections=keyed.upsert(state.sections, event.section))
 
 
 @_apply.register
 def _(event: BudgetLineAdded, state: ReportState) -> ReportState:
     line = BudgetLine(id=event.line, name=event.name, parent=event.parent)
-    return _update(state, lines=(*state.lines, line))
+    return _update(state, lines=keyed.append(state.lines, line))
 
 
 def _change_line(
     state: ReportState, line_id: str, change: Callable[[BudgetLine], BudgetLine]
 ) -> ReportState:
-    return _update(state, lines=_replace(state.lines, line_id, change))
+    return _update(state, lines=keyed.replace(state.lines, line_id, change))
 
 
 @_apply.register
@@ -300,7 +303,7 @@ def _(event: ActualSpendingRecorded, state: ReportState) -> ReportState:
 
 @_apply.register
 def _(event: AdjustmentRecorded, state: ReportState) -> ReportState:
-    lines = _replace(
+    lines = keyed.replace(
         state.lines,
         event.line,
         lambda line: _copy(line, {"adjustments": (*line.adjustments, event.adjustment)}),
@@ -323,13 +326,13 @@ def _(event: AdjustmentCancelled, state: ReportState) -> ReportState:
 
 @_apply.register
 def _(event: IndicatorAdded, state: ReportState) -> ReportState:
-    return _update(state, indicators=(*state.indicators, event.indicator))
+    return _update(state, indicators=keyed.append(state.indicators, event.indicator))
 
 
 def _change_indicator(state: ReportState, indicator_id: str, **changes: Any) -> ReportState:
     return _update(
         state,
-        indicators=_replace(state.indicators, indicator_id, lambda i: _copy(i, changes)),
+        indicators=keyed.replace(state.indicators, indicator_id, lambda i: _copy(i, changes)),
     )
 
 

@@ -50,7 +50,7 @@ from workflow.commands import (
     ReportCommand,
     report_stream_id,
 )
-from workflow.decisions import Context, authorize, decide
+from workflow.decisions import Context, authorize, decide, decide_and_fold
 from workflow.errors import (
     AuthenticationFailed,
     DocumentRejected,
@@ -280,9 +280,14 @@ def _record_report_events(
     loaded: LoadedReport,
     events: Sequence[Event],
     metadata: Metadata,
+    after: ReportState | None = None,
 ) -> list[RecordedEvent]:
-    """Append a report's new events with the render message and snapshot they call for."""
-    after = fold(events, loaded.state)
+    """Append a report's new events with the render message and snapshot they call for.
+
+    ``after`` is the state the events lead to, when the caller has folded them already.
+    """
+    if after is None:
+        after = fold(events, loaded.state)
     outbox = [
         render_message(stream_id, after.department, after.year, e.revision)
         for e in events
@@ -371,7 +376,8 @@ def execute_all(
                 progress(done)
             try:
                 roles.add(authorize(state, command, actor))
-                new = decide(state, command, actor, _report_context(store, command, now))
+                context = _report_context(store, command, now)
+                new, state = decide_and_fold(state, command, actor, context)
             except DomainError as error:
                 if isinstance(command, OpenReport):
                     # Nothing after a failed open can apply: report the cause alone.
@@ -382,14 +388,13 @@ def execute_all(
                     problems.append(f"{where}: the rest of {source} was not checked")
                     raise DocumentRejected(source, problems) from None
                 continue
-            state = fold(new, state)
             events.extend(new)
         if problems:
             raise DocumentRejected(source, problems)
         if not events or dry_run:
             return []
         metadata = _metadata(actor.user_id, "+".join(sorted(roles)), correlation_id, None)
-        return _record_report_events(store, stream_id, loaded, events, metadata)
+        return _record_report_events(store, stream_id, loaded, events, metadata, after=state)
 
     return _deciding(stream_id, expected_version, attempt)
 

@@ -36,3 +36,25 @@ def test_a_file_that_is_not_a_database_is_one_line(jixiao: Invoke, tmp_path: Pat
     out = jixiao("--db", f"sqlite:///{junk}", "audit", "verify")
     assert out.exit_code == 1
     assert out.stderr.strip() == "error: database: cannot use it (file is not a database)"
+
+
+def test_a_bad_port_in_the_database_url_is_one_line(jixiao: Invoke) -> None:
+    cases = {
+        "postgresql://u:secret@db.example:99999/jixiao": (
+            "error: database URL port: got 99999 in 'postgresql://u:***@db.example:99999/jixiao', "
+            "expected a port from 1 to 65535"
+        ),
+        "postgresql://u@db.example:abc/jixiao": (
+            "error: database URL: got 'postgresql://u@db.example:abc/jixiao', expected "
+            "sqlite:///PATH or postgresql://USER@HOST[:PORT]/DB"
+        ),
+        "postgresql://u@db.example:0/jixiao": (
+            "error: database URL port: got 0 in 'postgresql://u@db.example:0/jixiao', "
+            "expected a port from 1 to 65535"
+        ),
+    }
+    for url, message in cases.items():
+        for command in (("report", "list"), ("audit", "verify"), ("admin", "init")):
+            out = jixiao("--db", url, *command)
+            assert (out.exit_code, out.stderr.strip()) == (1, message), (url, command)
+            assert "secret" not in out.stderr
