@@ -60,16 +60,13 @@ def open_store(*, create: bool = False) -> EventStore:
     connections.
     """
     import workflow  # noqa: F401  (registers the domain's event types)
-    from events.database import database_url, parse_database_url
+    from events.database import database_url
     from events.store import EventStore
     from projections.migrations import REVISIONS
 
     url = database_url(settings().db)
     if url not in _stores:
-        try:
-            parse_database_url(settings().db)  # named as given: password hidden, port checked
-        except ValueError as error:
-            raise fail(str(error)) from None
+        _check_url()
         if not create:
             _require_existing(settings().db)
         with reported_errors():
@@ -85,15 +82,25 @@ def migrate_database(*, create: bool = False) -> Migration:
     from events.database import create_database_engine, database_url
     from projections.migrations import migrate
 
-    url = database_url(settings().db)
+    _check_url()
     if not create:
         _require_existing(settings().db)
     with reported_errors():
-        engine = create_database_engine(url)
+        engine = create_database_engine(database_url(settings().db))
         try:
             return migrate(engine)
         finally:
             engine.dispose()
+
+
+def _check_url() -> None:
+    """The --db URL named as given (password hidden, port checked) when it is malformed."""
+    from events.database import parse_database_url
+
+    try:
+        parse_database_url(settings().db)
+    except ValueError as error:
+        raise fail(str(error)) from None
 
 
 def _require_existing(url: str | None) -> None:
