@@ -3,6 +3,8 @@
 Delivered at least once (late acks, requeue on worker loss, redispatch by the sweep), so
 it is idempotent: see :func:`worker.render.render_revision`. A message for a reopened or
 unknown revision is dropped with a warning, not retried: nothing will ever make it valid.
+Nor is a render refused because the log it folds was changed (an edited or removed event):
+it is logged as an error for `jixiao audit verify` to explain.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from celery.signals import worker_process_init
 from celery.utils.log import get_task_logger
 
 from events import EventStore
+from events.errors import BrokenChain, TamperedEvent
 from worker.celery_app import RENDER_TASK, settings_of
 from worker.render import render_revision, warm_up
 from worker.revision import NothingToRender
@@ -66,6 +69,9 @@ def render_report(
     except (StaleRevision, NothingToRender) as error:
         log.warning("render %s revision %s dropped: %s", stream_id, revision, error)
         return {"stream_id": stream_id, "revision": revision, "status": "dropped"}
+    except (TamperedEvent, BrokenChain) as error:
+        log.error("render %s revision %s refused: %s", stream_id, revision, error)
+        return {"stream_id": stream_id, "revision": revision, "status": "refused"}
     status = "recorded" if outcome.recorded else "already rendered"
     log.info("render %s revision %s: %s", stream_id, revision, status)
     return {
