@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from events.model import RecordedEvent
+from events.store import EventStore
 from projections.changes import CHANGE_COLUMNS, change_row
 from projections.report_states import ReportStates
 from projections.sql import aware_utc, insert_many, naive_utc
@@ -164,6 +165,16 @@ def audit_trail(
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     return [_entry(row) for row in rows]
+
+
+def checked_audit_trail(store: EventStore, **filters: Any) -> list[AuditEntry]:
+    """:func:`audit_trail` of ``store``'s read model (``filters`` as it takes them), once the
+    segment of the chain it shows holds: every event listed is still in the log, matches
+    its hash, follows the event before it, and has the hash its row names. Raises
+    TamperedEvent or BrokenChain at the first position that does not."""
+    entries = audit_trail(store.engine, **filters)
+    store.check_positions({entry.position: entry.hash for entry in entries})
+    return entries
 
 
 def _entry(row: Any) -> AuditEntry:
