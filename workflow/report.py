@@ -59,6 +59,7 @@ def is_report_snapshot(kind: str, schema_version: int) -> bool:
     kind or schema is ignored, and the stream folded from its start instead)."""
     return kind == SNAPSHOT_KIND and schema_version == SNAPSHOT_SCHEMA
 
+
 T = TypeVar("T", bound=Value)
 V = TypeVar("V", bound=Value)
 

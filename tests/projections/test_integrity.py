@@ -79,9 +79,7 @@ def test_an_edited_read_model_row_is_named_by_table_and_key(
     )
 
 
-def test_a_row_removed_from_a_read_model_is_named(
-    seeded: World, runner: ProjectionRunner
-) -> None:
+def test_a_row_removed_from_a_read_model_is_named(seeded: World, runner: ProjectionRunner) -> None:
     store = caught_up(seeded, runner)
     with store.engine.connect() as connection:
         first = connection.exec_driver_sql("SELECT min(position) FROM pj_audit_trail").scalar()
@@ -175,8 +173,7 @@ def test_a_database_without_read_models_says_so(world: World) -> None:
     assert found.ok and found.read_models == {}
     assert found.skipped == []
     assert found.read_model_verdict() == (
-        "read models: none kept in this database yet (the first command that reads one "
-        "builds them)"
+        "read models: none kept in this database yet (the first command that reads one builds them)"
     )
 
 
