@@ -100,22 +100,40 @@ def verify(
             "that event. Repeatable.",
         ),
     ] = None,
+    chain_only: Annotated[
+        bool,
+        typer.Option(
+            "--chain-only",
+            help="Only walk the hash chain (and check anchors): skip the snapshots and read "
+            "models, which take a fold of the whole log.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Walk the hash chain and name the first edited, missing or moved event.
+    """Walk the hash chain, then compare every snapshot and every read model with a fold
+    of the log; name the first edited, missing or moved event, and the first snapshot
+    (stream and version) and read-model row (table and key) that differ.
 
     The chain cannot tell a log whose last events were removed (and its head moved back)
     from a shorter one: note the head's position and hash this prints, and check them
-    later with --expect. Exits 1 if the chain is broken or an anchor is not held.
+    later with --expect. Exits 1 if the chain is broken, an anchor is not held, or a
+    snapshot or read model does not match the log.
 
     Example: jixiao audit verify --expect 157:4c2f…(64 hex digits)
     """
+    from cli.progress import progress_bar
     from events.verify import check_anchor
+    from projections.integrity import LogVerification, verify_log
 
     anchors = [_anchor(text) for text in expect or ()]
     store = open_store()
     with reported_errors():
-        report = store.verify()
+        if chain_only:
+            found = LogVerification(store.verify())
+        else:
+            with progress_bar("verifying the log", store.head_position()) as advance:
+                found = verify_log(store, progress=advance)
+        report = found.chain
         problems = [
             problem
             for position, digest in anchors
@@ -125,26 +143,41 @@ def verify(
                 )
             )
         ]
+    ok = found.ok and not problems
     if as_json:
-        print_json(
-            {
-                "ok": report.ok and not problems,
-                "checked": report.checked,
-                "head_position": report.head_position,
-                "head_hash": report.head_hash,
-                "first_bad_position": report.first_bad_position,
-                "problem": report.problem,
-                "anchors": [{"position": position, "hash": digest} for position, digest in anchors],
-                "anchor_problems": problems,
+        data: dict[str, Any] = {
+            "ok": ok,
+            "checked": report.checked,
+            "head_position": report.head_position,
+            "head_hash": report.head_hash,
+            "first_bad_position": report.first_bad_position,
+            "problem": report.problem,
+            "anchors": [{"position": position, "hash": digest} for position, digest in anchors],
+            "anchor_problems": problems,
+        }
+        if not chain_only:
+            data["snapshots"] = {
+                "checked": found.snapshots_checked,
+                "mismatched": found.bad_snapshots,
             }
-        )
+            data["read_models"] = {
+                "compared": found.read_models,
+                "skipped": found.skipped,
+                "problem": found.read_model_problem,
+            }
+        print_json(data)
     else:
         typer.echo(str(report))
+        if not chain_only:
+            typer.echo(found.snapshot_verdict())
+            typer.echo(found.read_model_verdict())
+            for reason in found.skipped:
+                typer.echo(reason)
         if anchors and not problems:
             typer.echo(f"anchors held: {', '.join(str(position) for position, _ in anchors)}")
         for problem in problems:
             typer.echo(problem)
-    if not report.ok or problems:
+    if not ok:
         raise typer.Exit(1)
 
 
@@ -167,9 +200,12 @@ def trail(
 ) -> None:
     """Every change: when, who, in which role, the item, the value before and after, why.
 
+    Each event listed is checked against the log first (its hash, and its link to the
+    event before it): an edited or removed one is refused, naming its position.
+
     Example: jixiao audit trail -d gusu-rc -y 2021 --item line:homes
     """
-    from projections.audit_trail import audit_trail
+    from projections.audit_trail import checked_audit_trail
 
     item_kind = item_id = None
     if item is not None:
@@ -195,8 +231,8 @@ def trail(
     if department is not None and year is not None:
         _require_report(store, department, year)
     with reported_errors():
-        entries = audit_trail(
-            store.engine,
+        entries = checked_audit_trail(
+            store,
             department=department,
             year=year,
             user=user,

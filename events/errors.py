@@ -80,3 +80,18 @@ class StoreBusy(EventStoreError):
         super().__init__(
             f"database: {reason} after {attempts} attempts; nothing was written, try again"
         )
+
+
+class BrokenChain(EventStoreError):
+    """The log around an event read no longer holds together: a row before it or in its
+    stream was removed, inserted or moved, or its hash is not the one noted for it."""
+
+    def __init__(
+        self, position: int, stream_id: str | None, version: int | None, problem: str
+    ) -> None:
+        self.position = position
+        where = f" ({stream_id} version {version})" if stream_id is not None else ""
+        super().__init__(
+            f"event at position {position}{where}: {problem}, expected an unedited log; "
+            "run `jixiao audit verify`"
+        )

@@ -10,6 +10,7 @@ from events.errors import ConcurrencyError
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
 from events.protocol import OutboxMessage, Snapshot
 from events.registry import EventRegistry, default_registry
+from events.verify import check_stream_segment
 
 
 def recorded(registry: EventRegistry, row: Row) -> RecordedEvent:
@@ -100,6 +101,34 @@ class InMemoryEventStore:
             and (to_version is None or row.version <= to_version)
             and (cutoff is None or utc_text(row.recorded_at) <= cutoff)
         ]
+
+    def read_stream_verified(
+        self,
+        stream_id: str,
+        *,
+        to_version: int | None = None,
+        to_position: int | None = None,
+        as_of: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """The stream's events from its first, once the segment of the chain they sit in
+        holds; see :meth:`events.store.EventStore.read_stream_verified`."""
+        validate_stream_id(stream_id)
+        cutoff = utc_text(as_of) if as_of is not None else None
+        mine = [row for row in self.rows if row.stream_id == stream_id]
+        read = [
+            row
+            for row in mine
+            if (to_version is None or row.version <= to_version)
+            and (to_position is None or row.position <= to_position)
+            and (cutoff is None or utc_text(row.recorded_at) <= cutoff)
+        ]
+        last = read[-1].version if read else 0
+        following = next(((r.version, r.position) for r in mine if r.version > last), None)
+        hashes = {row.position: row.hash for row in self.rows}
+        check_stream_segment(
+            stream_id, ((row, hashes.get(row.position - 1)) for row in read), following
+        )
+        return [recorded(self.registry, row) for row in read]
 
     def read_all(self, from_position: int = 0, limit: int | None = None) -> list[RecordedEvent]:
         """Events after ``from_position`` in log order."""

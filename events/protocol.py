@@ -64,6 +64,18 @@ class EventStoreProtocol(Protocol):
         """The stream's events in version order, optionally cut at a version or a moment."""
         ...
 
+    def read_stream_verified(
+        self,
+        stream_id: str,
+        *,
+        to_version: int | None = None,
+        to_position: int | None = None,
+        as_of: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """The stream's events from its first, optionally cut, once the segment of the
+        chain they sit in holds (TamperedEvent or BrokenChain otherwise)."""
+        ...
+
     def stream_version(self, stream_id: str) -> int:
         """The stream's current version (0 for a stream with no events)."""
         ...

@@ -12,7 +12,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -21,15 +21,15 @@ from sqlalchemy.engine import Engine
 
 from events.chain import Row, RowValues, build_rows, canonical_json, check_append_arguments
 from events.database import create_database_engine, write_connection
-from events.errors import ConcurrencyError
+from events.errors import BrokenChain, ConcurrencyError
 from events.migrations import STORE_VERSIONS, applied_revisions, require_revisions, upgrade
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
 from events.protocol import OutboxMessage, Snapshot
 from events.registry import EventRegistry, default_registry
-from events.schema import STORE_REVISION, events_table, head_table, outbox_table
+from events.schema import STORE_REVISION, events_table, head_table, outbox_table, snapshots_table
 from events.statements import EVENT_COLUMNS, Statements
 from events.transient import retrying, transient_reason
-from events.verify import ChainReport, verify_rows
+from events.verify import ChainReport, check_link, check_stream_segment, verify_rows
 
 #: On PostgreSQL, appends of at most this many events (a command's worth) try the
 #: two-round-trip conditional statement first; appends of at least _COPY_FROM use COPY.
@@ -477,6 +477,11 @@ class EventStore:
             )
         return out
 
+    def decode_rows(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
+        """Rows of the events table (its columns in order, as :meth:`verify` hands them
+        out) as recorded events."""
+        return self._decode(rows)  # type: ignore[arg-type]
+
     def read_stream(
         self,
         stream_id: str,
@@ -563,9 +568,18 @@ class EventStore:
     # -- integrity ---------------------------------------------------------------------
 
     def verify(
-        self, *, batch_size: int = 5000, progress: Callable[[int], None] | None = None
+        self,
+        *,
+        batch_size: int = 5000,
+        progress: Callable[[int], None] | None = None,
+        accepted: Callable[[Sequence[Any]], None] | None = None,
     ) -> ChainReport:
-        """Walk the whole chain and report the first position whose hash does not hold."""
+        """Walk the whole chain and report the first position whose hash does not hold.
+
+        ``accepted(rows)`` is handed the rows the chain vouches for, in position order and
+        batches (:func:`events.verify.verify_rows`; :meth:`decode_rows` decodes them), so
+        one pass over the log can both verify and fold it.
+        """
         columns = [events_table.c[name] for name in EVENT_COLUMNS]
         with self.engine.connect() as connection:
             head = connection.execute(sa.select(head_table.c.position, head_table.c.hash)).one()
@@ -582,5 +596,115 @@ class EventStore:
                     after = rows[-1].position
 
             return verify_rows(
-                batches(), head_position=head.position, head_hash=head.hash, progress=progress
+                batches(),
+                head_position=head.position,
+                head_hash=head.hash,
+                progress=progress,
+                accepted=accepted,
             )
+
+    def _linked_rows(self, *conditions: Any) -> list[tuple[Row, str | None]]:
+        """Event rows (ordered by position), each with the hash stored at the position
+        before it (None where no row holds it)."""
+        e, before = events_table, events_table.alias("before")
+        query = (
+            sa.select(*(e.c[name] for name in EVENT_COLUMNS), before.c.hash)
+            .select_from(e.outerjoin(before, before.c.position == e.c.position - 1))
+            .where(*conditions)
+            .order_by(e.c.position)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        # Named tuples: hashing reads each field by name, far cheaper than on a result row.
+        width = len(EVENT_COLUMNS)
+        return [(Row._make(row[:width]), row[width]) for row in rows]
+
+    def read_stream_verified(
+        self,
+        stream_id: str,
+        *,
+        to_version: int | None = None,
+        to_position: int | None = None,
+        as_of: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """The stream's events from its first, optionally up to a version, a position or a
+        moment, once the segment of the chain they sit in holds.
+
+        Each row must match its hash and follow the row before it in the log; the versions
+        must run from 1 without a gap, up to the stream's first row after the ones read.
+        Raises :class:`events.errors.TamperedEvent` (an edited row) or
+        :class:`events.errors.BrokenChain` (a row removed, inserted or moved) naming the
+        first position that does not hold; folding what this returns never shows a state
+        the log does not vouch for. (The log's other rows are :meth:`verify`'s work.)
+        """
+        validate_stream_id(stream_id)
+        e = events_table.c
+        cut = [e.stream_id == stream_id]
+        if to_version is not None:
+            cut.append(e.version <= to_version)
+        if to_position is not None:
+            cut.append(e.position <= to_position)
+        if as_of is not None:
+            cut.append(e.recorded_at <= _naive_utc(as_of))
+        rows = self._linked_rows(*cut)
+        last = rows[-1][0].version if rows else 0
+        with self.engine.connect() as connection:
+            following = connection.execute(
+                sa.select(e.version, e.position)
+                .where(e.stream_id == stream_id, e.version > last)
+                .order_by(e.version)
+                .limit(1)
+            ).first()
+        check_stream_segment(
+            stream_id,
+            rows,
+            None if following is None else (following.version, following.position),
+        )
+        return self._decode([row for row, _ in rows])
+
+    def check_positions(self, expected: Mapping[int, str | None], *, chunk: int = 500) -> None:
+        """Check the events at the given positions, as a reader that shows them must: each
+        is in the log, matches its hash, follows the row before it, and has the hash noted
+        for it (None: no hash noted). Raises :class:`events.errors.TamperedEvent` or
+        :class:`events.errors.BrokenChain` at the first position that does not hold."""
+        wanted = sorted(expected)
+        e = events_table.c
+        for start in range(0, len(wanted), chunk):
+            part = wanted[start : start + chunk]
+            found = {
+                row.position: (row, before)
+                for row, before in self._linked_rows(e.position.in_(part))
+            }
+            for position in part:
+                row, before = found.get(position, (None, None))
+                if row is None:
+                    raise BrokenChain(position, None, None, "no event holds this position any more")
+                check_link(row, before)
+                noted = expected[position]
+                if noted is not None and noted != row.hash:
+                    raise BrokenChain(
+                        position,
+                        row.stream_id,
+                        row.version,
+                        f"its hash is {row.hash}, not {noted} as noted when it was read before",
+                    )
+
+    def snapshot_keys(self, kind: str, schema_version: int) -> list[tuple[str, int]]:
+        """The stream and version of every stored snapshot of ``kind`` at ``schema_version``
+        (the ones a loader of that kind would start from), ordered."""
+        s = snapshots_table.c
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(s.stream_id, s.version)
+                .where(s.kind == kind, s.schema_version == schema_version)
+                .order_by(s.stream_id, s.version)
+            ).all()
+        return [(row.stream_id, row.version) for row in rows]
+
+    def snapshot_text(self, stream_id: str, version: int) -> str | None:
+        """A stored snapshot's state exactly as stored (JSON text), if there is one."""
+        s = snapshots_table.c
+        with self.engine.connect() as connection:
+            return connection.execute(
+                sa.select(s.state).where(s.stream_id == stream_id, s.version == version)
+            ).scalar()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from events.chain import GENESIS_HASH, row_hash
+from events.errors import BrokenChain, TamperedEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,37 +78,112 @@ def verify_rows(
     head_position: int,
     head_hash: str,
     progress: Callable[[int], None] | None = None,
+    accepted: Callable[[Sequence[Any]], None] | None = None,
 ) -> ChainReport:
-    """Check rows in position order: contiguous positions, linked and recomputable hashes."""
+    """Check rows in position order: contiguous positions, linked and recomputable hashes.
+
+    ``accepted(rows)`` is handed each batch once every row of it has passed, and at a
+    break the rows of its batch before the bad one: a reader that folds what it is handed
+    never folds a row the chain does not vouch for.
+    """
     expected_position = 1
     prev_hash = GENESIS_HASH
     checked = 0
 
-    def broken(position: int, problem: str) -> ChainReport:
+    def broken(batch: Sequence[Any], index: int, position: int, problem: str) -> ChainReport:
+        if accepted is not None and index:
+            accepted(batch[:index])
         return ChainReport(False, checked, head_position, position, problem)
 
     for batch in batches:
-        for row in batch:
+        for index, row in enumerate(batch):
             if row.position != expected_position:
                 return broken(
+                    batch,
+                    index,
                     expected_position,
                     f"position {expected_position} is missing (next row is {row.position})",
                 )
             if row.prev_hash != prev_hash:
                 return broken(
+                    batch,
+                    index,
                     row.position,
                     "the row does not follow its predecessor (deleted, inserted or reordered row)",
                 )
             if not matches_hash(row):
-                return broken(row.position, "the row's content does not match its hash (edited)")
+                return broken(
+                    batch, index, row.position, "the row's content does not match its hash (edited)"
+                )
             prev_hash = row.hash
             expected_position += 1
             checked += 1
+        if accepted is not None and batch:
+            accepted(batch)
         if progress is not None:
             progress(checked)
     if checked != head_position or prev_hash != head_hash:
         return broken(
+            (),
+            0,
             checked + 1 if checked < head_position else head_position,
             f"the log ends at position {checked} but its head names position {head_position}",
         )
     return ChainReport(True, checked, head_position, head_hash=head_hash)
+
+
+def check_link(row: Any, before_hash: str | None) -> None:
+    """Refuse a row read on its own whose content does not match its hash
+    (:class:`TamperedEvent`), or that does not follow the row before it in the log,
+    whose stored hash is ``before_hash`` (None: no row holds that position), with
+    :class:`BrokenChain`. The row before is not itself checked: it is not what was read."""
+    if not matches_hash(row):
+        raise TamperedEvent(row.position, row.stream_id, row.version)
+    if row.position == 1:
+        before_hash = GENESIS_HASH
+    elif before_hash is None:
+        raise BrokenChain(
+            row.position,
+            row.stream_id,
+            row.version,
+            f"position {row.position - 1}, just before it, is missing from the log",
+        )
+    if row.prev_hash != before_hash:
+        raise BrokenChain(
+            row.position,
+            row.stream_id,
+            row.version,
+            f"it does not follow the event at position {row.position - 1} "
+            "(a row was deleted, inserted or moved there)",
+        )
+
+
+def check_stream_segment(
+    stream_id: str,
+    rows: Iterable[tuple[Any, str | None]],
+    next_row: tuple[int, int] | None = None,
+) -> None:
+    """Check a stream's rows read from its first version: each with the hash stored at the
+    position before it (see :func:`check_link`), versions from 1 without a gap, and
+    ``next_row`` (the version and position of the stream's first row after the ones read,
+    if any) following the last of them. Raises TamperedEvent or BrokenChain at the first
+    row that does not hold."""
+    expected = 1
+    for row, before_hash in rows:
+        if row.version != expected:
+            raise BrokenChain(
+                row.position,
+                row.stream_id,
+                row.version,
+                f"version {expected} of its stream, before it, is missing from the log",
+            )
+        check_link(row, before_hash)
+        expected += 1
+    if next_row is not None and next_row[0] != expected:
+        version, position = next_row
+        raise BrokenChain(
+            position,
+            stream_id,
+            version,
+            f"version {expected} of its stream, before it, is missing from the log",
+        )

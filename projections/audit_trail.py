@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from events.model import RecordedEvent
+from events.store import EventStore
 from projections.changes import CHANGE_COLUMNS, change_row
 from projections.report_states import ReportStates
 from projections.sql import aware_utc, insert_many, naive_utc
@@ -216,6 +217,16 @@ def _name(kind: str | None, id_: str) -> str:
 
 def _article(noun: str) -> str:
     return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
+def checked_audit_trail(store: EventStore, **filters: Any) -> list[AuditEntry]:
+    """:func:`audit_trail` of ``store``'s read model (``filters`` as it takes them), once the
+    segment of the chain it shows holds: every event listed is still in the log, matches
+    its hash, follows the event before it, and has the hash its row names. Raises
+    TamperedEvent or BrokenChain at the first position that does not."""
+    entries = audit_trail(store.engine, **filters)
+    store.check_positions({entry.position: entry.hash for entry in entries})
+    return entries
 
 
 def _entry(row: Any) -> AuditEntry:

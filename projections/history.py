@@ -1,10 +1,10 @@
 """A report as it was at any past moment, and what changed between two moments.
 
 A moment is a time (an aware datetime, or naive UTC) or a log position (an int). The state
-is folded from the log itself, not from a projection: the newest store snapshot at or
-before the moment, then the few events after it (``workflow.service.load_report_stream``),
-so an as-of read costs the same on a stream of fifty events or of five thousand. The events
-it folds are checked against their hashes first: an edited row is refused, not shown.
+is folded from the log itself, from the stream's first event, never from a projection or
+a snapshot (neither is chained: docs/decisions/0206). The segment of the chain it folds is
+checked first (``EventStore.read_stream_verified``): an edited row, or one removed from
+the stream or from just before one of its events, is refused, not shown.
 
 The diff compares the two reports' views field by field, naming each field by its path
 with list items labelled by name or id: ``budget.rows[预算资金总额].total: 300.09 → 279.08``.
@@ -13,30 +13,22 @@ with list items labelled by name or id: ``budget.rows[预算资金总额].total:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
-
-from events.errors import TamperedEvent
-from events.schema import events_table, snapshots_table
-from events.store import EventStore
-from events.verify import matches_hash
+from events.model import RecordedEvent
+from events.protocol import EventStoreProtocol
 from projections.report_view import report_view
-from projections.sql import aware_utc, naive_utc
 from workflow.administration import DEPARTMENT_CODE
 from workflow.commands import report_stream_id
 from workflow.errors import InvalidValue
-from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState
-from workflow.service import load_report_stream
+from workflow.report import ReportState, evolve
 from workflow.stages import Stage
 
 #: A moment in the log: a time, or a global log position.
 Moment = datetime | int
-
-_E = events_table.c
-_S = snapshots_table.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,64 +47,66 @@ class ReportAsOf:
         return None if self.state.stage is Stage.NEW else report_view(self.state)
 
 
-def _moment_filter(moment: Moment) -> sa.ColumnElement[bool]:
+def _check_moment(moment: Moment) -> Moment:
+    """``moment`` as a position or an aware time (naive times are UTC); ValueError else."""
     if isinstance(moment, bool) or not isinstance(moment, int | datetime):
         raise ValueError(
             f"moment: got {moment!r}, expected a time (ISO 8601) or a log position (a number)"
         )
+    if isinstance(moment, datetime) and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _read_until(store: EventStoreProtocol, stream_id: str, moment: Moment) -> list[RecordedEvent]:
+    """The stream's events up to ``moment``, the segment of the chain they sit in checked."""
     if isinstance(moment, int):
-        return _E.position <= moment
-    return _E.recorded_at <= naive_utc(moment)
+        return store.read_stream_verified(stream_id, to_position=moment)
+    return store.read_stream_verified(stream_id, as_of=moment)
 
 
-def _check_folded_rows(connection: sa.Connection, stream_id: str, version: int) -> None:
-    """Refuse to show a state folded from edited rows: the rows after the snapshot the fold
-    starts from must still match their hashes. (Snapshots themselves are checked by the
-    year's replay; the rows' links by ``audit verify``.)"""
-    snapshot = connection.execute(
-        sa.select(sa.func.max(_S.version)).where(
-            _S.stream_id == stream_id,
-            _S.version <= version,
-            _S.kind == SNAPSHOT_KIND,
-            _S.schema_version == SNAPSHOT_SCHEMA,
-        )
-    ).scalar()
-    rows = connection.execute(
-        sa.select(events_table)
-        .where(_E.stream_id == stream_id, _E.version > (snapshot or 0), _E.version <= version)
-        .order_by(_E.version)
-    ).all()
-    for row in rows:
-        if not matches_hash(row):
-            raise TamperedEvent(row.position, stream_id, row.version)
+def _within(record: RecordedEvent, moment: Moment) -> bool:
+    if isinstance(moment, int):
+        return record.position <= moment
+    return record.recorded_at <= moment
 
 
-def stream_as_of(store: EventStore, stream_id: str, moment: Moment) -> ReportAsOf:
-    """The report stream ``stream_id`` as it was at ``moment``; TamperedEvent if a row it
-    folds was edited."""
-    query = (
-        sa.select(_E.version, _E.position, _E.recorded_at)
-        .where(_E.stream_id == stream_id, _moment_filter(moment))
-        .order_by(_E.version.desc())
-        .limit(1)
-    )
-    with store.engine.connect() as connection:
-        last = connection.execute(query).first()
-        if last is not None:
-            _check_folded_rows(connection, stream_id, last.version)
-    if last is None:
-        return ReportAsOf(stream_id, moment, 0, None, None, ReportState())
-    loaded = load_report_stream(store, stream_id, to_version=last.version)
-    return ReportAsOf(
-        stream_id, moment, last.version, last.position, aware_utc(last.recorded_at), loaded.state
-    )
+def _as_of(
+    stream_id: str,
+    moment: Moment,
+    records: Sequence[RecordedEvent],
+    state: ReportState | None = None,
+    folded: int = 0,
+) -> ReportAsOf:
+    """The report at ``moment`` folded from ``records``, the stream's first events, of
+    which ``state`` already holds the first ``folded``."""
+    state = state if state is not None else ReportState()
+    for record in records[folded:]:
+        state = evolve(state, record.event)
+    if not records:
+        return ReportAsOf(stream_id, moment, 0, None, None, state)
+    last = records[-1]
+    return ReportAsOf(stream_id, moment, last.version, last.position, last.recorded_at, state)
 
 
-def report_as_of(store: EventStore, department: str, year: int, moment: Moment) -> ReportAsOf:
-    """A department's report for ``year`` as it was at ``moment`` (a time or a position)."""
+def stream_as_of(store: EventStoreProtocol, stream_id: str, moment: Moment) -> ReportAsOf:
+    """The report stream ``stream_id`` as it was at ``moment``; TamperedEvent or
+    BrokenChain if the segment of the chain it folds does not hold."""
+    moment = _check_moment(moment)
+    return _as_of(stream_id, moment, _read_until(store, stream_id, moment))
+
+
+def _report_stream(department: str, year: int) -> str:
     if not isinstance(department, str) or not DEPARTMENT_CODE.match(department):
         raise InvalidValue("report department", str(department), "a department code")
-    return stream_as_of(store, report_stream_id(department, year), moment)
+    return report_stream_id(department, year)
+
+
+def report_as_of(
+    store: EventStoreProtocol, department: str, year: int, moment: Moment
+) -> ReportAsOf:
+    """A department's report for ``year`` as it was at ``moment`` (a time or a position)."""
+    return stream_as_of(store, _report_stream(department, year), moment)
 
 
 # --- diff -------------------------------------------------------------------------------
@@ -214,11 +208,20 @@ class ReportDiff:
 
 
 def report_diff(
-    store: EventStore, department: str, year: int, since: Moment, until: Moment
+    store: EventStoreProtocol, department: str, year: int, since: Moment, until: Moment
 ) -> ReportDiff:
     """What changed in a department's report for ``year`` between ``since`` and ``until``."""
-    before = report_as_of(store, department, year, since)
-    after = report_as_of(store, department, year, until)
+    stream_id = _report_stream(department, year)
+    since, until = _check_moment(since), _check_moment(until)
+    if isinstance(since, int) is isinstance(until, int) and since <= until:  # type: ignore[operator]
+        # One read and one fold serve both: the earlier moment's events are a prefix.
+        records = _read_until(store, stream_id, until)
+        count = next((i for i, r in enumerate(records) if not _within(r, since)), len(records))
+        before = _as_of(stream_id, since, records[:count])
+        after = _as_of(stream_id, until, records, before.state, count)
+    else:
+        before = stream_as_of(store, stream_id, since)
+        after = stream_as_of(store, stream_id, until)
     if before.version == after.version:
         return ReportDiff(before, after, [])
     return ReportDiff(before, after, diff_views(before.view(), after.view()))

@@ -20,9 +20,10 @@ from projections.runner import Projection, ProjectionRunner
 from projections.year_overview import YearOverviewProjection
 
 
-def all_projections(store: EventStore) -> list[Projection]:
-    """Report state, audit trail, inboxes and year overview, sharing one ReportStates."""
-    states = ReportStates(store)
+def all_projections(store: EventStore, states: ReportStates | None = None) -> list[Projection]:
+    """Report state, audit trail, inboxes and year overview, sharing one ReportStates
+    (``states``, or a new one)."""
+    states = states if states is not None else ReportStates(store)
     return [
         ReportStateProjection(states),
         AuditTrailProjection(states),

@@ -8,9 +8,9 @@ verifier has accepted the whole batch; if the chain breaks, the change log stops
 the first bad position and the result says where and why. It never depends on a projection:
 an auditor replays the truth.
 
-Snapshots are not chained, and as-of, diff and ``audit artifact`` start from them, so the
-replay also compares every stored snapshot of the year's reports with the state it folds
-at that snapshot's version, and names those that differ.
+Snapshots are not chained, so the replay also compares every stored snapshot of the year's
+reports with the state it folds at that snapshot's version, and names those that differ
+(:class:`projections.snapshots.SnapshotCheck`, which `jixiao audit verify` runs too).
 """
 
 from __future__ import annotations
@@ -18,21 +18,19 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import IO, Any
 
-import sqlalchemy as sa
-
 from events.chain import utc_text
 from events.model import RecordedEvent
-from events.schema import events_table, head_table, snapshots_table
 from events.store import EventStore
-from events.verify import ChainReport, verify_rows
+from events.verify import ChainReport
 from projections.changes import CHANGE_COLUMNS, change_row
+from projections.snapshots import SnapshotCheck, snapshot_verdict
 from workflow.administration import FiscalYearOpened, fiscal_year_stream_id
-from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, evolve
+from workflow.report import ReportState, evolve
 
 #: The fields of a change-log row a timeline entry keeps.
 TIMELINE_FIELDS = (
@@ -70,15 +68,8 @@ class YearReplay:
         return self.chain.ok and not self.bad_snapshots
 
     def snapshot_verdict(self) -> str:
-        """One line on the snapshots: as-of, diff and artifact read from them."""
-        if not self.bad_snapshots:
-            return f"snapshots: {self.snapshots_checked} checked, each matches its events"
-        first = self.bad_snapshots[0]
-        return (
-            f"snapshots: {len(self.bad_snapshots)} of {self.snapshots_checked} do not match "
-            f"their events, the first {first['stream_id']} at version {first['version']}; "
-            "as-of, diff and artifact read from snapshots, so trust this replay instead"
-        )
+        """One line on the snapshots: how many were checked, the first that differs."""
+        return snapshot_verdict(self.snapshots_checked, self.bad_snapshots)
 
     def as_data(self) -> dict[str, Any]:
         """The whole replay as JSON-ready data."""
@@ -123,23 +114,23 @@ class _YearFold:
     """Folds the year's report streams from their first event, collecting the change log
     and comparing each stored snapshot with the state folded at its version."""
 
-    def __init__(
-        self, store: EventStore, year: int, snapshots: dict[tuple[str, int], Callable[[], Any]]
-    ) -> None:
+    def __init__(self, store: EventStore, year: int) -> None:
         self.store = store
         self.suffix = f":{year}"
         self.fiscal_stream = fiscal_year_stream_id(year)
         self.states: dict[str, ReportState] = {}
         self.replay = YearReplay(year, ChainReport(True, 0, 0))
-        #: (stream, version) → a call that reads that snapshot's stored state.
-        self.snapshots = snapshots
+        self.snapshots = SnapshotCheck(store, self._in_year)
+
+    def _in_year(self, stream: str) -> bool:
+        return stream.startswith("report:") and stream.endswith(self.suffix)
 
     def consume(self, rows: Sequence[Any]) -> None:
         for row in rows:
             stream = row.stream_id
             if stream == self.fiscal_stream:
                 self._fiscal_year(row)
-            elif stream.startswith("report:") and stream.endswith(self.suffix):
+            elif self._in_year(stream):
                 self._report_event(row)
 
     def _decode(self, row: Any) -> RecordedEvent:
@@ -164,53 +155,13 @@ class _YearFold:
         before = self.states.get(record.stream_id, ReportState())
         after = evolve(before, record.event)
         self.states[record.stream_id] = after
-        stored = self.snapshots.get((record.stream_id, record.version))
-        if stored is not None:
-            self._check_snapshot(record, after, stored())
+        self.snapshots.reached(record, after)
         change = change_row(record, before, after)
         change["recorded_at"] = utc_text(record.recorded_at)
         self.replay.changes.append(change)
         entry = {name: change[name] for name in TIMELINE_FIELDS}
         entry["summary"] = _summary(change)
         self.replay.timelines.setdefault(record.stream_id, []).append(entry)
-
-    def _check_snapshot(self, record: RecordedEvent, state: ReportState, stored: str) -> None:
-        self.replay.snapshots_checked += 1
-        try:
-            matches = json.loads(stored) == state.to_snapshot()
-        except ValueError:
-            matches = False
-        if not matches:
-            self.replay.bad_snapshots.append(
-                {
-                    "stream_id": record.stream_id,
-                    "version": record.version,
-                    "position": record.position,
-                    "problem": "the stored state is not what the events up to it fold to",
-                }
-            )
-
-
-def _stored_snapshots(
-    connection: sa.Connection, year: int
-) -> dict[tuple[str, int], Callable[[], Any]]:
-    """The year's report snapshots this build reads (kind and schema), each as a call that
-    reads its state when the fold reaches its version: the states of a whole city's year
-    are too big to hold at once."""
-    s = snapshots_table.c
-    keys = connection.execute(
-        sa.select(s.stream_id, s.version).where(
-            s.stream_id.like(f"report:%:{year}"),
-            s.kind == SNAPSHOT_KIND,
-            s.schema_version == SNAPSHOT_SCHEMA,
-        )
-    ).all()
-
-    def reader(stream_id: str, version: int) -> Callable[[], Any]:
-        query = sa.select(s.state).where(s.stream_id == stream_id, s.version == version)
-        return lambda: connection.execute(query).scalar_one()
-
-    return {(k.stream_id, k.version): reader(k.stream_id, k.version) for k in keys}
 
 
 def replay_year(
@@ -225,36 +176,18 @@ def replay_year(
 
     ``progress(checked, head)`` is called after each batch of ``batch_size`` events.
     """
-    with store.engine.connect() as connection:
-        fold = _YearFold(store, year, _stored_snapshots(connection, year))
-        head = connection.execute(sa.select(head_table.c.position, head_table.c.hash)).one()
-        accepted: list[Sequence[Any]] = []
-
-        def batches() -> Iterator[Sequence[Any]]:
-            after = 0
-            while rows := connection.execute(
-                sa.select(events_table)
-                .where(events_table.c.position > after)
-                .order_by(events_table.c.position)
-                .limit(batch_size)
-            ).all():
-                # Asked for the next batch: the verifier accepted every row of the last one.
-                if accepted:
-                    fold.consume(accepted.pop())
-                accepted.append(rows)
-                yield rows
-                after = rows[-1].position
-
-        report = verify_rows(
-            batches(),
-            head_position=head.position,
-            head_hash=head.hash,
-            progress=(lambda checked: progress(checked, head.position)) if progress else None,
-        )
-        if accepted:
-            cut = report.first_bad_position if not report.ok else None
-            fold.consume([row for row in accepted[0] if cut is None or row.position < cut])
+    fold = _YearFold(store, year)
+    head = store.head_position()
+    report = store.verify(
+        batch_size=batch_size,
+        progress=(lambda checked: progress(checked, head)) if progress else None,
+        accepted=fold.consume,
+    )
+    if report.ok:
+        fold.snapshots.finish()
     fold.replay.chain = report
+    fold.replay.snapshots_checked = fold.snapshots.checked
+    fold.replay.bad_snapshots = fold.snapshots.mismatched
     return fold.replay
 
 

@@ -8,7 +8,8 @@ stream in memory and hands out the transitions of a batch.
 The cache is keyed by stream version, so it never goes stale: a state is a pure function of
 its stream's prefix, and a rolled-back batch simply finds its states again. A stream the
 cache does not hold at the right version is loaded from the store's snapshots
-(``workflow.service.load_report_stream``).
+(``workflow.service.load_report_from_snapshot``): read models are caches, and
+`jixiao audit verify` compares them, and every snapshot, with a fold of the log.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from events.model import RecordedEvent
 from events.protocol import EventStoreProtocol
 from projections.report_view import ViewMemo
 from workflow.report import ReportState, evolve
-from workflow.service import load_report_stream
+from workflow.service import load_report_from_snapshot
 
 #: The category of report streams (``report:<department>:<year>``).
 REPORT_PREFIX = "report:"
@@ -74,7 +75,9 @@ class ReportStates:
             return cached[1]
         if record.version == 1:
             return ReportState()
-        loaded = load_report_stream(self.store, record.stream_id, to_version=record.version - 1)
+        loaded = load_report_from_snapshot(
+            self.store, record.stream_id, to_version=record.version - 1
+        )
         return loaded.state
 
     def view(self, state: ReportState) -> tuple[dict[str, Any], str]:

@@ -1,7 +1,8 @@
 """Render a signed-off revision to HTML, PDF and XLSX, and record it: idempotently.
 
-The state rendered is the report folded up to its ``ReportSignedOff`` event, never the
-current state, so a render is a function of the log: the same events give the same
+The state rendered is the report folded from its first event up to its ``ReportSignedOff``
+event, never the current state nor a snapshot, with the hashes of what it folds checked,
+so a render is a function of the log: the same events give the same
 HTML and XLSX bytes (and PDF bytes, with the same WeasyPrint and fonts). A render is
 keyed by report, revision, format and template version, which is also the file name,
 so a repeat finds its files already there and ``record_rendering`` records nothing new.
@@ -84,8 +85,12 @@ def _render_format(fmt: str, document: ReportDocument, html: str) -> bytes:
 
 
 def signed_off_view(store: EventStoreProtocol, revision: SignedOffRevision) -> dict[str, Any]:
-    """The report view as it was at the revision's sign-off."""
-    state = load_report(store, revision.department, revision.year, to_version=revision.version)
+    """The report view as it was at the revision's sign-off: folded from the stream's first
+    event, the segment of the chain it folds checked first (never from a snapshot, which
+    is not chained; TamperedEvent or BrokenChain if the log was changed)."""
+    state = load_report(
+        store, revision.department, revision.year, to_version=revision.version, verified=True
+    )
     return report_view(state.state)
 
 

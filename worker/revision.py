@@ -75,10 +75,12 @@ def _sign_off(record: RecordedEvent, department: str, year: int) -> SignedOffRev
 def signed_off_revisions(
     store: EventStoreProtocol, department: str, year: int
 ) -> tuple[dict[int, SignedOffRevision], int]:
-    """Every signed-off revision of a report, and the report's current revision."""
+    """Every signed-off revision of a report, and the report's current revision, read from
+    the whole stream once the segment of the chain it sits in holds (TamperedEvent or
+    BrokenChain otherwise): what is rendered or proved is what the log vouches for."""
     found: dict[int, SignedOffRevision] = {}
     current = 0
-    for record in store.read_stream(report_stream_id(department, year)):
+    for record in store.read_stream_verified(report_stream_id(department, year)):
         event = record.event
         if isinstance(event, ReportSignedOff):
             found[event.revision] = _sign_off(record, department, year)

@@ -10,6 +10,9 @@ worker's main process records ``RenderFailed``. Errors are retried with exponent
 and full jitter, a bounded number of times, then recorded as ``RenderFailed`` too. After
 ``JIXIAO_RENDER_ATTEMPTS`` failed attempts the failure is final and the revision is no
 longer rendered by the worker (docs/decisions/0305).
+
+Nor is a render refused because the log it folds was changed (an edited or removed event):
+it is logged as an error for `jixiao audit verify` to explain.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from celery.worker import state as worker_state
 from celery.worker.request import Request
 
 from events import EventStore
+from events.errors import BrokenChain, TamperedEvent
 from worker.celery_app import RENDER_TASK, settings_of
 from worker.render import failure_reason, record_failure, render_revision, warm_up
 from worker.revision import NothingToRender, find_signed_off
@@ -143,6 +147,10 @@ def render_report(
     except (StaleRevision, NothingToRender) as error:
         log.warning("render %s revision %s dropped: %s", stream_id, revision, error)
         return dropped
+    except (TamperedEvent, BrokenChain) as error:
+        # Retrying cannot mend an edited log: `jixiao audit verify` says what changed.
+        log.error("render %s revision %s refused: %s", stream_id, revision, error)
+        return {"stream_id": stream_id, "revision": revision, "status": "refused"}
     except SoftTimeLimitExceeded:
         reason = f"render took longer than {settings.render_soft_limit:g} s"
         return _failed(self, department, year, revision, attempt, reason)

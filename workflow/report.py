@@ -55,6 +55,13 @@ from workflow.values import Value
 SNAPSHOT_KIND = "report"
 SNAPSHOT_SCHEMA = 2
 
+
+def is_report_snapshot(kind: str, schema_version: int) -> bool:
+    """Whether a stored snapshot holds a :class:`ReportState` this code reads (any other
+    kind or schema is ignored, and the stream folded from its start instead)."""
+    return kind == SNAPSHOT_KIND and schema_version == SNAPSHOT_SCHEMA
+
+
 T = TypeVar("T", bound=Value)
 V = TypeVar("V", bound=Value)
 

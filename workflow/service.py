@@ -60,7 +60,13 @@ from workflow.errors import (
     StaleVersion,
     TooManyItems,
 )
-from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, fold
+from workflow.report import (
+    SNAPSHOT_KIND,
+    SNAPSHOT_SCHEMA,
+    ReportState,
+    fold,
+    is_report_snapshot,
+)
 from workflow.report_events import ReportSignedOff
 from workflow.roles import ALL_DEPARTMENTS, SYSTEM_ACTOR, Actor, Grant, Role
 from workflow.schemes import Scheme, load_scheme
@@ -104,12 +110,40 @@ class LoadedReport:
 
 
 def load_report_stream(
+    store: EventStoreProtocol,
+    stream_id: str,
+    *,
+    to_version: int | None = None,
+    verified: bool = False,
+) -> LoadedReport:
+    """Fold a report stream from its first event, optionally up to ``to_version``.
+
+    Snapshots are not read here: they are not chained, so a state started from one would
+    carry whatever the snapshots table was made to say into a decision, a document or an
+    auditor's answer (docs/decisions/0206). With ``verified``, the segment of the chain
+    the events sit in is checked first (``TamperedEvent`` or ``BrokenChain`` if it does
+    not hold), as rendering and the audit commands need.
+    """
+    if verified:
+        records = store.read_stream_verified(stream_id, to_version=to_version)
+    else:
+        records = store.read_stream(stream_id, to_version=to_version)
+    version = records[-1].version if records else 0
+    return LoadedReport(state=fold(r.event for r in records), version=version)
+
+
+def load_report_from_snapshot(
     store: EventStoreProtocol, stream_id: str, *, to_version: int | None = None
 ) -> LoadedReport:
-    """Fold a report stream, starting from its newest usable snapshot."""
+    """Fold a report stream from its newest usable snapshot at or below ``to_version``.
+
+    Only for read models: they are caches, which `jixiao audit verify` compares with a fold
+    of the log, as it compares every snapshot; nothing that decides, renders or answers an
+    auditor starts from a snapshot (:func:`load_report_stream`).
+    """
     state, after = ReportState(), 0
     snapshot = store.load_snapshot(stream_id, max_version=to_version)
-    if snapshot and snapshot.kind == SNAPSHOT_KIND and snapshot.schema_version == SNAPSHOT_SCHEMA:
+    if snapshot and is_report_snapshot(snapshot.kind, snapshot.schema_version):
         state, after = ReportState.from_snapshot(snapshot.state), snapshot.version
     records = store.read_stream(stream_id, from_version=after + 1, to_version=to_version)
     version = records[-1].version if records else after
@@ -132,10 +166,18 @@ def _caught_up(
 
 
 def load_report(
-    store: EventStoreProtocol, department: str, year: int, *, to_version: int | None = None
+    store: EventStoreProtocol,
+    department: str,
+    year: int,
+    *,
+    to_version: int | None = None,
+    verified: bool = False,
 ) -> LoadedReport:
-    """A department's report for a year, optionally as it was at ``to_version``."""
-    return load_report_stream(store, _report_stream(department, year), to_version=to_version)
+    """A department's report for a year, optionally as it was at ``to_version``
+    (see :func:`load_report_stream`)."""
+    return load_report_stream(
+        store, _report_stream(department, year), to_version=to_version, verified=verified
+    )
 
 
 def load_admin(store: EventStoreProtocol, stream_id: str) -> tuple[AdminState, int]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
-from events.errors import TamperedEvent
+from events.errors import BrokenChain, TamperedEvent
 from projections.history import diff_views, report_as_of, report_diff
 from tests.events.test_tamper import tamper
 from tests.projections.world import review_to, run
@@ -186,3 +187,77 @@ def test_an_edited_event_in_what_as_of_folds_is_refused(seeded: World) -> None:
     # A moment before the edited event folds only rows that still match their hashes.
     before = report_as_of(seeded.store, "gusu-rc", 2021, edited.position - 1)  # type: ignore[arg-type]
     assert before.version == edited.version - 1
+
+
+def test_an_edited_event_before_the_newest_snapshot_is_refused_too(seeded: World) -> None:
+    # As-of folds from the stream's first event: a snapshot does not hide an earlier edit.
+    events = seeded.store.read_stream(STREAM)
+    snapshot = seeded.store.load_snapshot(STREAM)
+    assert snapshot is not None and snapshot.version > 10
+    edited = events[9]
+    tamper(
+        seeded.store,  # type: ignore[arg-type]
+        f"UPDATE events SET actor = 'someone.else' WHERE position = {edited.position}",
+    )
+    with pytest.raises(TamperedEvent) as refused:
+        report_as_of(seeded.store, "gusu-rc", 2021, events[-1].position)  # type: ignore[arg-type]
+    assert refused.value.position == edited.position
+
+
+def test_a_deleted_middle_event_is_refused_not_folded_over(seeded: World) -> None:
+    store = seeded.store
+    events = store.read_stream(STREAM)
+    gone, after = events[60], events[61]
+    tamper(store, f"DELETE FROM events WHERE position = {gone.position}")  # type: ignore[arg-type]
+    message = (
+        f"event at position {after.position} ({STREAM} version {after.version}): version "
+        f"{gone.version} of its stream, before it, is missing from the log, expected an "
+        "unedited log; run `jixiao audit verify`"
+    )
+    with pytest.raises(BrokenChain) as refused:
+        report_as_of(store, "gusu-rc", 2021, events[-1].position)  # type: ignore[arg-type]
+    assert str(refused.value) == message
+    with pytest.raises(BrokenChain) as refused:
+        report_diff(store, "gusu-rc", 2021, 1, events[-1].position)  # type: ignore[arg-type]
+    assert str(refused.value) == message
+    # As of just before the gap, the stream's next event (after the gap) shows it too.
+    with pytest.raises(BrokenChain) as refused:
+        report_as_of(store, "gusu-rc", 2021, gone.position - 1)  # type: ignore[arg-type]
+    assert str(refused.value) == message
+    # By time as well as by position.
+    with pytest.raises(BrokenChain):
+        report_as_of(store, "gusu-rc", 2021, events[-1].recorded_at)  # type: ignore[arg-type]
+
+
+def test_a_deleted_event_of_another_stream_just_before_a_folded_one_is_refused(
+    seeded: World,
+) -> None:
+    store = seeded.store
+    first = store.read_stream(STREAM)[0]
+    before = store.read_all(first.position - 2, 1)[0]
+    assert before.stream_id != STREAM and before.position == first.position - 1
+    tamper(store, f"DELETE FROM events WHERE position = {before.position}")  # type: ignore[arg-type]
+    with pytest.raises(BrokenChain) as refused:
+        report_as_of(store, "gusu-rc", 2021, store.head_position())  # type: ignore[arg-type]
+    assert str(refused.value) == (
+        f"event at position {first.position} ({STREAM} version 1): position "
+        f"{before.position}, just before it, is missing from the log, expected an unedited "
+        "log; run `jixiao audit verify`"
+    )
+
+
+def test_a_forged_snapshot_does_not_reach_as_of(seeded: World) -> None:
+    store = seeded.store
+    snapshot = store.load_snapshot(STREAM)
+    assert snapshot is not None
+    honest = report_as_of(store, "gusu-rc", 2021, store.head_position())  # type: ignore[arg-type]
+    with store.engine.begin() as connection:  # type: ignore[attr-defined]
+        connection.exec_driver_sql(
+            "UPDATE snapshots SET state = replace(state, '\"260.84\"', '\"2600.84\"') "
+            f"WHERE stream_id = '{STREAM}'"
+        )
+    forged = store.load_snapshot(STREAM)
+    assert forged is not None and "2600.84" in json.dumps(forged.state)
+    again = report_as_of(store, "gusu-rc", 2021, store.head_position())  # type: ignore[arg-type]
+    assert again.state == honest.state
+    assert "2600.84" not in str(again.view())

@@ -1,4 +1,5 @@
-"""Report state round-trips through snapshots; the service writes and uses them."""
+"""Report state round-trips through snapshots; the service writes them, only read models'
+loading starts from them, and nothing that decides does."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from tests.workflow.report_builders import KEY, state_at
 from tests.workflow.world import World
 from workflow.commands import SetInitialBudget
 from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, fold
-from workflow.service import SNAPSHOT_EVERY, execute, load_report
+from workflow.service import SNAPSHOT_EVERY, execute, load_report, load_report_from_snapshot
 from workflow.stages import Stage
 
 STREAM = "report:gusu-rc:2021"
@@ -30,10 +31,11 @@ def test_the_service_snapshots_and_loads_from_snapshots(seeded: World) -> None:
     assert all(s.kind == SNAPSHOT_KIND for s in snapshots)
     full = fold(r.event for r in seeded.store.read_stream(STREAM))
     assert load_report(seeded.store, "gusu-rc", 2021).state == full
+    assert load_report_from_snapshot(seeded.store, STREAM).state == full
 
 
-def test_loading_uses_the_snapshot_state(seeded: World) -> None:
-    # Plant a snapshot that differs from the log: loading must start from it.
+def test_a_planted_snapshot_reaches_only_the_read_models_loading(seeded: World) -> None:
+    # Plant a snapshot that differs from the log, as an attacker editing the table would.
     version = seeded.store.stream_version(STREAM)
     loaded = load_report(seeded.store, "gusu-rc", 2021)
     marked = loaded.state.model_copy(update={"department_name": "快照"})
@@ -46,12 +48,23 @@ def test_loading_uses_the_snapshot_state(seeded: World) -> None:
             state=marked.to_snapshot(),
         )
     )
-    assert load_report(seeded.store, "gusu-rc", 2021).state.department_name == "快照"
-    # An earlier as-of load ignores newer snapshots.
-    earlier = load_report(seeded.store, "gusu-rc", 2021, to_version=version - 1)
+    # Read models start from it (audit verify compares them and it with the log)...
+    assert load_report_from_snapshot(seeded.store, STREAM).state.department_name == "快照"
+    # ...an earlier load ignores newer snapshots...
+    earlier = load_report_from_snapshot(seeded.store, STREAM, to_version=version - 1)
     assert earlier.version == version - 1 and earlier.state.department_name == "姑苏区红十字会"
+    # ...and loading for a decision, a rendering or an audit folds the log.
+    assert load_report(seeded.store, "gusu-rc", 2021).state == loaded.state
+    assert load_report(seeded.store, "gusu-rc", 2021, verified=True).state == loaded.state
     execute(seeded.store, seeded.preparer, SetInitialBudget(**KEY, line="it", amount="2.5"))
     assert load_report(seeded.store, "gusu-rc", 2021).version == version + 1
+    # The next snapshot written holds what the log says, not what the planted one said.
+    amounts = (f"{n}.5" for n in range(3, 3 + SNAPSHOT_EVERY))
+    while seeded.store.snapshots[STREAM][-1].version <= version:
+        execute(
+            seeded.store, seeded.preparer, SetInitialBudget(**KEY, line="it", amount=next(amounts))
+        )
+    assert seeded.store.snapshots[STREAM][-1].state["department_name"] == "姑苏区红十字会"
 
 
 def test_a_snapshot_of_an_older_schema_is_ignored(seeded: World) -> None:
@@ -70,7 +83,7 @@ def test_a_snapshot_of_an_older_schema_is_ignored(seeded: World) -> None:
             state=old,
         )
     )
-    state = load_report(seeded.store, "gusu-rc", 2021).state
+    state = load_report_from_snapshot(seeded.store, STREAM).state
     assert state == loaded.state and state.department_name == "姑苏区红十字会"
     # The seed removes no line, so the counter equals the adjustments on its lines (7).
     assert state.adjustments_recorded == sum(len(line.adjustments) for line in state.lines) == 7
