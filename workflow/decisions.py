@@ -151,7 +151,7 @@ def decide_and_fold(
     if not events:
         return events, state
     after = fold(events, state)
-    if isinstance(command, _SETTERS) and _unchanged(state, after):
+    if isinstance(command, SETTERS) and _unchanged(state, after):
         return [], state
     if isinstance(command, _ADDERS):
         _check_items(state, after)
@@ -196,7 +196,7 @@ def _check_items(before: ReportState, after: ReportState) -> None:
 
 
 #: Commands that set a value in place: a repeat of the value already there changes nothing.
-_SETTERS = (
+SETTERS = (
     SetFunctions,
     SetStaffing,
     SetNetAssets,

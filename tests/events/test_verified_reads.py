@@ -29,7 +29,7 @@ def fill(store: EventStore | InMemoryEventStore) -> None:
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[EventStore]:
-    store = EventStore.open(database_url, registry)
+    store = EventStore.open(database_url, registry, create=True)
     fill(store)
     yield store
     store.engine.dispose()
