@@ -11,7 +11,7 @@ batch and never updated.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -137,11 +137,15 @@ def audit_trail(
     item_kind: str | None = None,
     item_id: str | None = None,
     limit: int | None = None,
+    reports: Collection[str] | None = None,
 ) -> list[AuditEntry]:
     """Audit rows in log order, filtered by any combination of: one report (``department``
     and ``year``) or every report of a ``year``, the acting ``user``, a time range
-    (``since`` inclusive, ``until`` exclusive; aware or naive UTC) and an item."""
+    (``since`` inclusive, ``until`` exclusive; aware or naive UTC) and an item. ``reports``,
+    when given, keeps only those report streams (the ones the reader may read)."""
     query = sa.select(audit_trail_table)
+    if reports is not None:
+        query = query.where(_A.report.in_(sorted(reports)))
     if department is not None:
         if year is None:
             raise ValueError("audit trail department: expected a year with it (one report)")
