@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cli import admin, audit, demo, projections_cmd, report, review, worker_cmd
+from cli import admin, audit, demo, projections_cmd, report, review, serve_cmd, worker_cmd
 from cli.context import Settings, use_settings
 from cli.options import BrokerOption, DatabaseOption, TokenOption, UserOption
 
@@ -33,6 +33,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(projections_cmd.app, name="projections")
 app.add_typer(worker_cmd.app, name="worker")
 app.command("demo")(demo.demo)
+app.command("serve")(serve_cmd.serve)
 
 
 @app.callback()

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.context import USAGE, caught_up_projections, open_store
+from cli.context import (
+    USAGE,
+    caught_up_projections,
+    open_store,
+    reader,
+    require_everything,
+    require_readable,
+)
 from cli.failures import fail, reported_errors
 from cli.moments import check_position, parse_moment, parse_time
 from cli.options import (
@@ -206,6 +213,7 @@ def trail(
     Example: jixiao audit trail -d gusu-rc -y 2021 --item line:homes
     """
     from projections.audit_trail import checked_audit_trail
+    from projections.summaries import readable_report_ids
 
     item_kind = item_id = None
     if item is not None:
@@ -228,8 +236,10 @@ def trail(
             USAGE,
         )
     store = caught_up_projections()
+    actor = reader(store)
     if department is not None and year is not None:
         _require_report(store, department, year)
+        require_readable(store, actor, department, year)
     with reported_errors():
         entries = checked_audit_trail(
             store,
@@ -241,6 +251,7 @@ def trail(
             item_kind=item_kind,
             item_id=item_id,
             limit=limit,
+            reports=readable_report_ids(store.engine, actor),
         )
     if as_json:
         print_json([_entry_data(e) for e in entries])
@@ -295,7 +306,9 @@ def as_of(
 
     when = parse_moment(moment)
     store = open_store()
+    actor = reader(store)
     _require_report(store, department, year)
+    require_readable(store, actor, department, year)
     _require_positions(store, moment=(moment, when))
     with reported_errors():
         found = report_as_of(store, department, year, when)
@@ -339,7 +352,9 @@ def diff(
 
     first, second = parse_moment(since, field="since"), parse_moment(until, field="until")
     store = open_store()
+    actor = reader(store)
     _require_report(store, department, year)
+    require_readable(store, actor, department, year)
     _require_positions(store, since=(since, first), until=(until, second))
     if _later(first, second):
         raise _reversed(since, until)
@@ -393,6 +408,7 @@ def replay(
     from workflow.administration import fiscal_year_stream_id
 
     store = open_store()
+    require_everything(reader(store), "replay a year")
     with reported_errors():
         opened = store.stream_version(fiscal_year_stream_id(year))
     if not opened:
@@ -480,11 +496,14 @@ def artifact(
     with reported_errors():
         regular_file(path, "path", "a rendered report file (HTML, PDF or XLSX)", MAX_ARTIFACT_BYTES)
     store = open_store()
+    actor = reader(store)
     try:
         with reported_errors():
             found = verify_file(store, path)
     except UnknownArtifact as error:
         raise fail(f"{path}: {error}") from None
+    department, _, year = found.report.removeprefix("report:").rpartition(":")
+    require_readable(store, actor, department, int(year))
     checks = [
         {
             "format": c.artifact.format,

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from events.model import RecordedEvent
     from events.store import EventStore
     from projections.migrations import Migration
+    from workflow.roles import Actor
     from workflow.service import Credentials
 
 USAGE = 2
@@ -143,6 +144,48 @@ def credentials() -> Credentials:
     if not given.token:
         raise fail(f"token for {given.user}: missing, expected --token or JIXIAO_TOKEN", USAGE)
     return Credentials(given.user, given.token)
+
+
+def reader(store: EventStore) -> Actor:
+    """The caller of a read command, authenticated as for a command: a missing user or token
+    is a usage error, an unknown user or a wrong token is refused in one line."""
+    from workflow.service import authenticate
+
+    caller = credentials()
+    with reported_errors():
+        return authenticate(store, caller).actor()
+
+
+def readable(store: EventStore, actor: Actor, department: str, year: int) -> bool:
+    """Whether the report exists and ``actor`` may read it (workflow.visibility)."""
+    from workflow.service import load_report
+    from workflow.visibility import ReportSummary, may_read
+
+    with reported_errors():
+        state = load_report(store, department, year).state
+    return may_read(actor, ReportSummary.of(state))
+
+
+def require_readable(store: EventStore, actor: Actor, department: str, year: int) -> None:
+    """Refuse a report the caller may not read, in the words used for one that does not
+    exist, so that a read never tells another department's drafts apart from nothing."""
+    if not readable(store, actor, department, year):
+        raise fail(
+            f"report {department}/{year}: not found, expected a report user {actor.user_id} "
+            "may read (their department's, or one submitted to the finance reviewers)"
+        )
+
+
+def require_everything(actor: Actor, what: str) -> None:
+    """Refuse a read of the whole log (a year's replay) to anyone but an auditor or an
+    administrator of every department."""
+    from workflow.visibility import reads_everything
+
+    if not reads_everything(actor):
+        held = ", ".join(g.describe() for g in actor.grants) or "none"
+        raise fail(
+            f"user {actor.user_id} role: got {held}, expected auditor@* or admin@* to {what}"
+        )
 
 
 def recorded_summary(events: Sequence[RecordedEvent]) -> dict[str, Any]:

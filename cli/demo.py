@@ -173,4 +173,8 @@ def run_demo(out: Path) -> None:
             entry.item_id == "homes" and entry.event_type.startswith("Adjustment")
         ):
             say(f"  {entry.describe()}")
-    say(f"try: jixiao --db {db_url} audit trail -d {DEPARTMENT_CODE} -y {YEAR} --item line:homes")
+    auditor = people["auditor"]
+    say(
+        f"try: JIXIAO_USER={auditor.user_id} JIXIAO_TOKEN={auditor.token} jixiao --db {db_url} "
+        f"audit trail -d {DEPARTMENT_CODE} -y {YEAR} --item line:homes"
+    )

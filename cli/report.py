@@ -14,6 +14,8 @@ from cli.context import (
     caught_up_projections,
     credentials,
     open_store,
+    readable,
+    reader,
     report_recorded,
     require_department,
     run,
@@ -211,9 +213,10 @@ def export_report(
         with reported_errors():  # refused before the store is even opened
             check_output(out, "--out", force=force, protected=database_files())
     store = open_store()
+    actor = reader(store)
     with reported_errors():
         state = load_report(store, department, year).state
-    if not state.report:
+    if not state.report or not readable(store, actor, department, year):
         raise fail(f"report {department}/{year}: not found, expected an opened report")
     document = state_document(state)
     if out is None:
@@ -240,8 +243,11 @@ def show(
     from projections.report_state import report_document
 
     store = caught_up_projections()
-    with reported_errors():
-        view = report_document(store.engine, department, year, revision)
+    actor = reader(store)
+    view = None
+    if readable(store, actor, department, year):
+        with reported_errors():
+            view = report_document(store.engine, department, year, revision)
     if view is None:
         which = f" revision {revision}" if revision else ""
         raise fail(f"report {department}/{year}{which}: not found, expected an opened report")
@@ -310,18 +316,19 @@ def list_reports(
     stage: Annotated[str | None, typer.Option(help="Only reports in this stage.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List reports (latest revisions) with their stage and headline figures.
+    """List the reports you may read (latest revisions) with their stage and headline figures.
 
     Example: jixiao report list -y 2021 --stage submitted
     """
-    from projections.report_state import list_reports as rows_of
+    from projections.summaries import visible_reports
 
     _require_stage(stage, listed_with_reports=True)
     store = caught_up_projections()
+    actor = reader(store)
     if year is not None:
         _require_opened_year(store, year, "--year")
     with reported_errors():
-        rows = rows_of(store.engine, year=year, stage=stage)
+        rows = visible_reports(store.engine, actor, year=year, stage=stage)
     data = [
         {
             "report": r.report,
@@ -350,15 +357,19 @@ def overview(
 ) -> None:
     """Every department of a fiscal year: stage, totals, rates, score, grade, last activity.
 
+    You see the departments your roles cover, and the figures of the reports you may read
+    (another department's report before it is first submitted shows its stage only).
+
     Example: jixiao report overview 2021
     """
-    from projections.year_overview import year_overview
+    from projections.summaries import visible_overview
 
     _require_stage(stage, listed_with_reports=False)
     store = caught_up_projections()
+    actor = reader(store)
     _require_opened_year(store, year, "year")
     with reported_errors():
-        rows = year_overview(store.engine, year, stage=stage)
+        rows = visible_overview(store.engine, actor, year, stage=stage)
     data = [
         {
             "department": r.department,

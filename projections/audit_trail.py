@@ -140,16 +140,20 @@ def audit_trail(
     item_kind: str | None = None,
     item_id: str | None = None,
     limit: int | None = None,
+    reports: Collection[str] | None = None,
 ) -> list[AuditEntry]:
     """Audit rows in log order, filtered by any combination of: one report (``department``
     and ``year``) or every report of a ``year``, the acting ``user``, a time range
-    (``since`` inclusive, ``until`` exclusive; aware or naive UTC) and an item.
+    (``since`` inclusive, ``until`` exclusive; aware or naive UTC) and an item. ``reports``,
+    when given, keeps only those report streams (the ones the reader may read).
 
     An item that never appeared in the reports in scope is refused (UnknownItem, naming
     items that did), so a typo is not mistaken for an item nobody changed; an item that
     was removed keeps its history and is found.
     """
     scope: list[sa.ColumnElement[bool]] = []
+    if reports is not None:
+        scope.append(_A.report.in_(sorted(reports)))
     if department is not None:
         if year is None:
             raise ValueError("audit trail department: expected a year with it (one report)")

@@ -58,6 +58,12 @@ PERMISSIONS: dict[type[ReportCommand], Rule] = {
     },
 }
 
+#: The report commands a person issues (the render worker's own are not among them): what
+#: every face offers.
+PERSON_COMMANDS: tuple[type[ReportCommand], ...] = tuple(
+    command for command, rule in PERMISSIONS.items() if set(rule) != {Role.SYSTEM}
+)
+
 
 def _sorted(values: Iterable[object]) -> str:
     return " or ".join(sorted(str(v) for v in values))

@@ -400,6 +400,33 @@ def execute_all(
     report changed meanwhile and the commands are decided afresh, as :func:`execute` does).
     """
     actor = authenticate(store, credentials).actor()
+    return execute_all_as(
+        store,
+        actor,
+        commands,
+        source=source,
+        expected_version=expected_version,
+        correlation_id=correlation_id,
+        now=now,
+        dry_run=dry_run,
+        progress=progress,
+    )
+
+
+def execute_all_as(
+    store: EventStoreProtocol,
+    actor: Actor,
+    commands: Sequence[tuple[str, ReportCommand]],
+    *,
+    source: str = "commands",
+    expected_version: int | None = None,
+    correlation_id: str | None = None,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[RecordedEvent]:
+    """:func:`execute_all` for an actor the caller has authenticated itself (see
+    :func:`execute_as`)."""
     streams = {_report_stream(c.department, c.year) for _, c in commands}
     if len(streams) != 1:
         raise InvalidValue(
@@ -508,6 +535,36 @@ def execute(
         return _run_admin_command(store, actor, command, expected_version=expected_version, **ids)
     return _run_report_command(
         store, actor, command, expected_version=expected_version, now=now, **ids
+    )
+
+
+def execute_as(
+    store: EventStoreProtocol,
+    actor: Actor,
+    command: ReportCommand,
+    *,
+    expected_version: int | None = None,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+    now: datetime | None = None,
+) -> list[RecordedEvent]:
+    """Decide a report command for an actor the caller has authenticated itself, and append
+    its events: every rule of :func:`execute` after authentication.
+
+    For a face that keeps its own proof of identity, such as the server's sessions, which
+    hold no token: it builds ``actor`` from the user's current stream (grants as they are
+    now). Administration stays behind :func:`execute` and a token.
+    """
+    if not isinstance(command, ReportCommand):
+        raise TypeError(f"command: got {type(command).__name__}, expected a report command")
+    return _run_report_command(
+        store,
+        actor,
+        command,
+        expected_version=expected_version,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        now=now,
     )
 
 

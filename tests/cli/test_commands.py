@@ -248,7 +248,7 @@ def test_editing_a_report_line_by_line(admin) -> None:
         ),
         (
             ("report", "show", "-d", "nobody", "-y", "2021"),
-            None,
+            "zhao.liu",
             1,
             "report nobody/2021: not found",
         ),
@@ -425,7 +425,7 @@ def test_a_blocked_submission_lists_every_problem(admin) -> None:
 
 
 def test_missing_credentials_are_a_usage_error(imported) -> None:
-    out = imported("review", "submit", *KEY)
+    out = imported("review", "submit", *KEY, user=None)
     assert out.exit_code == 2
     assert out.stderr == "error: user: missing, expected --user or JIXIAO_USER\n"
 

@@ -47,10 +47,10 @@ def assert_terminal_safe(*texts: str) -> None:
 def reads_work(run: Invoke) -> None:
     """Every read the poisoned log broke: show, list, trail, inbox, rebuild."""
     for args, user in (
-        (("report", "show", *KEY), None),
-        (("report", "list", "-y", "2021"), None),
-        (("audit", "trail", *KEY), None),
-        (("audit", "trail"), None),
+        (("report", "show", *KEY), "zhao.liu"),
+        (("report", "list", "-y", "2021"), "zhao.liu"),
+        (("audit", "trail", *KEY), "zhao.liu"),
+        (("audit", "trail"), "zhao.liu"),
         (("review", "inbox"), "li.si"),
         (("projections", "rebuild"), None),
     ):

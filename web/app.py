@@ -1,0 +1,146 @@
+"""The application factory: ``create_app(settings)`` wires the store, the sessions, the
+projections and the templates into a FastAPI application with the API and the pages.
+
+uvicorn builds it in each worker process from its import string::
+
+    uvicorn --factory web.app:create_app      # what `jixiao serve` runs
+
+Settings left out come from the environment (``JIXIAO_DB`` …, see web.settings).
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+import workflow  # noqa: F401  (registers the domain's event types)
+from events.errors import EventStoreError, TamperedEvent
+from projections.migrations import open_store
+from web.dependencies import SESSION_COOKIE, Services, SignInRequired
+from web.errors import Refused, refusal, validation_refusal
+from web.identity import Doorman
+from web.reading import Reads
+from web.routers import api_commands, api_reads, pages_inbox, pages_reports, pages_session
+from web.sessions import SessionStore, SignInThrottle
+from web.settings import WebSettings, load_web_settings
+from web.templating import STATIC, templates
+from workflow.errors import DomainError
+
+log = logging.getLogger("jixiao.web")
+
+#: Error page headings by status.
+_HEADINGS = {
+    401: "请先登录",
+    403: "不允许的操作",
+    404: "未找到",
+    409: "状态已变化",
+    422: "无法接受的输入",
+    429: "登录尝试过多",
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _answer(request: Request, refused: Refused) -> Response:
+    """A refusal as one-line JSON for the API, as an error page for a browser."""
+    if _is_api(request):
+        return JSONResponse(refused.body(), status_code=refused.status, headers=refused.headers)
+    app: Services = request.app.state.services
+    identity = None
+    try:
+        identity = app.doorman.from_session(request.cookies.get(SESSION_COOKIE))
+    except Exception:  # an error page must not fail on the session that led to it
+        log.exception("session lookup for an error page failed")
+    return app.templates.TemplateResponse(
+        request,
+        "error.html.j2",
+        {
+            "identity": identity,
+            "heading": _HEADINGS.get(refused.status, "出错了"),
+            "message": refused.message,
+        },
+        status_code=refused.status,
+        headers=refused.headers,
+    )
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Refused)
+    async def refused(request: Request, error: Refused) -> Response:
+        return _answer(request, error)
+
+    @app.exception_handler(DomainError)
+    async def domain(request: Request, error: DomainError) -> Response:
+        return _answer(request, refusal(error))
+
+    @app.exception_handler(EventStoreError)
+    async def store(request: Request, error: EventStoreError) -> Response:
+        status = 500 if isinstance(error, TamperedEvent) else 409
+        return _answer(request, Refused(status, str(error)))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        return _answer(request, validation_refusal(error.errors()))
+
+    @app.exception_handler(HTTPException)
+    async def http(request: Request, error: HTTPException) -> Response:
+        detail = error.detail if isinstance(error.detail, str) else str(error.detail)
+        message = f"{request.url.path}: {detail.lower()}"
+        return _answer(request, Refused(error.status_code, message, headers=error.headers))
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in(request: Request, error: SignInRequired) -> Response:
+        return RedirectResponse(f"/sign-in?next={quote(error.next_path)}", status_code=303)
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """The application over the store of ``settings`` (default: from the environment).
+
+    The database must be at the schema this code needs (`jixiao admin init` or `jixiao
+    admin migrate`): the server changes no schema, at start or in a request.
+    """
+    settings = settings or load_web_settings()
+    store = open_store(settings.db_url)
+    reads = Reads(store)
+    reads.setup()
+    sessions = SessionStore(store.engine, settings.session_idle)
+    throttle = SignInThrottle(
+        store.engine,
+        per_user=settings.max_failures_per_user,
+        per_address=settings.max_failures_per_address,
+        window=settings.failure_window,
+    )
+    app = FastAPI(
+        title="jixiao",
+        summary="预算部门整体支出绩效自评价: prepare, review, sign off and audit reports.",
+        description=(
+            "Every report command and read. Authenticate with "
+            "`Authorization: Bearer USER:TOKEN` (the token `jixiao admin user token` "
+            "issued), or from a signed-in browser with its session and `X-CSRF-Token`. "
+            'A refusal is `{"error": "<one line>", "field": <the field or null>}` with a '
+            "4xx status, and records nothing."
+        ),
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.services = Services(
+        settings=settings,
+        store=store,
+        doorman=Doorman(store, sessions, throttle),
+        reads=reads,
+        templates=templates(),
+    )
+    _install_handlers(app)
+    for router in (api_reads, api_commands, pages_session, pages_inbox, pages_reports):
+        app.include_router(router.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,49 @@
+"""Running a report command for a caller, shared by the API and the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.dependencies import Services
+from web.errors import not_found, refusal
+from web.identity import Identity
+from workflow.checks import submission_notices
+from workflow.commands import OpenReport, ReportCommand, SubmitReport
+from workflow.errors import DomainError, InvalidValue
+from workflow.service import execute_as, load_report
+from workflow.visibility import ReportSummary, may_read
+
+
+def run_command(app: Services, caller: Identity, command: ReportCommand) -> dict[str, Any]:
+    """Execute ``command`` as the caller; what was recorded (and a submission's notices).
+
+    A report the caller may not read is not found (404), as for reads; opening one is left
+    to the rules (its department's preparers alone may). Domain refusals become
+    :class:`web.errors.Refused` with their one-line message.
+    """
+    try:
+        if not isinstance(command, OpenReport):
+            state = load_report(app.store, command.department, command.year).state
+            if not may_read(caller.actor, ReportSummary.of(state)):
+                raise not_found(command.department, command.year)
+        events = execute_as(app.store, caller.actor, command)
+        notices = None
+        if isinstance(command, SubmitReport):
+            state = load_report(app.store, command.department, command.year).state
+            notices = submission_notices(state)
+    except InvalidValue as error:
+        if error.subject in ("report department", "report year"):
+            raise not_found(command.department, command.year) from None
+        raise refusal(error) from None
+    except DomainError as error:
+        raise refusal(error) from None
+    summary: dict[str, Any] = {
+        "recorded": len(events),
+        "stream": events[-1].stream_id if events else None,
+        "version": events[-1].version if events else None,
+        "position": events[-1].position if events else None,
+        "events": [e.event_type for e in events],
+    }
+    if notices is not None:
+        summary["notices"] = list(notices)
+    return summary

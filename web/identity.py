@@ -1,0 +1,177 @@
+"""Who is calling: a session cookie (pages, and the API from a signed-in browser) or a bearer
+token (the API), checked against the users' streams on every request.
+
+The user's stream is read on every request, so grants are always current and a revoked
+token ends the sessions signed in with it at their next request. Sign-ins and their
+failures are logged on ``jixiao.web.signin`` (never as report events); failures, from the
+sign-in page and from bearer tokens alike, count towards the throttle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from events.protocol import EventStoreProtocol
+from web.errors import Refused
+from web.sessions import Session, SessionStore, SignInThrottle
+from workflow.administration import USER_ID, UserState, user_stream_id
+from workflow.errors import AuthenticationFailed
+from workflow.roles import Actor
+from workflow.service import Credentials, authenticate, load_admin
+
+log = logging.getLogger("jixiao.web.signin")
+
+#: How the API names its credentials: ``Authorization: Bearer USER:TOKEN``.
+BEARER = "Bearer "
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An authenticated caller: the user as their stream says now, and their session if the
+    request carried one (bearer requests have none)."""
+
+    user: UserState
+    session: Session | None = None
+
+    @property
+    def actor(self) -> Actor:
+        """The user as the actor of commands and reads."""
+        return self.user.actor()
+
+    @property
+    def user_id(self) -> str:
+        """The user's id."""
+        return self.user.user_id
+
+
+def _live(user: UserState, token_id: str) -> bool:
+    return user.registered and any(t.token_id == token_id and not t.revoked for t in user.tokens)
+
+
+class _Verified:
+    """Tokens verified recently, by the SHA-256 of ``user:token``, so that an API client
+    does not pay a key derivation per request. Only the proof of the secret is remembered:
+    whether the token is still live is read from the user's stream every time."""
+
+    def __init__(self, size: int = 4096, ttl: float = 300.0) -> None:
+        self.size, self.ttl = size, ttl
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(user_id: str, token: str) -> str:
+        return hashlib.sha256(f"{user_id}:{token}".encode()).hexdigest()
+
+    def __contains__(self, key: str) -> bool:
+        with self._lock:
+            until = self._seen.get(key)
+            return until is not None and until > time.monotonic()
+
+    def add(self, key: str) -> None:
+        with self._lock:
+            self._seen[key] = time.monotonic() + self.ttl
+            self._seen.move_to_end(key)
+            while len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+
+
+class Doorman:
+    """Signs people in, finds the caller of each request, and throttles failures."""
+
+    def __init__(
+        self, store: EventStoreProtocol, sessions: SessionStore, throttle: SignInThrottle
+    ) -> None:
+        self.store = store
+        self.sessions = sessions
+        self.throttle = throttle
+        self._verified = _Verified()
+
+    def _user(self, user_id: str) -> UserState:
+        state, _ = load_admin(self.store, user_stream_id(user_id))
+        assert isinstance(state, UserState)
+        return state
+
+    def check_token(self, user_id: str, token: str, address: str, via: str) -> UserState:
+        """The user whose current token this is; Refused 429 while throttled, 401 (logged
+        and counted) for an unknown user or a wrong or revoked token."""
+        shown = user_id if USER_ID.match(user_id or "") else repr((user_id or "")[:64])
+        waiting = self.throttle.refusal(user_id, address)
+        if waiting is not None:
+            log.warning("sign-in throttled: user=%s address=%s via=%s", shown, address, via)
+            raise Refused(429, waiting, field="user_id", headers={"Retry-After": "900"})
+        key = _Verified.key(user_id, token)
+        token_id = token.partition(".")[0]
+        if key in self._verified:
+            user = self._user(user_id)
+            if _live(user, token_id):
+                return user
+        try:
+            user = authenticate(self.store, Credentials(user_id, token))
+        except AuthenticationFailed as failed:
+            self.throttle.failed(user_id, address)
+            log.warning("sign-in failed: user=%s address=%s via=%s", shown, address, via)
+            raise Refused(401, str(failed), field="token") from None
+        self._verified.add(key)
+        return user
+
+    def sign_in(
+        self, user_id: str, token: str, address: str, *, replacing: str | None
+    ) -> tuple[str, Identity]:
+        """Check the token, then start a new session (ending ``replacing``); its cookie
+        value and the caller."""
+        user = self.check_token(user_id, token, address, "page")
+        session_id, session = self.sessions.start(
+            user.user_id, token.partition(".")[0], address, replacing=replacing
+        )
+        log.info("sign-in: user=%s address=%s via=page", user.user_id, address)
+        return session_id, Identity(user, session)
+
+    def sign_out(self, identity: Identity, address: str) -> None:
+        """End the caller's session."""
+        if identity.session is not None:
+            self.sessions.end(identity.session.id_hash)
+            log.info("sign-out: user=%s address=%s", identity.user_id, address)
+
+    def from_session(self, session_id: str | None) -> Identity | None:
+        """The caller of a session cookie; None when there is no live session (idled out,
+        or its token revoked: then every session of that token ends)."""
+        session = self.sessions.find(session_id)
+        if session is None:
+            return None
+        user = self._user(session.user_id)
+        if not _live(user, session.token_id):
+            ended = self.sessions.end_token(session.user_id, session.token_id)
+            log.info(
+                "sessions ended: user=%s token=%s no longer live (%d session(s))",
+                session.user_id,
+                session.token_id,
+                ended,
+            )
+            return None
+        return Identity(user, session)
+
+    def from_bearer(self, header: str, address: str) -> Identity:
+        """The caller of an ``Authorization: Bearer USER:TOKEN`` header."""
+        credentials = header[len(BEARER) :].strip()
+        user_id, colon, token = credentials.partition(":")
+        if not colon or not user_id or not token:
+            raise Refused(
+                401,
+                "authorization: got a bearer value without USER:TOKEN, expected "
+                "`Authorization: Bearer USER:TOKEN`",
+                field="authorization",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        try:
+            user = self.check_token(user_id, token, address, "api")
+        except Refused as refused:
+            if refused.status == 401:
+                refused.headers = {"WWW-Authenticate": "Bearer"}
+            raise
+        log.debug("api token accepted: user=%s address=%s", user.user_id, address)
+        return Identity(user)

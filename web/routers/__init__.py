@@ -1,0 +1,1 @@
+"""The application's routers, one per noun: the JSON API and the pages."""

@@ -1,0 +1,69 @@
+"""The server's settings: where the store is, how long a session lives, when sign-ins are
+throttled. Read from arguments, else the environment (``JIXIAO_*``), else the defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from events.database import database_url
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """Everything the application needs to know at start-up."""
+
+    db_url: str
+    #: A session unused for this long is over; the next request signs in again.
+    session_idle: timedelta = timedelta(minutes=30)
+    #: Mark cookies Secure on every response, not only on requests that arrived over HTTPS
+    #: (for a TLS proxy that does not forward the scheme).
+    secure_cookies: bool = False
+    #: Failed sign-ins (pages and API tokens alike) allowed per user id within the window.
+    max_failures_per_user: int = 5
+    #: Failed sign-ins allowed per client address within the window (an office shares one).
+    max_failures_per_address: int = 20
+    #: The window over which failed sign-ins are counted.
+    failure_window: timedelta = timedelta(minutes=15)
+
+    def but(self, **changes: object) -> WebSettings:
+        """A copy with some settings changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, expected: str) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name}: got {raw!r}, expected {expected}")
+    return int(raw)
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise ValueError(f"{name}: got {raw!r}, expected 1 or 0 (true or false)")
+
+
+def load_web_settings(env: Mapping[str, str] | None = None, *, db_url: str | None = None):
+    """Settings from ``db_url``, else ``JIXIAO_DB``; the rest from ``JIXIAO_*`` variables."""
+    env = os.environ if env is None else env
+    minutes = "a whole number of minutes from 1"
+    return WebSettings(
+        db_url=database_url(db_url or env.get("JIXIAO_DB") or None),
+        session_idle=timedelta(minutes=_whole(env, "JIXIAO_SESSION_IDLE_MINUTES", 30, minutes)),
+        secure_cookies=_flag(env, "JIXIAO_SECURE_COOKIES"),
+        max_failures_per_user=_whole(
+            env, "JIXIAO_SIGNIN_FAILURES_PER_USER", 5, "a whole number from 1"
+        ),
+        max_failures_per_address=_whole(
+            env, "JIXIAO_SIGNIN_FAILURES_PER_ADDRESS", 20, "a whole number from 1"
+        ),
+        failure_window=timedelta(minutes=_whole(env, "JIXIAO_SIGNIN_WINDOW_MINUTES", 15, minutes)),
+    )

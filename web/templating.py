@@ -1,0 +1,55 @@
+"""The pages' jinja2 environment: the templates under ``web/templates`` and the Chinese
+labels they share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+STAGE_LABELS = {
+    "new": "未填报",
+    "draft": "草稿",
+    "submitted": "已提交",
+    "approved_by_department": "部门已审核",
+    "approved_by_finance": "财政已审核",
+    "signed_off": "已会签",
+    "rendered": "已生成",
+    "published": "已公开",
+}
+ACTION_LABELS = {
+    "submit": "提交",
+    "review": "审核",
+    "sign_off": "会签",
+    "render": "生成",
+    "publish": "公开",
+}
+ROLE_LABELS = {
+    "preparer": "填报人",
+    "department_head": "部门负责人",
+    "finance_reviewer": "财政局审核人",
+    "auditor": "审计/纪检",
+    "admin": "管理员",
+    "system": "系统",
+}
+ITEM_LABELS = {"line": "预算项目", "indicator": "绩效指标", "section": "文字部分"}
+
+
+def templates() -> Jinja2Templates:
+    """The environment, autoescaping, with the labels as globals."""
+    found = Jinja2Templates(directory=TEMPLATES)
+    env = found.env
+    # Every template is HTML, whatever its suffix: escape everything it shows.
+    env.autoescape = True
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.globals.update(
+        stage_labels=STAGE_LABELS,
+        action_labels=ACTION_LABELS,
+        role_labels=ROLE_LABELS,
+        item_labels=ITEM_LABELS,
+    )
+    return found
