@@ -138,12 +138,6 @@ def verify_rendering(
     return Verification(signed.stream_id, signed.revision, checks)
 
 
-def find_rendering(store: EventStore, digest: str) -> tuple[RenderTarget, Artifact]:
-    """The revision and artifact whose recorded SHA-256 is ``digest``; UnknownArtifact if none."""
-    target, _, artifact = _find_rendered(store, digest)
-    return target, artifact
-
-
 def _find_rendered(
     store: EventStore, digest: str
 ) -> tuple[RenderTarget, tuple[Artifact, ...], Artifact]:
