@@ -146,7 +146,7 @@ def _find_rendered(
     with store.engine.connect() as connection:
         rows = connection.execute(
             sa.select(_E.stream_id, _E.event_type, _E.schema_version, _E.payload)
-            .where(_E.event_type == "ReportRendered", _E.payload.contains(digest))
+            .where(_E.event_type == ReportRendered.event_type, _E.payload.contains(digest))
             .order_by(_E.position)
         ).all()
     for row in rows:
