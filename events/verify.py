@@ -8,6 +8,7 @@ from typing import Any
 
 from events.chain import GENESIS_HASH, row_hash
 from events.errors import BrokenChain, TamperedEvent
+from events.statements import EVENT_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,21 +50,8 @@ def check_anchor(
     return None
 
 
-_HASHED = (
-    "position",
-    "stream_id",
-    "version",
-    "event_id",
-    "event_type",
-    "schema_version",
-    "payload",
-    "actor",
-    "role",
-    "recorded_at",
-    "correlation_id",
-    "causation_id",
-    "prev_hash",
-)
+#: What a row's hash covers: every column but the hash itself.
+_HASHED = tuple(name for name in EVENT_COLUMNS if name != "hash")
 
 
 def matches_hash(row: Any) -> bool:

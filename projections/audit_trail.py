@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from events.model import RecordedEvent
 from events.store import EventStore
 from projections.changes import CHANGE_COLUMNS, change_row
-from projections.report_states import ReportStates
+from projections.shared_fold import ReportStates
 from projections.sql import aware_utc, insert_many, naive_utc
 from workflow.commands import report_stream_id
 from workflow.errors import UnknownItem

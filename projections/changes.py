@@ -14,38 +14,11 @@ from typing import Any, NamedTuple
 
 from events.model import Event, RecordedEvent
 from projections.report_view import amount_data, compact_json, decimal_text, measure_data
+from workflow import report_events as ev
 from workflow.budget import Adjustment, BudgetLine, Column
 from workflow.indicators import Indicator
 from workflow.narrative import Section
 from workflow.report import ReportState
-from workflow.report_events import (
-    ActualSpendingRecorded,
-    AdjustmentCancelled,
-    AdjustmentRecorded,
-    BudgetLineAdded,
-    BudgetLineRemoved,
-    BudgetLineRenamed,
-    FunctionsSet,
-    IndicatorActualRecorded,
-    IndicatorAdded,
-    IndicatorGraded,
-    IndicatorLineSet,
-    IndicatorRemoved,
-    InitialBudgetSet,
-    NarrativeEdited,
-    NetAssetsSet,
-    RenderFailed,
-    ReportApproved,
-    ReportOpened,
-    ReportPublished,
-    ReportRendered,
-    ReportReopened,
-    ReportReturned,
-    ReportSignedOff,
-    ReportSubmitted,
-    SignOffRecorded,
-    StaffingSet,
-)
 
 
 class Change(NamedTuple):
@@ -184,8 +157,8 @@ def _stage(event: Event, before: ReportState, after: ReportState, comment: str |
 # --- the report as a whole --------------------------------------------------------------
 
 
-@_describes(ReportOpened)
-def _opened(event: ReportOpened, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.ReportOpened)
+def _opened(event: ev.ReportOpened, before: ReportState, after: ReportState) -> Change:
     return Change(
         item_kind="report",
         item_id=event.report,
@@ -202,8 +175,8 @@ def _opened(event: ReportOpened, before: ReportState, after: ReportState) -> Cha
     )
 
 
-@_describes(FunctionsSet)
-def _functions(event: FunctionsSet, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.FunctionsSet)
+def _functions(event: ev.FunctionsSet, before: ReportState, after: ReportState) -> Change:
     return Change(
         item_kind="report",
         item_id=after.report,
@@ -216,8 +189,8 @@ def _functions(event: FunctionsSet, before: ReportState, after: ReportState) -> 
     )
 
 
-@_describes(StaffingSet)
-def _staffing(event: StaffingSet, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.StaffingSet)
+def _staffing(event: ev.StaffingSet, before: ReportState, after: ReportState) -> Change:
     def data(state: ReportState) -> dict[str, Any] | None:
         return state.staffing.model_dump(mode="json") if state.staffing else None
 
@@ -240,8 +213,8 @@ def _staffing(event: StaffingSet, before: ReportState, after: ReportState) -> Ch
     )
 
 
-@_describes(NetAssetsSet)
-def _net_assets(event: NetAssetsSet, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.NetAssetsSet)
+def _net_assets(event: ev.NetAssetsSet, before: ReportState, after: ReportState) -> Change:
     return Change(
         item_kind="report",
         item_id=after.report,
@@ -266,8 +239,8 @@ def _section_data(section: Section | None) -> dict[str, Any] | None:
     }
 
 
-@_describes(NarrativeEdited)
-def _narrative(event: NarrativeEdited, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.NarrativeEdited)
+def _narrative(event: ev.NarrativeEdited, before: ReportState, after: ReportState) -> Change:
     old = _section(before, event.section.id)
     return Change(
         item_kind="section",
@@ -284,8 +257,8 @@ def _narrative(event: NarrativeEdited, before: ReportState, after: ReportState) 
 # --- budget lines -----------------------------------------------------------------------
 
 
-@_describes(BudgetLineAdded)
-def _line_added(event: BudgetLineAdded, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.BudgetLineAdded)
+def _line_added(event: ev.BudgetLineAdded, before: ReportState, after: ReportState) -> Change:
     return Change(
         item_kind="line",
         item_id=event.line,
@@ -296,8 +269,8 @@ def _line_added(event: BudgetLineAdded, before: ReportState, after: ReportState)
     )
 
 
-@_describes(BudgetLineRenamed)
-def _line_renamed(event: BudgetLineRenamed, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.BudgetLineRenamed)
+def _line_renamed(event: ev.BudgetLineRenamed, before: ReportState, after: ReportState) -> Change:
     return Change(
         item_kind="line",
         item_id=event.line,
@@ -322,8 +295,8 @@ def _typed_text(line: BudgetLine) -> str | None:
     return "; ".join(parts) or None
 
 
-@_describes(BudgetLineRemoved)
-def _line_removed(event: BudgetLineRemoved, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.BudgetLineRemoved)
+def _line_removed(event: ev.BudgetLineRemoved, before: ReportState, after: ReportState) -> Change:
     # The row keeps every figure the line carried, cancelled adjustments included: once the
     # line is gone from the report, the audit trail is where they can still be read.
     old = _line(before, event.line)
@@ -349,7 +322,7 @@ def _line_removed(event: BudgetLineRemoved, before: ReportState, after: ReportSt
 
 
 def _typed_amount(
-    field: str, event: InitialBudgetSet | ActualSpendingRecorded, before: ReportState
+    field: str, event: ev.InitialBudgetSet | ev.ActualSpendingRecorded, before: ReportState
 ) -> Change:
     old_line = _line(before, event.line)
     old = getattr(old_line, field) if old_line else None
@@ -365,13 +338,13 @@ def _typed_amount(
     )
 
 
-@_describes(InitialBudgetSet)
-def _initial(event: InitialBudgetSet, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.InitialBudgetSet)
+def _initial(event: ev.InitialBudgetSet, before: ReportState, after: ReportState) -> Change:
     return _typed_amount("initial", event, before)
 
 
-@_describes(ActualSpendingRecorded)
-def _actual(event: ActualSpendingRecorded, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.ActualSpendingRecorded)
+def _actual(event: ev.ActualSpendingRecorded, before: ReportState, after: ReportState) -> Change:
     return _typed_amount("actual", event, before)
 
 
@@ -386,8 +359,8 @@ def _adjustment_data(adjustment: Adjustment) -> dict[str, Any]:
     }
 
 
-@_describes(AdjustmentRecorded)
-def _adjustment(event: AdjustmentRecorded, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.AdjustmentRecorded)
+def _adjustment(event: ev.AdjustmentRecorded, before: ReportState, after: ReportState) -> Change:
     line = _line(after, event.line)
     adjustment = event.adjustment
     return Change(
@@ -401,8 +374,8 @@ def _adjustment(event: AdjustmentRecorded, before: ReportState, after: ReportSta
     )
 
 
-@_describes(AdjustmentCancelled)
-def _cancelled(event: AdjustmentCancelled, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.AdjustmentCancelled)
+def _cancelled(event: ev.AdjustmentCancelled, before: ReportState, after: ReportState) -> Change:
     old_line, new_line = _line(before, event.line), _line(after, event.line)
 
     def find(line: BudgetLine | None) -> Adjustment | None:
@@ -427,8 +400,8 @@ def _cancelled(event: AdjustmentCancelled, before: ReportState, after: ReportSta
 # --- indicators -------------------------------------------------------------------------
 
 
-@_describes(IndicatorAdded)
-def _indicator_added(event: IndicatorAdded, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.IndicatorAdded)
+def _indicator_added(event: ev.IndicatorAdded, before: ReportState, after: ReportState) -> Change:
     indicator = event.indicator
     return Change(
         item_kind="indicator",
@@ -440,9 +413,9 @@ def _indicator_added(event: IndicatorAdded, before: ReportState, after: ReportSt
     )
 
 
-@_describes(IndicatorActualRecorded)
+@_describes(ev.IndicatorActualRecorded)
 def _indicator_actual(
-    event: IndicatorActualRecorded, before: ReportState, after: ReportState
+    event: ev.IndicatorActualRecorded, before: ReportState, after: ReportState
 ) -> Change:
     old = _indicator(before, event.indicator)
     old_actual = old.actual if old else None
@@ -459,8 +432,10 @@ def _indicator_actual(
     )
 
 
-@_describes(IndicatorRemoved)
-def _indicator_removed(event: IndicatorRemoved, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.IndicatorRemoved)
+def _indicator_removed(
+    event: ev.IndicatorRemoved, before: ReportState, after: ReportState
+) -> Change:
     old = _indicator(before, event.indicator)
     return Change(
         item_kind="indicator",
@@ -486,8 +461,8 @@ def _line_ref(state: ReportState, line_id: str | None) -> tuple[str | None, Any]
     return (f"{line_id} {name}" if name else line_id), {"line": line_id, "name": name}
 
 
-@_describes(IndicatorLineSet)
-def _indicator_line(event: IndicatorLineSet, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.IndicatorLineSet)
+def _indicator_line(event: ev.IndicatorLineSet, before: ReportState, after: ReportState) -> Change:
     # Each line is named as it was on its side of the change: the previous one before the
     # event, the new one after it (the event itself carries only the ids).
     old = _indicator(before, event.indicator)
@@ -506,8 +481,8 @@ def _indicator_line(event: IndicatorLineSet, before: ReportState, after: ReportS
     )
 
 
-@_describes(IndicatorGraded)
-def _indicator_graded(event: IndicatorGraded, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.IndicatorGraded)
+def _indicator_graded(event: ev.IndicatorGraded, before: ReportState, after: ReportState) -> Change:
     old = _indicator(before, event.indicator)
     return Change(
         item_kind="indicator",
@@ -524,13 +499,13 @@ def _indicator_graded(event: IndicatorGraded, before: ReportState, after: Report
 # --- review and sign-off ----------------------------------------------------------------
 
 
-@_describes(ReportSubmitted, SignOffRecorded, ReportSignedOff, ReportRendered)
+@_describes(ev.ReportSubmitted, ev.SignOffRecorded, ev.ReportSignedOff, ev.ReportRendered)
 def _moved(event: Event, before: ReportState, after: ReportState) -> Change:
     return _stage(event, before, after, None)
 
 
-@_describes(RenderFailed)
-def _render_failed(event: RenderFailed, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.RenderFailed)
+def _render_failed(event: ev.RenderFailed, before: ReportState, after: ReportState) -> Change:
     # The stage stays signed_off: what changed is the revision's render outcome.
     old, new = before.render_failure, after.render_failure
     return Change(
@@ -545,23 +520,23 @@ def _render_failed(event: RenderFailed, before: ReportState, after: ReportState)
     )
 
 
-@_describes(ReportApproved)
-def _approved(event: ReportApproved, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.ReportApproved)
+def _approved(event: ev.ReportApproved, before: ReportState, after: ReportState) -> Change:
     return _stage(event, before, after, event.comment)
 
 
-@_describes(ReportReturned)
-def _returned(event: ReportReturned, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.ReportReturned)
+def _returned(event: ev.ReportReturned, before: ReportState, after: ReportState) -> Change:
     items = ", ".join(f"{ref.kind}:{ref.id}" for ref in event.items)
     comment = f"{event.comment} [{items}]" if items else event.comment
     return _stage(event, before, after, comment)
 
 
-@_describes(ReportPublished)
-def _published(event: ReportPublished, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.ReportPublished)
+def _published(event: ev.ReportPublished, before: ReportState, after: ReportState) -> Change:
     return _stage(event, before, after, event.channel)
 
 
-@_describes(ReportReopened)
-def _reopened(event: ReportReopened, before: ReportState, after: ReportState) -> Change:
+@_describes(ev.ReportReopened)
+def _reopened(event: ev.ReportReopened, before: ReportState, after: ReportState) -> Change:
     return _stage(event, before, after, event.reason)

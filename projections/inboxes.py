@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from events.model import RecordedEvent
 from projections.pending import pending_actions
-from projections.report_states import ReportStates, Transition
+from projections.shared_fold import ReportStates, Transition
 from projections.sql import aware_utc, naive_utc
 from workflow.administration import RoleGranted, RoleRevoked
 from workflow.roles import ALL_DEPARTMENTS

@@ -1,7 +1,7 @@
 """Everything `jixiao audit verify` checks, in one pass over the log.
 
 The chain is walked from position 1 (:meth:`events.store.EventStore.verify`); the rows it
-vouches for are decoded once and folded once (:class:`projections.report_states.
+vouches for are decoded once and folded once (:class:`projections.shared_fold.
 ReportStates`), and that fold is used twice:
 
 - every stored report snapshot is compared with the state at its version
@@ -30,8 +30,8 @@ from events.store import EventStore
 from events.verify import ChainReport
 from projections.checkpoints import checkpoints_table
 from projections.registry import all_projections
-from projections.report_states import ReportStates
 from projections.runner import REBUILD_BATCH, Projection
+from projections.shared_fold import ReportStates
 from projections.snapshots import SnapshotCheck, snapshot_verdict
 
 _C = checkpoints_table.c

@@ -15,8 +15,8 @@ from events.store import EventStore
 from projections.audit_trail import AuditTrailProjection
 from projections.inboxes import InboxProjection
 from projections.report_state import ReportStateProjection
-from projections.report_states import ReportStates
 from projections.runner import Projection, ProjectionRunner
+from projections.shared_fold import ReportStates
 from projections.year_overview import YearOverviewProjection
 
 

@@ -24,8 +24,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from events.model import RecordedEvent
 from projections.pending import pending_actions, unsigned_entries
-from projections.report_states import LastTransitions, ReportStates
 from projections.report_view import headline_figures
+from projections.shared_fold import LastTransitions, ReportStates
 from projections.sql import aware_utc, naive_utc, upsert
 from workflow.commands import report_stream_id
 

@@ -18,8 +18,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from events.model import RecordedEvent
 from projections.report_state import FIGURES, figure_columns
-from projections.report_states import LastTransitions, ReportStates
 from projections.report_view import headline_figures
+from projections.shared_fold import LastTransitions, ReportStates
 from projections.sql import aware_utc, insert_missing, naive_utc, upsert
 from workflow.administration import DepartmentRegistered, FiscalYearOpened
 from workflow.report import ReportState

@@ -67,7 +67,7 @@ class IndicatorRow:
     """One indicator with the spans of its merged category and project cells.
 
     A span of 0 means the cell is covered by a row above; a row without a project has
-    its name spread over the project column (``project_span`` 0, ``name_colspan`` 2).
+    its name spread over the project column (``project_span`` 0).
     """
 
     id: str
@@ -80,11 +80,6 @@ class IndicatorRow:
     status: str
     category_span: int
     project_span: int
-
-    @property
-    def name_colspan(self) -> int:
-        """2 when the name fills the project column too, else 1."""
-        return 2 if self.project is None else 1
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,9 @@ from workflow.report_events import RenderFailed, ReportRendered, ReportReopened,
 _E = events_table.c
 
 #: The events that open and close a render.
-LIFECYCLE = ("ReportSignedOff", "ReportRendered", "RenderFailed", "ReportReopened")
+LIFECYCLE = tuple(
+    cls.event_type for cls in (ReportSignedOff, ReportRendered, RenderFailed, ReportReopened)
+)
 
 #: The longest wait between two redispatches of one revision.
 MAX_REDISPATCH_INTERVAL = timedelta(hours=1)

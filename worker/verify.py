@@ -138,12 +138,6 @@ def verify_rendering(
     return Verification(signed.stream_id, signed.revision, checks)
 
 
-def find_rendering(store: EventStore, digest: str) -> tuple[RenderTarget, Artifact]:
-    """The revision and artifact whose recorded SHA-256 is ``digest``; UnknownArtifact if none."""
-    target, _, artifact = _find_rendered(store, digest)
-    return target, artifact
-
-
 def _find_rendered(
     store: EventStore, digest: str
 ) -> tuple[RenderTarget, tuple[Artifact, ...], Artifact]:
@@ -152,7 +146,7 @@ def _find_rendered(
     with store.engine.connect() as connection:
         rows = connection.execute(
             sa.select(_E.stream_id, _E.event_type, _E.schema_version, _E.payload)
-            .where(_E.event_type == "ReportRendered", _E.payload.contains(digest))
+            .where(_E.event_type == ReportRendered.event_type, _E.payload.contains(digest))
             .order_by(_E.position)
         ).all()
     for row in rows:

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from functools import singledispatch
 
 from events.model import Event
+from workflow import report_events as ev
 from workflow.administration import DepartmentState, FiscalYearState
 from workflow.amounts import MONEY_UNITS, Amount, parse_amount
 from workflow.authorization import role_for_stage, roles_permitted
@@ -66,37 +67,7 @@ from workflow.narrative import (
     parse_figure,
 )
 from workflow.report import ReportState, fold
-from workflow.report_events import (
-    ActualSpendingRecorded,
-    AdjustmentCancelled,
-    AdjustmentRecorded,
-    ApprovalLevel,
-    BudgetLineAdded,
-    BudgetLineRemoved,
-    BudgetLineRenamed,
-    FunctionsSet,
-    IndicatorActualRecorded,
-    IndicatorAdded,
-    IndicatorGraded,
-    IndicatorLineSet,
-    IndicatorRemoved,
-    InitialBudgetSet,
-    ItemKind,
-    ItemRef,
-    NarrativeEdited,
-    NetAssetsSet,
-    RenderFailed,
-    ReportApproved,
-    ReportOpened,
-    ReportPublished,
-    ReportRendered,
-    ReportReopened,
-    ReportReturned,
-    ReportSignedOff,
-    ReportSubmitted,
-    SignOffRecorded,
-    StaffingSet,
-)
+from workflow.report_events import ApprovalLevel, ItemKind, ItemRef
 from workflow.roles import Actor, Role
 from workflow.signoff import Signature, entries_for, is_complete
 from workflow.stages import Stage
@@ -273,7 +244,7 @@ def _(command: OpenReport, state: ReportState, who: _Who, ctx: Context) -> list[
         )
     assert year.deadline is not None
     return [
-        ReportOpened(
+        ev.ReportOpened(
             report=command.stream_id,
             department=department.code,
             department_name=department.name,
@@ -294,7 +265,7 @@ def _(command: SetFunctions, state: ReportState, who: _Who, ctx: Context) -> lis
         required_text(f"part 1 主要职能 item {n}", f, limit=limit)
         for n, f in enumerate(command.functions, 1)
     )
-    return [FunctionsSet(functions=functions)]
+    return [ev.FunctionsSet(functions=functions)]
 
 
 @_decide.register
@@ -310,7 +281,7 @@ def _(command: SetStaffing, state: ReportState, who: _Who, ctx: Context) -> list
             "part 1 人员", str(command.in_post), "编制 as a count and (rank, count) pairs"
         ) from None
     staffing = check_staffing(staffing, limit=_limit(state, "name"))
-    return [StaffingSet(staffing=staffing)]
+    return [ev.StaffingSet(staffing=staffing)]
 
 
 @_decide.register
@@ -325,7 +296,7 @@ def _(command: SetNetAssets, state: ReportState, who: _Who, ctx: Context) -> lis
         allow_negative=True,
         limit=_limit(state, "cell"),
     )
-    return [NetAssetsSet(amount=amount, as_of=command.as_of)]
+    return [ev.NetAssetsSet(amount=amount, as_of=command.as_of)]
 
 
 @_decide.register
@@ -358,7 +329,7 @@ def _(command: EditNarrative, state: ReportState, who: _Who, ctx: Context) -> li
         keys = ", ".join(f.key for f in figures)
         raise InvalidValue(f"{subject} figures", keys, "each figure key once")
     section = Section(id=command.section, title=title, text=text, figures=figures)
-    return [NarrativeEdited(section=section)]
+    return [ev.NarrativeEdited(section=section)]
 
 
 # --- budget table -----------------------------------------------------------------------
@@ -382,7 +353,7 @@ def _(command: AddBudgetLine, state: ReportState, who: _Who, ctx: Context) -> li
         )
     if command.parent is not None:
         _line(state, command.parent)
-    return [BudgetLineAdded(line=line_id, name=name, parent=command.parent)]
+    return [ev.BudgetLineAdded(line=line_id, name=name, parent=command.parent)]
 
 
 @_decide.register
@@ -400,7 +371,7 @@ def _(command: RenameBudgetLine, state: ReportState, who: _Who, ctx: Context) ->
         )
     # The reason is optional: fixing a typo needs none, so a blank one counts as none.
     reason = optional_text(f"{subject} reason", command.reason, limit=_limit(state, "paragraph"))
-    return [BudgetLineRenamed(line=line.id, name=name, previous_name=line.name, reason=reason)]
+    return [ev.BudgetLineRenamed(line=line.id, name=name, previous_name=line.name, reason=reason)]
 
 
 @_decide.register
@@ -428,21 +399,21 @@ def _(command: RemoveBudgetLine, state: ReportState, who: _Who, ctx: Context) ->
             f"a line no indicator measures; point them at another line first "
             f"(jixiao report indicator line) or remove them: {listed}",
         )
-    return [BudgetLineRemoved(line=line.id, reason=reason)]
+    return [ev.BudgetLineRemoved(line=line.id, reason=reason)]
 
 
 @_decide.register
 def _(command: SetInitialBudget, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     line = _line(state, command.line)
     amount = _amount(state, line, "年初预算数", command.amount)
-    return [InitialBudgetSet(line=line.id, amount=amount)]
+    return [ev.InitialBudgetSet(line=line.id, amount=amount)]
 
 
 @_decide.register
 def _(command: RecordActualSpending, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     line = _line(state, command.line)
     amount = _amount(state, line, "实际支出数", command.amount)
-    return [ActualSpendingRecorded(line=line.id, amount=amount)]
+    return [ev.ActualSpendingRecorded(line=line.id, amount=amount)]
 
 
 @_decide.register
@@ -469,7 +440,7 @@ def _(command: RecordAdjustment, state: ReportState, who: _Who, ctx: Context) ->
         reason=reason,
         document=document,
     )
-    return [AdjustmentRecorded(line=line.id, adjustment=adjustment)]
+    return [ev.AdjustmentRecorded(line=line.id, adjustment=adjustment)]
 
 
 @_decide.register
@@ -484,7 +455,7 @@ def _(command: CancelAdjustment, state: ReportState, who: _Who, ctx: Context) ->
     reason = required_text(
         f"line {line.name} cancellation reason", command.reason, limit=_limit(state, "paragraph")
     )
-    return [AdjustmentCancelled(line=line.id, adjustment=command.adjustment, reason=reason)]
+    return [ev.AdjustmentCancelled(line=line.id, adjustment=command.adjustment, reason=reason)]
 
 
 # --- indicators -------------------------------------------------------------------------
@@ -527,7 +498,7 @@ def _(command: AddIndicator, state: ReportState, who: _Who, ctx: Context) -> lis
         lower_is_better=lower,
         weight=_weight(f"indicator {name} weight", command.weight),
     )
-    return [IndicatorAdded(indicator=indicator)]
+    return [ev.IndicatorAdded(indicator=indicator)]
 
 
 @_decide.register
@@ -547,7 +518,7 @@ def _(command: RecordIndicatorActual, state: ReportState, who: _Who, ctx: Contex
             subject=f"{subject} 偏差原因分析",
             limit=_limit(state, "paragraph"),
         )
-    return [IndicatorActualRecorded(indicator=indicator.id, actual=actual, deviation=deviation)]
+    return [ev.IndicatorActualRecorded(indicator=indicator.id, actual=actual, deviation=deviation)]
 
 
 @_decide.register
@@ -558,7 +529,7 @@ def _(command: RemoveIndicator, state: ReportState, who: _Who, ctx: Context) -> 
         command.reason,
         limit=_limit(state, "paragraph"),
     )
-    return [IndicatorRemoved(indicator=indicator.id, reason=reason)]
+    return [ev.IndicatorRemoved(indicator=indicator.id, reason=reason)]
 
 
 @_decide.register
@@ -583,7 +554,7 @@ def _(command: SetIndicatorLine, state: ReportState, who: _Who, ctx: Context) ->
         limit=_limit(state, "paragraph"),
     )
     return [
-        IndicatorLineSet(indicator=indicator.id, line=new, previous_line=current, reason=reason)
+        ev.IndicatorLineSet(indicator=indicator.id, line=new, previous_line=current, reason=reason)
     ]
 
 
@@ -601,7 +572,7 @@ def _(command: GradeIndicator, state: ReportState, who: _Who, ctx: Context) -> l
         raise InvalidValue(subject, command.band, f"one of the scheme's bands: {bands}")
     if indicator.grade == command.band:
         return []  # already graded so: a repeat records nothing
-    return [IndicatorGraded(indicator=indicator.id, band=command.band, by=who.user_id)]
+    return [ev.IndicatorGraded(indicator=indicator.id, band=command.band, by=who.user_id)]
 
 
 # --- review -----------------------------------------------------------------------------
@@ -613,7 +584,7 @@ def _(command: SubmitReport, state: ReportState, who: _Who, ctx: Context) -> lis
     if problems:
         raise SubmissionBlocked(state.report, problems)
     late = state.deadline is not None and ctx.now.date() > state.deadline
-    return [ReportSubmitted(revision=state.revision, by=who.user_id, late=late)]
+    return [ev.ReportSubmitted(revision=state.revision, by=who.user_id, late=late)]
 
 
 def _not_the_submitter(state: ReportState, who: _Who, act: str) -> None:
@@ -635,7 +606,7 @@ def _(command: ApproveReport, state: ReportState, who: _Who, ctx: Context) -> li
     level = ApprovalLevel.DEPARTMENT if state.stage is Stage.SUBMITTED else ApprovalLevel.FINANCE
     comment = optional_text("approval comment", command.comment, limit=_limit(state, "paragraph"))
     return [
-        ReportApproved(
+        ev.ReportApproved(
             revision=state.revision, by=who.user_id, role=who.role, level=level, comment=comment
         )
     ]
@@ -666,7 +637,7 @@ def _(command: ReturnReport, state: ReportState, who: _Who, ctx: Context) -> lis
     )
     items = tuple(_item_ref(state, raw) for raw in command.items)
     return [
-        ReportReturned(
+        ev.ReportReturned(
             revision=state.revision,
             by=who.user_id,
             role=who.role,
@@ -691,11 +662,13 @@ def _(command: SignOffReport, state: ReportState, who: _Who, ctx: Context) -> li
             f"user {who.user_id}: already signed revision {state.revision} of report {state.report}"
         )
     signature = Signature(by=who.user_id, role=who.role)
-    events: list[Event] = [SignOffRecorded(revision=state.revision, by=who.user_id, role=who.role)]
+    events: list[Event] = [
+        ev.SignOffRecorded(revision=state.revision, by=who.user_id, role=who.role)
+    ]
     signatures = (*state.signatures, signature)
     if is_complete(policy, signatures):
         events.append(
-            ReportSignedOff(
+            ev.ReportSignedOff(
                 report=state.report,
                 revision=state.revision,
                 signers=tuple(s.by for s in signatures),
@@ -717,7 +690,7 @@ def _(command: RecordRendering, state: ReportState, who: _Who, ctx: Context) -> 
             f"report {state.report} rendering artifacts", "none", "at least one artifact"
         )
     return [
-        ReportRendered(report=state.report, revision=state.revision, artifacts=command.artifacts)
+        ev.ReportRendered(report=state.report, revision=state.revision, artifacts=command.artifacts)
     ]
 
 
@@ -738,7 +711,7 @@ def _(command: RecordRenderFailure, state: ReportState, who: _Who, ctx: Context)
         return []  # this attempt (or the last one) is recorded already: a duplicate task
     reason = required_text(f"report {state.report} render failure reason", command.reason)
     return [
-        RenderFailed(
+        ev.RenderFailed(
             report=state.report,
             revision=state.revision,
             formats=tuple(command.formats),
@@ -754,7 +727,7 @@ def _(command: PublishReport, state: ReportState, who: _Who, ctx: Context) -> li
     # The channel is optional, but one typed must say something: "  " names no channel.
     limit = _limit(state, "name")
     channel = short_name("publish channel", command.channel, limit=limit) if command.channel else ""
-    return [ReportPublished(revision=state.revision, by=who.user_id, channel=channel)]
+    return [ev.ReportPublished(revision=state.revision, by=who.user_id, channel=channel)]
 
 
 @_decide.register
@@ -765,4 +738,4 @@ def _(command: ReopenReport, state: ReportState, who: _Who, ctx: Context) -> lis
         "the reason the signed-off report must change",
         limit=_limit(state, "paragraph"),
     )
-    return [ReportReopened(revision=state.revision + 1, by=who.user_id, reason=reason)]
+    return [ev.ReportReopened(revision=state.revision + 1, by=who.user_id, reason=reason)]

@@ -9,41 +9,13 @@ from typing import Any, TypeVar
 
 from events.model import Event
 from workflow import keyed
+from workflow import report_events as ev
 from workflow.amounts import Amount
 from workflow.budget import BudgetLine, BudgetTable
 from workflow.commands import Artifact
 from workflow.indicators import Indicator
 from workflow.narrative import Section, Staffing
-from workflow.report_events import (
-    ActualSpendingRecorded,
-    AdjustmentCancelled,
-    AdjustmentRecorded,
-    ApprovalLevel,
-    BudgetLineAdded,
-    BudgetLineRemoved,
-    BudgetLineRenamed,
-    FunctionsSet,
-    IndicatorActualRecorded,
-    IndicatorAdded,
-    IndicatorGraded,
-    IndicatorLineSet,
-    IndicatorRemoved,
-    InitialBudgetSet,
-    ItemRef,
-    NarrativeEdited,
-    NetAssetsSet,
-    RenderFailed,
-    ReportApproved,
-    ReportOpened,
-    ReportPublished,
-    ReportRendered,
-    ReportReopened,
-    ReportReturned,
-    ReportSignedOff,
-    ReportSubmitted,
-    SignOffRecorded,
-    StaffingSet,
-)
+from workflow.report_events import ApprovalLevel, ItemRef
 from workflow.schemes import Scheme
 from workflow.signoff import Signature
 from workflow.stages import Stage
@@ -240,7 +212,7 @@ def _update(state: ReportState, **changes: Any) -> ReportState:
 
 
 @_apply.register
-def _(event: ReportOpened, state: ReportState) -> ReportState:
+def _(event: ev.ReportOpened, state: ReportState) -> ReportState:
     return _update(
         state,
         report=event.report,
@@ -255,27 +227,27 @@ def _(event: ReportOpened, state: ReportState) -> ReportState:
 
 
 @_apply.register
-def _(event: FunctionsSet, state: ReportState) -> ReportState:
+def _(event: ev.FunctionsSet, state: ReportState) -> ReportState:
     return _update(state, functions=event.functions)
 
 
 @_apply.register
-def _(event: StaffingSet, state: ReportState) -> ReportState:
+def _(event: ev.StaffingSet, state: ReportState) -> ReportState:
     return _update(state, staffing=event.staffing)
 
 
 @_apply.register
-def _(event: NetAssetsSet, state: ReportState) -> ReportState:
+def _(event: ev.NetAssetsSet, state: ReportState) -> ReportState:
     return _update(state, net_assets=event.amount, net_assets_as_of=event.as_of)
 
 
 @_apply.register
-def _(event: NarrativeEdited, state: ReportState) -> ReportState:
+def _(event: ev.NarrativeEdited, state: ReportState) -> ReportState:
     return _update(state, sections=keyed.upsert(state.sections, event.section))
 
 
 @_apply.register
-def _(event: BudgetLineAdded, state: ReportState) -> ReportState:
+def _(event: ev.BudgetLineAdded, state: ReportState) -> ReportState:
     line = BudgetLine(id=event.line, name=event.name, parent=event.parent)
     return _update(state, lines=keyed.append(state.lines, line))
 
@@ -287,29 +259,29 @@ def _change_line(
 
 
 @_apply.register
-def _(event: BudgetLineRenamed, state: ReportState) -> ReportState:
+def _(event: ev.BudgetLineRenamed, state: ReportState) -> ReportState:
     return _change_line(state, event.line, lambda line: _copy(line, {"name": event.name}))
 
 
 @_apply.register
-def _(event: BudgetLineRemoved, state: ReportState) -> ReportState:
+def _(event: ev.BudgetLineRemoved, state: ReportState) -> ReportState:
     # The line's typed figures go with it, so every parent's sums (and the rates) drop by
     # them; the figures themselves stay in the log and the audit trail.
     return _update(state, lines=tuple(line for line in state.lines if line.id != event.line))
 
 
 @_apply.register
-def _(event: InitialBudgetSet, state: ReportState) -> ReportState:
+def _(event: ev.InitialBudgetSet, state: ReportState) -> ReportState:
     return _change_line(state, event.line, lambda line: _copy(line, {"initial": event.amount}))
 
 
 @_apply.register
-def _(event: ActualSpendingRecorded, state: ReportState) -> ReportState:
+def _(event: ev.ActualSpendingRecorded, state: ReportState) -> ReportState:
     return _change_line(state, event.line, lambda line: _copy(line, {"actual": event.amount}))
 
 
 @_apply.register
-def _(event: AdjustmentRecorded, state: ReportState) -> ReportState:
+def _(event: ev.AdjustmentRecorded, state: ReportState) -> ReportState:
     lines = keyed.replace(
         state.lines,
         event.line,
@@ -319,7 +291,7 @@ def _(event: AdjustmentRecorded, state: ReportState) -> ReportState:
 
 
 @_apply.register
-def _(event: AdjustmentCancelled, state: ReportState) -> ReportState:
+def _(event: ev.AdjustmentCancelled, state: ReportState) -> ReportState:
     def cancel(line: BudgetLine) -> BudgetLine:
         adjustments = _replace(
             line.adjustments,
@@ -332,7 +304,7 @@ def _(event: AdjustmentCancelled, state: ReportState) -> ReportState:
 
 
 @_apply.register
-def _(event: IndicatorAdded, state: ReportState) -> ReportState:
+def _(event: ev.IndicatorAdded, state: ReportState) -> ReportState:
     return _update(state, indicators=keyed.append(state.indicators, event.indicator))
 
 
@@ -344,27 +316,27 @@ def _change_indicator(state: ReportState, indicator_id: str, **changes: Any) -> 
 
 
 @_apply.register
-def _(event: IndicatorActualRecorded, state: ReportState) -> ReportState:
+def _(event: ev.IndicatorActualRecorded, state: ReportState) -> ReportState:
     return _change_indicator(state, event.indicator, actual=event.actual, deviation=event.deviation)
 
 
 @_apply.register
-def _(event: IndicatorLineSet, state: ReportState) -> ReportState:
+def _(event: ev.IndicatorLineSet, state: ReportState) -> ReportState:
     return _change_indicator(state, event.indicator, budget_line=event.line)
 
 
 @_apply.register
-def _(event: IndicatorGraded, state: ReportState) -> ReportState:
+def _(event: ev.IndicatorGraded, state: ReportState) -> ReportState:
     return _change_indicator(state, event.indicator, grade=event.band)
 
 
 @_apply.register
-def _(event: IndicatorRemoved, state: ReportState) -> ReportState:
+def _(event: ev.IndicatorRemoved, state: ReportState) -> ReportState:
     return _update(state, indicators=tuple(i for i in state.indicators if i.id != event.indicator))
 
 
 @_apply.register
-def _(event: ReportSubmitted, state: ReportState) -> ReportState:
+def _(event: ev.ReportSubmitted, state: ReportState) -> ReportState:
     return _update(
         state,
         stage=Stage.SUBMITTED,
@@ -376,7 +348,7 @@ def _(event: ReportSubmitted, state: ReportState) -> ReportState:
 
 
 @_apply.register
-def _(event: ReportApproved, state: ReportState) -> ReportState:
+def _(event: ev.ReportApproved, state: ReportState) -> ReportState:
     stage = (
         Stage.APPROVED_BY_DEPARTMENT
         if event.level is ApprovalLevel.DEPARTMENT
@@ -387,7 +359,7 @@ def _(event: ReportApproved, state: ReportState) -> ReportState:
 
 
 @_apply.register
-def _(event: ReportReturned, state: ReportState) -> ReportState:
+def _(event: ev.ReportReturned, state: ReportState) -> ReportState:
     note = ReturnNote(
         revision=event.revision,
         by=event.by,
@@ -407,23 +379,23 @@ def _(event: ReportReturned, state: ReportState) -> ReportState:
 
 
 @_apply.register
-def _(event: SignOffRecorded, state: ReportState) -> ReportState:
+def _(event: ev.SignOffRecorded, state: ReportState) -> ReportState:
     signature = Signature(by=event.by, role=event.role)
     return _update(state, signatures=(*state.signatures, signature))
 
 
 @_apply.register
-def _(event: ReportSignedOff, state: ReportState) -> ReportState:
+def _(event: ev.ReportSignedOff, state: ReportState) -> ReportState:
     return _update(state, stage=Stage.SIGNED_OFF, signed_off_by=event.signers)
 
 
 @_apply.register
-def _(event: ReportRendered, state: ReportState) -> ReportState:
+def _(event: ev.ReportRendered, state: ReportState) -> ReportState:
     return _update(state, stage=Stage.RENDERED, artifacts=event.artifacts, render_failure=None)
 
 
 @_apply.register
-def _(event: RenderFailed, state: ReportState) -> ReportState:
+def _(event: ev.RenderFailed, state: ReportState) -> ReportState:
     failure = RenderFailure(
         revision=event.revision,
         formats=event.formats,
@@ -435,12 +407,12 @@ def _(event: RenderFailed, state: ReportState) -> ReportState:
 
 
 @_apply.register
-def _(event: ReportPublished, state: ReportState) -> ReportState:
+def _(event: ev.ReportPublished, state: ReportState) -> ReportState:
     return _update(state, stage=Stage.PUBLISHED, published_channel=event.channel)
 
 
 @_apply.register
-def _(event: ReportReopened, state: ReportState) -> ReportState:
+def _(event: ev.ReportReopened, state: ReportState) -> ReportState:
     # Revision N's events stay in the stream; the new revision starts from its content.
     return _update(
         state,

@@ -31,6 +31,7 @@ from workflow.commands import (
 )
 from workflow.decisions import decide
 from workflow.errors import (
+    AuthenticationFailed,
     DomainError,
     DutiesNotSeparated,
     InvalidValue,
@@ -153,16 +154,31 @@ def test_an_administrator_cannot_revoke_their_own_last_token(world: World) -> No
 
 
 def test_revoking_other_users_roles_and_tokens_is_unchanged(world: World) -> None:
+    def grants(user_id: str) -> tuple[Grant, ...]:
+        state, _ = load_admin(world.store, f"user:{user_id}")
+        assert isinstance(state, UserState)
+        return state.grants
+
     token_id = world.preparer.token.partition(".")[0]
     revoke_token(world.store, world.admin, "zhang.san", token_id)
+    with pytest.raises(AuthenticationFailed) as caught:
+        authenticate(world.store, world.preparer)
+    assert str(caught.value) == (
+        "user 'zhang.san': unknown user or token, expected a current token issued to this user"
+    )
     execute(
         world.store,
         world.admin,
         RevokeRole(user_id="zhang.san", role="preparer", department="gusu-rc"),
     )
+    assert grants("zhang.san") == ()
     # An administrator may still drop a role of their own other than admin@*.
+    admin = Grant(role=Role.ADMIN, department="*")
     execute(world.store, world.admin, GrantRole(user_id="admin", role="auditor", department="*"))
+    assert grants("admin") == (admin, Grant(role=Role.AUDITOR, department="*"))
     execute(world.store, world.admin, RevokeRole(user_id="admin", role="auditor", department="*"))
+    assert grants("admin") == (admin,)
+    assert authenticate(world.store, world.admin).user_id == "admin"
 
 
 # --- 3. reserved user ids -----------------------------------------------------------------
