@@ -2,60 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.web.conftest import REPORT, populate
+from tests.web.serving import served
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def served(url: str, *options: str, cwd: Path) -> Iterator[str]:
-    """`jixiao --db URL serve OPTIONS` running on a free port; its base URL."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JIXIAO_")}
-    jixiao = Path(sys.executable).parent / "jixiao"
-    server = subprocess.Popen(
-        [str(jixiao), "--db", url, "serve", "--port", str(port), *options],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/sign-in", timeout=2)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
-                assert time.monotonic() < deadline, "the server did not start within 60 s"
-                time.sleep(0.3)
-        yield base
-    finally:
-        server.terminate()
-        output, _ = server.communicate(timeout=60)
-    assert server.returncode == 0, output
-    assert "Uvicorn running on" in output
 
 
 def _bearer(users, user: str) -> dict[str, str]:

@@ -1,0 +1,118 @@
+"""The seed report's whole life in a real browser, by four people in four browser contexts:
+sign in, import, submit, a return pinned to an indicator that the preparer then sees beside
+it, the fix, resubmission, two approvals, two signatures, the rendered PDF, and the
+auditor's look at the report as it was and at what changed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Site
+from tests.browser.steps import (
+    as_of_through_api,
+    diff_through_api,
+    import_seed_report_through_api,
+    open_report_from_inbox,
+    pdf_from_recorded_path,
+    press,
+    record_indicator_actual_through_api,
+    sha256_of,
+    sign_in,
+    wait_until_rendered,
+)
+
+pytestmark = pytest.mark.slow
+
+#: 预算调整率: 7.6% against a target of 0%, explained only as 压缩预算.
+INDICATOR = "m03"
+INDICATOR_NAME = "预算调整率"
+COMMENT = "预算调整率偏差原因过于简略，请写明压缩了哪些支出、各多少万元。"
+OLD_REASON = "压缩预算"
+NEW_REASON = "年中压缩预算 22.81 万元：基本支出 18.01 万元，项目支出 4.8 万元。"
+
+
+def _indicator(view: dict[str, Any], indicator: str) -> dict[str, Any]:
+    (found,) = [i for i in view["indicators"] if i["id"] == indicator]
+    return found
+
+
+def test_the_seed_report_from_import_to_audit_in_four_browsers(site: Site) -> None:
+    people = site.people
+    preparer, head, finance, auditor = (
+        people[user] for user in ("zhang.san", "li.si", "wang.wu", "zhao.liu")
+    )
+    for person in (preparer, head, finance, auditor):
+        sign_in(person)
+
+    # The preparer enters the seed report and submits it from its page.
+    assert import_seed_report_through_api(preparer) > 100
+    page = open_report_from_inbox(preparer)
+    expect(page.locator("table.budget-table tbody tr")).to_have_count(12)
+    expect(page.locator("table.indicator-table tbody tr")).to_have_count(34)
+    preparer.shoot("draft", whole=True)
+    press(preparer, "提交审核", "已提交审核", stage="已提交", shot="submitted")
+    submitted_at = datetime.now(UTC).isoformat()
+
+    # The department head returns it, the comment pinned to the indicator by ticking it.
+    page = open_report_from_inbox(head)
+    row = page.locator(f'tr[data-indicator="{INDICATOR}"]')
+    row.get_by_role("checkbox").check()
+    page.get_by_label("退回意见", exact=True).fill(COMMENT)
+    head.shoot("returning")
+    press(head, "退回修改", "已退回修改", stage="草稿", shot="returned")
+
+    # The preparer sees the comment beside that indicator, and nowhere else.
+    page = open_report_from_inbox(preparer)
+    beside = page.locator(f'tr[data-indicator="{INDICATOR}"] td.comments .pinned-comment')
+    expect(beside).to_contain_text(COMMENT)
+    expect(beside).to_contain_text("li.si")
+    expect(page.locator(".pinned-comment")).to_have_count(1)
+    expect(page.locator("section.history li.return")).to_contain_text(COMMENT)
+    preparer.shoot("comment-beside-indicator", whole=True)
+
+    # The fix, then the resubmission.
+    fixed = record_indicator_actual_through_api(preparer, INDICATOR, "7.6%", NEW_REASON)
+    page.reload()
+    expect(page.locator(f'tr[data-indicator="{INDICATOR}"]')).to_contain_text(NEW_REASON)
+    press(preparer, "提交审核", "已提交审核", stage="已提交", shot="resubmitted")
+
+    # Two approvals, then two signatures (the seed scheme's signers: head and finance).
+    page = open_report_from_inbox(head)
+    page.get_by_label("审核意见", exact=True).fill("同意")
+    press(head, "审核通过", "已审核通过", stage="部门已审核", shot="approved")
+    open_report_from_inbox(finance)
+    press(finance, "审核通过", "已审核通过", stage="财政已审核", shot="approved")
+    open_report_from_inbox(head)
+    press(head, "会签", "已会签", stage="财政已审核", shot="signed")
+    open_report_from_inbox(finance)
+    press(finance, "会签", "已会签", stage="已会签", shot="signed")
+
+    # The worker renders the signed-off revision; the PDF is the one recorded.
+    view = wait_until_rendered(auditor)
+    history = auditor.page.locator("section.history")
+    for line in ("li.si 审核通过：同意", "wang.wu 审核通过", "li.si 已会签", "wang.wu 已会签"):
+        expect(history).to_contain_text(line)
+    auditor.shoot("rendered", whole=True)
+    assert {a["format"] for a in view["artifacts"]} == {"html", "pdf", "xlsx"}
+    pdf, recorded_sha256 = pdf_from_recorded_path(auditor, view)
+    assert pdf.startswith(b"%PDF-")
+    assert sha256_of(pdf) == recorded_sha256
+
+    # The auditor: the report as it was when first submitted, and what changed since.
+    then = as_of_through_api(auditor, submitted_at)
+    assert then["view"]["stage"] == "submitted"
+    assert _indicator(then["view"], INDICATOR)["deviation"]["raw"] == OLD_REASON
+    assert _indicator(view, INDICATOR)["deviation"]["raw"] == NEW_REASON
+    changes = diff_through_api(auditor, submitted_at, str(fixed["position"]))["changes"]
+    changed = {c["path"]: (c["before"], c["after"]) for c in changes}
+    assert changed.get(f"indicators[{INDICATOR_NAME}].deviation.raw") == (OLD_REASON, NEW_REASON), (
+        changed
+    )
+    assert changed.get("stage") == ("submitted", "draft"), changed
+    _, returned = changed["returns[0]"]
+    assert (returned["by"], returned["comment"]) == ("li.si", COMMENT)
+    assert returned["items"] == [{"kind": "indicator", "id": INDICATOR}]
