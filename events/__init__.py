@@ -20,7 +20,7 @@ from events.errors import (
     UnknownEventType,
 )
 from events.model import NO_STREAM, Event, Metadata, RecordedEvent, validate_stream_id
-from events.protocol import EventStoreProtocol, OutboxMessage, Snapshot
+from events.protocol import EventStoreProtocol, OutboxMessage, OutboxRecord, Snapshot
 from events.registry import EventRegistry, default_registry
 from events.store import EventStore
 from events.verify import ChainReport
@@ -39,6 +39,7 @@ __all__ = [
     "InvalidStreamId",
     "Metadata",
     "OutboxMessage",
+    "OutboxRecord",
     "RecordedEvent",
     "SchemaNotCurrent",
     "Snapshot",

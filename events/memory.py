@@ -1,16 +1,31 @@
-"""An in-memory event store with the same rules as the SQL store, for unit tests of the domain."""
+"""An in-memory event store with the same rules as the SQL store, for unit tests of the domain.
+
+``rows``, ``snapshots`` and ``outbox`` are what the SQL store's tables hold; tests may edit
+them as an attacker would edit the tables.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import bisect
+import dataclasses
+import json
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from events.chain import GENESIS_HASH, Row, build_rows, check_append_arguments, utc_text
-from events.errors import ConcurrencyError
+from events.chain import (
+    GENESIS_HASH,
+    Row,
+    build_rows,
+    canonical_json,
+    check_append_arguments,
+    utc_text,
+)
+from events.errors import BrokenChain, ConcurrencyError
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
-from events.protocol import OutboxMessage, Snapshot
+from events.protocol import EventStoreProtocol, OutboxMessage, OutboxRecord, Snapshot
 from events.registry import EventRegistry, default_registry
-from events.verify import check_stream_segment
+from events.verify import ChainReport, check_link, check_stream_segment, verify_rows
 
 
 def recorded(registry: EventRegistry, row: Row) -> RecordedEvent:
@@ -33,7 +48,14 @@ def recorded(registry: EventRegistry, row: Row) -> RecordedEvent:
     )
 
 
-class InMemoryEventStore:
+def _utc(moment: datetime) -> datetime:
+    """Aware UTC; a naive moment is taken as UTC, as the SQL store takes it."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+class InMemoryEventStore(EventStoreProtocol):
     """A list-backed store: same validation, versioning and hash chain, no durability."""
 
     def __init__(
@@ -43,10 +65,17 @@ class InMemoryEventStore:
     ) -> None:
         self.registry = registry
         self.clock = clock
+        #: The events "table", in position order.
         self.rows: list[Row] = []
-        self.outbox: list[OutboxMessage] = []
+        #: The outbox "table", in row-id order.
+        self.outbox: list[OutboxRecord] = []
+        #: The snapshots "table", per stream in the order they were stored.
         self.snapshots: dict[str, list[Snapshot]] = {}
+        # The log head, kept apart from the rows as the SQL store keeps it in its own table.
+        self._head: tuple[int, str] = (0, GENESIS_HASH)
         self._versions: dict[str, int] = {}
+
+    # -- writing -----------------------------------------------------------------------
 
     def append(
         self,
@@ -60,27 +89,65 @@ class InMemoryEventStore:
     ) -> list[RecordedEvent]:
         """Append all of ``events`` or none; see :meth:`events.store.EventStore.append`."""
         checked = check_append_arguments(self.registry, stream_id, expected_version, events)
+        if not isinstance(metadata, Metadata):
+            raise TypeError("metadata must be an events.Metadata")
+        if snapshot is not None:
+            validate_stream_id(snapshot.stream_id)
+        if not checked:
+            return []
         actual = self._versions.get(stream_id, 0)
         if actual != expected_version:
             raise ConcurrencyError(stream_id, expected_version, actual)
+        now = _utc(self.clock())
+        position, prev_hash = self._head
         rows = [
             Row._make(values)
             for values in build_rows(
                 checked,
                 stream_id=stream_id,
                 first_version=actual + 1,
-                first_position=len(self.rows) + 1,
-                prev_hash=self.rows[-1].hash if self.rows else GENESIS_HASH,
+                first_position=position + 1,
+                prev_hash=prev_hash,
                 metadata=metadata,
-                recorded_at=self.clock(),
+                recorded_at=now,
             )
         ]
         self.rows.extend(rows)
+        self._head = (rows[-1].position, rows[-1].hash)
         self._versions[stream_id] = actual + len(rows)
-        self.outbox.extend(outbox)
+        self._keep_outbox(outbox, rows[-1].position, now)
         if snapshot is not None:
-            self.snapshots.setdefault(snapshot.stream_id, []).append(snapshot)
+            self._keep_snapshot(snapshot)
         return [recorded(self.registry, row) for row in rows]
+
+    def _keep_outbox(self, outbox: Sequence[OutboxMessage], position: int, now: datetime) -> None:
+        keys = {record.key for record in self.outbox}
+        for message in outbox:
+            if message.key in keys:
+                continue
+            keys.add(message.key)
+            self.outbox.append(
+                OutboxRecord(
+                    id=len(self.outbox) + 1,
+                    key=message.key,
+                    topic=message.topic,
+                    # What the SQL store reads back: the payload as JSON round-trips it.
+                    payload=json.loads(canonical_json(message.payload)),
+                    position=position,
+                    created_at=now,
+                    published_at=None,
+                    attempts=0,
+                )
+            )
+
+    def _keep_snapshot(self, snapshot: Snapshot) -> None:
+        kept = self.snapshots.setdefault(snapshot.stream_id, [])
+        if all(s.version != snapshot.version for s in kept):
+            kept.append(
+                dataclasses.replace(snapshot, state=json.loads(canonical_json(snapshot.state)))
+            )
+
+    # -- reading -----------------------------------------------------------------------
 
     def read_stream(
         self,
@@ -130,22 +197,151 @@ class InMemoryEventStore:
         )
         return [recorded(self.registry, row) for row in read]
 
-    def read_all(self, from_position: int = 0, limit: int | None = None) -> list[RecordedEvent]:
-        """Events after ``from_position`` in log order."""
-        rows = self.rows[from_position:]
-        if limit is not None:
-            rows = rows[:limit]
-        return [recorded(self.registry, row) for row in rows]
+    def read_all(
+        self, after: int = 0, limit: int = 1000, *, event_types: Collection[str] | None = None
+    ) -> list[RecordedEvent]:
+        """Up to ``limit`` events with position greater than ``after``, in log order; with
+        ``event_types``, only events of those types."""
+        start = bisect.bisect_right(self.rows, after, key=lambda row: row.position)
+        rows = self.rows[start:]
+        if event_types is not None:
+            wanted = set(event_types)
+            rows = [row for row in rows if row.event_type in wanted]
+        return [recorded(self.registry, row) for row in rows[:limit]]
+
+    def find_events(self, event_type: str, containing: str) -> list[RecordedEvent]:
+        """The events of ``event_type`` whose stored payload contains ``containing``."""
+        return [
+            recorded(self.registry, row)
+            for row in self.rows
+            if row.event_type == event_type and containing in row.payload
+        ]
 
     def stream_version(self, stream_id: str) -> int:
         """The stream's current version (0 for a stream with no events)."""
         return self._versions.get(validate_stream_id(stream_id), 0)
 
+    def head_position(self) -> int:
+        """The position of the last committed event (0 for an empty log)."""
+        return self._head[0]
+
+    def _row_at(self, position: int) -> Row | None:
+        index = bisect.bisect_left(self.rows, position, key=lambda row: row.position)
+        if index < len(self.rows) and self.rows[index].position == position:
+            return self.rows[index]
+        return None
+
+    def hash_at(self, position: int) -> str | None:
+        """The stored hash of the event at ``position`` (None if the log holds no such row)."""
+        row = self._row_at(position)
+        return None if row is None else row.hash
+
+    # -- integrity ---------------------------------------------------------------------
+
+    def verify(
+        self,
+        *,
+        batch_size: int = 5000,
+        progress: Callable[[int], None] | None = None,
+        accepted: Callable[[Sequence[Any]], None] | None = None,
+    ) -> ChainReport:
+        """Walk the whole chain; see :meth:`events.store.EventStore.verify`."""
+        rows = list(self.rows)
+        batches = (rows[start : start + batch_size] for start in range(0, len(rows), batch_size))
+        position, head_hash = self._head
+        return verify_rows(
+            batches,
+            head_position=position,
+            head_hash=head_hash,
+            progress=progress,
+            accepted=accepted,
+        )
+
+    def decode_rows(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
+        """Rows as :meth:`verify` hands them out, as recorded events."""
+        return [recorded(self.registry, Row._make(row)) for row in rows]
+
+    def check_positions(self, expected: Mapping[int, str | None], *, chunk: int = 500) -> None:
+        """Check the events at the given positions; see
+        :meth:`events.store.EventStore.check_positions` (``chunk`` has no use here)."""
+        for position in sorted(expected):
+            row = self._row_at(position)
+            if row is None:
+                raise BrokenChain(position, None, None, "no event holds this position any more")
+            check_link(row, self.hash_at(position - 1))
+            noted = expected[position]
+            if noted is not None and noted != row.hash:
+                raise BrokenChain(
+                    position,
+                    row.stream_id,
+                    row.version,
+                    f"its hash is {row.hash}, not {noted} as noted when it was read before",
+                )
+
+    # -- snapshots ---------------------------------------------------------------------
+
     def load_snapshot(self, stream_id: str, *, max_version: int | None = None) -> Snapshot | None:
         """The newest snapshot of the stream at or below ``max_version``, if any."""
+        validate_stream_id(stream_id)
         fitting = [
             s
             for s in self.snapshots.get(stream_id, [])
             if max_version is None or s.version <= max_version
         ]
         return max(fitting, key=lambda s: s.version, default=None)
+
+    def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Store a snapshot on its own; a second one at the same version is ignored."""
+        validate_stream_id(snapshot.stream_id)
+        self._keep_snapshot(snapshot)
+
+    def snapshot_keys(self, kind: str, schema_version: int) -> list[tuple[str, int]]:
+        """The stream and version of every stored snapshot of ``kind`` at ``schema_version``."""
+        return sorted(
+            (s.stream_id, s.version)
+            for kept in self.snapshots.values()
+            for s in kept
+            if s.kind == kind and s.schema_version == schema_version
+        )
+
+    def snapshot_text(self, stream_id: str, version: int) -> str | None:
+        """A stored snapshot's state as the SQL store keeps it (canonical JSON), if any."""
+        for s in self.snapshots.get(stream_id, []):
+            if s.version == version:
+                return canonical_json(s.state)
+        return None
+
+    # -- the outbox --------------------------------------------------------------------
+
+    def pending_outbox(self, limit: int = 100) -> list[tuple[int, OutboxMessage]]:
+        """Outbox messages not yet published, oldest first, with their row ids."""
+        return [
+            (r.id, OutboxMessage(r.topic, r.payload, r.key))
+            for r in self.outbox
+            if r.published_at is None
+        ][:limit]
+
+    def _outbox_index(self, row_id: int) -> int | None:
+        return next((i for i, r in enumerate(self.outbox) if r.id == row_id), None)
+
+    def mark_published(self, row_id: int, at: datetime) -> bool:
+        """Mark an outbox row published at ``at`` (one more attempt); False if it was already."""
+        index = self._outbox_index(row_id)
+        if index is None or self.outbox[index].published_at is not None:
+            return False
+        row = self.outbox[index]
+        self.outbox[index] = dataclasses.replace(
+            row, published_at=_utc(at), attempts=row.attempts + 1
+        )
+        return True
+
+    def count_failed_attempt(self, row_id: int) -> None:
+        """Record that publishing an outbox row failed."""
+        index = self._outbox_index(row_id)
+        if index is not None:
+            row = self.outbox[index]
+            self.outbox[index] = dataclasses.replace(row, attempts=row.attempts + 1)
+
+    def outbox_rows(self, topic: str | None = None) -> list[OutboxRecord]:
+        """Every outbox row (of ``topic``), oldest first."""
+        return [r for r in self.outbox if topic is None or r.topic == topic]

@@ -1,17 +1,22 @@
-"""What the domain's application services need of a store, and the records that join an append.
+"""The one interface of an event store, and the records that join an append.
 
-The workflow layer depends on this protocol only, so it can be driven by the SQL
-store in production and by :class:`events.memory.InMemoryEventStore` in unit tests.
+Everything outside ``events/`` reaches the log through these operations, never through
+the store's tables. The SQL store (:class:`events.store.EventStore`) and the in-memory
+one (:class:`events.memory.InMemoryEventStore`) both subclass :class:`EventStoreProtocol`,
+so their signatures cannot drift apart unnoticed, and one contract suite
+(tests/events/store_contract.py) holds both to the same behaviour (docs/decisions/0007).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from events.model import Event, Metadata, RecordedEvent
+from events.verify import ChainReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +32,22 @@ class OutboxMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """An outbox message as the store keeps it: its row id, the position of the append
+    that wrote it, when it was written and published, how many times publishing it was
+    tried."""
+
+    id: int
+    key: str
+    topic: str
+    payload: dict[str, Any]
+    position: int
+    created_at: datetime
+    published_at: datetime | None
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """A stream's folded state at ``version``, so loading need not replay from the start."""
 
@@ -38,7 +59,12 @@ class Snapshot:
 
 
 class EventStoreProtocol(Protocol):
-    """The operations application services use; both stores implement them."""
+    """What the domain, the read models, the worker and the faces need of a store.
+
+    Times come back as aware UTC datetimes; a naive one given is taken as UTC.
+    """
+
+    # -- writing -----------------------------------------------------------------------
 
     def append(
         self,
@@ -50,8 +76,13 @@ class EventStoreProtocol(Protocol):
         outbox: Sequence[OutboxMessage] = (),
         snapshot: Snapshot | None = None,
     ) -> list[RecordedEvent]:
-        """Append ``events`` if the stream is at ``expected_version``; all or nothing."""
+        """Append ``events`` if the stream is at ``expected_version``, with the outbox
+        messages (a key already there is kept, not doubled) and the snapshot (one already
+        at its version is kept): all of it or nothing. A stale expected version raises
+        :class:`events.errors.ConcurrencyError` and writes nothing."""
         ...
+
+    # -- reading -----------------------------------------------------------------------
 
     def read_stream(
         self,
@@ -76,10 +107,115 @@ class EventStoreProtocol(Protocol):
         chain they sit in holds (TamperedEvent or BrokenChain otherwise)."""
         ...
 
+    def read_all(
+        self, after: int = 0, limit: int = 1000, *, event_types: Collection[str] | None = None
+    ) -> list[RecordedEvent]:
+        """Up to ``limit`` events with position greater than ``after``, in log order; with
+        ``event_types``, only events of those types."""
+        ...
+
+    def iter_all(self, after: int = 0, batch_size: int = 1000) -> Iterator[list[RecordedEvent]]:
+        """The whole log after ``after`` in batches, ending at the head as it was when reached."""
+        while batch := self.read_all(after, batch_size):
+            yield batch
+            after = batch[-1].position
+
+    def follow(
+        self,
+        after: int = 0,
+        *,
+        batch_size: int = 1000,
+        poll_interval: float = 0.05,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> Iterator[list[RecordedEvent]]:
+        """Tail the log: yield batches as they commit, polling while idle, until ``stop()``."""
+        while not stop():
+            batch = self.read_all(after, batch_size)
+            if batch:
+                after = batch[-1].position
+                yield batch
+            else:
+                time.sleep(poll_interval)
+
+    def find_events(self, event_type: str, containing: str) -> list[RecordedEvent]:
+        """The events of ``event_type`` whose stored payload text contains ``containing``
+        (a digest, an id: compared exactly, case included), in log order."""
+        ...
+
     def stream_version(self, stream_id: str) -> int:
         """The stream's current version (0 for a stream with no events)."""
         ...
 
+    def head_position(self) -> int:
+        """The position of the last committed event (0 for an empty log)."""
+        ...
+
+    def hash_at(self, position: int) -> str | None:
+        """The stored hash of the event at ``position`` (None if the log holds no such row)."""
+        ...
+
+    # -- integrity ---------------------------------------------------------------------
+
+    def verify(
+        self,
+        *,
+        batch_size: int = 5000,
+        progress: Callable[[int], None] | None = None,
+        accepted: Callable[[Sequence[Any]], None] | None = None,
+    ) -> ChainReport:
+        """Walk the whole chain and report the first position whose hash does not hold.
+
+        ``accepted(rows)`` is handed the rows the chain vouches for (the events table's
+        columns in order, each also by name), in position order and batches, so one pass
+        can both verify and fold the log (:meth:`decode_rows` decodes them).
+        """
+        ...
+
+    def decode_rows(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
+        """Rows as :meth:`verify` hands them out, as recorded events."""
+        ...
+
+    def check_positions(self, expected: Mapping[int, str | None], *, chunk: int = 500) -> None:
+        """Check the events at the given positions as a reader that shows them must: each
+        is in the log, matches its hash, follows the row before it, and has the hash noted
+        for it (None: no hash noted); TamperedEvent or BrokenChain at the first that does
+        not hold."""
+        ...
+
+    # -- snapshots ---------------------------------------------------------------------
+
     def load_snapshot(self, stream_id: str, *, max_version: int | None = None) -> Snapshot | None:
         """The newest snapshot of the stream at or below ``max_version``, if any."""
+        ...
+
+    def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Store a snapshot on its own; a second one at the same version is ignored."""
+        ...
+
+    def snapshot_keys(self, kind: str, schema_version: int) -> list[tuple[str, int]]:
+        """The stream and version of every stored snapshot of ``kind`` at ``schema_version``
+        (the ones a loader of that kind would start from), ordered."""
+        ...
+
+    def snapshot_text(self, stream_id: str, version: int) -> str | None:
+        """A stored snapshot's state exactly as stored (canonical JSON), if there is one."""
+        ...
+
+    # -- the outbox --------------------------------------------------------------------
+
+    def pending_outbox(self, limit: int = 100) -> list[tuple[int, OutboxMessage]]:
+        """Outbox messages not yet published, oldest first, with their row ids."""
+        ...
+
+    def mark_published(self, row_id: int, at: datetime) -> bool:
+        """Mark an outbox row published at ``at`` (one more attempt); False if it was
+        already (another relay marked it first) or there is no such row."""
+        ...
+
+    def count_failed_attempt(self, row_id: int) -> None:
+        """Record that publishing an outbox row failed (the broker was unreachable)."""
+        ...
+
+    def outbox_rows(self, topic: str | None = None) -> list[OutboxRecord]:
+        """Every outbox row (of ``topic``), oldest first: for inspection and tests."""
         ...

@@ -63,12 +63,30 @@ class Statements:
         self.read_head = self.lock_head.removesuffix(lock)
         self.stream_version = f"SELECT max(version) FROM events WHERE stream_id = {p}"
         self._conditional: dict[int, str] = {}
+        self._read_types: dict[int, str] = {}
+        # instr and strpos compare exactly, case included (SQLite's LIKE ignores ASCII case).
+        found = "instr(payload, ?)" if self.sqlite else "strpos(payload, %s)"
+        self.find_events = (
+            f"SELECT {columns} FROM events WHERE event_type = {p} AND {found} > 0 ORDER BY position"
+        )
         self.head_position = "SELECT position FROM event_log_head WHERE id = 1"
         self.hash_at = f"SELECT hash FROM events WHERE position = {p}"
         self.load_snapshot = (
             "SELECT stream_id, version, kind, schema_version, state FROM snapshots "
             f"WHERE stream_id = {p} AND version <= {p} ORDER BY version DESC LIMIT 1"
         )
+
+    def read_types(self, count: int) -> str:
+        """``read_all`` of ``count`` event types: the events after a position whose type
+        is one of them, in log order, up to a limit."""
+        sql = self._read_types.get(count)
+        if sql is None:
+            p = "?" if self.sqlite else "%s"
+            sql = self._read_types[count] = (
+                f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE position > {p} "
+                f"AND event_type IN ({', '.join([p] * count)}) ORDER BY position LIMIT {p}"
+            )
+        return sql
 
     def conditional_append(self, count: int) -> str:
         """PostgreSQL: move the head only if it is still where the writer last saw it and

@@ -12,7 +12,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -24,7 +24,7 @@ from events.database import create_database_engine, write_connection
 from events.errors import BrokenChain, ConcurrencyError
 from events.migrations import STORE_VERSIONS, applied_revisions, require_revisions, upgrade
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
-from events.protocol import OutboxMessage, Snapshot
+from events.protocol import EventStoreProtocol, OutboxMessage, OutboxRecord, Snapshot
 from events.registry import EventRegistry, default_registry
 from events.schema import STORE_REVISION, events_table, head_table, outbox_table, snapshots_table
 from events.statements import EVENT_COLUMNS, Statements
@@ -102,7 +102,7 @@ class _HeldConnection:
             self.pooled.invalidate()
 
 
-class EventStore:
+class EventStore(EventStoreProtocol):
     """The durable, hash-chained event log on SQLite or PostgreSQL."""
 
     def __init__(
@@ -401,27 +401,6 @@ class EventStore:
             raise
         return rows
 
-    def save_snapshot(self, snapshot: Snapshot) -> None:
-        """Store a snapshot on its own; a second one at the same version is ignored."""
-        validate_stream_id(snapshot.stream_id)
-        stored_at = self._stored_moment(self.clock())
-
-        def attempt() -> None:
-            with self._driver() as connection:
-                if self._sqlite:
-                    self._extras(connection, 0, stored_at, (), snapshot)
-                    return
-                try:
-                    with connection.cursor() as cursor:
-                        self._extras(cursor, 0, stored_at, (), snapshot)
-                    connection.commit()
-                except BaseException:
-                    if not connection.closed:
-                        connection.rollback()
-                    raise
-
-        retrying(attempt)
-
     # -- reading -----------------------------------------------------------------------
 
     def _decode(self, rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
@@ -514,32 +493,22 @@ class EventStore:
         rows = self._query(self._sql.hash_at, (position,))
         return rows[0][0] if rows else None
 
-    def read_all(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
-        """Up to ``limit`` events with position greater than ``after``, in log order."""
-        return self._decode(self._query(self._sql.read_all, (after, limit)))
+    def read_all(
+        self, after: int = 0, limit: int = 1000, *, event_types: Collection[str] | None = None
+    ) -> list[RecordedEvent]:
+        """Up to ``limit`` events with position greater than ``after``, in log order; with
+        ``event_types``, only events of those types."""
+        if event_types is None:
+            return self._decode(self._query(self._sql.read_all, (after, limit)))
+        types = sorted(set(event_types))
+        if not types:
+            return []
+        return self._decode(self._query(self._sql.read_types(len(types)), (after, *types, limit)))
 
-    def iter_all(self, after: int = 0, batch_size: int = 1000) -> Iterator[list[RecordedEvent]]:
-        """The whole log after ``after`` in batches, ending at the head as it was when reached."""
-        while batch := self.read_all(after, batch_size):
-            yield batch
-            after = batch[-1].position
-
-    def follow(
-        self,
-        after: int = 0,
-        *,
-        batch_size: int = 1000,
-        poll_interval: float = 0.05,
-        stop: Callable[[], bool] = lambda: False,
-    ) -> Iterator[list[RecordedEvent]]:
-        """Tail the log: yield batches as they commit, polling while idle, until ``stop()``."""
-        while not stop():
-            batch = self.read_all(after, batch_size)
-            if batch:
-                after = batch[-1].position
-                yield batch
-            else:
-                time.sleep(poll_interval)
+    def find_events(self, event_type: str, containing: str) -> list[RecordedEvent]:
+        """The events of ``event_type`` whose stored payload text contains ``containing``
+        (a digest, an id: compared exactly, case included), in log order."""
+        return self._decode(self._query(self._sql.find_events, (event_type, containing)))
 
     def load_snapshot(self, stream_id: str, *, max_version: int | None = None) -> Snapshot | None:
         """The newest snapshot of the stream at or below ``max_version``, if any."""
@@ -550,6 +519,49 @@ class EventStore:
             return None
         stream, version, kind, schema_version, state = rows[0]
         return Snapshot(stream, version, kind, schema_version, json.loads(state))
+
+    def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Store a snapshot on its own; a second one at the same version is ignored."""
+        validate_stream_id(snapshot.stream_id)
+        stored_at = self._stored_moment(self.clock())
+
+        def attempt() -> None:
+            with self._driver() as connection:
+                if self._sqlite:
+                    self._extras(connection, 0, stored_at, (), snapshot)
+                    return
+                try:
+                    with connection.cursor() as cursor:
+                        self._extras(cursor, 0, stored_at, (), snapshot)
+                    connection.commit()
+                except BaseException:
+                    if not connection.closed:
+                        connection.rollback()
+                    raise
+
+        retrying(attempt)
+
+    def snapshot_keys(self, kind: str, schema_version: int) -> list[tuple[str, int]]:
+        """The stream and version of every stored snapshot of ``kind`` at ``schema_version``
+        (the ones a loader of that kind would start from), ordered."""
+        s = snapshots_table.c
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(s.stream_id, s.version)
+                .where(s.kind == kind, s.schema_version == schema_version)
+                .order_by(s.stream_id, s.version)
+            ).all()
+        return [(row.stream_id, row.version) for row in rows]
+
+    def snapshot_text(self, stream_id: str, version: int) -> str | None:
+        """A stored snapshot's state exactly as stored (JSON text), if there is one."""
+        s = snapshots_table.c
+        with self.engine.connect() as connection:
+            return connection.execute(
+                sa.select(s.state).where(s.stream_id == stream_id, s.version == version)
+            ).scalar()
+
+    # -- the outbox --------------------------------------------------------------------
 
     def pending_outbox(self, limit: int = 100) -> list[tuple[int, OutboxMessage]]:
         """Outbox messages not yet published, oldest first, with their row ids."""
@@ -563,6 +575,48 @@ class EventStore:
             ).all()
         return [
             (row.id, OutboxMessage(row.topic, json.loads(row.payload), row.key)) for row in rows
+        ]
+
+    def mark_published(self, row_id: int, at: datetime) -> bool:
+        """Mark an outbox row published at ``at`` (one more attempt); False if it was
+        already (another relay marked it first) or there is no such row."""
+        o = outbox_table.c
+        with write_connection(self.engine) as connection, connection.begin():
+            result = connection.execute(
+                sa.update(outbox_table)
+                .where(o.id == row_id, o.published_at.is_(None))
+                .values(published_at=_naive_utc(at), attempts=o.attempts + 1)
+            )
+        return result.rowcount == 1
+
+    def count_failed_attempt(self, row_id: int) -> None:
+        """Record that publishing an outbox row failed (the broker was unreachable)."""
+        o = outbox_table.c
+        with write_connection(self.engine) as connection, connection.begin():
+            connection.execute(
+                sa.update(outbox_table).where(o.id == row_id).values(attempts=o.attempts + 1)
+            )
+
+    def outbox_rows(self, topic: str | None = None) -> list[OutboxRecord]:
+        """Every outbox row (of ``topic``), oldest first: for inspection and tests."""
+        o = outbox_table.c
+        query = sa.select(outbox_table).order_by(o.id)
+        if topic is not None:
+            query = query.where(o.topic == topic)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [
+            OutboxRecord(
+                id=row.id,
+                key=row.key,
+                topic=row.topic,
+                payload=json.loads(row.payload),
+                position=row.position,
+                created_at=_aware_utc(row.created_at),
+                published_at=None if row.published_at is None else _aware_utc(row.published_at),
+                attempts=row.attempts,
+            )
+            for row in rows
         ]
 
     # -- integrity ---------------------------------------------------------------------
@@ -688,23 +742,3 @@ class EventStore:
                         row.version,
                         f"its hash is {row.hash}, not {noted} as noted when it was read before",
                     )
-
-    def snapshot_keys(self, kind: str, schema_version: int) -> list[tuple[str, int]]:
-        """The stream and version of every stored snapshot of ``kind`` at ``schema_version``
-        (the ones a loader of that kind would start from), ordered."""
-        s = snapshots_table.c
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                sa.select(s.stream_id, s.version)
-                .where(s.kind == kind, s.schema_version == schema_version)
-                .order_by(s.stream_id, s.version)
-            ).all()
-        return [(row.stream_id, row.version) for row in rows]
-
-    def snapshot_text(self, stream_id: str, version: int) -> str | None:
-        """A stored snapshot's state exactly as stored (JSON text), if there is one."""
-        s = snapshots_table.c
-        with self.engine.connect() as connection:
-            return connection.execute(
-                sa.select(s.state).where(s.stream_id == stream_id, s.version == version)
-            ).scalar()

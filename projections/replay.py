@@ -20,12 +20,11 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
 from typing import IO, Any
 
 from events.chain import utc_text
 from events.model import RecordedEvent
-from events.store import EventStore
+from events.protocol import EventStoreProtocol
 from events.verify import ChainReport
 from projections.changes import CHANGE_COLUMNS, change_row
 from projections.snapshots import SnapshotCheck, snapshot_verdict
@@ -114,7 +113,7 @@ class _YearFold:
     """Folds the year's report streams from their first event, collecting the change log
     and comparing each stored snapshot with the state folded at its version."""
 
-    def __init__(self, store: EventStore, year: int) -> None:
+    def __init__(self, store: EventStoreProtocol, year: int) -> None:
         self.store = store
         self.suffix = f":{year}"
         self.fiscal_stream = fiscal_year_stream_id(year)
@@ -126,21 +125,16 @@ class _YearFold:
         return stream.startswith("report:") and stream.endswith(self.suffix)
 
     def consume(self, rows: Sequence[Any]) -> None:
-        for row in rows:
-            stream = row.stream_id
-            if stream == self.fiscal_stream:
-                self._fiscal_year(row)
-            elif self._in_year(stream):
-                self._report_event(row)
+        fiscal_stream, in_year = self.fiscal_stream, self._in_year
+        # Only the year's rows are decoded.
+        mine = [row for row in rows if row.stream_id == fiscal_stream or in_year(row.stream_id)]
+        for record in self.store.decode_rows(mine):
+            if record.stream_id == fiscal_stream:
+                self._fiscal_year(record)
+            else:
+                self._report_event(record)
 
-    def _decode(self, row: Any) -> RecordedEvent:
-        # The row's columns are in the events table's order; only this year's are decoded.
-        event = self.store.registry.decode(row.event_type, row.schema_version, row.payload)
-        at = row.recorded_at.replace(tzinfo=UTC)
-        return RecordedEvent(*row[:6], event, row.actor, row.role, at, *row[10:])
-
-    def _fiscal_year(self, row: Any) -> None:
-        record = self._decode(row)
+    def _fiscal_year(self, record: RecordedEvent) -> None:
         if isinstance(record.event, FiscalYearOpened):
             self.replay.fiscal_year = {
                 "opened_at": utc_text(record.recorded_at),
@@ -150,8 +144,7 @@ class _YearFold:
                 "position": record.position,
             }
 
-    def _report_event(self, row: Any) -> None:
-        record = self._decode(row)
+    def _report_event(self, record: RecordedEvent) -> None:
         before = self.states.get(record.stream_id, ReportState())
         after = evolve(before, record.event)
         self.states[record.stream_id] = after
@@ -165,7 +158,7 @@ class _YearFold:
 
 
 def replay_year(
-    store: EventStore,
+    store: EventStoreProtocol,
     year: int,
     *,
     batch_size: int = 5000,

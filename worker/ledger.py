@@ -13,15 +13,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-
-from events import EventStore
-from events.schema import events_table
+from events import EventStoreProtocol
 from workflow.report_events import RenderFailed, ReportRendered, ReportReopened, ReportSignedOff
-
-_E = events_table.c
 
 #: The events that open and close a render.
 LIFECYCLE = tuple(
@@ -91,28 +86,14 @@ class RenderLedger:
     position: int = 0
     _owed: dict[tuple[str, int], _Owed] = field(default_factory=dict)
 
-    def catch_up(self, store: EventStore, batch: int = 1000) -> None:
+    def catch_up(self, store: EventStoreProtocol, batch: int = 1000) -> None:
         """Read the sign-offs, renderings and reopenings committed since the last call."""
         while True:
-            with store.engine.connect() as connection:
-                rows = connection.execute(
-                    sa.select(
-                        _E.position,
-                        _E.stream_id,
-                        _E.event_type,
-                        _E.schema_version,
-                        _E.payload,
-                        _E.recorded_at,
-                    )
-                    .where(_E.position > self.position, _E.event_type.in_(LIFECYCLE))
-                    .order_by(_E.position)
-                    .limit(batch)
-                ).all()
-            for row in rows:
-                event = store.registry.decode(row.event_type, row.schema_version, row.payload)
-                self._apply(row.stream_id, event, row.recorded_at.replace(tzinfo=UTC))
-                self.position = row.position
-            if len(rows) < batch:
+            records = store.read_all(self.position, batch, event_types=LIFECYCLE)
+            for record in records:
+                self._apply(record.stream_id, record.event, record.recorded_at)
+                self.position = record.position
+            if len(records) < batch:
                 return
 
     def _apply(self, stream_id: str, event: object, recorded_at: datetime) -> None:

@@ -22,7 +22,6 @@ from kombu.exceptions import OperationalError
 from events import EventStore
 from worker.celery_app import RENDER_TASK
 from worker.ledger import RenderLedger, RenderTarget
-from worker.outbox import count_failed_attempt, mark_published
 from workflow.service import RENDER_TOPIC
 
 log = logging.getLogger(__name__)
@@ -104,11 +103,11 @@ class Relay:
             try:
                 self.dispatch(RenderTarget.from_payload(message.payload))
             except BrokerUnavailable as error:
-                count_failed_attempt(self.store, row_id)
+                self.store.count_failed_attempt(row_id)
                 self._broker_failed(error)
                 break
             self._broker_ok()
-            mark_published(self.store, row_id, self.clock())
+            self.store.mark_published(row_id, self.clock())
             published.append(message.key)
         return published
 

@@ -18,18 +18,13 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from events import EventStore
-from events.schema import events_table
 from worker.artifact_files import sha256_of
 from worker.ledger import RenderTarget
 from worker.render import TEMPLATE_VERSION, provenance_of, render_documents, signed_off_view
 from worker.revision import NothingToRender, SignedOffRevision, find_signed_off
 from workflow.commands import Artifact
 from workflow.report_events import ReportRendered
-
-_E = events_table.c
 
 
 class UnknownArtifact(Exception):
@@ -143,18 +138,12 @@ def _find_rendered(
 ) -> tuple[RenderTarget, tuple[Artifact, ...], Artifact]:
     """The revision, every artifact of the ``ReportRendered`` that recorded a file with
     SHA-256 ``digest``, and that file's artifact; UnknownArtifact if none did."""
-    with store.engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(_E.stream_id, _E.event_type, _E.schema_version, _E.payload)
-            .where(_E.event_type == ReportRendered.event_type, _E.payload.contains(digest))
-            .order_by(_E.position)
-        ).all()
-    for row in rows:
-        event = store.registry.decode(row.event_type, row.schema_version, row.payload)
+    for record in store.find_events(ReportRendered.event_type, digest):
+        event = record.event
         assert isinstance(event, ReportRendered)
         for artifact in event.artifacts:
             if artifact.sha256 == digest:
-                target = RenderTarget.from_stream(row.stream_id, event.revision)
+                target = RenderTarget.from_stream(record.stream_id, event.revision)
                 return target, event.artifacts, artifact
     raise UnknownArtifact(f"SHA-256 {digest}: no ReportRendered event records this file")
 

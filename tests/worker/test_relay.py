@@ -12,7 +12,6 @@ from tests.worker.conftest import REDIS_URL
 from tests.worker.signed_off import Office, signed_off_store
 from worker.celery_app import RENDER_QUEUE, RENDER_TASK
 from worker.ledger import RenderTarget, retry_wait
-from worker.outbox import outbox_rows
 from worker.render import record_failure, render_revision
 from worker.runner import relay_for
 from worker.settings import WorkerSettings
@@ -44,7 +43,7 @@ def test_relay_publishes_the_outbox_row_and_marks_it(
 ) -> None:
     relay = relay_for(redis_settings, office.store)
     assert relay.publish_pending() == [TARGET.key]
-    [row] = outbox_rows(office.store)
+    [row] = office.store.outbox_rows()
     assert row.published_at is not None and row.attempts == 1
     [message] = queued(redis_settings)
     assert message["headers"]["task"] == RENDER_TASK
@@ -62,11 +61,11 @@ def test_an_unreachable_broker_leaves_the_row_pending_and_counts_attempts(
     relay = relay_for(down, office.store)
     assert relay.publish_pending() == []
     assert relay.broker_down
-    [row] = outbox_rows(office.store)
+    [row] = office.store.outbox_rows()
     assert row.published_at is None and row.attempts == 1
     # While backing off, a pass does not even try.
     relay.step()
-    assert outbox_rows(office.store)[0].attempts == 1
+    assert office.store.outbox_rows()[0].attempts == 1
 
 
 def test_the_sweep_redispatches_an_unrendered_revision_after_its_grace(

@@ -24,7 +24,6 @@ from projections.migrations import open_store
 from tests.worker.conftest import REDIS_URL, wait_for
 from tests.worker.signed_off import Office, open_office, prepare, sign_off
 from worker.ledger import RenderTarget
-from worker.outbox import outbox_rows
 from worker.process import WorkerProcess
 from worker.runner import relay_for, render_and_wait, run_worker
 from worker.settings import WorkerSettings, load_settings
@@ -88,7 +87,7 @@ def test_run_worker_renders_a_sign_off_through_redis(
     assert not runner.is_alive()
     assert latency < 10
     assert_one_artifact_set(office.store, redis_settings.out_dir)
-    [row] = outbox_rows(office.store)
+    [row] = office.store.outbox_rows()
     assert row.published_at is not None and row.attempts == 1
     [rendered] = renderings(office.store)
     assert (rendered.actor, rendered.role) == ("worker", "system")
@@ -107,7 +106,7 @@ def test_the_embedded_transport_renders_without_a_server(
     assert (tmp_path / "jixiao-broker.db").is_file()
     assert sorted(a.format for a in artifacts) == ["html", "pdf", "xlsx"]
     assert_one_artifact_set(office.store, tmp_path / "out")
-    assert outbox_rows(office.store)[0].published_at is not None
+    assert office.store.outbox_rows()[0].published_at is not None
     # Asking again returns the recorded artifacts without starting a worker.
     assert render_and_wait(DEPARTMENT_CODE, YEAR, db_url=db_url, timeout=1) == artifacts
 
@@ -217,11 +216,11 @@ def test_redis_down_at_sign_off_renders_once_it_returns(
         private_redis.stop()
         sign_off(office)
         relay.step()
-        [row] = outbox_rows(office.store)
+        [row] = office.store.outbox_rows()
         assert row.published_at is None and row.attempts == 1 and relay.broker_down
         private_redis.start()
         wait_for(lambda: relay.step() or renderings(office.store), 90, "ReportRendered")
-    [row] = outbox_rows(office.store)
+    [row] = office.store.outbox_rows()
     assert row.published_at is not None and row.attempts >= 2
     assert not relay.broker_down
     assert_one_artifact_set(office.store, settings.out_dir)
