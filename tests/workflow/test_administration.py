@@ -16,7 +16,6 @@ from workflow.administration import (
     RegisterDepartment,
     RegisterUser,
     RevokeRole,
-    UserState,
 )
 from workflow.commands import OpenReport, SubmitReport
 from workflow.errors import (
@@ -28,7 +27,7 @@ from workflow.errors import (
     UnknownItem,
     WrongStage,
 )
-from workflow.service import bootstrap, execute, load_admin, load_report
+from workflow.service import bootstrap, execute, load_report, load_user
 from workflow.stages import Stage
 
 
@@ -45,8 +44,7 @@ def test_bootstrap_runs_once() -> None:
     bootstrap(store, user_id="root", name="管理员", kdf=FAST_KDF)
     with pytest.raises(DuplicateItem, match="already initialised"):
         bootstrap(store, user_id="root2", name="另一个", kdf=FAST_KDF)
-    state, _ = load_admin(store, "user:root")
-    assert isinstance(state, UserState)
+    state = load_user(store, "root")
     assert [g.describe() for g in state.grants] == ["admin@*"]
 
 
@@ -137,8 +135,8 @@ def test_role_grants_are_scoped(world: World) -> None:
         world.admin,
         RevokeRole(user_id="qian.qi", role="preparer", department="gusu-rc"),
     )
-    state, _ = load_admin(world.store, "user:qian.qi")
-    assert isinstance(state, UserState) and state.grants == ()
+    state = load_user(world.store, "qian.qi")
+    assert state.grants == ()
 
 
 def test_fiscal_years_carry_their_scheme_and_deadline(world: World) -> None:

@@ -19,9 +19,12 @@ from workflow.service.execution import execute
 from workflow.service.loading import (
     LoadedReport,
     load_admin,
+    load_department,
+    load_fiscal_year,
     load_report,
     load_report_from_snapshot,
     load_report_stream,
+    load_user,
 )
 from workflow.service.reports import (
     RENDER_TOPIC,
@@ -51,9 +54,12 @@ __all__ = [
     "execute_as",
     "issue_token",
     "load_admin",
+    "load_department",
+    "load_fiscal_year",
     "load_report",
     "load_report_from_snapshot",
     "load_report_stream",
+    "load_user",
     "open_fiscal_year",
     "record_render_failure",
     "record_rendering",

@@ -10,8 +10,15 @@ from workflow.administration import (
     DEPARTMENT_CODE,
     AdminState,
     DepartmentState,
+    FiscalYearState,
+    UserState,
     department_stream_id,
+    fiscal_year_stream_id,
     fold_admin,
+    fold_department,
+    fold_fiscal_year,
+    fold_user,
+    user_stream_id,
 )
 from workflow.commands import report_stream_id
 from workflow.errors import InvalidValue
@@ -99,10 +106,27 @@ def load_report(
 
 
 def load_admin(store: EventStoreProtocol, stream_id: str) -> tuple[AdminState, int]:
-    """An administration stream's state and version."""
+    """Any administration stream's state and version, for deciding an administrator's
+    command on it; :func:`load_user`, :func:`load_department` and :func:`load_fiscal_year`
+    give each kind its own type."""
     records = store.read_stream(stream_id)
     version = records[-1].version if records else 0
     return fold_admin(stream_id, (r.event for r in records)), version
+
+
+def load_user(store: EventStoreProtocol, user_id: str) -> UserState:
+    """A user as their stream holds them (``registered`` is False for an unknown id)."""
+    return fold_user(r.event for r in store.read_stream(user_stream_id(user_id)))
+
+
+def load_department(store: EventStoreProtocol, code: str) -> DepartmentState:
+    """A department as its stream holds it (``registered`` is False for an unknown code)."""
+    return fold_department(r.event for r in store.read_stream(department_stream_id(code)))
+
+
+def load_fiscal_year(store: EventStoreProtocol, year: int) -> FiscalYearState:
+    """A fiscal year as its stream holds it (``opened`` is False for a year not opened)."""
+    return fold_fiscal_year(r.event for r in store.read_stream(fiscal_year_stream_id(year)))
 
 
 def report_stream(department: str, year: int) -> str:
@@ -118,6 +142,4 @@ def referenced_department(store: EventStoreProtocol, code: str | None) -> Depart
     """The department a command names, or None when it names none or a malformed code."""
     if code is None or not DEPARTMENT_CODE.match(code):
         return None
-    state, _ = load_admin(store, department_stream_id(code))
-    assert isinstance(state, DepartmentState)
-    return state
+    return load_department(store, code)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 from events.model import Event, Metadata, RecordedEvent
 from events.protocol import EventStoreProtocol, OutboxMessage, Snapshot
-from workflow.administration import FiscalYearState, fiscal_year_stream_id
 from workflow.commands import (
     Artifact,
     OpenReport,
@@ -25,7 +24,7 @@ from workflow.service.deciding import check_version, command_metadata, until_rec
 from workflow.service.loading import (
     LoadedReport,
     caught_up,
-    load_admin,
+    load_fiscal_year,
     referenced_department,
     report_stream,
 )
@@ -57,12 +56,10 @@ def _report_context(
     moment = now or datetime.now(UTC)
     if not isinstance(command, OpenReport):
         return Context(now=moment)
-    year_state, _ = load_admin(store, fiscal_year_stream_id(command.year))
-    assert isinstance(year_state, FiscalYearState)
     return Context(
         now=moment,
         department=referenced_department(store, command.department),
-        fiscal_year=year_state,
+        fiscal_year=load_fiscal_year(store, command.year),
     )
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from events.protocol import EventStoreProtocol
-from workflow.administration import USER_ID, UserState, user_stream_id
+from workflow.administration import USER_ID, UserState
 from workflow.errors import AuthenticationFailed
-from workflow.service.loading import load_admin
+from workflow.service.loading import load_user
 from workflow.tokens import verify
 
 
@@ -27,8 +27,7 @@ def authenticate(store: EventStoreProtocol, credentials: Credentials) -> UserSta
     )
     if not isinstance(user_id, str) or not USER_ID.match(user_id):
         raise failed
-    user, _ = load_admin(store, user_stream_id(user_id))
-    assert isinstance(user, UserState)
+    user = load_user(store, user_id)
     # verify() derives a key once whether or not the user or token id exists, so how long
     # a refusal takes tells nothing about which ids are real.
     matched = verify(credentials.token, user.tokens if user.registered else ())
