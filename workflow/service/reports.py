@@ -15,7 +15,7 @@ from workflow.commands import (
     RecordRendering,
     ReportCommand,
 )
-from workflow.decisions import Context, authorize, decide, decide_and_fold
+from workflow.decisions import Context, decision
 from workflow.errors import DocumentRejected, DomainError, InvalidValue, TooManyItems
 from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, fold
 from workflow.report_events import ReportSignedOff
@@ -115,13 +115,13 @@ def run_report_command(
         nonlocal loaded
         loaded = caught_up(store, stream_id, loaded)
         check_version(stream_id, expected_version, loaded.version)
-        context = _report_context(store, command, now)
-        role = authorize(loaded.state, command, actor)
-        events = decide(loaded.state, command, actor, context)
-        if not events:
+        decided = decision(loaded.state, command, actor, _report_context(store, command, now))
+        if not decided.events:
             return []
-        metadata = command_metadata(actor.user_id, role, correlation_id, causation_id)
-        return _record_report_events(store, stream_id, loaded, events, metadata)
+        metadata = command_metadata(actor.user_id, decided.role, correlation_id, causation_id)
+        return _record_report_events(
+            store, stream_id, loaded, decided.events, metadata, after=decided.state
+        )
 
     return until_recorded(stream_id, expected_version, attempt)
 
@@ -193,9 +193,7 @@ def execute_all_as(
             if progress is not None:
                 progress(done)
             try:
-                roles.add(authorize(state, command, actor))
-                context = _report_context(store, command, now)
-                new, state = decide_and_fold(state, command, actor, context)
+                decided = decision(state, command, actor, _report_context(store, command, now))
             except DomainError as error:
                 if isinstance(command, OpenReport):
                     # Nothing after a failed open can apply: report the cause alone.
@@ -206,7 +204,9 @@ def execute_all_as(
                     problems.append(f"{where}: the rest of {source} was not checked")
                     raise DocumentRejected(source, problems) from None
                 continue
-            events.extend(new)
+            roles.add(decided.role)
+            events.extend(decided.events)
+            state = decided.state
         if problems:
             raise DocumentRejected(source, problems)
         if not events or dry_run:
