@@ -13,7 +13,15 @@ token) and :mod:`~workflow.service.deciding` (deciding again after a lost race, 
 metadata of every append). The names below are the service's public face.
 """
 
-from workflow.service.administration import bootstrap, issue_token, open_fiscal_year, revoke_token
+from workflow.service.administration import (
+    NewUser,
+    add_user,
+    bootstrap,
+    issue_token,
+    open_fiscal_year,
+    revoke_token,
+    set_up_department,
+)
 from workflow.service.deciding import DECIDE_ATTEMPTS, RETRY_PAUSE, RETRY_PAUSE_MAX
 from workflow.service.execution import execute
 from workflow.service.loading import (
@@ -46,6 +54,8 @@ __all__ = [
     "SNAPSHOT_EVERY",
     "Credentials",
     "LoadedReport",
+    "NewUser",
+    "add_user",
     "authenticate",
     "bootstrap",
     "execute",
@@ -65,4 +75,5 @@ __all__ = [
     "record_rendering",
     "render_message",
     "revoke_token",
+    "set_up_department",
 ]

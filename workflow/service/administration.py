@@ -3,6 +3,8 @@ tokens (issued once, shown once)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from events.errors import ConcurrencyError
@@ -90,6 +92,17 @@ def issue_token(
 ) -> str:
     """An administrator issues a token to ``user_id``; returns it (the only time it is shown)."""
     actor = authenticate(store, credentials).actor()
+    return _issue_token(store, actor, user_id, kdf=kdf, correlation_id=correlation_id)
+
+
+def _issue_token(
+    store: EventStoreProtocol,
+    actor: Actor,
+    user_id: str,
+    *,
+    kdf: KdfParams,
+    correlation_id: str | None = None,
+) -> str:
     token, record = new_token(kdf)
     run_admin_command(
         store,
@@ -101,6 +114,82 @@ def issue_token(
         context=AdminContext(token=record),
     )
     return token
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """A user to register with one role, held for one department or ``*`` (their name is
+    their id unless given)."""
+
+    user_id: str
+    role: str
+    department: str
+    name: str = ""
+
+
+def add_user(
+    store: EventStoreProtocol,
+    credentials: Credentials,
+    user: NewUser,
+    *,
+    kdf: KdfParams = DEFAULT_KDF,
+) -> Credentials:
+    """An administrator registers ``user``, grants their role and issues them a token;
+    returns the user's credentials."""
+    actor = authenticate(store, credentials).actor()
+    return _add_user(store, actor, user, kdf=kdf)
+
+
+def _add_user(
+    store: EventStoreProtocol, actor: Actor, user: NewUser, *, kdf: KdfParams
+) -> Credentials:
+    for command in (
+        RegisterUser(user_id=user.user_id, name=user.name or user.user_id),
+        GrantRole(user_id=user.user_id, role=user.role, department=user.department),
+    ):
+        run_admin_command(
+            store, actor, command, expected_version=None, correlation_id=None, causation_id=None
+        )
+    return Credentials(user.user_id, _issue_token(store, actor, user.user_id, kdf=kdf))
+
+
+def set_up_department(
+    store: EventStoreProtocol,
+    credentials: Credentials,
+    *,
+    code: str,
+    name: str,
+    year: int,
+    scheme: Scheme,
+    deadline: date,
+    users: Sequence[NewUser] = (),
+    kdf: KdfParams = DEFAULT_KDF,
+) -> dict[str, Credentials]:
+    """An administrator registers a department, opens ``year`` under ``scheme`` and adds
+    ``users`` (each with their role and a token); returns the users' credentials by id.
+
+    The set-up a new store needs before a report can be entered, in the order an
+    administrator would type it; every step is an ordinary administrator's command.
+    """
+    actor = authenticate(store, credentials).actor()
+    run_admin_command(
+        store,
+        actor,
+        RegisterDepartment(code=code, name=name),
+        expected_version=None,
+        correlation_id=None,
+        causation_id=None,
+    )
+    run_admin_command(
+        store,
+        actor,
+        OpenFiscalYear(year=year, scheme=scheme.id, deadline=deadline),
+        expected_version=None,
+        correlation_id=None,
+        causation_id=None,
+        context=AdminContext(scheme=scheme),
+    )
+    return {user.user_id: _add_user(store, actor, user, kdf=kdf) for user in users}
 
 
 def open_fiscal_year(
