@@ -76,6 +76,7 @@ from projections.migrations import open_store
 from projections.registry import projection_runner
 from projections.report_state import report_row
 from projections.runner import REBUILD_BATCH, REBUILD_CHUNK
+from tests.seed import INDICATORS, SECTIONS, seed_commands
 from workflow.administration import (
     DepartmentState,
     FiscalYearState,
@@ -106,7 +107,6 @@ from workflow.decisions import Context, decision
 from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState
 from workflow.roles import SYSTEM_ACTOR, Actor, Grant, Role
 from workflow.schemes import load_scheme
-from workflow.seed_data import INDICATORS, SECTIONS, seed_commands
 from workflow.service import (
     SNAPSHOT_EVERY,
     Credentials,
