@@ -76,6 +76,7 @@ from projections.migrations import open_store
 from projections.registry import projection_runner
 from projections.report_state import report_row
 from projections.runner import REBUILD_BATCH, REBUILD_CHUNK
+from tests.seed import INDICATORS, SECTIONS, seed_commands
 from workflow.administration import (
     DepartmentState,
     FiscalYearState,
@@ -102,11 +103,10 @@ from workflow.commands import (
     SubmitReport,
     report_stream_id,
 )
-from workflow.decisions import Context, authorize, decide
-from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, fold
+from workflow.decisions import Context, decision
+from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState
 from workflow.roles import SYSTEM_ACTOR, Actor, Grant, Role
 from workflow.schemes import load_scheme
-from workflow.seed_data import INDICATORS, SECTIONS, seed_commands
 from workflow.service import (
     SNAPSHOT_EVERY,
     Credentials,
@@ -374,10 +374,9 @@ def _append_session(
     state, events, role = dept.state, [], None
     for build in builders:
         command = build(state)
-        role = authorize(state, command, actor)
-        new = decide(state, command, actor, context)
-        state = fold(new, state)
-        events += new
+        decided = decision(state, command, actor, context)
+        role, state = decided.role, decided.state
+        events += decided.events
     if not events:
         return 0
     version = dept.version + len(events)
@@ -615,10 +614,9 @@ def _append(store: EventStore, code: str, actor: Actor, command: ReportCommand) 
     stream = report_stream_id(code, YEAR)
     loaded = load_report_stream(store, stream)
     context = Context(now=datetime.now(UTC))
-    role = authorize(loaded.state, command, actor)
-    events = decide(loaded.state, command, actor, context)
-    recorded = store.append(stream, loaded.version, events,
-                            metadata=Metadata(actor=actor.user_id, role=str(role)))  # fmt: skip
+    decided = decision(loaded.state, command, actor, context)
+    metadata = Metadata(actor=actor.user_id, role=str(decided.role))
+    recorded = store.append(stream, loaded.version, decided.events, metadata=metadata)
     return recorded[-1].position
 
 

@@ -44,6 +44,7 @@ from bench._common import emit_json, machine, say
 from events import EventStore
 from events.schema import events_table
 from projections.migrations import open_store
+from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.worker.signed_off import Office, add_department, open_office, prepare, sign_off
 from worker.document import report_document
 from worker.pdf import render_pdf
@@ -54,7 +55,6 @@ from worker.runner import relay_for
 from worker.settings import WorkerSettings, load_settings
 from worker.templating import render_html
 from worker.xlsx import render_xlsx
-from workflow.seed_data import DEPARTMENT_CODE, YEAR
 
 GOALS = {"pdf_warm_s": 0.5, "signoff_to_pdf_p95_s": 2.0}
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -223,12 +223,10 @@ def report_recorded(
 
 def require_department(store: EventStore, code: str, field: str = "department") -> None:
     """UnknownItem naming ``field`` when no department ``code`` is registered."""
-    from workflow.administration import DepartmentState, department_stream_id
     from workflow.errors import UnknownItem
-    from workflow.service import load_admin
+    from workflow.service import load_department
 
-    state, _ = load_admin(store, department_stream_id(code))
-    if not (isinstance(state, DepartmentState) and state.registered):
+    if not load_department(store, code).registered:
         raise UnknownItem(
             f"{field}: got {code!r}, expected a registered department code "
             "(jixiao admin department add)"

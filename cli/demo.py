@@ -58,13 +58,11 @@ def say(text: str) -> None:
 def run_demo(out: Path) -> None:
     """The demo itself; see :func:`demo`."""
     import workflow  # noqa: F401  (registers the domain's event types)
-    from cli.files import read_document
-    from cli.seed_file import SEED_FILE
+    from cli.seed_file import DEADLINE, SCHEME, SEED_FILE, seed_document
     from projections.audit_trail import audit_trail
     from projections.migrations import open_store
     from projections.registry import projection_runner
     from worker.runner import render_and_wait
-    from workflow.administration import GrantRole, RegisterDepartment, RegisterUser
     from workflow.commands import (
         ApproveReport,
         CancelAdjustment,
@@ -73,17 +71,16 @@ def run_demo(out: Path) -> None:
         SignOffReport,
         SubmitReport,
     )
-    from workflow.report_file import document_commands, parse_document
+    from workflow.report_file import document_commands
     from workflow.schemes import load_scheme
-    from workflow.seed_data import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR
     from workflow.service import (
         Credentials,
+        NewUser,
         bootstrap,
         execute,
         execute_all,
-        issue_token,
         load_report,
-        open_fiscal_year,
+        set_up_department,
     )
 
     out = out.absolute()
@@ -94,26 +91,29 @@ def run_demo(out: Path) -> None:
     store = open_store(db_url, create=True)
     say(f"store: {db_url}")
 
+    document = seed_document()
+    department, year = document.department, document.year
+    name = document.department_name or department
     admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员"))
-    execute(store, admin, RegisterDepartment(code=DEPARTMENT_CODE, name=DEPARTMENT_NAME))
-    open_fiscal_year(store, admin, YEAR, DEADLINE, load_scheme("default"))
-    people: dict[str, Credentials] = {}
-    for user_id, name, role, scope in PEOPLE:
-        execute(store, admin, RegisterUser(user_id=user_id, name=name))
-        execute(store, admin, GrantRole(user_id=user_id, role=role, department=scope))
-        people[role] = Credentials(user_id, issue_token(store, admin, user_id))
-    say(
-        f"admin: department {DEPARTMENT_NAME}, fiscal year {YEAR}, users "
-        + ", ".join(p[0] for p in PEOPLE)
+    tokens = set_up_department(
+        store,
+        admin,
+        code=department,
+        name=name,
+        year=year,
+        scheme=load_scheme(SCHEME),
+        deadline=DEADLINE,
+        users=[NewUser(user_id, role, scope, name=who) for user_id, who, role, scope in PEOPLE],
     )
+    people = {role: tokens[user_id] for user_id, _, role, _ in PEOPLE}
+    say(f"admin: department {name}, fiscal year {year}, users " + ", ".join(p[0] for p in PEOPLE))
 
-    key = {"department": DEPARTMENT_CODE, "year": YEAR}
+    key = {"department": department, "year": year}
     preparer, head, finance = (
         people["preparer"],
         people["department_head"],
         people["finance_reviewer"],
     )
-    document = parse_document(read_document(SEED_FILE), source=SEED_FILE.name)
     imported = execute_all(store, preparer, document_commands(document), source=SEED_FILE.name)
     say(
         f"zhang.san (preparer) imported {SEED_FILE.name}: {len(imported)} events in one transaction"
@@ -153,7 +153,7 @@ def run_demo(out: Path) -> None:
     say(f"approved by li.si and wang.wu; signed off by both ({signed[-1].event_type})")
 
     say("a worker renders the signed-off revision (Celery, embedded broker) …")
-    artifacts = render_and_wait(DEPARTMENT_CODE, YEAR, db_url=db_url, out_dir=out / "reports")
+    artifacts = render_and_wait(department, year, db_url=db_url, out_dir=out / "reports")
     for artifact in sorted(artifacts, key=lambda a: a.format):
         say(
             f"  {artifact.format:5} {artifact.path}  ({artifact.size:,} bytes, sha256 {artifact.sha256[:12]}…)"
@@ -162,7 +162,7 @@ def run_demo(out: Path) -> None:
     runner = projection_runner(store)
     runner.setup()
     runner.catch_up()
-    trail = audit_trail(store.engine, department=DEPARTMENT_CODE, year=YEAR)
+    trail = audit_trail(store.engine, department=department, year=year)
     by_actor = Counter(f"{e.actor} ({e.role})" for e in trail)
     say(f"audit trail: {len(trail)} changes by {len(by_actor)} people; {store.verify()}")
     for who, count in by_actor.most_common():
@@ -176,5 +176,5 @@ def run_demo(out: Path) -> None:
     auditor = people["auditor"]
     say(
         f"try: JIXIAO_USER={auditor.user_id} JIXIAO_TOKEN={auditor.token} jixiao --db {db_url} "
-        f"audit trail -d {DEPARTMENT_CODE} -y {YEAR} --item line:homes"
+        f"audit trail -d {department} -y {year} --item line:homes"
     )

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from events.protocol import EventStoreProtocol
 from web.errors import Refused
 from web.sessions import Session, SessionStore, SignInThrottle
-from workflow.administration import USER_ID, UserState, user_stream_id
+from workflow.administration import USER_ID, UserState
 from workflow.errors import AuthenticationFailed
 from workflow.roles import Actor
-from workflow.service import Credentials, authenticate, load_admin
+from workflow.service import Credentials, authenticate, load_user
 
 log = logging.getLogger("jixiao.web.signin")
 
@@ -92,9 +92,7 @@ class Doorman:
         self._verified = _Verified()
 
     def _user(self, user_id: str) -> UserState:
-        state, _ = load_admin(self.store, user_stream_id(user_id))
-        assert isinstance(state, UserState)
-        return state
+        return load_user(self.store, user_id)
 
     def check_token(self, user_id: str, token: str, address: str, via: str) -> UserState:
         """The user whose current token this is; Refused 429 while throttled, 401 (logged

@@ -101,6 +101,16 @@ def authorize(state: ReportState, command: ReportCommand, actor: Actor) -> Role:
     return role_for_stage(command, roles, state.stage)
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What deciding a command gave: the role it was authorised in, its events, and the
+    state they lead to (the state decided on when there are none)."""
+
+    role: Role
+    events: list[Event]
+    state: ReportState
+
+
 def decide(
     state: ReportState, command: ReportCommand, actor: Actor, context: Context
 ) -> list[Event]:
@@ -109,24 +119,25 @@ def decide(
     Setting a part of the report to what it already says records nothing: retyping the
     same figure would otherwise put a "20 人 → 20 人" line in the audit trail.
     """
-    return decide_and_fold(state, command, actor, context)[0]
+    return decision(state, command, actor, context).events
 
 
-def decide_and_fold(
+def decision(
     state: ReportState, command: ReportCommand, actor: Actor, context: Context
-) -> tuple[list[Event], ReportState]:
-    """:func:`decide`, with the state its events lead to (folded once, for callers that go
-    on deciding: an import decides thousands of commands one after the other)."""
+) -> Decision:
+    """:func:`decide`, authorising ``actor`` once, with the role the events are recorded
+    under and the state they lead to (folded once, for callers that go on deciding: an
+    import decides thousands of commands one after the other)."""
     role = authorize(state, command, actor)
     events = _decide(command, state, _Who(actor.user_id, role), context)
     if not events:
-        return events, state
+        return Decision(role, events, state)
     after = fold(events, state)
     if isinstance(command, SETTERS) and _unchanged(state, after):
-        return [], state
+        return Decision(role, [], state)
     if isinstance(command, _ADDERS):
         _check_items(state, after)
-    return events, after
+    return Decision(role, events, after)
 
 
 #: The report's item tuples: the fold rebuilds one only when an item in it changed.

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from tests.seed import BUDGET_LINES, INDICATORS
 from tests.worker.html_reading import read_tables
-from workflow.seed_data import BUDGET_LINES, INDICATORS
 
 pytestmark = pytest.mark.slow
 

@@ -18,10 +18,10 @@ from cli.files import MAX_NESTING, MAX_TEXT_BYTES
 from cli.sheet_bounds import MAX_CELLS, MAX_UNCOMPRESSED
 from projections.report_view import report_view
 from tests.cli.test_command_refusals import KEY, assert_refused, head, seed_text
+from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.workflow.world import seeded_template
 from worker.evaluation_table import evaluation_table
 from worker.xlsx import render_xlsx
-from workflow.seed_data import DEPARTMENT_CODE, YEAR
 from workflow.service import load_report
 
 EXPECTED_FILE = "a report file (.yaml, .yml, .json) or a 自评价表 (.xlsx)"

@@ -11,10 +11,10 @@ from openpyxl import load_workbook
 from openpyxl.styles import Alignment
 
 from projections.report_view import report_view
+from tests.seed import BUDGET_LINES, DEPARTMENT_CODE, INDICATORS, YEAR
 from tests.workflow.world import seeded_template
 from worker.evaluation_table import evaluation_table
 from worker.xlsx import render_xlsx
-from workflow.seed_data import BUDGET_LINES, DEPARTMENT_CODE, INDICATORS, YEAR
 from workflow.service import load_report
 
 KEY = ("-d", "gusu-rc", "-y", "2021")

@@ -7,11 +7,11 @@ from datetime import date
 from projections.runner import ProjectionRunner
 from projections.year_overview import year_overview
 from tests.projections.world import add_department, drive, enter_seed, run
+from tests.seed import seed_commands
 from tests.workflow.report_builders import stage_steps
 from tests.workflow.world import World
 from workflow.administration import OpenFiscalYear
 from workflow.commands import SetInitialBudget
-from workflow.seed_data import seed_commands
 from workflow.service import execute
 from workflow.stages import Stage
 

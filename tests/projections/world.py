@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from projections.migrations import open_store
+from tests.seed import DEPARTMENT_CODE, YEAR, seed_commands
 from tests.workflow.report_builders import stage_steps
-from tests.workflow.world import FAST_KDF, NOW, World, add_user
-from workflow.administration import GrantRole, OpenFiscalYear, RegisterDepartment
+from tests.workflow.world import NOW, World, set_up
+from workflow.administration import GrantRole, RegisterDepartment
 from workflow.commands import RecordRendering, ReportCommand
 from workflow.roles import Actor
-from workflow.seed_data import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR, seed_commands
-from workflow.service import Credentials, bootstrap, execute, record_rendering
+from workflow.service import Credentials, execute, record_rendering
 from workflow.stages import Stage
 
 #: The moment of the first append in a test world.
@@ -37,17 +37,8 @@ class SteppingClock:
 def sql_world(url: str) -> World:
     """A store at ``url`` with the seed's department and fiscal year, and one user per role."""
     store = open_store(url, create=True, clock=SteppingClock())
-    admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员", kdf=FAST_KDF))
-    execute(store, admin, RegisterDepartment(code=DEPARTMENT_CODE, name=DEPARTMENT_NAME))
-    execute(store, admin, OpenFiscalYear(year=YEAR, scheme="default", deadline=DEADLINE))
-    users = [
-        ("zhang.san", "preparer", DEPARTMENT_CODE),
-        ("li.si", "department_head", DEPARTMENT_CODE),
-        ("wang.wu", "finance_reviewer", "*"),
-        ("zhao.liu", "auditor", "*"),
-    ]
-    credentials = [add_user(store, admin, *user) for user in users]  # type: ignore[arg-type]
-    return World(store, admin, *credentials)  # type: ignore[arg-type]
+    admin, people = set_up(store)
+    return World(store, admin, *people.values())  # type: ignore[arg-type]
 
 
 def run(world: World, who: Credentials, *commands: ReportCommand) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from events.database import create_database_engine
 from events.store import EventStore
 from tests.projections.world import SteppingClock
+from tests.seed import DEPARTMENT_CODE, YEAR, seed_commands
 from tests.workflow.world import NOW
 from workflow.commands import ApproveReport, SetInitialBudget, SubmitReport, report_stream_id
 from workflow.errors import StaleVersion
-from workflow.seed_data import DEPARTMENT_CODE, YEAR, seed_commands
 from workflow.service import Credentials, execute
 
 

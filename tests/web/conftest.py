@@ -17,12 +17,12 @@ from fastapi.testclient import TestClient
 import workflow  # noqa: F401  (registers the domain's event types)
 from events.store import EventStore
 from projections.migrations import open_store
-from tests.workflow.world import FAST_KDF, NOW, add_user
+from tests.seed import DEPARTMENT_CODE, YEAR, seed_commands
+from tests.workflow.world import NOW, add_user, set_up
 from web.app import create_app
 from web.settings import WebSettings, load_web_settings
-from workflow.administration import OpenFiscalYear, RegisterDepartment
-from workflow.seed_data import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR, seed_commands
-from workflow.service import Credentials, bootstrap, execute, execute_all
+from workflow.administration import RegisterDepartment
+from workflow.service import Credentials, execute, execute_all
 
 OTHER = "other-dept"
 REPORT = f"/api/v1/reports/{DEPARTMENT_CODE}/{YEAR}"
@@ -75,19 +75,10 @@ def populate(url: str) -> tuple[EventStore, dict[str, Credentials]]:
     """The seed's department and year, another department, one user per role and the seed
     report entered by its preparer (a draft)."""
     store = open_store(url, create=True)
-    admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员", kdf=FAST_KDF))
-    execute(store, admin, RegisterDepartment(code=DEPARTMENT_CODE, name=DEPARTMENT_NAME))
+    admin, people = set_up(store)
     execute(store, admin, RegisterDepartment(code=OTHER, name="另一部门"))
-    execute(store, admin, OpenFiscalYear(year=YEAR, scheme="default", deadline=DEADLINE))
-    users = {"admin": admin}
-    for user, role, scope in (
-        ("zhang.san", "preparer", DEPARTMENT_CODE),
-        ("li.si", "department_head", DEPARTMENT_CODE),
-        ("wang.wu", "finance_reviewer", "*"),
-        ("zhao.liu", "auditor", "*"),
-        ("sun.qi", "preparer", OTHER),
-    ):
-        users[user] = add_user(store, admin, user, role, scope)  # type: ignore[arg-type]
+    users = {"admin": admin, **people}
+    users["sun.qi"] = add_user(store, admin, "sun.qi", "preparer", OTHER)
     located = [(f"seed[{i}]", c) for i, c in enumerate(seed_commands())]
     execute_all(store, users["zhang.san"], located, now=NOW)
     return store, users

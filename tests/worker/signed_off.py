@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from events import EventStore
 from events.model import RecordedEvent
 from projections.migrations import open_store
-from tests.workflow.world import FAST_KDF, NOW, add_user
-from workflow.administration import GrantRole, OpenFiscalYear, RegisterDepartment
+from tests.seed import DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR, seed_commands
+from tests.workflow.world import NOW, USERS, set_up
+from workflow.administration import GrantRole, RegisterDepartment
 from workflow.commands import ApproveReport, SignOffReport, SubmitReport
-from workflow.seed_data import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR, seed_commands
-from workflow.service import Credentials, bootstrap, execute
+from workflow.service import Credentials, execute
 
 
 @dataclass
@@ -31,16 +31,8 @@ class Office:
 
 def open_office(store: EventStore) -> Office:
     """Initialise ``store``: the seed's fiscal year and one user per role."""
-    admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员", kdf=FAST_KDF))
-    execute(store, admin, OpenFiscalYear(year=YEAR, scheme="default", deadline=DEADLINE))
-    execute(store, admin, RegisterDepartment(code=DEPARTMENT_CODE, name=DEPARTMENT_NAME))
-    return Office(
-        store=store,
-        admin=admin,
-        preparer=add_user(store, admin, "zhang.san", "preparer", DEPARTMENT_CODE),  # type: ignore[arg-type]
-        head=add_user(store, admin, "li.si", "department_head", DEPARTMENT_CODE),  # type: ignore[arg-type]
-        finance=add_user(store, admin, "wang.wu", "finance_reviewer", "*"),  # type: ignore[arg-type]
-    )
+    admin, people = set_up(store, users=USERS[:3])
+    return Office(store, admin, *people.values())
 
 
 def add_department(office: Office, code: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.worker.html_reading import read_blocks
 from tests.worker.signed_off import Office
 from worker.render import render_revision
@@ -20,7 +21,6 @@ from workflow.commands import (
     SignOffReport,
     SubmitReport,
 )
-from workflow.seed_data import DEPARTMENT_CODE, YEAR
 from workflow.service import SNAPSHOT_EVERY, execute
 
 STREAM = f"report:{DEPARTMENT_CODE}:{YEAR}"

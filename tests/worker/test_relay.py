@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 
+from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.worker.conftest import REDIS_URL
 from tests.worker.signed_off import Office, signed_off_store
 from worker.celery_app import RENDER_QUEUE, RENDER_TASK
@@ -17,7 +18,6 @@ from worker.runner import relay_for
 from worker.settings import WorkerSettings
 from worker.verify import verify_rendering
 from workflow.commands import ReopenReport
-from workflow.seed_data import DEPARTMENT_CODE, YEAR
 from workflow.service import execute
 
 TARGET = RenderTarget(DEPARTMENT_CODE, YEAR, 1)

@@ -19,6 +19,7 @@ from projections.inboxes import inbox
 from projections.migrations import open_store
 from projections.registry import projection_runner
 from projections.year_overview import year_overview
+from tests.seed import DEPARTMENT_CODE, YEAR, seed_commands
 from tests.worker.conftest import wait_for
 from tests.worker.signed_off import Office, add_department, open_office, prepare, sign_off
 from worker.ledger import RenderTarget
@@ -28,7 +29,6 @@ from worker.settings import WorkerSettings, load_settings
 from workflow.commands import ApproveReport, SignOffReport, SubmitReport, report_stream_id
 from workflow.narrative import Section
 from workflow.report_events import NarrativeEdited
-from workflow.seed_data import DEPARTMENT_CODE, YEAR, seed_commands
 from workflow.service import execute
 
 pytestmark = pytest.mark.slow

@@ -1,7 +1,7 @@
 """Rendering the signed-off seed report in this process: content, determinism, idempotence.
 
 Every figure of the seed's 自评价表 is read back from the HTML tables, the XLSX cells and
-the PDF text, and compared with the seed as typed (workflow/seed_data.py).
+the PDF text, and compared with the seed as typed (the bundled report file, tests/seed.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,14 @@ import pytest
 
 from events import EventStore
 from projections.migrations import open_store
+from tests.seed import (
+    BUDGET_LINES,
+    DEPARTMENT_CODE,
+    FUNCTIONS,
+    INDICATORS,
+    YEAR,
+    seed_commands,
+)
 from tests.worker.conftest import signed_off_copy
 from tests.worker.html_reading import read_blocks, read_tables
 from tests.worker.signed_off import Office, open_office
@@ -42,14 +50,6 @@ from workflow.commands import (
     SubmitReport,
 )
 from workflow.errors import StaleRevision
-from workflow.seed_data import (
-    BUDGET_LINES,
-    DEPARTMENT_CODE,
-    FUNCTIONS,
-    INDICATORS,
-    YEAR,
-    seed_commands,
-)
 from workflow.service import execute
 
 STREAM = f"report:{DEPARTMENT_CODE}:{YEAR}"

@@ -21,6 +21,7 @@ import redis
 from events import EventStore
 from events.model import RecordedEvent
 from projections.migrations import open_store
+from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.worker.conftest import REDIS_URL, wait_for
 from tests.worker.signed_off import Office, open_office, prepare, sign_off
 from worker.ledger import RenderTarget
@@ -28,7 +29,6 @@ from worker.process import WorkerProcess
 from worker.runner import relay_for, render_and_wait, run_worker
 from worker.settings import WorkerSettings, load_settings
 from worker.verify import verify_rendering
-from workflow.seed_data import DEPARTMENT_CODE, YEAR
 
 pytestmark = pytest.mark.slow
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import cache
 
+from tests.seed import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR, seed_commands
 from workflow.administration import DepartmentState, FiscalYearState
 from workflow.commands import (
     ApproveReport,
@@ -19,7 +20,6 @@ from workflow.decisions import Context, decide
 from workflow.report import ReportState, fold
 from workflow.roles import SYSTEM_ACTOR, Actor, Grant, Role
 from workflow.schemes import Scheme, load_scheme
-from workflow.seed_data import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR, seed_commands
 from workflow.stages import Stage
 
 DEPT = DEPARTMENT_CODE

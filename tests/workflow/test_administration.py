@@ -16,7 +16,6 @@ from workflow.administration import (
     RegisterDepartment,
     RegisterUser,
     RevokeRole,
-    UserState,
 )
 from workflow.commands import OpenReport, SubmitReport
 from workflow.errors import (
@@ -28,7 +27,19 @@ from workflow.errors import (
     UnknownItem,
     WrongStage,
 )
-from workflow.service import bootstrap, execute, load_admin, load_report
+from workflow.schemes import load_scheme
+from workflow.service import (
+    Credentials,
+    NewUser,
+    authenticate,
+    bootstrap,
+    execute,
+    load_department,
+    load_fiscal_year,
+    load_report,
+    load_user,
+    set_up_department,
+)
 from workflow.stages import Stage
 
 
@@ -45,9 +56,58 @@ def test_bootstrap_runs_once() -> None:
     bootstrap(store, user_id="root", name="管理员", kdf=FAST_KDF)
     with pytest.raises(DuplicateItem, match="already initialised"):
         bootstrap(store, user_id="root2", name="另一个", kdf=FAST_KDF)
-    state, _ = load_admin(store, "user:root")
-    assert isinstance(state, UserState)
+    state = load_user(store, "root")
     assert [g.describe() for g in state.grants] == ["admin@*"]
+
+
+def test_setting_up_a_department_records_what_an_administrator_would_type() -> None:
+    store = InMemoryEventStore()
+    admin = Credentials("root", bootstrap(store, user_id="root", name="管理员", kdf=FAST_KDF))
+    tokens = set_up_department(
+        store,
+        admin,
+        code="edu",
+        name="教育局",
+        year=2022,
+        scheme=load_scheme("default"),
+        deadline=date(2023, 6, 30),
+        users=[
+            NewUser("qian.qi", "preparer", "edu", name="钱七"),
+            NewUser("zhou.ba", "auditor", "*"),
+        ],
+        kdf=FAST_KDF,
+    )
+    department = load_department(store, "edu")
+    assert (department.registered, department.name) == (True, "教育局")
+    year = load_fiscal_year(store, 2022)
+    assert (year.opened, year.deadline, year.scheme.id) == (True, date(2023, 6, 30), "default")  # type: ignore[union-attr]
+    assert list(tokens) == ["qian.qi", "zhou.ba"]
+    for user_id, name, grant in (
+        ("qian.qi", "钱七", "preparer@edu"),
+        ("zhou.ba", "zhou.ba", "auditor@*"),
+    ):
+        user = authenticate(store, tokens[user_id])
+        assert (user.name, [g.describe() for g in user.grants]) == (name, [grant])
+    assert [row.event_type for row in store.rows][-8:] == [
+        "DepartmentRegistered",
+        "FiscalYearOpened",
+        "UserRegistered",
+        "RoleGranted",
+        "TokenIssued",
+        "UserRegistered",
+        "RoleGranted",
+        "TokenIssued",
+    ]
+    with pytest.raises(DuplicateItem, match="already registered"):
+        set_up_department(
+            store,
+            admin,
+            code="edu",
+            name="教育局",
+            year=2022,
+            scheme=load_scheme("default"),
+            deadline=date(2023, 6, 30),
+        )
 
 
 def test_only_admins_administer(world: World) -> None:
@@ -137,8 +197,8 @@ def test_role_grants_are_scoped(world: World) -> None:
         world.admin,
         RevokeRole(user_id="qian.qi", role="preparer", department="gusu-rc"),
     )
-    state, _ = load_admin(world.store, "user:qian.qi")
-    assert isinstance(state, UserState) and state.grants == ()
+    state = load_user(world.store, "qian.qi")
+    assert state.grants == ()
 
 
 def test_fiscal_years_carry_their_scheme_and_deadline(world: World) -> None:

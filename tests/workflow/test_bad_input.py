@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.seed import TYPOS
 from tests.workflow.report_builders import KEY
 from tests.workflow.world import NOW, World
 from workflow.commands import (
@@ -30,7 +31,6 @@ from workflow.errors import (
     UnknownItem,
     WrongStage,
 )
-from workflow.seed_data import TYPOS
 from workflow.service import Credentials, execute
 from workflow.stages import Stage
 

@@ -15,11 +15,10 @@ import pytest
 from events.memory import InMemoryEventStore
 from tests.workflow.report_builders import KEY
 from tests.workflow.world import FAST_KDF, NOW, World
-from workflow import service
 from workflow.administration import GrantRole, RegisterUser
 from workflow.commands import SetInitialBudget, SubmitReport
 from workflow.errors import StaleVersion, WrongStage
-from workflow.service import execute, execute_all, issue_token
+from workflow.service import deciding, execute, execute_all, issue_token
 
 STREAM = "report:gusu-rc:2021"
 
@@ -109,7 +108,7 @@ def test_the_same_value_set_meanwhile_records_nothing_the_second_time(seeded: Wo
 def test_deciding_again_is_bounded_then_refused_in_one_line(
     seeded: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "RETRY_PAUSE_MAX", 0.0001)
+    monkeypatch.setattr(deciding, "RETRY_PAUSE_MAX", 0.0001)
     amounts = iter(range(100, 1000))
     store = RivalFirst(
         seeded.store, STREAM, lambda: set_initial(seeded, "basic", str(next(amounts)))(), 900
@@ -117,7 +116,7 @@ def test_deciding_again_is_bounded_then_refused_in_one_line(
     version = seeded.store.stream_version(STREAM)
     with pytest.raises(StaleVersion) as refused:
         execute(store, seeded.preparer, SetInitialBudget(**KEY, line="homes", amount="9"))
-    attempts = service.DECIDE_ATTEMPTS
+    attempts = deciding.DECIDE_ATTEMPTS
     assert store.rivals == attempts
     assert str(refused.value) == (
         f"stream '{STREAM}': got a change from another writer before each of {attempts} "

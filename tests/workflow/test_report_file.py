@@ -6,12 +6,12 @@ import copy
 
 import pytest
 
+from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.workflow.report_builders import KEY
 from tests.workflow.world import NOW, World, make_world, seeded_template
 from workflow.commands import RemoveBudgetLine, RenameBudgetLine
 from workflow.errors import DocumentRejected
 from workflow.report_file import document_commands, parse_document, state_document
-from workflow.seed_data import DEPARTMENT_CODE, YEAR
 from workflow.service import execute, execute_all, load_report
 
 

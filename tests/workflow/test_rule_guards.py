@@ -21,7 +21,7 @@ from tests.workflow.report_builders import (
     state_at,
 )
 from tests.workflow.world import FAST_KDF, NOW, World, add_user, enter_seed, make_world
-from workflow.administration import GrantRole, RegisterUser, RevokeRole, UserState
+from workflow.administration import GrantRole, RegisterUser, RevokeRole
 from workflow.commands import (
     ApproveReport,
     GradeIndicator,
@@ -47,8 +47,8 @@ from workflow.service import (
     bootstrap,
     execute,
     issue_token,
-    load_admin,
     load_report,
+    load_user,
     revoke_token,
 )
 from workflow.stages import Stage
@@ -129,8 +129,8 @@ def test_an_administrator_cannot_revoke_their_own_admin_role(world: World) -> No
     # Another administrator may: they remain, able to administer.
     second = add_user(world.store, world.admin, "boss2", "admin", "*")
     execute(world.store, second, RevokeRole(user_id="admin", role="admin", department="*"))
-    state, _ = load_admin(world.store, "user:admin")
-    assert isinstance(state, UserState) and state.grants == ()
+    state = load_user(world.store, "admin")
+    assert state.grants == ()
     execute(world.store, second, RegisterUser(user_id="qian.qi", name="钱七"))
 
 

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tests.seed import (
+    ADJUSTMENT_RATE,
+    BUDGET_LINES,
+    DEPARTMENT_CODE,
+    FUNCTIONS,
+    INDICATORS,
+    SECTIONS,
+    YEAR,
+)
 from tests.workflow.report_builders import ARTIFACTS, KEY
 from tests.workflow.world import NOW, World, enter_seed
 from workflow.amounts import as_percent
@@ -17,15 +26,6 @@ from workflow.commands import (
     SubmitReport,
 )
 from workflow.indicators import status
-from workflow.seed_data import (
-    ADJUSTMENT_RATE,
-    BUDGET_LINES,
-    DEPARTMENT_CODE,
-    FUNCTIONS,
-    INDICATORS,
-    SECTIONS,
-    YEAR,
-)
 from workflow.service import execute, load_report, record_rendering
 from workflow.stages import Stage
 from workflow.targets import Comparator, IndicatorStatus, MeasureKind

@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime
 from functools import cache
 
 from events.memory import InMemoryEventStore
-from workflow.administration import GrantRole, OpenFiscalYear, RegisterDepartment, RegisterUser
-from workflow.seed_data import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR, seed_commands
-from workflow.service import Credentials, bootstrap, execute, issue_token
+from events.protocol import EventStoreProtocol
+from tests.seed import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR, seed_commands
+from workflow.schemes import load_scheme
+from workflow.service import Credentials, NewUser, bootstrap, execute, set_up_department
+from workflow.service import add_user as add_new_user
 from workflow.tokens import KdfParams
 
 #: A cheap scrypt cost so that hundreds of authenticated commands stay fast; production
@@ -33,29 +35,51 @@ class World:
         return len(self.store.rows)
 
 
+#: One user per role: the seed's preparer and department head, a finance reviewer and an
+#: auditor for every department.
+USERS = (
+    NewUser("zhang.san", "preparer", DEPARTMENT_CODE),
+    NewUser("li.si", "department_head", DEPARTMENT_CODE),
+    NewUser("wang.wu", "finance_reviewer", "*"),
+    NewUser("zhao.liu", "auditor", "*"),
+)
+
+
 def add_user(
-    store: InMemoryEventStore, admin: Credentials, user_id: str, role: str, department: str
+    store: EventStoreProtocol, admin: Credentials, user_id: str, role: str, department: str
 ) -> Credentials:
     """Register a user with one role and hand back their credentials."""
-    execute(store, admin, RegisterUser(user_id=user_id, name=user_id))
-    execute(store, admin, GrantRole(user_id=user_id, role=role, department=department))
-    return Credentials(user_id, issue_token(store, admin, user_id, kdf=FAST_KDF))
+    return add_new_user(store, admin, NewUser(user_id, role, department), kdf=FAST_KDF)
+
+
+def set_up(
+    store: EventStoreProtocol,
+    scheme: str = "default",
+    deadline: date = DEADLINE,
+    users: tuple[NewUser, ...] = USERS,
+) -> tuple[Credentials, dict[str, Credentials]]:
+    """Bootstrap the administrator, set up the seed's department and fiscal year with
+    ``users``; the administrator's credentials and the users' by id."""
+    admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员", kdf=FAST_KDF))
+    people = set_up_department(
+        store,
+        admin,
+        code=DEPARTMENT_CODE,
+        name=DEPARTMENT_NAME,
+        year=YEAR,
+        scheme=load_scheme(scheme),
+        deadline=deadline,
+        users=users,
+        kdf=FAST_KDF,
+    )
+    return admin, people
 
 
 def make_world(scheme: str = "default", deadline: date = DEADLINE) -> World:
     """A fresh store with the seed's department and fiscal year, and one user per role."""
     store = InMemoryEventStore()
-    admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员", kdf=FAST_KDF))
-    execute(store, admin, RegisterDepartment(code=DEPARTMENT_CODE, name=DEPARTMENT_NAME))
-    execute(store, admin, OpenFiscalYear(year=YEAR, scheme=scheme, deadline=deadline))
-    return World(
-        store=store,
-        admin=admin,
-        preparer=add_user(store, admin, "zhang.san", "preparer", DEPARTMENT_CODE),
-        head=add_user(store, admin, "li.si", "department_head", DEPARTMENT_CODE),
-        finance=add_user(store, admin, "wang.wu", "finance_reviewer", "*"),
-        auditor=add_user(store, admin, "zhao.liu", "auditor", "*"),
-    )
+    admin, people = set_up(store, scheme, deadline)
+    return World(store, admin, *people.values())
 
 
 #: The moment commands are issued at in tests (before the seed's deadline).

@@ -1,0 +1,315 @@
+"""Report commands: decide on the report as its log holds it, append the events with the
+render message and snapshot they call for, and record the render worker's results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from events.model import Event, Metadata, RecordedEvent
+from events.protocol import EventStoreProtocol, OutboxMessage, Snapshot
+from workflow.commands import (
+    Artifact,
+    OpenReport,
+    RecordRenderFailure,
+    RecordRendering,
+    ReportCommand,
+)
+from workflow.decisions import Context, decision
+from workflow.errors import DocumentRejected, DomainError, InvalidValue, TooManyItems
+from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, fold
+from workflow.report_events import ReportSignedOff
+from workflow.roles import SYSTEM_ACTOR, Actor
+from workflow.service.deciding import check_version, command_metadata, until_recorded
+from workflow.service.loading import (
+    LoadedReport,
+    caught_up,
+    load_fiscal_year,
+    referenced_department,
+    report_stream,
+)
+from workflow.service.sign_in import Credentials, authenticate
+
+#: A snapshot of a report is stored with the append that crosses each multiple of this.
+SNAPSHOT_EVERY = 50
+
+#: The outbox topic the render worker consumes.
+RENDER_TOPIC = "render"
+
+
+def render_message(stream_id: str, department: str, year: int, revision: int) -> OutboxMessage:
+    """The outbox message asking the worker to render one revision (keyed for idempotence)."""
+    return OutboxMessage(
+        topic=RENDER_TOPIC,
+        payload={
+            "stream_id": stream_id,
+            "report": {"department": department, "year": year},
+            "revision": revision,
+        },
+        key=f"render:{stream_id}:{revision}",
+    )
+
+
+def _report_context(
+    store: EventStoreProtocol, command: ReportCommand, now: datetime | None
+) -> Context:
+    moment = now or datetime.now(UTC)
+    if not isinstance(command, OpenReport):
+        return Context(now=moment)
+    return Context(
+        now=moment,
+        department=referenced_department(store, command.department),
+        fiscal_year=load_fiscal_year(store, command.year),
+    )
+
+
+def _record_report_events(
+    store: EventStoreProtocol,
+    stream_id: str,
+    loaded: LoadedReport,
+    events: Sequence[Event],
+    metadata: Metadata,
+    after: ReportState | None = None,
+) -> list[RecordedEvent]:
+    """Append a report's new events with the render message and snapshot they call for.
+
+    ``after`` is the state the events lead to, when the caller has folded them already.
+    """
+    if after is None:
+        after = fold(events, loaded.state)
+    outbox = [
+        render_message(stream_id, after.department, after.year, e.revision)
+        for e in events
+        if isinstance(e, ReportSignedOff)
+    ]
+    new_version = loaded.version + len(events)
+    snapshot = None
+    if new_version // SNAPSHOT_EVERY > loaded.version // SNAPSHOT_EVERY:
+        snapshot = Snapshot(
+            stream_id=stream_id,
+            version=new_version,
+            kind=SNAPSHOT_KIND,
+            schema_version=SNAPSHOT_SCHEMA,
+            state=after.to_snapshot(),
+        )
+    return store.append(
+        stream_id, loaded.version, events, metadata=metadata, outbox=outbox, snapshot=snapshot
+    )
+
+
+def run_report_command(
+    store: EventStoreProtocol,
+    actor: Actor,
+    command: ReportCommand,
+    *,
+    expected_version: int | None,
+    correlation_id: str | None,
+    causation_id: str | None,
+    now: datetime | None,
+) -> list[RecordedEvent]:
+    """Decide ``command`` for ``actor`` (already authenticated) and append its events."""
+    stream_id = report_stream(command.department, command.year)
+    loaded: LoadedReport | None = None
+
+    def attempt() -> list[RecordedEvent]:
+        nonlocal loaded
+        loaded = caught_up(store, stream_id, loaded)
+        check_version(stream_id, expected_version, loaded.version)
+        decided = decision(loaded.state, command, actor, _report_context(store, command, now))
+        if not decided.events:
+            return []
+        metadata = command_metadata(actor.user_id, decided.role, correlation_id, causation_id)
+        return _record_report_events(
+            store, stream_id, loaded, decided.events, metadata, after=decided.state
+        )
+
+    return until_recorded(stream_id, expected_version, attempt)
+
+
+def execute_all(
+    store: EventStoreProtocol,
+    credentials: Credentials,
+    commands: Sequence[tuple[str, ReportCommand]],
+    *,
+    source: str = "commands",
+    expected_version: int | None = None,
+    correlation_id: str | None = None,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[RecordedEvent]:
+    """Decide many commands on one report as one change: all recorded together, or none.
+
+    ``commands`` pairs each command with where it came from (``indicators[3].actual``);
+    every rejected command is listed by that place in one DocumentRejected, and nothing
+    is appended. An import of a report file goes through here, so it obeys every rule.
+    With ``dry_run`` every rule is checked the same way but nothing is appended.
+    ``progress(n)`` is told how many commands have been decided (from 1 again when the
+    report changed meanwhile and the commands are decided afresh, as
+    :func:`workflow.service.execute` does).
+    """
+    actor = authenticate(store, credentials).actor()
+    return execute_all_as(
+        store,
+        actor,
+        commands,
+        source=source,
+        expected_version=expected_version,
+        correlation_id=correlation_id,
+        now=now,
+        dry_run=dry_run,
+        progress=progress,
+    )
+
+
+def execute_all_as(
+    store: EventStoreProtocol,
+    actor: Actor,
+    commands: Sequence[tuple[str, ReportCommand]],
+    *,
+    source: str = "commands",
+    expected_version: int | None = None,
+    correlation_id: str | None = None,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[RecordedEvent]:
+    """:func:`execute_all` for an actor the caller has authenticated itself (see
+    :func:`execute_as`)."""
+    streams = {report_stream(c.department, c.year) for _, c in commands}
+    if len(streams) != 1:
+        raise InvalidValue(
+            f"{source} reports", ", ".join(sorted(streams)) or "none", "commands on one report"
+        )
+    (stream_id,) = streams
+    loaded: LoadedReport | None = None
+
+    def attempt() -> list[RecordedEvent]:
+        nonlocal loaded
+        loaded = caught_up(store, stream_id, loaded)
+        check_version(stream_id, expected_version, loaded.version)
+        state, events, problems, roles = loaded.state, [], [], set()
+        for done, (where, command) in enumerate(commands, start=1):
+            if progress is not None:
+                progress(done)
+            try:
+                decided = decision(state, command, actor, _report_context(store, command, now))
+            except DomainError as error:
+                if isinstance(command, OpenReport):
+                    # Nothing after a failed open can apply: report the cause alone.
+                    raise DocumentRejected(source, [f"{where}: {error}"]) from None
+                problems.append(f"{where}: {error}")
+                if isinstance(error, TooManyItems):
+                    # Every later addition would be refused the same way: one line says it all.
+                    problems.append(f"{where}: the rest of {source} was not checked")
+                    raise DocumentRejected(source, problems) from None
+                continue
+            roles.add(decided.role)
+            events.extend(decided.events)
+            state = decided.state
+        if problems:
+            raise DocumentRejected(source, problems)
+        if not events or dry_run:
+            return []
+        metadata = command_metadata(actor.user_id, "+".join(sorted(roles)), correlation_id, None)
+        return _record_report_events(store, stream_id, loaded, events, metadata, after=state)
+
+    return until_recorded(stream_id, expected_version, attempt)
+
+
+def execute_as(
+    store: EventStoreProtocol,
+    actor: Actor,
+    command: ReportCommand,
+    *,
+    expected_version: int | None = None,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+    now: datetime | None = None,
+) -> list[RecordedEvent]:
+    """Decide a report command for an actor the caller has authenticated itself, and append
+    its events: every rule of :func:`workflow.service.execute` after authentication.
+
+    For a face that keeps its own proof of identity, such as the server's sessions, which
+    hold no token: it builds ``actor`` from the user's current stream (grants as they are
+    now). Administration stays behind :func:`workflow.service.execute` and a token.
+    """
+    if not isinstance(command, ReportCommand):
+        raise TypeError(f"command: got {type(command).__name__}, expected a report command")
+    return run_report_command(
+        store,
+        actor,
+        command,
+        expected_version=expected_version,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        now=now,
+    )
+
+
+def record_rendering(
+    store: EventStoreProtocol,
+    department: str,
+    year: int,
+    *,
+    revision: int,
+    artifacts: Sequence[Artifact],
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+) -> list[RecordedEvent]:
+    """The render worker records a revision's artifacts as the ``system`` actor.
+
+    Idempotent: once the revision is rendered, a repeat records nothing and returns [].
+    A reopened report makes the message stale: StaleRevision.
+    """
+    command = RecordRendering(
+        department=department, year=year, revision=revision, artifacts=tuple(artifacts)
+    )
+    return run_report_command(
+        store,
+        SYSTEM_ACTOR,
+        command,
+        expected_version=None,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        now=None,
+    )
+
+
+def record_render_failure(
+    store: EventStoreProtocol,
+    department: str,
+    year: int,
+    *,
+    revision: int,
+    formats: Sequence[str],
+    reason: str,
+    attempt: int,
+    final: bool,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+) -> list[RecordedEvent]:
+    """The render worker records a failed attempt of a revision as the ``system`` actor.
+
+    Idempotent per revision and attempt: a repeat of an attempt already recorded, a failure
+    after the worker gave up, or one after another attempt rendered the revision records
+    nothing and returns []. A reopened report makes the message stale: StaleRevision.
+    """
+    command = RecordRenderFailure(
+        department=department,
+        year=year,
+        revision=revision,
+        formats=tuple(formats),
+        reason=reason,
+        attempt=attempt,
+        final=final,
+    )
+    return run_report_command(
+        store,
+        SYSTEM_ACTOR,
+        command,
+        expected_version=None,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        now=None,
+    )
