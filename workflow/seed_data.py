@@ -21,6 +21,7 @@ from workflow.commands import (
     RecordAdjustment,
     RecordIndicatorActual,
     ReportCommand,
+    ReportKey,
     SetFunctions,
     SetInitialBudget,
     SetNetAssets,
@@ -580,7 +581,7 @@ TYPOS = (
 )
 
 
-def _line_commands(key: dict[str, object], line: LineSeed) -> list[ReportCommand]:
+def _line_commands(key: ReportKey, line: LineSeed) -> list[ReportCommand]:
     commands: list[ReportCommand] = [
         AddBudgetLine(**key, line=line.id, name=line.name, parent=line.parent),
         SetInitialBudget(**key, line=line.id, amount=line.initial),
@@ -600,7 +601,7 @@ def _line_commands(key: dict[str, object], line: LineSeed) -> list[ReportCommand
 def seed_commands(department: str = DEPARTMENT_CODE, year: int = YEAR) -> list[ReportCommand]:
     """The preparer's commands that enter the whole seed report, from OpenReport to the last
     indicator actual (not the submission)."""
-    key: dict[str, object] = {"department": department, "year": year}
+    key: ReportKey = {"department": department, "year": year}
     commands: list[ReportCommand] = [
         OpenReport(**key),
         SetFunctions(**key, functions=FUNCTIONS),

@@ -530,11 +530,23 @@ def execute(
     report as it now is (up to DECIDE_ATTEMPTS times), so only a real conflict is refused.
     """
     actor = authenticate(store, credentials).actor()
-    ids = {"correlation_id": correlation_id, "causation_id": causation_id}
     if isinstance(command, AdminCommand):
-        return _run_admin_command(store, actor, command, expected_version=expected_version, **ids)
+        return _run_admin_command(
+            store,
+            actor,
+            command,
+            expected_version=expected_version,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )
     return _run_report_command(
-        store, actor, command, expected_version=expected_version, now=now, **ids
+        store,
+        actor,
+        command,
+        expected_version=expected_version,
+        now=now,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
     )
 
 
