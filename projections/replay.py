@@ -137,7 +137,7 @@ class _YearFold:
         # The row's columns are in the events table's order; only this year's are decoded.
         event = self.store.registry.decode(row.event_type, row.schema_version, row.payload)
         at = row.recorded_at.replace(tzinfo=UTC)
-        return RecordedEvent(*row[:6], event, row.actor, row.role, at, *row[10:])
+        return RecordedEvent._make((*row[:6], event, row.actor, row.role, at, *row[10:]))
 
     def _fiscal_year(self, row: Any) -> None:
         record = self._decode(row)
