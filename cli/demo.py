@@ -69,6 +69,7 @@ def run_demo(out: Path) -> None:
         ApproveReport,
         CancelAdjustment,
         RecordAdjustment,
+        ReportKey,
         ReturnReport,
         SignOffReport,
         SubmitReport,
@@ -107,7 +108,7 @@ def run_demo(out: Path) -> None:
         + ", ".join(p[0] for p in PEOPLE)
     )
 
-    key = {"department": DEPARTMENT_CODE, "year": YEAR}
+    key: ReportKey = {"department": DEPARTMENT_CODE, "year": YEAR}
     preparer, head, finance = (
         people["preparer"],
         people["department_head"],

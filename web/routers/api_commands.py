@@ -31,6 +31,7 @@ def _endpoint(command: type[ReportCommand]) -> Callable[..., dict[str, Any]]:
         year: int,
         caller: ApiCaller,
         app: ServicesDep,
+        # A model built at run time, which FastAPI reads and a static checker cannot.
         body: Annotated[model | None, Body()] = None,  # type: ignore[valid-type]
     ) -> dict[str, Any]:
         if not 2000 <= year <= 2100:
