@@ -55,7 +55,12 @@ def command() -> TyperGroup:
     than most commands; callers that run many commands in one process (the tests) reuse
     this one.
     """
-    return typer.main.get_command(app)  # type: ignore[return-value]
+    from typer.core import TyperGroup
+
+    built = typer.main.get_command(app)
+    if not isinstance(built, TyperGroup):  # an app with sub-apps always builds a group
+        raise TypeError(f"jixiao's command: got {type(built).__name__}, expected a TyperGroup")
+    return built
 
 
 def main() -> None:

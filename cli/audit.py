@@ -424,13 +424,14 @@ def replay(
             check_output(path, "--out", force=force, protected=protected)
     with reported_errors(), progress_bar(f"replaying {year}", store.head_position()) as advance:
         result = replay_year(store, year, progress=lambda done, _head: advance(done))
-    writing = {"name": "--out", "force": force, "protected": protected}
     try:
-        with output_file(json_path, **writing) as handle:
+        with output_file(json_path, "--out", force=force, protected=protected) as handle:
             write_json(result, handle)
         # With a byte-order mark, Excel opens the file as UTF-8 instead of the system's code
         # page (GBK on Chinese Windows), where every name would come out garbled.
-        with output_file(csv_path, **writing, encoding="utf-8-sig", newline="") as handle:
+        with output_file(
+            csv_path, "--out", force=force, protected=protected, encoding="utf-8-sig", newline=""
+        ) as handle:
             write_csv(result, handle)
     except ValueError as error:  # a file that appeared since the check
         raise fail(str(error)) from None
@@ -504,7 +505,7 @@ def artifact(
         raise fail(f"{path}: {error}") from None
     department, _, year = found.report.removeprefix("report:").rpartition(":")
     require_readable(store, actor, department, int(year))
-    checks = [
+    checks: list[dict[str, Any]] = [
         {
             "format": c.artifact.format,
             "path": c.artifact.path,

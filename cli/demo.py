@@ -67,6 +67,7 @@ def run_demo(out: Path) -> None:
         ApproveReport,
         CancelAdjustment,
         RecordAdjustment,
+        ReportKey,
         ReturnReport,
         SignOffReport,
         SubmitReport,
@@ -108,7 +109,7 @@ def run_demo(out: Path) -> None:
     people = {role: tokens[user_id] for user_id, _, role, _ in PEOPLE}
     say(f"admin: department {name}, fiscal year {year}, users " + ", ".join(p[0] for p in PEOPLE))
 
-    key = {"department": department, "year": year}
+    key: ReportKey = {"department": department, "year": year}
     preparer, head, finance = (
         people["preparer"],
         people["department_head"],

@@ -35,12 +35,13 @@ def reported_errors() -> Iterator[None]:
     try:
         yield
     except rejected as error:
-        problems = getattr(error, "problems", None)
-        if problems:
+        # SubmissionBlocked and DocumentRejected list their problems under a headline.
+        problems, headline = getattr(error, "problems", None), getattr(error, "headline", None)
+        if problems and isinstance(headline, str):
             from cli.output import shown
 
             # One line per problem, each naming its item, value and expectation.
-            print(f"error: {shown(error.headline)}:", file=sys.stderr)
+            print(f"error: {shown(headline)}:", file=sys.stderr)
             for problem in problems:
                 print(f"  - {shown(problem)}", file=sys.stderr)
             raise typer.Exit(REJECTED) from None

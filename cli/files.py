@@ -164,11 +164,11 @@ def _yaml_loader() -> type:
         # Values under each composed node, aliases counted as often as they are used.
         sizes: dict[int, int]
 
-        def compose_document(self) -> yaml.Node:
+        def compose_document(self) -> yaml.Node | None:
             self.sizes = {}
             return super().compose_document()
 
-        def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
             mark = self.peek_event().start_mark
             where = f"line {mark.line + 1} column {mark.column + 1}"
             # Levels are mappings and lists, as in JSON: a scalar nests nothing.
@@ -180,9 +180,12 @@ def _yaml_loader() -> type:
                 )
             self.depth += level
             try:
-                node = super().compose_node(parent, index)
+                # The stub says int; PyYAML passes a mapping value's key node as its index.
+                node = super().compose_node(parent, index)  # type: ignore[arg-type]
             finally:
                 self.depth -= level
+            if node is None:
+                return None
             if id(node) not in self.sizes:  # an alias's node is counted where it was written
                 children: list[yaml.Node] = []
                 if isinstance(node, yaml.SequenceNode):

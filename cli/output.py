@@ -34,7 +34,7 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, default=_plain, indent=2))
 
 
-def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
     """A table for people, with right-aligned numbers; every cell :func:`shown`, and never
     read as rich markup (a name such as ``[/]`` is text, not a tag)."""
     from rich.console import Console

@@ -170,9 +170,10 @@ class _Line:
         for role in ("adjustments", "higher_level"):
             typed = self.typed(role) if self.header.has(role) else ""
             figures.append(number(typed) if typed else Decimal(0))
-        if any(figure is None for figure in figures):
+        known = [figure for figure in figures if figure is not None]
+        if len(known) < len(figures):
             return None  # the command for the cell that is no number names it
-        total = sum(figures, Decimal(0))  # type: ignore[arg-type]
+        total = sum(known, Decimal(0))
         given = self.typed("total") if self.header.has("total") else ""
         # A blank 预算合计数 claims nothing; a typed one must be the sum.
         if given and number(given) != total:

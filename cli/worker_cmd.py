@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -84,7 +84,7 @@ def render_pending(
     with reported_errors():
         target = load_settings(db_url=given.db, broker_url=given.broker, out_dir=out).out_dir
         pending = list_reports(store.engine, year=year, stage="signed_off")
-        rendered = []
+        rendered: list[dict[str, Any]] = []
         with progress_bar("rendering", len(pending)) as advance:
             for done, row in enumerate(pending, start=1):
                 signed = find_signed_off(store, row.department, row.year, row.revision)

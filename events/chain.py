@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
 from pydantic_core import PydanticSerializationError
@@ -249,7 +249,7 @@ def build_rows(
         stored_at = recorded_at
     stream_json = _STRING(stream_id)
     sha256 = hashlib.sha256
-    rows = []
+    rows: list[RowValues] = []
     append = rows.append
     position, version = first_position, first_version
     for event, event_id in zip(events, new_event_ids(len(events)), strict=True):

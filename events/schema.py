@@ -87,6 +87,7 @@ class SnapshotRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=sa.Column(sa.DateTime, nullable=False))
 
 
+# SQLModel gives a table class its __table__ at run time without declaring it to type checkers.
 events_table: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
 head_table: sa.Table = LogHead.__table__  # type: ignore[attr-defined]
 outbox_table: sa.Table = OutboxRow.__table__  # type: ignore[attr-defined]

@@ -7,23 +7,11 @@ for a one-event command (docs/benchmarks.md). Everything else uses SQLAlchemy.
 
 from __future__ import annotations
 
-#: The events table's columns, in the order rows are written and read.
-EVENT_COLUMNS = (
-    "position",
-    "stream_id",
-    "version",
-    "event_id",
-    "event_type",
-    "schema_version",
-    "payload",
-    "actor",
-    "role",
-    "recorded_at",
-    "correlation_id",
-    "causation_id",
-    "prev_hash",
-    "hash",
-)
+from events.chain import Row
+
+#: The events table's columns, in the order rows are written and read (the fields of a
+#: stored row, :class:`events.chain.Row`).
+EVENT_COLUMNS: tuple[str, ...] = Row._fields
 
 
 class Statements:

@@ -403,14 +403,14 @@ class EventStore(EventStoreProtocol):
 
     # -- reading -----------------------------------------------------------------------
 
-    def _decode(self, rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
+    def _decode(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
         decode = self.registry.decode
         # A named tuple's own __new__ is a Python function; tuple.__new__ builds the same
         # RecordedEvent without that call, on every row of every read.
         make, recorded = tuple.__new__, RecordedEvent
         # Events of one append share their moment: each distinct one is converted once.
         moments: dict[Any, datetime] = {}
-        out = []
+        out: list[RecordedEvent] = []
         append = out.append
         # Unpacking each row into names costs half what slicing it would.
         for (
@@ -459,7 +459,7 @@ class EventStore(EventStoreProtocol):
     def decode_rows(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
         """Rows of the events table (its columns in order, as :meth:`verify` hands them
         out) as recorded events."""
-        return self._decode(rows)  # type: ignore[arg-type]
+        return self._decode(rows)
 
     def read_stream(
         self,

@@ -6,9 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from events.chain import GENESIS_HASH, row_hash
+from events.chain import GENESIS_HASH, Row, row_hash
 from events.errors import BrokenChain, TamperedEvent
-from events.statements import EVENT_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +50,7 @@ def check_anchor(
 
 
 #: What a row's hash covers: every column but the hash itself.
-_HASHED = tuple(name for name in EVENT_COLUMNS if name != "hash")
+_HASHED = tuple(name for name in Row._fields if name != "hash")
 
 
 def matches_hash(row: Any) -> bool:

@@ -19,4 +19,5 @@ class ProjectionCheckpoint(SQLModel, table=True):
     updated_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime))
 
 
+# SQLModel gives a table class its __table__ at run time without declaring it to type checkers.
 checkpoints_table: sa.Table = ProjectionCheckpoint.__table__  # type: ignore[attr-defined]

@@ -213,7 +213,9 @@ def report_diff(
     """What changed in a department's report for ``year`` between ``since`` and ``until``."""
     stream_id = _report_stream(department, year)
     since, until = _check_moment(since), _check_moment(until)
-    if isinstance(since, int) is isinstance(until, int) and since <= until:  # type: ignore[operator]
+    if (isinstance(since, int) and isinstance(until, int) and since <= until) or (
+        isinstance(since, datetime) and isinstance(until, datetime) and since <= until
+    ):
         # One read and one fold serve both: the earlier moment's events are a prefix.
         records = _read_until(store, stream_id, until)
         count = next((i for i, r in enumerate(records) if not _within(r, since)), len(records))

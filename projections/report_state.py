@@ -175,7 +175,7 @@ class ReportRow:
             submitted_by=row.submitted_by,
             last_actor=row.last_actor,
             last_event_type=row.last_event_type,
-            last_activity=aware_utc(row.last_activity),  # type: ignore[arg-type]
+            last_activity=aware_utc(row.last_activity),
             version=row.version,
             position=row.position,
         )

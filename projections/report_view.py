@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from workflow.amounts import Amount, as_percent
@@ -338,7 +339,7 @@ class ViewMemo:
         for part in view_parts(state):
             if part.each:
                 items = [
-                    reuse((part.key, id(item)), (item,), lambda i=item, build=part.build: build(i))
+                    reuse((part.key, id(item)), (item,), partial(part.build, item))
                     for item in part.sources[0]
                 ]
                 value = [data for data, _ in items]

@@ -45,8 +45,13 @@ class Projection(Protocol):
     name: str
     #: Raised whenever the projection's tables or logic change; a new version rebuilds.
     version: int
-    #: The tables the projection owns (created by its migrations); a rebuild empties them.
-    tables: Sequence[sa.Table]
+
+    @property
+    def tables(self) -> Sequence[sa.Table]:
+        """The tables the projection owns (created by its migrations); a rebuild empties them.
+
+        Read-only, so that a class attribute holding a tuple of tables fits."""
+        ...
 
     def apply(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
         """Apply ``events`` (in log order, all newer than the checkpoint) inside the transaction.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -45,6 +45,10 @@ def naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+@overload
+def aware_utc(moment: datetime) -> datetime: ...
+@overload
+def aware_utc(moment: None) -> None: ...
 def aware_utc(moment: datetime | None) -> datetime | None:
     """A stored naive-UTC moment as an aware datetime."""
     return moment.replace(tzinfo=UTC) if moment is not None else None
@@ -86,7 +90,7 @@ def insert_many(connection: Connection, table: sa.Table, rows: Sequence[dict[str
     # Only a few columns need converting (times on SQLite): convert those, take the rest as
     # is. Rows of a batch share few distinct times (the events of one append share theirs),
     # so each distinct time is converted once.
-    converted = [
+    converted: list[tuple[int, Callable[[Any], Any], dict[Any, Any]]] = [
         (index, process, {})
         for index, (column, process) in enumerate(zip(columns, processors, strict=True))
         if process is not None

@@ -1,48 +1,39 @@
-"""Who may import whom (docs/architecture.md): each package's imports, read from its source,
-against the table. The server is a face beside the CLI: neither imports the other, and the
-packages below them know neither."""
+"""Who may import whom (docs/architecture.md): the import-linter contracts in pyproject.toml,
+checked over the whole import graph (indirect imports included). The server is a face beside
+the CLI: neither imports the other, and the packages below them know neither."""
 
 from __future__ import annotations
 
-import ast
+import shutil
+import subprocess
+import sysconfig
+import tomllib
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: package → the project's packages it must never import.
-NEVER = {
-    "events": {"workflow", "projections", "worker", "cli", "web"},
-    "workflow": {"projections", "worker", "cli", "web"},
-    "projections": {"worker", "cli", "web"},
-    "worker": {"cli", "web"},
-    "cli": {"web"},
-    "web": {"cli"},
-}
+
+def _contracts() -> list[dict]:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return pyproject["tool"]["importlinter"]["contracts"]
 
 
-def imported_packages(path: Path) -> set[str]:
-    """The top-level names a module imports, at any depth of its code."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
+def test_every_import_contract_holds() -> None:
+    contracts = _contracts()
+    command = shutil.which("lint-imports", path=sysconfig.get_path("scripts")) or shutil.which(
+        "lint-imports"
+    )
+    assert command, "lint-imports not found: install the dev extra (pip install -e '.[dev]')"
+    result = subprocess.run(
+        [command, "--no-logo"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Contracts: {len(contracts)} kept, 0 broken." in result.stdout
 
 
-@pytest.mark.parametrize("package", sorted(NEVER))
-def test_package_imports_follow_the_table(package: str) -> None:
-    files = sorted((ROOT / package).rglob("*.py"))
-    assert files, package
-    offending = {
-        str(path.relative_to(ROOT)): sorted(imported_packages(path) & NEVER[package])
-        for path in files
-        if imported_packages(path) & NEVER[package]
-    }
-    assert offending == {}
+def test_the_layers_contract_is_the_architecture_table() -> None:
+    layers = next(c["layers"] for c in _contracts() if c["type"] == "layers")
+    assert layers == ["cli | web", "worker", "projections", "workflow", "events"]
 
 
 def test_the_cli_names_the_server_only_by_its_import_string() -> None:

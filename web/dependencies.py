@@ -54,7 +54,9 @@ def client_address(request: Request) -> str:
 
 def same(given: str | None, expected: str | None) -> bool:
     """Constant-time comparison of two tokens, neither missing."""
-    return bool(given and expected) and hmac.compare_digest(given.encode(), expected.encode())
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 class SignInRequired(Exception):

@@ -4,7 +4,7 @@ named, and an HTTP status. The JSON API sends ``{"error": ..., "field": ...}`` (
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from workflow.errors import (
@@ -39,7 +39,7 @@ class Refused(Exception):
         message: str,
         field: str | None = None,
         problems: Sequence[str] = (),
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(" ".join(message.split()))
         self.status = status

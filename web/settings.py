@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 from events.database import database_url
 
@@ -28,9 +29,9 @@ class WebSettings:
     #: The window over which failed sign-ins are counted.
     failure_window: timedelta = timedelta(minutes=15)
 
-    def but(self, **changes: object) -> WebSettings:
+    def but(self, **changes: Any) -> WebSettings:
         """A copy with some settings changed."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)
 
 
 def _whole(env: Mapping[str, str], name: str, default: int, expected: str) -> int:

@@ -29,7 +29,7 @@ def _fast_compressobj(*_: object, **__: object) -> zlib._Compress:
 
 # pydyf takes no compression level, so its module's view of zlib is swapped for one
 # whose compressobj ignores the level it asks for.
-pydyf.zlib = types.SimpleNamespace(compress=zlib.compress, compressobj=_fast_compressobj)  # type: ignore[attr-defined]
+pydyf.zlib = types.SimpleNamespace(compress=zlib.compress, compressobj=_fast_compressobj)
 
 
 @cache

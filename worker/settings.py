@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from events.database import database_url, parse_database_url
 
@@ -89,9 +90,9 @@ class WorkerSettings:
             "JIXIAO_RENDER_RETRY_BACKOFF": str(self.render_retry_backoff),
         }
 
-    def but(self, **changes: object) -> WorkerSettings:
+    def but(self, **changes: Any) -> WorkerSettings:
         """A copy with some settings changed."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)
 
 
 def embedded_broker_url(db_url: str) -> str:

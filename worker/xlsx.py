@@ -50,18 +50,31 @@ class _FixedTimeZip(zipfile.ZipFile):
         info.external_attr = 0o644 << 16
         return info
 
-    def writestr(self, zinfo_or_arcname, data, *args, **kwargs) -> None:  # type: ignore[override]
+    def writestr(self, zinfo_or_arcname, data, *args, **kwargs) -> None:
         """Write ``data`` under a name, with the fixed time."""
         if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
             zinfo_or_arcname = self._info(zinfo_or_arcname)
         super().writestr(zinfo_or_arcname, data, *args, **kwargs)
 
-    def write(self, filename, arcname=None, *args, **kwargs) -> None:  # type: ignore[override]
+    def write(self, filename, arcname=None, *args, **kwargs) -> None:
         """Add a file openpyxl wrote to disk (a worksheet), with the fixed time, not its mtime."""
         self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
 
 
-def _put(cell: Cell, value: object) -> None:
+#: What the table puts in a cell: text, a figure, or nothing.
+CellValue = str | Decimal | None
+
+
+def _top_left(sheet: Worksheet, row: int, column: int) -> Cell:
+    """The cell at (row, column), which must be the first of any merged range it is in (the
+    others hold no value)."""
+    cell = sheet.cell(row=row, column=column)
+    if not isinstance(cell, Cell):
+        raise ValueError(f"cell {cell.coordinate}: inside a merged range, expected its first cell")
+    return cell
+
+
+def _put(cell: Cell, value: CellValue) -> None:
     """Set a cell's value; text is always text, even when it starts with "=" (a line named
     "=HYPERLINK(…)" must not become a formula that Excel or WPS runs)."""
     cell.value = value
@@ -73,7 +86,7 @@ def _cell(
     sheet: Worksheet,
     row: int,
     column: int,
-    value: object,
+    value: CellValue,
     *,
     to_column: int | None = None,
     to_row: int | None = None,
@@ -89,7 +102,7 @@ def _cell(
     for r in range(row, last_row + 1):
         for c in range(column, last_column + 1):
             sheet.cell(row=r, column=c).border = _BORDER
-    cell = sheet.cell(row=row, column=column)
+    cell = _top_left(sheet, row, column)
     _put(cell, value)
     cell.alignment = align
     if bold:
@@ -97,7 +110,10 @@ def _cell(
 
 
 def _percent_format(value: Decimal) -> str:
-    places = max(0, -value.normalize().as_tuple().exponent)  # type: ignore[operator]
+    exponent = value.normalize().as_tuple().exponent
+    if not isinstance(exponent, int):  # 'n', 'N' or 'F': not a finite number
+        raise ValueError(f"rate: got {value}, expected a finite number")
+    places = max(0, -exponent)
     return "0%" if places == 0 else "0." + "0" * places + "%"
 
 
@@ -105,7 +121,7 @@ def _title(sheet: Worksheet, table: EvaluationTable) -> int:
     lines = (table.title, f"（{table.year}年度）", f"预算部门名称：{table.department_name}")
     for row, text in enumerate(lines, start=1):
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=COLUMNS)
-        cell = sheet.cell(row=row, column=1)
+        cell = _top_left(sheet, row, 1)
         _put(cell, text)
         cell.alignment = _LEFT if row == 3 else _CENTER
         cell.font = Font(bold=row == 1, size=14 if row == 1 else 11)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TypedDict
 
 from workflow.values import Value
 
@@ -31,6 +32,13 @@ class ReportCommand:
     def stream_id(self) -> str:
         """The report's stream id."""
         return report_stream_id(self.department, self.year)
+
+
+class ReportKey(TypedDict):
+    """Which report: the fields every report command starts with, passed on as ``**key``."""
+
+    department: str
+    year: int
 
 
 @dataclass(frozen=True, kw_only=True)

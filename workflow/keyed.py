@@ -35,7 +35,9 @@ _attributes: dict[str, None] = {}
 
 def _remember(items: tuple[Any, ...], attribute: str, positions: dict[Any, int] | None) -> None:
     if len(_positions) >= CACHE_SIZE:
-        _positions.pop(next(iter(_positions), None), None)  # the oldest entry
+        oldest = next(iter(_positions), None)  # dicts keep insertion order
+        if oldest is not None:
+            _positions.pop(oldest, None)
     _positions[(id(items), attribute)] = (items, positions)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import singledispatch
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from events.model import Event
 from workflow import keyed
@@ -34,7 +34,12 @@ def is_report_snapshot(kind: str, schema_version: int) -> bool:
     return kind == SNAPSHOT_KIND and schema_version == SNAPSHOT_SCHEMA
 
 
-T = TypeVar("T", bound=Value)
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Identified)
 V = TypeVar("V", bound=Value)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from difflib import get_close_matches
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Final, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -33,8 +33,8 @@ from workflow.commands import (
 from workflow.errors import DocumentRejected
 from workflow.report import ReportState
 
-FORMAT = "jixiao-report"
-VERSION = 1
+FORMAT: Final = "jixiao-report"
+VERSION: Final = 1
 
 
 def _cell_text(value: object) -> object:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from workflow.errors import InvalidValue, TooLarge
 
@@ -81,7 +82,7 @@ PARAGRAPH = Limit(PARAGRAPH_LIMIT)
 CELL = Limit(CELL_LIMIT)
 
 
-def is_id(value: object) -> bool:
+def is_id(value: object) -> TypeGuard[str]:
     """Whether ``value`` is an id by the rule (:data:`ID_RULE`)."""
     return isinstance(value, str) and ID_PATTERN.match(value) is not None
 
@@ -90,7 +91,7 @@ def identifier(subject: str, value: object) -> str:
     """``value`` if it is an id by the rule; InvalidValue naming ``subject`` otherwise."""
     if not is_id(value):
         raise InvalidValue(subject, value if isinstance(value, str) else str(value), ID_RULE)
-    return value  # type: ignore[return-value]
+    return value
 
 
 def escaped(text: str, keep: str = "") -> str:

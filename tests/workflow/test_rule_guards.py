@@ -155,9 +155,7 @@ def test_an_administrator_cannot_revoke_their_own_last_token(world: World) -> No
 
 def test_revoking_other_users_roles_and_tokens_is_unchanged(world: World) -> None:
     def grants(user_id: str) -> tuple[Grant, ...]:
-        state, _ = load_admin(world.store, f"user:{user_id}")
-        assert isinstance(state, UserState)
-        return state.grants
+        return load_user(world.store, user_id).grants
 
     token_id = world.preparer.token.partition(".")[0]
     revoke_token(world.store, world.admin, "zhang.san", token_id)

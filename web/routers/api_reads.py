@@ -4,6 +4,7 @@ its trail, the report as of a moment and the changes between two."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -204,7 +205,9 @@ def diff(
         f"since: got {since!r}, later than until {until!r}; expected the earlier moment first",
         "since",
     )
-    if type(first) is type(second) and first > second:  # type: ignore[operator]
+    if (isinstance(first, int) and isinstance(second, int) and first > second) or (
+        isinstance(first, datetime) and isinstance(second, datetime) and first > second
+    ):
         raise reversed_
     found = report_diff(app.store, department, year, first, second)
     if found.before.version > found.after.version:  # a position against a time, reversed

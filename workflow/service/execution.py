@@ -32,9 +32,21 @@ def execute(
     report as it now is (up to DECIDE_ATTEMPTS times), so only a real conflict is refused.
     """
     actor = authenticate(store, credentials).actor()
-    ids = {"correlation_id": correlation_id, "causation_id": causation_id}
     if isinstance(command, AdminCommand):
-        return run_admin_command(store, actor, command, expected_version=expected_version, **ids)
+        return run_admin_command(
+            store,
+            actor,
+            command,
+            expected_version=expected_version,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )
     return run_report_command(
-        store, actor, command, expected_version=expected_version, now=now, **ids
+        store,
+        actor,
+        command,
+        expected_version=expected_version,
+        now=now,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
     )
