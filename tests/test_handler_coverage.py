@@ -151,10 +151,28 @@ def test_every_report_event_is_recorded_by_a_decision(event: type[Event]) -> Non
 
 @pytest.mark.parametrize("event", _ids(ADMIN_EVENTS))
 def test_every_administration_event_is_folded(event: type[Event]) -> None:
-    folded = _handles(administration._apply, event)
+    # A department's and a fiscal year's streams hold one event each, folded by name; a
+    # user's stream is folded by _evolve_user, one handler per event.
+    folded = event in TYPED_FOLDS or _handles(administration._evolve_user, event)
     assert folded is (event not in UNFOLDED_ADMIN_EVENTS), (
-        f"workflow/administration.py: _apply for {event.__name__}: {folded}"
+        f"workflow/administration.py: a fold for {event.__name__}: {folded}"
     )
+
+
+#: The events the department and fiscal-year folds take, each the only event of its stream.
+TYPED_FOLDS = {
+    administration.DepartmentRegistered: administration.fold_department,
+    administration.FiscalYearOpened: administration.fold_fiscal_year,
+}
+
+
+@pytest.mark.parametrize("event", _ids(ADMIN_EVENTS))
+def test_the_typed_folds_take_their_own_event_only(event: type[Event]) -> None:
+    for taken, fold in TYPED_FOLDS.items():
+        if event is taken:
+            continue
+        with pytest.raises(TypeError, match=f"got {event.__name__}"):
+            fold([event.model_construct()])
 
 
 # --- report commands --------------------------------------------------------------------
@@ -198,7 +216,8 @@ def _cli_commands(app: typer.Typer, prefix: str = "jixiao") -> Iterator[tuple[st
 
 def _built(function: Callable, follow: int = 1) -> set[type]:
     """The classes ``function`` calls by name, its own imports included, and (``follow``
-    levels deep) those built by the application-service functions it calls."""
+    levels deep) those built by the application-service functions it calls (two: a service
+    function may hand the building to a private one beside it)."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
     namespace = dict(function.__globals__)
     for node in ast.walk(tree):
@@ -219,7 +238,7 @@ def _built(function: Callable, follow: int = 1) -> set[type]:
 
 
 CLI_COMMANDS = dict(_cli_commands(jixiao))
-CLI_BUILT = {name: _built(callback) for name, callback in CLI_COMMANDS.items()}
+CLI_BUILT = {name: _built(callback, follow=2) for name, callback in CLI_COMMANDS.items()}
 
 
 def _typed_by(command: type) -> list[str]:

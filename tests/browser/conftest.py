@@ -21,10 +21,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 import workflow  # noqa: F401  (registers the domain's event types)
 from projections.migrations import open_store
+from tests.seed import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR
 from tests.web.serving import served
 from tests.workflow.world import FAST_KDF
 from workflow.administration import GrantRole, OpenFiscalYear, RegisterDepartment, RegisterUser
-from workflow.seed_data import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR
 from workflow.service import Credentials, bootstrap, execute, issue_token
 
 #: Debian's chromium (scripts/system-packages installs it); Playwright never downloads one.

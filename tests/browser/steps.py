@@ -20,9 +20,9 @@ from pydantic_core import to_jsonable_python
 from cli.files import read_document
 from cli.seed_file import SEED_FILE
 from tests.browser.conftest import Person
+from tests.seed import DEPARTMENT_CODE, YEAR
 from web.commands import command_name
 from workflow.report_file import document_commands, parse_document
-from workflow.seed_data import DEPARTMENT_CODE, YEAR
 
 #: The seed report's page and API paths.
 REPORT_PAGE = f"/reports/{DEPARTMENT_CODE}/{YEAR}"
