@@ -1,6 +1,7 @@
 """Who may import whom (docs/architecture.md): each package's imports, read from its source,
 against the table. The server is a face beside the CLI: neither imports the other, and the
-packages below them know neither."""
+packages below them know neither. Reading an imported file (imports/) is shared by both faces
+and knows only the domain and the store (docs/decisions/0604)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: package → the project's packages it must never import.
 NEVER = {
-    "events": {"workflow", "projections", "worker", "cli", "web"},
-    "workflow": {"projections", "worker", "cli", "web"},
-    "projections": {"worker", "cli", "web"},
-    "worker": {"cli", "web"},
+    "events": {"workflow", "projections", "worker", "imports", "cli", "web"},
+    "workflow": {"projections", "worker", "imports", "cli", "web"},
+    "projections": {"worker", "imports", "cli", "web"},
+    "worker": {"imports", "cli", "web"},
+    "imports": {"projections", "worker", "cli", "web"},
     "cli": {"web"},
     "web": {"cli"},
 }
