@@ -36,6 +36,14 @@ ROLE_LABELS = {
     "system": "系统",
 }
 ITEM_LABELS = {"line": "预算项目", "indicator": "绩效指标", "section": "文字部分"}
+STATUS_LABELS = {
+    "pending": "待填完成值",
+    "met": "已达成",
+    "missed": "未达成",
+    "overshot": "大幅超出",
+    "not_applicable": "不适用",
+}
+FORMAT_LABELS = {"html": "网页（HTML）", "pdf": "PDF", "xlsx": "表格（XLSX）"}
 
 
 def templates() -> Jinja2Templates:
@@ -51,5 +59,7 @@ def templates() -> Jinja2Templates:
         action_labels=ACTION_LABELS,
         role_labels=ROLE_LABELS,
         item_labels=ITEM_LABELS,
+        status_labels=STATUS_LABELS,
+        format_labels=FORMAT_LABELS,
     )
     return found
