@@ -7,6 +7,8 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from worker.evaluation_table import percent, plain_number
+
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
@@ -54,6 +56,8 @@ def templates() -> Jinja2Templates:
     env.autoescape = True
     env.trim_blocks = True
     env.lstrip_blocks = True
+    # Figures as the 自评价表 prints them: 100.0 → 100%, 12.50 → 12.5.
+    env.filters.update(percent=percent, number=plain_number)
     env.globals.update(
         stage_labels=STAGE_LABELS,
         action_labels=ACTION_LABELS,
