@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +16,6 @@ from cli.context import (
     readable,
     reader,
     report_recorded,
-    require_department,
     run,
 )
 from cli.failures import fail, reported_errors
@@ -95,59 +93,41 @@ def import_report(
 
     Example: jixiao report import gusu-redcross-2021.yaml
     """
-    from cli.files import MAX_TEXT_BYTES, MAX_WORKBOOK_BYTES, read_document, regular_file
+    from cli.files import MAX_TEXT_BYTES, file_bytes, regular_file
     from cli.progress import progress_bar
-    from workflow.errors import DocumentRejected, UnknownItem
-    from workflow.report_file import document_commands, parse_document
-    from workflow.service import execute_all
+    from imports.reading import EXPECTED_FILE, is_workbook, read_import, record_import
+    from imports.spreadsheet import MAX_WORKBOOK_BYTES
+    from workflow.service import authenticate
 
     source = str(path)
-    sheet_problems: list[str] = []
     checking_json = check and as_json
+    workbook = is_workbook(source)
+    limit = MAX_WORKBOOK_BYTES if workbook else MAX_TEXT_BYTES
     with reported_errors():
         # Missing, special (a FIFO, /dev/zero) or oversized: refused before a byte is read.
-        limit = MAX_WORKBOOK_BYTES if path.suffix.lower() == ".xlsx" else MAX_TEXT_BYTES
-        regular_file(
-            path, "path", "a report file (.yaml, .yml, .json) or a 自评价表 (.xlsx)", limit
-        )
+        regular_file(path, "path", EXPECTED_FILE, limit)
     with reported_errors(), _check_as_json(checking_json, source):
-        if path.suffix.lower() == ".xlsx":
-            if department is None or year is None:
-                raise fail(f"{path}: a spreadsheet names no department code, expected -d and -y", 2)
-            from cli.spreadsheet import read_sheet
-
-            reading = read_sheet(path, department, year)
-            sheet_problems = reading.problems
-            document = parse_document(reading.document, source=source)
-            located = [(reading.place(w), c) for w, c in document_commands(document)]
-        else:
-            document = parse_document(read_document(path), source=source)
-            located = document_commands(document)
+        if workbook and (department is None or year is None):
+            raise fail(f"{path}: a spreadsheet names no department code, expected -d and -y", 2)
+        expected = "a 自评价表 (.xlsx)" if workbook else "a report file (.yaml, .yml, .json)"
+        data = file_bytes(path, "path", expected, limit)
+        found = read_import(data, source, department=department, year=year)
     caller = credentials()
     store = open_store()
     with (
         reported_errors(),
         _check_as_json(checking_json, source),
-        progress_bar(f"checking {path.name}", len(located)) as advance,
+        progress_bar(f"checking {path.name}", len(found.located)) as advance,
     ):
-        try:
-            events = execute_all(
-                store,
-                caller,
-                located,
-                source=source,
-                dry_run=check or bool(sheet_problems),
-                progress=advance,
-            )
-        except DocumentRejected as rejected:
-            field = "--department" if path.suffix.lower() == ".xlsx" else "department"
-            try:
-                require_department(store, document.department, field)
-            except UnknownItem as unknown:
-                raise DocumentRejected(source, [str(unknown)]) from None
-            raise DocumentRejected(source, [*sheet_problems, *rejected.problems]) from None
-        if sheet_problems:
-            raise DocumentRejected(source, sheet_problems)
+        events = record_import(
+            store,
+            authenticate(store, caller).actor(),
+            found,
+            check=check,
+            department_field="--department" if workbook else "department",
+            progress=advance,
+        )
+    document, located = found.document, found.located
     if checking_json:
         print_json(
             {
@@ -156,7 +136,7 @@ def import_report(
                 "problems": [],
                 "report": f"{document.department}/{document.year}",
                 "commands": len(located),
-                "by_command": dict(Counter(type(c).__name__ for _, c in located)),
+                "by_command": found.by_command(),
             }
         )
     elif check:

@@ -50,7 +50,8 @@ def serve(
         typer.Option(
             "--out",
             envvar="JIXIAO_OUT",
-            help="With --with-worker: the folder for rendered reports.",
+            help="The folder of rendered reports: where --with-worker writes them and the "
+            "pages offer them for download.",
         ),
     ] = None,
 ) -> None:
@@ -69,6 +70,8 @@ def serve(
     open_store()  # refuses a mistyped SQLite path before any process starts
     if given.db:
         os.environ["JIXIAO_DB"] = given.db  # the server processes read it
+    if out is not None:
+        os.environ["JIXIAO_OUT"] = str(out)  # where the pages find the files to download
     stop = threading.Event()
     # uvicorn stops on SIGTERM or SIGINT, then raises the signal again once it has: let
     # that set ``stop`` instead of ending the process before the render worker is stopped.

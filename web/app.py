@@ -26,7 +26,17 @@ from web.dependencies import SESSION_COOKIE, Services, SignInRequired
 from web.errors import Refused, refusal, validation_refusal
 from web.identity import Doorman
 from web.reading import Reads
-from web.routers import api_commands, api_reads, pages_inbox, pages_reports, pages_session
+from web.routers import (
+    api_commands,
+    api_reads,
+    pages_audit,
+    pages_files,
+    pages_imports,
+    pages_inbox,
+    pages_overview,
+    pages_reports,
+    pages_session,
+)
 from web.sessions import SessionStore, SignInThrottle
 from web.settings import WebSettings, load_web_settings
 from web.templating import STATIC, templates
@@ -140,7 +150,19 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         templates=templates(),
     )
     _install_handlers(app)
-    for router in (api_reads, api_commands, pages_session, pages_inbox, pages_reports):
+    # The report page's catch-all form path (/reports/{department}/{year}/{action}) comes
+    # last, after the pages that share its prefix.
+    for router in (
+        api_reads,
+        api_commands,
+        pages_session,
+        pages_inbox,
+        pages_overview,
+        pages_imports,
+        pages_files,
+        pages_audit,
+        pages_reports,
+    ):
         app.include_router(router.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

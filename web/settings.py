@@ -7,9 +7,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from events.database import database_url
+from worker.settings import DEFAULT_OUT_DIR
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class WebSettings:
     max_failures_per_address: int = 20
     #: The window over which failed sign-ins are counted.
     failure_window: timedelta = timedelta(minutes=15)
+    #: Where the render worker writes the reports' files (``--out``, ``JIXIAO_OUT``): the
+    #: pages offer them for download, found by the name their ``ReportRendered`` recorded.
+    out_dir: Path = Path(DEFAULT_OUT_DIR)
 
     def but(self, **changes: Any) -> WebSettings:
         """A copy with some settings changed."""
@@ -67,4 +72,5 @@ def load_web_settings(env: Mapping[str, str] | None = None, *, db_url: str | Non
             env, "JIXIAO_SIGNIN_FAILURES_PER_ADDRESS", 20, "a whole number from 1"
         ),
         failure_window=timedelta(minutes=_whole(env, "JIXIAO_SIGNIN_WINDOW_MINUTES", 15, minutes)),
+        out_dir=Path(env.get("JIXIAO_OUT") or DEFAULT_OUT_DIR),
     )

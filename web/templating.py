@@ -7,6 +7,8 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from worker.evaluation_table import percent, plain_number
+
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
@@ -36,6 +38,14 @@ ROLE_LABELS = {
     "system": "系统",
 }
 ITEM_LABELS = {"line": "预算项目", "indicator": "绩效指标", "section": "文字部分"}
+STATUS_LABELS = {
+    "pending": "待填完成值",
+    "met": "已达成",
+    "missed": "未达成",
+    "overshot": "大幅超出",
+    "not_applicable": "不适用",
+}
+FORMAT_LABELS = {"html": "网页（HTML）", "pdf": "PDF", "xlsx": "表格（XLSX）"}
 
 
 def templates() -> Jinja2Templates:
@@ -46,10 +56,14 @@ def templates() -> Jinja2Templates:
     env.autoescape = True
     env.trim_blocks = True
     env.lstrip_blocks = True
+    # Figures as the 自评价表 prints them: 100.0 → 100%, 12.50 → 12.5.
+    env.filters.update(percent=percent, number=plain_number)
     env.globals.update(
         stage_labels=STAGE_LABELS,
         action_labels=ACTION_LABELS,
         role_labels=ROLE_LABELS,
         item_labels=ITEM_LABELS,
+        status_labels=STATUS_LABELS,
+        format_labels=FORMAT_LABELS,
     )
     return found

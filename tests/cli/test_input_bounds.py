@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from cli.files import MAX_NESTING, MAX_TEXT_BYTES
-from cli.sheet_bounds import MAX_CELLS, MAX_UNCOMPRESSED
+from cli.files import MAX_TEXT_BYTES
+from imports.documents import MAX_NESTING
+from imports.sheet_bounds import MAX_CELLS, MAX_UNCOMPRESSED
 from projections.report_view import report_view
 from tests.cli.test_command_refusals import KEY, assert_refused, head, seed_text
 from tests.seed import DEPARTMENT_CODE, YEAR

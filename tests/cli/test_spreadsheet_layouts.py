@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from cli.spreadsheet import IMPORTED_REASON
+from imports.spreadsheet import IMPORTED_REASON
 
 KEY = ("-d", "gusu-rc", "-y", "2021")
 SHEET = "项目支出自评表"

@@ -1,24 +1,50 @@
-"""我的待办: the reports waiting for the signed-in user."""
+"""我的待办: the reports waiting for the signed-in user, and the reports their department
+has yet to open."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.engine import Engine
 
 from projections.inboxes import inbox
+from projections.year_overview import OverviewRow, year_overview, years_table
 from web.dependencies import PageCaller, ServicesDep
+from workflow.roles import Actor, Role
+from workflow.stages import Stage
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+def to_open(engine: Engine, actor: Actor) -> list[tuple[OverviewRow, object]]:
+    """The opened years' reports the actor prepares and nobody has opened yet, with the
+    year's deadline."""
+    with engine.connect() as connection:
+        years = connection.execute(sa.select(years_table.c.year, years_table.c.deadline)).all()
+    return [
+        (row, deadline)
+        for year, deadline in sorted(years)
+        for row in year_overview(engine, year, stage=Stage.NEW.value)
+        if Role.PREPARER in actor.roles_for(row.department)
+    ]
 
 
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox_page(request: Request, caller: PageCaller, app: ServicesDep) -> Response:
     """What waits, since when, the deadline and the days left."""
-    items = inbox(app.reads.caught_up(), caller.user_id)
+    engine = app.reads.caught_up()
+    assert caller.session is not None
     return app.templates.TemplateResponse(
         request,
         "inbox.html.j2",
-        {"identity": caller, "items": items, "today": datetime.now(UTC).date()},
+        {
+            "identity": caller,
+            "csrf": caller.session.csrf,
+            "items": inbox(engine, caller.user_id),
+            "to_open": to_open(engine, caller.actor),
+            "today": datetime.now(UTC).date(),
+        },
     )

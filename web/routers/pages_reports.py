@@ -1,50 +1,65 @@
-"""The report page: the 自评价表 with its computed figures and notices, return comments
-beside the items they are pinned to, and the forms to submit, approve, return and sign off."""
+"""The report page: the 自评价表 with its computed figures and notices, return comments beside
+the items they are pinned to, the history of returns and reopenings, the rendered files, and
+every form the caller's roles may use in the report's stage — the preparer's cells, the
+reviewers' approve, return, grade and sign-off, publish and reopen."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from projections.report_state import report_document
-from web.dependencies import FormCaller, PageCaller, Services, ServicesDep
+from web.dependencies import CSRF_FIELD, FormCaller, PageCaller, Services, ServicesDep
 from web.errors import Refused, not_found
 from web.execution import run_command
 from web.identity import Identity
+from web.page_forms import DONE, PAGE_COMMANDS, FailedForm, Fields, page_command
 from worker.evaluation_table import BUDGET_HEADERS, INDICATOR_HEADERS, evaluation_table
+from workflow.administration import FiscalYearState, fiscal_year_stream_id
 from workflow.authorization import PERMISSIONS
-from workflow.commands import (
-    ApproveReport,
-    ReportCommand,
-    ReturnReport,
-    SignOffReport,
-    SubmitReport,
-)
+from workflow.budget import AdjustmentKind
+from workflow.commands import OpenReport
 from workflow.roles import Actor
+from workflow.service import load_admin
 from workflow.stages import Stage
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-#: The forms of the page: the path's last part, the command, the message once it is done.
-ACTIONS: dict[str, tuple[type[ReportCommand], str]] = {
-    "submit": (SubmitReport, "已提交审核"),
-    "approve": (ApproveReport, "已审核通过"),
-    "return": (ReturnReport, "已退回修改"),
-    "sign-off": (SignOffReport, "已会签"),
+#: The review forms' short paths (``/reports/gusu-rc/2021/submit``) and their commands.
+ACTIONS: dict[str, str] = {
+    "submit": "submit-report",
+    "approve": "approve-report",
+    "return": "return-report",
+    "sign-off": "sign-off-report",
+}
+
+#: Adjustment kinds as the 自评价表 heads their columns.
+ADJUSTMENT_KINDS = {
+    AdjustmentKind.CARRY_OVER.value: "当年使用上年结余、结转",
+    AdjustmentKind.IN_YEAR.value: "当年调整预算数",
+    AdjustmentKind.HIGHER_LEVEL.value: "上级指标及其他",
 }
 
 
-def available_actions(actor: Actor, department: str, stage: str) -> set[str]:
-    """The forms to show: the commands the permission table lets the actor's roles issue in
-    this stage (the rules still decide when a form is sent)."""
+def available_commands(actor: Actor, department: str, stage: str) -> set[str]:
+    """The page commands the permission table lets the actor's roles issue in this stage
+    (the rules still decide when a form is sent)."""
     roles = actor.roles_for(department)
     return {
-        name.replace("-", "_")
-        for name, (command, _) in ACTIONS.items()
-        if any(Stage(stage) in PERMISSIONS[command].get(role, ()) for role in roles)
+        name
+        for name, command in PAGE_COMMANDS.items()
+        if command is not OpenReport
+        and any(Stage(stage) in PERMISSIONS[command].get(role, ()) for role in roles)
     }
+
+
+def available_actions(actor: Actor, department: str, stage: str) -> set[str]:
+    """The review forms to show, by their short names (``submit``, ``sign_off`` …)."""
+    can = available_commands(actor, department, stage)
+    return {short.replace("-", "_") for short, name in ACTIONS.items() if name in can}
 
 
 def _pinned(view: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -58,6 +73,25 @@ def _pinned(view: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return pinned
 
 
+def _scheme(app: Services, year: int) -> Any:
+    """The year's evaluation scheme (its sections and grading bands), for the forms."""
+    state, _ = load_admin(app.store, fiscal_year_stream_id(year))
+    return state.scheme if isinstance(state, FiscalYearState) else None
+
+
+def report_context(view: dict[str, Any]) -> dict[str, Any]:
+    """What every page showing a report's 自评价表 needs (the report page, as-of)."""
+    title = f"{view['year']}年度部门整体支出绩效自评价表"
+    return {
+        "view": view,
+        "table": evaluation_table(view, title),
+        "budget_headers": BUDGET_HEADERS,
+        "indicator_headers": INDICATOR_HEADERS,
+        "pinned": _pinned(view),
+        "adjustment_kinds": ADJUSTMENT_KINDS,
+    }
+
+
 def render_report(
     request: Request,
     app: Services,
@@ -66,8 +100,7 @@ def render_report(
     year: int,
     *,
     status: int = 200,
-    error: str | None = None,
-    field: str | None = None,
+    failed: FailedForm | None = None,
     done: str | None = None,
 ) -> Response:
     """The report page for a report the caller may read (404 otherwise)."""
@@ -76,21 +109,24 @@ def render_report(
     if view is None:
         raise not_found(department, year)
     assert caller.session is not None
-    title = f"{view['year']}年度部门整体支出绩效自评价表"
+    can = available_commands(caller.actor, department, view["stage"])
+    editing = "record-actual-spending" in can
+    grading = "grade-indicator" in can
     return app.templates.TemplateResponse(
         request,
         "report.html.j2",
         {
             "identity": caller,
             "csrf": caller.session.csrf,
-            "view": view,
-            "table": evaluation_table(view, title),
-            "budget_headers": BUDGET_HEADERS,
-            "indicator_headers": INDICATOR_HEADERS,
-            "pinned": _pinned(view),
+            **report_context(view),
+            "can": can,
             "actions": available_actions(caller.actor, department, view["stage"]),
-            "error": error,
-            "field": field,
+            "editing": editing,
+            "grading": grading,
+            "scheme": _scheme(app, year) if editing or grading else None,
+            "failed": failed,
+            "error": failed.message if failed else None,
+            "field": failed.field if failed else None,
             "done": done,
         },
         status_code=status,
@@ -107,44 +143,75 @@ def report_page(
     done: str | None = None,
 ) -> Response:
     """The report as its 自评价表, with what the caller may do next."""
-    message = next((m for name, (_, m) in ACTIONS.items() if name == done), None)
-    return render_report(request, app, caller, department, year, done=message)
+    name = ACTIONS.get(done or "", done or "")
+    return render_report(request, app, caller, department, year, done=DONE.get(name))
+
+
+async def _fields(request: Request) -> Fields:
+    """The form's text fields, each with every value sent (uploads left out)."""
+    form = await request.form()
+    return {
+        key: [value for value in form.getlist(key) if isinstance(value, str)]
+        for key in form
+        if key != CSRF_FIELD
+    }
+
+
+async def post_command(
+    request: Request,
+    app: Services,
+    caller: Identity,
+    department: str,
+    year: int,
+    name: str,
+    *,
+    done: str | None = None,
+) -> Response:
+    """Run the command a form posted; back to the page with what was done, or the page
+    again with the refusal beside the form and what was typed kept."""
+    command_type = PAGE_COMMANDS.get(name)
+    if command_type is None:
+        raise Refused(404, f"command: got {name!r}, expected one of {', '.join(PAGE_COMMANDS)}")
+    fields = await _fields(request)
+    form_id = (fields.get("form_id") or [name])[-1]
+    try:
+        run_command(app, caller, page_command(command_type, department, year, fields))
+    except Refused as refused:
+        if refused.status == 404 or command_type is OpenReport:
+            raise
+        typed = {key: values[-1] for key, values in fields.items() if values}
+        # Ticked items are kept one per line, so the page can tick them again.
+        typed["items"] = "\n".join(fields.get("items", ()))
+        failed = FailedForm(form_id, typed, refused.message, refused.field)
+        return render_report(
+            request, app, caller, department, year, status=refused.status, failed=failed
+        )
+    # Back to the form that was sent, on a page that may be long.
+    anchor = f"#{quote(form_id, safe='-._')}" if "form_id" in fields else ""
+    return RedirectResponse(
+        f"/reports/{department}/{year}?done={done or name}{anchor}", status_code=303
+    )
+
+
+@router.post("/reports/{department}/{year}/commands/{name}")
+async def report_command(
+    department: str, year: int, name: str, request: Request, caller: FormCaller, app: ServicesDep
+) -> Response:
+    """Any form of the report page: the command named in the path (``set-initial-budget``)
+    with the form's fields."""
+    return await post_command(request, app, caller, department, year, name)
 
 
 @router.post("/reports/{department}/{year}/{action}")
-def report_action(
+async def report_action(
     department: str,
     year: int,
     action: str,
     request: Request,
     caller: FormCaller,
     app: ServicesDep,
-    revision: Annotated[int | None, Form()] = None,
-    comment: Annotated[str, Form()] = "",
-    items: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Submit, approve, return (with the ticked items) or sign off; back to the page."""
     if action not in ACTIONS:
         raise Refused(404, f"action: got {action!r}, expected one of {', '.join(ACTIONS)}")
-    command_type, _ = ACTIONS[action]
-    fields: dict[str, Any] = {"department": department, "year": year, "revision": revision}
-    if command_type is ApproveReport:
-        fields["comment"] = comment
-    if command_type is ReturnReport:
-        fields.update(comment=comment, items=tuple(items or ()))
-    try:
-        run_command(app, caller, command_type(**fields))
-    except Refused as refused:
-        if refused.status == 404:
-            raise
-        return render_report(
-            request,
-            app,
-            caller,
-            department,
-            year,
-            status=refused.status,
-            error=refused.message,
-            field=refused.field,
-        )
-    return RedirectResponse(f"/reports/{department}/{year}?done={action}", status_code=303)
+    return await post_command(request, app, caller, department, year, ACTIONS[action], done=action)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cli.sheet_cells import Header, Sheet, SheetReading, find_header, number, one_of, text
+from imports.sheet_cells import Header, Sheet, SheetReading, find_header, number, one_of, text
 from workflow.amounts import as_percent, normalise, parse_amount, places
 from workflow.errors import InvalidValue
 

@@ -2,10 +2,10 @@
 
 The sheet has a title block (the year in 「（2021年度）」, the department after
 「预算部门名称：」), a budget part and an indicator part. Each part's layout is recognised
-from its header cells, never from an option: the budget part in cli/sheet_budget.py (the
+from its header cells, never from an option: the budget part in imports/sheet_budget.py (the
 seed's adjustment columns, or 年初 / 全年预算 / 全年执行数), the indicator part in
-cli/sheet_indicators.py (the seed's 分解目标, or a flat 一级 / 二级 / 三级指标 list). Cell
-access shared by both lives in cli/sheet_cells.py. Merged cells are read as their top-left
+imports/sheet_indicators.py (the seed's 分解目标, or a flat 一级 / 二级 / 三级指标 list). Cell
+access shared by both lives in imports/sheet_cells.py. Merged cells are read as their top-left
 value. Computed columns (合计, 执行率, 得分) are never imported.
 """
 
@@ -13,54 +13,60 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
-from cli import sheet_budget, sheet_indicators
-from cli.sheet_budget import IMPORTED_REASON
-from cli.sheet_cells import Sheet, SheetReading
+from imports import sheet_budget, sheet_indicators
+from imports.sheet_budget import IMPORTED_REASON
+from imports.sheet_cells import Sheet, SheetReading
 
-__all__ = ["IMPORTED_REASON", "SheetReading", "read_sheet"]
+__all__ = ["IMPORTED_REASON", "MAX_WORKBOOK_BYTES", "SheetReading", "read_sheet"]
+
+#: The largest 自评价表 workbook (.xlsx, as stored: compressed).
+MAX_WORKBOOK_BYTES = 16 * 1024 * 1024
 
 _YEAR = re.compile(r"（\s*(\d{4})\s*年度\s*）")
 _DEPARTMENT = re.compile(r"预算部门名称[：:]\s*(\S.*)$")
 
 
-def read_sheet(path: Path, department: str, year: int) -> SheetReading:
-    """Read the first sheet of ``path`` as the 自评价表 of ``department``'s report for ``year``.
+def read_sheet(data: bytes, source: str, department: str, year: int) -> SheetReading:
+    """Read the first sheet of the workbook ``data`` (the file ``source``, as messages name
+    it) as the 自评价表 of ``department``'s report for ``year``.
 
-    The file must keep the limits of cli/sheet_bounds.py (checked before it is loaded).
-    A sheet whose budget or indicator part has no header row of a known layout raises
-    ValueError with one line naming the sheet and the headers expected; problems with
-    cells are listed in the reading, each naming its cell.
+    The workbook must keep the limits of imports/sheet_bounds.py (checked before it is
+    loaded). A sheet whose budget or indicator part has no header row of a known layout
+    raises ValueError with one line naming the sheet and the headers expected; problems
+    with cells are listed in the reading, each naming its cell.
     """
     from openpyxl import load_workbook
 
-    from cli.files import MAX_WORKBOOK_BYTES, file_bytes
-    from cli.sheet_bounds import check_workbook
+    from imports.sheet_bounds import check_workbook
 
-    data = file_bytes(path, "path", "a 自评价表 (.xlsx)", MAX_WORKBOOK_BYTES)
+    if len(data) > MAX_WORKBOOK_BYTES:
+        raise ValueError(
+            f"{source}: {len(data):,} bytes, expected a 自评价表 (.xlsx) of at most "
+            f"{MAX_WORKBOOK_BYTES:,} bytes"
+        )
     # Sizes and cell counts are checked on the archive before openpyxl builds any cell.
-    check_workbook(data, str(path))
+    check_workbook(data, source)
     try:
         workbook = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as error:
         # A damaged workbook fails anywhere in zip, XML or openpyxl, each with its own type.
         reason = str(error) or type(error).__name__
         raise ValueError(
-            f"{path}: cannot be read as a workbook ({reason}), expected an .xlsx file saved by "
+            f"{source}: cannot be read as a workbook ({reason}), expected an .xlsx file saved by "
             "Excel, WPS or LibreOffice"
         ) from None
     sheet = Sheet(workbook.worksheets[0])
     budget = sheet_budget.find_budget(sheet)
     if budget is None:
         raise ValueError(
-            f"{path}: sheet {sheet.title!r} has no layout jixiao reads, expected "
+            f"{source}: sheet {sheet.title!r} has no layout jixiao reads, expected "
             f"{sheet_budget.EXPECTED}"
         )
     found = sheet_indicators.find_indicators(sheet, after=budget.row)
     if found is None:
         raise ValueError(
-            f"{path}: sheet {sheet.title!r} has no indicator part below the budget (row "
+            f"{source}: sheet {sheet.title!r} has no indicator part below the budget (row "
             f"{budget.row}), expected {sheet_indicators.EXPECTED}"
         )
     indicators, flat = found

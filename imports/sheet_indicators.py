@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from cli.sheet_cells import (
+from imports.sheet_cells import (
     Header,
     Sheet,
     SheetReading,

@@ -1,7 +1,7 @@
 """Reading cells of a 自评价表 sheet: merged ranges, cell names, header rows and cell text.
 
-Shared by every layout the importer understands (cli/sheet_budget.py,
-cli/sheet_indicators.py): a layout is recognised by the words in its header cells, so
+Shared by every layout the importer understands (imports/sheet_budget.py,
+imports/sheet_indicators.py): a layout is recognised by the words in its header cells, so
 finding a header row by those words lives here, once.
 """
 
