@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,7 +10,6 @@ import typer
 
 from cli.backend import TrailQuery, backend
 from cli.context import USAGE
-from cli.direct import reversed_moments
 from cli.failures import fail, reported_errors
 from cli.moments import parse_moment, parse_time
 from cli.options import (
@@ -35,15 +33,6 @@ app = typer.Typer(
 ITEM_KINDS = ("line", "indicator", "section")
 #: The largest whole number the log's databases hold (a --limit beyond it cannot be asked).
 _MAX_INTEGER = 2**63 - 1
-
-
-def _later(first: datetime | int, second: datetime | int) -> bool:
-    """Whether ``first`` is after ``second``, both being times or both positions."""
-    if isinstance(first, int) and isinstance(second, int):
-        return first > second
-    if isinstance(first, datetime) and isinstance(second, datetime):
-        return first > second
-    return False  # a position against a time: told by the versions they reach
 
 
 _ANCHOR = re.compile(r"(\d{1,18}):([0-9a-f]{64})")
@@ -270,8 +259,6 @@ def diff(
     Example: jixiao audit diff -d gusu-rc -y 2021 2022-03-01 2022-04-01
     """
     first, second = parse_moment(since, field="since"), parse_moment(until, field="until")
-    if _later(first, second):
-        raise reversed_moments(since, until)
     found = backend().diff(department, year, (since, first), (until, second))
     if as_json:
         print_json(found)

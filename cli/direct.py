@@ -22,7 +22,7 @@ from cli.context import (
     require_readable,
 )
 from cli.failures import fail, reported_errors
-from cli.moments import check_position
+from cli.moments import check_position, later, reversed_moments
 
 if TYPE_CHECKING:
     from events.store import EventStore
@@ -239,6 +239,8 @@ class DirectBackend:
         _require_report(store, department, year)
         require_readable(store, actor, department, year)
         _require_positions(store, since=since, until=until)
+        if later(since[1], until[1]):
+            raise reversed_moments(since[0], until[0])
         with reported_errors():
             found = report_diff(store, department, year, since[1], until[1])
         if found.before.version > found.after.version:  # a position against a time, reversed
@@ -334,16 +336,6 @@ class DirectBackend:
                 for c in found.checks
             ],
         }
-
-
-def reversed_moments(since: str, until: str) -> Exception:
-    """The refusal of two moments given latest first (a usage error)."""
-    from cli.context import USAGE
-
-    return fail(
-        f"since: got {since!r}, later than until {until!r}; expected the earlier moment first",
-        USAGE,
-    )
 
 
 def _require_report(store: EventStore, department: str, year: int) -> None:

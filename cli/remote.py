@@ -176,7 +176,7 @@ class RemoteBackend:
             raise ServerRefusal(data["error"], problems, data.get("field"))
         raise fail(
             f"server: got {response.status_code} {response.reason_phrase} from "
-            f"{self.server}{response.request.url.path}, expected an answer of the jixiao API "
+            f"{response.request.url.copy_with(query=None)}, expected an answer of the jixiao API "
             "(is it a jixiao serve?)"
         )
 
@@ -301,6 +301,10 @@ class RemoteBackend:
         until: tuple[str, datetime | int],
     ) -> dict[str, Any]:
         """The changes between two moments."""
+        from cli.moments import later, reversed_moments
+
+        if later(since[1], until[1]):  # refused here, as a usage error, like in direct mode
+            raise reversed_moments(since[0], until[0])
         path = f"{_report_path(department, year)}/diff"
         return self._request("GET", path, params={"since": since[0], "until": until[0]})
 
