@@ -92,9 +92,8 @@ def _located(department: str, year: int, body: ImportBody) -> list[tuple[str, Re
         try:
             fields = body_model(kind).model_validate(item.body)
         except ValidationError as error:
-            errors = [
-                {**e, "loc": ("commands", index, "body", *e.get("loc", ()))} for e in error.errors()
-            ]
+            # Named as commands.<index>.<field> (a "body" part would be taken for the request's).
+            errors = [{**e, "loc": ("commands", index, *e.get("loc", ()))} for e in error.errors()]
             raise validation_refusal(errors) from None
         located.append((item.where, build(kind, department, year, fields)))
     return located
