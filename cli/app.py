@@ -9,7 +9,8 @@ import typer
 
 from cli import admin, audit, demo, projections_cmd, report, review, serve_cmd, worker_cmd
 from cli.context import Settings, use_settings
-from cli.options import BrokerOption, DatabaseOption, TokenOption, UserOption
+from cli.failures import fail
+from cli.options import BrokerOption, DatabaseOption, ServerOption, TokenOption, UserOption
 
 if TYPE_CHECKING:
     from typer.core import TyperGroup
@@ -36,15 +37,28 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve_cmd.serve)
 
 
+#: The commands that work on the database itself: with --server they are refused, since
+#: they run where the database is (the server's machine), never through the server.
+LOCAL_ONLY = ("admin", "projections", "worker", "serve", "demo")
+
+
 @app.callback()
 def options(
+    context: typer.Context,
     db: DatabaseOption = None,
     user: UserOption = None,
     token: TokenOption = None,
     broker: BrokerOption = None,
+    server: ServerOption = None,
 ) -> None:
     """Options that every command uses; each can also come from its environment variable."""
-    use_settings(Settings(db=db, user=user, token=token, broker=broker))
+    server = server.strip() if server is not None else None
+    use_settings(Settings(db=db, user=user, token=token, broker=broker, server=server or None))
+    if server and context.invoked_subcommand in LOCAL_ONLY:
+        raise fail(
+            f"{context.invoked_subcommand}: runs on the server's machine, with --db; "
+            f"got --server {server}"
+        )
 
 
 @cache

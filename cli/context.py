@@ -25,12 +25,14 @@ USAGE = 2
 
 @dataclass(frozen=True)
 class Settings:
-    """The global options: where the database and broker are, and who is calling."""
+    """The global options: where the database and broker are (or the server that holds
+    them), and who is calling."""
 
     db: str | None = None
     user: str | None = None
     token: str | None = field(default=None, repr=False)
     broker: str | None = None
+    server: str | None = None
 
 
 _given = Settings()
@@ -65,6 +67,13 @@ def open_store(*, create: bool = False) -> EventStore:
     from events.store import EventStore
     from projections.migrations import REVISIONS
 
+    if settings().server:
+        # The backend (cli.backend) sends every command that may run with --server to the
+        # server: reaching this is a command that must not, and it opens nothing.
+        raise fail(
+            f"--server: got {settings().server}, expected no server for a command that "
+            "works on the database itself (run it with --db on the server's machine)"
+        )
     url = database_url(settings().db)
     if url not in _stores:
         _check_url()
@@ -205,16 +214,23 @@ def report_recorded(
     """Confirm what was recorded in one line (or as JSON), then any ``notices``: one
     ``notice:`` line each on stderr, or a ``notices`` list in the JSON."""
     summary = recorded_summary(events)
-    if notices is not None and as_json:
+    if notices is not None:
         summary["notices"] = list(notices)
+    print_recorded(summary, as_json)
+
+
+def print_recorded(summary: dict[str, Any], as_json: bool) -> None:
+    """Confirm a :func:`recorded_summary` in one line (or as JSON), then its notices, if it
+    has any: one ``notice:`` line each on stderr, or the ``notices`` list in the JSON."""
+    notices = summary.get("notices")
     if as_json:
         print_json(summary)
-    elif not events:
+    elif not summary["recorded"]:
         print("nothing to record: the report already says so")
     else:
         kinds = ", ".join(dict.fromkeys(summary["events"]))
         print(
-            f"recorded {len(events)} event(s) on {summary['stream']} "
+            f"recorded {summary['recorded']} event(s) on {summary['stream']} "
             f"(version {summary['version']}): {kinds}"
         )
     if notices and not as_json:
@@ -251,18 +267,14 @@ def naming_unknown_department(store: EventStore, command: Any) -> Iterator[None]
         raise
 
 
-def run(
-    command: Any, *, as_json: bool = False, expected_version: int | None = None
-) -> list[RecordedEvent]:
-    """Execute one command as the caller and confirm what it recorded."""
-    from workflow.service import execute
+def run(command: Any, *, as_json: bool = False) -> dict[str, Any]:
+    """Execute one command as the caller (on the database, or through the server with
+    --server) and confirm what it recorded; the :func:`recorded_summary`."""
+    from cli.backend import backend
 
-    caller = credentials()
-    store = open_store()
-    with reported_errors(), naming_unknown_department(store, command):
-        events = execute(store, caller, command, expected_version=expected_version)
-    report_recorded(events, as_json)
-    return events
+    summary = backend().execute(command)
+    print_recorded(summary, as_json)
+    return summary
 
 
 def caught_up_projections() -> EventStore:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import typer
+
 from cli.context import USAGE
 from cli.failures import REJECTED, fail
 
@@ -46,6 +48,23 @@ def _time(text: str, field: str, expected: str, code: int) -> datetime:
         raise fail(
             f"{field}: got {text!r}, expected a time from 0001-01-01 to 9999-12-31 in UTC", code
         ) from None
+
+
+def later(first: datetime | int, second: datetime | int) -> bool:
+    """Whether ``first`` is after ``second``, both being times or both positions."""
+    if isinstance(first, int) and isinstance(second, int):
+        return first > second
+    if isinstance(first, datetime) and isinstance(second, datetime):
+        return first > second
+    return False  # a position against a time: told by the versions they reach
+
+
+def reversed_moments(since: str, until: str) -> typer.Exit:
+    """The refusal of two moments given latest first (a usage error)."""
+    return fail(
+        f"since: got {since!r}, later than until {until!r}; expected the earlier moment first",
+        USAGE,
+    )
 
 
 def check_position(moment: datetime | int, text: str, head: int, *, field: str) -> None:

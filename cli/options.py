@@ -29,6 +29,16 @@ TokenOption = Annotated[
         show_default=False,
     ),
 ]
+ServerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        envvar="JIXIAO_SERVER",
+        help="A jixiao server's URL, e.g. https://jixiao.example.gov.cn: every report, review "
+        "and audit command goes to it (with --user and --token), never to a database.",
+        show_default=False,
+    ),
+]
 BrokerOption = Annotated[
     str | None,
     typer.Option(

@@ -5,25 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from cli.context import (
-    caught_up_projections,
-    credentials,
-    open_store,
-    readable,
-    reader,
-    report_recorded,
-    run,
-)
+from cli.backend import backend
+from cli.context import print_recorded, run
 from cli.failures import fail, reported_errors
 from cli.options import DepartmentOption, JsonOption, YearOption
 from cli.output import print_json, print_table, print_view
-
-if TYPE_CHECKING:
-    from events.store import EventStore
 
 app = typer.Typer(
     help="A department's report: open, import, export, show, edit.", no_args_is_help=True
@@ -95,9 +85,8 @@ def import_report(
     """
     from cli.files import MAX_TEXT_BYTES, file_bytes, regular_file
     from cli.progress import progress_bar
-    from imports.reading import EXPECTED_FILE, is_workbook, read_import, record_import
+    from imports.reading import EXPECTED_FILE, is_workbook, read_import
     from imports.spreadsheet import MAX_WORKBOOK_BYTES
-    from workflow.service import authenticate
 
     source = str(path)
     checking_json = check and as_json
@@ -112,19 +101,18 @@ def import_report(
         expected = "a 自评价表 (.xlsx)" if workbook else "a report file (.yaml, .yml, .json)"
         data = file_bytes(path, "path", expected, limit)
         found = read_import(data, source, department=department, year=year)
-    caller = credentials()
-    store = open_store()
+    importer = backend()
     with (
         reported_errors(),
         _check_as_json(checking_json, source),
         progress_bar(f"checking {path.name}", len(found.located)) as advance,
     ):
-        events = record_import(
-            store,
-            authenticate(store, caller).actor(),
-            found,
-            check=check,
+        summary = importer.import_commands(
+            found.located,
+            source=source,
             department_field="--department" if workbook else "department",
+            dry_run=check,
+            earlier_problems=found.problems,
             progress=advance,
         )
     document, located = found.document, found.located
@@ -142,7 +130,7 @@ def import_report(
     elif check:
         typer.echo(f"{path}: no problems; {len(located)} commands would be recorded")
     else:
-        report_recorded(events, as_json)
+        print_recorded(summary, as_json)
 
 
 @contextmanager
@@ -186,19 +174,11 @@ def export_report(
     """
     from cli.context import database_files
     from cli.files import check_output, dump_yaml, write_document
-    from workflow.report_file import state_document
-    from workflow.service import load_report
 
     if out is not None:
-        with reported_errors():  # refused before the store is even opened
+        with reported_errors():  # refused before the store (or the server) is even asked
             check_output(out, "--out", force=force, protected=database_files())
-    store = open_store()
-    actor = reader(store)
-    with reported_errors():
-        state = load_report(store, department, year).state
-    if not state.report or not readable(store, actor, department, year):
-        raise fail(f"report {department}/{year}: not found, expected an opened report")
-    document = state_document(state)
+    document = backend().report_file(department, year)
     if out is None:
         typer.echo(dump_yaml(document), nl=False)
         return
@@ -220,17 +200,7 @@ def show(
 
     Example: jixiao report show -d gusu-rc -y 2021 --json
     """
-    from projections.report_state import report_document
-
-    store = caught_up_projections()
-    actor = reader(store)
-    view = None
-    if readable(store, actor, department, year):
-        with reported_errors():
-            view = report_document(store.engine, department, year, revision)
-    if view is None:
-        which = f" revision {revision}" if revision else ""
-        raise fail(f"report {department}/{year}{which}: not found, expected an opened report")
+    view = backend().view(department, year, revision)
     if as_json:
         print_json(view)
         return
@@ -276,20 +246,6 @@ def _require_stage(stage: str | None, *, listed_with_reports: bool) -> None:
         raise fail(f"--stage: got {stage!r}, expected one of {', '.join(known)}")
 
 
-def _require_opened_year(store: EventStore, year: int, field: str) -> None:
-    """Refuse a fiscal year that was never opened (the caught-up overview knows them all)."""
-    import sqlalchemy as sa
-
-    from projections.year_overview import years_table
-
-    with reported_errors(), store.engine.connect() as connection:
-        query = sa.select(years_table.c.year).order_by(years_table.c.year)
-        opened = [str(y) for y in connection.execute(query).scalars()]
-    if str(year) not in opened:
-        which = ", ".join(opened) or "none is yet: jixiao admin year open"
-        raise fail(f"{field}: got {year}, expected an opened fiscal year ({which})")
-
-
 @app.command("list")
 def list_reports(
     year: Annotated[int | None, typer.Option("--year", "-y", help="Only this fiscal year.")] = None,
@@ -300,29 +256,8 @@ def list_reports(
 
     Example: jixiao report list -y 2021 --stage submitted
     """
-    from projections.summaries import visible_reports
-
     _require_stage(stage, listed_with_reports=True)
-    store = caught_up_projections()
-    actor = reader(store)
-    if year is not None:
-        _require_opened_year(store, year, "--year")
-    with reported_errors():
-        rows = visible_reports(store.engine, actor, year=year, stage=stage)
-    data = [
-        {
-            "report": r.report,
-            "department": r.department,
-            "name": r.department_name,
-            "year": r.year,
-            "revision": r.revision,
-            "stage": r.stage,
-            **r.figures,
-            "last_actor": r.last_actor,
-            "last_activity": r.last_activity,
-        }
-        for r in rows
-    ]
+    data = backend().reports(year, stage)
     if as_json:
         print_json(data)
     else:
@@ -342,27 +277,8 @@ def overview(
 
     Example: jixiao report overview 2021
     """
-    from projections.summaries import visible_overview
-
     _require_stage(stage, listed_with_reports=False)
-    store = caught_up_projections()
-    actor = reader(store)
-    _require_opened_year(store, year, "year")
-    with reported_errors():
-        rows = visible_overview(store.engine, actor, year, stage=stage)
-    data = [
-        {
-            "department": r.department,
-            "name": r.department_name,
-            "revision": r.revision,
-            "stage": r.stage,
-            **r.figures,
-            "last_actor": r.last_actor,
-            "last_activity": r.last_activity,
-            "note": r.note,
-        }
-        for r in rows
-    ]
+    data = backend().overview(year, stage)
     if as_json:
         print_json(data)
     else:

@@ -30,19 +30,9 @@ def submit(
 
     Example: jixiao review submit -d gusu-rc -y 2021
     """
-    from cli.context import credentials, naming_unknown_department, open_store, report_recorded
-    from cli.failures import reported_errors
-    from workflow.checks import submission_notices
     from workflow.commands import SubmitReport
-    from workflow.service import execute, load_report
 
-    caller = credentials()
-    store = open_store()
-    command = SubmitReport(department=department, year=year, revision=revision)
-    with reported_errors(), naming_unknown_department(store, command):
-        events = execute(store, caller, command)
-        notices = submission_notices(load_report(store, department, year).state)
-    report_recorded(events, as_json, notices)
+    run(SubmitReport(department=department, year=year, revision=revision), as_json=as_json)
 
 
 @app.command()
@@ -170,20 +160,14 @@ def inbox(as_json: JsonOption = False) -> None:
 
     Example: JIXIAO_USER=li.si jixiao review inbox
     """
-    from cli.context import caught_up_projections, credentials
-    from cli.failures import reported_errors
+    from cli.backend import backend
+    from cli.context import credentials
     from cli.output import print_json, print_table
-    from projections.inboxes import inbox as waiting_for
 
     caller = credentials()
-    store = caught_up_projections()
-    with reported_errors():
-        from workflow.service import authenticate
-
-        authenticate(store, caller)
-        items = waiting_for(store.engine, caller.user_id)
+    items = backend().inbox()
     if as_json:
-        print_json([{name: getattr(i, name) for name in i.__slots__} for i in items])
+        print_json(items)
         return
     if not items:
         typer.echo(f"nothing waits for {caller.user_id}")
@@ -203,15 +187,15 @@ def inbox(as_json: JsonOption = False) -> None:
         ],
         [
             [
-                i.report,
-                i.department_name,
-                i.revision,
-                i.action,
-                i.role,
-                f"{i.waiting_since:%Y-%m-%d %H:%M}",
-                i.waited.days,
-                f"{i.deadline}{' (overdue)' if i.overdue else ''}",
-                i.note,
+                i["report"],
+                i["department_name"],
+                i["revision"],
+                i["action"],
+                i["role"],
+                f"{i['waiting_since']:%Y-%m-%d %H:%M}",
+                i["waited"].days,
+                f"{i['deadline']}{' (overdue)' if i['overdue'] else ''}",
+                i["note"],
             ]
             for i in items
         ],

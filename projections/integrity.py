@@ -61,6 +61,38 @@ class LogVerification:
         """One line on the snapshots."""
         return snapshot_verdict(self.snapshots_checked, self.bad_snapshots)
 
+    def as_data(
+        self,
+        anchors: Sequence[tuple[int, str]] = (),
+        anchor_problems: Sequence[str] = (),
+        *,
+        chain_only: bool = False,
+    ) -> dict[str, Any]:
+        """The verification as `jixiao audit verify --json` prints it (and the server's API
+        answers), with the ``anchors`` checked and the ``anchor_problems`` found."""
+        chain = self.chain
+        data: dict[str, Any] = {
+            "ok": self.ok and not anchor_problems,
+            "checked": chain.checked,
+            "head_position": chain.head_position,
+            "head_hash": chain.head_hash,
+            "first_bad_position": chain.first_bad_position,
+            "problem": chain.problem,
+            "anchors": [{"position": position, "hash": digest} for position, digest in anchors],
+            "anchor_problems": list(anchor_problems),
+        }
+        if not chain_only:
+            data["snapshots"] = {
+                "checked": self.snapshots_checked,
+                "mismatched": self.bad_snapshots,
+            }
+            data["read_models"] = {
+                "compared": self.read_models,
+                "skipped": self.skipped,
+                "problem": self.read_model_problem,
+            }
+        return data
+
     def read_model_verdict(self) -> str:
         """One line on the read models."""
         if self.read_model_problem is not None:

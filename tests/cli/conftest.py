@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,8 @@ import pytest
 from typer.testing import CliRunner
 
 import cli.admin
-from cli.app import command
+from cli.app import LOCAL_ONLY, command
+from tests.served import serving
 from tests.workflow.world import FAST_KDF
 from tests.worlds import copy_sqlite
 
@@ -68,7 +70,12 @@ _DEFAULT = "<the auditor, if there is one yet>"
 
 class Invoke:
     """Runs `jixiao ARGS…` as ``user`` (with that user's token from ``tokens``) on ``db``, the
-    SQLite file, or on the database at ``url`` when one is given (PostgreSQL)."""
+    SQLite file, or on the database at ``url`` when one is given (PostgreSQL).
+
+    After :meth:`through_server`, every command but administration goes through a real
+    server over that database (`--server`, no database given), as a preparer's CLI does in a
+    deployment; administration runs on the database, as on the server's machine.
+    """
 
     def __init__(
         self, db: Path, tokens: dict[str, str] | None = None, url: str | None = None
@@ -76,9 +83,32 @@ class Invoke:
         self.db = db
         self.url = url or f"sqlite:///{db}"
         self.tokens: dict[str, str] = dict(tokens or {})
+        self.server_mode = False
+        self._serving: ExitStack | None = None
+        self._base: str | None = None
+
+    def through_server(self) -> None:
+        """From now on, send role commands through a server (started at the first one)."""
+        self.server_mode = True
+
+    @property
+    def server(self) -> str:
+        """The base URL of the server over this database, started on first use."""
+        if self._base is None:
+            self._serving = ExitStack()
+            self._base = self._serving.enter_context(serving(self.url))
+        return self._base
+
+    def close(self) -> None:
+        """Stop the server, if one was started."""
+        if self._serving is not None:
+            self._serving.close()
+            self._serving, self._base = None, None
 
     def __call__(self, *args: str, user: str | None = _DEFAULT) -> Outcome:
-        env: dict[str, str | None] = {"JIXIAO_DB": self.url}
+        env: dict[str, str | None] = {"JIXIAO_DB": self.url, "JIXIAO_SERVER": None}
+        if self.server_mode and args and args[0] not in LOCAL_ONLY:
+            env = {"JIXIAO_DB": None, "JIXIAO_SERVER": self.server}
         if user == _DEFAULT:
             user = READER if READER in self.tokens else None
         if user is not None:
@@ -87,7 +117,13 @@ class Invoke:
 
 
 #: The variables a test may set that would change what a command does.
-CALLER_VARIABLES = ("JIXIAO_USER", "JIXIAO_TOKEN", "JIXIAO_DEPARTMENT", "JIXIAO_YEAR")
+CALLER_VARIABLES = (
+    "JIXIAO_USER",
+    "JIXIAO_TOKEN",
+    "JIXIAO_DEPARTMENT",
+    "JIXIAO_YEAR",
+    "JIXIAO_SERVER",
+)
 
 
 def issue_cheap_tokens(patch: pytest.MonkeyPatch) -> None:
@@ -174,17 +210,35 @@ def set_up_administration(run: Invoke) -> None:
         run.tokens[user] = TOKEN.search(out.stdout).group(1)  # type: ignore[union-attr]
 
 
+@pytest.fixture(params=["direct", "server"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """For a test that runs twice: its commands on the database, then through a server.
+
+    A test asks for it by naming ``mode``; the world fixtures (``admin``, and those made by
+    ``on_administration``) then give it an Invoke in that mode.
+    """
+    return request.param
+
+
+def in_mode(run: Invoke, request: pytest.FixtureRequest) -> Invoke:
+    """``run``, through a server when the test runs in server ``mode``."""
+    if "mode" in request.fixturenames and request.getfixturevalue("mode") == "server":
+        run.through_server()
+        request.addfinalizer(run.close)
+    return run
+
+
 @pytest.fixture
-def admin(jixiao: Invoke, cli_worlds: CliWorlds) -> Invoke:
+def admin(jixiao: Invoke, cli_worlds: CliWorlds, request: pytest.FixtureRequest) -> Invoke:
     """The database initialised, the Gusu Red Cross and 2021 set up, one user per role."""
-    return cli_worlds.restore(jixiao, set_up_administration)
+    return in_mode(cli_worlds.restore(jixiao, set_up_administration), request)
 
 
 def on_administration(build: Build) -> Callable[..., Invoke]:
     """A fixture: the `admin` world with ``build`` run on it (built once, copied per test)."""
 
-    def fixture(admin: Invoke, cli_worlds: CliWorlds) -> Invoke:
-        return cli_worlds.restore(admin, build, base=set_up_administration)
+    def fixture(admin: Invoke, cli_worlds: CliWorlds, request: pytest.FixtureRequest) -> Invoke:
+        return in_mode(cli_worlds.restore(admin, build, base=set_up_administration), request)
 
     fixture.__doc__ = build.__doc__
     return pytest.fixture(name=build.__name__)(fixture)

@@ -1,4 +1,8 @@
-"""Every role's commands through the CLI runner: output, exit codes and one-line rejections."""
+"""Every role's commands through the CLI runner: output, exit codes and one-line rejections.
+
+The tests that name ``mode`` run twice: on the database, and through a server (`--server`),
+with the same outputs expected.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ def imported(run):
     assert out.stdout.startswith("recorded 128 event(s) on report:gusu-rc:2021 (version 128)")
 
 
-def test_show_gives_every_computed_figure_as_json(imported) -> None:
+def test_show_gives_every_computed_figure_as_json(imported, mode) -> None:
     out = imported("report", "show", *KEY, "--json")
     assert out.exit_code == 0
     view = json.loads(out.stdout)
@@ -43,7 +47,7 @@ def test_show_gives_every_computed_figure_as_json(imported) -> None:
     ] == [("1.3", "156.86 万元", "d07", "156 万元")]
 
 
-def test_show_prints_tables_for_people(imported) -> None:
+def test_show_prints_tables_for_people(imported, mode) -> None:
     out = imported("report", "show", *KEY)
     assert out.exit_code == 0
     assert "stage draft · 预算调整率 7.6%" in out.stdout
@@ -51,7 +55,7 @@ def test_show_prints_tables_for_people(imported) -> None:
     assert out.stdout.endswith(f"notice: {SEED_NOTICE}\n")
 
 
-def test_export_gives_back_the_imported_file(imported, tmp_path) -> None:
+def test_export_gives_back_the_imported_file(imported, tmp_path, mode) -> None:
     target = tmp_path / "out.yaml"
     out = imported("report", "export", *KEY, "-o", str(target))
     assert out.exit_code == 0, out.stderr
@@ -65,7 +69,7 @@ def test_export_gives_back_the_imported_file(imported, tmp_path) -> None:
     )
 
 
-def test_a_submission_with_a_notice_goes_through_and_says_so(imported) -> None:
+def test_a_submission_with_a_notice_goes_through_and_says_so(imported, mode) -> None:
     out = imported("review", "submit", *KEY, user="zhang.san")
     assert out.exit_code == 0, out.stderr
     assert (
@@ -89,7 +93,7 @@ def test_a_submission_with_a_notice_goes_through_and_says_so(imported) -> None:
     assert (view["stage"], view["notices"]) == ("submitted", [])
 
 
-def test_the_review_flow_with_a_return(imported) -> None:
+def test_the_review_flow_with_a_return(imported, mode) -> None:
     run = imported
     assert run("review", "submit", *KEY, user="zhang.san").exit_code == 0
     out = run(
@@ -115,7 +119,7 @@ def test_the_review_flow_with_a_return(imported) -> None:
     assert [r["comment"] for r in view["returns"]] == ["请注明调整依据"]
 
 
-def test_editing_a_report_line_by_line(admin) -> None:
+def test_editing_a_report_line_by_line(admin, mode) -> None:
     run = admin
     steps = [
         ("report", "open", *KEY),
@@ -310,7 +314,9 @@ def test_editing_a_report_line_by_line(admin) -> None:
         ),
     ],
 )
-def test_rejections_are_one_line_and_record_nothing(imported, args, user, code, message) -> None:
+def test_rejections_are_one_line_and_record_nothing(
+    imported, args, user, code, message, mode
+) -> None:
     before = json.loads(imported("audit", "verify", "--json").stdout)["head_position"]
     out = imported(*args, user=user)
     assert out.exit_code == code, (out.stdout, out.stderr)
@@ -320,7 +326,7 @@ def test_rejections_are_one_line_and_record_nothing(imported, args, user, code, 
     assert json.loads(imported("audit", "verify", "--json").stdout)["head_position"] == before
 
 
-def test_renaming_and_removing_lines(imported) -> None:
+def test_renaming_and_removing_lines(imported, mode) -> None:
     run = imported
     out = run(
         "report", "line", "rename", *KEY, "volunteers", "志愿队伍建设", "--reason", "与指标表一致",
@@ -354,7 +360,7 @@ def test_renaming_and_removing_lines(imported) -> None:
     assert "capacity" not in names and names["volunteers"] == "志愿队伍建设" and len(names) == 11
 
 
-def test_pointing_indicators_elsewhere_frees_their_line_for_removal(imported) -> None:
+def test_pointing_indicators_elsewhere_frees_their_line_for_removal(imported, mode) -> None:
     run = imported
     out = run(
         "report", "indicator", "line", *KEY, "d11", "volunteers", "--reason", "项目合并",
@@ -396,7 +402,7 @@ def test_removing_a_line_needs_a_reason(imported) -> None:
     assert "--reason" in out.stderr
 
 
-def test_a_blocked_submission_lists_every_problem(admin) -> None:
+def test_a_blocked_submission_lists_every_problem(admin, mode) -> None:
     run = admin
     for step in (
         ("report", "open", *KEY),
@@ -424,20 +430,20 @@ def test_a_blocked_submission_lists_every_problem(admin) -> None:
     assert len(lines) >= 3 and all(line.startswith("  - ") for line in lines[1:])
 
 
-def test_missing_credentials_are_a_usage_error(imported) -> None:
+def test_missing_credentials_are_a_usage_error(imported, mode) -> None:
     out = imported("review", "submit", *KEY, user=None)
     assert out.exit_code == 2
     assert out.stderr == "error: user: missing, expected --user or JIXIAO_USER\n"
 
 
-def test_a_wrong_token_is_refused_before_any_rule(imported) -> None:
+def test_a_wrong_token_is_refused_before_any_rule(imported, mode) -> None:
     imported.tokens["zhang.san"] = "0000.not-the-token"
     out = imported("review", "submit", *KEY, user="zhang.san")
     assert out.exit_code == 1
     assert "unknown user or token" in out.stderr
 
 
-def test_a_bad_report_file_lists_every_problem_and_records_nothing(admin, tmp_path) -> None:
+def test_a_bad_report_file_lists_every_problem_and_records_nothing(admin, tmp_path, mode) -> None:
     text = SEED_FILE.read_text(encoding="utf-8").replace("actual: 100%\n", "actual: 100&\n", 1)
     text = text.replace("initial: '12.5'", "initial: 十二点五", 1)
     bad = tmp_path / "bad.yaml"

@@ -1,4 +1,7 @@
-"""Read commands through the CLI: trail, as-of, diff, replay, inbox, lists, projections."""
+"""Read commands through the CLI: trail, as-of, diff, replay, inbox, lists, projections.
+
+The tests that name ``mode`` run twice: on the database, and through a server (`--server`).
+"""
 
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ def returned(run):
     assert out.exit_code == 0, out.stderr
 
 
-def test_the_trail_says_who_changed_which_figure(returned) -> None:
+def test_the_trail_says_who_changed_which_figure(returned, mode) -> None:
     run = returned
     assert run("report", "line", "actual", *KEY, "homes", "3.20", user="zhang.san").exit_code == 0
     out = run("audit", "trail", *KEY, "--item", "line:homes", "--json")
@@ -49,7 +52,7 @@ def test_the_trail_says_who_changed_which_figure(returned) -> None:
     assert "请核对博爱家园建设支出" in table.stdout
 
 
-def test_as_of_and_diff_by_log_position(returned) -> None:
+def test_as_of_and_diff_by_log_position(returned, mode) -> None:
     run = returned
     head = json.loads(run("audit", "verify", "--json").stdout)["head_position"]
     assert run("report", "line", "actual", *KEY, "homes", "3.3", user="zhang.san").exit_code == 0
@@ -65,7 +68,7 @@ def test_as_of_and_diff_by_log_position(returned) -> None:
     assert "budget.rows[博爱家园建设].actual: 3.2 → 3.3" in text.stdout
 
 
-def test_as_of_before_the_report_existed_is_refused(returned) -> None:
+def test_as_of_before_the_report_existed_is_refused(returned, mode) -> None:
     out = returned("audit", "as-of", *KEY, "2000-01-01")
     assert out.exit_code == 1
     assert "not opened yet" in out.stderr
@@ -73,7 +76,7 @@ def test_as_of_before_the_report_existed_is_refused(returned) -> None:
     assert bad.exit_code == 1 and "moment: got 'yesterday'" in bad.stderr
 
 
-def test_inboxes_follow_the_stage(returned) -> None:
+def test_inboxes_follow_the_stage(returned, mode) -> None:
     run = returned
     preparer = json.loads(run("review", "inbox", "--json", user="zhang.san").stdout)
     assert [(i["report"], i["action"]) for i in preparer] == [
@@ -87,7 +90,7 @@ def test_inboxes_follow_the_stage(returned) -> None:
     assert "nothing waits for zhang.san" in run("review", "inbox", user="zhang.san").stdout
 
 
-def test_replay_writes_the_change_log(returned, tmp_path) -> None:
+def test_replay_writes_the_change_log(returned, tmp_path, mode) -> None:
     out = returned("audit", "replay", "2021", "-o", str(tmp_path), "--json")
     assert out.exit_code == 0, out.stderr
     summary = json.loads(out.stdout)

@@ -29,7 +29,9 @@ def test_render_pending_renders_each_signed_off_revision_once(signed_off, tmp_pa
     assert json.loads(again.stdout) == []
 
 
-def test_audit_artifact_proves_a_file_and_finds_tampering(signed_off, tmp_path: Path) -> None:
+def test_audit_artifact_proves_a_file_and_finds_tampering(
+    signed_off, tmp_path: Path, mode: str
+) -> None:
     run = signed_off
     rendered = json.loads(run("worker", "render-pending", "--out", str(tmp_path), "--json").stdout)
     files = {Path(p).suffix: Path(p) for p in rendered[0]["artifacts"]}

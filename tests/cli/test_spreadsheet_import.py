@@ -40,7 +40,7 @@ def imported_view(admin, path: Path) -> dict:
     return json.loads(admin("report", "show", *KEY, "--json").stdout)
 
 
-def test_the_seed_table_imports_with_every_figure(admin, seed_sheet: Path) -> None:
+def test_the_seed_table_imports_with_every_figure(admin, seed_sheet: Path, mode: str) -> None:
     view = imported_view(admin, seed_sheet)
     rows = view["budget"]["rows"]
     assert [(r["name"], r["depth"]) for r in rows][:4] == [
@@ -70,7 +70,9 @@ def test_a_typed_sheet_without_indents_follows_the_forms_qi_zhong(admin, seed_sh
     assert [r["depth"] for r in rows] == [0, 1, 1] + [2] * 9
 
 
-def test_a_bad_sheet_is_refused_whole_with_every_cell_named(admin, seed_sheet: Path) -> None:
+def test_a_bad_sheet_is_refused_whole_with_every_cell_named(
+    admin, seed_sheet: Path, mode: str
+) -> None:
     workbook = load_workbook(seed_sheet)
     sheet = workbook.active
     publicity, humanitarian = (
@@ -108,7 +110,7 @@ def test_a_spreadsheet_needs_the_department_and_year(admin, seed_sheet: Path) ->
     assert "年度: got '2021', expected 2022" in wrong_year.stderr
 
 
-def test_check_lists_problems_without_recording(admin, seed_sheet: Path) -> None:
+def test_check_lists_problems_without_recording(admin, seed_sheet: Path, mode: str) -> None:
     out = admin("report", "import", str(seed_sheet), *KEY, "--check", user="zhang.san")
     assert out.exit_code == 0, out.stderr
     assert "no problems" in out.stdout

@@ -1,5 +1,6 @@
 """`/api/v1/reports/{department}/{year}/commands/{command}`: every report command a person
-may issue, one endpoint each, with the command's fields as the JSON body.
+may issue, one endpoint each, with the command's fields as the JSON body; and
+`/api/v1/reports/{department}/{year}/commands`: many of them as one change (an import).
 
 The answer is what was recorded (as ``jixiao … --json`` prints it), with the submission's
 notices; a refusal is the domain's one line with a 4xx status, and nothing is recorded.
@@ -12,12 +13,16 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from web.commands import COMMANDS, body_model, build
 from web.dependencies import ApiCaller, ServicesDep
-from web.errors import not_found
+from web.errors import Refused, not_found, refusal, validation_refusal
 from web.execution import run_command
 from workflow.commands import ReportCommand
+from workflow.errors import DocumentRejected, DomainError, InvalidValue
+from workflow.service import execute_all_as, load_report
+from workflow.visibility import ReportSummary, may_read
 
 router = APIRouter(prefix="/api/v1/reports/{department}/{year}/commands", tags=["commands"])
 
@@ -51,3 +56,83 @@ for _name, _command in COMMANDS.items():
         name=_name,
         summary=(_command.__doc__ or _name).strip().splitlines()[0],
     )
+
+
+class LocatedCommand(BaseModel):
+    """One command of an import, with where it came from (a file's field, a sheet's cell)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    where: str = Field(max_length=200, description="Where it came from: `budget.lines[3]`, `B7`.")
+    command: str = Field(description="The command's name, e.g. `set-initial-budget`.")
+    body: dict[str, Any] = Field(default_factory=dict, description="The command's fields.")
+
+
+class ImportBody(BaseModel):
+    """Commands recorded together as one change, or none of them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(
+        default="commands", max_length=500, description="What they came from (a file's name)."
+    )
+    check: bool = Field(default=False, description="Check every rule; record nothing.")
+    commands: list[LocatedCommand]
+
+
+def _located(department: str, year: int, body: ImportBody) -> list[tuple[str, ReportCommand]]:
+    located = []
+    for index, item in enumerate(body.commands):
+        kind = COMMANDS.get(item.command)
+        if kind is None:
+            raise Refused(
+                422,
+                f"commands[{index}].command: got {item.command!r}, expected a report command "
+                "such as set-initial-budget (see /api/docs)",
+                "commands",
+            )
+        try:
+            # A class is hashable; mypy checks its instances' __hash__ (see _endpoint).
+            fields = body_model(kind).model_validate(item.body)  # type: ignore[arg-type]
+        except ValidationError as error:
+            # Named as commands.<index>.<field> (a "body" part would be taken for the request's).
+            errors = [{**e, "loc": ("commands", index, *e.get("loc", ()))} for e in error.errors()]
+            raise validation_refusal(errors) from None
+        located.append((item.where, build(kind, department, year, fields)))
+    return located
+
+
+@router.post("", name="import", summary="Record many commands as one change (an import)")
+def import_commands(
+    department: str, year: int, body: ImportBody, caller: ApiCaller, app: ServicesDep
+) -> dict[str, Any]:
+    """Decide every command on the report as one change: all are recorded together, or none
+    is and the refusal lists every command refused by its ``where`` (``problems``, with
+    ``field`` "commands"). With ``check``, every rule is checked and nothing is recorded.
+    This is what `jixiao report import` sends."""
+    if not 2000 <= year <= 2100:
+        raise not_found(department, year)
+    located = _located(department, year, body)
+    try:
+        state = load_report(app.store, department, year).state
+        opened = state.report
+        if opened and not may_read(caller.actor, ReportSummary.of(state)):
+            raise not_found(department, year)
+        events = execute_all_as(
+            app.store, caller.actor, located, source=body.source, dry_run=body.check
+        )
+    except DocumentRejected as rejected:
+        raise Refused(422, str(rejected), "commands", rejected.problems) from None
+    except InvalidValue as error:
+        if error.subject in ("report department", "report year"):
+            raise not_found(department, year) from None
+        raise refusal(error) from None
+    except DomainError as error:
+        raise refusal(error) from None
+    return {
+        "recorded": len(events),
+        "stream": events[-1].stream_id if events else None,
+        "version": events[-1].version if events else None,
+        "position": events[-1].position if events else None,
+        "events": [e.event_type for e in events],
+    }

@@ -1,22 +1,36 @@
-"""`/api/v1` reads: who am I, my inbox, the reports I may read, a year's overview, one report,
-its trail, the report as of a moment and the changes between two."""
+"""`/api/v1` reads: who am I, my inbox, the reports I may read, a year's overview, one report
+and its report file, its trail, the report as of a moment and the changes between two; the
+log's verification, a year's replay and a rendered file's check."""
 
 from __future__ import annotations
 
+import io
+import re
+import tempfile
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
-from projections.audit_trail import audit_trail
+from events.verify import check_anchor
+from projections.audit_trail import checked_audit_trail
 from projections.history import report_as_of, report_diff
 from projections.inboxes import inbox
+from projections.integrity import LogVerification, verify_log
+from projections.replay import replay_year, write_csv
 from projections.report_state import report_document
 from projections.summaries import readable_report_ids, visible_overview, visible_reports
-from web.dependencies import ApiCaller, ServicesDep
+from web.dependencies import ApiCaller, Services, ServicesDep
 from web.errors import Refused, not_found
+from web.identity import Identity
 from web.reading import parse_moment, parse_time, require_stage
+from workflow.administration import fiscal_year_stream_id
+from workflow.report_file import state_document
+from workflow.service import load_report
+from workflow.visibility import reads_everything
 
 router = APIRouter(prefix="/api/v1", tags=["reads"])
 
@@ -39,7 +53,9 @@ def my_inbox(caller: ApiCaller, app: ServicesDep) -> list[dict[str, Any]]:
     items = inbox(app.reads.caught_up(), caller.user_id)
     return [
         {
-            **{name: getattr(item, name) for name in item.__slots__ if name != "waited"},
+            **{name: getattr(item, name) for name in item.__slots__},
+            # Seconds, as `jixiao review inbox --json` gives them (not an ISO 8601 duration).
+            "waited": item.waited.total_seconds(),
             "waited_days": item.waited.days,
         }
         for item in items
@@ -153,8 +169,10 @@ def _trail(app, caller, department, year, by, since, until, item, limit) -> list
             "until",
         )
     engine = app.reads.caught_up()
-    entries = audit_trail(
-        engine,
+    # Every entry shown is checked against the log first (its hash, its link to the event
+    # before it), as `jixiao audit trail` does: an edited or removed one is refused.
+    entries = checked_audit_trail(
+        app.store,
         department=department,
         year=year,
         user=by,
@@ -180,8 +198,7 @@ def as_of(
     if view is None:
         raise Refused(
             422,
-            f"moment: got {moment!r}, expected a moment after report {department}/{year} "
-            "was opened",
+            f"report {department}/{year} at {moment}: not opened yet, expected a later moment",
             "moment",
         )
     return {
@@ -217,3 +234,127 @@ def diff(
         "until": {"version": found.after.version, "position": found.after.position},
         "changes": [{"path": c.path, "before": c.before, "after": c.after} for c in found.changes],
     }
+
+
+@router.get("/reports/{department}/{year}/file")
+def report_file(department: str, year: int, caller: ApiCaller, app: ServicesDep) -> dict[str, Any]:
+    """The report's content as a jixiao-report file (docs/report-format.md), every cell as
+    typed: what `jixiao report export` writes, and `jixiao report import` reads back."""
+    app.reads.readable(caller.actor, department, year)
+    return state_document(load_report(app.store, department, year).state)
+
+
+_ANCHOR = re.compile(r"(\d{1,18}):([0-9a-f]{64})")
+
+
+def _anchor(text: str) -> tuple[int, str]:
+    found = _ANCHOR.fullmatch(text.strip().lower())
+    if found is None or int(found.group(1)) < 1:
+        raise Refused(
+            422,
+            f"expect: got {text!r}, expected POSITION:HASH as the verification gives them "
+            "(a position from 1 and the 64 hex digits of its hash)",
+            "expect",
+        )
+    return int(found.group(1)), found.group(2)
+
+
+@router.get("/verify")
+def verify(
+    caller: ApiCaller,
+    app: ServicesDep,
+    expect: Annotated[list[str] | None, Query()] = None,
+    chain_only: bool = False,
+) -> dict[str, Any]:
+    """Walk the hash chain, then (unless ``chain_only``) compare every snapshot and read model
+    with a fold of the log; each ``expect=POSITION:HASH`` noted earlier must still be held.
+    It shows no report's content: any signed-in caller may ask (docs/decisions/0601)."""
+    anchors = [_anchor(text) for text in expect or ()]
+    found = LogVerification(app.store.verify()) if chain_only else verify_log(app.store)
+    head = found.chain.head_position
+    problems = [
+        problem
+        for position, digest in anchors
+        if (problem := check_anchor(position, digest, app.store.hash_at(position), head))
+    ]
+    return found.as_data(anchors, problems, chain_only=chain_only)
+
+
+@router.get("/years/{year}/replay")
+def replay(year: int, caller: ApiCaller, app: ServicesDep) -> dict[str, Any]:
+    """Every event of a fiscal year replayed from the log, the chain and the year's snapshots
+    verified on the way: ``replay`` as `jixiao audit replay` writes its JSON file, ``csv``
+    the text of its CSV file. For auditors and administrators of every department."""
+    actor = caller.actor
+    if not reads_everything(actor):
+        held = ", ".join(g.describe() for g in actor.grants) or "none"
+        expected = "expected auditor@* or admin@* to replay a year"
+        raise Refused(403, f"user {actor.user_id} role: got {held}, {expected}")
+    if not 2000 <= year <= 2100 or not app.store.stream_version(fiscal_year_stream_id(year)):
+        raise Refused(
+            422,
+            f"year: got {year}, expected a fiscal year that was opened (`jixiao admin year open`)",
+            "year",
+        )
+    result = replay_year(app.store, year)
+    csv_text = io.StringIO(newline="")
+    write_csv(result, csv_text)
+    return {
+        "replay": result.as_data(),
+        "head_hash": result.chain.head_hash,
+        "csv": csv_text.getvalue(),
+    }
+
+
+#: The largest rendered file the server checks (a report's PDF is a few megabytes).
+MAX_ARTIFACT_BYTES = 64 * 1024 * 1024
+
+
+@router.post("/artifacts/check")
+async def artifact(
+    request: Request, caller: ApiCaller, app: ServicesDep, name: str = "artifact"
+) -> dict[str, Any]:
+    """Prove a rendered file (the request's body) matches its events: find the
+    ReportRendered that recorded it by its SHA-256, check the rendering's other files where
+    the worker wrote them, and render the log again. ``name`` is how the caller calls the
+    file; the answer names it so."""
+    content = bytearray()
+    async for chunk in request.stream():
+        content += chunk
+        if len(content) > MAX_ARTIFACT_BYTES:
+            raise Refused(
+                413, f"{name}: larger than {MAX_ARTIFACT_BYTES} bytes, expected a rendered report"
+            )
+    return await run_in_threadpool(_check_artifact, app, caller, name, bytes(content))
+
+
+def _check_artifact(app: Services, caller: Identity, name: str, content: bytes) -> dict[str, Any]:
+    # Imported here: rendering again loads the PDF engine, which no other request needs.
+    from worker.verify import UnknownArtifact, verify_file
+
+    with tempfile.TemporaryDirectory(prefix="jixiao-artifact-") as folder:
+        given = Path(folder) / (Path(name).name or "artifact")
+        given.write_bytes(content)
+        try:
+            found = verify_file(app.store, given)
+        except UnknownArtifact as error:
+            raise Refused(404, f"{name}: {error}") from None
+        department, _, year = found.report.removeprefix("report:").rpartition(":")
+        app.reads.readable(caller.actor, department, int(year))
+        return {
+            "report": found.report,
+            "revision": found.revision,
+            "ok": found.ok,
+            "checks": [
+                {
+                    "format": c.artifact.format,
+                    "path": c.artifact.path,
+                    "sha256": c.artifact.sha256,
+                    "file_matches": c.file_matches,
+                    "rerender_matches": c.rerender_matches,
+                    "checked_path": name if c.checked_path == str(given) else c.checked_path,
+                    "problems": list(c.problems),
+                }
+                for c in found.checks
+            ],
+        }

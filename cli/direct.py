@@ -1,0 +1,377 @@
+"""The role commands on the database itself (no --server): the application services and the
+projections, with the caller authenticated from --user and --token (cli.backend)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cli.backend import Located, Replayed, TrailQuery
+from cli.context import (
+    caught_up_projections,
+    credentials,
+    naming_unknown_department,
+    open_store,
+    readable,
+    reader,
+    recorded_summary,
+    require_department,
+    require_everything,
+    require_readable,
+)
+from cli.failures import fail, reported_errors
+from cli.moments import check_position, later, reversed_moments
+
+if TYPE_CHECKING:
+    from events.store import EventStore
+    from workflow.commands import ReportCommand
+
+
+class DirectBackend:
+    """The operations of :class:`cli.backend.Backend` on the database at --db."""
+
+    def execute(self, command: ReportCommand) -> dict[str, Any]:
+        """Execute ``command`` as the caller; a submission's notices with it."""
+        from workflow.checks import submission_notices
+        from workflow.commands import SubmitReport
+        from workflow.service import execute, load_report
+
+        caller = credentials()
+        store = open_store()
+        notices = None
+        with reported_errors(), naming_unknown_department(store, command):
+            events = execute(store, caller, command)
+            if isinstance(command, SubmitReport):
+                state = load_report(store, command.department, command.year).state
+                notices = submission_notices(state)
+        summary = recorded_summary(events)
+        if notices is not None:
+            summary["notices"] = list(notices)
+        return summary
+
+    def import_commands(
+        self,
+        located: Sequence[Located],
+        *,
+        source: str,
+        department_field: str,
+        dry_run: bool,
+        earlier_problems: Sequence[str] = (),
+        progress: Callable[[int], None] | None = None,
+    ) -> dict[str, Any]:
+        """Record (or check) a report's commands as one change."""
+        from workflow.errors import DocumentRejected, UnknownItem
+        from workflow.service import execute_all
+
+        caller = credentials()
+        store = open_store()
+        try:
+            events = execute_all(
+                store,
+                caller,
+                located,
+                source=source,
+                dry_run=dry_run or bool(earlier_problems),
+                progress=progress,
+            )
+        except DocumentRejected as rejected:
+            try:
+                require_department(store, located[0][1].department, department_field)
+            except UnknownItem as unknown:
+                raise DocumentRejected(source, [str(unknown)]) from None
+            raise DocumentRejected(source, [*earlier_problems, *rejected.problems]) from None
+        if earlier_problems:
+            raise DocumentRejected(source, list(earlier_problems))
+        return recorded_summary(events)
+
+    def view(self, department: str, year: int, revision: int | None) -> dict[str, Any]:
+        """The report's view, if the caller may read it."""
+        from projections.report_state import report_document
+
+        store = caught_up_projections()
+        actor = reader(store)
+        view = None
+        if readable(store, actor, department, year):
+            with reported_errors():
+                view = report_document(store.engine, department, year, revision)
+        if view is None:
+            which = f" revision {revision}" if revision else ""
+            raise fail(f"report {department}/{year}{which}: not found, expected an opened report")
+        return view
+
+    def report_file(self, department: str, year: int) -> dict[str, Any]:
+        """The report's content as a report file, if the caller may read it."""
+        from workflow.report_file import state_document
+        from workflow.service import load_report
+
+        store = open_store()
+        actor = reader(store)
+        with reported_errors():
+            state = load_report(store, department, year).state
+        if not state.report or not readable(store, actor, department, year):
+            raise fail(f"report {department}/{year}: not found, expected an opened report")
+        return state_document(state)
+
+    def reports(self, year: int | None, stage: str | None) -> list[dict[str, Any]]:
+        """The reports the caller may read."""
+        from projections.summaries import visible_reports
+
+        store = caught_up_projections()
+        actor = reader(store)
+        if year is not None:
+            _require_opened_year(store, year, "--year")
+        with reported_errors():
+            rows = visible_reports(store.engine, actor, year=year, stage=stage)
+        return [
+            {
+                "report": r.report,
+                "department": r.department,
+                "name": r.department_name,
+                "year": r.year,
+                "revision": r.revision,
+                "stage": r.stage,
+                **r.figures,
+                "last_actor": r.last_actor,
+                "last_activity": r.last_activity,
+            }
+            for r in rows
+        ]
+
+    def overview(self, year: int, stage: str | None) -> list[dict[str, Any]]:
+        """The year's departments the caller follows."""
+        from projections.summaries import visible_overview
+
+        store = caught_up_projections()
+        actor = reader(store)
+        _require_opened_year(store, year, "year")
+        with reported_errors():
+            rows = visible_overview(store.engine, actor, year, stage=stage)
+        return [
+            {
+                "department": r.department,
+                "name": r.department_name,
+                "revision": r.revision,
+                "stage": r.stage,
+                **r.figures,
+                "last_actor": r.last_actor,
+                "last_activity": r.last_activity,
+                "note": r.note,
+            }
+            for r in rows
+        ]
+
+    def inbox(self) -> list[dict[str, Any]]:
+        """What waits for the caller."""
+        from projections.inboxes import inbox
+        from workflow.service import authenticate
+
+        caller = credentials()
+        store = caught_up_projections()
+        with reported_errors():
+            authenticate(store, caller)
+            items = inbox(store.engine, caller.user_id)
+        return [{name: getattr(i, name) for name in i.__slots__} for i in items]
+
+    def trail(self, query: TrailQuery) -> list[dict[str, Any]]:
+        """The audit trail, each event checked against the log first."""
+        from projections.audit_trail import checked_audit_trail
+        from projections.summaries import readable_report_ids
+
+        store = caught_up_projections()
+        actor = reader(store)
+        if query.department is not None and query.year is not None:
+            _require_report(store, query.department, query.year)
+            require_readable(store, actor, query.department, query.year)
+        with reported_errors():
+            entries = checked_audit_trail(
+                store,
+                department=query.department,
+                year=query.year,
+                user=query.by,
+                since=query.since_at,
+                until=query.until_at,
+                item_kind=query.item_kind,
+                item_id=query.item_id,
+                limit=query.limit,
+                reports=readable_report_ids(store.engine, actor),
+            )
+        return [{name: getattr(e, name) for name in e.__slots__} for e in entries]
+
+    def as_of(
+        self, department: str, year: int, moment: str, when: datetime | int
+    ) -> dict[str, Any]:
+        """The report at ``when`` (``moment`` as typed)."""
+        from projections.history import report_as_of
+
+        store = open_store()
+        actor = reader(store)
+        _require_report(store, department, year)
+        require_readable(store, actor, department, year)
+        _require_positions(store, moment=(moment, when))
+        with reported_errors():
+            found = report_as_of(store, department, year, when)
+        view = found.view()
+        if view is None:
+            raise fail(
+                f"report {department}/{year} at {moment}: not opened yet, expected a later moment"
+            )
+        return {
+            "version": found.version,
+            "position": found.position,
+            "recorded_at": found.recorded_at,
+            "view": view,
+        }
+
+    def diff(
+        self,
+        department: str,
+        year: int,
+        since: tuple[str, datetime | int],
+        until: tuple[str, datetime | int],
+    ) -> dict[str, Any]:
+        """The changes between two moments, each as typed and as parsed."""
+        from projections.history import report_diff
+
+        store = open_store()
+        actor = reader(store)
+        _require_report(store, department, year)
+        require_readable(store, actor, department, year)
+        _require_positions(store, since=since, until=until)
+        if later(since[1], until[1]):
+            raise reversed_moments(since[0], until[0])
+        with reported_errors():
+            found = report_diff(store, department, year, since[1], until[1])
+        if found.before.version > found.after.version:  # a position against a time, reversed
+            raise reversed_moments(since[0], until[0])
+        return {
+            "since": {"version": found.before.version, "position": found.before.position},
+            "until": {"version": found.after.version, "position": found.after.position},
+            "changes": [
+                {"path": c.path, "before": c.before, "after": c.after} for c in found.changes
+            ],
+        }
+
+    def verify(self, anchors: Sequence[tuple[int, str]], chain_only: bool) -> dict[str, Any]:
+        """The chain walked, then (unless ``chain_only``) snapshots and read models compared
+        with a fold of the log; ``anchors`` checked."""
+        from cli.progress import progress_bar
+        from events.verify import check_anchor
+        from projections.integrity import LogVerification, verify_log
+
+        store = open_store()
+        with reported_errors():
+            if chain_only:
+                found = LogVerification(store.verify())
+            else:
+                with progress_bar("verifying the log", store.head_position()) as advance:
+                    found = verify_log(store, progress=advance)
+            problems = [
+                problem
+                for position, digest in anchors
+                if (
+                    problem := check_anchor(
+                        position, digest, store.hash_at(position), found.chain.head_position
+                    )
+                )
+            ]
+        return found.as_data(anchors, problems, chain_only=chain_only)
+
+    def replay(self, year: int, prepare: Callable[[], None]) -> Replayed:
+        """The year replayed from the log; ``prepare`` runs once the caller and the year
+        are accepted, before the replay (which may take minutes)."""
+        from functools import partial
+
+        from cli.progress import progress_bar
+        from projections.replay import replay_year, write_csv, write_json
+        from workflow.administration import fiscal_year_stream_id
+
+        store = open_store()
+        require_everything(reader(store), "replay a year")
+        with reported_errors():
+            opened = store.stream_version(fiscal_year_stream_id(year))
+        if not opened:
+            raise fail(
+                f"year: got {year}, expected a fiscal year that was opened "
+                "(`jixiao admin year open`); nothing written"
+            )
+        prepare()
+        with (
+            reported_errors(),
+            progress_bar(f"replaying {year}", store.head_position()) as advance,
+        ):
+            result = replay_year(store, year, progress=lambda done, _head: advance(done))
+        return Replayed(
+            result.as_data(), result.chain, partial(write_json, result), partial(write_csv, result)
+        )
+
+    def artifact(self, path: Path) -> dict[str, Any]:
+        """The rendering that recorded the file at ``path``, every file of it checked."""
+        from worker.verify import UnknownArtifact, verify_file
+
+        store = open_store()
+        actor = reader(store)
+        try:
+            with reported_errors():
+                found = verify_file(store, path)
+        except UnknownArtifact as error:
+            raise fail(f"{path}: {error}") from None
+        department, _, year = found.report.removeprefix("report:").rpartition(":")
+        require_readable(store, actor, department, int(year))
+        return {
+            "report": found.report,
+            "revision": found.revision,
+            "ok": found.ok,
+            "checks": [
+                {
+                    "format": c.artifact.format,
+                    "path": c.artifact.path,
+                    "sha256": c.artifact.sha256,
+                    "file_matches": c.file_matches,
+                    "rerender_matches": c.rerender_matches,
+                    "checked_path": c.checked_path,
+                    "problems": list(c.problems),
+                }
+                for c in found.checks
+            ],
+        }
+
+
+def _require_report(store: EventStore, department: str, year: int) -> None:
+    """Refuse a department and year with no report stream (no event at all)."""
+    from workflow.administration import DEPARTMENT_CODE
+    from workflow.commands import report_stream_id
+    from workflow.errors import InvalidValue
+
+    with reported_errors():
+        if not DEPARTMENT_CODE.match(department):
+            raise InvalidValue("report department", department, "a department code")
+        version = store.stream_version(report_stream_id(department, year))
+    if version == 0:
+        raise fail(
+            f"report {department}/{year}: no such report, expected a department whose {year} "
+            f"report was opened (see `jixiao report list -y {year}`)"
+        )
+
+
+def _require_positions(store: EventStore, **moments: tuple[str, datetime | int]) -> None:
+    """Refuse any log position past the head of the log (times may lie in the future)."""
+    with reported_errors():
+        head = store.head_position()
+    for field, (text, moment) in moments.items():
+        check_position(moment, text, head, field=field)
+
+
+def _require_opened_year(store: EventStore, year: int, field: str) -> None:
+    """Refuse a fiscal year that was never opened (the caught-up overview knows them all)."""
+    import sqlalchemy as sa
+
+    from projections.year_overview import years_table
+
+    with reported_errors(), store.engine.connect() as connection:
+        query = sa.select(years_table.c.year).order_by(years_table.c.year)
+        opened = [str(y) for y in connection.execute(query).scalars()]
+    if str(year) not in opened:
+        which = ", ".join(opened) or "none is yet: jixiao admin year open"
+        raise fail(f"{field}: got {year}, expected an opened fiscal year ({which})")
