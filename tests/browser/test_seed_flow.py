@@ -70,7 +70,13 @@ def test_the_seed_report_from_import_to_audit_in_four_browsers(site: Site) -> No
     beside = page.locator(f'tr[data-indicator="{INDICATOR}"] td.comments .pinned-comment')
     expect(beside).to_contain_text(COMMENT)
     expect(beside).to_contain_text("li.si")
-    expect(page.locator(".pinned-comment")).to_have_count(1)
+    # Beside its row in the table and atop its edit block, and beside nothing else.
+    mine = page.locator(
+        f'tr[data-indicator="{INDICATOR}"] .pinned-comment, '
+        f'details[data-indicator="{INDICATOR}"] .pinned-comment'
+    )
+    expect(mine).to_have_count(2)
+    expect(page.locator(".pinned-comment")).to_have_count(2)
     expect(page.locator("section.history li.return")).to_contain_text(COMMENT)
     preparer.shoot("comment-beside-indicator", whole=True)
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
-from workflow.seed_data import DEPARTMENT_CODE, YEAR
 
 from events.model import RecordedEvent
+from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.web.conftest import PAGE, Site, csrf_of
 
 STREAM = f"report:{DEPARTMENT_CODE}:{YEAR}"

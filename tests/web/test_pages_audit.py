@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from workflow.seed_data import DEPARTMENT_CODE, YEAR
 
+from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.web.conftest import PAGE, Site, csrf_of, sign_in
 from tests.web.page_helpers import command, element, events, post_form, row
 from worker.render import render_revision

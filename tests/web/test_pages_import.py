@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from workflow.seed_data import DEPARTMENT_CODE, YEAR
 
 from projections.report_view import report_view
+from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.web.conftest import OTHER, Site, csrf_of, sign_in
 from tests.web.page_helpers import element, events
 from worker.evaluation_table import evaluation_table

@@ -8,8 +8,8 @@ import re
 from datetime import UTC, date, datetime
 
 from fastapi.testclient import TestClient
-from workflow.seed_data import DEADLINE, YEAR, seed_commands
 
+from tests.seed import DEADLINE, YEAR, seed_commands
 from tests.web.conftest import OTHER, PAGE, Site, sign_in
 from tests.web.page_helpers import element, post_form, row
 from worker.evaluation_table import plain_number

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from workflow.seed_data import DEPARTMENT_CODE, YEAR
 
+from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.web.conftest import PAGE, Site, sign_in
 from tests.web.page_helpers import command, element, events, post_form
 from worker.render import render_revision
