@@ -46,15 +46,21 @@ def office(db_url: str) -> Iterator[Office]:
     """gusu-rc's report opened (a draft); gusu-edu registered with no report. The preparer,
     the head and the finance reviewer have e-mail addresses, and so does gusu-edu's preparer.
     """
-    office = open_office(open_store(db_url, create=True))
+    office = make_office(db_url)
+    yield office
+    office.store.close()
+
+
+def make_office(url: str) -> Office:
+    """The office of the ``office`` fixture, in the database at ``url``."""
+    office = open_office(open_store(url, create=True))
     for user in ("zhang.san", "li.si", "wang.wu"):
         set_email(office, user, f"{user}@example.gov.cn")
     execute(office.store, office.preparer, OpenReport(department="gusu-rc", year=2021), now=WEEK)
     execute(office.store, office.admin, RegisterDepartment(code="gusu-edu", name="姑苏区教育局"))
     add_user(office.store, office.admin, "qian.qi", "preparer", "gusu-edu")  # type: ignore[arg-type]
     set_email(office, "qian.qi", "qian.qi@example.gov.cn")
-    yield office
-    office.store.close()
+    return office
 
 
 def mail_rows(store: EventStore) -> list[tuple[str, bool, int]]:
@@ -105,6 +111,26 @@ def test_a_pass_records_and_mails_each_reminder_once(office: Office, server: Mai
     assert [d.status for d in day.deliveries] == ["sent", "sent"]
     assert len(server.received) == 4
     assert server.received[-1].message["Subject"].endswith("明天截止")
+
+
+@pytest.mark.postgres
+def test_on_postgresql_each_reminder_is_recorded_and_mailed_once(
+    pg_url: str, server: MailServer
+) -> None:
+    office = make_office(pg_url)
+    try:
+        smtp = parse_smtp_url(server.url())
+        first = run_reminders(office.store, now=DAY, smtp=smtp)
+        assert [d.status for d in first.deliveries] == ["sent", "sent"]
+        again = run_reminders(office.store, now=DAY, smtp=smtp)
+        assert (again.recorded, again.deliveries) == ([], [])
+        assert len(server.received) == 2
+        assert [(published, attempts) for _, published, attempts in mail_rows(office.store)] == [
+            (True, 1),
+            (True, 1),
+        ]
+    finally:
+        office.store.close()
 
 
 def test_without_a_mail_server_reminders_are_recorded_and_nothing_is_mailed(
