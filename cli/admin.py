@@ -125,15 +125,37 @@ def department_add(
 def user_add(
     user_id: Annotated[str, typer.Argument(help="User id: lower-case letters, digits, . - _.")],
     name: Annotated[str, typer.Argument(help="The person's name.")],
+    email: Annotated[
+        str | None,
+        typer.Option(help="Their e-mail address, for deadline reminders (optional)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Register a user (then grant a role and issue a token).
 
-    Example: jixiao admin user add zhang.san 张三
+    Example: jixiao admin user add zhang.san 张三 --email zhang.san@example.gov.cn
     """
     from workflow.administration import RegisterUser
 
-    run(RegisterUser(user_id=user_id, name=name), as_json=as_json)
+    run(RegisterUser(user_id=user_id, name=name, email=email), as_json=as_json)
+
+
+@user_app.command("email")
+def user_email(
+    user_id: Annotated[str, typer.Argument(help="The user.")],
+    address: Annotated[
+        str | None,
+        typer.Argument(help="Their e-mail address; leave out to remove the one on record."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set (or remove) the e-mail address a user's deadline reminders go to.
+
+    Example: jixiao admin user email zhang.san zhang.san@example.gov.cn
+    """
+    from workflow.administration import ChangeUserEmail
+
+    run(ChangeUserEmail(user_id=user_id, email=address), as_json=as_json)
 
 
 RoleArgument = Annotated[

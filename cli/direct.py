@@ -158,6 +158,7 @@ class DirectBackend:
                 "last_actor": r.last_actor,
                 "last_activity": r.last_activity,
                 "note": r.note,
+                "reminder": r.reminder,
             }
             for r in rows
         ]

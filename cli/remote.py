@@ -259,6 +259,7 @@ class RemoteBackend:
                 "last_actor": r["last_actor"],
                 "last_activity": r["last_activity"],
                 "note": r["note"],
+                "reminder": r.get("reminder"),
             }
             for r in rows
         ]

@@ -209,15 +209,18 @@ def show(
 
 def print_standings(title: str, data: list[dict], *, with_year: bool) -> None:
     """Reports (or departments) with their stage and headline figures, as a table; a note
-    column (a failed render) when any row has a note."""
+    column (a failed render) when any row has a note, a reminder column (the most urgent
+    deadline reminder sent) when any row has one."""
     columns = ["department", *(["year"] if with_year else []), "rev", "stage"]
     figures = ["total", "actual", "execution_rate", "adjustment_rate", "score", "grade"]
     noted = any(d.get("note") for d in data)
+    reminded = any(d.get("reminder") for d in data)
     print_table(
         title,
         [
             *columns,
             *("total", "actual", "执行率%", "调整率%", "score", "grade", "last activity"),
+            *(["reminder"] if reminded else []),
             *(["note"] if noted else []),
         ],
         [
@@ -230,6 +233,7 @@ def print_standings(title: str, data: list[dict], *, with_year: bool) -> None:
                 f"{d['last_activity']:%Y-%m-%d %H:%M} {d['last_actor']}"
                 if d["last_activity"]
                 else "",
+                *([d.get("reminder") or ""] if reminded else []),
                 *([d.get("note") or ""] if noted else []),
             ]
             for d in data

@@ -172,6 +172,7 @@ def inbox(as_json: JsonOption = False) -> None:
     if not items:
         typer.echo(f"nothing waits for {caller.user_id}")
         return
+    reminded = any(i.get("reminder") for i in items)
     print_table(
         f"waiting for {caller.user_id}",
         [
@@ -183,6 +184,7 @@ def inbox(as_json: JsonOption = False) -> None:
             "waiting since",
             "days",
             "deadline",
+            *(["reminder"] if reminded else []),
             "note",
         ],
         [
@@ -195,6 +197,7 @@ def inbox(as_json: JsonOption = False) -> None:
                 f"{i['waiting_since']:%Y-%m-%d %H:%M}",
                 i["waited"].days,
                 f"{i['deadline']}{' (overdue)' if i['overdue'] else ''}",
+                *([i.get("reminder") or ""] if reminded else []),
                 i["note"],
             ]
             for i in items

@@ -313,12 +313,14 @@ class InMemoryEventStore(EventStoreProtocol):
 
     # -- the outbox --------------------------------------------------------------------
 
-    def pending_outbox(self, limit: int = 100) -> list[tuple[int, OutboxMessage]]:
-        """Outbox messages not yet published, oldest first, with their row ids."""
+    def pending_outbox(
+        self, limit: int = 100, *, topic: str | None = None
+    ) -> list[tuple[int, OutboxMessage]]:
+        """Outbox messages (of ``topic``) not yet published, oldest first, with their row ids."""
         return [
             (r.id, OutboxMessage(r.topic, r.payload, r.key))
             for r in self.outbox
-            if r.published_at is None
+            if r.published_at is None and (topic is None or r.topic == topic)
         ][:limit]
 
     def _outbox_index(self, row_id: int) -> int | None:
@@ -341,6 +343,21 @@ class InMemoryEventStore(EventStoreProtocol):
         if index is not None:
             row = self.outbox[index]
             self.outbox[index] = dataclasses.replace(row, attempts=row.attempts + 1)
+
+    def claim(self, row_id: int, at: datetime) -> int | None:
+        """Take a pending row for delivery: marked delivered, one more attempt; the attempts
+        made so far, or None when it was taken already (or there is no such row)."""
+        if not self.mark_published(row_id, at):
+            return None
+        index = self._outbox_index(row_id)
+        assert index is not None
+        return self.outbox[index].attempts
+
+    def release(self, row_id: int) -> None:
+        """Give a claimed row back (its delivery failed): pending again, attempts kept."""
+        index = self._outbox_index(row_id)
+        if index is not None:
+            self.outbox[index] = dataclasses.replace(self.outbox[index], published_at=None)
 
     def outbox_rows(self, topic: str | None = None) -> list[OutboxRecord]:
         """Every outbox row (of ``topic``), oldest first."""

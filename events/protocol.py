@@ -203,8 +203,14 @@ class EventStoreProtocol(Protocol):
 
     # -- the outbox --------------------------------------------------------------------
 
-    def pending_outbox(self, limit: int = 100) -> list[tuple[int, OutboxMessage]]:
-        """Outbox messages not yet published, oldest first, with their row ids."""
+    def pending_outbox(
+        self, limit: int = 100, *, topic: str | None = None
+    ) -> list[tuple[int, OutboxMessage]]:
+        """Outbox messages (of ``topic``) not yet published, oldest first, with their row ids.
+
+        Each consumer asks for its own topic, so that rows another one has not delivered
+        (mail while the mail server is down) never hide its own behind the limit.
+        """
         ...
 
     def mark_published(self, row_id: int, at: datetime) -> bool:
@@ -214,6 +220,15 @@ class EventStoreProtocol(Protocol):
 
     def count_failed_attempt(self, row_id: int) -> None:
         """Record that publishing an outbox row failed (the broker was unreachable)."""
+        ...
+
+    def claim(self, row_id: int, at: datetime) -> int | None:
+        """Take a pending row for delivery at ``at``: marked delivered, one more attempt; the
+        attempts made so far, or None when another deliverer took it first (or no such row)."""
+        ...
+
+    def release(self, row_id: int) -> None:
+        """Give a claimed row back (its delivery failed): pending again, attempts kept."""
         ...
 
     def outbox_rows(self, topic: str | None = None) -> list[OutboxRecord]:

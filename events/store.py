@@ -563,16 +563,20 @@ class EventStore(EventStoreProtocol):
 
     # -- the outbox --------------------------------------------------------------------
 
-    def pending_outbox(self, limit: int = 100) -> list[tuple[int, OutboxMessage]]:
-        """Outbox messages not yet published, oldest first, with their row ids."""
+    def pending_outbox(
+        self, limit: int = 100, *, topic: str | None = None
+    ) -> list[tuple[int, OutboxMessage]]:
+        """Outbox messages (of ``topic``) not yet published, oldest first, with their row ids.
+
+        Each consumer asks for its own topic, so that rows another one has not delivered
+        (mail while the mail server is down) never hide its own behind the limit.
+        """
         o = outbox_table.c
+        query = sa.select(o.id, o.topic, o.payload, o.key).where(o.published_at.is_(None))
+        if topic is not None:
+            query = query.where(o.topic == topic)
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                sa.select(o.id, o.topic, o.payload, o.key)
-                .where(o.published_at.is_(None))
-                .order_by(o.id)
-                .limit(limit)
-            ).all()
+            rows = connection.execute(query.order_by(o.id).limit(limit)).all()
         return [
             (row.id, OutboxMessage(row.topic, json.loads(row.payload), row.key)) for row in rows
         ]
@@ -595,6 +599,35 @@ class EventStore(EventStoreProtocol):
         with write_connection(self.engine) as connection, connection.begin():
             connection.execute(
                 sa.update(outbox_table).where(o.id == row_id).values(attempts=o.attempts + 1)
+            )
+
+    def claim(self, row_id: int, at: datetime) -> int | None:
+        """Take a pending row for delivery at ``at``: marked delivered, one more attempt; the
+        attempts made so far, or None when another deliverer took it first (or no such row).
+
+        The mark comes before the delivery, so two deliverers never both send a row; a
+        failed delivery gives it back (:meth:`release`).
+        """
+        o = outbox_table.c
+        with write_connection(self.engine) as connection, connection.begin():
+            result = connection.execute(
+                sa.update(outbox_table)
+                .where(o.id == row_id, o.published_at.is_(None))
+                .values(published_at=_naive_utc(at), attempts=o.attempts + 1)
+            )
+            if result.rowcount != 1:
+                return None
+            attempts: int = connection.execute(
+                sa.select(o.attempts).where(o.id == row_id)
+            ).scalar_one()
+        return attempts
+
+    def release(self, row_id: int) -> None:
+        """Give a claimed row back (its delivery failed): pending again, attempts kept."""
+        o = outbox_table.c
+        with write_connection(self.engine) as connection, connection.begin():
+            connection.execute(
+                sa.update(outbox_table).where(o.id == row_id).values(published_at=None)
             )
 
     def outbox_rows(self, topic: str | None = None) -> list[OutboxRecord]:

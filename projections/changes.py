@@ -16,6 +16,7 @@ from events.model import Event, RecordedEvent
 from projections.report_view import amount_data, compact_json, decimal_text, measure_data
 from workflow import report_events as ev
 from workflow.budget import Adjustment, BudgetLine, Column
+from workflow.deadlines import DeadlineReminderSent
 from workflow.indicators import Indicator
 from workflow.narrative import Section
 from workflow.report import ReportState
@@ -517,6 +518,25 @@ def _render_failed(event: ev.RenderFailed, before: ReportState, after: ReportSta
         before_value=old.model_dump(mode="json") if old else None,
         after_raw=new.describe() if new else None,
         after_value=new.model_dump(mode="json") if new else None,
+    )
+
+
+@_describes(DeadlineReminderSent)
+def _reminded(event: DeadlineReminderSent, before: ReportState, after: ReportState) -> Change:
+    # Nothing in the report changed: the department was told its deadline is near or past.
+    return Change(
+        item_kind="report",
+        item_id=after.report,
+        item_label=after.department_name,
+        field="reminder",
+        before_raw=str(before.reminders[-1]) if before.reminders else None,
+        after_raw=str(event.kind),
+        after_value={
+            "kind": str(event.kind),
+            "deadline": event.deadline.isoformat(),
+            "days_left": event.days_left,
+        },
+        comment=event.describe(),
     )
 
 

@@ -2,9 +2,11 @@
 
 Two tables, joined when a user asks: ``pj_inbox_grants`` mirrors the roles granted in the
 ``user:`` streams, and ``pj_inbox_work`` holds what each report waits for
-(:func:`projections.pending.pending_actions`) with the moment it started waiting and the
-fiscal year's deadline. Keeping them apart means a grant or a revocation changes one row,
-not every inbox; a report moving on changes only its own rows.
+(:func:`projections.pending.pending_actions`) with the moment it started waiting, the
+fiscal year's deadline and the last deadline reminder its draft got. Keeping them apart
+means a grant or a revocation changes one row, not every inbox; a report moving on changes
+only its own rows. A department reminded before it opened its report (a reminder on the
+fiscal year's stream) waits for its preparers to open it: one ``open`` row, until it does.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from events.model import RecordedEvent
 from projections.pending import pending_actions
-from projections.shared_fold import ReportStates, Transition
+from projections.shared_fold import REPORT_PREFIX, ReportStates, Transition
 from projections.sql import aware_utc, naive_utc
 from workflow.administration import RoleGranted, RoleRevoked
-from workflow.roles import ALL_DEPARTMENTS
+from workflow.commands import report_stream_id
+from workflow.deadlines import DeadlineReminderSent
+from workflow.report import ReportState
+from workflow.roles import ALL_DEPARTMENTS, Role
 from workflow.schemes import SIGNING_ROLES
 from workflow.stages import Stage
 
@@ -54,6 +59,7 @@ work_table = sa.Table(
     sa.Column("waiting_since", sa.DateTime, nullable=False),
     sa.Column("deadline", sa.Date),
     sa.Column("note", sa.Text),
+    sa.Column("reminder", sa.String(20)),
     sa.Index("ix_pj_inbox_work_role", "role", "department"),
 )
 
@@ -85,6 +91,48 @@ def _note(transition: Transition) -> str | None:
     return None
 
 
+def _reminder(state: ReportState) -> str | None:
+    """The last deadline reminder of a draft (what its preparers were last told)."""
+    if state.stage is Stage.DRAFT and state.reminders:
+        return str(state.reminders[-1])
+    return None
+
+
+def _reminded_before_opening(
+    connection: Connection, record: RecordedEvent, event: DeadlineReminderSent
+) -> None:
+    """A department with no report was reminded: it waits for its preparers to open one.
+
+    Once the report is opened its rows follow the report (:meth:`InboxProjection.flush`
+    rewrites them), so a reminder read after the report was opened adds nothing: the rows
+    come out the same whether the log is followed event by event or rebuilt at once.
+    """
+    report = report_stream_id(event.department, event.year)
+    since = connection.execute(
+        sa.select(sa.func.min(_W.waiting_since)).where(_W.report == report)
+    ).scalar() or naive_utc(record.recorded_at)
+    connection.execute(sa.delete(work_table).where(_W.report == report))
+    connection.execute(
+        sa.insert(work_table).values(
+            report=report,
+            seq=0,
+            department=event.department,
+            department_name=event.department_name,
+            year=event.year,
+            revision=0,
+            stage=str(Stage.NEW),
+            action="open",
+            role=str(Role.PREPARER),
+            user_id=None,
+            excluded="[]",
+            waiting_since=since,
+            deadline=event.deadline,
+            note=None,
+            reminder=str(event.kind),
+        )
+    )
+
+
 @dataclass(slots=True)
 class _Moves:
     """A report's transitions in the current transaction, as much as its work rows need."""
@@ -100,7 +148,8 @@ class InboxProjection:
 
     name = "inboxes"
     #: Version 2: a revision whose render failed for good waits for finance and an admin.
-    version = 2
+    #: Version 3: deadline reminders (``reminder``; ``open`` rows for unopened reports).
+    version = 3
     tables = (grants_table, work_table)
 
     def __init__(self, states: ReportStates) -> None:
@@ -110,9 +159,17 @@ class InboxProjection:
     def apply(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
         """Mirror grant changes; note how each report moved (its rows are rewritten by
         :meth:`flush`)."""
+        store = self.states.store
         for record in events:
-            if isinstance(record.event, RoleGranted | RoleRevoked):
-                _grant_change(connection, record.event)
+            event = record.event
+            if isinstance(event, RoleGranted | RoleRevoked):
+                _grant_change(connection, event)
+            elif (
+                isinstance(event, DeadlineReminderSent)
+                and not record.stream_id.startswith(REPORT_PREFIX)
+                and store.stream_version(report_stream_id(event.department, event.year)) == 0
+            ):
+                _reminded_before_opening(connection, record, event)
         touched = self._touched
         for transition in self.states.transitions(events):
             before, after = transition.before, transition.after
@@ -142,8 +199,9 @@ class InboxProjection:
         actions = pending_actions(last)
         if moves.moved is not None:
             since = naive_utc(moves.moved.record.recorded_at)
-        elif actions != pending_actions(first):
-            # Same stage, fewer signers pending: the rest keep waiting since the stage began.
+        elif actions != pending_actions(first) or _reminder(last) != _reminder(first):
+            # Same stage, fewer signers pending or a reminder sent: the rest keep waiting
+            # since the stage began.
             since = connection.execute(
                 sa.select(sa.func.min(_W.waiting_since)).where(_W.report == report)
             ).scalar() or naive_utc(moves.last.record.recorded_at)
@@ -151,6 +209,7 @@ class InboxProjection:
             return
         connection.execute(sa.delete(work_table).where(_W.report == report))
         note = _note(moves.last)
+        reminder = _reminder(last)
         rows = [
             {
                 "report": report,
@@ -167,6 +226,7 @@ class InboxProjection:
                 "waiting_since": since,
                 "deadline": last.deadline,
                 "note": note,
+                "reminder": reminder if action.action == "submit" else None,
             }
             for seq, action in enumerate(actions)
         ]
@@ -194,6 +254,9 @@ class InboxItem:
     deadline: date | None
     overdue: bool
     note: str | None
+    #: The last deadline reminder sent (``7-days``, ``1-day``, ``overdue``) while it waits
+    #: for its preparer, if any.
+    reminder: str | None = None
 
 
 def inbox(engine: Engine, user_id: str, *, now: datetime | None = None) -> list[InboxItem]:
@@ -242,4 +305,5 @@ def _item(row: Any, now: datetime) -> InboxItem:
         deadline=deadline,
         overdue=deadline is not None and now.date() > deadline,
         note=row.note,
+        reminder=row.reminder,
     )

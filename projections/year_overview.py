@@ -3,7 +3,8 @@
 A department that has not opened its report yet is listed with stage ``new`` and no
 figures, so the finance bureau sees who has not started. Reported departments show their
 latest revision: stage, the root line's totals, 预算执行率, 预算调整率, score, grade, the
-last activity, and a note when the signed-off revision failed to render.
+last activity, and a note when the signed-off revision failed to render. Every department
+shows the most urgent deadline reminder it was sent (before or after opening its report).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from projections.report_view import headline_figures
 from projections.shared_fold import LastTransitions, ReportStates
 from projections.sql import aware_utc, insert_missing, naive_utc, upsert
 from workflow.administration import DepartmentRegistered, FiscalYearOpened
+from workflow.deadlines import URGENCY, DeadlineReminderSent, ReminderKind
 from workflow.report import ReportState
 from workflow.stages import Stage
 
@@ -57,6 +59,7 @@ overview_table = sa.Table(
     sa.Column("last_activity", sa.DateTime),
     sa.Column("position", sa.BigInteger),
     sa.Column("note", sa.Text),
+    sa.Column("reminder", sa.String(20)),
 )
 
 _O = overview_table.c
@@ -83,8 +86,9 @@ class YearOverviewProjection:
     """Keeps the departments, the fiscal years and ``pj_year_overview``."""
 
     name = "year_overview"
-    #: Version 2 added ``note`` (a failed render of the signed-off revision).
-    version = 2
+    #: Version 2 added ``note`` (a failed render of the signed-off revision), version 3
+    #: ``reminder`` (the most urgent deadline reminder sent).
+    version = 3
     tables = (departments_table, years_table, overview_table)
 
     def __init__(self, states: ReportStates) -> None:
@@ -100,6 +104,8 @@ class YearOverviewProjection:
                 self._department(connection, event)
             elif isinstance(event, FiscalYearOpened):
                 self._year(connection, event)
+            elif isinstance(event, DeadlineReminderSent):
+                self._reminded(connection, event)
         self._touched.add(self.states.transitions(events))
 
     def discard(self) -> None:
@@ -128,6 +134,17 @@ class YearOverviewProjection:
                 }
             )
         upsert(connection, overview_table, rows, ("year", "department"))
+
+    def _reminded(self, connection: Connection, event: DeadlineReminderSent) -> None:
+        # The most urgent kind, not the last one read: the same whichever order the events
+        # of the two streams a department is reminded on reach the projection in. The
+        # report's rows are rewritten (flush) without this column, so it stays.
+        where = sa.and_(_O.year == event.year, _O.department == event.department)
+        current = connection.execute(sa.select(_O.reminder).where(where)).scalar()
+        if current is None or URGENCY.index(ReminderKind(current)) < URGENCY.index(event.kind):
+            connection.execute(
+                sa.update(overview_table).where(where).values(reminder=str(event.kind))
+            )
 
     def _department(self, connection: Connection, event: DepartmentRegistered) -> None:
         connection.execute(
@@ -178,6 +195,9 @@ class OverviewRow:
     last_activity: datetime | None
     #: Why the signed-off revision is not rendered (``render failed ...``), if it failed.
     note: str | None = None
+    #: The most urgent deadline reminder the department was sent (``7-days``, ``1-day``,
+    #: ``overdue``), if any.
+    reminder: str | None = None
 
 
 def year_overview(engine: Engine, year: int, *, stage: str | None = None) -> list[OverviewRow]:
@@ -200,6 +220,7 @@ def year_overview(engine: Engine, year: int, *, stage: str | None = None) -> lis
             last_actor=row.last_actor,
             last_activity=aware_utc(row.last_activity),
             note=row.note,
+            reminder=row.reminder,
         )
         for row in rows
     ]

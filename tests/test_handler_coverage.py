@@ -5,6 +5,8 @@ files in the order a change touches them.
 - a report event: the fold (``workflow.report``), a decision that records it
   (``workflow.decisions``) and its audit-trail description (``projections.changes``);
 - an administration event: the fold of its stream (``workflow.administration``);
+- a deadline reminder (``workflow.deadlines``): both, for it is recorded on a report's stream
+  or on a fiscal year's;
 - a report command: a decision, a row in ``workflow.authorization.PERMISSIONS`` and, when a
   person issues it, a ``jixiao`` command and a JSON API endpoint;
 - an administration command: a decision, the administrators-only rule, and a ``jixiao``
@@ -38,7 +40,7 @@ from projections import changes
 from tests.workflow.world import FAST_KDF, make_world
 from web.commands import command_name
 from web.routers.api_commands import router as api_commands
-from workflow import administration, decisions, report, report_events
+from workflow import administration, deadlines, decisions, report, report_events
 from workflow.administration import AdminCommand
 from workflow.authorization import PERMISSIONS, PERSON_COMMANDS
 from workflow.commands import ReportCommand
@@ -74,8 +76,9 @@ def _leaves(base: type) -> list[type]:
     return sorted({leaf for cls in below for leaf in _leaves(cls)}, key=lambda c: c.__name__)
 
 
-REPORT_EVENTS = _events_of(report_events)
-ADMIN_EVENTS = _events_of(administration)
+REMINDER_EVENTS = _events_of(deadlines)
+REPORT_EVENTS = _events_of(report_events) + REMINDER_EVENTS
+ADMIN_EVENTS = _events_of(administration) + REMINDER_EVENTS
 REPORT_COMMANDS = _leaves(ReportCommand)
 ADMIN_COMMANDS = _leaves(AdminCommand)
 
@@ -92,7 +95,8 @@ def _ids(classes: list[type]) -> list[Any]:
 def test_every_registered_event_is_a_report_or_an_administration_event() -> None:
     # A new module of events would escape every check below: it needs checks of its own.
     modules = {default_registry.class_for(name).__module__ for name in default_registry.names()}
-    assert modules == {report_events.__name__, administration.__name__}
+    assert modules == {report_events.__name__, administration.__name__, deadlines.__name__}
+    assert [deadlines.DeadlineReminderSent] == REMINDER_EVENTS
     assert {report_events.ReportOpened, report_events.RenderFailed} <= set(REPORT_EVENTS)
     assert {administration.SystemInitialised, administration.TokenRevoked} <= set(ADMIN_EVENTS)
 
@@ -124,9 +128,10 @@ def test_every_report_event_is_described_in_the_audit_trail(event: type[Event]) 
 
 
 def _recorded_by_decisions() -> set[str]:
-    """The report events ``workflow.decisions`` builds (``ev.<Event>(...)``)."""
+    """The report events ``workflow.decisions`` builds (``ev.<Event>(...)``, or by a name it
+    imports from ``workflow.deadlines``)."""
     tree = ast.parse(inspect.getsource(decisions))
-    return {
+    by_module = {
         node.func.attr
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
@@ -134,6 +139,14 @@ def _recorded_by_decisions() -> set[str]:
         and isinstance(node.func.value, ast.Name)
         and node.func.value.id == "ev"
     }
+    by_name = {
+        node.func.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and getattr(deadlines, node.func.id, None) in REMINDER_EVENTS
+    }
+    return by_module | by_name
 
 
 RECORDED_BY_DECISIONS = _recorded_by_decisions()
@@ -151,25 +164,30 @@ def test_every_report_event_is_recorded_by_a_decision(event: type[Event]) -> Non
 
 @pytest.mark.parametrize("event", _ids(ADMIN_EVENTS))
 def test_every_administration_event_is_folded(event: type[Event]) -> None:
-    # A department's and a fiscal year's streams hold one event each, folded by name; a
+    # A department's and a fiscal year's streams hold few kinds of event, folded by name; a
     # user's stream is folded by _evolve_user, one handler per event.
-    folded = event in TYPED_FOLDS or _handles(administration._evolve_user, event)
+    typed = any(event in taken for taken in TYPED_FOLDS.values())
+    folded = typed or _handles(administration._evolve_user, event)
     assert folded is (event not in UNFOLDED_ADMIN_EVENTS), (
         f"workflow/administration.py: a fold for {event.__name__}: {folded}"
     )
 
 
-#: The events the department and fiscal-year folds take, each the only event of its stream.
-TYPED_FOLDS = {
-    administration.DepartmentRegistered: administration.fold_department,
-    administration.FiscalYearOpened: administration.fold_fiscal_year,
+#: The events the department and fiscal-year folds take: a department's stream holds its
+#: registration only; a fiscal year's, its opening and the reminders sent to departments
+#: that had opened no report.
+TYPED_FOLDS: dict[Callable[[list[Event]], object], frozenset[type[Event]]] = {
+    administration.fold_department: frozenset({administration.DepartmentRegistered}),
+    administration.fold_fiscal_year: frozenset(
+        {administration.FiscalYearOpened, deadlines.DeadlineReminderSent}
+    ),
 }
 
 
 @pytest.mark.parametrize("event", _ids(ADMIN_EVENTS))
-def test_the_typed_folds_take_their_own_event_only(event: type[Event]) -> None:
-    for taken, fold in TYPED_FOLDS.items():
-        if event is taken:
+def test_the_typed_folds_take_their_own_events_only(event: type[Event]) -> None:
+    for fold, taken in TYPED_FOLDS.items():
+        if event in taken:
             continue
         with pytest.raises(TypeError, match=f"got {event.__name__}"):
             fold([event.model_construct()])
@@ -272,9 +290,14 @@ def test_every_command_a_person_issues_has_an_api_endpoint(command: type[ReportC
     assert command_name(command) in ENDPOINTS, f"web/: no endpoint for {command.__name__}"
 
 
-def test_commands_of_the_render_worker_have_no_face() -> None:
+def test_commands_of_the_system_have_no_face() -> None:
+    # The render worker's results and the reminder pass's reminders.
     system = set(REPORT_COMMANDS) - set(PERSON_COMMANDS)
-    assert {c.__name__ for c in system} == {"RecordRendering", "RecordRenderFailure"}
+    assert {c.__name__ for c in system} == {
+        "RecordRendering",
+        "RecordRenderFailure",
+        "RemindOfDeadline",
+    }
     assert not [name for name, built in CLI_BUILT.items() if built & system]
     assert not {command_name(c) for c in system} & ENDPOINTS
 
@@ -295,6 +318,9 @@ ADMIN_ISSUED: dict[type[AdminCommand], Issue] = {
     ),
     administration.RegisterUser: _executed(
         administration.RegisterUser(user_id="qian.qi", name="钱七")
+    ),
+    administration.ChangeUserEmail: _executed(
+        administration.ChangeUserEmail(user_id="zhang.san", email="zhang.san@example.gov.cn")
     ),
     administration.GrantRole: _executed(
         administration.GrantRole(user_id="zhang.san", role="auditor", department="*")

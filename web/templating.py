@@ -45,6 +45,8 @@ STATUS_LABELS = {
     "overshot": "大幅超出",
     "not_applicable": "不适用",
 }
+#: The deadline reminders (workflow.deadlines.ReminderKind) as the pages name them.
+REMINDER_LABELS = {"7-days": "截止前7天提醒", "1-day": "截止前1天提醒", "overdue": "逾期提醒"}
 FORMAT_LABELS = {"html": "网页（HTML）", "pdf": "PDF", "xlsx": "表格（XLSX）"}
 
 
@@ -65,5 +67,6 @@ def templates() -> Jinja2Templates:
         item_labels=ITEM_LABELS,
         status_labels=STATUS_LABELS,
         format_labels=FORMAT_LABELS,
+        reminder_labels=REMINDER_LABELS,
     )
     return found

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import beat_init, worker_init, worker_process_init
 from sqlalchemy.exc import SADeprecationWarning
 
 from worker.lifeline import die_with_parent, parent_from_environment
@@ -25,6 +25,9 @@ RENDER_QUEUE = "jixiao.render"
 
 #: The registered name of the render task (the relay publishes by name).
 RENDER_TASK = "jixiao.render_report"
+
+#: The registered name of the deadline-reminder pass the beat schedule runs.
+REMINDERS_TASK = "jixiao.send_deadline_reminders"
 
 #: The key under which an app carries its :class:`WorkerSettings`.
 SETTINGS_KEY = "jixiao_settings"
@@ -87,6 +90,16 @@ def make_celery(settings: WorkerSettings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=2,
         enable_utc=True,
+        # Read only by a beat (`jixiao worker start --beat`, or `celery beat`): one pass of
+        # deadline reminders every JIXIAO_REMINDER_INTERVAL seconds (an hour by default).
+        # A pass records and mails each reminder once, so an extra pass costs nothing.
+        beat_schedule={
+            "deadline-reminders": {
+                "task": REMINDERS_TASK,
+                "schedule": settings.reminder_interval,
+                "options": {"expires": settings.reminder_interval},
+            }
+        },
     )
     app.conf[SETTINGS_KEY] = settings
     return app
@@ -112,6 +125,16 @@ def _die_with_main_process(**_: Any) -> None:
     # A pool process has nothing to finish once the main process that would take its
     # result is gone: killed at once, by the kernel or by the watchdog.
     die_with_parent(signal.SIGKILL, parent=_main_pid or os.getppid())
+
+
+@beat_init.connect
+def _remind_at_start(sender: Any = None, **_: Any) -> None:
+    # A beat waits a whole interval before its first run; a started (or restarted) beat
+    # runs the reminder pass at once instead, so an outage never postpones reminders by
+    # an hour. Extra passes record and send nothing new.
+    app = getattr(sender, "app", None)
+    if app is not None:
+        app.send_task(REMINDERS_TASK, ignore_result=True)
 
 
 def settings_of(app: Celery) -> WorkerSettings:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -38,8 +40,13 @@ class WorkerProcess:
         concurrency: int = 1,
         log_path: Path | None = None,
         loglevel: str = "INFO",
+        beat: bool = False,
     ) -> None:
         self.settings = settings
+        self.beat = beat
+        #: The beat's schedule file lives in a folder of its own, removed when the worker
+        #: stops: a new beat runs the reminder pass at once, then on schedule.
+        self._beat_dir: str | None = None
         self.concurrency = concurrency
         self.log_path = log_path
         self.loglevel = loglevel
@@ -66,7 +73,15 @@ class WorkerProcess:
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            *self._beat_options(),
         ]
+
+    def _beat_options(self) -> list[str]:
+        if not self.beat:
+            return []
+        if self._beat_dir is None:
+            self._beat_dir = tempfile.mkdtemp(prefix="jixiao-beat-")
+        return ["--beat", f"--schedule={Path(self._beat_dir) / 'celerybeat-schedule'}"]
 
     def start(self, *, wait: bool = True, timeout: float = 60.0) -> WorkerProcess:
         """Start the worker; with ``wait`` (needs ``log_path``), until it consumes."""
@@ -135,6 +150,9 @@ class WorkerProcess:
         # Pool processes orphaned by a dead main process must not outlive it.
         self._signal_group(signal.SIGKILL)
         self._close_log()
+        if self._beat_dir is not None:
+            shutil.rmtree(self._beat_dir, ignore_errors=True)
+            self._beat_dir = None
 
     def _close_log(self) -> None:
         if self._log is not None:

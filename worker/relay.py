@@ -97,9 +97,7 @@ class Relay:
     def publish_pending(self, limit: int = 100) -> list[str]:
         """Publish the outbox's pending render rows, oldest first; the keys published."""
         published: list[str] = []
-        for row_id, message in self.store.pending_outbox(limit):
-            if message.topic != RENDER_TOPIC:
-                continue
+        for row_id, message in self.store.pending_outbox(limit, topic=RENDER_TOPIC):
             try:
                 self.dispatch(RenderTarget.from_payload(message.payload))
             except BrokerUnavailable as error:

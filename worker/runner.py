@@ -1,9 +1,10 @@
 """Entry points the CLI calls: run a worker with its relay, or render one report and wait.
 
 ``run_worker`` is ``jixiao worker start``: a Celery worker subprocess (restarted if it
-dies) and, in this process, the outbox relay and the reconciliation sweep. ``render_and_wait``
-is the demo's "let a real worker render it": it starts a worker, relays, waits for the
-``ReportRendered`` event of the revision, and stops the worker.
+dies, and with ``beat`` running the deadline-reminder schedule) and, in this process, the
+outbox relay, the reconciliation sweep and, with ``JIXIAO_SMTP``, the mail relay.
+``render_and_wait`` is the demo's "let a real worker render it": it starts a worker,
+relays, waits for the ``ReportRendered`` event of the revision, and stops the worker.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from events import EventStore
 from worker.celery_app import make_celery
 from worker.ledger import RenderTarget
+from worker.mailing import MailRelay
 from worker.process import WorkerProcess
 from worker.relay import MAX_BACKOFF, BrokerUnavailable, Relay
 from worker.revision import find_signed_off
@@ -49,12 +51,15 @@ def run_worker(
     *,
     stop: threading.Event | None = None,
     log_path: Path | None = None,
+    beat: bool = False,
 ) -> None:
-    """Run a worker and the relay until ``stop`` is set or SIGTERM/SIGINT arrives.
+    """Run a worker and the relays until ``stop`` is set or SIGTERM/SIGINT arrives.
 
     Arguments left out come from the environment (``JIXIAO_DB``, ``JIXIAO_BROKER``,
-    ``JIXIAO_OUT``) or the embedded default. The worker's log goes to ``log_path``, or
-    to this process's output. A worker that dies is started again.
+    ``JIXIAO_OUT``, ``JIXIAO_SMTP``) or the embedded default. The worker's log goes to
+    ``log_path``, or to this process's output. A worker that dies is started again. With
+    ``beat`` the worker also runs the beat schedule (deadline reminders): one per
+    deployment.
     """
     settings = load_settings(db_url=db_url, broker_url=broker_url, out_dir=out_dir)
     stop = stop or threading.Event()
@@ -62,7 +67,13 @@ def run_worker(
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
     relay = relay_for(settings)
-    worker = WorkerProcess(settings, concurrency=concurrency, log_path=log_path)
+    smtp = settings.smtp
+    mailer = MailRelay(relay.store, smtp) if smtp is not None else None
+
+    def new_worker() -> WorkerProcess:
+        return WorkerProcess(settings, concurrency=concurrency, log_path=log_path, beat=beat)
+
+    worker = new_worker()
     worker.start(wait=False)
     log.info(
         "worker %s started: broker %s, output %s", worker.name, _shown(settings), settings.out_dir
@@ -72,12 +83,17 @@ def run_worker(
             if not worker.alive:
                 log.warning("worker %s exited; starting another", worker.name)
                 worker.stop()
-                worker = WorkerProcess(settings, concurrency=concurrency, log_path=log_path)
+                worker = new_worker()
                 worker.start(wait=False)
             try:
                 relay.step()
             except Exception:
                 log.exception("relay pass failed")
+            if mailer is not None:
+                try:
+                    mailer.step()
+                except Exception:
+                    log.exception("mail relay pass failed")
             stop.wait(settings.relay_interval)
     finally:
         worker.stop()

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from events.database import database_url, parse_database_url
+from worker.mail import SmtpSettings, parse_smtp_url
 
 #: The output folder used when neither an argument nor ``JIXIAO_OUT`` names one.
 DEFAULT_OUT_DIR = "jixiao-output"
@@ -56,6 +57,16 @@ class WorkerSettings:
     #: Base of the backoff between two attempts of a revision, in seconds: the n-th retry
     #: waits a random time up to ``render_retry_backoff * 2**(n-1)`` (at most an hour).
     render_retry_backoff: float = 60.0
+    #: ``JIXIAO_SMTP``: the mail server deadline reminders are sent through (worker.mail);
+    #: empty, no e-mail is sent.
+    smtp_url: str = field(default="", repr=False)
+    #: Seconds between two deadline-reminder passes of the beat schedule.
+    reminder_interval: float = 3600.0
+
+    @property
+    def smtp(self) -> SmtpSettings | None:
+        """The mail server's settings, or None when no e-mail is to be sent."""
+        return parse_smtp_url(self.smtp_url) if self.smtp_url else None
 
     @property
     def embedded(self) -> bool:
@@ -88,6 +99,8 @@ class WorkerSettings:
             "JIXIAO_RENDER_HARD_LIMIT": str(self.render_hard_limit),
             "JIXIAO_RENDER_ATTEMPTS": str(self.render_attempts),
             "JIXIAO_RENDER_RETRY_BACKOFF": str(self.render_retry_backoff),
+            "JIXIAO_SMTP": self.smtp_url,
+            "JIXIAO_REMINDER_INTERVAL": str(self.reminder_interval),
         }
 
     def but(self, **changes: Any) -> WorkerSettings:
@@ -153,6 +166,15 @@ def load_settings(
             f"JIXIAO_RENDER_ATTEMPTS: got {env.get('JIXIAO_RENDER_ATTEMPTS')!r}, "
             "expected a whole number of attempts >= 1"
         )
+    smtp_url = env.get("JIXIAO_SMTP", "").strip()
+    if smtp_url:
+        parse_smtp_url(smtp_url)  # refused now, in one line, rather than at the first reminder
+    interval = _number(env, "JIXIAO_REMINDER_INTERVAL", 3600.0)
+    if interval <= 0:
+        raise ValueError(
+            f"JIXIAO_REMINDER_INTERVAL: got {env.get('JIXIAO_REMINDER_INTERVAL')!r}, "
+            "expected a number of seconds > 0"
+        )
     return WorkerSettings(
         db_url=db,
         broker_url=broker,
@@ -166,4 +188,6 @@ def load_settings(
         render_hard_limit=hard_limit,
         render_attempts=int(attempts),
         render_retry_backoff=_number(env, "JIXIAO_RENDER_RETRY_BACKOFF", 60.0),
+        smtp_url=smtp_url,
+        reminder_interval=interval,
     )

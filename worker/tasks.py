@@ -18,6 +18,7 @@ it is logged as an error for `jixiao audit verify` to explain.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -31,7 +32,8 @@ from celery.worker.request import Request
 
 from events import EventStore
 from events.errors import BrokenChain, TamperedEvent
-from worker.celery_app import RENDER_TASK, settings_of
+from worker.celery_app import REMINDERS_TASK, RENDER_TASK, settings_of
+from worker.reminders import describe, run_reminders
 from worker.render import failure_reason, record_failure, render_revision, warm_up
 from worker.revision import NothingToRender, find_signed_off
 from workflow.commands import report_stream_id
@@ -200,3 +202,14 @@ def _failed(
         "attempt": attempt,
         "reason": reason,
     }
+
+
+@shared_task(name=REMINDERS_TASK, bind=True)
+def send_deadline_reminders(self: Any) -> dict[str, Any]:
+    """One pass of deadline reminders (the beat schedule runs it): records each reminder
+    due now once, and with JIXIAO_SMTP mails it. Safe to run any number of times."""
+    settings = settings_of(self.app)
+    done = run_reminders(store_at(settings.db_url), now=datetime.now(UTC), smtp=settings.smtp)
+    for record in done.recorded:
+        log.info("reminded %s", describe(record))
+    return done.as_data()

@@ -7,13 +7,22 @@ Each lives in its own stream (``department:<code>``, ``user:<id>``, ``fiscal_yea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import singledispatch
+from typing import Any
 
 from events.model import Event
 from events.registry import default_registry
+from workflow.deadlines import (
+    DeadlineReminderSent,
+    ReminderKind,
+    SentReminder,
+    days_left,
+    reminder_due,
+)
 from workflow.errors import DuplicateItem, InvalidValue, NotAuthorized, UnknownItem
 from workflow.roles import (
     ALL_DEPARTMENTS,
@@ -25,7 +34,7 @@ from workflow.roles import (
     Role,
 )
 from workflow.schemes import Scheme
-from workflow.text import ID_PATTERN, ID_RULE
+from workflow.text import ID_PATTERN, ID_RULE, clean
 from workflow.tokens import TokenRecord
 from workflow.values import Value, short_name
 
@@ -95,9 +104,18 @@ class UserCommand(AdminCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class RegisterUser(UserCommand):
-    """Register a user; roles and tokens are granted separately."""
+    """Register a user, optionally with the e-mail address deadline reminders go to; roles
+    and tokens are granted separately."""
 
     name: str
+    email: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeUserEmail(UserCommand):
+    """Set a user's e-mail address, or remove it (``None`` or a blank)."""
+
+    email: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,12 +181,27 @@ class DepartmentRegistered(Event):
     parent: str | None = None
 
 
-@register("UserRegistered")
+@register("UserRegistered", version=2)
 class UserRegistered(Event):
-    """A user was registered."""
+    """A user was registered (version 2: with an optional e-mail address)."""
 
     user_id: str
     name: str
+    email: str | None = None
+
+
+@default_registry.upcaster("UserRegistered", from_version=1)
+def _user_registered_without_email(payload: dict[str, Any]) -> dict[str, Any]:
+    # Users registered before e-mail addresses existed have none.
+    return {**payload, "email": None}
+
+
+@register("UserEmailChanged")
+class UserEmailChanged(Event):
+    """A user's e-mail address was set (``email`` None: removed)."""
+
+    user_id: str
+    email: str | None = None
 
 
 @register("RoleGranted")
@@ -225,10 +258,11 @@ class DepartmentState(Value):
 
 
 class UserState(Value):
-    """A user, their grants and their token records."""
+    """A user, their e-mail address, their grants and their token records."""
 
     user_id: str = ""
     name: str = ""
+    email: str | None = None
     registered: bool = False
     grants: tuple[Grant, ...] = ()
     tokens: tuple[TokenRecord, ...] = ()
@@ -239,12 +273,18 @@ class UserState(Value):
 
 
 class FiscalYearState(Value):
-    """A fiscal year's scheme and deadline (``opened`` is False for an empty stream)."""
+    """A fiscal year's scheme and deadline (``opened`` is False for an empty stream), and the
+    reminders sent to departments that had opened no report."""
 
     year: int = 0
     scheme: Scheme | None = None
     deadline: date | None = None
     opened: bool = False
+    reminders: tuple[SentReminder, ...] = ()
+
+    def reminded(self, department: str) -> set[ReminderKind]:
+        """The reminders recorded on this stream for ``department``."""
+        return {r.kind for r in self.reminders if r.department == department}
 
 
 AdminState = DepartmentState | UserState | FiscalYearState
@@ -269,7 +309,12 @@ def _evolve_user(event: Event, state: UserState) -> UserState:
 
 @_evolve_user.register
 def _(event: UserRegistered, state: UserState) -> UserState:
-    return UserState(user_id=event.user_id, name=event.name, registered=True)
+    return UserState(user_id=event.user_id, name=event.name, email=event.email, registered=True)
+
+
+@_evolve_user.register
+def _(event: UserEmailChanged, state: UserState) -> UserState:
+    return state.model_copy(update={"email": event.email})
 
 
 @_evolve_user.register
@@ -305,14 +350,18 @@ def fold_user(events: Iterable[Event]) -> UserState:
 
 
 def fold_fiscal_year(events: Iterable[Event]) -> FiscalYearState:
-    """A fiscal year stream's state."""
+    """A fiscal year stream's state: its scheme and deadline, and the reminders sent on it."""
     state = FiscalYearState()
     for event in events:
-        if not isinstance(event, FiscalYearOpened):
+        if isinstance(event, FiscalYearOpened):
+            state = FiscalYearState(
+                year=event.year, scheme=event.scheme, deadline=event.deadline, opened=True
+            )
+        elif isinstance(event, DeadlineReminderSent):
+            sent = SentReminder(department=event.department, kind=event.kind)
+            state = state.model_copy(update={"reminders": (*state.reminders, sent)})
+        else:
             raise TypeError(f"event: got {type(event).__name__}, expected a fiscal year event")
-        state = FiscalYearState(
-            year=event.year, scheme=event.scheme, deadline=event.deadline, opened=True
-        )
     return state
 
 
@@ -372,6 +421,30 @@ def _(command: RegisterDepartment, state: AdminState, ctx: AdminContext) -> list
     return [DepartmentRegistered(code=command.code, name=name, parent=command.parent)]
 
 
+#: The longest e-mail address (RFC 5321's limit on a path).
+EMAIL_LENGTH = 254
+EMAIL_RULE = (
+    f"an e-mail address such as zhang.san@example.gov.cn: ASCII, one @, a domain with a dot, "
+    f"no spaces, at most {EMAIL_LENGTH} characters"
+)
+# \Z, not $: '$' would also match before a final newline.
+_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+\Z"
+)
+
+
+def email_address(subject: str, value: object) -> str | None:
+    """An e-mail address by :data:`EMAIL_RULE`, without surrounding whitespace; None for
+    nothing or a blank; InvalidValue naming ``subject`` otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = clean(subject, value, multiline=False, expected="an e-mail address").strip()
+    if len(text) > EMAIL_LENGTH or not text.isascii() or not _EMAIL.match(text):
+        raise InvalidValue(subject, text, EMAIL_RULE)
+    return text
+
+
 @_decide.register
 def _(command: RegisterUser, state: AdminState, ctx: AdminContext) -> list[Event]:
     if not isinstance(command.user_id, str) or not USER_ID.match(command.user_id):
@@ -386,13 +459,23 @@ def _(command: RegisterUser, state: AdminState, ctx: AdminContext) -> list[Event
     if isinstance(state, UserState) and state.registered:
         raise DuplicateItem(f"user {command.user_id}: already registered as {state.name}")
     name = short_name(f"user {command.user_id} name", command.name)
-    return [UserRegistered(user_id=command.user_id, name=name)]
+    email = email_address(f"user {command.user_id} email", command.email)
+    return [UserRegistered(user_id=command.user_id, name=name, email=email)]
 
 
 def _registered_user(state: AdminState, user_id: str) -> UserState:
     if not isinstance(state, UserState) or not state.registered:
         raise UnknownItem(f"user: got {user_id!r}, expected a registered user")
     return state
+
+
+@_decide.register
+def _(command: ChangeUserEmail, state: AdminState, ctx: AdminContext) -> list[Event]:
+    user = _registered_user(state, command.user_id)
+    email = email_address(f"user {command.user_id} email", command.email)
+    if email == user.email:
+        return []  # already so: a repeat records nothing
+    return [UserEmailChanged(user_id=command.user_id, email=email)]
 
 
 def _grant(command: RoleCommand, ctx: AdminContext) -> Grant:
@@ -515,3 +598,37 @@ def decide_admin(
     if isinstance(command, RevokeRole | RevokeToken):
         _keep_own_access(command, state, actor)
     return events
+
+
+# --- deadline reminders -----------------------------------------------------------------
+
+
+def decide_department_reminder(
+    year: FiscalYearState,
+    department: DepartmentState,
+    now: datetime,
+) -> list[Event]:
+    """The reminder a department that has opened no report for ``year`` is owed at ``now``,
+    to be recorded on the fiscal year's stream: one DeadlineReminderSent, or none when no
+    reminder is due or this kind was sent to the department already.
+
+    Decided by the system, never by a person: the pass that calls it holds no grant.
+    """
+    if not year.opened or year.deadline is None:
+        raise UnknownItem(f"fiscal year: got {year.year!r}, expected an opened fiscal year")
+    if not department.registered:
+        raise UnknownItem(f"department: got {department.code!r}, expected a registered department")
+    kind = reminder_due(year.deadline, now)
+    if kind is None or kind in year.reminded(department.code):
+        return []
+    return [
+        DeadlineReminderSent(
+            department=department.code,
+            department_name=department.name,
+            year=year.year,
+            revision=0,
+            kind=kind,
+            deadline=year.deadline,
+            days_left=days_left(year.deadline, now),
+        )
+    ]

@@ -13,6 +13,7 @@ from workflow.commands import (
     PublishReport,
     RecordRenderFailure,
     RecordRendering,
+    RemindOfDeadline,
     ReopenReport,
     ReportCommand,
     ReturnReport,
@@ -52,6 +53,9 @@ PERMISSIONS: dict[type[ReportCommand], Rule] = {
     RecordRenderFailure: {
         Role.SYSTEM: frozenset({Stage.SIGNED_OFF, Stage.RENDERED, Stage.PUBLISHED})
     },
+    # A reminder is decided in any stage of an opened report: only a draft gets one, and a
+    # report submitted meanwhile records nothing rather than refusing the pass.
+    RemindOfDeadline: {Role.SYSTEM: frozenset(Stage) - {Stage.NEW}},
     PublishReport: {Role.DEPARTMENT_HEAD: frozenset({Stage.RENDERED})},
     ReopenReport: {
         Role.FINANCE_REVIEWER: frozenset({Stage.SIGNED_OFF, Stage.RENDERED, Stage.PUBLISHED})

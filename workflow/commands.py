@@ -257,6 +257,12 @@ class RecordRenderFailure(ReportCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RemindOfDeadline(ReportCommand):
+    """The system reminds the department of the year's deadline, if its report is a draft
+    and the reminder now due was not sent yet (idempotent per kind)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class PublishReport(ReportCommand):
     """Publish the rendered revision (信息公开), optionally naming the channel."""
 

@@ -33,6 +33,7 @@ from workflow.commands import (
     RecordIndicatorActual,
     RecordRenderFailure,
     RecordRendering,
+    RemindOfDeadline,
     RemoveBudgetLine,
     RemoveIndicator,
     RenameBudgetLine,
@@ -47,6 +48,7 @@ from workflow.commands import (
     SignOffReport,
     SubmitReport,
 )
+from workflow.deadlines import DeadlineReminderSent, days_left, reminder_due
 from workflow.errors import (
     DuplicateItem,
     DutiesNotSeparated,
@@ -79,7 +81,8 @@ from workflow.values import optional_name, optional_text, required_text, short_n
 @dataclass(frozen=True)
 class Context:
     """What a decision needs besides the report: the time, and for OpenReport the
-    department and fiscal year as their streams hold them."""
+    department and fiscal year as their streams hold them (for RemindOfDeadline the fiscal
+    year, whose stream holds the reminders sent before the report was opened)."""
 
     now: datetime
     department: DepartmentState | None = None
@@ -729,6 +732,30 @@ def _(command: RecordRenderFailure, state: ReportState, who: _Who, ctx: Context)
             reason=reason,
             attempt=command.attempt,
             final=command.final,
+        )
+    ]
+
+
+@_decide.register
+def _(command: RemindOfDeadline, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    # Only a draft waits for its preparer's submission; a reviewer's return makes it one again.
+    if state.stage is not Stage.DRAFT or state.deadline is None:
+        return []
+    kind = reminder_due(state.deadline, ctx.now)
+    if kind is None or kind in state.reminders:
+        return []
+    # Reminded before the report was opened (on the fiscal year's stream): not again.
+    if ctx.fiscal_year is not None and kind in ctx.fiscal_year.reminded(state.department):
+        return []
+    return [
+        DeadlineReminderSent(
+            department=state.department,
+            department_name=state.department_name,
+            year=state.year,
+            revision=state.revision,
+            kind=kind,
+            deadline=state.deadline,
+            days_left=days_left(state.deadline, ctx.now),
         )
     ]
 

@@ -379,6 +379,46 @@ class StoreContract:
         assert [r.key for r in store.outbox_rows(topic="mail")] == ["mail:1"]
         assert store.outbox_rows(topic="print") == []
 
+    def test_pending_rows_of_one_topic_are_not_hidden_by_another(
+        self, store: EventStoreProtocol
+    ) -> None:
+        mails = [OutboxMessage("mail", {"n": n}, key=f"mail:{n}") for n in range(3)]
+        store.append(
+            STREAM, 0, [NoteAdded(text="a")], metadata=PREPARER, outbox=[*mails, render("r:1")]
+        )
+        assert [m.key for _, m in store.pending_outbox(limit=2)] == ["mail:0", "mail:1"]
+        assert [m.key for _, m in store.pending_outbox(limit=2, topic="render")] == ["r:1"]
+        assert [m.key for _, m in store.pending_outbox(topic="mail")] == [
+            "mail:0",
+            "mail:1",
+            "mail:2",
+        ]
+        assert store.pending_outbox(topic="print") == []
+
+    def test_a_mail_row_is_claimed_once_and_released_when_delivery_failed(
+        self, store: EventStoreProtocol, clock: Clock
+    ) -> None:
+        store.append(
+            STREAM,
+            0,
+            [NoteAdded(text="a")],
+            metadata=PREPARER,
+            outbox=[OutboxMessage("mail", {"to": "li.si"}, key="mail:1")],
+        )
+        ((row_id, _),) = store.pending_outbox(topic="mail")
+        claimed = clock.tick()
+        assert store.claim(row_id, claimed) == 1
+        assert store.claim(row_id, clock.tick()) is None  # another deliverer took it
+        assert store.claim(999, clock.now) is None
+        assert store.pending_outbox(topic="mail") == []
+        (row,) = store.outbox_rows()
+        assert (row.published_at, row.attempts) == (claimed, 1)
+        store.release(row_id)
+        assert [i for i, _ in store.pending_outbox(topic="mail")] == [row_id]
+        (row,) = store.outbox_rows()
+        assert (row.published_at, row.attempts) == (None, 1)
+        assert store.claim(row_id, clock.tick()) == 2  # the attempts are kept
+
     # -- snapshots -----------------------------------------------------------------------
 
     def test_snapshots_pick_the_newest_fitting_version(self, store: EventStoreProtocol) -> None:

@@ -69,6 +69,7 @@ def test_the_protocol_names_what_callers_use() -> None:
     assert protocol_members() == [
         "append",
         "check_positions",
+        "claim",
         "count_failed_attempt",
         "decode_rows",
         "find_events",
@@ -83,6 +84,7 @@ def test_the_protocol_names_what_callers_use() -> None:
         "read_all",
         "read_stream",
         "read_stream_verified",
+        "release",
         "save_snapshot",
         "snapshot_keys",
         "snapshot_text",

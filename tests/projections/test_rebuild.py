@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -33,6 +34,7 @@ from workflow.commands import (
     SetInitialBudget,
     SubmitReport,
 )
+from workflow.service import remind_of_deadlines
 from workflow.stages import Stage
 
 CONTEXT = multiprocessing.get_context("spawn")
@@ -69,9 +71,12 @@ def a_busy_year(world: World, runner: ProjectionRunner) -> None:
     step(lambda: enter_seed(world))
     step(lambda: add_department(world, "gusu-edu", "姑苏区教育局"))
     step(lambda: add_department(world, "gusu-hw", "姑苏区卫健委"))
+    # Reminded: gusu-rc on its report's stream, the two without a report on the year's.
+    step(lambda: remind(world, datetime(2022, 6, 23, tzinfo=UTC)))
     step(lambda: enter_seed(world, "gusu-edu"))
     step(lambda: run(world, world.preparer, SubmitReport(**KEY)))
     step(lambda: run(world, world.head, ReturnReport(**KEY, comment="请核对", items=("line:it",))))
+    step(lambda: remind(world, datetime(2022, 6, 29, tzinfo=UTC)))
     step(
         lambda: run(world, world.preparer, SetInitialBudget(**KEY, line="it", amount="3")),
         lambda: run(world, world.preparer, SetInitialBudget(**KEY, line="it", amount="2")),
@@ -98,6 +103,11 @@ def a_busy_year(world: World, runner: ProjectionRunner) -> None:
     )
 
 
+def remind(world: World, now: datetime) -> None:
+    """The deadline reminders due at ``now`` for the three departments."""
+    remind_of_deadlines(world.store, 2021, ["gusu-edu", "gusu-hw", "gusu-rc"], now=now)
+
+
 def drive_to_published(world: World) -> None:
     """From approved by finance: both signatures, rendering, publication."""
     drive(world, stage_steps(Stage.PUBLISHED)[3:])
@@ -112,6 +122,8 @@ def test_rebuild_from_zero_equals_catching_up_step_by_step(
     incremental = contents(runner)
     assert len(incremental["pj_report_state"]) == 3  # gusu-rc revisions 1 and 2, gusu-edu
     assert len(incremental["pj_year_overview"]) == 3
+    reminded = {row[1]: row[-1] for row in incremental["pj_year_overview"]}
+    assert reminded == {"gusu-edu": "1-day", "gusu-hw": "1-day", "gusu-rc": "1-day"}
     notices = {
         (row.report, row.revision): [n["indicator"] for n in json.loads(row.view)["notices"]]
         for row in report_rows(runner)

@@ -8,12 +8,14 @@ import pytest
 from tests.web.conftest import REPORT, Site
 from web.commands import COMMANDS, command_name
 from workflow.authorization import PERMISSIONS
-from workflow.commands import RecordRenderFailure, RecordRendering
+from workflow.commands import RecordRenderFailure, RecordRendering, RemindOfDeadline
 
 
 def test_every_command_a_person_issues_has_an_endpoint(site: Site) -> None:
     issued = {
-        command_name(c) for c in PERMISSIONS if c not in (RecordRendering, RecordRenderFailure)
+        command_name(c)
+        for c in PERMISSIONS
+        if c not in (RecordRendering, RecordRenderFailure, RemindOfDeadline)
     }
     assert set(COMMANDS) == issued and len(issued) == 23
     client = site.client()

@@ -5,7 +5,7 @@ progress by stage drawn on the server."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from fastapi.testclient import TestClient
 
@@ -14,7 +14,7 @@ from tests.web.conftest import OTHER, PAGE, Site, sign_in
 from tests.web.page_helpers import element, post_form, row
 from worker.evaluation_table import plain_number
 from workflow.administration import OpenFiscalYear
-from workflow.service import execute, execute_all
+from workflow.service import execute, execute_all, remind_of_deadlines
 
 
 def _client(site: Site, user: str) -> TestClient:
@@ -86,6 +86,24 @@ def test_the_inbox_shows_what_waits_since_when_and_the_days_left(site: Site) -> 
     assert today.isoformat() in waiting and str(DEADLINE) in waiting
     assert f"<td>{(DEADLINE - today).days}" in waiting
     assert 'id="to-open"' not in inbox  # a head opens no report
+
+
+def test_the_pages_show_the_deadline_reminders_sent(site: Site) -> None:
+    week_before = datetime.combine(DEADLINE - timedelta(days=7), time(9), tzinfo=UTC)
+    sent = remind_of_deadlines(site.store, YEAR, ["gusu-rc", OTHER], now=week_before)
+    assert [(r.stream_id, r.event.kind) for r in sent] == [
+        ("report:gusu-rc:2021", "7-days"),
+        (f"fiscal_year:{YEAR}", "7-days"),
+    ]
+    overview = _client(site, "wang.wu").get("/overview").text
+    for department in ("gusu-rc", OTHER):
+        assert "截止前7天提醒" in row(overview, f'data-department="{department}"')
+    draft = row(_client(site, "zhang.san").get("/inbox").text, 'data-report="report:gusu-rc:2021"')
+    assert "提交" in draft and "截止前7天提醒" in draft
+    other = _client(site, "sun.qi").get("/inbox").text
+    assert "截止前7天提醒" in row(other, f'data-open="{OTHER}-{YEAR}"')
+    # The unopened report is listed once, to be opened, not again among what waits.
+    assert "data-report=" not in other and "没有等待您处理的报告" in other
 
 
 def test_pages_need_a_session(site: Site) -> None:

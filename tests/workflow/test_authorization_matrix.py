@@ -40,6 +40,7 @@ from workflow.commands import (
     RecordIndicatorActual,
     RecordRenderFailure,
     RecordRendering,
+    RemindOfDeadline,
     RemoveBudgetLine,
     RemoveIndicator,
     RenameBudgetLine,
@@ -118,6 +119,7 @@ SAMPLES: dict[str, Callable[[], ReportCommand]] = {
         reason="render took longer than 120 s",
         attempt=1,
     ),
+    "RemindOfDeadline": lambda: RemindOfDeadline(**KEY),
     "PublishReport": lambda: PublishReport(**KEY),
     "ReopenReport": lambda: ReopenReport(**KEY, reason="更正数据"),
 }
@@ -154,6 +156,7 @@ EXPECTED: dict[str, dict[Role, set[Stage]]] = {
     "SignOffReport": {H: {S.APPROVED_BY_FINANCE}, F: {S.APPROVED_BY_FINANCE}},
     "RecordRendering": {},
     "RecordRenderFailure": {},
+    "RemindOfDeadline": {},
     "PublishReport": {H: {S.RENDERED}},
     "ReopenReport": {F: {S.SIGNED_OFF, S.RENDERED, S.PUBLISHED}},
 }

@@ -7,7 +7,8 @@ checked before any rule runs; a rejected command appends nothing.
 By what each part serves: :mod:`~workflow.service.sign_in` (credentials, authentication),
 :mod:`~workflow.service.loading` (reports and administration streams as their logs hold
 them), :mod:`~workflow.service.reports` (report commands, imports, the render worker's
-results), :mod:`~workflow.service.administration` (the first administrator, administration
+results), :mod:`~workflow.service.reminders` (the system's deadline reminders),
+:mod:`~workflow.service.administration` (the first administrator, administration
 commands, fiscal years, tokens), :mod:`~workflow.service.execution` (any command behind a
 token) and :mod:`~workflow.service.deciding` (deciding again after a lost race, the
 metadata of every append). The names below are the service's public face.
@@ -34,7 +35,9 @@ from workflow.service.loading import (
     load_report_stream,
     load_user,
 )
+from workflow.service.reminders import remind_of_deadlines
 from workflow.service.reports import (
+    MAIL_TOPIC,
     RENDER_TOPIC,
     SNAPSHOT_EVERY,
     execute_all,
@@ -42,12 +45,14 @@ from workflow.service.reports import (
     execute_as,
     record_render_failure,
     record_rendering,
+    reminder_message,
     render_message,
 )
 from workflow.service.sign_in import Credentials, authenticate
 
 __all__ = [
     "DECIDE_ATTEMPTS",
+    "MAIL_TOPIC",
     "RENDER_TOPIC",
     "RETRY_PAUSE",
     "RETRY_PAUSE_MAX",
@@ -73,6 +78,8 @@ __all__ = [
     "open_fiscal_year",
     "record_render_failure",
     "record_rendering",
+    "remind_of_deadlines",
+    "reminder_message",
     "render_message",
     "revoke_token",
     "set_up_department",

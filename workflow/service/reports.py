@@ -15,6 +15,7 @@ from workflow.commands import (
     RecordRendering,
     ReportCommand,
 )
+from workflow.deadlines import DeadlineReminderSent
 from workflow.decisions import Context, decision
 from workflow.errors import DocumentRejected, DomainError, InvalidValue, TooManyItems
 from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, fold
@@ -36,6 +37,9 @@ SNAPSHOT_EVERY = 50
 #: The outbox topic the render worker consumes.
 RENDER_TOPIC = "render"
 
+#: The outbox topic of the e-mails the mail relay delivers (a deadline reminder's).
+MAIL_TOPIC = "mail"
+
 
 def render_message(stream_id: str, department: str, year: int, revision: int) -> OutboxMessage:
     """The outbox message asking the worker to render one revision (keyed for idempotence)."""
@@ -47,6 +51,27 @@ def render_message(stream_id: str, department: str, year: int, revision: int) ->
             "revision": revision,
         },
         key=f"render:{stream_id}:{revision}",
+    )
+
+
+def reminder_message(stream_id: str, event: DeadlineReminderSent) -> OutboxMessage:
+    """The outbox message asking for a reminder's e-mail: one per department, year and kind
+    (and stream, so that a reminder recorded on the fiscal year's stream has its own)."""
+    where = "" if stream_id.startswith("report:") else ":before-opening"
+    return OutboxMessage(
+        topic=MAIL_TOPIC,
+        payload={
+            "message": "deadline_reminder",
+            "stream_id": stream_id,
+            "department": event.department,
+            "department_name": event.department_name,
+            "year": event.year,
+            "revision": event.revision,
+            "kind": str(event.kind),
+            "deadline": event.deadline.isoformat(),
+            "days_left": event.days_left,
+        },
+        key=f"mail:reminder:{event.department}:{event.year}:{event.kind}{where}",
     )
 
 
@@ -70,8 +95,11 @@ def _record_report_events(
     events: Sequence[Event],
     metadata: Metadata,
     after: ReportState | None = None,
+    *,
+    mail: bool = False,
 ) -> list[RecordedEvent]:
-    """Append a report's new events with the render message and snapshot they call for.
+    """Append a report's new events with the render message and snapshot they call for,
+    and with ``mail`` an e-mail message for each deadline reminder.
 
     ``after`` is the state the events lead to, when the caller has folded them already.
     """
@@ -82,6 +110,10 @@ def _record_report_events(
         for e in events
         if isinstance(e, ReportSignedOff)
     ]
+    if mail:
+        outbox += [
+            reminder_message(stream_id, e) for e in events if isinstance(e, DeadlineReminderSent)
+        ]
     new_version = loaded.version + len(events)
     snapshot = None
     if new_version // SNAPSHOT_EVERY > loaded.version // SNAPSHOT_EVERY:
@@ -106,8 +138,15 @@ def run_report_command(
     correlation_id: str | None,
     causation_id: str | None,
     now: datetime | None,
+    context: Context | None = None,
+    mail: bool = False,
 ) -> list[RecordedEvent]:
-    """Decide ``command`` for ``actor`` (already authenticated) and append its events."""
+    """Decide ``command`` for ``actor`` (already authenticated) and append its events.
+
+    ``context`` replaces the one the command would be decided in (a reminder pass gives
+    the fiscal year it loaded once); with ``mail`` each deadline reminder's append also
+    writes its e-mail's outbox row.
+    """
     stream_id = report_stream(command.department, command.year)
     loaded: LoadedReport | None = None
 
@@ -115,12 +154,13 @@ def run_report_command(
         nonlocal loaded
         loaded = caught_up(store, stream_id, loaded)
         check_version(stream_id, expected_version, loaded.version)
-        decided = decision(loaded.state, command, actor, _report_context(store, command, now))
+        decided_in = context or _report_context(store, command, now)
+        decided = decision(loaded.state, command, actor, decided_in)
         if not decided.events:
             return []
         metadata = command_metadata(actor.user_id, decided.role, correlation_id, causation_id)
         return _record_report_events(
-            store, stream_id, loaded, decided.events, metadata, after=decided.state
+            store, stream_id, loaded, decided.events, metadata, after=decided.state, mail=mail
         )
 
     return until_recorded(stream_id, expected_version, attempt)

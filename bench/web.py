@@ -1,0 +1,403 @@
+"""The web server under load: pages, commands and a bare endpoint, side by side.
+
+Run from the repository root::
+
+    python bench/web.py                    # 300 departments, 50 clients, 10 rounds each
+    python bench/web.py --quick            # 10 departments, 10 clients, 4 rounds: a smoke run
+    python bench/web.py --departments 100 --clients 20 --rounds 20
+
+A SQLite database is built once with the application services: a fiscal year and, for each
+department, its preparer (a token issued at a cheap scrypt cost, so that building hundreds
+of users takes seconds; the server derives a token's key once per process and remembers
+the proof, so the cost does not reach the timed requests) and the whole seed report entered
+as one import. Then ``uvicorn --factory web.app:create_app --workers 2`` serves it, and a
+second uvicorn, also with 2 workers, serves a bare FastAPI application whose one endpoint
+returns a constant: its latency is the floor of what any endpoint costs here (HTTP, the
+event loop, the thread pool, this process's client).
+
+Each of the concurrent clients (httpx, asyncio, one process) signs in as the preparer of
+a department of its own through the sign-in page, warms up once, then runs rounds of four
+requests, one of each kind, interleaved so that load from elsewhere hits every kind:
+
+- ``report_page``: GET /reports/{department}/2021, the 自评价表 as HTML (session cookie);
+- ``inbox_page``: GET /inbox, 我的待办 as HTML (session cookie);
+- ``command_post``: POST /api/v1/reports/{department}/2021/commands/record-actual-spending
+  (bearer token), alternating two amounts so that each records one event;
+- ``floor``: GET /constant on the bare application.
+
+Every answer is checked (status, and the command's recorded count); anything else is an
+error. The last line printed is one JSON object: p50/p95/p99/max per kind in milliseconds,
+each kind's p95 over the floor's, the targets (pages ≤ 100 ms, command ≤ 150 ms at p95),
+the error count, and the load average before and after (the machine may be shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import emit_json, machine, say, warn
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: p95 targets in milliseconds.
+TARGETS = {"report_page": 100.0, "inbox_page": 100.0, "command_post": 150.0}
+KINDS = ("report_page", "inbox_page", "command_post", "floor")
+YEAR = 2021
+#: The scrypt cost of the bench's tokens (the tests' FAST_KDF); production uses the default.
+KDF = {"n": 16, "r": 1, "p": 1}
+#: Two amounts for the seed's 博爱家园建设 actual (3.2 in the seed): each post changes it.
+AMOUNTS = ("3.3", "3.2")
+
+BARE_APP = '''"""A bare FastAPI application: one endpoint returning a constant (the floor)."""
+
+from fastapi import FastAPI
+
+
+def create_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/constant")
+    def constant() -> dict:
+        return {"ok": True}
+
+    return app
+'''
+
+
+# -- the database ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preparer:
+    department: str
+    user_id: str
+    token: str
+
+
+def build(db_url: str, departments: int) -> list[Preparer]:
+    """A fiscal year and ``departments`` departments, each with a preparer and the seed
+    report entered (a draft), through the application services; projections caught up."""
+    import workflow  # noqa: F401  (registers the event types)
+    from cli.seed_file import DEADLINE, seed_commands
+    from projections.migrations import open_store
+    from projections.registry import projection_runner
+    from workflow.administration import GrantRole, OpenFiscalYear, RegisterDepartment, RegisterUser
+    from workflow.service import Credentials, bootstrap, execute, execute_all, issue_token
+    from workflow.tokens import KdfParams
+
+    kdf = KdfParams(**KDF)
+    store = open_store(db_url, create=True)
+    admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员", kdf=kdf))
+    execute(store, admin, OpenFiscalYear(year=YEAR, scheme="default", deadline=DEADLINE))
+    preparers = []
+    started = time.perf_counter()
+    for n in range(departments):
+        code, user = f"dept-{n:03d}", f"prep.{n:03d}"
+        execute(store, admin, RegisterDepartment(code=code, name=f"部门{n:03d}"))
+        execute(store, admin, RegisterUser(user_id=user, name=f"填报人{n:03d}"))
+        execute(store, admin, GrantRole(user_id=user, role="preparer", department=code))
+        token = issue_token(store, admin, user, kdf=kdf)
+        commands = [(f"seed[{i}]", c) for i, c in enumerate(seed_commands(code, YEAR))]
+        execute_all(store, Credentials(user, token), commands, source="seed")
+        preparers.append(Preparer(code, user, token))
+        if (n + 1) % 50 == 0 or n + 1 == departments:
+            say(f"  {n + 1}/{departments} departments ({time.perf_counter() - started:.0f} s)")
+    runner = projection_runner(store)
+    runner.setup()
+    runner.catch_up()
+    store.close()
+    return preparers
+
+
+# -- the servers -------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def start(name: str, app: str, workers: int, folder: Path, env: dict[str, str], *extra: str):
+    port = free_port()
+    log = folder / f"{name}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        *extra,
+    ]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Server(name, port, process, log)
+
+
+def wait_ready(server: Server, path: str, timeout: float = 120.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited:\n{server.log.read_text()[-3000:]}")
+        try:
+            if httpx.get(server.url + path, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{server.name} not ready in {timeout} s:\n{server.log.read_text()[-3000:]}")
+
+
+# -- the load ----------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    errors: list[str] = field(default_factory=list)
+
+
+async def sign_in(client: Any, preparer: Preparer) -> None:
+    form = await client.get("/sign-in")
+    csrf = client.cookies.get("jixiao_signin_csrf")
+    if form.status_code != 200 or not csrf:
+        raise RuntimeError(f"sign-in form: status {form.status_code}, no CSRF cookie")
+    done = await client.post(
+        "/sign-in",
+        data={"user_id": preparer.user_id, "token": preparer.token, "csrf_token": csrf},
+    )
+    if done.status_code != 303 or not client.cookies.get("jixiao_session"):
+        raise RuntimeError(f"sign-in of {preparer.user_id}: status {done.status_code}")
+
+
+async def one(kind: str, n: int, pages: Any, bare: Any, preparer: Preparer) -> str | None:
+    """One request of ``kind``; None when its answer is right, else what was wrong."""
+    department = preparer.department
+    if kind == "report_page":
+        response = await pages.get(f"/reports/{department}/{YEAR}")
+        ok = response.status_code == 200 and "自评" in response.text
+    elif kind == "inbox_page":
+        response = await pages.get("/inbox")
+        ok = response.status_code == 200 and department in response.text
+    elif kind == "command_post":
+        response = await pages.post(
+            f"/api/v1/reports/{department}/{YEAR}/commands/record-actual-spending",
+            json={"line": "homes", "amount": AMOUNTS[n % 2]},
+            headers={"Authorization": f"Bearer {preparer.user_id}:{preparer.token}"},
+        )
+        ok = response.status_code == 200 and response.json().get("recorded") == 1
+    else:
+        response = await bare.get("/constant")
+        ok = response.status_code == 200 and response.json() == {"ok": True}
+    if ok:
+        return None
+    return f"{kind} {department}: status {response.status_code}: {response.text[:200]}"
+
+
+async def client(
+    preparer: Preparer, jixiao_url: str, bare_url: str, rounds: int, results: Results
+) -> None:
+    import httpx
+
+    timeout = httpx.Timeout(60.0)
+    async with (
+        httpx.AsyncClient(base_url=jixiao_url, timeout=timeout) as pages,
+        httpx.AsyncClient(base_url=bare_url, timeout=timeout) as bare,
+    ):
+        await sign_in(pages, preparer)
+        for n, kind in enumerate(KINDS):  # warm-up: not timed
+            problem = await one(kind, n, pages, bare, preparer)
+            if problem:
+                results.errors.append(f"warm-up {problem}")
+        for n in range(rounds):
+            for kind in KINDS:
+                began = time.perf_counter()
+                try:
+                    problem = await one(kind, n + 1, pages, bare, preparer)
+                except httpx.HTTPError as error:
+                    problem = f"{kind} {preparer.department}: {type(error).__name__}: {error}"
+                results.latencies[kind].append((time.perf_counter() - began) * 1000)
+                if problem:
+                    results.errors.append(problem)
+
+
+async def load(preparers: list[Preparer], jixiao: Server, bare: Server, rounds: int) -> Results:
+    results = Results()
+    await asyncio.gather(*(client(p, jixiao.url, bare.url, rounds, results) for p in preparers))
+    return results
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The nearest-rank ``p``-th percentile."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))
+    return ordered[int(rank) - 1]
+
+
+def figures(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50_ms": round(percentile(values, 50), 1),
+        "p95_ms": round(percentile(values, 95), 1),
+        "p99_ms": round(percentile(values, 99), 1),
+        "max_ms": round(max(values), 1),
+    }
+
+
+# -- main --------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--departments", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=10, help="rounds of 4 requests a client")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of each server")
+    parser.add_argument("--quick", action="store_true", help="10 departments, 10 clients, 4 rounds")
+    parser.add_argument("--keep", type=Path, help="build (and keep) the database in this folder")
+    args = parser.parse_args()
+    if args.quick:
+        args.departments, args.clients, args.rounds = 10, 10, 4
+    if args.clients > args.departments:
+        parser.error(f"--clients: got {args.clients}, expected at most --departments")
+    load_before = os.getloadavg()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="jixiao-bench-web-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    db_url = f"sqlite:///{folder / 'web.db'}"
+
+    say(f"building {args.departments} departments with the seed report in {folder} ...")
+    began = time.perf_counter()
+    preparers = build(db_url, args.departments)
+    built = time.perf_counter() - began
+    say(f"built in {built:.1f} s (tokens at scrypt n={KDF['n']}, r={KDF['r']}, p={KDF['p']})")
+
+    (folder / "bare_app.py").write_text(BARE_APP, encoding="utf-8")
+    env = {**os.environ, "JIXIAO_DB": db_url}
+    jixiao = start("jixiao", "web.app:create_app", args.workers, folder, env)
+    bare = start("bare", "bare_app:create_app", args.workers, folder, env, "--app-dir", str(folder))
+    try:
+        wait_ready(jixiao, "/sign-in")
+        wait_ready(bare, "/constant")
+        say(
+            f"{args.clients} clients x {args.rounds} rounds x {len(KINDS)} requests "
+            f"against 2 servers of {args.workers} workers each ..."
+        )
+        began = time.perf_counter()
+        results = asyncio.run(load(preparers[: args.clients], jixiao, bare, args.rounds))
+        elapsed = time.perf_counter() - began
+    finally:
+        jixiao.stop()
+        bare.stop()
+    load_after = os.getloadavg()
+
+    measured = {kind: figures(values) for kind, values in results.latencies.items() if values}
+    floor = measured["floor"]["p95_ms"]
+    ratios = {
+        kind: round(measured[kind]["p95_ms"] / floor, 2) if floor else None for kind in TARGETS
+    }
+    met = {kind: measured[kind]["p95_ms"] <= target for kind, target in TARGETS.items()}
+    requests = sum(f["n"] for f in measured.values())
+    for kind in KINDS:
+        f = measured[kind]
+        if kind in TARGETS:
+            shown = f" (target {TARGETS[kind]:g} ms: {'met' if met[kind] else 'MISSED'})"
+        else:
+            shown = " (the floor)"
+        ratio_text = f", p95/floor {ratios[kind]}" if kind in ratios else ""
+        say(
+            f"{kind:>13}: p50 {f['p50_ms']:7.1f} ms  p95 {f['p95_ms']:7.1f} ms  "
+            f"p99 {f['p99_ms']:7.1f} ms  max {f['max_ms']:7.1f} ms{ratio_text}{shown}"
+        )
+    say(
+        f"{requests} requests in {elapsed:.1f} s ({requests / elapsed:.0f}/s), "
+        f"{len(results.errors)} error(s); load average {load_before[0]:.1f} → {load_after[0]:.1f}"
+    )
+    for problem in results.errors[:5]:
+        warn(f"error: {problem}")
+    emit_json(
+        {
+            "bench": "web",
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "backend": "sqlite",
+            "departments": args.departments,
+            "clients": args.clients,
+            "rounds": args.rounds,
+            "server_workers": args.workers,
+            "quick": args.quick,
+            "tokens": (
+                f"issued at scrypt n={KDF['n']}, r={KDF['r']}, p={KDF['p']} (a fast KDF, for "
+                "building); the server verifies a token once per process and remembers it"
+            ),
+            "build_s": round(built, 1),
+            "elapsed_s": round(elapsed, 1),
+            "requests": requests,
+            "requests_per_s": round(requests / elapsed, 1),
+            "figures": measured,
+            "floor_p95_ms": floor,
+            "p95_over_floor": ratios,
+            "targets_p95_ms": TARGETS,
+            "targets_met": met,
+            "errors": len(results.errors),
+            "error_samples": results.errors[:5],
+            "load_average": {"before": load_before, "after": load_after},
+            "machine": machine(),
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
