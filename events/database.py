@@ -66,20 +66,27 @@ def sqlite_file(url: str | None = None) -> Path | None:
 
 
 def create_database_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
-    """An Engine for ``url`` (see :func:`database_url`) with the store's connection settings."""
+    """An Engine for ``url`` (see :func:`database_url`) with the store's connection settings.
+
+    ``pool_size`` connections are kept, and as many again may be opened under load: a
+    server whose request threads each hold one asks for as many as it has threads."""
     resolved = parse_database_url(url)
     if resolved.get_backend_name() == "sqlite":
-        return _sqlite_engine(resolved)
+        return _sqlite_engine(resolved, pool_size)
     # No pre-ping: it costs a round trip per checkout, a third of a small append. A
     # connection broken by a server restart fails one operation and is dropped from the
     # pool (the store invalidates it; SQLAlchemy does for its own statements).
-    return sa.create_engine(resolved, pool_size=pool_size, pool_recycle=1800)
+    return sa.create_engine(
+        resolved, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
+    )
 
 
-def _sqlite_engine(url: sa.URL) -> Engine:
+def _sqlite_engine(url: sa.URL, pool_size: int) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": 60})
+    engine = sa.create_engine(
+        url, connect_args={"timeout": 60}, pool_size=pool_size, max_overflow=pool_size
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:

@@ -127,6 +127,7 @@ class EventStore(EventStoreProtocol):
         *,
         create: bool = False,
         revisions: Sequence[str] = (STORE_REVISION,),
+        pool_size: int = 5,
         **kwargs: Any,
     ) -> EventStore:
         """Open the store at ``url`` (or ``JIXIAO_DB``, or the SQLite default).
@@ -136,7 +137,7 @@ class EventStore(EventStoreProtocol):
         ``create``, the store's tables are created first if the database has none (see
         :meth:`create_schema`).
         """
-        store = cls(create_database_engine(url), registry, **kwargs)
+        store = cls(create_database_engine(url, pool_size=pool_size), registry, **kwargs)
         try:
             if create:
                 store.create_schema()

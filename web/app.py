@@ -11,8 +11,11 @@ Settings left out come from the environment (``JIXIAO_DB`` …, see web.settings
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -118,7 +121,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     admin migrate`): the server changes no schema, at start or in a request.
     """
     settings = settings or load_web_settings()
-    store = open_store(settings.db_url)
+    # A request thread holds the store's connection for its thread and may check out one
+    # more (sessions, read models): two per thread, so no request waits on the pool.
+    store = open_store(settings.db_url, pool_size=2 * settings.threads)
     reads = Reads(store)
     reads.setup()
     sessions = SessionStore(store.engine, settings.session_idle)
@@ -128,7 +133,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         per_address=settings.max_failures_per_address,
         window=settings.failure_window,
     )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Requests beyond the threads wait in the event loop, not for a database connection.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="jixiao",
         summary="预算部门整体支出绩效自评价: prepare, review, sign off and audit reports.",
         description=(
