@@ -132,6 +132,19 @@ async def _upload(request: Request, caller: Identity) -> tuple[str, bytes, bool]
     return name, data, form.get("confirm") == "1"
 
 
+def _refusal_of(error: Exception) -> tuple[int, str, str | None, list[str]]:
+    """Status, one-line message, field and listed problems of a refused upload."""
+    if isinstance(error, Refused):
+        return error.status, error.message, error.field, []
+    if isinstance(error, DocumentRejected):
+        return 422, error.headline, "file", list(error.problems)
+    if isinstance(error, DomainError):
+        answer = refusal(error)
+        return answer.status, answer.message, answer.field, []
+    # A file that does not parse: its reader's message, on one line.
+    return 422, " ".join(str(error).split()), "file", []
+
+
 @router.post("/reports/{department}/{year}/import", response_class=HTMLResponse)
 async def import_file(
     department: str, year: int, request: Request, caller: PageCaller, app: ServicesDep
@@ -149,54 +162,18 @@ async def import_file(
                 "file",
             )
         record_import(app.store, caller.actor, found, check=not confirm)
-    except Refused as refused:
+    except (Refused, DomainError, ValueError) as error:
+        status, message, field, problems = _refusal_of(error)
         return _page(
             request,
             app,
             caller,
             department,
             year,
-            status=refused.status,
-            error=refused.message,
-            field=refused.field,
-            filename=name,
-        )
-    except DocumentRejected as rejected:
-        return _page(
-            request,
-            app,
-            caller,
-            department,
-            year,
-            status=422,
-            error=rejected.headline,
-            field="file",
-            problems=rejected.problems,
-            filename=name,
-        )
-    except DomainError as error:
-        answer = refusal(error)
-        return _page(
-            request,
-            app,
-            caller,
-            department,
-            year,
-            status=answer.status,
-            error=answer.message,
-            field=answer.field,
-            filename=name,
-        )
-    except ValueError as error:
-        return _page(
-            request,
-            app,
-            caller,
-            department,
-            year,
-            status=422,
-            error=" ".join(str(error).split()),
-            field="file",
+            status=status,
+            error=message,
+            field=field,
+            problems=problems,
             filename=name,
         )
     if confirm:
