@@ -301,9 +301,10 @@ def test_the_beat_schedule_sends_reminders_through_a_worker(
         db_url=db_url,
         out_dir=tmp_path / "out",
     )
-    # The seed's deadline is long past: the first beat, at once, sends the overdue ones.
+    # The seed's deadline is long past: the first beat, at once, sends the overdue ones. The
+    # worker renders the signed-off report too: on a loaded machine that can take a minute.
     with WorkerProcess(settings, log_path=tmp_path / "worker.log", beat=True).start() as worker:
-        wait_for(lambda: len(server.received) == 2, 60, "two reminders mailed by the beat")
+        wait_for(lambda: len(server.received) == 2, 180, "two reminders mailed by the beat")
         assert worker.alive
     kinds = {
         (r.stream_id, r.event.kind)  # type: ignore[attr-defined]
