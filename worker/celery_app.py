@@ -7,8 +7,10 @@ explicit settings (the relay publishes through one).
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import time
 import warnings
 from functools import cache
 from typing import Any
@@ -19,6 +21,8 @@ from sqlalchemy.exc import SADeprecationWarning
 
 from worker.lifeline import die_with_parent, parent_from_environment
 from worker.settings import WorkerSettings, load_settings
+
+log = logging.getLogger(__name__)
 
 #: The queue render tasks travel on.
 RENDER_QUEUE = "jixiao.render"
@@ -127,14 +131,31 @@ def _die_with_main_process(**_: Any) -> None:
     die_with_parent(signal.SIGKILL, parent=_main_pid or os.getppid())
 
 
+#: How often a starting beat tries to send its first reminder pass.
+START_SEND_ATTEMPTS = 5
+
+
 @beat_init.connect
 def _remind_at_start(sender: Any = None, **_: Any) -> None:
     # A beat waits a whole interval before its first run; a started (or restarted) beat
     # runs the reminder pass at once instead, so an outage never postpones reminders by
     # an hour. Extra passes record and send nothing new.
     app = getattr(sender, "app", None)
-    if app is not None:
-        app.send_task(REMINDERS_TASK, ignore_result=True)
+    if app is None:
+        return
+    for attempt in range(1, START_SEND_ATTEMPTS + 1):
+        try:
+            app.send_task(REMINDERS_TASK, ignore_result=True)
+            return
+        except Exception as error:
+            # The embedded broker creates its queue row on first use; the worker starting
+            # beside this beat may be creating it at the same moment (a unique-key clash).
+            if attempt == START_SEND_ATTEMPTS:
+                log.warning(
+                    "first reminder pass not sent at start (%s); it runs on schedule", error
+                )
+                return
+            time.sleep(0.2 * attempt)
 
 
 def settings_of(app: Celery) -> WorkerSettings:
