@@ -47,7 +47,7 @@ class Fragments:
         if failed is not None:
             return Markup(self._macro(name)(csrf=csrf, failed=failed, **arguments))
         try:
-            key = (name, json.dumps(arguments, sort_keys=True, ensure_ascii=False))
+            key = (name, json.dumps(arguments, ensure_ascii=False))
         except TypeError:  # an argument JSON cannot write out exactly: never kept
             return Markup(self._macro(name)(csrf=csrf, failed=None, **arguments))
         with self._lock:
