@@ -130,41 +130,55 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def trail_positions(person: Person, item: str, by: str) -> list[int]:
-    """Filter the report's trail (linked from its page) by item and person; the log
-    positions of the changes it lists, oldest first."""
+def fill_linked_form(
+    person: Person, link: str, fields: dict[str, str], send: str, shown: str, shot: str
+) -> Page:
+    """Follow the report page's ``link`` (an element id), fill the form there (``fields``:
+    input id → text), send it with the ``send`` button and wait for ``shown``; the page,
+    photographed whole."""
     page = person.visit(REPORT_PAGE)
-    page.locator("#trail-link").click()
-    page.locator("#trail-item").fill(item)
-    page.locator("#trail-by").fill(by)
-    page.locator("#trail-filter").click()
-    expect(page.locator("#trail-count")).to_be_visible()
-    person.shoot("trail")
+    page.locator(f"#{link}").click()
+    for field, text in fields.items():
+        page.locator(f"#{field}").fill(text)
+    page.locator(f"#{send}").click()
+    expect(page.locator(f"#{shown}")).to_be_visible()
+    person.shoot(shot, whole=True)
+    return page
+
+
+def trail_positions(person: Person, item: str, by: str) -> list[int]:
+    """Filter the report's trail by item and person; the log positions of the changes it
+    lists, oldest first."""
+    page = fill_linked_form(
+        person,
+        "trail-link",
+        {"trail-item": item, "trail-by": by},
+        "trail-filter",
+        "trail-count",
+        "trail",
+    )
     rows = page.locator("#trail-table tbody tr[data-position]")
     return sorted(int(p) for p in rows.evaluate_all("rs => rs.map(r => r.dataset.position)"))
 
 
 def as_of(person: Person, moment: str) -> Page:
-    """Open the report as of a moment with the as-of form linked from its page; the page."""
-    page = person.visit(REPORT_PAGE)
-    page.locator("#as-of-link").click()
-    page.locator("#as-of-moment").fill(moment)
-    page.locator("#as-of-show").click()
-    expect(page.locator("#as-of-summary")).to_be_visible()
-    person.shoot("as-of", whole=True)
-    return page
+    """The report as of a moment, through the as-of form; the page."""
+    return fill_linked_form(
+        person, "as-of-link", {"as-of-moment": moment}, "as-of-show", "as-of-summary", "as-of"
+    )
 
 
 def diff(person: Person, since: str, until: str) -> dict[str, tuple[str, str]]:
-    """Compare two moments with the diff form linked from the report page; what changed
-    as the page lists it: each field's path, its value before and after."""
-    page = person.visit(REPORT_PAGE)
-    page.locator("#diff-link").click()
-    page.locator("#diff-since").fill(since)
-    page.locator("#diff-until").fill(until)
-    page.locator("#diff-show").click()
-    expect(page.locator("#diff-summary")).to_be_visible()
-    person.shoot("diff", whole=True)
+    """Compare two moments through the diff form; what changed as the page lists it: each
+    field's path, its value before and after."""
+    page = fill_linked_form(
+        person,
+        "diff-link",
+        {"diff-since": since, "diff-until": until},
+        "diff-show",
+        "diff-summary",
+        "diff",
+    )
     rows = page.locator("#diff-table tbody tr[data-path]").evaluate_all(
         "rs => rs.map(r => [r.dataset.path, r.cells[1].innerText, r.cells[2].innerText])"
     )
