@@ -16,8 +16,9 @@ from collections import OrderedDict
 from events.protocol import EventStoreProtocol
 from workflow.service.loading import LoadedReport, caught_up, report_stream
 
-#: How many reports a process keeps folded (a few hundred kilobytes each at most).
-FOLDS_KEPT = 1024
+#: How many reports a process keeps folded: the seed report's fold takes some 280 kB, so
+#: at most about 70 MB a process.
+FOLDS_KEPT = 256
 
 
 class ReportFolds:

@@ -24,8 +24,9 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-#: How many rendered blocks a process keeps (about 3 kB each).
-BLOCKS_KEPT = 20_000
+#: How many rendered blocks a process keeps: about 3 kB each, some 60 to a preparer's page,
+#: so about 30 MB a process for the pages of some 170 reports.
+BLOCKS_KEPT = 10_000
 
 
 class Fragments:
