@@ -26,9 +26,16 @@ requests, one of each kind, interleaved so that load from elsewhere hits every k
 - ``floor``: GET /constant on the bare application.
 
 Every answer is checked (status, and the command's recorded count); anything else is an
-error. The last line printed is one JSON object: p50/p95/p99/max per kind in milliseconds,
-each kind's p95 over the floor's, the targets (pages ≤ 100 ms, command ≤ 150 ms at p95),
-the error count, and the load average before and after (the machine may be shared).
+error. The servers' CPU during the load is read from their processes' counters (/proc, every
+process of each server's group) and shared over the requests each served, sign-ins and
+warm-ups included. Then, with the load over, one client sends each kind alone, one request
+at a time (``--alone`` of each, and as many rounds of a command, the report page it changed
+and the inbox): the server's CPU and the wall time per request with nothing else asking.
+
+The last line printed is one JSON object: p50/p95/p99/max per kind in milliseconds, each
+kind's p95 over the floor's, the targets (pages ≤ 100 ms, command ≤ 150 ms at p95), the
+error count, the CPU per request under load and served alone, and the load average before
+and after (the machine may be shared).
 """
 
 from __future__ import annotations
@@ -186,6 +193,24 @@ def start(name: str, app: str, workers: int, folder: Path, env: dict[str, str], 
     return Server(name, port, process, log)
 
 
+def group_cpu_s(pgid: int) -> float:
+    """User + system CPU seconds of every live process in the group (a uvicorn server: its
+    supervisor and workers), read from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        # After the name: state, ppid, pgrp (fields[2]) … utime (fields[11]), stime (fields[12]).
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def wait_ready(server: Server, path: str, timeout: float = 120.0) -> None:
     import httpx
 
@@ -209,6 +234,8 @@ def wait_ready(server: Server, path: str, timeout: float = 120.0) -> None:
 class Results:
     latencies: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
     errors: list[str] = field(default_factory=list)
+    #: Requests to the server that are not timed: sign-ins and warm-ups.
+    untimed: int = 0
 
 
 async def sign_in(client: Any, preparer: Preparer) -> None:
@@ -263,6 +290,7 @@ async def client(
             problem = await one(kind, n, pages, bare, preparer)
             if problem:
                 results.errors.append(f"warm-up {problem}")
+        results.untimed += 2 + len(TARGETS)  # the sign-in form and post, the warm-ups
         for n in range(rounds):
             for kind in KINDS:
                 began = time.perf_counter()
@@ -279,6 +307,59 @@ async def load(preparers: list[Preparer], jixiao: Server, bare: Server, rounds: 
     results = Results()
     await asyncio.gather(*(client(p, jixiao.url, bare.url, rounds, results) for p in preparers))
     return results
+
+
+#: What the served-alone phase times: each kind on its own, then whole rounds (a report page
+#: after a change to it, so the read models' catch-up and one edit block are rendered).
+ALONE = {
+    "report_page": ("report_page",),
+    "inbox_page": ("inbox_page",),
+    "command_post": ("command_post",),
+    "round": ("command_post", "report_page", "inbox_page"),
+}
+
+
+async def served_alone(
+    preparer: Preparer, jixiao: Server, bare: Server, repeats: int
+) -> dict[str, dict[str, float]]:
+    """One client, one request at a time: the server's CPU (its processes' counters) and
+    the wall time per request of each kind, with nothing else asking."""
+    import httpx
+
+    measured: dict[str, dict[str, float]] = {}
+    async with (
+        httpx.AsyncClient(base_url=jixiao.url, timeout=60) as pages,
+        httpx.AsyncClient(base_url=bare.url, timeout=60) as floor,
+    ):
+        await sign_in(pages, preparer)
+        for name, kinds in ALONE.items():
+            for n, kind in enumerate(kinds):  # warm-up: not timed
+                await one(kind, n, pages, floor, preparer)
+            cpu, began = group_cpu_s(jixiao.process.pid), time.perf_counter()
+            for n in range(repeats):
+                for kind in kinds:
+                    problem = await one(kind, n + 1, pages, floor, preparer)
+                    if problem:
+                        raise RuntimeError(f"served alone: {problem}")
+            requests = repeats * len(kinds)
+            measured[name] = {
+                "requests": requests,
+                "cpu_ms_per_request": round(
+                    (group_cpu_s(jixiao.process.pid) - cpu) * 1000 / requests, 2
+                ),
+                "wall_ms_per_request": round((time.perf_counter() - began) * 1000 / requests, 2),
+            }
+        cpu, began = group_cpu_s(bare.process.pid), time.perf_counter()
+        for n in range(repeats * 3):
+            await one("floor", n, pages, floor, preparer)
+        measured["floor"] = {
+            "requests": repeats * 3,
+            "cpu_ms_per_request": round(
+                (group_cpu_s(bare.process.pid) - cpu) * 1000 / (repeats * 3), 2
+            ),
+            "wall_ms_per_request": round((time.perf_counter() - began) * 1000 / (repeats * 3), 2),
+        }
+    return measured
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -309,6 +390,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of each server")
     parser.add_argument("--quick", action="store_true", help="10 departments, 10 clients, 4 rounds")
     parser.add_argument("--keep", type=Path, help="build (and keep) the database in this folder")
+    parser.add_argument(
+        "--alone", type=int, default=100, help="requests of each kind served alone, after the load"
+    )
     args = parser.parse_args()
     if args.quick:
         args.departments, args.clients, args.rounds = 10, 10, 4
@@ -336,13 +420,17 @@ def main() -> None:
             f"{args.clients} clients x {args.rounds} rounds x {len(KINDS)} requests "
             f"against 2 servers of {args.workers} workers each ..."
         )
+        cpu_before = {s.name: group_cpu_s(s.process.pid) for s in (jixiao, bare)}
         began = time.perf_counter()
         results = asyncio.run(load(preparers[: args.clients], jixiao, bare, args.rounds))
         elapsed = time.perf_counter() - began
+        load_after = os.getloadavg()
+        cpu_used = {s.name: group_cpu_s(s.process.pid) - cpu_before[s.name] for s in (jixiao, bare)}
+        say(f"served alone: {args.alone} of each kind, one at a time ...")
+        alone = asyncio.run(served_alone(preparers[-1], jixiao, bare, args.alone))
     finally:
         jixiao.stop()
         bare.stop()
-    load_after = os.getloadavg()
 
     measured = {kind: figures(values) for kind, values in results.latencies.items() if values}
     floor = measured["floor"]["p95_ms"]
@@ -351,6 +439,11 @@ def main() -> None:
     }
     met = {kind: measured[kind]["p95_ms"] <= target for kind, target in TARGETS.items()}
     requests = sum(f["n"] for f in measured.values())
+    served = requests - measured["floor"]["n"] + results.untimed
+    cpu_per_request = {
+        "jixiao": round(cpu_used["jixiao"] * 1000 / served, 2),
+        "floor": round(cpu_used["bare"] * 1000 / measured["floor"]["n"], 2),
+    }
     for kind in KINDS:
         f = measured[kind]
         if kind in TARGETS:
@@ -366,6 +459,15 @@ def main() -> None:
         f"{requests} requests in {elapsed:.1f} s ({requests / elapsed:.0f}/s), "
         f"{len(results.errors)} error(s); load average {load_before[0]:.1f} → {load_after[0]:.1f}"
     )
+    say(
+        f"server CPU per request under load: jixiao {cpu_per_request['jixiao']} ms, "
+        f"floor {cpu_per_request['floor']} ms"
+    )
+    for name, f in alone.items():
+        say(
+            f"served alone {name:>13}: CPU {f['cpu_ms_per_request']:6.2f} ms/request, "
+            f"wall {f['wall_ms_per_request']:6.2f} ms/request"
+        )
     for problem in results.errors[:5]:
         warn(f"error: {problem}")
     emit_json(
@@ -393,6 +495,8 @@ def main() -> None:
             "targets_met": met,
             "errors": len(results.errors),
             "error_samples": results.errors[:5],
+            "server_cpu_ms_per_request_under_load": cpu_per_request,
+            "served_alone": alone,
             "load_average": {"before": load_before, "after": load_after},
             "machine": machine(),
         }

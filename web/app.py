@@ -27,6 +27,7 @@ from events.errors import EventStoreError, TamperedEvent
 from projections.migrations import open_store
 from web.dependencies import SESSION_COOKIE, Services, SignInRequired
 from web.errors import Refused, refusal, validation_refusal
+from web.folds import ReportFolds
 from web.identity import Doorman
 from web.reading import Reads
 from web.routers import (
@@ -161,6 +162,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         doorman=Doorman(store, sessions, throttle),
         reads=reads,
         templates=templates(),
+        folds=ReportFolds(store),
     )
     _install_handlers(app)
     # The report page's catch-all form path (/reports/{department}/{year}/{action}) comes

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from events.store import EventStore
 from web.errors import Refused
+from web.folds import ReportFolds
 from web.identity import BEARER, Doorman, Identity
 from web.reading import Reads
 from web.settings import WebSettings
@@ -37,6 +38,7 @@ class Services:
     doorman: Doorman
     reads: Reads
     templates: Jinja2Templates
+    folds: ReportFolds
 
 
 def services(request: Request) -> Services:

@@ -10,7 +10,7 @@ from web.identity import Identity
 from workflow.checks import submission_notices
 from workflow.commands import OpenReport, ReportCommand, SubmitReport
 from workflow.errors import DomainError, InvalidValue
-from workflow.service import execute_as, load_report
+from workflow.service import execute_as
 from workflow.visibility import ReportSummary, may_read
 
 
@@ -22,15 +22,15 @@ def run_command(app: Services, caller: Identity, command: ReportCommand) -> dict
     :class:`web.errors.Refused` with their one-line message.
     """
     try:
+        loaded = None
         if not isinstance(command, OpenReport):
-            state = load_report(app.store, command.department, command.year).state
-            if not may_read(caller.actor, ReportSummary.of(state)):
+            loaded = app.folds.current(command.department, command.year)
+            if not may_read(caller.actor, ReportSummary.of(loaded.state)):
                 raise not_found(command.department, command.year)
-        events = execute_as(app.store, caller.actor, command)
+        events = execute_as(app.store, caller.actor, command, loaded=loaded)
         notices = None
         if isinstance(command, SubmitReport):
-            state = load_report(app.store, command.department, command.year).state
-            notices = submission_notices(state)
+            notices = submission_notices(app.folds.current(command.department, command.year).state)
     except InvalidValue as error:
         if error.subject in ("report department", "report year"):
             raise not_found(command.department, command.year) from None

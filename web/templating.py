@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from web.fragments import Fragments
 from worker.evaluation_table import percent, plain_number
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -69,4 +70,6 @@ def templates() -> Jinja2Templates:
         format_labels=FORMAT_LABELS,
         reminder_labels=REMINDER_LABELS,
     )
+    # The report page's edit blocks, kept rendered (web.fragments).
+    env.globals["fragment"] = Fragments(env, "_editing.html.j2")
     return found

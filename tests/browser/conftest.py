@@ -13,9 +13,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
@@ -81,7 +79,6 @@ class Person:
     context: BrowserContext
     page: Page
     camera: Camera
-    client: httpx.Client
 
     def visit(self, path: str) -> Page:
         """Open ``path`` on the server in this person's tab."""
@@ -91,14 +88,6 @@ class Person:
     def shoot(self, what: str, *, whole: bool = False) -> Path:
         """A screenshot of this person's tab as it is now (``whole``: the whole page)."""
         return self.camera.shoot(self.page, self.user_id, what, whole=whole)
-
-    def bearer(self) -> dict[str, str]:
-        """The JSON API's Authorization header for this person's token."""
-        return {"Authorization": f"Bearer {self.user_id}:{self.token}"}
-
-    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """A JSON API request with this person's bearer token (as a script would send it)."""
-        return self.client.request(method, path, headers=self.bearer(), **kwargs)
 
 
 @dataclass
@@ -154,7 +143,6 @@ def site(request: pytest.FixtureRequest, tmp_path: Path, browser: Browser) -> It
         for user_id, name, _, _ in PEOPLE:
             context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
             context.set_default_timeout(TIMEOUT_MS)
-            client = httpx.Client(base_url=base, timeout=30)
             people[user_id] = Person(
                 user_id,
                 name,
@@ -163,7 +151,6 @@ def site(request: pytest.FixtureRequest, tmp_path: Path, browser: Browser) -> It
                 context,
                 context.new_page(),
                 camera,
-                client,
             )
         try:
             yield Site(base, out, people)
@@ -172,4 +159,3 @@ def site(request: pytest.FixtureRequest, tmp_path: Path, browser: Browser) -> It
                 if request.node.stash.get(FAILED, False):
                     person.shoot("failed", whole=True)
                 person.context.close()
-                person.client.close()

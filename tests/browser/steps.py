@@ -1,32 +1,22 @@
-"""The steps of the seed flow, as the people take them in their browsers.
-
-Each step either works a page as a person would (fill, tick, click) or, where the server
-has no page for it, uses the JSON API the way a script would: those steps say so in their
-name (``…_through_api``) and keep the signature their page version will have.
-"""
+"""The steps of the seed flow, as the people take them in their browsers: each works the
+pages as a person would (follow a link, fill, tick, upload, click, download) and reads back
+what the page shows."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 import time
 from pathlib import Path
-from typing import Any
 
 from playwright.sync_api import Page, expect
-from pydantic_core import to_jsonable_python
 
-from cli.files import read_document
 from cli.seed_file import SEED_FILE
 from tests.browser.conftest import Person
 from tests.seed import DEPARTMENT_CODE, YEAR
-from web.commands import command_name
-from workflow.report_file import document_commands, parse_document
 
-#: The seed report's page and API paths.
+#: The seed report's page.
 REPORT_PAGE = f"/reports/{DEPARTMENT_CODE}/{YEAR}"
-REPORT_API = f"/api/v1/reports/{DEPARTMENT_CODE}/{YEAR}"
 
 
 def sign_in(person: Person) -> Page:
@@ -70,63 +60,69 @@ def stage_of(page: Page) -> str:
     return page.locator(".report-meta .stage").inner_text()
 
 
-def command_body(command: Any) -> dict[str, Any]:
-    """A report command's API body: its fields but the report's key, as JSON."""
-    fields = {
-        f.name: getattr(command, f.name)
-        for f in dataclasses.fields(command)
-        if f.name not in ("department", "year")
-    }
-    return to_jsonable_python(fields)
+def import_seed_report(person: Person) -> int:
+    """Upload the bundled seed report file in the upload page the inbox links to, read the
+    check's preview, then confirm; how many changes the preview said it would record."""
+    page = person.visit("/inbox")
+    page.locator(f"#import-{DEPARTMENT_CODE}-{YEAR}").click()
+    expect(page).to_have_url(person.base + REPORT_PAGE + "/import")
+    page.locator("#import-file").set_input_files(SEED_FILE)
+    person.shoot("upload")
+    page.locator("#import-check").click()
+    summary = page.locator("#preview-summary")
+    expect(summary).to_contain_text("没有问题")
+    expect(summary).to_contain_text(f"{SEED_FILE.name}（{SEED_FILE.stat().st_size} 字节")
+    expect(summary).to_contain_text(sha256_of(SEED_FILE.read_bytes()))
+    expect(page.locator('tr[data-command="AddIndicator"] td.figure')).to_have_text("34")
+    person.shoot("import-preview", whole=True)
+    commands = int(summary.locator("strong").inner_text())
+    page.locator("#import-confirm").click()
+    expect(page).to_have_url(person.base + REPORT_PAGE + "?done=import")
+    expect(page.get_by_role("status")).to_have_text("已导入，所有修改已作为一次修改记录")
+    person.shoot("imported")
+    return commands
 
 
-def import_seed_report_through_api(person: Person) -> int:
-    """Enter the bundled seed report file (what `jixiao report import` reads) command by
-    command through the JSON API with the person's token; how many were recorded."""
-    document = parse_document(read_document(SEED_FILE), source=SEED_FILE.name)
-    located = document_commands(document)
-    for where, command in located:
-        answer = person.api(
-            "POST",
-            f"{REPORT_API}/commands/{command_name(type(command))}",
-            json=command_body(command),
-        )
-        assert answer.status_code == 200, (where, answer.text)
-    return len(located)
+def record_indicator_actual(person: Person, indicator: str, actual: str, reason: str) -> Page:
+    """Fill the indicator's 指标完成值 and 偏差原因分析 in its edit block on the report page
+    (open, with the comment pinned to it atop) and save; the page saying it was saved."""
+    page = person.page
+    block = page.locator(f'details[data-indicator="{indicator}"]')
+    expect(block).to_have_attribute("open", "")
+    expect(block.locator(".pinned-comment")).to_be_visible()
+    form = block.locator(f"#indicator-actual-{indicator}")
+    form.get_by_label("指标完成值").fill(actual)
+    form.get_by_label("偏差原因分析").fill(reason)
+    form.scroll_into_view_if_needed()
+    person.shoot("fixing")
+    form.get_by_role("button").click()
+    expect(page.get_by_role("status")).to_have_text("已保存指标完成值")
+    expect(page).to_have_url(re.compile(rf"#indicator-actual-{indicator}$"))
+    return page
 
 
-def record_indicator_actual_through_api(
-    person: Person, indicator: str, actual: str, reason: str
-) -> dict[str, Any]:
-    """Record an indicator's 指标完成值 and 偏差原因分析 through the JSON API; the answer."""
-    answer = person.api(
-        "POST",
-        f"{REPORT_API}/commands/record-indicator-actual",
-        json={"indicator": indicator, "actual": actual, "deviation_reason": reason},
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-def wait_until_rendered(person: Person, seconds: float = 40) -> dict[str, Any]:
-    """Reload the report page until the render worker has recorded the artifacts; the
-    report's view then (through the API: the page does not list artifacts)."""
+def wait_until_rendered(person: Person, seconds: float = 40) -> Page:
+    """Reload the report page until the render worker has recorded the files; the page."""
     deadline = time.monotonic() + seconds
     page = person.visit(REPORT_PAGE)
     while stage_of(page) != "已生成":
         assert time.monotonic() < deadline, f"not rendered within {seconds} s: {stage_of(page)}"
         time.sleep(0.5)
         page.reload()
-    view = person.api("GET", REPORT_API).json()
-    assert view["stage"] == "rendered"
-    return view
+    return page
 
 
-def pdf_from_recorded_path(person: Person, view: dict[str, Any]) -> tuple[bytes, str]:
-    """The rendered PDF's bytes, read where the view says the worker wrote it (no download
-    link or endpoint serves artifacts), and the SHA-256 recorded for it."""
-    (pdf,) = [a for a in view["artifacts"] if a["format"] == "pdf"]
-    return Path(pdf["path"]).read_bytes(), pdf["sha256"]
+def download(person: Person, fmt: str) -> tuple[bytes, str]:
+    """Click the report page's download link of a rendered file; the bytes the browser
+    saved, and the SHA-256 the page shows for that file."""
+    page = person.page
+    row = page.locator(f'section.files tr[data-format="{fmt}"]')
+    shown = row.locator("code.sha256").inner_text()
+    with page.expect_download() as started:
+        row.locator(f"#download-{fmt}").click()
+    saved = started.value
+    assert saved.failure() is None, saved.failure()
+    return Path(saved.path()).read_bytes(), shown
 
 
 def sha256_of(data: bytes) -> str:
@@ -134,19 +130,56 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def as_of_through_api(person: Person, moment: str) -> dict[str, Any]:
-    """The report as of a moment, read with the person's browser session (its cookies)."""
-    answer = person.context.request.get(
-        f"{person.base}{REPORT_API}/as-of", params={"moment": moment}
-    )
-    assert answer.status == 200, answer.text()
-    return answer.json()
+def fill_linked_form(
+    person: Person, link: str, fields: dict[str, str], send: str, shown: str, shot: str
+) -> Page:
+    """Follow the report page's ``link`` (an element id), fill the form there (``fields``:
+    input id → text), send it with the ``send`` button and wait for ``shown``; the page,
+    photographed whole."""
+    page = person.visit(REPORT_PAGE)
+    page.locator(f"#{link}").click()
+    for field, text in fields.items():
+        page.locator(f"#{field}").fill(text)
+    page.locator(f"#{send}").click()
+    expect(page.locator(f"#{shown}")).to_be_visible()
+    person.shoot(shot, whole=True)
+    return page
 
 
-def diff_through_api(person: Person, since: str, until: str) -> dict[str, Any]:
-    """The report's changes between two moments, read with the person's browser session."""
-    answer = person.context.request.get(
-        f"{person.base}{REPORT_API}/diff", params={"since": since, "until": until}
+def trail_positions(person: Person, item: str, by: str) -> list[int]:
+    """Filter the report's trail by item and person; the log positions of the changes it
+    lists, oldest first."""
+    page = fill_linked_form(
+        person,
+        "trail-link",
+        {"trail-item": item, "trail-by": by},
+        "trail-filter",
+        "trail-count",
+        "trail",
     )
-    assert answer.status == 200, answer.text()
-    return answer.json()
+    rows = page.locator("#trail-table tbody tr[data-position]")
+    return sorted(int(p) for p in rows.evaluate_all("rs => rs.map(r => r.dataset.position)"))
+
+
+def as_of(person: Person, moment: str) -> Page:
+    """The report as of a moment, through the as-of form; the page."""
+    return fill_linked_form(
+        person, "as-of-link", {"as-of-moment": moment}, "as-of-show", "as-of-summary", "as-of"
+    )
+
+
+def diff(person: Person, since: str, until: str) -> dict[str, tuple[str, str]]:
+    """Compare two moments through the diff form; what changed as the page lists it: each
+    field's path, its value before and after."""
+    page = fill_linked_form(
+        person,
+        "diff-link",
+        {"diff-since": since, "diff-until": until},
+        "diff-show",
+        "diff-summary",
+        "diff",
+    )
+    rows = page.locator("#diff-table tbody tr[data-path]").evaluate_all(
+        "rs => rs.map(r => [r.dataset.path, r.cells[1].innerText, r.cells[2].innerText])"
+    )
+    return {path: (before, after) for path, before, after in rows}

@@ -5,23 +5,24 @@ auditor's look at the report as it was and at what changed."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Site
 from tests.browser.steps import (
-    as_of_through_api,
-    diff_through_api,
-    import_seed_report_through_api,
+    as_of,
+    diff,
+    download,
+    import_seed_report,
     open_report_from_inbox,
-    pdf_from_recorded_path,
     press,
-    record_indicator_actual_through_api,
+    record_indicator_actual,
     sha256_of,
     sign_in,
+    trail_positions,
     wait_until_rendered,
 )
 
@@ -35,11 +36,6 @@ OLD_REASON = "压缩预算"
 NEW_REASON = "年中压缩预算 22.81 万元：基本支出 18.01 万元，项目支出 4.8 万元。"
 
 
-def _indicator(view: dict[str, Any], indicator: str) -> dict[str, Any]:
-    (found,) = [i for i in view["indicators"] if i["id"] == indicator]
-    return found
-
-
 def test_the_seed_report_from_import_to_audit_in_four_browsers(site: Site) -> None:
     people = site.people
     preparer, head, finance, auditor = (
@@ -49,7 +45,7 @@ def test_the_seed_report_from_import_to_audit_in_four_browsers(site: Site) -> No
         sign_in(person)
 
     # The preparer enters the seed report and submits it from its page.
-    assert import_seed_report_through_api(preparer) > 100
+    assert import_seed_report(preparer) > 100
     page = open_report_from_inbox(preparer)
     expect(page.locator("table.budget-table tbody tr")).to_have_count(12)
     expect(page.locator("table.indicator-table tbody tr")).to_have_count(34)
@@ -81,8 +77,7 @@ def test_the_seed_report_from_import_to_audit_in_four_browsers(site: Site) -> No
     preparer.shoot("comment-beside-indicator", whole=True)
 
     # The fix, then the resubmission.
-    fixed = record_indicator_actual_through_api(preparer, INDICATOR, "7.6%", NEW_REASON)
-    page.reload()
+    page = record_indicator_actual(preparer, INDICATOR, "7.6%", NEW_REASON)
     expect(page.locator(f'tr[data-indicator="{INDICATOR}"]')).to_contain_text(NEW_REASON)
     press(preparer, "提交审核", "已提交审核", stage="已提交", shot="resubmitted")
 
@@ -97,28 +92,33 @@ def test_the_seed_report_from_import_to_audit_in_four_browsers(site: Site) -> No
     open_report_from_inbox(finance)
     press(finance, "会签", "已会签", stage="已会签", shot="signed")
 
-    # The worker renders the signed-off revision; the PDF is the one recorded.
-    view = wait_until_rendered(auditor)
-    history = auditor.page.locator("section.history")
+    # The worker renders the signed-off revision; the PDF downloaded is the one recorded.
+    page = wait_until_rendered(auditor)
+    history = page.locator("section.history")
     for line in ("li.si 审核通过：同意", "wang.wu 审核通过", "li.si 已会签", "wang.wu 已会签"):
         expect(history).to_contain_text(line)
+    expect(page.locator("section.files tr[data-format]")).to_have_count(3)
     auditor.shoot("rendered", whole=True)
-    assert {a["format"] for a in view["artifacts"]} == {"html", "pdf", "xlsx"}
-    pdf, recorded_sha256 = pdf_from_recorded_path(auditor, view)
+    pdf, shown_sha256 = download(auditor, "pdf")
     assert pdf.startswith(b"%PDF-")
-    assert sha256_of(pdf) == recorded_sha256
+    assert sha256_of(pdf) == shown_sha256
 
-    # The auditor: the report as it was when first submitted, and what changed since.
-    then = as_of_through_api(auditor, submitted_at)
-    assert then["view"]["stage"] == "submitted"
-    assert _indicator(then["view"], INDICATOR)["deviation"]["raw"] == OLD_REASON
-    assert _indicator(view, INDICATOR)["deviation"]["raw"] == NEW_REASON
-    changes = diff_through_api(auditor, submitted_at, str(fixed["position"]))["changes"]
-    changed = {c["path"]: (c["before"], c["after"]) for c in changes}
+    # The auditor: the report as it was when first submitted, the preparer's changes to the
+    # indicator in the trail, and what changed from the submission to the fix.
+    page = as_of(auditor, submitted_at)
+    expect(page.locator("#as-of-summary .stage")).to_have_text("已提交")
+    row = page.locator(f'tr[data-indicator="{INDICATOR}"]')
+    expect(row).to_contain_text(OLD_REASON)
+    expect(row).not_to_contain_text(NEW_REASON)
+    positions = trail_positions(auditor, f"indicator:{INDICATOR}", preparer.user_id)
+    assert len(positions) == 3, positions  # added and measured by the import, then fixed
+    changed = diff(auditor, submitted_at, str(positions[-1]))
     assert changed.get(f"indicators[{INDICATOR_NAME}].deviation.raw") == (OLD_REASON, NEW_REASON), (
         changed
     )
     assert changed.get("stage") == ("submitted", "draft"), changed
-    _, returned = changed["returns[0]"]
-    assert (returned["by"], returned["comment"]) == ("li.si", COMMENT)
-    assert returned["items"] == [{"kind": "indicator", "id": INDICATOR}]
+    before, returned = changed["returns[0]"]
+    assert before == "—"
+    note = json.loads(returned)
+    assert (note["by"], note["comment"]) == ("li.si", COMMENT)
+    assert note["items"] == [{"kind": "indicator", "id": INDICATOR}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -30,6 +31,25 @@ def test_jixiao_serve_answers_pages_and_the_api(tmp_path: Path) -> None:
         assert httpx.get(f"{base}{REPORT}", headers=auth).status_code == 404  # a draft
         assert httpx.get(f"{base}/api/v1/me", headers=auth).json()["user"] == "wang.wu"
         assert httpx.get(f"{base}/api/v1/me").status_code == 401
+
+
+def test_sixty_concurrent_reads_are_all_answered_alike(tmp_path: Path) -> None:
+    """More requests at once than a process runs (JIXIAO_WEB_THREADS): the rest wait in
+    the event loop, and every one is answered, with the same report."""
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    store, users = populate(url)
+    store.close()
+
+    async def read_all(base: str) -> list[httpx.Response]:
+        auth = _bearer(users, "zhang.san")
+        async with httpx.AsyncClient(base_url=base, headers=auth, timeout=120) as client:
+            return await asyncio.gather(*(client.get(REPORT) for _ in range(60)))
+
+    with served(url, "--workers", "2", cwd=tmp_path) as base:
+        answers = asyncio.run(read_all(base))
+    assert [a.status_code for a in answers] == [200] * 60
+    assert len({a.text for a in answers}) == 1
+    assert answers[0].json()["stage"] == "draft"
 
 
 def test_with_worker_the_signed_off_report_is_rendered(tmp_path: Path) -> None:

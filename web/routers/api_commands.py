@@ -21,7 +21,7 @@ from web.errors import Refused, not_found, refusal, validation_refusal
 from web.execution import run_command
 from workflow.commands import ReportCommand
 from workflow.errors import DocumentRejected, DomainError, InvalidValue
-from workflow.service import execute_all_as, load_report
+from workflow.service import execute_all_as
 from workflow.visibility import ReportSummary, may_read
 
 router = APIRouter(prefix="/api/v1/reports/{department}/{year}/commands", tags=["commands"])
@@ -114,7 +114,7 @@ def import_commands(
         raise not_found(department, year)
     located = _located(department, year, body)
     try:
-        state = load_report(app.store, department, year).state
+        state = app.folds.current(department, year).state
         opened = state.report
         if opened and not may_read(caller.actor, ReportSummary.of(state)):
             raise not_found(department, year)

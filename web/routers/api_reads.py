@@ -29,7 +29,6 @@ from web.identity import Identity
 from web.reading import parse_moment, parse_time, require_stage
 from workflow.administration import fiscal_year_stream_id
 from workflow.report_file import state_document
-from workflow.service import load_report
 from workflow.visibility import reads_everything
 
 router = APIRouter(prefix="/api/v1", tags=["reads"])
@@ -241,7 +240,7 @@ def report_file(department: str, year: int, caller: ApiCaller, app: ServicesDep)
     """The report's content as a jixiao-report file (docs/report-format.md), every cell as
     typed: what `jixiao report export` writes, and `jixiao report import` reads back."""
     app.reads.readable(caller.actor, department, year)
-    return state_document(load_report(app.store, department, year).state)
+    return state_document(app.folds.current(department, year).state)
 
 
 _ANCHOR = re.compile(r"(\d{1,18}):([0-9a-f]{64})")

@@ -140,15 +140,16 @@ def run_report_command(
     now: datetime | None,
     context: Context | None = None,
     mail: bool = False,
+    loaded: LoadedReport | None = None,
 ) -> list[RecordedEvent]:
     """Decide ``command`` for ``actor`` (already authenticated) and append its events.
 
     ``context`` replaces the one the command would be decided in (a reminder pass gives
     the fiscal year it loaded once); with ``mail`` each deadline reminder's append also
-    writes its e-mail's outbox row.
+    writes its e-mail's outbox row. ``loaded`` is the report as the caller already folded
+    it from this store's log at some version: only the events after it are read and folded.
     """
     stream_id = report_stream(command.department, command.year)
-    loaded: LoadedReport | None = None
 
     def attempt() -> list[RecordedEvent]:
         nonlocal loaded
@@ -266,6 +267,7 @@ def execute_as(
     correlation_id: str | None = None,
     causation_id: str | None = None,
     now: datetime | None = None,
+    loaded: LoadedReport | None = None,
 ) -> list[RecordedEvent]:
     """Decide a report command for an actor the caller has authenticated itself, and append
     its events: every rule of :func:`workflow.service.execute` after authentication.
@@ -273,6 +275,7 @@ def execute_as(
     For a face that keeps its own proof of identity, such as the server's sessions, which
     hold no token: it builds ``actor`` from the user's current stream (grants as they are
     now). Administration stays behind :func:`workflow.service.execute` and a token.
+    ``loaded``: the report already folded from the log (see :func:`run_report_command`).
     """
     if not isinstance(command, ReportCommand):
         raise TypeError(f"command: got {type(command).__name__}, expected a report command")
@@ -284,6 +287,7 @@ def execute_as(
         correlation_id=correlation_id,
         causation_id=causation_id,
         now=now,
+        loaded=loaded,
     )
 
 

@@ -1,0 +1,139 @@
+"""What the server keeps between requests (the report page's rendered edit blocks, each
+process's fold of a report) never shows anything stale, another session's CSRF token or
+another report's content."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cli.seed_file import seed_commands
+from tests.seed import DEPARTMENT_CODE, YEAR
+from tests.web.conftest import CSRF, OTHER, PAGE, REPORT, Site, csrf_of, sign_in
+from tests.web.page_helpers import command, element
+from workflow.commands import RecordActualSpending
+from workflow.service import execute, execute_all
+
+OTHER_PAGE = f"/reports/{OTHER}/{YEAR}"
+
+
+def _signed_in(site: Site, user: str, app_of: TestClient | None = None) -> TestClient:
+    """A client signed in as ``user``: on an application of its own, or on ``app_of``'s
+    (which then shares its kept blocks and folds)."""
+    client = site.client() if app_of is None else TestClient(app_of.app)
+    assert sign_in(client, site, user).status_code == 303
+    return client
+
+
+def _tokens(page: str) -> set[str]:
+    return set(CSRF.findall(page))
+
+
+def _amount(page: str, form_id: str) -> str:
+    form = element(page, form_id)
+    found = re.search(r'name="amount" value="([^"]*)"', form)
+    assert found, form
+    return found.group(1)
+
+
+def _homes_actual(file: dict) -> str:
+    (homes,) = [line for line in file["budget"]["lines"] if line["id"] == "homes"]
+    return homes["actual"]
+
+
+def test_a_page_of_kept_blocks_is_the_page_rendered_afresh(site: Site) -> None:
+    first = _signed_in(site, "zhang.san")
+    rendered = first.get(PAGE).text  # renders every block and keeps it
+    kept = first.get(PAGE).text  # from the kept blocks
+    assert kept == rendered
+    fresh_app = _signed_in(site, "zhang.san")  # another process: nothing kept
+    fresh = fresh_app.get(PAGE).text
+    (mine,), (theirs,) = _tokens(kept), _tokens(fresh)
+    assert mine != theirs
+    assert fresh.replace(theirs, mine) == kept
+    assert kept.count(f'value="{mine}"') > 100  # every form of every block
+
+
+def test_each_session_gets_its_own_csrf_token_in_every_kept_block(site: Site) -> None:
+    first = _signed_in(site, "zhang.san")
+    second = _signed_in(site, "zhang.san", app_of=first)
+    one, other = first.get(PAGE).text, second.get(PAGE).text
+    assert _tokens(one) == {csrf_of(first.get("/inbox"))}
+    assert _tokens(other) == {csrf_of(second.get("/inbox"))}
+    assert _tokens(one) != _tokens(other)
+    # The token is each session's: a form posted with it is accepted.
+    done = second.post(
+        f"{PAGE}/commands/record-actual-spending",
+        data={
+            "csrf_token": _tokens(other).pop(),
+            "form_id": "actual-homes",
+            "line": "homes",
+            "amount": "3.4",
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text[-400:]
+
+
+def test_a_change_shows_at_once_and_a_refused_form_is_never_kept(site: Site) -> None:
+    preparer = _signed_in(site, "zhang.san")
+    assert _amount(preparer.get(PAGE).text, "actual-homes") == "3.2"
+    assert (
+        command(
+            preparer, "record-actual-spending", "actual-homes", line="homes", amount="3.3"
+        ).status_code
+        == 303
+    )
+    assert _amount(preparer.get(PAGE).text, "actual-homes") == "3.3"
+    refused = command(
+        preparer, "record-actual-spending", "actual-homes", line="homes", amount="三点三"
+    )
+    assert refused.status_code == 422
+    assert _amount(refused.text, "actual-homes") == "三点三"
+    assert 'role="alert"' in element(refused.text, "actual-homes")
+    again = preparer.get(PAGE).text
+    assert _amount(again, "actual-homes") == "3.3"
+    assert "三点三" not in again and 'role="alert"' not in again
+
+
+def test_the_blocks_of_two_reports_alike_never_mix(site: Site) -> None:
+    # The other department's report holds the same seed: its items are the same, cell for cell.
+    located = [(f"seed[{i}]", c) for i, c in enumerate(seed_commands(OTHER, YEAR))]
+    execute_all(site.store, site.users["sun.qi"], located)
+    mine = _signed_in(site, "zhang.san")
+    theirs = _signed_in(site, "sun.qi", app_of=mine)
+    page, other = mine.get(PAGE).text, theirs.get(OTHER_PAGE).text
+    assert f'action="{PAGE}/commands/' in page and f"{OTHER_PAGE}/" not in page
+    assert f'action="{OTHER_PAGE}/commands/' in other and f"{PAGE}/" not in other
+    # The head of the department reads the report but edits nothing: no edit block at all.
+    head = _signed_in(site, "li.si", app_of=mine)
+    assert 'id="editing"' not in head.get(PAGE).text
+
+
+@pytest.mark.parametrize("through", ["page", "api"])
+def test_a_change_made_by_another_process_is_decided_on(site: Site, through: str) -> None:
+    server = site.client()
+    bearer = site.bearer("zhang.san")
+    post = f"{REPORT}/commands/record-actual-spending"
+    first = server.post(post, json={"line": "homes", "amount": "3.3"}, headers=bearer)
+    assert first.json()["recorded"] == 1, first.text
+    # This process now holds the report folded with 3.3, and its page shows it.
+    assert _homes_actual(server.get(f"{REPORT}/file", headers=bearer).json()) == "3.3"
+    preparer = _signed_in(site, "zhang.san", app_of=server)
+    assert _amount(preparer.get(PAGE).text, "actual-homes") == "3.3"
+    # Another process (the CLI on the database, another server worker) changes it back.
+    execute(
+        site.store,
+        site.users["zhang.san"],
+        RecordActualSpending(department=DEPARTMENT_CODE, year=YEAR, line="homes", amount="3.2"),
+    )
+    if through == "page":
+        assert _amount(preparer.get(PAGE).text, "actual-homes") == "3.2"
+    assert _homes_actual(server.get(f"{REPORT}/file", headers=bearer).json()) == "3.2"
+    # Decided on the report as it is now: 3.2 again changes nothing, 3.3 changes it.
+    again = server.post(post, json={"line": "homes", "amount": "3.2"}, headers=bearer)
+    assert again.json()["recorded"] == 0, again.text
+    changed = server.post(post, json={"line": "homes", "amount": "3.3"}, headers=bearer)
+    assert changed.json()["recorded"] == 1, changed.text

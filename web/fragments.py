@@ -1,0 +1,64 @@
+"""Rendered blocks of a page kept for the same arguments: the report page's edit blocks.
+
+A preparer's report page holds an edit block for every budget line, indicator and section,
+some fifty forms that cost most of the page's rendering; a change touches one item, so
+the other blocks come out the same as last time. A block is a jinja2 macro that shows
+nothing but its arguments, so it is kept under the whole of them, written out as JSON:
+another report, another revision, other comments or another item's content is another key,
+and a block can never be shown stale or to someone it was not rendered for.
+
+The CSRF token is left out of the key: a block is rendered once with a placeholder, a random
+string no user can type or guess, and each request's own token replaces it. A block with a
+refused form in it (``failed``) is rendered afresh every time and never kept. See
+docs/decisions/0611.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+#: How many rendered blocks a process keeps: about 3 kB each, some 60 to a preparer's page,
+#: so about 30 MB a process for the pages of some 170 reports.
+BLOCKS_KEPT = 10_000
+
+
+class Fragments:
+    """The ``fragment(macro, csrf=…, failed=…, **arguments)`` global of the pages."""
+
+    def __init__(self, env: Environment, template: str, size: int = BLOCKS_KEPT) -> None:
+        self.env = env
+        self.template = template
+        self.size = size
+        self.placeholder = f"csrf-{secrets.token_hex(24)}"
+        self._kept: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _macro(self, name: str) -> Any:
+        return getattr(self.env.get_template(self.template).module, name)
+
+    def __call__(self, name: str, *, csrf: str, failed: Any = None, **arguments: Any) -> Markup:
+        """The macro ``name`` rendered with ``arguments`` and the caller's ``csrf`` token."""
+        if failed is not None:
+            return Markup(self._macro(name)(csrf=csrf, failed=failed, **arguments))
+        try:
+            key = (name, json.dumps(arguments, ensure_ascii=False))
+        except TypeError:  # an argument JSON cannot write out exactly: never kept
+            return Markup(self._macro(name)(csrf=csrf, failed=None, **arguments))
+        with self._lock:
+            block = self._kept.get(key)
+            if block is not None:
+                self._kept.move_to_end(key)
+        if block is None:
+            block = str(self._macro(name)(csrf=self.placeholder, failed=None, **arguments))
+            with self._lock:
+                self._kept[key] = block
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+        return Markup(block.replace(self.placeholder, csrf))
