@@ -65,27 +65,25 @@ def label_column(header: Header) -> int:
     return header.columns.get("label", header.columns["initial"] - 1)
 
 
-def _line_rows(sheet: Sheet, label: int, first: int, end: int) -> list[int]:
-    rows = []
-    for row in range(first, end):
+def _line_rows(sheet: Sheet, layout: Layout, header: Header, end: int) -> tuple[list[int], int]:
+    """The rows with a line's label, and the row after the part."""
+    label = label_column(header)
+    rows: list[int] = []
+    for row in range(header.first_data_row, end):
         # Text of its own left of the labels is a heading of the next part (年度总体目标);
         # a cell merged down from the header (项目资金（万元）) is not.
         if any(sheet.starts_here(row, c) and sheet.text(row, c) for c in range(1, label)):
-            break
-        if sheet.text(row, label) and not sheet.continues_from_above(row, label):
-            rows.append(row)
-    return rows
-
-
-def budget_end(sheet: Sheet, header: Header, end: int) -> int:
-    """The row after the budget part's last line (the part ends before ``end`` at the latest)."""
-    label = label_column(header)
-    last = header.first_data_row - 1
-    for row in range(header.first_data_row, end):
-        if any(sheet.starts_here(row, c) and sheet.text(row, c) for c in range(1, label)):
-            break
-        last = row
-    return last + 1
+            return rows, row
+        typed = sheet.text(row, label)
+        if not typed or sheet.continues_from_above(row, label):
+            continue
+        fund_rows = layout.budget.fund_rows
+        name = header_key(OF_WHICH.sub("", typed))
+        # With fixed fund rows, another label over blank figures heads the next part.
+        if fund_rows and name not in fund_rows and _unused(sheet, header, row):
+            return rows, row
+        rows.append(row)
+    return rows, end
 
 
 def _unused(sheet: Sheet, header: Header, row: int) -> bool:
@@ -100,11 +98,13 @@ def _unused(sheet: Sheet, header: Header, row: int) -> bool:
 
 def read_budget(
     sheet: Sheet, layout: Layout, header: Header, end: int, reading: SheetReading
-) -> None:
-    """Read the budget lines between ``header`` and row ``end`` into ``reading``."""
+) -> int:
+    """Read the budget lines between ``header`` and row ``end`` at the latest into
+    ``reading``; the row after the part."""
     label = label_column(header)
     rows = []
-    for row in _line_rows(sheet, label, header.first_data_row, end):
+    line_rows, part_end = _line_rows(sheet, layout, header, end)
+    for row in line_rows:
         name = _fund_row(sheet, layout, header, row, reading)
         if name is not None:
             rows.append((row, name))
@@ -138,6 +138,7 @@ def read_budget(
             }
         )
     reading.document["budget"] = {"lines": lines}
+    return part_end
 
 
 def _fund_row(
@@ -158,10 +159,12 @@ def _fund_row(
         )
         return None
     if _unused(sheet, header, row):
-        # The template's row, not used: its label and any '/' are the form's own print.
+        # The template's row, not used: its label and any '/' are the form's own print; a
+        # figure printed in it is named by the region's check.
         reading.placed.add((row, label))
         for column in header.columns.values():
-            reading.placed.add((row, column))
+            if normalise(sheet.text(row, column)) in NOTHING:
+                reading.placed.add((row, column))
         return None
     return name
 

@@ -189,6 +189,8 @@ class _Rows:
             self.reading.placed.add((row, self.columns["name"]))
         unit = self._unit(row, name)
         self._checks(row, name)
+        if unit is None:
+            return  # the unit cell is named; its target and actual cannot be read without it
         target = self._target(row, name, unit)
         if target is None:
             return  # named in the problems; without a target there is no indicator to add
@@ -214,8 +216,8 @@ class _Rows:
             }
         )
 
-    def _unit(self, row: int, name: str) -> str:
-        """The unit column's unit ('' without one); a cell that is no unit is named."""
+    def _unit(self, row: int, name: str) -> str | None:
+        """The unit column's unit ('' without one); None, named, for a cell that is no unit."""
         typed = self.cell(row, "unit")
         unit = _UNIT_NAMES.get(normalise(typed), normalise(typed))
         if unit in ("", "/"):
@@ -224,10 +226,10 @@ class _Rows:
             self.problem(
                 row,
                 "unit",
-                f"{self.ref(row, 'unit', name)}: got {typed!r}, expected a unit (%, 万元, 次, 人 …) "
-                "or blank",
+                f"{self.ref(row, 'unit', name)}: got {typed!r}, expected a unit "
+                "(%, 万元, 次, 人 …) or blank",
             )
-            return ""
+            return None
         return unit
 
     @staticmethod
@@ -255,7 +257,8 @@ class _Rows:
                 row,
                 "core",
                 f"{self.ref(row, 'core', name)}: got {self.cell(row, 'core')!r}, expected 否 or "
-                "blank (the 部门整体 report weighs every indicator by its 权重, it marks none as core)",
+                "blank (the 部门整体 report weighs every indicator by its 权重, it marks none "
+                "as core)",
             )
 
     def _target(self, row: int, name: str, unit: str) -> tuple[Measure, bool] | None:
@@ -379,8 +382,8 @@ class _Rows:
             ]
             total = sum(weights, Decimal(0))
             if weights and total != points:
+                printed, computed = format(points.normalize(), "f"), format(total.normalize(), "f")
                 self.reading.disagreements.append(
-                    f"{self.sheet.ref(*at)} ({category}): printed {format(points.normalize(), 'f')} "
-                    f"points, jixiao computes {format(total.normalize(), 'f')} = the sum of its "
-                    "indicators' weights"
+                    f"{self.sheet.ref(*at)} ({category}): printed {printed} points, jixiao "
+                    f"computes {computed} = the sum of its indicators' weights"
                 )

@@ -67,8 +67,7 @@ def read_sheet(
     reading = SheetReading({"department": department, "year": year}, layout=chosen.name)
     check_text(sheet, chosen, reading)
     _title_block(sheet, chosen, budget.row, year, reading)
-    budget_end = sheet_budget.budget_end(sheet, budget, indicators.row)
-    sheet_budget.read_budget(sheet, chosen, budget, budget_end, reading)
+    budget_end = sheet_budget.read_budget(sheet, chosen, budget, indicators.row, reading)
     indicator_end = sheet_indicators.read_indicators(sheet, chosen, indicators, reading)
     closing = indicator_end <= sheet.max_row and (indicator_end, min(indicators.columns.values()))
     if closing and closing in reading.placed:
@@ -97,9 +96,9 @@ def _match(sheet: Sheet, layout: Layout) -> tuple[Header, Header] | tuple[str, i
     indicators = sheet_indicators.find_indicators(sheet, layout, after=budget.row)
     if indicators is None:
         words = layout.indicators.columns
+        needed = [words[role][0] for role in ("category", "name", "target") if role in words]
         return (
-            f"an indicator header row below the budget (row {budget.row}) with "
-            f"{', '.join(words[role][0] for role in ('category', 'name', 'target') if role in words)}",
+            f"an indicator header row below the budget (row {budget.row}) with {', '.join(needed)}",
             _placed(budget),
         )
     return budget, indicators
