@@ -182,3 +182,36 @@ def test_opening_a_blank_report_from_the_inbox(site: Site, other) -> None:
     assert done.status_code == 303
     assert events(site, f"report:{OTHER}:{YEAR}")[-1].event_type == "ReportOpened"
     assert f'id="import-{OTHER}-{YEAR}"' not in other.get("/inbox").text
+
+
+def test_the_preview_names_the_layout_and_lists_printed_figures_that_disagree(
+    site: Site, other, seed_workbook: bytes
+) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(seed_workbook))
+    sheet = book.worksheets[0]
+    row = next(c.row for c in sheet["A"] if c.value and str(c.value).endswith("人道爱心任务"))
+    sheet.cell(row=row, column=5).value = 7.9  # 预算合计数: jixiao computes 7.8
+    out = BytesIO()
+    book.save(out)
+    token = csrf_of(other.get(IMPORT))
+    forced = other.post(
+        IMPORT,
+        data={"csrf_token": token, "layout": "national"},
+        files={"file": ("自评价表.xlsx", out.getvalue(), XLSX)},
+    )
+    assert forced.status_code == 422
+    assert "is not in layout national" in forced.text
+    preview = _upload(other, "自评价表.xlsx", out.getvalue())
+    assert preview.status_code == 200, preview.text[-800:]
+    assert "seed-overall" in element(preview.text, "preview-layout", "p")
+    listed = element(preview.text, "import-disagreements", "ul")
+    assert (
+        f"自评价表!E{row} (人道爱心任务) 预算合计数: printed &#39;7.9&#39;, jixiao computes 7.8"
+        in (listed)
+    )
+    confirm = element(preview.text, "import-confirm-form")
+    assert 'name="layout" value="seed-overall"' in confirm
