@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from events.model import RecordedEvent
 from events.protocol import EventStoreProtocol
 from workflow.administration import DepartmentState, department_stream_id
-from workflow.commands import ReportCommand
+from workflow.commands import OpenReport, ReportCommand
 from workflow.errors import DocumentRejected
 from workflow.report_file import ReportDocument, document_commands, parse_document
 from workflow.roles import Actor
@@ -83,6 +83,14 @@ def read_import(
         reading = read_sheet(data, source, department, year, layout)
         document = parse_document(reading.document, source=source)
         located = [(reading.place(where), c) for where, c in document_commands(document)]
+        if reading.department_cell is not None:
+            # The department the sheet names must be the one the report is for.
+            located = [
+                (where, replace(c, named=reading.department_cell[1]))
+                if isinstance(c, OpenReport)
+                else (where, c)
+                for where, c in located
+            ]
         return ImportFile(
             source,
             document,

@@ -34,9 +34,8 @@ IMPORTED_REASON = "自评价表导入"
 BUDGET_UNIT = "万元"
 MAX_PLACES = 3
 
-#: 「其中：」 in either width, and a code before a name (219001-某某镇人民政府).
-OF_WHICH = re.compile(r"^其中\s*[:：]?\s*")
-CODE_PREFIX = re.compile(r"^([0-9A-Za-z]{4,})\s*[-－—–]\s*(\S.*)$")
+#: 「其中：」 in either width.
+OF_WHICH = re.compile(r"^其中\s*[:：]\s*")
 
 #: Cells that say "nothing here" in a printed column.
 NOTHING = ("", "/", "-", "—", "／")

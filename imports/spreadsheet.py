@@ -16,11 +16,12 @@ import io
 import re
 
 from imports import sheet_budget, sheet_indicators
-from imports.sheet_budget import CODE_PREFIX, IMPORTED_REASON
+from imports.sheet_budget import IMPORTED_REASON
 from imports.sheet_cells import Sheet, SheetReading
 from imports.sheet_headers import Header
 from imports.sheet_layouts import Layout, all_layouts, layout_named
 from imports.sheet_region import check_placed, check_text
+from workflow.administration import split_code
 
 __all__ = ["IMPORTED_REASON", "MAX_WORKBOOK_BYTES", "SheetReading", "read_sheet"]
 
@@ -167,7 +168,8 @@ def _title_block(
                 )
             if found := label.search(text):
                 named = found[1].strip()
-                coded = CODE_PREFIX.match(named)
-                # 219001-某某镇人民政府: the code is the finance system's, the name the report's.
-                reading.document["department_name"] = coded[2] if coded else named
+                # 219001-某某镇人民政府: the code is the finance system's, the name the report's;
+                # the report's opening checks it names the registered department.
+                reading.document["department_name"] = split_code(named)[1]
                 reading.department_cell = (sheet.ref(row, column), named)
+                reading.cells["report"] = f"{sheet.ref(row, column)} 预算部门"

@@ -324,3 +324,20 @@ def test_two_layouts_alike_are_a_refusal_not_a_guess(admin, sichuan_form, tmp_pa
     ]
     _, view = imported(admin, sichuan_form, "--layout", "sichuan-copy")
     assert len(view["indicators"]) == 5
+
+
+@pytest.mark.parametrize(
+    "named", ["219001-姑苏区红十字会", "姑苏区红十字会", "gusu-rc-姑苏区", "gusu-rc"]
+)
+def test_the_named_department_matches_by_name_or_code(admin, sichuan_form, named: str) -> None:
+    spoil(sichuan_form, A3=f"主管部门：{named}")
+    _, view = imported(admin, sichuan_form)
+    assert view["department"] == "gusu-rc"
+
+
+def test_a_sheet_naming_another_department_is_refused(admin, sichuan_form, mode: str) -> None:
+    spoil(sichuan_form, A3="主管部门：219001-某某镇人民政府")
+    assert refused(admin, sichuan_form)[1:] == [
+        f"  - {SHEET}!A3 预算部门: department named: got '219001-某某镇人民政府', expected "
+        "姑苏区红十字会 or gusu-rc (the department registered as gusu-rc, by name or code)"
+    ]
