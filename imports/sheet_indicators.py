@@ -31,6 +31,7 @@ from workflow.indicators import direction_of
 from workflow.targets import Comparator, Measure, MeasureKind, parse_measure
 
 _POINTS = re.compile(r"\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 #: A category printed with its points: 产出指标(50分), 产出指标（50分）.
 _CATEGORY_POINTS = re.compile(r"^(.*?)\s*\(\s*(\d+(?:\.\d+)?)\s*分?\s*\)$")
 
@@ -118,8 +119,8 @@ class _Rows:
         row = self.header.first_data_row
         while row <= sheet.max_row and not self.closes(row):
             if "category" in columns and (typed := sheet.text(row, columns["category"])):
-                if not sheet.continues_from_above(row, columns["category"]):
-                    typed = self._category(row, typed)
+                top, left, _, _ = sheet.merged_range(row, columns["category"])
+                typed = self._category((top, left), typed)
                 if typed != category:
                     category, project = typed, None
             if "project" in columns:
@@ -154,13 +155,14 @@ class _Rows:
             return ""
         return self.sheet.text(row, at)
 
-    def _category(self, row: int, typed: str) -> str:
-        """The category's name; its printed points kept to compare with its weights."""
+    def _category(self, at: tuple[int, int], typed: str) -> str:
+        """The category's name in the cell ``at``; its printed points kept to compare with
+        its weights."""
         found = _CATEGORY_POINTS.match(normalise(typed))
         if found is None:
             return typed
         name = typed[: len(found[1])] if typed.startswith(found[1]) else found[1]
-        self.category_points[name] = ((row, self.columns["category"]), Decimal(found[2]))
+        self.category_points[name] = (at, Decimal(found[2]))
         return name
 
     def cell(self, row: int, role: str) -> str:
@@ -234,8 +236,10 @@ class _Rows:
 
     @staticmethod
     def _with_unit(typed: str, unit: str) -> str:
-        """A bare number takes the unit column's unit: ``30`` and ``万元`` are ``30 万元``."""
-        if unit and number(typed) is not None and typed.strip() == normalise(typed):
+        """A bare number (after a comparison, if any) takes the unit column's unit: ``30``
+        and ``万元`` are ``30 万元``, ``≥90`` and ``%`` are ``≥90%``."""
+        figure = normalise(typed).lstrip("".join(_OPERATORS)).strip()
+        if unit and figure and _NUMBER.fullmatch(figure):
             return f"{typed}{unit}" if unit == "%" else f"{typed} {unit}"
         return typed
 

@@ -341,3 +341,94 @@ def test_a_sheet_naming_another_department_is_refused(admin, sichuan_form, mode:
         f"  - {SHEET}!A3 预算部门: department named: got '219001-某某镇人民政府', expected "
         "姑苏区红十字会 or gusu-rc (the department registered as gusu-rc, by name or code)"
     ]
+
+
+def build_chongqing_form(path: Path) -> Path:
+    """Chongqing's 部门整体 form: no 一级 / 二级 columns, 年初 and 调整 targets, core marks."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "整体支出自评表"
+    for row in (
+        ["部门整体支出绩效自评表（2021年度）"],
+        ["部门名称：gusu-rc"],
+        ["预算资金", "年初预算数", "全年(调整)预算数", "全年执行数", "执行率", "执行率权重",
+         "执行率得分"],
+        ["部门预算总额", 100, 110, 99, "90%", 10, 10],
+        ["其中:基本支出", 80, 80, 80, "100%", "/", "/"],
+        ["项目支出", 20, 30, 19, "63.3%", "/", "/"],
+        ["指标名称", "计量单位", "指标性质", "年初指标值", "调整指标值", "全年完成值",
+         "得分系数(%)", "指标权重(分)", "指标得分(分)", "是否核心指标"],
+        ["救护培训人次", "人次", "定量", "≥2000", None, 2150, 100, 45, 45, "否"],
+        ["群众满意度", "%", "定量", "≥90", "≥90", 95, 100, 45, 45, "否"],
+        ["合计", None, None, None, None, None, None, 90, 91, None],
+    ):  # fmt: skip
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def test_the_chongqing_form_reads_a_flat_list_and_lists_printed_totals(admin, tmp_path) -> None:
+    form = build_chongqing_form(tmp_path / "重庆.xlsx")
+    stdout, view = imported(admin, form)
+    rows = view["budget"]["rows"]
+    # 「其中:」 with an ASCII colon opens the level below, as 「其中：」 does.
+    assert [(r["name"], r["depth"], r["adjustments"], r["total"]) for r in rows] == [
+        ("部门预算总额", 0, "10", "110"),
+        ("基本支出", 1, "0", "80"),
+        ("项目支出", 1, "10", "30"),
+    ]
+    indicators = view["indicators"]
+    assert [
+        (i["category"], i["name"], i["target"]["raw"], i["actual"]["raw"], i["weight"])
+        for i in indicators
+    ] == [
+        ("部门整体绩效指标", "救护培训人次", "≥2000 人次", "2150 人次", "45"),
+        ("部门整体绩效指标", "群众满意度", "≥90%", "95%", "45"),
+    ]
+    # The typed 10 and 91 are not recorded: jixiao scores under the year's scheme.
+    assert stdout.splitlines()[1:] == [
+        "2 printed figures disagree with jixiao's (the typed figures are recorded, the printed "
+        "ones are not):",
+        "  - 整体支出自评表!G4 (部门预算总额) 执行率得分: printed '10', jixiao computes 9 = "
+        "min(执行率, 100%) × 执行率权重 10",
+        "  - 整体支出自评表!I10 (合计) 指标得分: printed '91', jixiao computes 90 = the sum of "
+        "the column",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cells", "problem"),
+    [
+        pytest.param(
+            {"E8": "≥1800"},
+            "整体支出自评表!E8 (救护培训人次) 调整指标值: got '≥1800', expected blank or the same "
+            "as 年初指标值 '≥2000' (the 部门整体 report holds one target: type the target it was "
+            "changed to there)",
+            id="a-target-changed-during-the-year",
+        ),
+        pytest.param(
+            {"J9": "是"},
+            "整体支出自评表!J9 (群众满意度) 是否核心指标: got '是', expected 否 or blank",
+            id="a-core-indicator",
+        ),
+    ],
+)
+def test_chongqing_columns_the_overall_report_cannot_hold_are_refused(
+    admin, tmp_path, cells, problem: str
+) -> None:
+    form = spoil(build_chongqing_form(tmp_path / "重庆.xlsx"), **cells)
+    lines = refused(admin, form)
+    assert lines[0] == f"error: {form} rejected, nothing recorded, 1 problem:", lines
+    assert lines[1].startswith(f"  - {problem}")
+
+
+def test_a_categorys_printed_points_are_compared_with_its_weights(admin, sichuan_form) -> None:
+    spoil(sichuan_form, A12="产出指标（60分）")
+    out = admin("report", "import", str(sichuan_form), *KEY, "--check", user="zhang.san")
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout.splitlines()[1:] == [
+        "1 printed figure disagrees with jixiao's (the typed figures are recorded, the printed "
+        "ones are not):",
+        f"  - {SHEET}!A12 (产出指标): printed 60 points, jixiao computes 50 = the sum of its "
+        "indicators' weights",
+    ]
