@@ -11,6 +11,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from imports.sheet_layouts import BUNDLED
+from tests.cli.sheets import ONE_DISAGREEMENT, fill
 
 KEY = ("-d", "gusu-rc", "-y", "2021")
 SHEET = "项目支出绩效自评表"
@@ -67,17 +68,8 @@ def build_sichuan_form(path: Path) -> Path:
     sheet.merge_cells("A1:J1")
     sheet["A2"] = "项目名称：51092324T000010263357-2021年全区安可替代补助资金项目"
     sheet["A3"] = "主管部门：219001-姑苏区红十字会"
-    for column, title in enumerate(SICHUAN_BUDGET_HEADER, start=1):
-        sheet.cell(row=4, column=column, value=title)
-    for row, values in enumerate(SICHUAN_BUDGET, start=FIRST_BUDGET):
-        for column, value in enumerate(values, start=1):
-            sheet.cell(row=row, column=column, value=value)
-    sheet.cell(row=10, column=1, value="绩效指标（90分）")
-    for column, title in enumerate(SICHUAN_INDICATOR_HEADER, start=1):
-        sheet.cell(row=FIRST_INDICATOR - 1, column=column, value=title)
-    for row, values in enumerate(SICHUAN_INDICATORS, start=FIRST_INDICATOR):
-        for column, value in enumerate(values, start=1):
-            sheet.cell(row=row, column=column, value=value)
+    fill(sheet, 4, 1, [SICHUAN_BUDGET_HEADER, *SICHUAN_BUDGET, ["绩效指标（90分）"]])
+    fill(sheet, FIRST_INDICATOR - 1, 1, [SICHUAN_INDICATOR_HEADER, *SICHUAN_INDICATORS])
     sheet.merge_cells(f"A{FIRST_INDICATOR}:A{FIRST_INDICATOR + 2}")
     total = FIRST_INDICATOR + len(SICHUAN_INDICATORS)
     sheet.cell(row=total, column=1, value="合计")
@@ -427,8 +419,7 @@ def test_a_categorys_printed_points_are_compared_with_its_weights(admin, sichuan
     out = admin("report", "import", str(sichuan_form), *KEY, "--check", user="zhang.san")
     assert out.exit_code == 0, out.stderr
     assert out.stdout.splitlines()[1:] == [
-        "1 printed figure disagrees with jixiao's (the typed figures are recorded, the printed "
-        "ones are not):",
+        ONE_DISAGREEMENT,
         f"  - {SHEET}!A12 (产出指标): printed 60 points, jixiao computes 50 = the sum of its "
         "indicators' weights",
     ]

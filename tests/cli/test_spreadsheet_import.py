@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from openpyxl.styles import Alignment
 
 from projections.report_view import report_view
+from tests.cli.sheets import ONE_DISAGREEMENT
 from tests.seed import BUDGET_LINES, DEPARTMENT_CODE, INDICATORS, YEAR
 from tests.workflow.world import seeded_template
 from worker.evaluation_table import evaluation_table
@@ -108,8 +109,7 @@ def test_a_printed_total_that_disagrees_is_listed_and_the_typed_figures_recorded
     checked = admin("report", "import", str(seed_sheet), *KEY, "--check", user="zhang.san")
     assert checked.exit_code == 0, checked.stderr
     assert checked.stdout.splitlines()[1:] == [
-        "1 printed figure disagrees with jixiao's (the typed figures are recorded, the printed "
-        "ones are not):",
+        ONE_DISAGREEMENT,
         f"  - 自评价表!E{humanitarian} (人道爱心任务) 预算合计数: printed '7.9', jixiao computes "
         "7.8 = 年初预算数 + 调整数 + 上级指标及其他",
     ]

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from imports.spreadsheet import IMPORTED_REASON
+from tests.cli.sheets import ONE_DISAGREEMENT, fill
 
 KEY = ("-d", "gusu-rc", "-y", "2021")
 SHEET = "项目支出自评表"
@@ -66,11 +67,8 @@ def build_project_form(path: Path) -> Path:
     sheet["A3"] = "预算部门名称：姑苏区红十字会"
     sheet["A4"] = "项目资金（万元）"
     sheet.merge_cells(f"A4:A{FIRST_BUDGET + len(BUDGET) - 1}")
-    for column, title in enumerate(BUDGET_HEADER, start=3):
-        sheet.cell(row=4, column=column, value=title)
-    for row, (label, initial, full_year, spent, rate) in enumerate(BUDGET, start=FIRST_BUDGET):
-        for column, value in enumerate((label, initial, full_year, spent, None, rate), start=2):
-            sheet.cell(row=row, column=column, value=value)
+    fill(sheet, 4, 3, [BUDGET_HEADER])
+    fill(sheet, FIRST_BUDGET, 2, [(*figures[:4], None, figures[4]) for figures in BUDGET])
     goals = FIRST_BUDGET + len(BUDGET)
     sheet.cell(row=goals, column=1, value="年度总体目标")
     sheet.cell(row=goals, column=2, value="开展应急救护培训，建设博爱家园")
@@ -78,11 +76,8 @@ def build_project_form(path: Path) -> Path:
     header = FIRST_INDICATOR - 1
     sheet.cell(row=header, column=1, value="绩效指标")
     sheet.merge_cells(f"A{header}:A{FIRST_INDICATOR + len(INDICATORS) - 1}")
-    for column, title in enumerate(INDICATOR_HEADER, start=2):
-        sheet.cell(row=header, column=column, value=title)
-    for row, values in enumerate(INDICATORS, start=FIRST_INDICATOR):
-        for column, value in enumerate(values, start=2):
-            sheet.cell(row=row, column=column, value=value)
+    fill(sheet, header, 2, [INDICATOR_HEADER])
+    fill(sheet, FIRST_INDICATOR, 2, INDICATORS)
     sheet.merge_cells(f"B{FIRST_INDICATOR}:B{FIRST_INDICATOR + 3}")
     sheet.cell(row=FIRST_INDICATOR + len(INDICATORS), column=1, value="总分")
     sheet.cell(row=FIRST_INDICATOR + len(INDICATORS), column=9, value=100)
@@ -336,8 +331,7 @@ def test_a_printed_rate_that_disagrees_is_listed_and_the_typed_figures_recorded(
 
     assert out.exit_code == 0, out.stderr
     assert out.stdout.splitlines()[1:] == [
-        "1 printed figure disagrees with jixiao's (the typed figures are recorded, the printed "
-        "ones are not):",
+        ONE_DISAGREEMENT,
         f"  - {SHEET}!G5 (年度资金总额) 执行率: printed '95%', jixiao computes 91.5% = 全年执行数 "
         "÷ 全年预算数",
     ]
