@@ -166,6 +166,17 @@ def test_an_adjusted_budget_column_is_never_taken_for_an_adjustment(admin, tmp_p
         sheet.append(row)
     path = tmp_path / "自评表.xlsx"
     workbook.save(path)
+    checked = admin("report", "import", str(path), *KEY, "--check", "--json", user="zhang.san")
+    assert json.loads(checked.stdout) | {"file": "", "by_command": {}} == {
+        "file": "",
+        "ok": True,
+        "problems": [],
+        "report": "gusu-rc/2021",
+        "commands": 7,
+        "by_command": {},
+        "layout": "two-rows",
+        "disagreements": [],
+    }
     stdout, view = imported(admin, path)
     (line,) = view["budget"]["rows"]
     assert (line["initial"], line["adjustments"], line["total"], line["execution_rate"]) == (
@@ -423,3 +434,73 @@ def test_a_categorys_printed_points_are_compared_with_its_weights(admin, sichuan
         f"  - {SHEET}!A12 (产出指标): printed 60 points, jixiao computes 50 = the sum of its "
         "indicators' weights",
     ]
+
+
+TWO_ROW_LAYOUT = """
+name: two-rows
+title: a form whose budget header spans two rows
+kind: overall
+department: [主管部门]
+budget:
+  header_rows: 2
+  columns:
+    initial: [年初预算]
+    full_year: [调整后预算数]
+    actual: [预算执行数]
+    execution_rate: [预算执行率]
+indicators:
+  header_rows: 1
+  columns:
+    category: [一级指标]
+    name: [三级指标]
+    target: [指标值]
+    actual: [完成值]
+    weight: [权重]
+"""
+
+
+def test_a_header_spanning_two_rows_with_merged_cells(admin, tmp_path, monkeypatch) -> None:
+    own = tmp_path / "layouts"
+    own.mkdir()
+    (own / "two-rows.yaml").write_text(TWO_ROW_LAYOUT, encoding="utf-8")
+    monkeypatch.setenv("JIXIAO_LAYOUTS", str(own))
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "自评表"
+    sheet["A1"] = "（2021年度）"
+    # 资金 merged down both header rows, 年度预算数（万元） spread over three columns above
+    # 年初预算 / 调整后预算数 / 预算执行数, 预算执行率 merged down.
+    fill(sheet, 2, 1, [["资金", "年度预算数（万元）", None, None, "预算执行率"]])
+    fill(sheet, 3, 2, [["年初预算", "调整后预算数", "预算执行数"]])
+    for merged in ("A2:A3", "B2:D2", "E2:E3"):
+        sheet.merge_cells(merged)
+    fill(
+        sheet,
+        4,
+        1,
+        [["总额", 10, 12, 12, "100%"], [], ["一级指标", "三级指标", "指标值", "完成值", "权重"]],
+    )
+    fill(sheet, 7, 1, [["产出指标", "培训场次", "≥12 场", "12 场", 10]])
+    path = tmp_path / "两行表头.xlsx"
+    workbook.save(path)
+    checked = admin("report", "import", str(path), *KEY, "--check", "--json", user="zhang.san")
+    assert json.loads(checked.stdout) | {"file": "", "by_command": {}} == {
+        "file": "",
+        "ok": True,
+        "problems": [],
+        "report": "gusu-rc/2021",
+        "commands": 7,
+        "by_command": {},
+        "layout": "two-rows",
+        "disagreements": [],
+    }
+    stdout, view = imported(admin, path)
+    (line,) = view["budget"]["rows"]
+    assert (line["initial"], line["adjustments"], line["total"], line["actual"]) == (
+        "10",
+        "2",
+        "12",
+        "12",
+    )
+    assert [(i["name"], i["weight"]) for i in view["indicators"]] == [("培训场次", "10")]
+    assert "disagree" not in stdout
