@@ -86,7 +86,9 @@ def import_report(
 
     A file with any problem is rejected whole and every problem is listed by its place
     (for a spreadsheet, by cell). A report file is described in docs/report-format.md; a
-    .xlsx is read like the seed's 自评价表 (the budget table and the indicators).
+    .xlsx is read by a layout (docs/layouts.md, jixiao admin layout list): the one --layout
+    names, else the one its headers match. Printed figures that disagree with jixiao's
+    (合计, 执行率) are listed; the typed ones are recorded.
 
     Example: jixiao report import gusu-redcross-2021.yaml
     """

@@ -30,6 +30,8 @@ class Header:
     problems: list[str] = field(default_factory=list)
     #: Columns whose header matched no role: column → (row, column) of the header cell.
     unknown: dict[int, tuple[int, int]] = field(default_factory=dict)
+    #: Columns whose header is refused (ambiguous): their cells are named by that refusal.
+    refused: set[int] = field(default_factory=set)
 
     @property
     def first_data_row(self) -> int:
@@ -75,6 +77,7 @@ def header_at(sheet: Sheet, row: int, part: Part, layout: str) -> Header:
                 f"{layout}, expected words of one column only"
             )
             header.cells.add(cell)
+            header.refused.add(column)
         elif roles:
             role = roles[0]
             if role in header.columns:
@@ -85,6 +88,7 @@ def header_at(sheet: Sheet, row: int, part: Part, layout: str) -> Header:
                     f"{header.labels[role]!r} in layout {layout}, expected one column for it"
                 )
                 header.cells.add(cell)
+                header.refused.add(column)
             else:
                 header.columns[role] = column
                 header.labels[role] = key

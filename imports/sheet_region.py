@@ -72,6 +72,9 @@ def check_placed(
     for header, end in parts:
         reading.placed |= header.cells
         reading.problems.extend(header.problems)
+        # A refused header names its column: no line more for each cell under it.
+        for column in header.refused:
+            reading.named.update((row, column) for row in range(header.first_data_row, end))
         for column, cell in sorted(header.unknown.items()):
             below = [
                 row

@@ -504,3 +504,48 @@ def test_a_header_spanning_two_rows_with_merged_cells(admin, tmp_path, monkeypat
     )
     assert [(i["name"], i["weight"]) for i in view["indicators"]] == [("培训场次", "10")]
     assert "disagree" not in stdout
+
+
+def test_two_columns_heading_one_role_is_a_refusal_not_a_guess(admin, sichuan_form) -> None:
+    spoil(sichuan_form, K11="权重", K12=5)
+    assert refused(admin, sichuan_form)[1:] == [
+        f"  - sheet {SHEET} row 11 column K '权重': heads weight like column H '权重' in layout "
+        "sichuan-510000, expected one column for it",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cells", "problem"),
+    [
+        ({"B5": "3.O"}, f"{SHEET}!B5 (总额): line 总额 年初预算数: got '3.O', expected an amount"),
+        ({"C6": "3.3б"}, f"{SHEET}!C6 (财政资金) 调整后预算数: got '3.3б', expected an amount"),
+        (
+            {"E5": "l00%"},
+            f"{SHEET}!E5 (总额) 预算执行率: got 'l00%', expected a rate such as 100.0%",
+        ),
+        ({"G5": "十"}, f"{SHEET}!G5 (总额) 得分: got '十', expected a score such as 10"),
+    ],
+    ids=["initial", "adjusted-budget", "rate", "score"],
+)
+def test_a_damaged_budget_cell_is_one_line(admin, sichuan_form, cells, problem: str) -> None:
+    spoil(sichuan_form, **cells)
+    lines = refused(admin, sichuan_form)
+    assert lines[0] == f"error: {sichuan_form} rejected, nothing recorded, 1 problem:", lines
+    assert lines[1].startswith(f"  - {problem}")
+
+
+def test_a_header_two_roles_match_is_a_refusal_not_a_guess(
+    admin, sichuan_form, tmp_path, monkeypatch
+) -> None:
+    own = tmp_path / "layouts"
+    own.mkdir()
+    text = (BUNDLED / "sichuan-510000.yaml").read_text(encoding="utf-8")
+    (own / "loose.yaml").write_text(
+        text.replace("name: sichuan-510000", "name: loose").replace("偏差原因*", "得*"),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("JIXIAO_LAYOUTS", str(own))
+    assert refused(admin, sichuan_form, "--layout", "loose")[1:] == [
+        f"  - sheet {SHEET} row 11 column I '得分': could head score or deviation_reason in "
+        "layout loose, expected words of one column only",
+    ]
