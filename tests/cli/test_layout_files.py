@@ -174,7 +174,7 @@ def test_an_adjusted_budget_column_is_never_taken_for_an_adjustment(admin, tmp_p
         "report": "gusu-rc/2021",
         "commands": 7,
         "by_command": {},
-        "layout": "two-rows",
+        "layout": "national",
         "disagreements": [],
     }
     stdout, view = imported(admin, path)
@@ -483,6 +483,17 @@ def test_a_header_spanning_two_rows_with_merged_cells(admin, tmp_path, monkeypat
     fill(sheet, 7, 1, [["产出指标", "培训场次", "≥12 场", "12 场", 10]])
     path = tmp_path / "两行表头.xlsx"
     workbook.save(path)
+    checked = admin("report", "import", str(path), *KEY, "--check", "--json", user="zhang.san")
+    assert json.loads(checked.stdout) | {"file": "", "by_command": {}} == {
+        "file": "",
+        "ok": True,
+        "problems": [],
+        "report": "gusu-rc/2021",
+        "commands": 7,
+        "by_command": {},
+        "layout": "two-rows",
+        "disagreements": [],
+    }
     checked = admin("report", "import", str(path), *KEY, "--check", "--json", user="zhang.san")
     assert json.loads(checked.stdout) | {"file": "", "by_command": {}} == {
         "file": "",
