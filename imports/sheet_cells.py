@@ -111,6 +111,7 @@ class Sheet:
         self.title: str = sheet.title
         self.max_row: int = sheet.max_row
         self.max_column: int = sheet.max_column
+        self._keys: dict[tuple[int, int], str] = {}
         self._merged: dict[tuple[int, int], tuple[int, int]] = {}
         self._ranges: dict[tuple[int, int], tuple[int, int, int, int]] = {}
         for merged in sheet.merged_cells.ranges:
@@ -132,6 +133,13 @@ class Sheet:
     def text(self, row: int, column: int) -> str:
         """The text shown in a cell, whitespace collapsed."""
         return text(self.value(row, column))
+
+    def header_words(self, row: int, column: int) -> str:
+        """:func:`header_key` of the cell, worked out once (every layout looks at it)."""
+        at = (row, column)
+        if at not in self._keys:
+            self._keys[at] = header_key(self.value(row, column))
+        return self._keys[at]
 
     def spans_from(self, row: int, column: int) -> tuple[int, int] | None:
         """The top-left of the merged range holding (row, column), if it is merged."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from imports.sheet_cells import Sheet, header_key
+from imports.sheet_cells import Sheet
 from imports.sheet_layouts import Part
 
 
@@ -54,7 +54,7 @@ def _heading_cell(sheet: Sheet, row: int, height: int, column: int) -> tuple[int
         top, left, bottom, right = sheet.merged_range(at, column)
         if top < row or left != column:
             continue  # merged in from above the header, or from a column on the left
-        if sheet.text(top, left):
+        if sheet.header_words(top, left):
             spread = right > left and bottom < row + height - 1
             # An upper cell spread over columns is a group's heading, not a column's.
             if not spread:
@@ -69,7 +69,7 @@ def header_at(sheet: Sheet, row: int, part: Part, layout: str) -> Header:
         cell = _heading_cell(sheet, row, part.header_rows, column)
         if cell is None:
             continue
-        key = header_key(sheet.value(*cell))
+        key = sheet.header_words(*cell)
         roles = part.roles_of(key)
         if len(roles) > 1:
             header.problems.append(

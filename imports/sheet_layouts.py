@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +79,22 @@ class Part:
     #: role → header words (normalised by :func:`imports.sheet_cells.header_key`); a word
     #: ending in ``*`` matches every header starting with it.
     columns: dict[str, tuple[str, ...]]
+    # Every header cell of every row is looked up in every layout: a dict, not a scan.
+    _exact: dict[str, str] = field(init=False, repr=False, compare=False)
+    _prefixes: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        words = [(w, role) for role, listed in self.columns.items() for w in listed]
+        object.__setattr__(self, "_exact", {w: role for w, role in words if w[-1] != "*"})
+        object.__setattr__(self, "_prefixes", tuple((w[:-1], r) for w, r in words if w[-1] == "*"))
 
     def roles_of(self, key: str) -> list[str]:
         """The roles whose words match the header ``key`` (two or more: ambiguous)."""
-        return [
-            role
-            for role, words in self.columns.items()
-            if any(key.startswith(w[:-1]) if w.endswith("*") else key == w for w in words)
-        ]
+        roles = [self._exact[key]] if key in self._exact else []
+        for prefix, role in self._prefixes:
+            if key.startswith(prefix) and role not in roles:
+                roles.append(role)
+        return roles
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ change — by the department's preparer only."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 
@@ -25,10 +26,25 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @pytest.fixture
 def seed_workbook(site: Site) -> bytes:
-    """The seed report's 自评价表 as jixiao renders it."""
+    """The seed report's 自评价表 as jixiao renders it, naming the department it is sent to
+    (an import refuses a sheet naming another department)."""
     view = report_view(load_report(site.store, DEPARTMENT_CODE, YEAR).state)
     table = evaluation_table(view, "姑苏区预算部门整体支出预算绩效自评价表")
+    table = dataclasses.replace(table, department_name="另一部门")
     return render_xlsx(table, datetime(2022, 3, 1, tzinfo=UTC))
+
+
+def test_a_workbook_naming_another_department_is_refused(site: Site, other) -> None:
+    view = report_view(load_report(site.store, DEPARTMENT_CODE, YEAR).state)
+    table = evaluation_table(view, "姑苏区预算部门整体支出预算绩效自评价表")
+    before = site.head()
+    refused = _upload(other, "自评价表.xlsx", render_xlsx(table, datetime(2022, 3, 1, tzinfo=UTC)))
+    assert refused.status_code == 422 and site.head() == before
+    assert element(refused.text, "import-problems", "ul") == (
+        '<ul class="problems" id="import-problems"><li>自评价表!A3 预算部门: department named: '
+        "got &#39;姑苏区红十字会&#39;, expected 另一部门 or other-dept (the department "
+        "registered as other-dept, by name or code)</li></ul>"
+    )
 
 
 @pytest.fixture
