@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.admin_layout import app as layout_app
 from cli.context import (
     credentials,
     migrate_database,
@@ -37,6 +38,7 @@ app.add_typer(department_app, name="department")
 app.add_typer(user_app, name="user")
 app.add_typer(year_app, name="year")
 app.add_typer(scheme_app, name="scheme")
+app.add_typer(layout_app, name="layout")
 
 
 def token_kdf() -> KdfParams:

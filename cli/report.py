@@ -73,13 +73,22 @@ def import_report(
         bool,
         typer.Option("--check", help="Check every rule and list the problems; record nothing."),
     ] = False,
+    layout: Annotated[
+        str | None,
+        typer.Option(
+            "--layout",
+            help="For .xlsx: read it by this layout (jixiao admin layout list); else its headers choose.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record a whole report from a file, as your own changes: every rule applies.
 
     A file with any problem is rejected whole and every problem is listed by its place
     (for a spreadsheet, by cell). A report file is described in docs/report-format.md; a
-    .xlsx is read like the seed's 自评价表 (the budget table and the indicators).
+    .xlsx is read by a layout (docs/layouts.md, jixiao admin layout list): the one --layout
+    names, else the one its headers match. Printed figures that disagree with jixiao's
+    (合计, 执行率) are listed; the typed ones are recorded.
 
     Example: jixiao report import gusu-redcross-2021.yaml
     """
@@ -100,7 +109,7 @@ def import_report(
             raise fail(f"{path}: a spreadsheet names no department code, expected -d and -y", 2)
         expected = "a 自评价表 (.xlsx)" if workbook else "a report file (.yaml, .yml, .json)"
         data = file_bytes(path, "path", expected, limit)
-        found = read_import(data, source, department=department, year=year)
+        found = read_import(data, source, department=department, year=year, layout=layout)
     importer = backend()
     with (
         reported_errors(),
@@ -125,12 +134,31 @@ def import_report(
                 "report": f"{document.department}/{document.year}",
                 "commands": len(located),
                 "by_command": found.by_command(),
+                "layout": found.layout or None,
+                "disagreements": found.disagreements,
             }
         )
     elif check:
-        typer.echo(f"{path}: no problems; {len(located)} commands would be recorded")
+        read_by = f" (layout {found.layout})" if found.layout else ""
+        typer.echo(f"{path}: no problems{read_by}; {len(located)} commands would be recorded")
+        _print_disagreements(found.disagreements)
     else:
         print_recorded(summary, as_json)
+        if not as_json:
+            _print_disagreements(found.disagreements)
+
+
+def _print_disagreements(disagreements: list[str]) -> None:
+    """The printed figures that are not jixiao's: listed, recorded as typed all the same."""
+    if not disagreements:
+        return
+    count = len(disagreements)
+    typer.echo(
+        f"{count} printed figure{'s' if count > 1 else ''} disagree{'s' if count == 1 else ''} "
+        "with jixiao's (the typed figures are recorded, the printed ones are not):"
+    )
+    for line in disagreements:
+        typer.echo(f"  - {line}")
 
 
 @contextmanager

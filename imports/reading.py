@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from events.model import RecordedEvent
 from events.protocol import EventStoreProtocol
 from workflow.administration import DepartmentState, department_stream_id
-from workflow.commands import ReportCommand
+from workflow.commands import OpenReport, ReportCommand
 from workflow.errors import DocumentRejected
 from workflow.report_file import ReportDocument, document_commands, parse_document
 from workflow.roles import Actor
@@ -41,6 +41,11 @@ class ImportFile:
     document: ReportDocument
     located: list[tuple[str, ReportCommand]]
     problems: list[str] = field(default_factory=list)
+    #: A workbook's printed figures that disagree with jixiao's own: listed, never
+    #: recorded, never a refusal (the typed figures are what is recorded).
+    disagreements: list[str] = field(default_factory=list)
+    #: The layout a workbook was read by ('' for a report file).
+    layout: str = ""
 
     @property
     def report(self) -> str:
@@ -53,10 +58,16 @@ class ImportFile:
 
 
 def read_import(
-    data: bytes, source: str, *, department: str | None = None, year: int | None = None
+    data: bytes,
+    source: str,
+    *,
+    department: str | None = None,
+    year: int | None = None,
+    layout: str | None = None,
 ) -> ImportFile:
     """Read the bytes of the file named ``source``: a 自评价表 (``.xlsx``, which names no
-    department code: ``department`` and ``year`` say whose report it is) or a report file.
+    department code: ``department`` and ``year`` say whose report it is; ``layout`` names
+    the layout to read it by, else the sheet's headers choose) or a report file.
 
     Raises ValueError (one line naming the file) when the file cannot be read at all, and
     DocumentRejected listing every problem when its document does not hold together.
@@ -69,10 +80,29 @@ def read_import(
                 f"{source}: a spreadsheet names no department code, expected the "
                 "department and year of the report it is for"
             )
-        reading = read_sheet(data, source, department, year)
+        reading = read_sheet(data, source, department, year, layout)
         document = parse_document(reading.document, source=source)
         located = [(reading.place(where), c) for where, c in document_commands(document)]
-        return ImportFile(source, document, located, list(reading.problems))
+        if reading.department_cell is not None:
+            # The department the sheet names must be the one the report is for.
+            located = [
+                (where, replace(c, named=reading.department_cell[1]))
+                if isinstance(c, OpenReport)
+                else (where, c)
+                for where, c in located
+            ]
+        return ImportFile(
+            source,
+            document,
+            located,
+            list(reading.problems),
+            list(reading.disagreements),
+            reading.layout,
+        )
+    if layout is not None:
+        raise ValueError(
+            f"--layout: got {layout!r} for {source}, expected it only with a 自评价表 (.xlsx)"
+        )
     from imports.documents import parse_report_file
 
     if len(data) > MAX_REPORT_FILE_BYTES:

@@ -1,14 +1,14 @@
-"""Reading cells of a 自评价表 sheet: merged ranges, cell names, header rows and cell text.
+"""Reading cells of a 自评价表 sheet: merged ranges, cell names, cell text and which cells a
+reading has placed.
 
-Shared by every layout the importer understands (imports/sheet_budget.py,
-imports/sheet_indicators.py): a layout is recognised by the words in its header cells, so
-finding a header row by those words lives here, once.
+Shared by both parts of every layout (imports/sheet_budget.py, imports/sheet_indicators.py);
+finding a part's header rows by a layout's words is imports/sheet_headers.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from workflow.amounts import normalise
+from workflow.text import UNSAFE_CATEGORIES
 
 
 @dataclass
@@ -26,6 +27,22 @@ class SheetReading:
     #: Document path (``budget.lines[3].initial``) → the cell it came from (``自评价表!B9``).
     cells: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    #: Printed figures the form computes that disagree with jixiao's own (never refusals).
+    disagreements: list[str] = field(default_factory=list)
+    #: The layout the sheet was read by.
+    layout: str = ""
+    #: The title block's department cell and what it names (a code may come first).
+    department_cell: tuple[str, str] | None = None
+    #: Cells (row, column) placed in a field, a heading or a compared figure.
+    placed: set[tuple[int, int]] = field(default_factory=set)
+    #: Cells already named by a problem: one problem per cell, never a follow-on line.
+    named: set[tuple[int, int]] = field(default_factory=set)
+
+    def problem_at(self, at: tuple[int, int], message: str) -> None:
+        """Record ``message`` for the cell ``at`` unless a problem already names that cell."""
+        if at not in self.named:
+            self.named.add(at)
+            self.problems.append(message)
 
     def place(self, where: str) -> str:
         """The cell behind a document path (or the nearest enclosing one), for messages."""
@@ -38,13 +55,22 @@ class SheetReading:
 
 
 def text(value: object) -> str:
-    """A cell's value as the text typed, whitespace collapsed; '' for an empty cell."""
+    """A cell's value as the text typed, whitespace collapsed; '' for an empty cell.
+
+    Characters the text rules refuse are left out: the sheet's scan names each such cell
+    once (imports/sheet_region.py), so nothing read from it fails a second time.
+    """
     if value is None:
         return ""
     if isinstance(value, float):
         # repr is a float's shortest round-trip form: 300.09 stays 300.09.
         return repr(value)
-    return " ".join(str(value).split())
+    typed = str(value)
+    if not typed.isprintable():
+        typed = "".join(
+            ch for ch in typed if ch.isspace() or unicodedata.category(ch) not in UNSAFE_CATEGORIES
+        )
+    return " ".join(typed.split())
 
 
 _NUMBER = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?:万元|元)?")
@@ -77,20 +103,6 @@ def header_key(value: object) -> str:
     return _NOTE.sub("", "".join(normalise(text(value)).split()))
 
 
-#: Whether a header key heads a column of some role.
-Matcher = Callable[[str], bool]
-
-
-def one_of(*keys: str) -> Matcher:
-    """A matcher for headers that are exactly one of ``keys``."""
-    return frozenset(keys).__contains__
-
-
-def starting(prefix: str) -> Matcher:
-    """A matcher for headers that start with ``prefix`` (偏差原因分析及改进措施)."""
-    return lambda key: key.startswith(prefix)
-
-
 class Sheet:
     """Cell access with merged ranges resolved to their top-left value."""
 
@@ -99,8 +111,16 @@ class Sheet:
         self.title: str = sheet.title
         self.max_row: int = sheet.max_row
         self.max_column: int = sheet.max_column
+        self._keys: dict[tuple[int, int], str] = {}
         self._merged: dict[tuple[int, int], tuple[int, int]] = {}
+        self._ranges: dict[tuple[int, int], tuple[int, int, int, int]] = {}
         for merged in sheet.merged_cells.ranges:
+            self._ranges[(merged.min_row, merged.min_col)] = (
+                merged.min_row,
+                merged.min_col,
+                merged.max_row,
+                merged.max_col,
+            )
             for row in range(merged.min_row, merged.max_row + 1):
                 for column in range(merged.min_col, merged.max_col + 1):
                     self._merged[(row, column)] = (merged.min_row, merged.min_col)
@@ -113,6 +133,13 @@ class Sheet:
     def text(self, row: int, column: int) -> str:
         """The text shown in a cell, whitespace collapsed."""
         return text(self.value(row, column))
+
+    def header_words(self, row: int, column: int) -> str:
+        """:func:`header_key` of the cell, worked out once (every layout looks at it)."""
+        at = (row, column)
+        if at not in self._keys:
+            self._keys[at] = header_key(self.value(row, column))
+        return self._keys[at]
 
     def spans_from(self, row: int, column: int) -> tuple[int, int] | None:
         """The top-left of the merged range holding (row, column), if it is merged."""
@@ -127,6 +154,16 @@ class Sheet:
         """Whether the cell holds its own value (not merged, or a range's top-left)."""
         return self._merged.get((row, column), (row, column)) == (row, column)
 
+    def merged_range(self, row: int, column: int) -> tuple[int, int, int, int]:
+        """The range (top, left, bottom, right) holding the cell: itself if not merged."""
+        return self._ranges.get(
+            self._merged.get((row, column), (row, column)), (row, column, row, column)
+        )
+
+    def where(self, row: int, column: int) -> str:
+        """The cell as refusals name it: ``sheet 自评表 row 12 column H``."""
+        return f"sheet {self.title} row {row} column {get_column_letter(column)}"
+
     def ref(self, row: int, column: int) -> str:
         """The cell's name as a spreadsheet shows it: ``自评价表!E12``."""
         return f"{self.title}!{get_column_letter(column)}{row}"
@@ -134,47 +171,3 @@ class Sheet:
     def indent(self, row: int, column: int) -> int:
         """The cell's indent level (jixiao's own export indents budget labels by depth)."""
         return int(self.sheet.cell(row=row, column=column).alignment.indent or 0)
-
-
-@dataclass(frozen=True)
-class Header:
-    """A header row: its row, and for each role it heads the column and the header's words."""
-
-    row: int
-    columns: dict[str, int]
-    labels: dict[str, str]
-
-    def has(self, role: str) -> bool:
-        """Whether the row has a column for ``role``."""
-        return role in self.columns
-
-
-def header_at(sheet: Sheet, row: int, roles: dict[str, Matcher]) -> Header:
-    """The roles the cells of ``row`` head (each role its leftmost column)."""
-    columns: dict[str, int] = {}
-    labels: dict[str, str] = {}
-    for column in range(1, sheet.max_column + 1):
-        # A merged header counts once, in its top-left column and row (D17:D18 heads D from 17).
-        if not sheet.starts_here(row, column):
-            continue
-        key = header_key(sheet.value(row, column))
-        role = next((r for r, matches in roles.items() if r not in columns and matches(key)), None)
-        if key and role is not None:
-            columns[role] = column
-            labels[role] = key
-    return Header(row, columns, labels)
-
-
-def find_header(
-    sheet: Sheet,
-    roles: dict[str, Matcher],
-    accept: Callable[[Header], bool],
-    *,
-    after: int = 0,
-) -> Header | None:
-    """The first row below ``after`` whose header cells ``accept`` takes, if any."""
-    for row in range(after + 1, sheet.max_row + 1):
-        header = header_at(sheet, row, roles)
-        if header.columns and accept(header):
-            return header
-    return None

@@ -1,12 +1,13 @@
-"""Reading a 自评价表 spreadsheet into a report document, whichever region's layout it has.
+"""Reading a 自评价表 spreadsheet into a report document, by one of the layouts of
+imports/sheet_layouts.py (data files: docs/layouts.md).
 
-The sheet has a title block (the year in 「（2021年度）」, the department after
-「预算部门名称：」), a budget part and an indicator part. Each part's layout is recognised
-from its header cells, never from an option: the budget part in imports/sheet_budget.py (the
-seed's adjustment columns, or 年初 / 全年预算 / 全年执行数), the indicator part in
-imports/sheet_indicators.py (the seed's 分解目标, or a flat 一级 / 二级 / 三级指标 list). Cell
-access shared by both lives in imports/sheet_cells.py. Merged cells are read as their top-left
-value. Computed columns (合计, 执行率, 得分) are never imported.
+The sheet has a title block (the year in 「（2021年度）」, the department after the layout's
+words such as 「预算部门名称：」, a code before the name allowed), a budget part and an
+indicator part. The layout is the one given (``--layout``), else the one whose header words
+the sheet has, chosen by how many header cells each places; two alike are a refusal.
+Every cell goes through the text rules, and every non-empty cell of the two parts is placed
+or named (imports/sheet_region.py). Printed figures the form computes are compared, never
+recorded: their disagreements are listed beside the reading.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ import re
 from imports import sheet_budget, sheet_indicators
 from imports.sheet_budget import IMPORTED_REASON
 from imports.sheet_cells import Sheet, SheetReading
+from imports.sheet_headers import Header
+from imports.sheet_layouts import Layout, all_layouts, layout_named
+from imports.sheet_region import check_placed, check_text
+from workflow.administration import split_code
 
 __all__ = ["IMPORTED_REASON", "MAX_WORKBOOK_BYTES", "SheetReading", "read_sheet"]
 
@@ -24,17 +29,18 @@ __all__ = ["IMPORTED_REASON", "MAX_WORKBOOK_BYTES", "SheetReading", "read_sheet"
 MAX_WORKBOOK_BYTES = 16 * 1024 * 1024
 
 _YEAR = re.compile(r"（\s*(\d{4})\s*年度\s*）")
-_DEPARTMENT = re.compile(r"预算部门名称[：:]\s*(\S.*)$")
 
 
-def read_sheet(data: bytes, source: str, department: str, year: int) -> SheetReading:
+def read_sheet(
+    data: bytes, source: str, department: str, year: int, layout: str | None = None
+) -> SheetReading:
     """Read the first sheet of the workbook ``data`` (the file ``source``, as messages name
-    it) as the 自评价表 of ``department``'s report for ``year``.
+    it) as the 自评价表 of ``department``'s report for ``year``, in the layout named
+    ``layout`` or the one the sheet's headers match.
 
     The workbook must keep the limits of imports/sheet_bounds.py (checked before it is
-    loaded). A sheet whose budget or indicator part has no header row of a known layout
-    raises ValueError with one line naming the sheet and the headers expected; problems
-    with cells are listed in the reading, each naming its cell.
+    loaded). A sheet no layout reads, or two read alike, raises ValueError with one line
+    naming the sheet; problems with cells are listed in the reading, each naming its cell.
     """
     from openpyxl import load_workbook
 
@@ -45,6 +51,7 @@ def read_sheet(data: bytes, source: str, department: str, year: int) -> SheetRea
             f"{source}: {len(data):,} bytes, expected a 自评价表 (.xlsx) of at most "
             f"{MAX_WORKBOOK_BYTES:,} bytes"
         )
+    candidates = [layout_named(layout)] if layout else list(all_layouts().values())
     # Sizes and cell counts are checked on the archive before openpyxl builds any cell.
     check_workbook(data, source)
     try:
@@ -57,37 +64,112 @@ def read_sheet(data: bytes, source: str, department: str, year: int) -> SheetRea
             "Excel, WPS or LibreOffice"
         ) from None
     sheet = Sheet(workbook.worksheets[0])
-    budget = sheet_budget.find_budget(sheet)
-    if budget is None:
-        raise ValueError(
-            f"{source}: sheet {sheet.title!r} has no layout jixiao reads, expected "
-            f"{sheet_budget.EXPECTED}"
-        )
-    found = sheet_indicators.find_indicators(sheet, after=budget.row)
-    if found is None:
-        raise ValueError(
-            f"{source}: sheet {sheet.title!r} has no indicator part below the budget (row "
-            f"{budget.row}), expected {sheet_indicators.EXPECTED}"
-        )
-    indicators, flat = found
-    reading = SheetReading({"department": department, "year": year})
-    _title_block(sheet, budget.row, year, reading)
-    sheet_budget.read_budget(sheet, budget, indicators.row, reading)
-    sheet_indicators.read_indicators(sheet, indicators, flat, reading)
+    chosen, budget, indicators = _choose(sheet, candidates, source, forced=layout is not None)
+    reading = SheetReading({"department": department, "year": year}, layout=chosen.name)
+    check_text(sheet, chosen, reading)
+    _title_block(sheet, chosen, budget.row, year, reading)
+    budget_end = sheet_budget.read_budget(sheet, chosen, budget, indicators.row, reading)
+    indicator_end = sheet_indicators.read_indicators(sheet, chosen, indicators, reading)
+    closing = indicator_end <= sheet.max_row and (indicator_end, min(indicators.columns.values()))
+    if closing and closing in reading.placed:
+        indicator_end += 1  # the 合计 / 总分 row is part of the table
+    check_placed(sheet, chosen, [(budget, budget_end), (indicators, indicator_end)], reading)
     return reading
 
 
-def _title_block(sheet: Sheet, header_row: int, year: int, reading: SheetReading) -> None:
+def _placed(header: Header) -> int:
+    """How many header cells a part's header places: how well the sheet fits the layout."""
+    return len(header.cells) - len(header.unknown)
+
+
+def _match(sheet: Sheet, layout: Layout) -> tuple[Header, Header] | tuple[str, int]:
+    """The two parts' headers in ``layout``, or what the sheet lacks for it and how many
+    budget header cells it placed."""
+    budget = sheet_budget.find_budget(sheet, layout)
+    if budget is None:
+        words = layout.budget.columns
+        return (
+            f"a budget header row with {words['initial'][0]} and {words['actual'][0]}"
+            f"{' and ' + words['full_year'][0] if 'full_year' in words else ''}"
+            f"{' and ' + words['adjustments'][0] if 'adjustments' in words else ''}",
+            0,
+        )
+    indicators = sheet_indicators.find_indicators(sheet, layout, after=budget.row)
+    if indicators is None:
+        words = layout.indicators.columns
+        needed = [words[role][0] for role in ("category", "name", "target") if role in words]
+        return (
+            f"an indicator header row below the budget (row {budget.row}) with {', '.join(needed)}",
+            _placed(budget),
+        )
+    return budget, indicators
+
+
+def _choose(
+    sheet: Sheet, candidates: list[Layout], source: str, *, forced: bool
+) -> tuple[Layout, Header, Header]:
+    """The layout the sheet is read by: the one given, or the best match of all."""
+    matches = []
+    missing = ""
+    partial = (0, "")
+    for layout in candidates:
+        found = _match(sheet, layout)
+        if isinstance(found[0], str):
+            missing, fit = found
+            if fit > partial[0]:
+                words = missing.rpartition(" with ")[2]
+                partial = (
+                    fit,
+                    f"has the budget part of layout {layout.name} but no indicator part below "
+                    f"it, expected an indicator header row with {words}",
+                )
+            continue
+        budget, indicators = found
+        matches.append((_placed(budget) + _placed(indicators), layout, budget, indicators))
+    if not matches:
+        if forced:
+            raise ValueError(
+                f"{source}: sheet {sheet.title!r} is not in layout {candidates[0].name}, "
+                f"expected {missing} (jixiao admin layout show {candidates[0].name})"
+            )
+        names = ", ".join(layout.name for layout in candidates)
+        if partial[1]:
+            raise ValueError(f"{source}: sheet {sheet.title!r} {partial[1]}")
+        raise ValueError(
+            f"{source}: sheet {sheet.title!r} has no layout jixiao reads, expected the header "
+            f"words of one of {names} (jixiao admin layout show NAME)"
+        )
+    matches.sort(key=lambda match: -match[0])
+    if len(matches) > 1 and matches[0][0] == matches[1][0]:
+        alike = " and ".join(match[1].name for match in matches if match[0] == matches[0][0])
+        raise ValueError(
+            f"{source}: sheet {sheet.title!r} matches layouts {alike} alike, expected "
+            "--layout NAME to say which"
+        )
+    _, layout, budget, indicators = matches[0]
+    return layout, budget, indicators
+
+
+def _title_block(
+    sheet: Sheet, layout: Layout, header_row: int, year: int, reading: SheetReading
+) -> None:
     """Check the year and take the department's name from the rows above the budget part."""
+    label = re.compile(rf"^(?:{'|'.join(map(re.escape, layout.department))})\s*[：:]\s*(\S.*)$")
     for row in range(1, header_row):
         for column in range(1, sheet.max_column + 1):
             if not sheet.starts_here(row, column):
                 continue
             text = sheet.text(row, column)
             if (found := _YEAR.search(text)) and int(found[1]) != year:
-                reading.problems.append(
+                reading.problem_at(
+                    (row, column),
                     f"{sheet.ref(row, column)} 年度: got {found[1]!r}, expected {year} "
-                    "(the --year given)"
+                    "(the --year given)",
                 )
-            if found := _DEPARTMENT.search(text):
-                reading.document["department_name"] = found[1]
+            if found := label.search(text):
+                named = found[1].strip()
+                # 219001-某某镇人民政府: the code is the finance system's, the name the report's;
+                # the report's opening checks it names the registered department.
+                reading.document["department_name"] = split_code(named)[1]
+                reading.department_cell = (sheet.ref(row, column), named)
+                reading.cells["report"] = f"{sheet.ref(row, column)} 预算部门"

@@ -48,6 +48,24 @@ USER_ID = ID_PATTERN
 register = default_registry.register
 
 
+#: A code before a name, as finance systems print them: ``219001-某某镇人民政府``.
+_CODE_PREFIX = re.compile(r"([0-9A-Za-z][0-9A-Za-z._-]{3,})\s*[-－—–]\s*(\S.*)", re.DOTALL)
+
+
+def split_code(named: str) -> tuple[str | None, str]:
+    """A name as a form prints it, split into the code before it (if any) and the name."""
+    found = _CODE_PREFIX.fullmatch(named.strip())
+    return (found[1], found[2].strip()) if found else (None, named.strip())
+
+
+def names_department(named: str, department: DepartmentState) -> bool:
+    """Whether ``named`` (a name, a code, or a code before a name) is ``department``: by
+    its registered name or its code."""
+    code, name = split_code(named)
+    whole = named.strip()
+    return department.name in (name, whole) or department.code in (code, whole)
+
+
 def department_stream_id(code: str) -> str:
     """``department:<code>``."""
     return f"department:{code}"

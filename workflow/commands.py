@@ -45,6 +45,11 @@ class ReportKey(TypedDict):
 class OpenReport(ReportCommand):
     """Open the department's report for a fiscal year (revision 1, stage draft)."""
 
+    #: The department as the imported form names it (a 自评价表's 预算部门名称, a finance
+    #: code allowed before the name: ``219001-某某镇人民政府``); it must be the registered
+    #: department's name or code. None when nothing names it.
+    named: str | None = None
+
 
 @dataclass(frozen=True, kw_only=True)
 class SetFunctions(ReportCommand):

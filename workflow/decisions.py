@@ -14,7 +14,7 @@ from functools import singledispatch
 
 from events.model import Event
 from workflow import report_events as ev
-from workflow.administration import DepartmentState, FiscalYearState
+from workflow.administration import DepartmentState, FiscalYearState, names_department
 from workflow.amounts import MONEY_UNITS, Amount, parse_amount
 from workflow.authorization import role_for_stage, roles_permitted
 from workflow.budget import Adjustment, AdjustmentKind, BudgetLine
@@ -251,6 +251,13 @@ def _(command: OpenReport, state: ReportState, who: _Who, ctx: Context) -> list[
     if department is None or not department.registered or department.code != command.department:
         raise UnknownItem(
             f"department: got {command.department!r}, expected a registered department"
+        )
+    if command.named is not None and not names_department(command.named, department):
+        raise InvalidValue(
+            "department named",
+            command.named,
+            f"{department.name} or {department.code} (the department registered as "
+            f"{department.code}, by name or code)",
         )
     if year is None or not year.opened or year.year != command.year or year.scheme is None:
         raise UnknownItem(

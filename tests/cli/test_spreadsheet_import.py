@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from openpyxl.styles import Alignment
 
 from projections.report_view import report_view
+from tests.cli.sheets import ONE_DISAGREEMENT
 from tests.seed import BUDGET_LINES, DEPARTMENT_CODE, INDICATORS, YEAR
 from tests.workflow.world import seeded_template
 from worker.evaluation_table import evaluation_table
@@ -88,15 +89,33 @@ def test_a_bad_sheet_is_refused_whole_with_every_cell_named(
     out = admin("report", "import", str(seed_sheet), *KEY, user="zhang.san")
     assert out.exit_code == 1
     lines = out.stderr.splitlines()
-    assert lines[0] == f"error: {seed_sheet} rejected, nothing recorded, 3 problems:"
-    assert lines[1].startswith(
-        f"  - 自评价表!E{humanitarian} (人道爱心任务) 预算合计数: got '7.9', expected 7.8"
-    )
-    assert lines[2].startswith(f"  - 自评价表!B{publicity} (红十字人道宣传工作):")
-    assert "'十二点五'" in lines[2]
-    assert lines[3].startswith(f"  - 自评价表!E{coverage} (博爱家园街道覆盖率):")
-    assert "did you mean '100%'?" in lines[3]
+    # The printed 预算合计数 7.9 is no problem: it is compared, listed, never recorded.
+    assert lines[0] == f"error: {seed_sheet} rejected, nothing recorded, 2 problems:"
+    assert lines[1].startswith(f"  - 自评价表!B{publicity} (红十字人道宣传工作):")
+    assert "'十二点五'" in lines[1]
+    assert lines[2].startswith(f"  - 自评价表!E{coverage} (博爱家园街道覆盖率):")
+    assert "did you mean '100%'?" in lines[2]
     assert admin("report", "show", *KEY).exit_code == 1
+
+
+def test_a_printed_total_that_disagrees_is_listed_and_the_typed_figures_recorded(
+    admin, seed_sheet: Path
+) -> None:
+    workbook = load_workbook(seed_sheet)
+    humanitarian = budget_row(workbook.active, "人道爱心任务")
+    workbook.active.cell(row=humanitarian, column=5).value = 7.9
+    workbook.save(seed_sheet)
+
+    checked = admin("report", "import", str(seed_sheet), *KEY, "--check", user="zhang.san")
+    assert checked.exit_code == 0, checked.stderr
+    assert checked.stdout.splitlines()[1:] == [
+        ONE_DISAGREEMENT,
+        f"  - 自评价表!E{humanitarian} (人道爱心任务) 预算合计数: printed '7.9', jixiao computes "
+        "7.8 = 年初预算数 + 调整数 + 上级指标及其他",
+    ]
+    view = imported_view(admin, seed_sheet)
+    line = next(r for r in view["budget"]["rows"] if r["name"] == "人道爱心任务")
+    assert (line["initial"], line["higher_level"], line["total"]) == ("6", "1.8", "7.8")
 
 
 def test_a_spreadsheet_needs_the_department_and_year(admin, seed_sheet: Path) -> None:

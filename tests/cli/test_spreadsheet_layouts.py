@@ -9,6 +9,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from imports.spreadsheet import IMPORTED_REASON
+from tests.cli.sheets import ONE_DISAGREEMENT, fill
 
 KEY = ("-d", "gusu-rc", "-y", "2021")
 SHEET = "项目支出自评表"
@@ -66,11 +67,8 @@ def build_project_form(path: Path) -> Path:
     sheet["A3"] = "预算部门名称：姑苏区红十字会"
     sheet["A4"] = "项目资金（万元）"
     sheet.merge_cells(f"A4:A{FIRST_BUDGET + len(BUDGET) - 1}")
-    for column, title in enumerate(BUDGET_HEADER, start=3):
-        sheet.cell(row=4, column=column, value=title)
-    for row, (label, initial, full_year, spent, rate) in enumerate(BUDGET, start=FIRST_BUDGET):
-        for column, value in enumerate((label, initial, full_year, spent, None, rate), start=2):
-            sheet.cell(row=row, column=column, value=value)
+    fill(sheet, 4, 3, [BUDGET_HEADER])
+    fill(sheet, FIRST_BUDGET, 2, [(*figures[:4], None, figures[4]) for figures in BUDGET])
     goals = FIRST_BUDGET + len(BUDGET)
     sheet.cell(row=goals, column=1, value="年度总体目标")
     sheet.cell(row=goals, column=2, value="开展应急救护培训，建设博爱家园")
@@ -78,11 +76,8 @@ def build_project_form(path: Path) -> Path:
     header = FIRST_INDICATOR - 1
     sheet.cell(row=header, column=1, value="绩效指标")
     sheet.merge_cells(f"A{header}:A{FIRST_INDICATOR + len(INDICATORS) - 1}")
-    for column, title in enumerate(INDICATOR_HEADER, start=2):
-        sheet.cell(row=header, column=column, value=title)
-    for row, values in enumerate(INDICATORS, start=FIRST_INDICATOR):
-        for column, value in enumerate(values, start=2):
-            sheet.cell(row=row, column=column, value=value)
+    fill(sheet, header, 2, [INDICATOR_HEADER])
+    fill(sheet, FIRST_INDICATOR, 2, INDICATORS)
     sheet.merge_cells(f"B{FIRST_INDICATOR}:B{FIRST_INDICATOR + 3}")
     sheet.cell(row=FIRST_INDICATOR + len(INDICATORS), column=1, value="总分")
     sheet.cell(row=FIRST_INDICATOR + len(INDICATORS), column=9, value=100)
@@ -239,11 +234,6 @@ BAD_CELLS = [
         id="four-decimals-actual",
     ),
     pytest.param(
-        lambda s: setattr(s["G5"], "value", "95%"),
-        f"{SHEET}!G5 (年度资金总额) 执行率: got '95%', expected 91.5% = 全年执行数 ÷ 全年预算数",
-        id="execution-rate-mismatch",
-    ),
-    pytest.param(
         lambda s: setattr(s["E14"], "value", "逆向"),
         f"{SHEET}!E14 (人均培训成本) 指标性质: got '逆向', expected 正向, 反向",
         id="unknown-nature",
@@ -307,9 +297,9 @@ def test_an_unknown_layout_is_refused_in_one_line_naming_the_sheet(admin, tmp_pa
 
     assert out.exit_code == 1
     assert out.stderr.splitlines() == [
-        f"error: {path}: sheet '汇总' has no layout jixiao reads, expected a budget header "
-        "row with 年初预算数, 实际支出数 or 全年执行数, and either the seed's adjustment columns "
-        "(当年使用上年结余、结转及当年调整预算数, 上级指标及其他) or 全年预算数"
+        f"error: {path}: sheet '汇总' has no layout jixiao reads, expected the header words of "
+        "one of chongqing-overall, national, seed-overall, sichuan-510000 (jixiao admin layout "
+        "show NAME)"
     ]
     assert head(admin) == before
 
@@ -324,7 +314,26 @@ def test_a_budget_without_an_indicator_part_names_what_was_expected(admin, proje
 
     assert out.exit_code == 1
     (line,) = out.stderr.splitlines()
-    assert line.startswith(
-        f"error: {project_form}: sheet '{SHEET}' has no indicator part below the budget (row 4), "
-        "expected an indicator header row"
+    assert line == (
+        f"error: {project_form}: sheet '{SHEET}' has the budget part of layout national but no "
+        "indicator part below it, expected an indicator header row with 一级指标, 三级指标, 指标值"
     )
+
+
+def test_a_printed_rate_that_disagrees_is_listed_and_the_typed_figures_recorded(
+    admin, project_form
+) -> None:
+    workbook = load_workbook(project_form)
+    workbook.active["G5"].value = "95%"
+    workbook.save(project_form)
+
+    out = admin("report", "import", str(project_form), *KEY, user="zhang.san")
+
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout.splitlines()[1:] == [
+        ONE_DISAGREEMENT,
+        f"  - {SHEET}!G5 (年度资金总额) 执行率: printed '95%', jixiao computes 91.5% = 全年执行数 "
+        "÷ 全年预算数",
+    ]
+    rows = json.loads(admin("report", "show", *KEY, "--json").stdout)["budget"]["rows"]
+    assert rows[0]["execution_rate"] == "91.5"

@@ -4,6 +4,7 @@ change — by the department's preparer only."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 
@@ -25,10 +26,25 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @pytest.fixture
 def seed_workbook(site: Site) -> bytes:
-    """The seed report's 自评价表 as jixiao renders it."""
+    """The seed report's 自评价表 as jixiao renders it, naming the department it is sent to
+    (an import refuses a sheet naming another department)."""
     view = report_view(load_report(site.store, DEPARTMENT_CODE, YEAR).state)
     table = evaluation_table(view, "姑苏区预算部门整体支出预算绩效自评价表")
+    table = dataclasses.replace(table, department_name="另一部门")
     return render_xlsx(table, datetime(2022, 3, 1, tzinfo=UTC))
+
+
+def test_a_workbook_naming_another_department_is_refused(site: Site, other) -> None:
+    view = report_view(load_report(site.store, DEPARTMENT_CODE, YEAR).state)
+    table = evaluation_table(view, "姑苏区预算部门整体支出预算绩效自评价表")
+    before = site.head()
+    refused = _upload(other, "自评价表.xlsx", render_xlsx(table, datetime(2022, 3, 1, tzinfo=UTC)))
+    assert refused.status_code == 422 and site.head() == before
+    assert element(refused.text, "import-problems", "ul") == (
+        '<ul class="problems" id="import-problems"><li>自评价表!A3 预算部门: department named: '
+        "got &#39;姑苏区红十字会&#39;, expected 另一部门 or other-dept (the department "
+        "registered as other-dept, by name or code)</li></ul>"
+    )
 
 
 @pytest.fixture
@@ -182,3 +198,36 @@ def test_opening_a_blank_report_from_the_inbox(site: Site, other) -> None:
     assert done.status_code == 303
     assert events(site, f"report:{OTHER}:{YEAR}")[-1].event_type == "ReportOpened"
     assert f'id="import-{OTHER}-{YEAR}"' not in other.get("/inbox").text
+
+
+def test_the_preview_names_the_layout_and_lists_printed_figures_that_disagree(
+    site: Site, other, seed_workbook: bytes
+) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(seed_workbook))
+    sheet = book.worksheets[0]
+    row = next(c.row for c in sheet["A"] if c.value and str(c.value).endswith("人道爱心任务"))
+    sheet.cell(row=row, column=5).value = 7.9  # 预算合计数: jixiao computes 7.8
+    out = BytesIO()
+    book.save(out)
+    token = csrf_of(other.get(IMPORT))
+    forced = other.post(
+        IMPORT,
+        data={"csrf_token": token, "layout": "national"},
+        files={"file": ("自评价表.xlsx", out.getvalue(), XLSX)},
+    )
+    assert forced.status_code == 422
+    assert "is not in layout national" in forced.text
+    preview = _upload(other, "自评价表.xlsx", out.getvalue())
+    assert preview.status_code == 200, preview.text[-800:]
+    assert "seed-overall" in element(preview.text, "preview-layout", "p")
+    listed = element(preview.text, "import-disagreements", "ul")
+    assert (
+        f"自评价表!E{row} (人道爱心任务) 预算合计数: printed &#39;7.9&#39;, jixiao computes 7.8"
+        in (listed)
+    )
+    confirm = element(preview.text, "import-confirm-form")
+    assert 'name="layout" value="seed-overall"' in confirm

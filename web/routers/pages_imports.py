@@ -55,6 +55,17 @@ def _importer(caller: Identity, department: str, year: int) -> None:
         raise not_found(department, year)
 
 
+def _layout_names() -> list[str]:
+    """The layouts a workbook may be read by, for the form's choice ([] when a layout file
+    is bad: the upload then names it)."""
+    from imports.sheet_layouts import LayoutError, all_layouts
+
+    try:
+        return sorted(all_layouts())
+    except LayoutError:
+        return []
+
+
 def _page(
     request: Request,
     app: Services,
@@ -76,6 +87,7 @@ def _page(
             "year": year,
             "expected": EXPECTED_FILE,
             "command_labels": COMMAND_LABELS,
+            "layouts": _layout_names(),
             **context,
         },
         status_code=status,
@@ -91,9 +103,9 @@ def import_form(
     return _page(request, app, caller, department, year)
 
 
-async def _upload(request: Request, caller: Identity) -> tuple[str, bytes, bool]:
-    """The file sent (its name and bytes) and whether it is the confirmation; the CSRF
-    token checked first."""
+async def _upload(request: Request, caller: Identity) -> tuple[str, bytes, bool, str | None]:
+    """The file sent (its name and bytes), whether it is the confirmation, and the layout
+    chosen for a workbook (None: its headers choose); the CSRF token checked first."""
     form = await request.form(max_part_size=_MAX_CONFIRM_PART)
     assert caller.session is not None
     given = form.get(CSRF_FIELD)
@@ -129,7 +141,9 @@ async def _upload(request: Request, caller: Identity) -> tuple[str, bytes, bool]
         )
     # Only the name's last part is shown and kept: a browser may send a whole path.
     name = name.replace("\\", "/").rsplit("/", 1)[-1] or "upload"
-    return name, data, form.get("confirm") == "1"
+    layout = form.get("layout")
+    chosen = layout if isinstance(layout, str) and layout else None
+    return name, data, form.get("confirm") == "1", chosen
 
 
 def _refusal_of(error: Exception) -> tuple[int, str, str | None, list[str]]:
@@ -151,9 +165,9 @@ async def import_file(
 ) -> Response:
     """Check the file and show the preview; with ``confirm``, check it again and record it."""
     _importer(caller, department, year)
-    name, data, confirm = await _upload(request, caller)
+    name, data, confirm, layout = await _upload(request, caller)
     try:
-        found = read_import(data, name, department=department, year=year)
+        found = read_import(data, name, department=department, year=year, layout=layout)
         if (found.document.department, found.document.year) != (department, year):
             raise Refused(
                 422,
@@ -192,5 +206,7 @@ async def import_file(
             "by_command": found.by_command(),
             "content": base64.b64encode(data).decode("ascii"),
             "report": found.report,
+            "layout": found.layout,
+            "disagreements": found.disagreements,
         },
     )
