@@ -137,10 +137,14 @@ def fill_linked_form(
     input id → text), send it with the ``send`` button and wait for ``shown``; the page,
     photographed whole."""
     page = person.visit(REPORT_PAGE)
-    page.locator(f"#{link}").click()
+    # Each click loads a new page: wait for it, or the form (and then the answer) may be
+    # read from the page being left.
+    with page.expect_navigation():
+        page.locator(f"#{link}").click()
     for field, text in fields.items():
         page.locator(f"#{field}").fill(text)
-    page.locator(f"#{send}").click()
+    with page.expect_navigation():
+        page.locator(f"#{send}").click()
     expect(page.locator(f"#{shown}")).to_be_visible()
     person.shoot(shot, whole=True)
     return page
