@@ -179,17 +179,19 @@ def main() -> None:
         commands |= {
             name: [sys.executable, "-m", "cli", *args] for name, args in read_commands(demo).items()
         }
+        say(f"warming up: {len(commands) + 1} commands once each")
         for command in [floor_command, *commands.values()]:
             run_once(command, env)  # warm-up: the bytecode cache, the file cache
         load_before = os.getloadavg()
         samples: dict[str, tuple[list[float], list[float]]] = {
             name: ([], []) for name in ["python -c pass", *commands]
         }
-        for _ in range(arguments.runs):
+        for round_number in range(1, arguments.runs + 1):
             for name, command in [("python -c pass", floor_command), *commands.items()]:
                 wall, cpu = run_once(command, env)
                 samples[name][0].append(wall)
                 samples[name][1].append(cpu)
+            say(f"round {round_number}/{arguments.runs} done")
         load_after = os.getloadavg()
     floor = statistics.median(samples["python -c pass"][0])
     results = {
