@@ -1,4 +1,4 @@
-"""Printing: JSON for scripts, rich tables for people."""
+"""Printing: JSON for scripts, plain text tables for people."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TextIO
+from unicodedata import combining, east_asian_width
 
 
 def _plain(value: Any) -> Any:
@@ -35,21 +36,44 @@ def print_json(data: Any) -> None:
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
-    """A table for people, with right-aligned numbers; every cell :func:`shown`, and never
-    read as rich markup (a name such as ``[/]`` is text, not a tag)."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+    """A table for people: the title, the column names over a rule, then one line per row
+    (more for a cell that holds line breaks), columns two spaces apart and sized by display
+    width (a CJK character takes two), numbers right-aligned; every cell :func:`shown`.
 
-    heading = Text(shown(title)) if title is not None else None
-    table = Table(title=heading, show_lines=False, header_style="bold")
-    materialised = [[shown(v, lines=True) for v in row] for row in rows]
-    for i, column in enumerate(columns):
-        numeric = materialised and all(_looks_numeric(row[i]) for row in materialised if row[i])
-        table.add_column(column, justify="right" if numeric else "left")
-    for row in materialised:
-        table.add_row(*(Text(cell) for cell in row))
-    Console().print(table)
+    Plain text, never wrapped to the terminal: a long row stays one line, whole for grep
+    and ``less -S``. Written here rather than with rich's tables, which took longer to lay
+    out the audit trail than the command took to read it (docs/decisions/0403).
+    """
+    cells = [[shown(v, lines=True).split("\n") for v in row] for row in rows]
+    right = [
+        bool(cells) and all(_looks_numeric("\n".join(r[i])) for r in cells if r[i] != [""])
+        for i in range(len(columns))
+    ]
+    widths = [
+        max([_width(name), *(_width(line) for r in cells for line in r[i])])
+        for i, name in enumerate(columns)
+    ]
+    if title is not None:
+        print(shown(title))
+    print(_row_line([shown(c) for c in columns], widths, right))
+    print(_row_line(["-" * w for w in widths], widths, right))
+    for row in cells:
+        for k in range(max((len(cell) for cell in row), default=1)):
+            print(_row_line([cell[k] if k < len(cell) else "" for cell in row], widths, right))
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: two for a wide (CJK) character, none for a
+    combining mark."""
+    return sum(0 if combining(c) else 2 if east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _row_line(texts: Sequence[str], widths: Sequence[int], right: Sequence[bool]) -> str:
+    padded = (
+        " " * (w - _width(t)) + t if r else t + " " * (w - _width(t))
+        for t, w, r in zip(texts, widths, right, strict=True)
+    )
+    return "  ".join(padded).rstrip()
 
 
 def _looks_numeric(text: str) -> bool:

@@ -49,7 +49,7 @@ class Event(BaseModel):
     type name and a schema version; the payload is the model's fields.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False, defer_build=True)
 
     event_type: ClassVar[str] = ""
     schema_version: ClassVar[int] = 1

@@ -12,7 +12,7 @@ from workflow.text import CELL, NAME, PARAGRAPH, Limit, clean
 class Value(BaseModel):
     """A frozen, validated value: serialisable to JSON (snapshots, payloads) and back."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 def required_text(
