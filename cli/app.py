@@ -11,6 +11,7 @@ from cli import admin, audit, demo, projections_cmd, report, review, serve_cmd, 
 from cli.context import Settings, use_settings
 from cli.failures import fail
 from cli.options import BrokerOption, DatabaseOption, ServerOption, TokenOption, UserOption
+from cli.whoami_cmd import whoami
 
 if TYPE_CHECKING:
     from typer.core import TyperGroup
@@ -35,6 +36,7 @@ app.add_typer(projections_cmd.app, name="projections")
 app.add_typer(worker_cmd.app, name="worker")
 app.command("demo")(demo.demo)
 app.command("serve")(serve_cmd.serve)
+app.command("whoami")(whoami)
 
 
 #: The commands that work on the database itself: with --server they are refused, since

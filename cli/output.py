@@ -34,22 +34,55 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, default=_plain, indent=2))
 
 
+#: Width of the console that lays out a table printed to a file or a pipe: wide enough
+#: that no cell is wrapped, so each row stays one line (for grep, cut and diff).
+_PLAIN_WIDTH = 10_000
+
+
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
     """A table for people, with right-aligned numbers; every cell :func:`shown`, and never
-    read as rich markup (a name such as ``[/]`` is text, not a tag)."""
+    read as rich markup (a name such as ``[/]`` is text, not a tag).
+
+    Nothing is ever cut: on a terminal a figure keeps its full width (it never wraps) and
+    text wraps within its column, folding a word longer than the column; to a file or a
+    pipe the table is plain text, one row a line, columns aligned with spaces and no box
+    drawing.
+    """
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    heading = Text(shown(title)) if title is not None else None
-    table = Table(title=heading, show_lines=False, header_style="bold")
+    console = Console()
+    terminal = console.is_terminal
     materialised = [[shown(v, lines=True) for v in row] for row in rows]
+    if terminal:
+        heading = Text(shown(title)) if title is not None else None
+        table = Table(title=heading, show_lines=False, header_style="bold")
+    else:
+        if title is not None:
+            print(shown(title))
+        table = Table(box=None, show_edge=False, pad_edge=False, header_style="")
+        console = Console(width=_PLAIN_WIDTH, no_color=True, highlight=False)
     for i, column in enumerate(columns):
-        numeric = materialised and all(_looks_numeric(row[i]) for row in materialised if row[i])
-        table.add_column(column, justify="right" if numeric else "left")
+        cells = [row[i] for row in materialised if row[i]]
+        numeric = bool(cells) and all(_looks_numeric(cell) for cell in cells)
+        widest = max((cell_len(line) for c in cells for line in c.splitlines()), default=0)
+        table.add_column(
+            column,
+            justify="right" if numeric else "left",
+            no_wrap=numeric,
+            min_width=max(widest, cell_len(column)) if numeric else None,
+            overflow="fold",
+        )
     for row in materialised:
         table.add_row(*(Text(cell) for cell in row))
-    Console().print(table)
+    if terminal:
+        console.print(table)
+        return
+    with console.capture() as captured:
+        console.print(table)
+    print("\n".join(line.rstrip() for line in captured.get().splitlines()))
 
 
 def _looks_numeric(text: str) -> bool:
@@ -72,9 +105,19 @@ def print_view(view: dict[str, Any], heading: str | None = None) -> None:
     )
     print_table(
         f"本年度预算资金（{budget['unit']}）",
-        ["项目", "年初预算数", "调整数", "上级指标及其他", "预算合计数", "实际支出数", "执行率%"],
+        [
+            "id",
+            "项目",
+            "年初预算数",
+            "调整数",
+            "上级指标及其他",
+            "预算合计数",
+            "实际支出数",
+            "执行率%",
+        ],
         [
             [
+                r["id"],
                 "  " * r["depth"] + r["name"],
                 r["initial"],
                 r["adjustments"],
@@ -90,6 +133,17 @@ def print_view(view: dict[str, Any], heading: str | None = None) -> None:
     # They block submission; --json has them as budget.problems.
     for problem in budget.get("problems", ()):
         print(f"problem: {shown(problem)}")
+    adjustments = [(r["id"], a) for r in budget["rows"] for a in r.get("adjustment_items", ())]
+    if adjustments:
+        # Their ids are what `report line cancel-adjustment` takes.
+        print_table(
+            "预算调整",
+            ["id", "line", "kind", "amount", "reason", "document", "cancelled"],
+            [
+                [a["id"], line, a["kind"], a["raw"], a["reason"], a["document"], a["cancelled"]]
+                for line, a in adjustments
+            ],
+        )
     print_table(
         "绩效指标",
         ["id", "类别", "指标名称", "目标值", "完成值", "偏差原因", "状态"],
