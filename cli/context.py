@@ -225,14 +225,14 @@ def print_recorded(summary: dict[str, Any], as_json: bool) -> None:
     notices = summary.get("notices")
     if as_json:
         print_json(summary)
-    elif not summary["recorded"]:
-        print("nothing to record: the report already says so")
     elif summary.get("message"):
         from cli.output import shown
 
         print(shown(summary["message"]))
+    elif not summary["recorded"]:
+        # A server from before the confirmations (decision 0404) sends no message.
+        print("nothing to record: the report already says so")
     else:
-        # A server from before the confirmations: what it recorded, by event type.
         kinds = ", ".join(dict.fromkeys(summary["events"]))
         print(
             f"recorded {summary['recorded']} event(s) on {summary['stream']} "

@@ -51,7 +51,7 @@ class DirectBackend:
         summary = recorded_summary(events, state)
         if notices is not None:
             summary["notices"] = list(notices)
-        if "ReportSignedOff" in summary["events"]:
+        if state is not None and "ReportSignedOff" in summary["events"]:
             from worker.pickup import rendering_note
 
             summary["rendering"] = rendering_note(store, events[-1].stream_id, state.revision)

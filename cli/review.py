@@ -246,7 +246,7 @@ def review_comments(view: dict) -> list[dict]:
 
 def comment_line(comment: dict) -> str:
     """A comment in one line: who, what, and the items it is pinned to."""
-    from workflow.wording import ROLE_LABELS
+    from workflow.labels import ROLE_LABELS
 
     role = ROLE_LABELS.get(comment["role"], comment["role"])
     verb = "退回" if comment["kind"] == "return" else "重新打开"

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from worker.evaluation_table import percent, plain_number
-from workflow.wording import ACTION_LABELS, ITEM_LABELS, ROLE_LABELS, STAGE_LABELS
+from workflow.labels import ACTION_LABELS, ITEM_LABELS, ROLE_LABELS, STAGE_LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"

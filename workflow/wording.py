@@ -1,5 +1,5 @@
-"""The domain in the words its people use: stages, roles and actions in Chinese, and the
-one-line confirmation of what a command recorded, shared by every face.
+"""The one-line confirmation of what a command recorded, in the domain's words (the labels
+are workflow/labels.py's), shared by every face.
 
 Everything here is made from what was recorded (the events and the report's state after
 them), never from the command as typed: the line says what the log now holds. The English
@@ -23,6 +23,7 @@ from workflow.administration import (
     UserEmailChanged,
     UserRegistered,
 )
+from workflow.labels import ROLE_LABELS
 from workflow.report import ReportState
 from workflow.report_events import (
     ActualSpendingRecorded,
@@ -53,34 +54,6 @@ from workflow.report_events import (
     StaffingSet,
 )
 from workflow.stages import Stage
-
-STAGE_LABELS = {
-    "new": "未填报",
-    "draft": "草稿",
-    "submitted": "已提交",
-    "approved_by_department": "部门已审核",
-    "approved_by_finance": "财政已审核",
-    "signed_off": "已会签",
-    "rendered": "已生成",
-    "published": "已公开",
-}
-ACTION_LABELS = {
-    "open": "新建",
-    "submit": "提交",
-    "review": "审核",
-    "sign_off": "会签",
-    "render": "生成",
-    "publish": "公开",
-}
-ROLE_LABELS = {
-    "preparer": "填报人",
-    "department_head": "部门负责人",
-    "finance_reviewer": "财政局审核人",
-    "auditor": "审计/纪检",
-    "admin": "管理员",
-    "system": "系统",
-}
-ITEM_LABELS = {"line": "预算项目", "indicator": "绩效指标", "section": "文字部分"}
 
 #: What a report in each stage waits for, as the confirmation's last words.
 NEXT_STEPS = {
@@ -194,7 +167,7 @@ def confirmation(events: Sequence[Event], state: ReportState | None = None) -> s
     report after the events (None for administration).
     """
     if not events:
-        return "没有新记录：报告中已是这样"
+        return "没有新记录：报告中已是这样（nothing to record）"
     reported = state if state is not None and state.report else None
     steps = [verb for e in events if reported is not None and (verb := _step(e, reported))]
     phrases = [phrase for e in events if (phrase := _what(e))]

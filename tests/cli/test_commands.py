@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from cli.seed_file import SEED_FILE
-from tests.cli.conftest import on_administration
+from tests.cli.conftest import assert_preparer_told, on_administration
 
 KEY = ("-d", "gusu-rc", "-y", "2021")
 SEED_NOTICE = (
@@ -104,11 +104,10 @@ def test_the_review_flow_with_a_return(imported, mode) -> None:
         "部门负责人 li.si 已退回 姑苏区红十字会 2021 年度报告（draft），等待填报人修改并提交\n"
     )
     # The preparer sees why, and what the comment is pinned to: inbox, show, comments.
-    (waiting,) = json.loads(run("review", "inbox", "--json", user="zhang.san").stdout)
-    assert waiting["note"] == "returned by li.si: 请注明调整依据 [line:homes]"
-    shown = run("report", "show", *KEY, user="zhang.san").stdout
-    assert shown.startswith(
-        "open comment: 第 1 版 部门负责人 li.si 退回：请注明调整依据 [line:homes]\n"
+    assert_preparer_told(
+        run,
+        "returned by li.si: 请注明调整依据 [line:homes]",
+        "第 1 版 部门负责人 li.si 退回：请注明调整依据 [line:homes]",
     )
     comments = run("review", "comments", *KEY, "--json", user="zhang.san")
     assert [(c["kind"], c["items"], c["open"]) for c in json.loads(comments.stdout)] == [
@@ -328,13 +327,13 @@ def test_editing_a_report_line_by_line(admin, mode) -> None:
             ("report", "indicator", "line", *KEY, "d11", "volunteers"),
             "li.si",
             1,
-            "expected preparer to SetIndicatorLine",
+            "expected 填报人（preparer） to 设置指标对应的预算项目（SetIndicatorLine）",
         ),
         (
             ("report", "line", "remove", *KEY, "capacity", "--reason", "录入错误"),
             "li.si",
             1,
-            "expected preparer to RemoveBudgetLine",
+            "expected 填报人（preparer） to 删除预算项目（RemoveBudgetLine）",
         ),
     ],
 )
