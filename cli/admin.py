@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import date
+from dataclasses import asdict
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,6 +24,7 @@ from cli.options import JsonOption
 from cli.output import print_json, print_table
 
 if TYPE_CHECKING:
+    from events.store import EventStore
     from workflow.schemes import Scheme
     from workflow.tokens import KdfParams
 
@@ -227,7 +229,12 @@ def user_token(
 @user_app.command("revoke-token")
 def user_revoke_token(
     user_id: Annotated[str, typer.Argument(help="The token's owner.")],
-    token_id: Annotated[str, typer.Argument(help="The token id: the part before the dot.")],
+    token_id: Annotated[
+        str,
+        typer.Argument(
+            help="The token id (see `admin user tokens USER`): the part before the dot."
+        ),
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Revoke one of a user's tokens (for example one that leaked).
@@ -317,3 +324,126 @@ def scheme_show(
     Example: jixiao admin scheme show national-10-90 --json
     """
     print_json(_scheme(name).model_dump(mode="json"))
+
+
+def _administrator() -> EventStore:
+    """The store, once the caller is signed in as an administrator (admin@*)."""
+    from cli.context import reader
+    from workflow.administration import require_admin
+
+    store = open_store()
+    actor = reader(store)
+    with reported_errors():
+        require_admin(actor)
+    return store
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment is not None else ""
+
+
+@department_app.command("list")
+def department_list(as_json: JsonOption = False) -> None:
+    """List the registered departments: code, name and parent.
+
+    Example: jixiao admin department list
+    """
+    from workflow.service.directory import departments
+
+    store = _administrator()
+    with reported_errors():
+        rows = [{"code": d.code, "name": d.name, "parent": d.parent} for d in departments(store)]
+    if as_json:
+        print_json(rows)
+    else:
+        print_table("departments", ["code", "name", "parent"], [r.values() for r in rows])
+
+
+@user_app.command("list")
+def user_list(as_json: JsonOption = False) -> None:
+    """List the registered users: id, name, e-mail, roles and how many tokens are current.
+
+    Example: jixiao admin user list
+    """
+    from workflow.service.directory import users
+
+    store = _administrator()
+    with reported_errors():
+        rows: list[dict[str, Any]] = [
+            {
+                "user": u.user_id,
+                "name": u.name,
+                "email": u.email,
+                "grants": [g.describe() for g in u.grants],
+                "tokens": sum(not t.revoked for t in u.tokens),
+            }
+            for u in users(store)
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        "users",
+        ["user", "name", "email", "roles", "tokens"],
+        [[r["user"], r["name"], r["email"], "\n".join(r["grants"]), r["tokens"]] for r in rows],
+    )
+
+
+@user_app.command("tokens")
+def user_tokens(
+    user_id: Annotated[str, typer.Argument(help="The tokens' owner.")],
+    as_json: JsonOption = False,
+) -> None:
+    """List a user's tokens: the ids `revoke-token` takes, when and by whom each was
+    issued and revoked (never a secret: those are shown once, when issued).
+
+    Example: jixiao admin user tokens zhang.san
+    """
+    from workflow.service.directory import tokens
+
+    store = _administrator()
+    with reported_errors():
+        entries = tokens(store, user_id)
+    if as_json:
+        print_json([asdict(t) for t in entries])
+        return
+    print_table(
+        f"tokens of {user_id}",
+        ["id", "issued", "by", "status"],
+        [
+            [
+                t.token_id,
+                _when(t.created),
+                t.issued_by,
+                f"revoked {_when(t.revoked)} by {t.revoked_by}" if t.revoked else "current",
+            ]
+            for t in entries
+        ],
+    )
+
+
+@year_app.command("list")
+def year_list(as_json: JsonOption = False) -> None:
+    """List the opened fiscal years: scheme, deadline.
+
+    Example: jixiao admin year list
+    """
+    from workflow.service.directory import fiscal_years
+
+    store = _administrator()
+    with reported_errors():
+        rows = [
+            {
+                "year": y.year,
+                "scheme": y.scheme.id if y.scheme else None,
+                "title": y.scheme.title if y.scheme else None,
+                "deadline": y.deadline,
+            }
+            for y in fiscal_years(store)
+        ]
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(
+            "fiscal years", ["year", "scheme", "title", "deadline"], [r.values() for r in rows]
+        )

@@ -22,6 +22,7 @@ from cli.options import BrokerOption, DatabaseOption, ServerOption, TokenOption,
 COMMANDS = {
     "demo": "cli.demo:demo",
     "serve": "cli.serve_cmd:serve",
+    "whoami": "cli.whoami_cmd:whoami",
     "admin": "cli.admin:app",
     "report": "cli.report:app",
     "review": "cli.review:app",

@@ -106,6 +106,10 @@ class Backend(Protocol):
         """What waits for the caller."""
         ...
 
+    def me(self) -> dict[str, Any]:
+        """The caller, signed in: user id, name and the roles they hold."""
+        ...
+
     def trail(self, query: TrailQuery) -> list[dict[str, Any]]:
         """The audit trail of the reports the caller may read, filtered."""
         ...

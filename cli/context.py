@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from events.model import RecordedEvent
     from events.store import EventStore
     from projections.migrations import Migration
+    from workflow.report import ReportState
     from workflow.roles import Actor
     from workflow.service import Credentials
 
@@ -197,15 +198,14 @@ def require_everything(actor: Actor, what: str) -> None:
         )
 
 
-def recorded_summary(events: Sequence[RecordedEvent]) -> dict[str, Any]:
-    """What a command recorded, for `--json` and for the one-line confirmation."""
-    return {
-        "recorded": len(events),
-        "stream": events[-1].stream_id if events else None,
-        "version": events[-1].version if events else None,
-        "position": events[-1].position if events else None,
-        "events": [e.event_type for e in events],
-    }
+def recorded_summary(
+    events: Sequence[RecordedEvent], state: ReportState | None = None
+) -> dict[str, Any]:
+    """What a command recorded, for `--json` and for the one-line confirmation
+    (:func:`workflow.wording.recorded_summary`); ``state`` is the report after it."""
+    from workflow.wording import recorded_summary as summary_of
+
+    return summary_of(events, state)
 
 
 def report_recorded(
@@ -225,7 +225,12 @@ def print_recorded(summary: dict[str, Any], as_json: bool) -> None:
     notices = summary.get("notices")
     if as_json:
         print_json(summary)
+    elif summary.get("message"):
+        from cli.output import shown
+
+        print(shown(summary["message"]))
     elif not summary["recorded"]:
+        # A server from before the confirmations (decision 0404) sends no message.
         print("nothing to record: the report already says so")
     else:
         kinds = ", ".join(dict.fromkeys(summary["events"]))
@@ -233,6 +238,10 @@ def print_recorded(summary: dict[str, Any], as_json: bool) -> None:
             f"recorded {summary['recorded']} event(s) on {summary['stream']} "
             f"(version {summary['version']}): {kinds}"
         )
+    if summary.get("rendering") and not as_json:
+        from cli.output import shown
+
+        print(shown(summary["rendering"]))
     if notices and not as_json:
         print_notices(notices, file=sys.stderr)
 
@@ -243,9 +252,13 @@ def require_department(store: EventStore, code: str, field: str = "department") 
     from workflow.service import load_department
 
     if not load_department(store, code).registered:
+        from workflow.service.directory import departments
+        from workflow.suggest import did_you_mean
+
+        codes = [d.code for d in departments(store)]
         raise UnknownItem(
             f"{field}: got {code!r}, expected a registered department code "
-            "(jixiao admin department add)"
+            "(jixiao admin department add)" + did_you_mean(code, codes)
         )
 
 

@@ -35,20 +35,26 @@ class DirectBackend:
     def execute(self, command: ReportCommand) -> dict[str, Any]:
         """Execute ``command`` as the caller; a submission's notices with it."""
         from workflow.checks import submission_notices
-        from workflow.commands import SubmitReport
+        from workflow.commands import ReportCommand, SubmitReport
         from workflow.service import execute, load_report
 
         caller = credentials()
         store = open_store()
         notices = None
+        state = None
         with reported_errors(), naming_unknown_department(store, command):
             events = execute(store, caller, command)
-            if isinstance(command, SubmitReport):
+            if isinstance(command, ReportCommand):
                 state = load_report(store, command.department, command.year).state
+            if isinstance(command, SubmitReport) and state is not None:
                 notices = submission_notices(state)
-        summary = recorded_summary(events)
+        summary = recorded_summary(events, state)
         if notices is not None:
             summary["notices"] = list(notices)
+        if state is not None and "ReportSignedOff" in summary["events"]:
+            from worker.pickup import rendering_note
+
+            summary["rendering"] = rendering_note(store, events[-1].stream_id, state.revision)
         return summary
 
     def import_commands(
@@ -63,7 +69,7 @@ class DirectBackend:
     ) -> dict[str, Any]:
         """Record (or check) a report's commands as one change."""
         from workflow.errors import DocumentRejected, UnknownItem
-        from workflow.service import execute_all
+        from workflow.service import execute_all, load_report
 
         caller = credentials()
         store = open_store()
@@ -84,7 +90,8 @@ class DirectBackend:
             raise DocumentRejected(source, [*earlier_problems, *rejected.problems]) from None
         if earlier_problems:
             raise DocumentRejected(source, list(earlier_problems))
-        return recorded_summary(events)
+        first = located[0][1]
+        return recorded_summary(events, load_report(store, first.department, first.year).state)
 
     def view(self, department: str, year: int, revision: int | None) -> dict[str, Any]:
         """The report's view, if the caller may read it."""
@@ -174,6 +181,20 @@ class DirectBackend:
             authenticate(store, caller)
             items = inbox(store.engine, caller.user_id)
         return [{name: getattr(i, name) for name in i.__slots__} for i in items]
+
+    def me(self) -> dict[str, Any]:
+        """The caller, signed in with their token."""
+        from workflow.service import authenticate
+
+        caller = credentials()
+        store = open_store()
+        with reported_errors():
+            user = authenticate(store, caller)
+        return {
+            "user": user.user_id,
+            "name": user.name,
+            "grants": [grant.describe() for grant in user.grants],
+        }
 
     def trail(self, query: TrailQuery) -> list[dict[str, Any]]:
         """The audit trail, each event checked against the log first."""

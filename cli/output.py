@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -36,19 +38,24 @@ def print_json(data: Any) -> None:
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
-    """A table for people: the title, the column names over a rule, then one line per row
-    (more for a cell that holds line breaks), columns two spaces apart and sized by display
-    width (a CJK character takes two), numbers right-aligned; every cell :func:`shown`.
+    """A table for people; every cell :func:`shown`, nothing ever cut.
 
-    Plain text, never wrapped to the terminal: a long row stays one line, whole for grep
-    and ``less -S``. Written here rather than with rich's tables, which took longer to lay
-    out the audit trail than the command took to read it (docs/decisions/0403).
+    On a terminal, a boxed table fitted to its width: a figure keeps its full width (it
+    never wraps) and text wraps within its column, folding a word longer than the column.
+    To a file or a pipe, plain text: the title, the column names over a rule, then one line
+    per row (more for a cell that holds line breaks), columns two spaces apart and sized
+    by display width (a CJK character takes two), numbers right-aligned; a long row stays
+    one line, whole for grep and ``less -S``. The plain path is written here rather than
+    with rich, whose layout took longer than the audit trail's query (docs/decisions/0403).
     """
     cells = [[shown(v, lines=True).split("\n") for v in row] for row in rows]
     right = [
         bool(cells) and all(_looks_numeric("\n".join(r[i])) for r in cells if r[i] != [""])
         for i in range(len(columns))
     ]
+    if _on_terminal():
+        _print_boxed(title, columns, cells, right)
+        return
     widths = [
         max([_width(name), *(_width(line) for r in cells for line in r[i])])
         for i, name in enumerate(columns)
@@ -60,6 +67,38 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Iterab
     for row in cells:
         for k in range(max((len(cell) for cell in row), default=1)):
             print(_row_line([cell[k] if k < len(cell) else "" for cell in row], widths, right))
+
+
+def _on_terminal() -> bool:
+    """Whether stdout is a terminal (``FORCE_COLOR`` says so too, as it does to rich)."""
+    return sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
+
+
+def _print_boxed(
+    title: str | None,
+    columns: Sequence[str],
+    cells: list[list[list[str]]],
+    right: Sequence[bool],
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    heading = Text(shown(title)) if title is not None else None
+    table = Table(title=heading, show_lines=False, header_style="bold")
+    for i, column in enumerate(columns):
+        widest = max((_width(line) for r in cells for line in r[i]), default=0)
+        table.add_column(
+            Text(shown(column)),
+            justify="right" if right[i] else "left",
+            no_wrap=right[i],
+            min_width=max(widest, _width(column)) if right[i] else None,
+            overflow="fold",
+        )
+    for row in cells:
+        # Text, not str: a cell is never read as rich markup (``[/]`` is text, not a tag).
+        table.add_row(*(Text("\n".join(cell)) for cell in row))
+    Console().print(table)
 
 
 def _width(text: str) -> int:
@@ -96,9 +135,19 @@ def print_view(view: dict[str, Any], heading: str | None = None) -> None:
     )
     print_table(
         f"本年度预算资金（{budget['unit']}）",
-        ["项目", "年初预算数", "调整数", "上级指标及其他", "预算合计数", "实际支出数", "执行率%"],
+        [
+            "id",
+            "项目",
+            "年初预算数",
+            "调整数",
+            "上级指标及其他",
+            "预算合计数",
+            "实际支出数",
+            "执行率%",
+        ],
         [
             [
+                r["id"],
                 "  " * r["depth"] + r["name"],
                 r["initial"],
                 r["adjustments"],
@@ -114,6 +163,17 @@ def print_view(view: dict[str, Any], heading: str | None = None) -> None:
     # They block submission; --json has them as budget.problems.
     for problem in budget.get("problems", ()):
         print(f"problem: {shown(problem)}")
+    adjustments = [(r["id"], a) for r in budget["rows"] for a in r.get("adjustment_items", ())]
+    if adjustments:
+        # Their ids are what `report line cancel-adjustment` takes.
+        print_table(
+            "预算调整",
+            ["id", "line", "kind", "amount", "reason", "document", "cancelled"],
+            [
+                [a["id"], line, a["kind"], a["raw"], a["reason"], a["document"], a["cancelled"]]
+                for line, a in adjustments
+            ],
+        )
     print_table(
         "绩效指标",
         ["id", "类别", "指标名称", "目标值", "完成值", "偏差原因", "状态"],

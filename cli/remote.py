@@ -265,6 +265,11 @@ class RemoteBackend:
         ]
         return _times(listed, "last_activity")
 
+    def me(self) -> dict[str, Any]:
+        """The caller, as the server signs them in."""
+        answer: dict[str, Any] = self._request("GET", "/api/v1/me")
+        return answer
+
     def inbox(self) -> list[dict[str, Any]]:
         """What waits for the caller, as `review inbox --json` lists it."""
         items = _times(self._request("GET", "/api/v1/inbox"), "waiting_since")

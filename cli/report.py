@@ -13,7 +13,7 @@ from cli.backend import backend
 from cli.context import print_recorded, run
 from cli.failures import fail, reported_errors
 from cli.options import DepartmentOption, JsonOption, YearOption
-from cli.output import print_json, print_table, print_view
+from cli.output import print_json, print_table, print_view, shown
 
 app = typer.Typer(
     help="A department's report: open, import, export, show, edit.", no_args_is_help=True
@@ -228,10 +228,16 @@ def show(
 
     Example: jixiao report show -d gusu-rc -y 2021 --json
     """
+    from cli.review import comment_line, review_comments
+
     view = backend().view(department, year, revision)
     if as_json:
         print_json(view)
         return
+    # What the preparer must answer comes first: the open return (or reopen), pinned items.
+    for comment in review_comments(view):
+        if comment["open"]:
+            typer.echo(f"open comment: {shown(comment_line(comment))}")
     print_view(view)
 
 
@@ -581,14 +587,14 @@ def line_cancel_adjustment(
     year: YearOption,
     line: LineId,
     adjustment: Annotated[
-        str, typer.Argument(help="The adjustment's id (see report show --json).")
+        str, typer.Argument(help="The adjustment's id, e.g. adj-3 (see report show).")
     ],
     reason: Reason,
     as_json: JsonOption = False,
 ) -> None:
     """Cancel a recorded adjustment; it stays in the history, marked cancelled.
 
-    Example: jixiao report line cancel-adjustment -d gusu-rc -y 2021 homes homes-a1 --reason 重复录入
+    Example: jixiao report line cancel-adjustment -d gusu-rc -y 2021 homes adj-3 --reason 重复录入
     """
     from workflow.commands import CancelAdjustment
 

@@ -203,3 +203,89 @@ def inbox(as_json: JsonOption = False) -> None:
             for i in items
         ],
     )
+
+
+def review_comments(view: dict) -> list[dict]:
+    """Every return and reopen of the report, oldest first, each with its pinned items and
+    whether it is still open: the last return of the current revision while the draft has
+    not been submitted again, or the reopen that started the current draft (until it is
+    submitted). Built from the report's view, so it reads the same through a server."""
+    current, draft = view["revision"], view["stage"] == "draft"
+    returns, reopenings = view.get("returns", []), view.get("reopenings", [])
+    returned_now = [n for n in returns if n["revision"] == current]
+    comments = []
+    for revision in sorted({n["revision"] for n in (*returns, *reopenings)}):
+        for reopening in (r for r in reopenings if r["revision"] == revision):
+            comments.append(
+                {
+                    "revision": revision,
+                    "kind": "reopen",
+                    "by": reopening["by"],
+                    "role": "finance_reviewer",
+                    "from_stage": None,
+                    "comment": reopening["reason"],
+                    "items": [],
+                    "open": draft and revision == current and not returned_now,
+                }
+            )
+        for note in (n for n in returns if n["revision"] == revision):
+            comments.append(
+                {
+                    "revision": revision,
+                    "kind": "return",
+                    "by": note["by"],
+                    "role": note["role"],
+                    "from_stage": note["from_stage"],
+                    "comment": note["comment"],
+                    "items": [f"{i['kind']}:{i['id']}" for i in note["items"]],
+                    "open": draft and bool(returned_now) and note is returned_now[-1],
+                }
+            )
+    return comments
+
+
+def comment_line(comment: dict) -> str:
+    """A comment in one line: who, what, and the items it is pinned to."""
+    from workflow.labels import ROLE_LABELS
+
+    role = ROLE_LABELS.get(comment["role"], comment["role"])
+    verb = "退回" if comment["kind"] == "return" else "重新打开"
+    pinned = f" [{', '.join(comment['items'])}]" if comment["items"] else ""
+    return (
+        f"第 {comment['revision']} 版 {role} {comment['by']} {verb}：{comment['comment']}{pinned}"
+    )
+
+
+@app.command()
+def comments(department: DepartmentOption, year: YearOption, as_json: JsonOption = False) -> None:
+    """List every return and reopen of a report, with the items each comment is pinned to,
+    open or resolved (a return is resolved once the draft is submitted again).
+
+    Example: jixiao review comments -d gusu-rc -y 2021
+    """
+    from cli.backend import backend
+    from cli.output import print_json, print_table
+
+    found = review_comments(backend().view(department, year, None))
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        typer.echo(f"no returns or reopens on {department}/{year}")
+        return
+    print_table(
+        f"{department}/{year}: returns and reopens",
+        ["revision", "kind", "by", "as", "comment", "items", "status"],
+        [
+            [
+                c["revision"],
+                c["kind"],
+                c["by"],
+                c["role"],
+                c["comment"],
+                "\n".join(c["items"]),
+                "open" if c["open"] else "resolved",
+            ]
+            for c in found
+        ],
+    )

@@ -23,9 +23,11 @@ _WRITE = "jixiao_write"
 def database_url(url: str | None = None) -> str:
     """The URL to use: the argument, else ``JIXIAO_DB``, else the embedded default."""
     chosen = url or os.environ.get("JIXIAO_DB") or DEFAULT_URL
-    if chosen.startswith("postgresql://"):
-        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
-        chosen = "postgresql+psycopg://" + chosen.removeprefix("postgresql://")
+    # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2, and
+    # postgres:// (what hosting providers and libpq hand out) names no dialect at all.
+    for scheme in ("postgresql://", "postgres://"):
+        if chosen.startswith(scheme):
+            return "postgresql+psycopg://" + chosen.removeprefix(scheme)
     return chosen
 
 

@@ -84,10 +84,17 @@ def _note(transition: Transition) -> str | None:
     state = transition.after
     if state.stage is Stage.SIGNED_OFF and state.render_failure is not None:
         return state.render_failure.describe()
-    if state.stage is Stage.DRAFT and state.returns:
+    if state.stage is not Stage.DRAFT:
+        return None
+    # A draft came back (a return) or started again (a reopen): the preparer sees why, and
+    # which items the comment is pinned to (the one that happened last tells).
+    if state.returns and state.returns[-1].revision == state.revision:
         last = state.returns[-1]
-        if last.revision == state.revision:
-            return f"returned by {last.by}: {last.comment}"
+        pinned = ", ".join(f"{item.kind}:{item.id}" for item in last.items)
+        return f"returned by {last.by}: {last.comment}" + (f" [{pinned}]" if pinned else "")
+    if state.reopenings and state.reopenings[-1].revision == state.revision:
+        reopened = state.reopenings[-1]
+        return f"reopened by {reopened.by} as revision {reopened.revision}: {reopened.reason}"
     return None
 
 
@@ -149,7 +156,8 @@ class InboxProjection:
     name = "inboxes"
     #: Version 2: a revision whose render failed for good waits for finance and an admin.
     #: Version 3: deadline reminders (``reminder``; ``open`` rows for unopened reports).
-    version = 3
+    #: Version 4: the note names a return's pinned items, and a reopen's reason.
+    version = 4
     tables = (grants_table, work_table)
 
     def __init__(self, states: ReportStates) -> None:

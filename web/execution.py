@@ -7,11 +7,13 @@ from typing import Any
 from web.dependencies import Services
 from web.errors import not_found, refusal
 from web.identity import Identity
+from worker.pickup import rendering_note
 from workflow.checks import submission_notices
 from workflow.commands import OpenReport, ReportCommand, SubmitReport
 from workflow.errors import DomainError, InvalidValue
 from workflow.service import execute_as
 from workflow.visibility import ReportSummary, may_read
+from workflow.wording import recorded_summary
 
 
 def run_command(app: Services, caller: Identity, command: ReportCommand) -> dict[str, Any]:
@@ -37,13 +39,10 @@ def run_command(app: Services, caller: Identity, command: ReportCommand) -> dict
         raise refusal(error) from None
     except DomainError as error:
         raise refusal(error) from None
-    summary: dict[str, Any] = {
-        "recorded": len(events),
-        "stream": events[-1].stream_id if events else None,
-        "version": events[-1].version if events else None,
-        "position": events[-1].position if events else None,
-        "events": [e.event_type for e in events],
-    }
+    after = app.folds.current(command.department, command.year).state
+    summary = recorded_summary(events, after)
+    if "ReportSignedOff" in summary["events"]:
+        summary["rendering"] = rendering_note(app.store, events[-1].stream_id, after.revision)
     if notices is not None:
         summary["notices"] = list(notices)
     return summary

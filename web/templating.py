@@ -9,36 +9,11 @@ from fastapi.templating import Jinja2Templates
 
 from web.fragments import Fragments
 from worker.evaluation_table import percent, plain_number
+from workflow.labels import ACTION_LABELS, ITEM_LABELS, ROLE_LABELS, STAGE_LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
-STAGE_LABELS = {
-    "new": "未填报",
-    "draft": "草稿",
-    "submitted": "已提交",
-    "approved_by_department": "部门已审核",
-    "approved_by_finance": "财政已审核",
-    "signed_off": "已会签",
-    "rendered": "已生成",
-    "published": "已公开",
-}
-ACTION_LABELS = {
-    "submit": "提交",
-    "review": "审核",
-    "sign_off": "会签",
-    "render": "生成",
-    "publish": "公开",
-}
-ROLE_LABELS = {
-    "preparer": "填报人",
-    "department_head": "部门负责人",
-    "finance_reviewer": "财政局审核人",
-    "auditor": "审计/纪检",
-    "admin": "管理员",
-    "system": "系统",
-}
-ITEM_LABELS = {"line": "预算项目", "indicator": "绩效指标", "section": "文字部分"}
 STATUS_LABELS = {
     "pending": "待填完成值",
     "met": "已达成",

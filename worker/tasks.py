@@ -2,7 +2,8 @@
 
 Delivered at least once (late acks, requeue on worker loss, redispatch by the sweep), so
 it is idempotent: see :func:`worker.render.render_revision`. A message for a reopened or
-unknown revision is dropped with a warning, not retried: nothing will ever make it valid.
+unknown revision is dropped, not retried: nothing will ever make it valid (one for a
+reopened revision is expected, and logged as information; an unknown one as a warning).
 
 A render is bounded in time (docs/decisions/0304): past the soft limit it is interrupted
 and records ``RenderFailed``; past the hard limit Celery kills its pool process and the
@@ -107,6 +108,17 @@ class RenderRequest(Request):
             _record_hard_limit(self.task.app, self.id, self.kwargs)
 
 
+def _stale(stream_id: str, revision: int, error: StaleRevision) -> None:
+    """A message for a revision the report was reopened past: expected, not a fault."""
+    log.info(
+        "render %s revision %s not needed: %s; nothing is wrong: a reopened revision is kept "
+        "as it was, and the new one is rendered when it is signed off",
+        stream_id,
+        revision,
+        error,
+    )
+
+
 class RenderTask(Task):
     """The render task's class: its requests are :class:`RenderRequest`."""
 
@@ -124,7 +136,10 @@ def render_report(
     dropped = {"stream_id": stream_id, "revision": revision, "status": "dropped"}
     try:
         signed = find_signed_off(store, department, year, revision)
-    except (StaleRevision, NothingToRender) as error:
+    except StaleRevision as error:
+        _stale(stream_id, revision, error)
+        return dropped
+    except NothingToRender as error:
         log.warning("render %s revision %s dropped: %s", stream_id, revision, error)
         return dropped
     if signed.given_up:
@@ -146,7 +161,10 @@ def render_report(
             out_dir=settings.out_dir,
             pause=settings.render_pause,
         )
-    except (StaleRevision, NothingToRender) as error:
+    except StaleRevision as error:
+        _stale(stream_id, revision, error)
+        return dropped
+    except NothingToRender as error:
         log.warning("render %s revision %s dropped: %s", stream_id, revision, error)
         return dropped
     except (TamperedEvent, BrokenChain) as error:

@@ -21,6 +21,7 @@ from workflow.commands import (
     SubmitReport,
 )
 from workflow.errors import NotAuthorized, WrongStage
+from workflow.labels import COMMAND_LABELS, ROLE_LABELS, STAGE_LABELS, labelled
 from workflow.roles import Actor, Role
 from workflow.stages import Stage
 
@@ -69,8 +70,13 @@ PERSON_COMMANDS: tuple[type[ReportCommand], ...] = tuple(
 )
 
 
-def _sorted(values: Iterable[object]) -> str:
-    return " or ".join(sorted(str(v) for v in values))
+def _sorted(values: Iterable[object], labels: dict[str, str]) -> str:
+    """``草稿（draft） or 已提交（submitted）``: sorted by id, each with its word."""
+    return " or ".join(labelled(v, labels) for v in sorted(str(v) for v in values))
+
+
+def _command(command: ReportCommand) -> str:
+    return labelled(type(command).__name__, COMMAND_LABELS)
 
 
 def roles_permitted(command: ReportCommand, actor: Actor) -> list[Role]:
@@ -80,10 +86,10 @@ def roles_permitted(command: ReportCommand, actor: Actor) -> list[Role]:
     held = actor.roles_for(command.department)
     permitted = [role for role in held if role in rule]
     if not permitted:
-        got = ", ".join(held) or "none"
+        got = ", ".join(labelled(role, ROLE_LABELS) for role in held) or "none"
         raise NotAuthorized(
             f"user {actor.user_id} role in department {command.department}: got {got}, "
-            f"expected {_sorted(rule)} to {type(command).__name__}"
+            f"expected {_sorted(rule, ROLE_LABELS)} to {_command(command)}"
         )
     return permitted
 
@@ -97,11 +103,12 @@ def role_for_stage(command: ReportCommand, roles: list[Role], stage: Stage) -> R
     if isinstance(command, OpenReport):
         # The one command for a report that does not exist yet: say that it does.
         raise WrongStage(
-            f"report {command.stream_id} stage: got {stage}, expected new: the report is "
-            "already opened (a report is opened, or imported, once)"
+            f"report {command.stream_id} stage: got {labelled(stage, STAGE_LABELS)}, expected "
+            f"{labelled('new', STAGE_LABELS)}: the report is already opened (a report is "
+            "opened, or imported, once)"
         )
     allowed = {s for role in roles for s in rule[role]}
     raise WrongStage(
-        f"report {command.stream_id} stage: got {stage}, expected {_sorted(allowed)} "
-        f"for {type(command).__name__} by {_sorted(roles)}"
+        f"report {command.stream_id} stage: got {labelled(stage, STAGE_LABELS)}, expected "
+        f"{_sorted(allowed, STAGE_LABELS)} for {_command(command)} by {_sorted(roles, ROLE_LABELS)}"
     )

@@ -73,6 +73,7 @@ from workflow.report_events import ApprovalLevel, ItemKind, ItemRef
 from workflow.roles import Actor, Role
 from workflow.signoff import Signature, entries_for, is_complete
 from workflow.stages import Stage
+from workflow.suggest import did_you_mean
 from workflow.targets import MeasureKind, parse_deviation, parse_measure
 from workflow.text import Limit, identifier
 from workflow.values import optional_name, optional_text, required_text, short_name
@@ -209,9 +210,11 @@ def _limit(state: ReportState, kind: str) -> Limit:
 def _line(state: ReportState, line_id: str) -> BudgetLine:
     line = state.line(line_id)
     if line is None:
-        known = ", ".join(line.id for line in state.lines) or "none yet"
+        ids = [line.id for line in state.lines]
+        known = ", ".join(ids) or "none yet"
         raise UnknownItem(
             f"line {line_id!r}: no such line in report {state.report}; expected one of {known}"
+            + did_you_mean(line_id, ids)
         )
     return line
 
@@ -219,7 +222,10 @@ def _line(state: ReportState, line_id: str) -> BudgetLine:
 def _indicator(state: ReportState, indicator_id: str) -> Indicator:
     indicator = state.indicator(indicator_id)
     if indicator is None:
-        raise UnknownItem(f"indicator {indicator_id!r}: no such indicator in report {state.report}")
+        raise UnknownItem(
+            f"indicator {indicator_id!r}: no such indicator in report {state.report}"
+            + did_you_mean(indicator_id, (i.id for i in state.indicators))
+        )
     return indicator
 
 
@@ -472,6 +478,7 @@ def _(command: CancelAdjustment, state: ReportState, who: _Who, ctx: Context) ->
         raise UnknownItem(
             f"line {line.name} adjustment: got {command.adjustment!r}, expected one of "
             f"{', '.join(live) or 'none (no live adjustments)'}"
+            + did_you_mean(command.adjustment, live)
         )
     reason = required_text(
         f"line {line.name} cancellation reason", command.reason, limit=_limit(state, "paragraph")
@@ -644,7 +651,15 @@ def _item_ref(state: ReportState, raw: str) -> ItemRef:
         ItemKind.SECTION: state.section(item_id) is not None,
     }[ItemKind(kind)]
     if not exists:
-        raise UnknownItem(f"return item: got {raw!r}, expected a {kind} of report {state.report}")
+        ids = {
+            ItemKind.LINE: [line.id for line in state.lines],
+            ItemKind.INDICATOR: [i.id for i in state.indicators],
+            ItemKind.SECTION: [s.id for s in state.sections],
+        }[ItemKind(kind)]
+        raise UnknownItem(
+            f"return item: got {raw!r}, expected a {kind} of report {state.report}"
+            + did_you_mean(item_id, ids)
+        )
     return ItemRef(kind=ItemKind(kind), id=item_id)
 
 

@@ -261,3 +261,13 @@ def run_steps(run: Invoke, steps: Iterable[tuple[tuple[str, ...], str]]) -> None
     for args, user in steps:
         out = run(*args, user=user)
         assert out.exit_code == 0, (args, out.stderr)
+
+
+def assert_preparer_told(run: Invoke, note: str, comment: str) -> None:
+    """The preparer's inbox note and the open comment `report show` starts with."""
+    import json
+
+    (waiting,) = json.loads(run("review", "inbox", "--json", user="zhang.san").stdout)
+    assert waiting["note"] == note
+    shown = run("report", "show", *KEY, user="zhang.san").stdout
+    assert shown.startswith(f"open comment: {comment}\n"), shown

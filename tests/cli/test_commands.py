@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from cli.seed_file import SEED_FILE
-from tests.cli.conftest import on_administration
+from tests.cli.conftest import assert_preparer_told, on_administration
 
 KEY = ("-d", "gusu-rc", "-y", "2021")
 SEED_NOTICE = (
@@ -25,7 +25,9 @@ SEED_NOTICE = (
 def imported(run):
     out = run("report", "import", str(SEED_FILE), user="zhang.san")
     assert out.exit_code == 0, out.stderr
-    assert out.stdout.startswith("recorded 128 event(s) on report:gusu-rc:2021 (version 128)")
+    assert out.stdout == (
+        "已新建 姑苏区红十字会 2021 年度报告（draft），记录 127 项内容，等待填报人修改并提交\n"
+    )
 
 
 def test_show_gives_every_computed_figure_as_json(imported, mode) -> None:
@@ -72,9 +74,7 @@ def test_export_gives_back_the_imported_file(imported, tmp_path, mode) -> None:
 def test_a_submission_with_a_notice_goes_through_and_says_so(imported, mode) -> None:
     out = imported("review", "submit", *KEY, user="zhang.san")
     assert out.exit_code == 0, out.stderr
-    assert (
-        out.stdout == "recorded 1 event(s) on report:gusu-rc:2021 (version 129): ReportSubmitted\n"
-    )
+    assert out.stdout == "已提交 姑苏区红十字会 2021 年度报告（submitted），等待部门负责人审核\n"
     assert out.stderr == f"notice: {SEED_NOTICE}\n"
     out = imported("review", "return", *KEY, "-m", "请核对捐赠款物金额", "--item", "indicator:d07",
                    user="li.si")  # fmt: skip
@@ -100,7 +100,19 @@ def test_the_review_flow_with_a_return(imported, mode) -> None:
         "review", "return", *KEY, "-m", "请注明调整依据", "--item", "line:homes", user="li.si"
     )
     assert out.exit_code == 0, out.stderr
-    assert "ReportReturned" in out.stdout
+    assert out.stdout == (
+        "部门负责人 li.si 已退回 姑苏区红十字会 2021 年度报告（draft），等待填报人修改并提交\n"
+    )
+    # The preparer sees why, and what the comment is pinned to: inbox, show, comments.
+    assert_preparer_told(
+        run,
+        "returned by li.si: 请注明调整依据 [line:homes]",
+        "第 1 版 部门负责人 li.si 退回：请注明调整依据 [line:homes]",
+    )
+    comments = run("review", "comments", *KEY, "--json", user="zhang.san")
+    assert [(c["kind"], c["items"], c["open"]) for c in json.loads(comments.stdout)] == [
+        ("return", ["line:homes"], True)
+    ]
     steps = [
         (("report", "line", "actual", *KEY, "homes", "3.2"), "zhang.san"),
         (("review", "submit", *KEY), "zhang.san"),
@@ -111,12 +123,23 @@ def test_the_review_flow_with_a_return(imported, mode) -> None:
     for args, user in steps:
         out = run(*args, user=user)
         assert out.exit_code == 0, (args, out.stderr)
-    out = run("review", "sign-off", *KEY, "--json", user="wang.wu")
+    out = run("review", "sign-off", *KEY, user="wang.wu")
     assert out.exit_code == 0, out.stderr
-    assert json.loads(out.stdout)["events"] == ["SignOffRecorded", "ReportSignedOff"]
+    # No worker runs beside the test: the rendering is queued, and the line says how.
+    assert out.stdout == (
+        "会签完成 姑苏区红十字会 2021 年度报告（signed_off），等待生成报告文件\n"
+        "已排队生成报告文件，但没有发现运行中的工作进程（no worker running）："
+        "启动一个 `jixiao worker start`，或在本机生成 `jixiao worker render-pending`\n"
+    )
+    trail = json.loads(run("audit", "trail", *KEY, "--json").stdout)
+    assert [e["event_type"] for e in trail[-2:]] == ["SignOffRecorded", "ReportSignedOff"]
     view = json.loads(run("report", "show", *KEY, "--json").stdout)
     assert view["stage"] == "signed_off"
     assert [r["comment"] for r in view["returns"]] == ["请注明调整依据"]
+    table = run("review", "comments", *KEY).stdout
+    assert table.splitlines()[2].split() == [
+        "1", "return", "li.si", "department_head", "请注明调整依据", "line:homes", "resolved"
+    ]  # fmt: skip
 
 
 def test_editing_a_report_line_by_line(admin, mode) -> None:
@@ -304,13 +327,13 @@ def test_editing_a_report_line_by_line(admin, mode) -> None:
             ("report", "indicator", "line", *KEY, "d11", "volunteers"),
             "li.si",
             1,
-            "expected preparer to SetIndicatorLine",
+            "expected 填报人（preparer） to 设置指标对应的预算项目（SetIndicatorLine）",
         ),
         (
             ("report", "line", "remove", *KEY, "capacity", "--reason", "录入错误"),
             "li.si",
             1,
-            "expected preparer to RemoveBudgetLine",
+            "expected 填报人（preparer） to 删除预算项目（RemoveBudgetLine）",
         ),
     ],
 )
@@ -334,7 +357,7 @@ def test_renaming_and_removing_lines(imported, mode) -> None:
     )  # fmt: skip
     assert out.exit_code == 0, out.stderr
     assert out.stdout == (
-        "recorded 1 event(s) on report:gusu-rc:2021 (version 129): BudgetLineRenamed\n"
+        "已记录 预算项目 volunteers 更名为 志愿队伍建设：姑苏区红十字会 2021 年度报告（draft）\n"
     )
     out = run(
         "report", "line", "remove", *KEY, "capacity", "--reason", "并入基本支出", "--json",
@@ -368,7 +391,7 @@ def test_pointing_indicators_elsewhere_frees_their_line_for_removal(imported, mo
     )  # fmt: skip
     assert out.exit_code == 0, out.stderr
     assert out.stdout == (
-        "recorded 1 event(s) on report:gusu-rc:2021 (version 129): IndicatorLineSet\n"
+        "已记录 绩效指标 d11 对应预算项目 volunteers：姑苏区红十字会 2021 年度报告（draft）\n"
     )
     out = run("report", "indicator", "line", *KEY, "d12", "--detach", "--json", user="zhang.san")
     assert out.exit_code == 0, out.stderr

@@ -58,3 +58,14 @@ def test_a_bad_port_in_the_database_url_is_one_line(jixiao: Invoke) -> None:
             out = jixiao("--db", url, *command)
             assert (out.exit_code, out.stderr.strip()) == (1, message), (url, command)
             assert "secret" not in out.stderr
+
+
+def test_postgres_urls_as_hosts_hand_them_out_are_accepted() -> None:
+    from events.database import database_url, parse_database_url
+
+    for given in (
+        "postgres://jixiao@db.example:5432/jixiao",
+        "postgresql://jixiao@db.example/jixiao",
+    ):
+        assert database_url(given).startswith("postgresql+psycopg://jixiao@db.example")
+        assert parse_database_url(given).get_backend_name() == "postgresql"

@@ -82,7 +82,7 @@ def test_inboxes_follow_the_stage(returned, mode) -> None:
     assert [(i["report"], i["action"]) for i in preparer] == [
         ("report:gusu-rc:2021", preparer[0]["action"])
     ]
-    assert preparer[0]["note"] == "returned by li.si: 请核对博爱家园建设支出"
+    assert preparer[0]["note"] == "returned by li.si: 请核对博爱家园建设支出 [line:homes]"
     assert json.loads(run("review", "inbox", "--json", user="li.si").stdout) == []
     assert run("review", "submit", *KEY, user="zhang.san").exit_code == 0
     head = json.loads(run("review", "inbox", "--json", user="li.si").stdout)

@@ -71,5 +71,5 @@ def test_submit_return_with_pinned_items_and_the_comment_beside_them(site: Site)
         f"{PAGE}/approve", data={"csrf_token": csrf_of(head.get(PAGE)), "revision": "1"}
     )
     assert refused.status_code == 409
-    assert "report report:gusu-rc:2021 stage: got draft" in refused.text
+    assert "report report:gusu-rc:2021 stage: got 草稿（draft）" in refused.text
     assert site.head() == before + 1

@@ -341,3 +341,31 @@ def test_a_reopened_revision_is_not_rendered(office: Office, tmp_path: Path) -> 
     with pytest.raises(StaleRevision):
         render(office, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_message_for_a_reopened_revision_is_information_not_a_warning(
+    office: Office, db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import worker.tasks  # noqa: F401  (registers the render task with every app)
+    from worker.celery_app import RENDER_TASK, make_celery
+    from worker.settings import load_settings
+    from workflow.commands import report_stream_id
+
+    execute(
+        office.store,
+        office.finance,
+        ReopenReport(department=DEPARTMENT_CODE, year=YEAR, reason="财政局复核发现需更正"),
+    )
+    app = make_celery(load_settings(db_url=db_url, out_dir=tmp_path / "out"))
+    stream = report_stream_id(DEPARTMENT_CODE, YEAR)
+    report = {"department": DEPARTMENT_CODE, "year": YEAR}
+    with caplog.at_level("INFO", logger="worker.tasks"):
+        result = app.tasks[RENDER_TASK].run(stream_id=stream, report=report, revision=1)
+    assert result == {"stream_id": stream, "revision": 1, "status": "dropped"}
+    (record,) = [r for r in caplog.records if r.name.startswith("worker.tasks")]
+    assert record.levelname == "INFO"
+    assert record.getMessage() == (
+        f"render {stream} revision 1 not needed: report {stream} revision: got 1, expected the "
+        "current revision 2 (the report was reopened); nothing is wrong: a reopened revision "
+        "is kept as it was, and the new one is rendered when it is signed off"
+    )

@@ -242,7 +242,8 @@ def test_reports_need_a_registered_department_and_an_open_year(world: World) -> 
         world,
         OpenReport(**KEY),
         WrongStage,
-        "report report:gusu-rc:2021 stage: got draft, expected new: the report is already "
+        "report report:gusu-rc:2021 stage: got 草稿（draft）, expected 未填报（new）: the report "
+        "is already "
         "opened (a report is opened, or imported, once)",
         who=world.preparer,
     )

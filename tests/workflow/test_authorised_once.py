@@ -64,8 +64,9 @@ def test_a_refused_command_is_authorised_once_and_appends_nothing(
     with pytest.raises(NotAuthorized) as refused:
         execute(seeded.store, seeded.preparer, ApproveReport(**KEY))
     assert str(refused.value) == (
-        "user zhang.san role in department gusu-rc: got preparer, expected "
-        "department_head or finance_reviewer to ApproveReport"
+        "user zhang.san role in department gusu-rc: got 填报人（preparer）, expected "
+        "部门负责人（department_head） or 财政局审核人（finance_reviewer） "
+        "to 审核通过（ApproveReport）"
     )
     assert authorised == ["ApproveReport"]
     assert seeded.appended() == before

@@ -63,6 +63,7 @@ from workflow.errors import (
     StaleRevision,
     WrongStage,
 )
+from workflow.labels import STAGE_LABELS, labelled
 from workflow.report import ReportState, fold
 from workflow.roles import SYSTEM_ACTOR, USER_ROLES, Actor, Grant, Role
 from workflow.schemes import load_scheme
@@ -188,7 +189,7 @@ def test_authorization_matrix(name: str, role: Role, stage: Stage) -> None:
         assert events, "an allowed command records something"
         assert fold(events, state) != state
     elif role in allowed:
-        with pytest.raises(WrongStage, match=f"stage: got {stage}"):
+        with pytest.raises(WrongStage, match=f"stage: got {labelled(stage, STAGE_LABELS)}"):
             decide(state, command, who, ctx)
     else:
         with pytest.raises(NotAuthorized, match=f"user {who.user_id} role"):
@@ -216,13 +217,14 @@ def test_roles_are_scoped_to_their_department() -> None:
     with pytest.raises(NotAuthorized) as caught:
         decide(state_at(Stage.DRAFT), SAMPLES["SetNetAssets"](), stranger, make_context())
     assert str(caught.value) == (
-        f"user qian.qi role in department {DEPT}: got none, expected preparer to SetNetAssets"
+        f"user qian.qi role in department {DEPT}: got none, "
+        "expected 填报人（preparer） to 填写净资产（SetNetAssets）"
     )
     with pytest.raises(WrongStage) as stage_error:
         decide(state_at(Stage.DRAFT), ApproveReport(**KEY), HEAD, make_context())
     assert str(stage_error.value) == (
-        "report report:gusu-rc:2021 stage: got draft, expected submitted "
-        "for ApproveReport by department_head"
+        "report report:gusu-rc:2021 stage: got 草稿（draft）, expected 已提交（submitted） "
+        "for 审核通过（ApproveReport） by 部门负责人（department_head）"
     )
 
 

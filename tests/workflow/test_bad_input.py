@@ -194,15 +194,17 @@ def test_wrong_role(seeded: World) -> None:
         seeded.auditor,
         SubmitReport(**KEY),
         NotAuthorized,
-        "user zhao.liu role in department gusu-rc: got auditor, expected preparer to SubmitReport",
+        "user zhao.liu role in department gusu-rc: got 审计/纪检（auditor）, "
+        "expected 填报人（preparer） to 提交（SubmitReport）",
     )
     rejected(
         seeded,
         seeded.preparer,
         ApproveReport(**KEY),
         NotAuthorized,
-        "user zhang.san role in department gusu-rc: got preparer, expected department_head "
-        "or finance_reviewer to ApproveReport",
+        "user zhang.san role in department gusu-rc: got 填报人（preparer）, expected "
+        "部门负责人（department_head） or 财政局审核人（finance_reviewer） "
+        "to 审核通过（ApproveReport）",
     )
 
 
@@ -213,8 +215,8 @@ def test_wrong_stage(seeded: World) -> None:
         seeded.preparer,
         SetInitialBudget(**KEY, line="it", amount="3"),
         WrongStage,
-        "report report:gusu-rc:2021 stage: got submitted, expected draft for SetInitialBudget "
-        "by preparer",
+        "report report:gusu-rc:2021 stage: got 已提交（submitted）, expected 草稿（draft） "
+        "for 填写年初预算数（SetInitialBudget） by 填报人（preparer）",
     )
 
 

@@ -22,6 +22,7 @@ from workflow.commands import (
 )
 from workflow.decisions import decide
 from workflow.errors import DuplicateItem, InvalidValue, UnknownItem, WrongStage
+from workflow.labels import COMMAND_LABELS, labelled
 from workflow.report import ReportState
 from workflow.report_events import BudgetLineRemoved, BudgetLineRenamed
 from workflow.schemes import Denominator
@@ -260,6 +261,6 @@ def test_renames_and_removals_are_content_edits_only_a_draft_accepts(seeded: Wor
             seeded.preparer,
             command,
             WrongStage,
-            f"report report:gusu-rc:2021 stage: got submitted, expected draft for {name} "
-            "by preparer",
+            "report report:gusu-rc:2021 stage: got 已提交（submitted）, expected 草稿（draft） "
+            f"for {labelled(name, COMMAND_LABELS)} by 填报人（preparer）",
         )

@@ -132,14 +132,14 @@ def test_it_is_a_content_edit_only_a_draft_accepts(seeded: World) -> None:
         seeded.preparer,
         SetIndicatorLine(**KEY, indicator="d11", line="volunteers"),
         WrongStage,
-        "report report:gusu-rc:2021 stage: got submitted, expected draft for SetIndicatorLine "
-        "by preparer",
+        "report report:gusu-rc:2021 stage: got 已提交（submitted）, expected 草稿（draft） "
+        "for 设置指标对应的预算项目（SetIndicatorLine） by 填报人（preparer）",
     )
     rejected(
         seeded,
         seeded.head,
         SetIndicatorLine(**KEY, indicator="d11", line="volunteers"),
         NotAuthorized,
-        "user li.si role in department gusu-rc: got department_head, expected preparer to "
-        "SetIndicatorLine",
+        "user li.si role in department gusu-rc: got 部门负责人（department_head）, "
+        "expected 填报人（preparer） to 设置指标对应的预算项目（SetIndicatorLine）",
     )

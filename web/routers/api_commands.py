@@ -23,6 +23,7 @@ from workflow.commands import ReportCommand
 from workflow.errors import DocumentRejected, DomainError, InvalidValue
 from workflow.service import execute_all_as
 from workflow.visibility import ReportSummary, may_read
+from workflow.wording import recorded_summary
 
 router = APIRouter(prefix="/api/v1/reports/{department}/{year}/commands", tags=["commands"])
 
@@ -129,10 +130,4 @@ def import_commands(
         raise refusal(error) from None
     except DomainError as error:
         raise refusal(error) from None
-    return {
-        "recorded": len(events),
-        "stream": events[-1].stream_id if events else None,
-        "version": events[-1].version if events else None,
-        "position": events[-1].position if events else None,
-        "events": [e.event_type for e in events],
-    }
+    return recorded_summary(events, app.folds.current(department, year).state)
