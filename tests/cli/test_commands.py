@@ -137,7 +137,7 @@ def test_the_review_flow_with_a_return(imported, mode) -> None:
     assert view["stage"] == "signed_off"
     assert [r["comment"] for r in view["returns"]] == ["请注明调整依据"]
     table = run("review", "comments", *KEY).stdout
-    assert table.splitlines()[2].split() == [
+    assert table.splitlines()[3].split() == [
         "1", "return", "li.si", "department_head", "请注明调整依据", "line:homes", "resolved"
     ]  # fmt: skip
 
