@@ -103,7 +103,7 @@ def test_the_seed_report_from_import_to_audit_in_four_browsers(site: Site) -> No
     for line in ("li.si 审核通过：同意", "wang.wu 审核通过", "li.si 已会签", "wang.wu 已会签"):
         expect(history).to_contain_text(line)
     auditor.shoot("rendered", whole=True)
-    assert {a["format"] for a in view["artifacts"]} == {"html", "pdf", "xlsx"}
+    assert {a["format"] for a in view["artifacts"]} == {"html", "pdf", "xlsx", "docx"}
     pdf, recorded_sha256 = pdf_from_recorded_path(auditor, view)
     assert pdf.startswith(b"%PDF-")
     assert sha256_of(pdf) == recorded_sha256

@@ -17,7 +17,7 @@ from tests.worker.html_reading import read_tables
 pytestmark = pytest.mark.slow
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-ARTIFACT = re.compile(r"^\s+(html|pdf|xlsx)\s+(\S+)\s+\(", re.MULTILINE)
+ARTIFACT = re.compile(r"^\s+(html|pdf|xlsx|docx)\s+(\S+)\s+\(", re.MULTILINE)
 
 
 def test_scripts_demo_renders_the_seed_report_from_a_fresh_directory(tmp_path: Path) -> None:
@@ -35,7 +35,7 @@ def test_scripts_demo_renders_the_seed_report_from_a_fresh_directory(tmp_path: P
     )
     assert done.returncode == 0, done.stdout + done.stderr
     files = {fmt: Path(path) for fmt, path in ARTIFACT.findall(done.stdout)}
-    assert set(files) == {"html", "pdf", "xlsx"}
+    assert set(files) == {"html", "pdf", "xlsx", "docx"}
     assert all(path.is_file() and path.parent == out / "reports" for path in files.values())
     assert files["pdf"].read_bytes().startswith(b"%PDF")
     assert "chain intact" in done.stdout and "li.si (department_head)" in done.stdout
