@@ -8,10 +8,10 @@ Run from the repository root (Redis on 127.0.0.1:6379, as the tests use)::
 Three measurements, on the seed report (姑苏区红十字会 2021, 8 PDF pages):
 
 * ``warm``: in this process, after a warm-up, the median and best time to render the
-  signed-off revision to HTML, PDF and XLSX (from the report view; loading the view
+  signed-off revision to HTML, PDF, XLSX and DOCX (from the report view; loading the view
   from the log is timed separately as ``load_view``);
 * ``latency``: the last sign-off of a report committed → its ``ReportRendered`` event
-  committed (all three files written and hashed), through the outbox relay (a thread
+  committed (all four files written and hashed), through the outbox relay (a thread
   here), Redis and one Celery worker subprocess; one report at a time, p50 and p95;
 * ``throughput``: ``--reports`` reports signed off in a burst, rendered by two Celery
   worker subprocesses (one pool process each): reports per second from the first

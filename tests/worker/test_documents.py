@@ -21,8 +21,9 @@ import openpyxl
 import pytest
 from docx.oxml.ns import qn
 
+from imports.spreadsheet import read_sheet
 from projections.report_view import report_view
-from tests.seed import INDICATORS
+from tests.seed import BUDGET_LINES, INDICATORS
 from tests.worker.html_reading import read_tables
 from tests.workflow.report_builders import state_at
 from worker.document import Provenance
@@ -202,3 +203,11 @@ def test_the_time_zone_is_a_deployment_setting_refused_when_unknown() -> None:
     assert str(refused.value) == (
         "JIXIAO_TIMEZONE: got 'Beijing', expected an IANA time zone such as Asia/Shanghai"
     )
+
+
+def test_the_scored_xlsx_reads_back_with_every_line_and_indicator() -> None:
+    # 分值 / 得分, the 总分 row and rates in per cent are nothing the importer trips on.
+    reading = read_sheet(scored()["xlsx"], "自评价表.xlsx", "gusu-rc", 2021)
+    assert reading.problems == []
+    assert len(reading.document["budget"]["lines"]) == len(BUDGET_LINES)
+    assert [i["name"] for i in reading.document["indicators"]] == [s.name for s in INDICATORS]
