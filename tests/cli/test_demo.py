@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -41,8 +42,13 @@ def test_scripts_demo_renders_the_seed_report_from_a_fresh_directory(tmp_path: P
     assert "chain intact" in done.stdout and "li.si (department_head)" in done.stdout
 
     budget = read_tables(files["html"].read_text(encoding="utf-8"))["budget-table"][1:]
+    # Amounts to the hundredth, the rate's number under 预算执行率（%） (docs/decisions/0802).
     assert [row[1:] for row in budget] == [
-        [line.initial, line.adjustment, line.higher_level, line.total, line.actual, f"{line.rate}%"]
+        [
+            *(f"{Decimal(f):.2f}" for f in (line.initial, line.adjustment, line.higher_level)),
+            *(f"{Decimal(f):.2f}" for f in (line.total, line.actual)),
+            f"{Decimal(line.rate):.1f}",
+        ]
         for line in BUDGET_LINES
     ]
     indicators = read_tables(files["html"].read_text(encoding="utf-8"))["indicator-table"][2:-1]
