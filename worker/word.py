@@ -14,6 +14,7 @@ so the same events give byte-identical files.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import docx
 from docx.enum.section import WD_ORIENT
@@ -86,8 +87,10 @@ def _paragraph(
     return paragraph
 
 
-def _heading(document, text: str, level: int) -> None:
-    paragraph = document.add_paragraph(style=f"Heading {min(level, 5)}")
+def _heading(document, styles: dict[int, Any], text: str, level: int) -> None:
+    """A heading in Word's Heading ``level`` style (``styles``: the style objects, since
+    finding a style by its name scans every style each time)."""
+    paragraph = document.add_paragraph(style=styles[min(level, 5)])
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if level <= 2 else WD_ALIGN_PARAGRAPH.LEFT
     layout = paragraph.paragraph_format
     layout.space_before, layout.space_after = Pt(10 if level <= 2 else 6), Pt(4)
@@ -111,11 +114,16 @@ def _put(cell: _Cell, text: str, align: str = "center", *, bold: bool = False) -
 
 def _grid(document, rows: int, columns: int, widths: tuple[float, ...]) -> Table:
     table = document.add_table(rows=rows, cols=columns)
-    table.style = "Table Grid"
+    table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        for cell in column.cells:
+    # Widths straight on the XML: python-docx's column.cells walks the whole table for
+    # every column. Word reads each cell's width, LibreOffice the grid's.
+    grid = table._tbl
+    for column, width in zip(grid.tblGrid.gridCol_lst, widths, strict=True):
+        column.w = Mm(width)
+    for row in grid.tr_lst:
+        for cell, width in zip(row.tc_lst, widths, strict=True):
             cell.width = Mm(width)
     return table
 
@@ -217,14 +225,15 @@ def render_docx(doc: ReportDocument) -> bytes:
     """The report as DOCX bytes, every timestamp in the file set to the sign-off time."""
     document = docx.Document()
     _page(document)
+    headings = {n: document.styles[f"Heading {n}"] for n in range(1, 6)}
     _paragraph(document, "", space_after=60)
-    _heading(document, doc.title, 1)
+    _heading(document, headings, doc.title, 1)
     _paragraph(document, f"（{doc.year}年度）", align="center")
     _paragraph(document, f"预算部门：{doc.department_name}", align="center", space_after=24)
     for part in doc.parts:
-        _heading(document, part.heading, 2)
+        _heading(document, headings, part.heading, 2)
         for block in part.blocks:
-            _heading(document, block.heading, block.level)
+            _heading(document, headings, block.heading, block.level)
             for paragraph in block.paragraphs:
                 _paragraph(document, paragraph.text, indent=True)
     table = doc.table
