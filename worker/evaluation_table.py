@@ -164,7 +164,7 @@ def amount_places(rows: list[dict[str, Any]]) -> int:
     """The places the table's amounts are printed with: two, or more when any amount of the
     table was typed with more (a column of figures lines up only at one number of places)."""
     typed = (places_of(row[key]) for row in rows for key in BUDGET_KEYS[:-1] if row[key])
-    return max(AMOUNT_PLACES, *typed) if rows else AMOUNT_PLACES
+    return max((AMOUNT_PLACES, *typed))
 
 
 def _budget_rows(
