@@ -8,10 +8,10 @@ Run from the repository root (Redis on 127.0.0.1:6379, as the tests use)::
 Three measurements, on the seed report (姑苏区红十字会 2021, 8 PDF pages):
 
 * ``warm``: in this process, after a warm-up, the median and best time to render the
-  signed-off revision to HTML, PDF and XLSX (from the report view; loading the view
+  signed-off revision to HTML, PDF, XLSX and DOCX (from the report view; loading the view
   from the log is timed separately as ``load_view``);
 * ``latency``: the last sign-off of a report committed → its ``ReportRendered`` event
-  committed (all three files written and hashed), through the outbox relay (a thread
+  committed (all four files written and hashed), through the outbox relay (a thread
   here), Redis and one Celery worker subprocess; one report at a time, p50 and p95;
 * ``throughput``: ``--reports`` reports signed off in a burst, rendered by two Celery
   worker subprocesses (one pool process each): reports per second from the first
@@ -54,6 +54,7 @@ from worker.revision import find_signed_off
 from worker.runner import relay_for
 from worker.settings import WorkerSettings, load_settings
 from worker.templating import render_html
+from worker.word import render_docx
 from worker.xlsx import render_xlsx
 
 GOALS = {"pdf_warm_s": 0.5, "signoff_to_pdf_p95_s": 2.0}
@@ -86,8 +87,8 @@ def measure_warm(office: Office, rounds: int) -> dict[str, Any]:
     """Render times of the signed-off seed report in this process, after a warm-up."""
     warm_up()
     signed = find_signed_off(office.store, DEPARTMENT_CODE, YEAR, 1)
-    provenance = provenance_of(signed, TEMPLATE_VERSION)
     view = signed_off_view(office.store, signed)
+    provenance = provenance_of(office.store, signed, view, TEMPLATE_VERSION)
     document = report_document(view, provenance)
     html = render_html(document)
     render_pdf(html)
@@ -96,6 +97,7 @@ def measure_warm(office: Office, rounds: int) -> dict[str, Any]:
         "html": _times(lambda: render_html(report_document(view, provenance)), rounds),
         "pdf": _times(lambda: render_pdf(html), rounds),
         "xlsx": _times(lambda: render_xlsx(document.table, provenance.moment), rounds),
+        "docx": _times(lambda: render_docx(document), rounds),
     }
     for name, figures in result.items():
         say(

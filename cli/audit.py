@@ -370,7 +370,7 @@ def _output_folder(out: Path) -> None:
 
 @app.command()
 def artifact(
-    path: Annotated[Path, typer.Argument(help="A rendered report file (HTML, PDF or XLSX).")],
+    path: Annotated[Path, typer.Argument(help="A rendered report file (HTML, PDF, XLSX or DOCX).")],
     as_json: JsonOption = False,
 ) -> None:
     """Prove a published file matches its events: find the ReportRendered that recorded it
@@ -385,7 +385,9 @@ def artifact(
     from cli.files import MAX_ARTIFACT_BYTES, regular_file
 
     with reported_errors():
-        regular_file(path, "path", "a rendered report file (HTML, PDF or XLSX)", MAX_ARTIFACT_BYTES)
+        regular_file(
+            path, "path", "a rendered report file (HTML, PDF, XLSX or DOCX)", MAX_ARTIFACT_BYTES
+        )
     found = backend().artifact(path)
     checks = found["checks"]
     if as_json:

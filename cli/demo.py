@@ -28,7 +28,7 @@ def demo(
         Path, typer.Option("--out", "-o", help="Folder for the database and the rendered report.")
     ] = Path("jixiao-demo"),
 ) -> None:
-    """Carry the seed report from entry to rendered HTML, PDF and XLSX, on a SQLite file.
+    """Carry the seed report from entry to rendered HTML, PDF, XLSX and DOCX, on a SQLite file.
 
     Creates the department and one user per role, imports the bundled report file as the
     preparer, has the department head return it once, resubmits, collects both approvals

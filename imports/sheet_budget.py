@@ -306,14 +306,17 @@ class _Line:
         if given is None:
             self.problem("execution_rate", typed, f"a rate such as {as_percent(fraction)}%")
             return fraction
-        # Without a % sign a rate up to 2 is a fraction (1 = 100%, as jixiao's export
-        # writes it), a larger one is in per cent.
-        as_fraction = not per_cent and given <= 2
-        shown = given * 100 if as_fraction else given
-        decimals = places(given) - (2 if as_fraction else 0)
+        # Without a % sign a rate is in per cent (jixiao's export prints 100.0 under
+        # 预算执行率（%）), or, up to 2, a fraction (1 = 100%, as older exports wrote it):
+        # either reading that agrees is the rate.
+        readings = [(given, places(given))]
+        if not per_cent and given <= 2:
+            readings.append((given * 100, places(given) - 2))
         # A rate in whole per cent is a rounded one; finer ones must agree to 0.05 points.
-        tolerance = Decimal("0.5") if decimals <= 0 else Decimal("0.05")
-        if abs(shown - fraction * 100) > tolerance:
+        if not any(
+            abs(shown - fraction * 100) <= (Decimal("0.5") if decimals <= 0 else Decimal("0.05"))
+            for shown, decimals in readings
+        ):
             self.disagree("execution_rate", typed, expected)
         return fraction
 

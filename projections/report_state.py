@@ -84,7 +84,8 @@ class ReportStateProjection:
     name = "report_state"
     #: Version 2: the stored view has ``notices`` (view version 2); older rows are rebuilt.
     #: Version 3: a revision whose render failed for good is pending on finance and an admin.
-    version = 3
+    #: Version 4: the stored view's ``score`` has the scheme's points (view version 3).
+    version = 4
     tables = (report_state_table,)
 
     def __init__(self, states: ReportStates) -> None:

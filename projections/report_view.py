@@ -25,8 +25,9 @@ from workflow.targets import Measure
 from workflow.values import Value
 
 #: Raised whenever the shape of the view changes (templates and stored views follow it).
-#: Version 2 added ``notices``.
-VIEW_VERSION = 2
+#: Version 2 added ``notices``; version 3 the scheme's points in ``score`` (``budget_weight``,
+#: ``indicator_weight``: the 分值 a document prints).
+VIEW_VERSION = 3
 
 
 def decimal_text(value: Decimal | None) -> str | None:
@@ -152,8 +153,11 @@ def _score(state: ReportState) -> dict[str, Any] | None:
     card = score(state)
     if card is None:
         return None
+    scoring = state.require_scheme().scoring
     return {
         "execution_rate": decimal_text(as_percent(card.execution_rate, 2)),
+        "budget_weight": decimal_text(scoring.budget_execution_points),
+        "indicator_weight": decimal_text(scoring.indicator_points),
         "budget_points": decimal_text(card.budget_points),
         "indicator_points": decimal_text(card.indicator_points),
         "total": decimal_text(card.total),

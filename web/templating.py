@@ -23,7 +23,12 @@ STATUS_LABELS = {
 }
 #: The deadline reminders (workflow.deadlines.ReminderKind) as the pages name them.
 REMINDER_LABELS = {"7-days": "截止前7天提醒", "1-day": "截止前1天提醒", "overdue": "逾期提醒"}
-FORMAT_LABELS = {"html": "网页（HTML）", "pdf": "PDF", "xlsx": "表格（XLSX）"}
+FORMAT_LABELS = {
+    "html": "网页（HTML）",
+    "pdf": "PDF",
+    "xlsx": "表格（XLSX）",
+    "docx": "文档（DOCX）",
+}
 
 
 def templates() -> Jinja2Templates:

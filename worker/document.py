@@ -1,9 +1,11 @@
-"""The report as a document: title block, the three parts with numbered headings, provenance.
+"""The report as a document: title block, the three parts with numbered headings, the 自评价表,
+the block offices sign, and the provenance.
 
 This turns the report view into what the template prints, in the seed's order and
 numbering: 第一部分 部门概况 (一、主要职能 and 二、组织架构 from the structured fields,
 then the narrative sections 1.3, 1.4 …), 第二部分, 第三部分, each section numbered 一、二、…
-and each subsection （一）（二）…
+and each subsection （一）（二）… People are printed by their registered names and times in
+the deployment's time zone (docs/decisions/0803).
 """
 
 from __future__ import annotations
@@ -12,8 +14,15 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from worker.evaluation_table import EvaluationTable, evaluation_table, plain_number
+from worker.evaluation_table import (
+    FORM_HEADINGS,
+    EvaluationTable,
+    IndicatorHeadings,
+    evaluation_table,
+    plain_number,
+)
 
 PART_TITLES = {1: "部门概况", 2: "绩效目标实现情况", 3: "绩效管理结果应用情况"}
 
@@ -55,11 +64,75 @@ class Provenance:
     signed_at: datetime
     signers: tuple[str, ...]
     template_version: str
+    #: (user id, registered name) of everyone the document names; an id missing here is
+    #: printed as the id.
+    names: tuple[tuple[str, str], ...] = ()
+    #: The IANA time zone the document's times are printed in (``JIXIAO_TIMEZONE``).
+    timezone: str = "Asia/Shanghai"
 
     @property
     def moment(self) -> datetime:
         """The sign-off time in UTC without microseconds: every artifact's timestamp."""
         return self.signed_at.astimezone(UTC).replace(microsecond=0)
+
+    @property
+    def local_moment(self) -> datetime:
+        """The sign-off time in the document's time zone, as printed."""
+        return self.moment.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def local_time(self) -> str:
+        """``2026-12-06 01:59（北京时间）`` for Asia/Shanghai, else the zone's name."""
+        zone = "北京时间" if self.timezone in BEIJING_ZONES else self.timezone
+        return f"{self.local_moment.strftime('%Y-%m-%d %H:%M')}（{zone}）"
+
+    def name_of(self, user_id: str | None) -> str:
+        """The registered name of ``user_id`` ("" for None; the id if no name is known)."""
+        if user_id is None:
+            return ""
+        return dict(self.names).get(user_id, user_id)
+
+    @property
+    def signer_names(self) -> tuple[str, ...]:
+        """The signers, by name, in the order they signed."""
+        return tuple(self.name_of(signer) for signer in self.signers)
+
+
+#: Zones that keep China Standard Time, printed as 北京时间.
+BEIJING_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"})
+
+
+@dataclass(frozen=True)
+class SignLine:
+    """One entry of the block offices sign: its label and what is filled in ("" is left
+    blank, to be written by hand)."""
+
+    label: str
+    value: str
+
+
+def sign_block(view: dict[str, Any], provenance: Provenance) -> tuple[SignLine, ...]:
+    """单位负责人, 财务负责人, 填表人, 联系电话, 填报日期, in the form's order (decision 0803).
+
+    The report holds no 财务负责人 of the department and no telephone number: those are
+    left blank for the office to fill by hand, never filled with someone else's name.
+    """
+    head = next(
+        (a["by"] for a in view["approvals"] if a["level"] == "department"),
+        next((s["by"] for s in view["signatures"] if s["role"] == "department_head"), None),
+    )
+    moment = provenance.local_moment
+    return (
+        SignLine("单位负责人", provenance.name_of(head)),
+        SignLine("财务负责人", ""),
+        SignLine("填表人", provenance.name_of(view["submitted_by"])),
+        SignLine("联系电话", ""),
+        SignLine("填报日期", f"{moment.year}年{moment.month}月{moment.day}日"),
+    )
+
+
+#: Printed under the sign block, where the department's seal goes.
+SEAL = "（单位盖章）"
 
 
 @dataclass(frozen=True)
@@ -97,6 +170,7 @@ class ReportDocument:
     parts: tuple[Part, ...]
     table: EvaluationTable
     provenance: Provenance
+    signatures: tuple[SignLine, ...] = ()
 
 
 def paragraphs(text: str) -> tuple[Paragraph, ...]:
@@ -170,14 +244,20 @@ def _part(number: int, view: dict[str, Any]) -> Part:
     return Part(f"第{chinese_number(number)}部分 {PART_TITLES[number]}", tuple(blocks))
 
 
-def report_document(view: dict[str, Any], provenance: Provenance) -> ReportDocument:
-    """The document of a report view, as rendered from the revision ``provenance`` names."""
+def report_document(
+    view: dict[str, Any],
+    provenance: Provenance,
+    headings: IndicatorHeadings = FORM_HEADINGS,
+) -> ReportDocument:
+    """The document of a report view, as rendered from the revision ``provenance`` names,
+    its indicator columns headed ``headings``."""
     region = region_of(view["department_name"])
     return ReportDocument(
         title=region + REPORT_TITLE,
         year=view["year"],
         department_name=view["department_name"],
         parts=tuple(_part(number, view) for number in PART_TITLES),
-        table=evaluation_table(view, region + TABLE_TITLE),
+        table=evaluation_table(view, region + TABLE_TITLE, headings),
         provenance=provenance,
+        signatures=sign_block(view, provenance),
     )

@@ -1,8 +1,10 @@
-"""The 自评价表 laid out as the seed prints it, computed once for the HTML and the XLSX.
+"""The 自评价表 laid out as the forms print it, computed once for the HTML, XLSX and DOCX.
 
 The budget part is one row per line with its six figures; the indicator part groups rows
-by category (一级) and project (二级) into merged cells. Figures come from the report view
-(:func:`projections.report_view.report_view`), never from the text a user typed for them.
+by category (一级指标) and project (二级指标) into merged cells. Figures come from the report
+view (:func:`projections.report_view.report_view`), never from the text a user typed for
+them. Amounts are printed with the places the form uses: two, or three when the table was
+typed with three (docs/decisions/0802); a scored scheme adds the 分值 and 得分 columns.
 """
 
 from __future__ import annotations
@@ -25,8 +27,29 @@ BUDGET_HEADERS = (
 #: The view's keys for those columns, in order.
 BUDGET_KEYS = ("initial", "adjustments", "higher_level", "total", "actual", "execution_rate")
 
-#: The indicator part's value columns after 分解目标 (类别 / 项目 / 指标名称).
+#: The indicator part's value columns after 分解目标 (一级 / 二级 / 三级指标).
 INDICATOR_HEADERS = ("指标目标值", "指标完成值", "偏差原因分析")
+
+#: The columns a scored scheme adds (after the budget figures, and before 偏差原因分析).
+SCORE_HEADERS = ("分值", "得分")
+
+#: The fewest places an amount is printed with (万元 to the hundredth, as the forms print).
+AMOUNT_PLACES = 2
+
+
+@dataclass(frozen=True)
+class IndicatorHeadings:
+    """The heads of the three columns under 分解目标: a template setting, the national
+    form's 一级指标 / 二级指标 / 三级指标 unless a deployment's form says otherwise."""
+
+    level1: str = "一级指标"
+    level2: str = "二级指标"
+    level3: str = "三级指标"
+
+
+#: The national form's heads.
+FORM_HEADINGS = IndicatorHeadings()
+
 
 #: What a cell shows when a figure does not apply (a rate over a zero total).
 NOT_APPLICABLE = "/"
@@ -49,6 +72,20 @@ def percent(text: str | None) -> str:
     return NOT_APPLICABLE if text is None else f"{plain_number(text)}%"
 
 
+def places_of(text: str) -> int:
+    """The decimal places a number was written with (``12.5`` → 1, ``1.800`` → 3)."""
+    exponent = Decimal(text).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def fixed(text: str | None, places: int) -> str:
+    """A decimal printed with exactly ``places`` places (``12.5`` → ``12.50``); "/" for None."""
+    if text is None:
+        return NOT_APPLICABLE
+    value = Decimal(text).quantize(Decimal(1).scaleb(-places))
+    return format(value, "f") if not value.is_zero() else format(abs(value), "f")
+
+
 @dataclass(frozen=True)
 class BudgetRow:
     """One line of 本年度预算资金: its label as printed and its six figures."""
@@ -60,6 +97,8 @@ class BudgetRow:
     cells: tuple[str, ...]
     #: The same figures as decimals (rates in per cent), None where not applicable.
     values: tuple[Decimal | None, ...]
+    #: 分值 and 得分 of the line in a scored scheme (the root line: 预算执行率's points).
+    score: tuple[str, str] = ("", "")
 
 
 @dataclass(frozen=True)
@@ -80,6 +119,9 @@ class IndicatorRow:
     status: str
     category_span: int
     project_span: int
+    #: 分值 and 得分 in a scored scheme, as printed ("" when the indicator is not scored).
+    weight: str = ""
+    points: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,9 +135,41 @@ class EvaluationTable:
     budget: tuple[BudgetRow, ...]
     indicators: tuple[IndicatorRow, ...]
     notes: tuple[str, ...]
+    #: Places every amount is printed with; the XLSX number format follows it.
+    amount_places: int = AMOUNT_PLACES
+    #: Places of the rates (the scheme's ``percent_decimals``).
+    rate_places: int = 1
+    headings: IndicatorHeadings = FORM_HEADINGS
+    #: 总分: (分值, 得分) of the whole table in a scored scheme, None otherwise.
+    total_score: tuple[str, str] | None = None
+
+    @property
+    def scored(self) -> bool:
+        """Whether the 分值 and 得分 columns are printed."""
+        return self.total_score is not None
+
+    @property
+    def budget_headers(self) -> tuple[str, ...]:
+        """The budget part's figure column heads, with 分值 / 得分 when scored."""
+        return BUDGET_HEADERS + (SCORE_HEADERS if self.scored else ())
+
+    @property
+    def value_headers(self) -> tuple[str, ...]:
+        """The indicator part's heads after 分解目标, with 分值 / 得分 when scored."""
+        target, actual, reason = INDICATOR_HEADERS
+        return (target, actual, *(SCORE_HEADERS if self.scored else ()), reason)
 
 
-def _budget_rows(rows: list[dict[str, Any]]) -> tuple[BudgetRow, ...]:
+def amount_places(rows: list[dict[str, Any]]) -> int:
+    """The places the table's amounts are printed with: two, or more when any amount of the
+    table was typed with more (a column of figures lines up only at one number of places)."""
+    typed = (places_of(row[key]) for row in rows for key in BUDGET_KEYS[:-1] if row[key])
+    return max((AMOUNT_PLACES, *typed))
+
+
+def _budget_rows(
+    rows: list[dict[str, Any]], places: int, rate_places: int, score: dict[str, Any] | None
+) -> tuple[BudgetRow, ...]:
     first_child: set[str] = set()
     seen_parents: set[str | None] = set()
     for row in rows:
@@ -103,13 +177,18 @@ def _budget_rows(rows: list[dict[str, Any]]) -> tuple[BudgetRow, ...]:
             first_child.add(row["id"])
         seen_parents.add(row["parent"])
     built = []
-    for row in rows:
+    for index, row in enumerate(rows):
         raw = [row[key] for key in BUDGET_KEYS]
-        cells = (*(plain_number(v) for v in raw[:-1]), percent(raw[-1]))
+        # The head says （%）: the rate cells carry the number alone.
+        cells = (*(fixed(v, places) for v in raw[:-1]), fixed(raw[-1], rate_places))
         values = tuple(None if v is None else Decimal(v) for v in raw)
         # The form marks the first child of each parent with 其中： (of which).
         label = ("其中：" if row["id"] in first_child else "") + row["name"]
-        built.append(BudgetRow(row["id"], label, row["depth"], cells, values))
+        # Only the whole budget's line is scored (预算执行率's points), as on the forms.
+        line_score = (
+            (score["budget_weight"], score["budget_points"]) if score and index == 0 else ("", "")
+        )
+        built.append(BudgetRow(row["id"], label, row["depth"], cells, values, line_score))
     return tuple(built)
 
 
@@ -121,7 +200,9 @@ def _spans(items: list[Any], key: Any) -> list[int]:
     return spans
 
 
-def _indicator_rows(indicators: list[dict[str, Any]]) -> tuple[IndicatorRow, ...]:
+def _indicator_rows(
+    indicators: list[dict[str, Any]], scores: dict[str, tuple[str, str]]
+) -> tuple[IndicatorRow, ...]:
     category_spans = _spans(indicators, lambda i: i["category"])
     # Rows without a project never merge: each spreads its name over the project column.
     project_spans = _spans(
@@ -140,11 +221,35 @@ def _indicator_rows(indicators: list[dict[str, Any]]) -> tuple[IndicatorRow, ...
             status=i["status"],
             category_span=category_span,
             project_span=project_span if i["project"] else 0,
+            weight=scores.get(i["id"], ("", ""))[0],
+            points=scores.get(i["id"], ("", ""))[1],
         )
         for i, category_span, project_span in zip(
             indicators, category_spans, project_spans, strict=True
         )
     )
+
+
+def _points(text: str | None) -> str:
+    return "" if text is None else fixed(text, 2)
+
+
+def _scores(view: dict[str, Any]) -> dict[str, Any] | None:
+    """分值 and 得分 of the budget line, each indicator and the whole table, as printed;
+    None when the scheme does not score."""
+    score = view.get("score")
+    if not score or not view["scheme"]["scored"]:
+        return None
+    indicators = {
+        s["indicator"]: (_points(s["weight"]), _points(s["points"])) for s in score["indicators"]
+    }
+    total_weight = Decimal(score["budget_weight"]) + Decimal(score["indicator_weight"])
+    return {
+        "budget_weight": _points(score["budget_weight"]),
+        "budget_points": _points(score["budget_points"]),
+        "indicators": indicators,
+        "total": (_points(str(total_weight)), _points(score["total"])),
+    }
 
 
 def _notes(view: dict[str, Any]) -> tuple[str, ...]:
@@ -164,14 +269,29 @@ def _notes(view: dict[str, Any]) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def evaluation_table(view: dict[str, Any], title: str) -> EvaluationTable:
-    """The 自评价表 of a report view, titled ``title``."""
+def evaluation_table(
+    view: dict[str, Any], title: str, headings: IndicatorHeadings = FORM_HEADINGS
+) -> EvaluationTable:
+    """The 自评价表 of a report view, titled ``title``, its indicator columns headed
+    ``headings``."""
+    rows = view["budget"]["rows"]
+    places = amount_places(rows)
+    rate = view["budget"]["adjustment_rate"]
+    rate_places = max(
+        (places_of(r["execution_rate"]) for r in rows if r["execution_rate"]),
+        default=places_of(rate) if rate else 1,
+    )
+    scores = _scores(view)
     return EvaluationTable(
         title=title,
         year=view["year"],
         department_name=view["department_name"],
         unit=view["budget"]["unit"],
-        budget=_budget_rows(view["budget"]["rows"]),
-        indicators=_indicator_rows(view["indicators"]),
+        budget=_budget_rows(rows, places, rate_places, scores),
+        indicators=_indicator_rows(view["indicators"], scores["indicators"] if scores else {}),
         notes=_notes(view),
+        amount_places=places,
+        rate_places=rate_places,
+        headings=headings,
+        total_score=scores["total"] if scores else None,
     )

@@ -1,4 +1,4 @@
-"""Render a signed-off revision to HTML, PDF and XLSX, and record it: idempotently.
+"""Render a signed-off revision to HTML, PDF, XLSX and DOCX, and record it: idempotently.
 
 The state rendered is the report folded from its first event up to its ``ReportSignedOff``
 event, never the current state nor a snapshot, with the hashes of what it folds checked,
@@ -25,22 +25,32 @@ from typing import Any
 from events.protocol import EventStoreProtocol
 from projections.report_view import report_view
 from worker.artifact_files import artifact_name, sha256_of, write_once
-from worker.document import Block, Paragraph, Part, Provenance, ReportDocument, report_document
-from worker.evaluation_table import BudgetRow, EvaluationTable, IndicatorRow
+from worker.document import (
+    Block,
+    Paragraph,
+    Part,
+    Provenance,
+    ReportDocument,
+    SignLine,
+    report_document,
+)
+from worker.evaluation_table import BudgetRow, EvaluationTable, IndicatorHeadings, IndicatorRow
 from worker.pdf import render_pdf
 from worker.revision import SignedOffRevision, find_signed_off
+from worker.settings import document_settings_key, document_timezone, indicator_headings
 from worker.templating import render_html
+from worker.word import render_docx
 from worker.xlsx import render_xlsx
 from workflow.commands import Artifact, report_stream_id
 from workflow.errors import StaleVersion
 from workflow.report_events import RenderFailed
-from workflow.service import load_report, record_render_failure, record_rendering
+from workflow.service import load_report, load_user, record_render_failure, record_rendering
 from workflow.text import escaped
 
 log = logging.getLogger(__name__)
 
 #: Every format a signed-off revision is rendered to.
-FORMATS = ("html", "pdf", "xlsx")
+FORMATS = ("html", "pdf", "xlsx", "docx")
 
 _PACKAGE = Path(__file__).parent
 
@@ -49,7 +59,15 @@ _TEMPLATE_SOURCES = (
     *sorted((_PACKAGE / "templates").iterdir()),
     *(
         _PACKAGE / name
-        for name in ("document.py", "evaluation_table.py", "templating.py", "xlsx.py", "pdf.py")
+        for name in (
+            "document.py",
+            "evaluation_table.py",
+            "templating.py",
+            "xlsx.py",
+            "pdf.py",
+            "word.py",
+            "office_zip.py",
+        )
     ),
 )
 
@@ -58,10 +76,13 @@ def _template_version() -> str:
     digest = hashlib.sha256()
     for source in _TEMPLATE_SOURCES:
         digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    # Times are printed in the deployment's zone, the indicator columns headed as its form
+    # heads them: other settings give other documents, under other names.
+    digest.update(b"settings\0" + document_settings_key().encode())
     return "t" + digest.hexdigest()[:10]
 
 
-#: A digest of the templates and layout code: a new template gives new file names.
+#: A digest of the templates, layout code and time zone: a new template gives new file names.
 TEMPLATE_VERSION = _template_version()
 
 
@@ -74,6 +95,11 @@ class RenderOutcome:
     recorded: bool
 
 
+def headings() -> IndicatorHeadings:
+    """The indicator columns' heads this deployment prints (``JIXIAO_INDICATOR_HEADINGS``)."""
+    return IndicatorHeadings(*indicator_headings())
+
+
 def _render_format(fmt: str, document: ReportDocument, html: str) -> bytes:
     if fmt == "html":
         return html.encode()
@@ -81,6 +107,8 @@ def _render_format(fmt: str, document: ReportDocument, html: str) -> bytes:
         return render_pdf(html)
     if fmt == "xlsx":
         return render_xlsx(document.table, document.provenance.moment)
+    if fmt == "docx":
+        return render_docx(document)
     raise ValueError(f"render format: got {fmt!r}, expected one of {', '.join(FORMATS)}")
 
 
@@ -94,14 +122,33 @@ def signed_off_view(store: EventStoreProtocol, revision: SignedOffRevision) -> d
     return report_view(state.state)
 
 
-def provenance_of(revision: SignedOffRevision, template_version: str) -> Provenance:
-    """What a document rendered from ``revision`` says about its origin."""
+def _people(revision: SignedOffRevision, view: dict[str, Any]) -> list[str]:
+    """Everyone a document of ``view`` names: signers, the preparer, the approvers."""
+    named = [*revision.signers, view["submitted_by"], *(a["by"] for a in view["approvals"])]
+    return sorted({user for user in named if user})
+
+
+def provenance_of(
+    store: EventStoreProtocol,
+    revision: SignedOffRevision,
+    view: dict[str, Any],
+    template_version: str,
+) -> Provenance:
+    """What a document rendered from ``revision`` (whose view is ``view``) says about its
+    origin: who signed and prepared it by their registered names (a user is never renamed,
+    so the names are the log's), and the deployment's time zone."""
+    names = []
+    for user_id in _people(revision, view):
+        user = load_user(store, user_id)
+        names.append((user_id, user.name if user.registered and user.name else user_id))
     return Provenance(
         report=revision.stream_id,
         revision=revision.revision,
         signed_at=revision.signed_at,
         signers=revision.signers,
         template_version=template_version,
+        names=tuple(names),
+        timezone=document_timezone(),
     )
 
 
@@ -109,7 +156,7 @@ def render_documents(
     view: dict[str, Any], provenance: Provenance, formats: Sequence[str] = FORMATS
 ) -> dict[str, bytes]:
     """The bytes of each format for a report view (in memory; nothing written or recorded)."""
-    document = report_document(view, provenance)
+    document = report_document(view, provenance, headings())
     html = render_html(document)
     return {fmt: _render_format(fmt, document, html) for fmt in formats}
 
@@ -223,8 +270,9 @@ def render_revision(
         log.info("%s revision %d already rendered; nothing to do", signed.stream_id, revision)
         return RenderOutcome(signed, signed.rendered, recorded=False)
     out_dir.mkdir(parents=True, exist_ok=True)
+    view = signed_off_view(store, signed)
     document = report_document(
-        signed_off_view(store, signed), provenance_of(signed, TEMPLATE_VERSION)
+        view, provenance_of(store, signed, view, TEMPLATE_VERSION), headings()
     )
     html = render_html(document)
     artifacts = []
@@ -281,6 +329,7 @@ def _sample_document() -> ReportDocument:
         (Part("第一部分 部门概况", (block,)),),
         table,
         provenance,
+        (SignLine("单位负责人", "李四"), SignLine("联系电话", "")),
     )
 
 

@@ -12,12 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from events.database import database_url, parse_database_url
 from worker.mail import SmtpSettings, parse_smtp_url
 
 #: The output folder used when neither an argument nor ``JIXIAO_OUT`` names one.
 DEFAULT_OUT_DIR = "jixiao-output"
+
+#: The time zone documents print times in when ``JIXIAO_TIMEZONE`` names none: 北京时间.
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 #: The broker file of the embedded default when the store is not a SQLite file.
 DEFAULT_EMBEDDED_BROKER = "sqla+sqlite:///jixiao-broker.db"
@@ -121,6 +125,54 @@ def embedded_broker_url(db_url: str) -> str:
     return f"sqla+sqlite:///{path.with_name(path.stem + '-broker.db')}"
 
 
+def timezone_name(env: Mapping[str, str] | None = None) -> str:
+    """``JIXIAO_TIMEZONE`` as given (the default when unset), unchecked."""
+    env = os.environ if env is None else env
+    return env.get("JIXIAO_TIMEZONE", "").strip() or DEFAULT_TIMEZONE
+
+
+def document_settings_key(env: Mapping[str, str] | None = None) -> str:
+    """The settings that change a document's bytes, as given (unchecked): part of the
+    template version, so that documents printed under other settings get other names."""
+    env = os.environ if env is None else env
+    return f"{timezone_name(env)}\0{env.get('JIXIAO_INDICATOR_HEADINGS', '').strip()}"
+
+
+def document_timezone(env: Mapping[str, str] | None = None) -> str:
+    """The IANA time zone rendered documents print times in (``JIXIAO_TIMEZONE``, default
+    Asia/Shanghai); ValueError naming the value when it is no time zone."""
+    name = timezone_name(env)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"JIXIAO_TIMEZONE: got {name!r}, expected an IANA time zone such as Asia/Shanghai"
+        ) from None
+    return name
+
+
+#: The heads of the three indicator columns under 分解目标 when ``JIXIAO_INDICATOR_HEADINGS``
+#: names none: the national form's.
+DEFAULT_INDICATOR_HEADINGS = ("一级指标", "二级指标", "三级指标")
+
+
+def indicator_headings(env: Mapping[str, str] | None = None) -> tuple[str, str, str]:
+    """``JIXIAO_INDICATOR_HEADINGS``: three heads separated by commas (``类别,项目,指标名称``
+    for a form that heads them so), the national form's by default; ValueError naming the
+    value otherwise."""
+    env = os.environ if env is None else env
+    raw = env.get("JIXIAO_INDICATOR_HEADINGS", "").strip()
+    if not raw:
+        return DEFAULT_INDICATOR_HEADINGS
+    heads = [head.strip() for head in raw.replace("，", ",").split(",")]
+    if len(heads) != 3 or not all(heads) or any(len(head) > 20 for head in heads):
+        raise ValueError(
+            f"JIXIAO_INDICATOR_HEADINGS: got {raw!r}, expected three heads of at most 20 "
+            "characters separated by commas, such as 一级指标,二级指标,三级指标"
+        )
+    return heads[0], heads[1], heads[2]
+
+
 def _number(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -166,6 +218,9 @@ def load_settings(
             f"JIXIAO_RENDER_ATTEMPTS: got {env.get('JIXIAO_RENDER_ATTEMPTS')!r}, "
             "expected a whole number of attempts >= 1"
         )
+    # Refused when the worker starts, not at its first render.
+    document_timezone(env)
+    indicator_headings(env)
     smtp_url = env.get("JIXIAO_SMTP", "").strip()
     if smtp_url:
         parse_smtp_url(smtp_url)  # refused now, in one line, rather than at the first reminder

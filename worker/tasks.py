@@ -1,4 +1,4 @@
-"""The render task: one signed-off revision to HTML, PDF and XLSX, and one ``ReportRendered``.
+"""The render task: one signed-off revision to HTML, PDF, XLSX and DOCX, and one ``ReportRendered``.
 
 Delivered at least once (late acks, requeue on worker loss, redispatch by the sweep), so
 it is idempotent: see :func:`worker.render.render_revision`. A message for a reopened or

@@ -11,8 +11,7 @@ from functools import cache
 
 import jinja2
 
-from worker.document import ReportDocument
-from worker.evaluation_table import BUDGET_HEADERS, INDICATOR_HEADERS
+from worker.document import SEAL, ReportDocument
 
 
 @cache
@@ -29,9 +28,6 @@ def environment() -> jinja2.Environment:
 
 
 def render_html(document: ReportDocument) -> str:
-    """The report as one HTML page (title block, parts 1–3, the 自评价表, provenance)."""
-    return (
-        environment()
-        .get_template("report.html.j2")
-        .render(doc=document, budget_headers=BUDGET_HEADERS, indicator_headers=INDICATOR_HEADERS)
-    )
+    """The report as one HTML page (title block, parts 1–3, the 自评价表, the sign block,
+    provenance)."""
+    return environment().get_template("report.html.j2").render(doc=document, seal=SEAL)

@@ -110,8 +110,9 @@ def _rerendered(
     formats = [a.format for a in artifacts if a.template_version == TEMPLATE_VERSION]
     if not formats:
         return {}
+    view = signed_off_view(store, signed)
     documents = render_documents(
-        signed_off_view(store, signed), provenance_of(signed, TEMPLATE_VERSION), formats
+        view, provenance_of(store, signed, view, TEMPLATE_VERSION), formats
     )
     return {fmt: hashlib.sha256(data).hexdigest() for fmt, data in documents.items()}
 

@@ -1,8 +1,11 @@
 """The 自评价表 as an XLSX workbook (openpyxl), laid out like the printed form.
 
-One sheet, seven columns: the budget part (本年度预算资金 and its six figures), then the
-indicator part under 分解目标 with category and project cells merged over their rows,
-then 备注. Finance offices exchange these spreadsheets, so figures are numbers, not text.
+One sheet: the budget part (本年度预算资金 and its six figures, with 分值 and 得分 when the
+scheme scores), then the indicator part under 分解目标 with category and project cells
+merged over their rows, then 总分 and 备注. Finance offices exchange these spreadsheets, so
+figures are numbers, not text, formatted with the places the form prints (``0.00``); every
+cell is in 宋体, and the sheet prints on A4, fitted to the page's width, with the indicator
+heads repeated on every page (docs/decisions/0804).
 
 openpyxl stamps the save time into docProps/core.xml and every zip entry; both are set
 to the sign-off time instead, so the same events give byte-identical files.
@@ -11,54 +14,47 @@ to the sign-off time instead, so the same events give byte-identical files.
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from worker.evaluation_table import BUDGET_HEADERS, INDICATOR_HEADERS, EvaluationTable
+from worker.evaluation_table import BUDGET_HEADERS, EvaluationTable
+from worker.office_zip import FixedTimeZip
 
 SHEET_TITLE = "自评价表"
-COLUMNS = 7
-_WIDTHS = (26, 12, 16, 12, 12, 12, 12)
+
+#: The face every cell is set in: 宋体 (SimSun) as the forms print, GB2312 character set;
+#: a viewer without it substitutes a CJK serif (Noto Serif CJK SC through fontconfig).
+FONT_NAME = "宋体"
+_CHARSET = 134
 
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-_BOLD = Font(bold=True)
+_RIGHT = Alignment(horizontal="right", vertical="center")
 
 
-class _FixedTimeZip(zipfile.ZipFile):
-    """A zip writer that stamps every entry with one time and fixed attributes."""
+def _font(*, bold: bool = False, size: float = 10.5) -> Font:
+    return Font(name=FONT_NAME, charset=_CHARSET, size=size, bold=bold)
 
-    def __init__(self, file: io.BytesIO, moment: datetime) -> None:
-        super().__init__(file, "w", zipfile.ZIP_DEFLATED)
-        self._date_time = moment.timetuple()[:6]
 
-    def _info(self, name: str) -> zipfile.ZipInfo:
-        info = zipfile.ZipInfo(name, date_time=self._date_time)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.create_system = 3
-        info.external_attr = 0o644 << 16
-        return info
+_PLAIN = _font()
+_BOLD = _font(bold=True)
 
-    def writestr(self, zinfo_or_arcname, data, *args, **kwargs) -> None:
-        """Write ``data`` under a name, with the fixed time."""
-        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            zinfo_or_arcname = self._info(zinfo_or_arcname)
-        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
 
-    def write(self, filename, arcname=None, *args, **kwargs) -> None:
-        """Add a file openpyxl wrote to disk (a worksheet), with the fixed time, not its mtime."""
-        self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
+def number_format(places: int) -> str:
+    """The Excel format of a figure with ``places`` decimals: ``0.00`` for two."""
+    return "0." + "0" * places if places else "0"
 
 
 #: What the table puts in a cell: text, a figure, or nothing.
@@ -92,8 +88,10 @@ def _cell(
     to_row: int | None = None,
     align: Alignment = _CENTER,
     bold: bool = False,
+    places: int | None = None,
 ) -> None:
-    """Write a bordered cell, merged to (to_row, to_column) when given."""
+    """Write a bordered cell, merged to (to_row, to_column) when given; a figure with
+    ``places`` decimals is right-aligned in that number format."""
     last_row, last_column = to_row or row, to_column or column
     if (last_row, last_column) != (row, column):
         sheet.merge_cells(
@@ -104,57 +102,74 @@ def _cell(
             sheet.cell(row=r, column=c).border = _BORDER
     cell = _top_left(sheet, row, column)
     _put(cell, value)
-    cell.alignment = align
-    if bold:
-        cell.font = _BOLD
+    cell.font = _BOLD if bold else _PLAIN
+    if places is not None and isinstance(value, Decimal):
+        cell.alignment = _RIGHT
+        cell.number_format = number_format(places)
+    else:
+        cell.alignment = align
 
 
-def _percent_format(value: Decimal) -> str:
-    exponent = value.normalize().as_tuple().exponent
-    if not isinstance(exponent, int):  # 'n', 'N' or 'F': not a finite number
-        raise ValueError(f"rate: got {value}, expected a finite number")
-    places = max(0, -exponent)
-    return "0%" if places == 0 else "0." + "0" * places + "%"
+def _figure(text: str) -> CellValue:
+    """A printed figure as a number ("" stays blank, "/" stays text)."""
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return text
+
+
+def width_of(table: EvaluationTable) -> int:
+    """The sheet's columns: the label and the budget part's figures."""
+    return 1 + len(table.budget_headers)
 
 
 def _title(sheet: Worksheet, table: EvaluationTable) -> int:
     lines = (table.title, f"（{table.year}年度）", f"预算部门名称：{table.department_name}")
     for row, text in enumerate(lines, start=1):
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=COLUMNS)
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width_of(table))
         cell = _top_left(sheet, row, 1)
         _put(cell, text)
         cell.alignment = _LEFT if row == 3 else _CENTER
-        cell.font = Font(bold=row == 1, size=14 if row == 1 else 11)
+        cell.font = _font(bold=row == 1, size=16 if row == 1 else 12)
     return len(lines) + 1
 
 
 def _budget(sheet: Worksheet, table: EvaluationTable, row: int) -> int:
     _cell(sheet, row, 1, f"本年度预算资金（{table.unit}）", bold=True)
-    for column, header in enumerate(BUDGET_HEADERS, start=2):
+    for column, header in enumerate(table.budget_headers, start=2):
         _cell(sheet, row, column, header, bold=True)
+    rate_column = 1 + len(BUDGET_HEADERS)
     for line in table.budget:
         row += 1
         label = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=line.depth)
         _cell(sheet, row, 1, line.label, align=label)
         *amounts, rate = line.values
         for column, amount in enumerate(amounts, start=2):
-            _cell(sheet, row, column, amount)
-        if rate is None:
-            _cell(sheet, row, COLUMNS, line.cells[-1])
-        else:
-            _cell(sheet, row, COLUMNS, rate / 100)
-            sheet.cell(row=row, column=COLUMNS).number_format = _percent_format(rate / 100)
+            _cell(sheet, row, column, amount, places=table.amount_places)
+        # Under 预算执行率（%） the cell holds the per cent figure, formatted without a sign.
+        rate_value: CellValue = line.cells[-1] if rate is None else rate
+        _cell(sheet, row, rate_column, rate_value, places=table.rate_places)
+        if table.scored:
+            for column, text in enumerate(line.score, start=rate_column + 1):
+                _cell(sheet, row, column, _figure(text), places=2)
     return row + 1
 
 
 def _indicators(sheet: Worksheet, table: EvaluationTable, row: int) -> int:
+    last = width_of(table)
+    *values, reason = table.value_headers
+    reason_column = 4 + len(values)
     _cell(sheet, row, 1, "分解目标", to_column=3, bold=True)
-    target, actual, reason = INDICATOR_HEADERS
-    _cell(sheet, row, 4, target, to_row=row + 1, bold=True)
-    _cell(sheet, row, 5, actual, to_row=row + 1, bold=True)
-    _cell(sheet, row, 6, reason, to_row=row + 1, to_column=7, bold=True)
-    _cell(sheet, row + 1, 1, "类别", bold=True)
-    _cell(sheet, row + 1, 2, "指标名称", to_column=3, bold=True)
+    for column, header in enumerate(values, start=4):
+        _cell(sheet, row, column, header, to_row=row + 1, bold=True)
+    _cell(sheet, row, reason_column, reason, to_row=row + 1, to_column=last, bold=True)
+    headings = table.headings
+    for column, heading in enumerate((headings.level1, headings.level2, headings.level3), 1):
+        _cell(sheet, row + 1, column, heading, bold=True)
+    # The indicator heads repeat at the top of every printed page.
+    sheet.print_title_rows = f"{row}:{row + 1}"
     row += 2
     for indicator in table.indicators:
         if indicator.category_span:
@@ -168,11 +183,37 @@ def _indicators(sheet: Worksheet, table: EvaluationTable, row: int) -> int:
             _cell(sheet, row, 3, indicator.name, align=_LEFT)
         _cell(sheet, row, 4, indicator.target)
         _cell(sheet, row, 5, indicator.actual)
-        _cell(sheet, row, 6, indicator.reason, to_column=7)
+        if table.scored:
+            _cell(sheet, row, 6, _figure(indicator.weight), places=2)
+            _cell(sheet, row, 7, _figure(indicator.points), places=2)
+        _cell(sheet, row, reason_column, indicator.reason, to_column=last)
+        row += 1
+    if table.total_score is not None:
+        _cell(sheet, row, 1, "总分", to_column=5, bold=True)
+        for column, text in enumerate(table.total_score, start=6):
+            _cell(sheet, row, column, _figure(text), places=2)
+        _cell(sheet, row, reason_column, None, to_column=last)
         row += 1
     _cell(sheet, row, 1, "备注", bold=True)
-    _cell(sheet, row, 2, "\n".join(table.notes), to_column=COLUMNS, align=_LEFT)
+    _cell(sheet, row, 2, "\n".join(table.notes), to_column=last, align=_LEFT)
     return row + 1
+
+
+#: Column widths (characters): the label, then the budget figures (adjustment head widest).
+_WIDTHS = (24, 12, 16, 12, 12, 12, 12)
+_SCORE_WIDTH = 9
+
+
+def _page_setup(sheet: Worksheet) -> None:
+    """A4 portrait, fitted to one page wide (as many tall as needed), centred."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_PORTRAIT
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.6
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.75
 
 
 def render_xlsx(table: EvaluationTable, moment: datetime) -> bytes:
@@ -181,15 +222,23 @@ def render_xlsx(table: EvaluationTable, moment: datetime) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = SHEET_TITLE
-    for column, width in enumerate(_WIDTHS, start=1):
+    # openpyxl has no public setter for the workbook's default face (font 0, which unstyled
+    # cells use) nor for the Normal style's (which Excel sizes columns by): both are set
+    # before any cell is styled, so no Calibri is left in the file.
+    private = cast(Any, workbook)
+    private._fonts = IndexedList([_PLAIN])
+    private._named_styles["Normal"].font = _PLAIN
+    widths = _WIDTHS + (_SCORE_WIDTH,) * (width_of(table) - len(_WIDTHS))
+    for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     row = _budget(sheet, table, _title(sheet, table))
     _indicators(sheet, table, row)
+    _page_setup(sheet)
     naive = moment.replace(tzinfo=None)
     workbook.properties.creator = "jixiao"
     workbook.properties.title = table.title
     workbook.properties.created = naive
     workbook.properties.modified = naive
     buffer = io.BytesIO()
-    ExcelWriter(workbook, _FixedTimeZip(buffer, naive)).save()
+    ExcelWriter(workbook, FixedTimeZip(buffer, naive)).save()
     return buffer.getvalue()

@@ -97,7 +97,7 @@ def test_the_seed_report_from_import_to_audit_in_four_browsers(site: Site) -> No
     history = page.locator("section.history")
     for line in ("li.si 审核通过：同意", "wang.wu 审核通过", "li.si 已会签", "wang.wu 已会签"):
         expect(history).to_contain_text(line)
-    expect(page.locator("section.files tr[data-format]")).to_have_count(3)
+    expect(page.locator("section.files tr[data-format]")).to_have_count(4)
     auditor.shoot("rendered", whole=True)
     pdf, shown_sha256 = download(auditor, "pdf")
     assert pdf.startswith(b"%PDF-")

@@ -181,12 +181,12 @@ def test_paths_are_named_by_their_argument(imported: Invoke, tmp_path: Path) -> 
     line = refused(run("audit", "artifact", str(missing)))
     assert line == (
         f"error: path: got '{missing}', no such file; "
-        "expected a rendered report file (HTML, PDF or XLSX)"
+        "expected a rendered report file (HTML, PDF, XLSX or DOCX)"
     )
     line = refused(run("audit", "artifact", str(tmp_path)))
     assert line == (
         f"error: path: got '{tmp_path}', a directory; "
-        "expected a rendered report file (HTML, PDF or XLSX)"
+        "expected a rendered report file (HTML, PDF, XLSX or DOCX)"
     )
     afile = tmp_path / "afile"
     afile.write_text("not a folder")

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from tests.worker.html_reading import read_tables
 pytestmark = pytest.mark.slow
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-ARTIFACT = re.compile(r"^\s+(html|pdf|xlsx)\s+(\S+)\s+\(", re.MULTILINE)
+ARTIFACT = re.compile(r"^\s+(html|pdf|xlsx|docx)\s+(\S+)\s+\(", re.MULTILINE)
 
 
 def test_scripts_demo_renders_the_seed_report_from_a_fresh_directory(tmp_path: Path) -> None:
@@ -35,14 +36,19 @@ def test_scripts_demo_renders_the_seed_report_from_a_fresh_directory(tmp_path: P
     )
     assert done.returncode == 0, done.stdout + done.stderr
     files = {fmt: Path(path) for fmt, path in ARTIFACT.findall(done.stdout)}
-    assert set(files) == {"html", "pdf", "xlsx"}
+    assert set(files) == {"html", "pdf", "xlsx", "docx"}
     assert all(path.is_file() and path.parent == out / "reports" for path in files.values())
     assert files["pdf"].read_bytes().startswith(b"%PDF")
     assert "chain intact" in done.stdout and "li.si (department_head)" in done.stdout
 
     budget = read_tables(files["html"].read_text(encoding="utf-8"))["budget-table"][1:]
+    # Amounts to the hundredth, the rate's number under 预算执行率（%） (docs/decisions/0802).
     assert [row[1:] for row in budget] == [
-        [line.initial, line.adjustment, line.higher_level, line.total, line.actual, f"{line.rate}%"]
+        [
+            *(f"{Decimal(f):.2f}" for f in (line.initial, line.adjustment, line.higher_level)),
+            *(f"{Decimal(f):.2f}" for f in (line.total, line.actual)),
+            f"{Decimal(line.rate):.1f}",
+        ]
         for line in BUDGET_LINES
     ]
     indicators = read_tables(files["html"].read_text(encoding="utf-8"))["indicator-table"][2:-1]

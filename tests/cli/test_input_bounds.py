@@ -63,7 +63,7 @@ def test_a_fifo_or_a_device_is_refused_before_it_is_read(admin, tmp_path: Path) 
     assert_refused(
         out,
         f"path: got {str(fifo)!r}, a named pipe (FIFO), not a regular file; "
-        "expected a rendered report file (HTML, PDF or XLSX)",
+        "expected a rendered report file (HTML, PDF, XLSX or DOCX)",
     )
     assert before < opened == head(admin)
 

@@ -23,7 +23,12 @@ def test_render_pending_renders_each_signed_off_revision_once(signed_off, tmp_pa
     assert out.exit_code == 0, out.stderr
     (rendered,) = json.loads(out.stdout)
     assert rendered["report"] == "report:gusu-rc:2021" and rendered["revision"] == 1
-    assert sorted(Path(p).suffix for p in rendered["artifacts"]) == [".html", ".pdf", ".xlsx"]
+    assert sorted(Path(p).suffix for p in rendered["artifacts"]) == [
+        ".docx",
+        ".html",
+        ".pdf",
+        ".xlsx",
+    ]
     assert json.loads(run("report", "show", *KEY, "--json").stdout)["stage"] == "rendered"
     again = run("worker", "render-pending", "--out", str(tmp_path), "--json")
     assert json.loads(again.stdout) == []
@@ -40,6 +45,9 @@ def test_audit_artifact_proves_a_file_and_finds_tampering(
     proof = json.loads(out.stdout)
     assert (proof["report"], proof["revision"], proof["ok"]) == ("report:gusu-rc:2021", 1, True)
     assert all(c["file_matches"] and c["rerender_matches"] for c in proof["checks"])
+    assert sorted(c["format"] for c in proof["checks"]) == ["docx", "html", "pdf", "xlsx"]
+    word = run("audit", "artifact", str(files[".docx"]), "--json")
+    assert word.exit_code == 0 and json.loads(word.stdout)["ok"], word.stderr
 
     forged = tmp_path / "forged.pdf"
     forged.write_bytes(files[".pdf"].read_bytes() + b"\n% edited")

@@ -42,7 +42,7 @@ def test_the_view_memo_equals_report_view_at_every_step_of_the_seed(seeded: Worl
 def test_the_view_lists_notices_and_the_memo_follows_their_sources() -> None:
     draft = seed_draft()
     view = report_view(draft)
-    assert view["view_version"] == 2
+    assert view["view_version"] == 3
     assert view["notices"] == [
         {
             "section": "1.3",

@@ -80,9 +80,10 @@ def test_the_report_as_of_a_moment_and_the_diff_between_two(site: Site, auditor)
     assert then.status_code == 200
     assert "截至 " in element(then.text, "as-of-summary", "p")
     homes = row(then.text, 'data-line="homes"')
-    assert ">8<" in homes and 'type="checkbox"' not in homes  # as it was, read only
+    # Amounts print with the form's two places (docs/decisions/0802).
+    assert ">8.00<" in homes and 'type="checkbox"' not in homes  # as it was, read only
     now = auditor.get(f"{PAGE}/as-of", params={"moment": str(site.head())})
-    assert ">9<" in row(now.text, 'data-line="homes"')
+    assert ">9.00<" in row(now.text, 'data-line="homes"')
     diff = auditor.get(f"{PAGE}/diff", params={"since": str(first), "until": str(site.head())})
     assert diff.status_code == 200
     table = element(diff.text, "diff-table", "table")

@@ -72,9 +72,12 @@ def test_sign_off_render_download_publish_and_reopen(site: Site, tmp_path: Path)
     head, finance, preparer = people["li.si"], people["wang.wu"], people["zhang.san"]
     page = head.get(PAGE).text
     assert "会签完成，正在生成报告文件" in page and 'id="publish-form"' not in page
-    render_revision(site.store, DEPARTMENT_CODE, YEAR, 1, out_dir=out, formats=("html", "xlsx"))
+    render_revision(
+        site.store, DEPARTMENT_CODE, YEAR, 1, out_dir=out, formats=("html", "xlsx", "docx")
+    )
     page = preparer.get(PAGE).text
-    for fmt in ("html", "xlsx"):
+    assert "文档（DOCX）" in page
+    for fmt in ("html", "xlsx", "docx"):
         file = next(out.glob(f"*.{fmt}"))
         digest = hashlib.sha256(file.read_bytes()).hexdigest()
         assert digest in page and f'id="download-{fmt}"' in page
@@ -82,6 +85,9 @@ def test_sign_off_render_download_publish_and_reopen(site: Site, tmp_path: Path)
         assert download.status_code == 200 and download.content == file.read_bytes()
         assert download.headers["x-content-sha256"] == digest
         assert f'filename="{file.name}"' in download.headers["content-disposition"]
+    assert download.headers["content-type"] == (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
     assert preparer.get(f"{PAGE}/files/pdf").status_code == 404
     # A file changed after it was written is not sent.
     html = next(out.glob("*.html"))

@@ -77,7 +77,7 @@ def test_with_worker_the_signed_off_report_is_rendered(tmp_path: Path) -> None:
             time.sleep(1)
     assert view["stage"] == "rendered"
     formats = {a["format"] for a in view["artifacts"]}
-    assert formats == {"html", "pdf", "xlsx"}
+    assert formats == {"html", "pdf", "xlsx", "docx"}
     assert all(
         Path(a["path"]).is_file() and Path(a["path"]).parent == out for a in view["artifacts"]
     )

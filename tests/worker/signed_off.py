@@ -6,7 +6,7 @@ PostgreSQL), not the in-memory one of the workflow tests. The bench uses this to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from events import EventStore
 from events.model import RecordedEvent
@@ -29,9 +29,14 @@ class Office:
     finance: Credentials
 
 
+#: The registered names of the office's users, as documents print them.
+NAMES = {"zhang.san": "张三", "li.si": "李四", "wang.wu": "王五"}
+
+
 def open_office(store: EventStore) -> Office:
-    """Initialise ``store``: the seed's fiscal year and one user per role."""
-    admin, people = set_up(store, users=USERS[:3])
+    """Initialise ``store``: the seed's fiscal year and one user per role, by name."""
+    users = tuple(replace(user, name=NAMES[user.user_id]) for user in USERS[:3])
+    admin, people = set_up(store, users=users)
     return Office(store, admin, *people.values())
 
 

@@ -135,7 +135,7 @@ def test_an_oversized_render_fails_in_time_and_another_report_is_rendered(
     assert [(f.attempt, f.final) for f in recorded] == [(1, False), (2, True)]  # type: ignore[attr-defined]
     for failure in recorded:
         assert failure.reason == reason  # type: ignore[attr-defined]
-        assert failure.formats == ("html", "pdf", "xlsx")  # type: ignore[attr-defined]
+        assert failure.formats == ("html", "pdf", "xlsx", "docx")  # type: ignore[attr-defined]
     [failed] = failures(store)[-1:]
     assert (failed.actor, failed.role) == ("worker", "system")
     runner = projection_runner(store)

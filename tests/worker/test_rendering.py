@@ -78,9 +78,11 @@ def rendered(
 
 
 def seed_budget_row(line) -> list[str]:
+    """A budget line as the form prints it: amounts to the hundredth, the rate's number
+    alone under 预算执行率（%） (the scheme's one decimal)."""
     label = ("其中：" if line.id in ("basic", "publicity") else "") + line.name
     figures = (line.initial, line.adjustment, line.higher_level, line.total, line.actual)
-    return [label, *figures, f"{line.rate}%"]
+    return [label, *(f"{Decimal(f):.2f}" for f in figures), f"{Decimal(line.rate):.1f}"]
 
 
 def test_html_budget_table_holds_all_12_rows_of_the_seed(rendered: RenderOutcome) -> None:
@@ -97,7 +99,14 @@ def test_html_indicator_table_holds_every_target_actual_and_reason(
 ) -> None:
     grid = read_tables(files(rendered)["html"].read_text())["indicator-table"]
     assert grid[0] == ["分解目标"] * 3 + ["指标目标值", "指标完成值", "偏差原因分析"]
-    assert grid[1] == ["类别", "指标名称", "指标名称", "指标目标值", "指标完成值", "偏差原因分析"]
+    assert grid[1] == [
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标目标值",
+        "指标完成值",
+        "偏差原因分析",
+    ]
     rows, notes = grid[2:-1], grid[-1]
     assert len(rows) == len(INDICATORS) == 34
     for row, seed in zip(rows, INDICATORS, strict=True):
@@ -158,8 +167,11 @@ def test_xlsx_holds_the_table_with_merged_headers(rendered: RenderOutcome) -> No
         assert row[0] == seed_budget_row(line)[0]
         figures = (line.initial, line.adjustment, line.higher_level, line.total, line.actual)
         assert [Decimal(str(v)) for v in row[1:6]] == [Decimal(f) for f in figures], line.name
-        assert Decimal(str(row[6])) * 100 == Decimal(line.rate), line.name
-        assert sheet.cell(5 + offset, 7).number_format == "0%"
+        # The per cent figure under 预算执行率（%）, with no second % sign.
+        assert Decimal(str(row[6])) == Decimal(line.rate), line.name
+        formats = [sheet.cell(5 + offset, c).number_format for c in range(2, 8)]
+        assert formats == ["0.00"] * 5 + ["0.0"], line.name
+        assert {sheet.cell(5 + offset, c).alignment.horizontal for c in range(2, 8)} == {"right"}
     header = 5 + len(BUDGET_LINES)
     merged = {str(r) for r in sheet.merged_cells.ranges}
     assert {
@@ -168,6 +180,11 @@ def test_xlsx_holds_the_table_with_merged_headers(rendered: RenderOutcome) -> No
         f"F{header}:G{header + 1}",
     } <= merged
     assert sheet.cell(header, 1).value == "分解目标"
+    assert [sheet.cell(header + 1, c).value for c in (1, 2, 3)] == [
+        "一级指标",
+        "二级指标",
+        "三级指标",
+    ]
     first = header + 2
     for offset, seed in enumerate(INDICATORS):
         r = first + offset
@@ -216,6 +233,7 @@ def test_pdf_has_cjk_text_and_the_key_figures(rendered: RenderOutcome) -> None:
         "279.08",
         "242.83",
         "36.25",
+        "12.50",
         "压缩预算",
         "1018人",
         "实际报名人数多",
@@ -267,8 +285,9 @@ def test_a_repeat_records_nothing_and_rewrites_nothing(office: Office, tmp_path:
 def test_files_of_an_interrupted_attempt_are_kept(office: Office, tmp_path: Path) -> None:
     # A worker killed after writing its first file leaves that file, under its final name.
     signed = find_signed_off(office.store, DEPARTMENT_CODE, YEAR, 1)
+    view = signed_off_view(office.store, signed)
     html = render_documents(
-        signed_off_view(office.store, signed), provenance_of(signed, TEMPLATE_VERSION), ["html"]
+        view, provenance_of(office.store, signed, view, TEMPLATE_VERSION), ["html"]
     )["html"]
     out = tmp_path / "out"
     out.mkdir()
@@ -289,7 +308,7 @@ def test_verification_proves_the_files_and_catches_tampering(
     rendered = render(office, tmp_path / "out")
     verification = verify_rendering(office.store, DEPARTMENT_CODE, YEAR)
     assert verification.ok and verification.revision == 1
-    assert [c.rerender_matches for c in verification.checks] == [True, True, True]
+    assert [c.rerender_matches for c in verification.checks] == [True] * len(FORMATS)
     published = tmp_path / "downloaded.xlsx"
     shutil.copy(files(rendered)["xlsx"], published)
     assert verify_file(office.store, published).ok
@@ -316,11 +335,11 @@ def test_a_copy_kept_elsewhere_is_judged_by_its_own_digest(office: Office, tmp_p
     assert verification.ok
     checks = {c.artifact.format: c for c in verification.checks}
     assert (checks["pdf"].file_matches, checks["pdf"].checked_path) == (True, str(copy))
-    assert [checks[f].file_matches for f in ("html", "xlsx")] == [None, None]
+    assert [checks[f].file_matches for f in ("html", "xlsx", "docx")] == [None, None, None]
     assert checks["html"].problems == (
         f"not found (looked at {paths['html']} and {downloads / paths['html'].name})",
     )
-    assert [c.rerender_matches for c in verification.checks] == [True, True, True]
+    assert [c.rerender_matches for c in verification.checks] == [True] * len(FORMATS)
     # Where the worker wrote them, the same files missing are a failure.
     assert not verify_rendering(office.store, DEPARTMENT_CODE, YEAR, rerender=False).ok
 
@@ -329,7 +348,7 @@ def test_a_copy_kept_elsewhere_is_judged_by_its_own_digest(office: Office, tmp_p
     tampered = verify_file(office.store, copy)
     assert not tampered.ok
     found = {c.artifact.format: c.file_matches for c in tampered.checks}
-    assert found == {"html": None, "pdf": True, "xlsx": False}
+    assert found == {"html": None, "pdf": True, "xlsx": False, "docx": None}
 
 
 def test_a_reopened_revision_is_not_rendered(office: Office, tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ def output_files(out: Path) -> list[str]:
 def assert_one_artifact_set(store: EventStore, out: Path) -> None:
     [rendered] = renderings(store)
     artifacts = rendered.event.artifacts  # type: ignore[attr-defined]
-    assert sorted(a.format for a in artifacts) == ["html", "pdf", "xlsx"]
+    assert sorted(a.format for a in artifacts) == ["docx", "html", "pdf", "xlsx"]
     assert output_files(out) == sorted(Path(a.path).name for a in artifacts)
     # The worker's bytes are what this process renders from the log, and what the event says.
     verification = verify_rendering(store, DEPARTMENT_CODE, YEAR)
@@ -104,7 +104,7 @@ def test_the_embedded_transport_renders_without_a_server(
         f"sqla+sqlite:///{tmp_path / 'jixiao-broker.db'}"
     )
     assert (tmp_path / "jixiao-broker.db").is_file()
-    assert sorted(a.format for a in artifacts) == ["html", "pdf", "xlsx"]
+    assert sorted(a.format for a in artifacts) == ["docx", "html", "pdf", "xlsx"]
     assert_one_artifact_set(office.store, tmp_path / "out")
     assert office.store.outbox_rows()[0].published_at is not None
     # Asking again returns the recorded artifacts without starting a worker.

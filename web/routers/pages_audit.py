@@ -417,7 +417,7 @@ async def artifact_page(request: Request, caller: PageCaller, app: ServicesDep) 
             caller,
             "audit.html.j2",
             status=422,
-            error="file: missing, expected a rendered report file (HTML, PDF or XLSX)",
+            error="file: missing, expected a rendered report file (HTML, PDF, XLSX or DOCX)",
             field="file",
             everything=everything,
         )

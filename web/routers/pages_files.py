@@ -1,4 +1,4 @@
-"""Downloads of a report's rendered files (HTML, PDF, XLSX), each checked against the
+"""Downloads of a report's rendered files (HTML, PDF, XLSX, DOCX), each checked against the
 SHA-256 its ``ReportRendered`` event recorded before a byte is sent."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
