@@ -50,20 +50,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-# ``python bench/projections.py`` puts bench/ first on sys.path, where this very file would
-# shadow the ``projections`` package: import the package with bench/ out of the way first.
+# ``python bench/projections.py`` puts bench/ first on sys.path, where this very file and its
+# neighbours would shadow the ``projections``, ``cli`` and ``imports`` packages: bench/ is
+# taken off the path and the repository root (for ``bench._common`` and the tests' seed
+# report, tests/seed.py) put on it.
 _BENCH = Path(__file__).resolve().parent
-_SHADOWING = [p for p in sys.path if Path(p or ".").resolve() == _BENCH]
-for _entry in _SHADOWING:
-    sys.path.remove(_entry)
-import projections  # noqa: F401
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+if str(_BENCH.parent) not in sys.path:
+    sys.path.insert(0, str(_BENCH.parent))
 
-sys.path[:0] = _SHADOWING
-
-try:
-    from _common import emit_json, machine, ratio, rounded, say
-except ImportError:  # pragma: no cover - ``python -m bench.projections``
-    from bench._common import emit_json, machine, ratio, rounded, say
+from bench._common import emit_json, machine, ratio, rounded, say
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event

@@ -99,12 +99,14 @@ class EventStoreProtocol(Protocol):
         self,
         stream_id: str,
         *,
+        from_version: int = 1,
         to_version: int | None = None,
         to_position: int | None = None,
         as_of: datetime | None = None,
     ) -> list[RecordedEvent]:
-        """The stream's events from its first, optionally cut, once the segment of the
-        chain they sit in holds (TamperedEvent or BrokenChain otherwise)."""
+        """The stream's events from ``from_version`` (its first by default), optionally
+        cut, once the segment of the chain they sit in holds (TamperedEvent or BrokenChain
+        otherwise)."""
         ...
 
     def read_all(

@@ -149,13 +149,15 @@ def check_stream_segment(
     stream_id: str,
     rows: Iterable[tuple[Any, str | None]],
     next_row: tuple[int, int] | None = None,
+    *,
+    first_version: int = 1,
 ) -> None:
-    """Check a stream's rows read from its first version: each with the hash stored at the
-    position before it (see :func:`check_link`), versions from 1 without a gap, and
-    ``next_row`` (the version and position of the stream's first row after the ones read,
-    if any) following the last of them. Raises TamperedEvent or BrokenChain at the first
-    row that does not hold."""
-    expected = 1
+    """Check a stream's rows read from ``first_version``: each with the hash stored at the
+    position before it (see :func:`check_link`), versions from ``first_version`` without a
+    gap, and ``next_row`` (the version and position of the stream's first row after the
+    ones read, if any) following the last of them. Raises TamperedEvent or BrokenChain at
+    the first row that does not hold."""
+    expected = first_version
     for row, before_hash in rows:
         if row.version != expected:
             raise BrokenChain(

@@ -496,6 +496,27 @@ class StoreContract:
             f"{'0' * 64} as noted when it was read before, expected an unedited log; {RUN}"
         )
 
+    def test_verified_reads_from_a_later_version(self, store: EventStoreProtocol) -> None:
+        fill(store)
+        assert [r.version for r in store.read_stream_verified(EVEN, from_version=3)] == [3, 4, 5]
+        assert store.read_stream_verified(EVEN, from_version=3) == store.read_stream(
+            EVEN, from_version=3
+        )
+        assert [
+            r.position for r in store.read_stream_verified(ODD, from_version=2, to_position=6)
+        ] == [3, 5]
+        assert store.read_stream_verified(EVEN, from_version=6) == []
+        self.remove_event(store, 6)  # version 3 of EVEN
+        # Cut before the gap: the stream's next row shows it, as from the first version.
+        with pytest.raises(BrokenChain) as refused:
+            store.read_stream_verified(EVEN, from_version=2, to_version=2)
+        assert refused.value.position == 8
+        with pytest.raises(BrokenChain) as refused:
+            store.read_stream_verified(EVEN, from_version=3)
+        assert refused.value.position == 8
+        # From after the gap the rows read hold: the ones before are the caller's to vouch for.
+        assert [r.version for r in store.read_stream_verified(EVEN, from_version=4)] == [4, 5]
+
     def test_a_removed_event_is_refused_in_its_stream_and_beside_it(
         self, store: EventStoreProtocol
     ) -> None:
