@@ -59,11 +59,10 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
 if str(_BENCH.parent) not in sys.path:
     sys.path.insert(0, str(_BENCH.parent))
 
-from bench._common import emit_json, machine, ratio, rounded, say
-
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from bench._common import emit_json, machine, ratio, rounded, say
 from events import EventStore, Metadata
 from events.protocol import Snapshot
 from projections.audit_trail import audit_trail_table
