@@ -96,6 +96,30 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def _commit_unsynced(connection: Connection) -> Iterator[None]:
+    """Commit the read models' transactions without waiting for the disk (SQLite
+    ``synchronous=NORMAL`` in WAL mode; PostgreSQL ``synchronous_commit=off``, set in the
+    transaction), restoring the store's setting after.
+
+    A power cut may lose the last few such transactions, never half of one: the rows and
+    the checkpoints they moved go together, and the next catch-up applies those events
+    again. Read models are copies of the log, which is always written in full sync
+    (docs/decisions/0207). The fsync was most of a one-command catch-up.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    # On the driver's connection: a statement on the SQLAlchemy one would begin a transaction.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA synchronous=NORMAL")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA synchronous=FULL")
+
+
 class ProjectionRunner:
     """Keeps a set of projections up to date with the log of one store."""
 
@@ -188,7 +212,13 @@ class ProjectionRunner:
         if not events:
             return 0
         applied = 0
-        with write_connection(self.engine) as connection, connection.begin():
+        with (
+            write_connection(self.engine) as connection,
+            _commit_unsynced(connection),
+            connection.begin(),
+        ):
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             # Re-read under lock: another runner may have applied this batch meanwhile.
             locked = dict(
                 connection.execute(

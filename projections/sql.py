@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -29,13 +30,19 @@ def upsert(
     """Insert ``rows``, replacing every non-key column of rows whose ``keys`` already exist."""
     if not rows:
         return
-    statement = _insert(connection, table)
-    columns = [name for name in rows[0] if name not in keys]
-    statement = statement.on_conflict_do_update(
+    columns = tuple(name for name in rows[0] if name not in keys)
+    connection.execute(_upsert(connection.dialect.name, table, tuple(keys), columns), list(rows))
+
+
+@functools.cache
+def _upsert(dialect: str, table: sa.Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    # Built once per table and columns: ``excluded`` copies every column of the table each
+    # time it is made, about 2 ms, which was a tenth of a one-command catch-up.
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return statement.on_conflict_do_update(
         index_elements=list(keys),
         set_={name: statement.excluded[name] for name in columns},
     )
-    connection.execute(statement, list(rows))
 
 
 def naive_utc(moment: datetime) -> datetime:
