@@ -29,7 +29,13 @@ from events.registry import EventRegistry, default_registry
 from events.schema import STORE_REVISION, events_table, head_table, outbox_table, snapshots_table
 from events.statements import EVENT_COLUMNS, Statements
 from events.transient import retrying, transient_reason
-from events.verify import ChainReport, check_link, check_stream_segment, verify_rows
+from events.verify import (
+    ChainReport,
+    check_link,
+    check_run,
+    check_stream_segment,
+    verify_rows,
+)
 
 #: On PostgreSQL, appends of at most this many events (a command's worth) try the
 #: two-round-trip conditional statement first; appends of at least _COPY_FROM use COPY.
@@ -505,6 +511,16 @@ class EventStore(EventStoreProtocol):
         if not types:
             return []
         return self._decode(self._query(self._sql.read_types(len(types)), (after, *types, limit)))
+
+    def read_all_verified(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        """Up to ``limit`` events after position ``after``, in log order, once they hold as
+        a run of the chain: positions one after another from ``after + 1``, each row
+        matching its hash and following the row before it (the first, the row at ``after``).
+        Raises TamperedEvent or BrokenChain at the first row that does not; a rebuild of
+        the read models reads the log this way (:func:`events.verify.check_run`)."""
+        rows = self._query(self._sql.read_all, (after, limit))
+        check_run(rows, after, self.hash_at(after) if after else None, _aware_utc)
+        return self._decode(rows)
 
     def find_events(self, event_type: str, containing: str) -> list[RecordedEvent]:
         """The events of ``event_type`` whose stored payload text contains ``containing``

@@ -176,3 +176,65 @@ def check_stream_segment(
             version,
             f"version {expected} of its stream, before it, is missing from the log",
         )
+
+
+def check_run(
+    rows: Iterable[Sequence[Any]],
+    after: int,
+    prev_hash: str | None,
+    moment: Callable[[Any], Any],
+) -> None:
+    """Check rows of the log read in position order right after position ``after``, whose
+    stored hash is ``prev_hash`` (None: no row holds that position): positions follow one
+    another, each row matches its hash and follows the row before it. ``rows`` are plain
+    tuples in the events table's column order; ``moment`` turns a stored time into an aware
+    datetime. Raises TamperedEvent or BrokenChain at the first row that does not hold."""
+    expected = after + 1
+    if after == 0:
+        prev_hash = GENESIS_HASH
+    # Events of one append share their moment: each distinct one is converted once.
+    moments: dict[Any, Any] = {}
+    for row in rows:
+        position, stream_id, version = row[0], row[1], row[2]
+        if position != expected:
+            raise BrokenChain(
+                expected, None, None, f"it is missing from the log (the next row is {position})"
+            )
+        if prev_hash is None:
+            raise BrokenChain(
+                position,
+                stream_id,
+                version,
+                f"position {position - 1}, just before it, is missing from the log",
+            )
+        if row[12] != prev_hash:
+            raise BrokenChain(
+                position,
+                stream_id,
+                version,
+                f"it does not follow the event at position {position - 1} "
+                "(a row was deleted, inserted or moved there)",
+            )
+        stored = row[9]
+        at = moments.get(stored)
+        if at is None:
+            at = moments[stored] = moment(stored)
+        digest = row_hash(
+            position=position,
+            stream_id=stream_id,
+            version=version,
+            event_id=row[3],
+            event_type=row[4],
+            schema_version=row[5],
+            payload=row[6],
+            actor=row[7],
+            role=row[8],
+            recorded_at=at,
+            correlation_id=row[10],
+            causation_id=row[11],
+            prev_hash=prev_hash,
+        )
+        if digest != row[13]:
+            raise TamperedEvent(position, stream_id, version)
+        prev_hash = digest
+        expected += 1
