@@ -208,7 +208,8 @@ class ProjectionRunner:
         verified: bool = False,
     ) -> int:
         chunk = min(batch_size, chunk_size or batch_size)
-        low = min(self.positions().get(p.name, 0) for p in self.projections)
+        positions = self.positions()
+        low = min(positions.get(p.name, 0) for p in self.projections)
         read = self.store.read_all_verified if verified else self.store.read_all
         events = read(low, chunk)
         if not events:
