@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from events.chain import GENESIS_HASH, Row, row_hash
+from events.chain import GENESIS_HASH, Row, _digest, _json, _metadata_text, row_hash
 from events.errors import BrokenChain, TamperedEvent
 
 
@@ -192,8 +192,10 @@ def check_run(
     expected = after + 1
     if after == 0:
         prev_hash = GENESIS_HASH
-    # Events of one append share their moment: each distinct one is converted once.
-    moments: dict[Any, Any] = {}
+    # The events of one append share their metadata and moment, and a stream its id's JSON:
+    # each distinct one is encoded once (the hash itself is row_hash's, see _digest).
+    metadata: dict[tuple[Any, ...], str] = {}
+    streams: dict[str, str] = {}
     for row in rows:
         position, stream_id, version = row[0], row[1], row[2]
         if position != expected:
@@ -215,24 +217,15 @@ def check_run(
                 f"it does not follow the event at position {position - 1} "
                 "(a row was deleted, inserted or moved there)",
             )
-        stored = row[9]
-        at = moments.get(stored)
-        if at is None:
-            at = moments[stored] = moment(stored)
-        digest = row_hash(
-            position=position,
-            stream_id=stream_id,
-            version=version,
-            event_id=row[3],
-            event_type=row[4],
-            schema_version=row[5],
-            payload=row[6],
-            actor=row[7],
-            role=row[8],
-            recorded_at=at,
-            correlation_id=row[10],
-            causation_id=row[11],
-            prev_hash=prev_hash,
+        key = (row[7], row[8], row[9], row[10], row[11])
+        text = metadata.get(key)
+        if text is None:
+            text = metadata[key] = _metadata_text(row[7], row[8], moment(row[9]), row[10], row[11])
+        stream_json = streams.get(stream_id)
+        if stream_json is None:
+            stream_json = streams[stream_id] = _json(stream_id)
+        digest = _digest(
+            position, stream_json, version, row[3], row[4], row[5], text, prev_hash, row[6]
         )
         if digest != row[13]:
             raise TamperedEvent(position, stream_id, version)
