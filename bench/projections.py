@@ -445,20 +445,42 @@ _READ_EVENTS = (
 )
 
 
-def measure_raw(path: Path, batch: int) -> dict[str, Any]:
-    """Reading and json-decoding every row with plain sqlite3: the ceiling for any replay."""
-    connection = sqlite3.connect(path)
+def _read_log(fetch: Callable[[int], list[Any]]) -> dict[str, Any]:
+    """Read the whole log with ``fetch(after)`` (rows after a position) and json-decode each
+    payload, timed."""
     started = time.perf_counter()
     count = after = 0
     loads = json.loads
-    while rows := connection.execute(_READ_EVENTS, (after, batch)).fetchall():
+    while rows := fetch(after):
         for row in rows:
             loads(row[6])
         count += len(rows)
         after = rows[-1][0]
     seconds = time.perf_counter() - started
-    connection.close()
     return {"events": count, "seconds": round(seconds, 2), "events_per_s": rounded(count / seconds)}
+
+
+def _inserting(
+    fetch: Callable[[int], list[Any]],
+    insert: Callable[[list[Any]], Any],
+    by_position: dict[int, Any],
+) -> Callable[[int], list[Any]]:
+    """``fetch``, inserting the audit rows of each chunk of events it reads."""
+
+    def fetched(after: int) -> list[Any]:
+        rows = fetch(after)
+        insert([by_position[row[0]] for row in rows if row[0] in by_position])
+        return rows
+
+    return fetched
+
+
+def measure_raw(path: Path, batch: int) -> dict[str, Any]:
+    """Reading and json-decoding every row with plain sqlite3: the ceiling for any replay."""
+    connection = sqlite3.connect(path)
+    result = _read_log(lambda after: connection.execute(_READ_EVENTS, (after, batch)).fetchall())
+    connection.close()
+    return result
 
 
 def measure_floor(path: Path, batch: int) -> dict[str, Any]:
@@ -492,18 +514,15 @@ def measure_floor(path: Path, batch: int) -> dict[str, Any]:
     connection.execute(f"DROP TABLE IF EXISTS {copy}")
     connection.execute(ddl.replace(table, copy, 1))
     insert = f"INSERT INTO {copy} VALUES ({', '.join('?' * len(audit[0]))})"
-    loads = json.loads
-    count = after = 0
     started = time.perf_counter()
     connection.execute("BEGIN IMMEDIATE")
-    while rows := connection.execute(_READ_EVENTS, (after, batch)).fetchall():
-        for row in rows:
-            loads(row[6])
-        connection.executemany(
-            insert, [by_position[row[0]] for row in rows if row[0] in by_position]
+    count = _read_log(
+        _inserting(
+            lambda after: connection.execute(_READ_EVENTS, (after, batch)).fetchall(),
+            lambda rows: connection.executemany(insert, rows),
+            by_position,
         )
-        count += len(rows)
-        after = rows[-1][0]
+    )["events"]
     connection.execute("COMMIT")
     inserted = time.perf_counter()
     for sql in indexes:
@@ -557,18 +576,15 @@ def measure_floor_postgres(url: str, batch: int) -> dict[str, Any]:
         connection.commit()
         insert = f"INSERT INTO {copy} VALUES ({', '.join(['%s'] * len(audit[0]))})"
         read = _READ_EVENTS.replace("?", "%s")
-        loads = json.loads
-        count = after = 0
         started = time.perf_counter()
         with connection.cursor() as cursor:
-            while rows := connection.execute(read, (after, batch)).fetchall():
-                for row in rows:
-                    loads(row[6])
-                cursor.executemany(
-                    insert, [by_position[row[0]] for row in rows if row[0] in by_position]
+            count = _read_log(
+                _inserting(
+                    lambda after: connection.execute(read, (after, batch)).fetchall(),
+                    lambda rows: cursor.executemany(insert, rows),
+                    by_position,
                 )
-                count += len(rows)
-                after = rows[-1][0]
+            )["events"]
         connection.commit()
         seconds = time.perf_counter() - started
         connection.execute(f"DROP TABLE {copy}")
@@ -587,16 +603,7 @@ def measure_raw_postgres(url: str, batch: int) -> dict[str, Any]:
 
     read = _READ_EVENTS.replace("?", "%s")
     with psycopg.connect(libpq_url(url)) as connection:
-        started = time.perf_counter()
-        count = after = 0
-        loads = json.loads
-        while rows := connection.execute(read, (after, batch)).fetchall():
-            for row in rows:
-                loads(row[6])
-            count += len(rows)
-            after = rows[-1][0]
-        seconds = time.perf_counter() - started
-    return {"events": count, "seconds": round(seconds, 2), "events_per_s": rounded(count / seconds)}
+        return _read_log(lambda after: connection.execute(read, (after, batch)).fetchall())
 
 
 def rebuild_once(runner: Any) -> dict[str, Any]:
@@ -797,14 +804,16 @@ def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def measure_backend(
     name: str,
     store: EventStore,
-    rounds: int,
+    args: argparse.Namespace,
     raw: Callable[[], dict[str, Any]],
     floor: Callable[[], dict[str, Any]],
     eventsourcing: Callable[[], dict[str, Any]] | None,
 ) -> dict[str, Any]:
     """Rebuild, floor, ``eventsourcing`` replay and raw read, interleaved round by round
     (the floor needs the audit rows of the round's rebuild): a burst of load from
-    elsewhere hits every contender of its round, so the ratios of a round hold."""
+    elsewhere hits every contender of its round, so the ratios of a round hold. Then
+    catch-up, as-of and diff."""
+    rounds = args.rounds
     runner = projection_runner(store)
     runner.setup()
     runs: dict[str, list[dict[str, Any]]] = {"rebuild": [], "floor": [], "eventsourcing": [],
@@ -838,6 +847,8 @@ def measure_backend(
         if key != "rebuild"
     }
     result["ratios_per_round"] = per_round
+    codes = [f"d{index:03d}" for index in range(args.departments)]
+    result.update(measure_reads(store, codes, args.samples))
     return result
 
 
@@ -858,13 +869,11 @@ def bench_sqlite(path: Path, workdir: Path, args: argparse.Namespace) -> dict[st
     result = measure_backend(
         "sqlite",
         store,
-        args.rounds,
+        args,
         raw=lambda: measure_raw(path, REBUILD_CHUNK),
         floor=lambda: measure_floor(path, REBUILD_CHUNK),
         eventsourcing=lambda: measure_eventsourcing(es_env),
     )
-    codes = [f"d{index:03d}" for index in range(args.departments)]
-    result.update(measure_reads(store, codes, args.samples))
     store.engine.dispose()
     return result
 
@@ -884,13 +893,11 @@ def bench_postgres(path: Path, args: argparse.Namespace) -> dict[str, Any]:
             result = measure_backend(
                 "postgres",
                 store,
-                args.rounds,
+                args,
                 raw=lambda: measure_raw_postgres(url, REBUILD_CHUNK),
                 floor=lambda: measure_floor_postgres(url, REBUILD_CHUNK),
                 eventsourcing=lambda: measure_eventsourcing(es_env),
             )
-            codes = [f"d{index:03d}" for index in range(args.departments)]
-            result.update(measure_reads(store, codes, args.samples))
         finally:
             store.engine.dispose()
     return result

@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 
 from events.errors import BrokenChain, TamperedEvent
+from events.model import RecordedEvent
 from projections.history import diff_views, report_as_of, report_diff
 from projections.report_view import report_view
 from tests.events.test_tamper import tamper
@@ -24,6 +25,11 @@ STREAM = "report:gusu-rc:2021"
 
 def figure(world: World, amount: str) -> None:
     run(world, world.preparer, SetInitialBudget(**KEY, line="it", amount=amount))
+
+
+def edit_actor(store: object, position: int) -> None:
+    """Edit the event at ``position`` in place, its hash left stale."""
+    tamper(store, f"UPDATE events SET actor = 'someone.else' WHERE position = {position}")  # type: ignore[arg-type]
 
 
 def test_warm_reads_equal_a_fold_from_the_first_event(seeded: World) -> None:
@@ -51,16 +57,19 @@ def test_warm_reads_equal_a_fold_from_the_first_event(seeded: World) -> None:
     assert diff.changes == expected and any(c.after == "2.75" for c in expected)
 
 
+def read_then_two_more(world: World) -> RecordedEvent:
+    """A warm read at the head, then two events appended: the first of them."""
+    store = world.store
+    report_as_of(store, "gusu-rc", 2021, store.head_position())  # type: ignore[arg-type]
+    figure(world, "2.5")
+    figure(world, "2.75")
+    return store.read_stream(STREAM)[-2]
+
+
 def test_an_edit_after_the_checkpoint_is_refused_on_a_warm_read(seeded: World) -> None:
     store = seeded.store
-    report_as_of(store, "gusu-rc", 2021, store.head_position())  # type: ignore[arg-type]
-    figure(seeded, "2.5")
-    figure(seeded, "2.75")
-    edited = store.read_stream(STREAM)[-2]
-    tamper(
-        store,  # type: ignore[arg-type]
-        f"UPDATE events SET actor = 'someone.else' WHERE position = {edited.position}",
-    )
+    edited = read_then_two_more(seeded)
+    edit_actor(store, edited.position)
     with pytest.raises(TamperedEvent) as refused:
         report_as_of(store, "gusu-rc", 2021, store.head_position())  # type: ignore[arg-type]
     assert refused.value.position == edited.position
@@ -70,10 +79,7 @@ def test_an_edit_of_the_checkpoints_own_row_is_refused(seeded: World) -> None:
     store = seeded.store
     last = store.read_stream(STREAM)[-1]
     report_as_of(store, "gusu-rc", 2021, last.position)  # type: ignore[arg-type]
-    tamper(
-        store,  # type: ignore[arg-type]
-        f"UPDATE events SET actor = 'someone.else' WHERE position = {last.position}",
-    )
+    edit_actor(store, last.position)
     with pytest.raises(TamperedEvent) as refused:
         report_as_of(store, "gusu-rc", 2021, last.position)  # type: ignore[arg-type]
     assert refused.value.position == last.position
@@ -81,10 +87,7 @@ def test_an_edit_of_the_checkpoints_own_row_is_refused(seeded: World) -> None:
 
 def test_a_deleted_event_after_the_checkpoint_is_refused(seeded: World) -> None:
     store = seeded.store
-    report_as_of(store, "gusu-rc", 2021, store.head_position())  # type: ignore[arg-type]
-    figure(seeded, "2.5")
-    figure(seeded, "2.75")
-    gone = store.read_stream(STREAM)[-2]
+    gone = read_then_two_more(seeded)
     tamper(store, f"DELETE FROM events WHERE position = {gone.position}")  # type: ignore[arg-type]
     with pytest.raises(BrokenChain):
         report_as_of(store, "gusu-rc", 2021, store.head_position())  # type: ignore[arg-type]
@@ -97,10 +100,7 @@ def test_a_commands_unchecked_fold_is_not_a_start_for_an_auditor(seeded: World) 
     kept = folded_states(store)._kept[STREAM]
     assert kept and not any(c.verified for c in kept)
     edited = store.read_stream(STREAM)[5]
-    tamper(
-        store,  # type: ignore[arg-type]
-        f"UPDATE events SET actor = 'someone.else' WHERE position = {edited.position}",
-    )
+    edit_actor(store, edited.position)
     with pytest.raises(TamperedEvent) as refused:
         report_as_of(store, "gusu-rc", 2021, store.head_position())  # type: ignore[arg-type]
     assert refused.value.position == edited.position
@@ -130,10 +130,7 @@ def test_an_edit_before_a_warm_checkpoint_leaves_its_answer_the_checked_one(
     store = seeded.store
     honest = report_as_of(store, "gusu-rc", 2021, store.head_position())  # type: ignore[arg-type]
     edited = store.read_stream(STREAM)[3]
-    tamper(
-        store,  # type: ignore[arg-type]
-        f"UPDATE events SET actor = 'someone.else' WHERE position = {edited.position}",
-    )
+    edit_actor(store, edited.position)
     warm = report_as_of(store, "gusu-rc", 2021, store.head_position())  # type: ignore[arg-type]
     assert warm.state == honest.state
     fresh = FoldedStates()
