@@ -202,6 +202,16 @@ class InMemoryEventStore(EventStoreProtocol):
         )
         return [recorded(self.registry, row) for row in read]
 
+    def stream_links_hold(self, stream_id: str, through_version: int) -> bool:
+        """Whether versions 1 to ``through_version`` are all there, each following the row
+        before it; see :meth:`events.store.EventStore.stream_links_hold`."""
+        validate_stream_id(stream_id)
+        hashes = {row.position: row.hash for row in self.rows}
+        mine = [r for r in self.rows if r.stream_id == stream_id and r.version <= through_version]
+        return len(mine) == through_version and all(
+            row.position == 1 or hashes.get(row.position - 1) == row.prev_hash for row in mine
+        )
+
     def read_all(
         self, after: int = 0, limit: int = 1000, *, event_types: Collection[str] | None = None
     ) -> list[RecordedEvent]:

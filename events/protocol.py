@@ -109,6 +109,11 @@ class EventStoreProtocol(Protocol):
         otherwise)."""
         ...
 
+    def stream_links_hold(self, stream_id: str, through_version: int) -> bool:
+        """Whether the stream's versions 1 to ``through_version`` are all in the log, each
+        still following the row before it (stored hashes compared, contents not hashed)."""
+        ...
+
     def read_all(
         self, after: int = 0, limit: int = 1000, *, event_types: Collection[str] | None = None
     ) -> list[RecordedEvent]:

@@ -773,6 +773,26 @@ class EventStore(EventStoreProtocol):
         )
         return self._decode([row for row, _ in rows])
 
+    def stream_links_hold(self, stream_id: str, through_version: int) -> bool:
+        """Whether the stream's versions 1 to ``through_version`` are all in the log, each
+        row still following the row before it there (its ``prev_hash`` is that row's stored
+        hash). Contents are not hashed again: this is the cheap check of a prefix a reader
+        folded and checked before (``workflow.service.folded``)."""
+        validate_stream_id(stream_id)
+        e, before = events_table, events_table.alias("before")
+        broken = sa.case(
+            (sa.and_(e.c.position > 1, sa.func.coalesce(before.c.hash, "") != e.c.prev_hash), 1),
+            else_=0,
+        )
+        query = (
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(broken), 0))
+            .select_from(e.outerjoin(before, before.c.position == e.c.position - 1))
+            .where(e.c.stream_id == stream_id, e.c.version <= through_version)
+        )
+        with self.engine.connect() as connection:
+            count, unlinked = connection.execute(query).one()
+        return count == through_version and not unlinked
+
     def check_positions(self, expected: Mapping[int, str | None], *, chunk: int = 500) -> None:
         """Check the events at the given positions, as a reader that shows them must: each
         is in the log, matches its hash, follows the row before it, and has the hash noted

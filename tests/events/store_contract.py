@@ -517,6 +517,16 @@ class StoreContract:
         # From after the gap the rows read hold: the ones before are the caller's to vouch for.
         assert [r.version for r in store.read_stream_verified(EVEN, from_version=4)] == [4, 5]
 
+    def test_stream_links_of_a_prefix(self, store: EventStoreProtocol) -> None:
+        fill(store)
+        assert store.stream_links_hold(EVEN, 5) and store.stream_links_hold(ODD, 3)
+        assert not store.stream_links_hold(EVEN, 6)  # no version 6
+        self.remove_event(store, 6)  # EVEN version 3
+        assert store.stream_links_hold(EVEN, 2)
+        assert not store.stream_links_hold(EVEN, 4)
+        # ODD's row at position 7 no longer follows the row before it.
+        assert store.stream_links_hold(ODD, 3) and not store.stream_links_hold(ODD, 4)
+
     def test_a_removed_event_is_refused_in_its_stream_and_beside_it(
         self, store: EventStoreProtocol
     ) -> None:

@@ -93,6 +93,21 @@ def test_a_deleted_event_after_the_checkpoint_is_refused(seeded: World) -> None:
         report_as_of(store, "gusu-rc", 2021, store.head_position())  # type: ignore[arg-type]
 
 
+def test_a_deleted_event_before_the_checkpoint_is_refused_on_a_warm_read(seeded: World) -> None:
+    store = seeded.store
+    events = store.read_stream(STREAM)
+    report_as_of(store, "gusu-rc", 2021, events[-1].position)  # type: ignore[arg-type]
+    gone, after = events[60], events[61]
+    tamper(store, f"DELETE FROM events WHERE position = {gone.position}")  # type: ignore[arg-type]
+    with pytest.raises(BrokenChain) as refused:
+        report_as_of(store, "gusu-rc", 2021, events[-1].position)  # type: ignore[arg-type]
+    assert str(refused.value) == (
+        f"event at position {after.position} ({STREAM} version {after.version}): version "
+        f"{gone.version} of its stream, before it, is missing from the log, expected an "
+        "unedited log; run `jixiao audit verify`"
+    )
+
+
 def test_a_commands_unchecked_fold_is_not_a_start_for_an_auditor(seeded: World) -> None:
     store = seeded.store
     # A command's load reads without checking hashes: its checkpoints serve commands only.

@@ -13,15 +13,17 @@ its moment allows and reads the stream from that checkpoint's own row on:
   anywhere up to there (and re-chained) no longer shows it, and the stream is folded again
   from its first event;
 * a verified read (as-of, diff, rendering, ``audit artifact``) checks that row and every
-  row after it as :meth:`events.store.EventStore.read_stream_verified` does, and starts
-  only from checkpoints folded by verified reads.
+  row after it as :meth:`events.store.EventStore.read_stream_verified` does, starts only
+  from checkpoints folded by verified reads, and checks with one query that the rows
+  before the checkpoint are all still there, each following the row before it in the log
+  (``stream_links_hold``); if not, it folds from the first event, which names the break.
 
 Nothing here is read from the database but the log's own rows: a checkpoint cannot be
 forged by editing a table, unlike a snapshot (docs/decisions/0206). What a warm read does
-not do is read again the rows before its checkpoint: a row edited there in place (its hash
+not do is hash the rows before its checkpoint again: a row edited there in place (its hash
 left stale), after this process folded it, goes unnoticed by that read, and its answer is
-still what the log held when it was checked. A fresh process, ``jixiao audit verify`` and
-``audit replay`` read every row.
+still what the log held when it was checked; a row removed or moved there is noticed. A
+fresh process, ``jixiao audit verify``, ``audit replay`` and a rebuild hash every row.
 """
 
 from __future__ import annotations
@@ -125,9 +127,10 @@ class FoldedStates:
                 store, stream_id, verified, start.folded.version, to_version, to_position, as_of
             )
             anchor = records[0] if records else None
-            if anchor is not None and (anchor.version, anchor.hash) == (
-                start.folded.version,
-                start.folded.hash,
+            if (
+                anchor is not None
+                and (anchor.version, anchor.hash) == (start.folded.version, start.folded.hash)
+                and (not verified or store.stream_links_hold(stream_id, anchor.version))
             ):
                 return self._fold(stream_id, verified, start.folded, records[1:])
             # The log no longer holds the row folded there: start again from the first.
