@@ -2,8 +2,10 @@
 
 Run from the repository root::
 
-    python bench/projections.py                    # 300 departments x ~1,000 events
-    python bench/projections.py --departments 30   # a tenth of the city, for a quick look
+    python bench/projections.py                    # 300 departments x ~1,000 events, both backends
+    python bench/projections.py --departments 30   # a tenth of the city
+    python bench/projections.py --backend sqlite   # SQLite only
+    python bench/projections.py --scale            # per-event costs at 10^4, 10^5, 10^6 events
 
 The year is generated with the real domain: every event comes from
 ``workflow.decisions.decide`` on the report's folded state and is appended through
@@ -13,19 +15,22 @@ The year is generated with the real domain: every event comes from
 January to June, goes through submissions, returns, approvals, sign-off, rendering and
 publication; one in five is reopened and reviewed again. One more department has a
 5,000-event stream for the as-of figures. The generated SQLite file is cached (``--cache``)
-and copied for each run, since generating is not what is measured.
+and copied for each run, since generating is not what is measured; for PostgreSQL it is
+copied into a fresh schema.
 
-Figures:
+Figures, on SQLite and on PostgreSQL, rebuild, floor, ``eventsourcing`` and raw interleaved
+round by round:
 
-* ``rebuild``: every projection dropped and rebuilt from the whole log: events/s;
-* ``raw``: the same rows read and ``json.loads``-ed with plain ``sqlite3``: the ceiling;
+* ``rebuild``: every projection emptied and rebuilt from the whole log, each event checked
+  against the chain: events/s;
+* ``raw``: the same rows read and ``json.loads``-ed with the bare driver: the ceiling;
 * ``floor``: that read plus inserting the audit trail's rows (one per event, copied from
-  the rebuild's own table) and building its indexes, with plain ``sqlite3``: the
-  database's share of a rebuild, an upper bound on its rate;
-* ``eventsourcing``: the library replaying as many events from its SQLite notification log
-  into its aggregates (``mutate``), the projection it can do without our code;
+  the rebuild's own table) with the bare driver: the database's share of a rebuild, an
+  upper bound on its rate;
+* ``eventsourcing``: the library replaying as many events from its notification log into
+  its aggregates (``mutate``), the projection it can do without our code;
 * ``catch_up``: append one command, then apply it: milliseconds until the projections show
-  it, with the fold cache warm (a running projector) and cold (a fresh process);
+  it, with the fold cache warm (a running projector) and cold (a fresh one);
 * ``as_of`` and ``diff`` on the 5,000-event stream, at random positions and times: p50/p95 ms.
 
 The last line printed is one JSON object with every figure and the goals.
