@@ -60,14 +60,15 @@ def _check_moment(moment: Moment) -> Moment:
     return moment
 
 
-def _fold_until(store: EventStoreProtocol, stream_id: str, moment: Moment) -> ReportAsOf:
+def _fold_until(
+    store: EventStoreProtocol, stream_id: str, moment: Moment, checked_through: int = 0
+) -> ReportAsOf:
     """The stream folded up to ``moment``, each event read checked against the chain (from
-    this process's newest verified checkpoint the moment allows: workflow.service.folded)."""
+    this process's newest verified checkpoint the moment allows: workflow.service.folded);
+    ``checked_through``: a version up to which a fold just made has checked the stream."""
     states = folded_states(store)
-    if isinstance(moment, int):
-        folded = states.fold(store, stream_id, verified=True, to_position=moment)
-    else:
-        folded = states.fold(store, stream_id, verified=True, as_of=moment)
+    cut: dict[str, Any] = {"to_position": moment} if isinstance(moment, int) else {"as_of": moment}
+    folded = states.fold(store, stream_id, verified=True, links_hold_through=checked_through, **cut)
     return ReportAsOf(
         stream_id, moment, folded.version, folded.position, folded.recorded_at, folded.state
     )
@@ -201,9 +202,10 @@ def report_diff(
 ) -> ReportDiff:
     """What changed in a department's report for ``year`` between ``since`` and ``until``."""
     stream_id = _report_stream(department, year)
-    # The later fold starts from the checkpoint the earlier one leaves when it can.
-    before = stream_as_of(store, stream_id, since)
-    after = stream_as_of(store, stream_id, until)
+    # The later moment first: the earlier one's fold then needs no second query of the
+    # links of the stream's first versions, which the later one has just checked.
+    after = _fold_until(store, stream_id, _check_moment(until))
+    before = _fold_until(store, stream_id, _check_moment(since), after.version)
     if before.version == after.version:
         return ReportDiff(before, after, [])
     return ReportDiff(before, after, diff_views(_view(before), _view(after)))

@@ -115,10 +115,13 @@ class FoldedStates:
         to_version: int | None = None,
         to_position: int | None = None,
         as_of: datetime | None = None,
+        links_hold_through: int = 0,
     ) -> Folded:
         """The report stream folded up to the cut (a version, a position, a moment, or its
         end), from the newest usable checkpoint; with ``verified``, every row read is
-        checked (TamperedEvent or BrokenChain) and only verified checkpoints are used."""
+        checked (TamperedEvent or BrokenChain) and only verified checkpoints are used.
+        ``links_hold_through``: a version up to which the caller has just had the stream
+        checked by a verified fold (a diff's other moment), so the links need no query."""
         if to_position is not None and not verified:
             raise ValueError("a cut at a log position is read verified only")
         start = self._start(stream_id, verified, to_version, to_position, as_of)
@@ -130,7 +133,11 @@ class FoldedStates:
             if (
                 anchor is not None
                 and (anchor.version, anchor.hash) == (start.folded.version, start.folded.hash)
-                and (not verified or store.stream_links_hold(stream_id, anchor.version))
+                and (
+                    not verified
+                    or anchor.version <= links_hold_through
+                    or store.stream_links_hold(stream_id, anchor.version)
+                )
             ):
                 return self._fold(stream_id, verified, start.folded, records[1:])
             # The log no longer holds the row folded there: start again from the first.
