@@ -173,29 +173,44 @@ class InMemoryEventStore(EventStoreProtocol):
         self,
         stream_id: str,
         *,
+        from_version: int = 1,
         to_version: int | None = None,
         to_position: int | None = None,
         as_of: datetime | None = None,
     ) -> list[RecordedEvent]:
-        """The stream's events from its first, once the segment of the chain they sit in
-        holds; see :meth:`events.store.EventStore.read_stream_verified`."""
+        """The stream's events from ``from_version``, once the segment of the chain they
+        sit in holds; see :meth:`events.store.EventStore.read_stream_verified`."""
         validate_stream_id(stream_id)
         cutoff = utc_text(as_of) if as_of is not None else None
         mine = [row for row in self.rows if row.stream_id == stream_id]
         read = [
             row
             for row in mine
-            if (to_version is None or row.version <= to_version)
+            if row.version >= from_version
+            and (to_version is None or row.version <= to_version)
             and (to_position is None or row.position <= to_position)
             and (cutoff is None or utc_text(row.recorded_at) <= cutoff)
         ]
-        last = read[-1].version if read else 0
+        last = read[-1].version if read else from_version - 1
         following = next(((r.version, r.position) for r in mine if r.version > last), None)
         hashes = {row.position: row.hash for row in self.rows}
         check_stream_segment(
-            stream_id, ((row, hashes.get(row.position - 1)) for row in read), following
+            stream_id,
+            ((row, hashes.get(row.position - 1)) for row in read),
+            following,
+            first_version=from_version,
         )
         return [recorded(self.registry, row) for row in read]
+
+    def stream_links_hold(self, stream_id: str, through_version: int) -> bool:
+        """Whether versions 1 to ``through_version`` are all there, each following the row
+        before it; see :meth:`events.store.EventStore.stream_links_hold`."""
+        validate_stream_id(stream_id)
+        hashes = {row.position: row.hash for row in self.rows}
+        mine = [r for r in self.rows if r.stream_id == stream_id and r.version <= through_version]
+        return len(mine) == through_version and all(
+            row.position == 1 or hashes.get(row.position - 1) == row.prev_hash for row in mine
+        )
 
     def read_all(
         self, after: int = 0, limit: int = 1000, *, event_types: Collection[str] | None = None

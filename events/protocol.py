@@ -99,12 +99,19 @@ class EventStoreProtocol(Protocol):
         self,
         stream_id: str,
         *,
+        from_version: int = 1,
         to_version: int | None = None,
         to_position: int | None = None,
         as_of: datetime | None = None,
     ) -> list[RecordedEvent]:
-        """The stream's events from its first, optionally cut, once the segment of the
-        chain they sit in holds (TamperedEvent or BrokenChain otherwise)."""
+        """The stream's events from ``from_version`` (its first by default), optionally
+        cut, once the segment of the chain they sit in holds (TamperedEvent or BrokenChain
+        otherwise)."""
+        ...
+
+    def stream_links_hold(self, stream_id: str, through_version: int) -> bool:
+        """Whether the stream's versions 1 to ``through_version`` are all in the log, each
+        still following the row before it (stored hashes compared, contents not hashed)."""
         ...
 
     def read_all(

@@ -29,7 +29,13 @@ from events.registry import EventRegistry, default_registry
 from events.schema import STORE_REVISION, events_table, head_table, outbox_table, snapshots_table
 from events.statements import EVENT_COLUMNS, Statements
 from events.transient import retrying, transient_reason
-from events.verify import ChainReport, check_link, check_stream_segment, verify_rows
+from events.verify import (
+    ChainReport,
+    check_link,
+    check_run,
+    check_stream_segment,
+    verify_rows,
+)
 
 #: On PostgreSQL, appends of at most this many events (a command's worth) try the
 #: two-round-trip conditional statement first; appends of at least _COPY_FROM use COPY.
@@ -506,6 +512,16 @@ class EventStore(EventStoreProtocol):
             return []
         return self._decode(self._query(self._sql.read_types(len(types)), (after, *types, limit)))
 
+    def read_all_verified(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        """Up to ``limit`` events after position ``after``, in log order, once they hold as
+        a run of the chain: positions one after another from ``after + 1``, each row
+        matching its hash and following the row before it (the first, the row at ``after``).
+        Raises TamperedEvent or BrokenChain at the first row that does not; a rebuild of
+        the read models reads the log this way (:func:`events.verify.check_run`)."""
+        rows = self._query(self._sql.read_all, (after, limit))
+        check_run(rows, after, self.hash_at(after) if after else None, _aware_utc)
+        return self._decode(rows)
+
     def find_events(self, event_type: str, containing: str) -> list[RecordedEvent]:
         """The events of ``event_type`` whose stored payload text contains ``containing``
         (a digest, an id: compared exactly, case included), in log order."""
@@ -711,15 +727,19 @@ class EventStore(EventStoreProtocol):
         self,
         stream_id: str,
         *,
+        from_version: int = 1,
         to_version: int | None = None,
         to_position: int | None = None,
         as_of: datetime | None = None,
     ) -> list[RecordedEvent]:
-        """The stream's events from its first, optionally up to a version, a position or a
-        moment, once the segment of the chain they sit in holds.
+        """The stream's events from ``from_version`` (its first by default), optionally up
+        to a version, a position or a moment, once the segment of the chain they sit in
+        holds.
 
         Each row must match its hash and follow the row before it in the log; the versions
-        must run from 1 without a gap, up to the stream's first row after the ones read.
+        must run from ``from_version`` without a gap, up to the stream's first row after
+        the ones read. (A reader starting after the first version vouches for the rows
+        before it itself: ``workflow.service.folded``.)
         Raises :class:`events.errors.TamperedEvent` (an edited row) or
         :class:`events.errors.BrokenChain` (a row removed, inserted or moved) naming the
         first position that does not hold; folding what this returns never shows a state
@@ -728,6 +748,8 @@ class EventStore(EventStoreProtocol):
         validate_stream_id(stream_id)
         e = events_table.c
         cut = [e.stream_id == stream_id]
+        if from_version > 1:
+            cut.append(e.version >= from_version)
         if to_version is not None:
             cut.append(e.version <= to_version)
         if to_position is not None:
@@ -735,7 +757,7 @@ class EventStore(EventStoreProtocol):
         if as_of is not None:
             cut.append(e.recorded_at <= _naive_utc(as_of))
         rows = self._linked_rows(*cut)
-        last = rows[-1][0].version if rows else 0
+        last = rows[-1][0].version if rows else from_version - 1
         with self.engine.connect() as connection:
             following = connection.execute(
                 sa.select(e.version, e.position)
@@ -747,8 +769,29 @@ class EventStore(EventStoreProtocol):
             stream_id,
             rows,
             None if following is None else (following.version, following.position),
+            first_version=from_version,
         )
         return self._decode([row for row, _ in rows])
+
+    def stream_links_hold(self, stream_id: str, through_version: int) -> bool:
+        """Whether the stream's versions 1 to ``through_version`` are all in the log, each
+        row still following the row before it there (its ``prev_hash`` is that row's stored
+        hash). Contents are not hashed again: this is the cheap check of a prefix a reader
+        folded and checked before (``workflow.service.folded``)."""
+        validate_stream_id(stream_id)
+        e, before = events_table, events_table.alias("before")
+        broken = sa.case(
+            (sa.and_(e.c.position > 1, sa.func.coalesce(before.c.hash, "") != e.c.prev_hash), 1),
+            else_=0,
+        )
+        query = (
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(broken), 0))
+            .select_from(e.outerjoin(before, before.c.position == e.c.position - 1))
+            .where(e.c.stream_id == stream_id, e.c.version <= through_version)
+        )
+        with self.engine.connect() as connection:
+            count, unlinked = connection.execute(query).one()
+        return count == through_version and not unlinked
 
     def check_positions(self, expected: Mapping[int, str | None], *, chunk: int = 500) -> None:
         """Check the events at the given positions, as a reader that shows them must: each

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from events.chain import GENESIS_HASH, Row, row_hash
+from events.chain import GENESIS_HASH, Row, _digest, _json, _metadata_text, row_hash
 from events.errors import BrokenChain, TamperedEvent
 
 
@@ -149,13 +149,15 @@ def check_stream_segment(
     stream_id: str,
     rows: Iterable[tuple[Any, str | None]],
     next_row: tuple[int, int] | None = None,
+    *,
+    first_version: int = 1,
 ) -> None:
-    """Check a stream's rows read from its first version: each with the hash stored at the
-    position before it (see :func:`check_link`), versions from 1 without a gap, and
-    ``next_row`` (the version and position of the stream's first row after the ones read,
-    if any) following the last of them. Raises TamperedEvent or BrokenChain at the first
-    row that does not hold."""
-    expected = 1
+    """Check a stream's rows read from ``first_version``: each with the hash stored at the
+    position before it (see :func:`check_link`), versions from ``first_version`` without a
+    gap, and ``next_row`` (the version and position of the stream's first row after the
+    ones read, if any) following the last of them. Raises TamperedEvent or BrokenChain at
+    the first row that does not hold."""
+    expected = first_version
     for row, before_hash in rows:
         if row.version != expected:
             raise BrokenChain(
@@ -174,3 +176,58 @@ def check_stream_segment(
             version,
             f"version {expected} of its stream, before it, is missing from the log",
         )
+
+
+def check_run(
+    rows: Iterable[Sequence[Any]],
+    after: int,
+    prev_hash: str | None,
+    moment: Callable[[Any], Any],
+) -> None:
+    """Check rows of the log read in position order right after position ``after``, whose
+    stored hash is ``prev_hash`` (None: no row holds that position): positions follow one
+    another, each row matches its hash and follows the row before it. ``rows`` are plain
+    tuples in the events table's column order; ``moment`` turns a stored time into an aware
+    datetime. Raises TamperedEvent or BrokenChain at the first row that does not hold."""
+    expected = after + 1
+    if after == 0:
+        prev_hash = GENESIS_HASH
+    # The events of one append share their metadata and moment, and a stream its id's JSON:
+    # each distinct one is encoded once (the hash itself is row_hash's, see _digest).
+    metadata: dict[tuple[Any, ...], str] = {}
+    streams: dict[str, str] = {}
+    for row in rows:
+        position, stream_id, version = row[0], row[1], row[2]
+        if position != expected:
+            raise BrokenChain(
+                expected, None, None, f"it is missing from the log (the next row is {position})"
+            )
+        if prev_hash is None:
+            raise BrokenChain(
+                position,
+                stream_id,
+                version,
+                f"position {position - 1}, just before it, is missing from the log",
+            )
+        if row[12] != prev_hash:
+            raise BrokenChain(
+                position,
+                stream_id,
+                version,
+                f"it does not follow the event at position {position - 1} "
+                "(a row was deleted, inserted or moved there)",
+            )
+        key = (row[7], row[8], row[9], row[10], row[11])
+        text = metadata.get(key)
+        if text is None:
+            text = metadata[key] = _metadata_text(row[7], row[8], moment(row[9]), row[10], row[11])
+        stream_json = streams.get(stream_id)
+        if stream_json is None:
+            stream_json = streams[stream_id] = _json(stream_id)
+        digest = _digest(
+            position, stream_json, version, row[3], row[4], row[5], text, prev_hash, row[6]
+        )
+        if digest != row[13]:
+            raise TamperedEvent(position, stream_id, version)
+        prev_hash = digest
+        expected += 1

@@ -1,10 +1,12 @@
 """A report as it was at any past moment, and what changed between two moments.
 
 A moment is a time (an aware datetime, or naive UTC) or a log position (an int). The state
-is folded from the log itself, from the stream's first event, never from a projection or
-a snapshot (neither is chained: docs/decisions/0206). The segment of the chain it folds is
-checked first (``EventStore.read_stream_verified``): an edited row, or one removed from
-the stream or from just before one of its events, is refused, not shown.
+is folded from the log itself, never from a projection or a snapshot (neither is chained:
+docs/decisions/0206): from the stream's first event, or from a state this process folded
+itself from verified rows (``workflow.service.folded``, docs/decisions/0207). The segment
+of the chain it reads is checked first (``EventStore.read_stream_verified``): an edited
+row, or one removed from the stream or from just before one of its events, is refused,
+not shown.
 
 The diff compares the two reports' views field by field, naming each field by its path
 with list items labelled by name or id: ``budget.rows[预算资金总额].total: 300.09 → 279.08``.
@@ -13,18 +15,18 @@ with list items labelled by name or id: ``budget.rows[预算资金总额].total:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from events.model import RecordedEvent
 from events.protocol import EventStoreProtocol
-from projections.report_view import report_view
+from projections.report_view import ViewMemo, report_view
 from workflow.administration import DEPARTMENT_CODE
 from workflow.commands import report_stream_id
 from workflow.errors import InvalidValue
-from workflow.report import ReportState, evolve
+from workflow.report import ReportState
+from workflow.service.folded import folded_states
 from workflow.stages import Stage
 
 #: A moment in the log: a time, or a global log position.
@@ -58,42 +60,24 @@ def _check_moment(moment: Moment) -> Moment:
     return moment
 
 
-def _read_until(store: EventStoreProtocol, stream_id: str, moment: Moment) -> list[RecordedEvent]:
-    """The stream's events up to ``moment``, the segment of the chain they sit in checked."""
-    if isinstance(moment, int):
-        return store.read_stream_verified(stream_id, to_position=moment)
-    return store.read_stream_verified(stream_id, as_of=moment)
-
-
-def _within(record: RecordedEvent, moment: Moment) -> bool:
-    if isinstance(moment, int):
-        return record.position <= moment
-    return record.recorded_at <= moment
-
-
-def _as_of(
-    stream_id: str,
-    moment: Moment,
-    records: Sequence[RecordedEvent],
-    state: ReportState | None = None,
-    folded: int = 0,
+def _fold_until(
+    store: EventStoreProtocol, stream_id: str, moment: Moment, checked_through: int = 0
 ) -> ReportAsOf:
-    """The report at ``moment`` folded from ``records``, the stream's first events, of
-    which ``state`` already holds the first ``folded``."""
-    state = state if state is not None else ReportState()
-    for record in records[folded:]:
-        state = evolve(state, record.event)
-    if not records:
-        return ReportAsOf(stream_id, moment, 0, None, None, state)
-    last = records[-1]
-    return ReportAsOf(stream_id, moment, last.version, last.position, last.recorded_at, state)
+    """The stream folded up to ``moment``, each event read checked against the chain (from
+    this process's newest verified checkpoint the moment allows: workflow.service.folded);
+    ``checked_through``: a version up to which a fold just made has checked the stream."""
+    states = folded_states(store)
+    cut: dict[str, Any] = {"to_position": moment} if isinstance(moment, int) else {"as_of": moment}
+    folded = states.fold(store, stream_id, verified=True, links_hold_through=checked_through, **cut)
+    return ReportAsOf(
+        stream_id, moment, folded.version, folded.position, folded.recorded_at, folded.state
+    )
 
 
 def stream_as_of(store: EventStoreProtocol, stream_id: str, moment: Moment) -> ReportAsOf:
     """The report stream ``stream_id`` as it was at ``moment``; TamperedEvent or
     BrokenChain if the segment of the chain it folds does not hold."""
-    moment = _check_moment(moment)
-    return _as_of(stream_id, moment, _read_until(store, stream_id, moment))
+    return _fold_until(store, stream_id, _check_moment(moment))
 
 
 def _report_stream(department: str, year: int) -> str:
@@ -168,13 +152,19 @@ def _pairing(
 
 
 def _compare(old: Any, new: Any, path: str, out: list[FieldChange]) -> None:
+    if old is new:
+        return  # a part both views share (ViewMemo): nothing in it changed
     if isinstance(old, dict) and isinstance(new, dict):
+        if old == new:
+            return
         for key, value in new.items():
             _compare(old.get(key, _ABSENT), value, f"{path}.{key}" if path else key, out)
         for key, value in old.items():
             if key not in new:
                 out.append(FieldChange(f"{path}.{key}" if path else key, value, None))
     elif _is_records(old) and _is_records(new) and (old or new):
+        if old == new:
+            return
         old_labels, new_labels = _labels(old, new)
         old_keys, new_keys = _pairing(old, new, (old_labels, new_labels))
         before = dict(zip(old_keys, zip(old_labels, old, strict=True), strict=True))
@@ -212,18 +202,24 @@ def report_diff(
 ) -> ReportDiff:
     """What changed in a department's report for ``year`` between ``since`` and ``until``."""
     stream_id = _report_stream(department, year)
-    since, until = _check_moment(since), _check_moment(until)
-    if (isinstance(since, int) and isinstance(until, int) and since <= until) or (
-        isinstance(since, datetime) and isinstance(until, datetime) and since <= until
-    ):
-        # One read and one fold serve both: the earlier moment's events are a prefix.
-        records = _read_until(store, stream_id, until)
-        count = next((i for i, r in enumerate(records) if not _within(r, since)), len(records))
-        before = _as_of(stream_id, since, records[:count])
-        after = _as_of(stream_id, until, records, before.state, count)
-    else:
-        before = stream_as_of(store, stream_id, since)
-        after = stream_as_of(store, stream_id, until)
+    # The later moment first: the earlier one's fold then needs no second query of the
+    # links of the stream's first versions, which the later one has just checked.
+    after = _fold_until(store, stream_id, _check_moment(until))
+    before = _fold_until(store, stream_id, _check_moment(since), after.version)
     if before.version == after.version:
         return ReportDiff(before, after, [])
-    return ReportDiff(before, after, diff_views(before.view(), after.view()))
+    return ReportDiff(before, after, diff_views(_view(before), _view(after)))
+
+
+#: Views of the states diffs compare: successive states of a report share most of their
+#: parts, which are built once (ViewMemo); a lock, as a server diffs from many threads.
+_VIEWS = ViewMemo()
+_VIEWS_LOCK = threading.Lock()
+
+
+def _view(moment: ReportAsOf) -> dict[str, Any] | None:
+    if moment.state.stage is Stage.NEW:
+        return None
+    with _VIEWS_LOCK:
+        view, _ = _VIEWS.view(moment.state)
+    return view

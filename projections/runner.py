@@ -96,6 +96,30 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def _commit_unsynced(connection: Connection) -> Iterator[None]:
+    """Commit the read models' transactions without waiting for the disk (SQLite
+    ``synchronous=NORMAL`` in WAL mode; PostgreSQL ``synchronous_commit=off``, set in the
+    transaction), restoring the store's setting after.
+
+    A power cut may lose the last few such transactions, never half of one: the rows and
+    the checkpoints they moved go together, and the next catch-up applies those events
+    again. Read models are copies of the log, which is always written in full sync
+    (docs/decisions/0207). The fsync was most of a one-command catch-up.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    # On the driver's connection: a statement on the SQLAlchemy one would begin a transaction.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA synchronous=NORMAL")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA synchronous=FULL")
+
+
 class ProjectionRunner:
     """Keeps a set of projections up to date with the log of one store."""
 
@@ -181,14 +205,23 @@ class ProjectionRunner:
         batch_size: int,
         chunk_size: int | None,
         applied_to: Callable[[int], None] | None,
+        verified: bool = False,
     ) -> int:
         chunk = min(batch_size, chunk_size or batch_size)
-        low = min(self.positions().get(p.name, 0) for p in self.projections)
-        events = self.store.read_all(after=low, limit=chunk)
+        positions = self.positions()
+        low = min(positions.get(p.name, 0) for p in self.projections)
+        read = self.store.read_all_verified if verified else self.store.read_all
+        events = read(low, chunk)
         if not events:
             return 0
         applied = 0
-        with write_connection(self.engine) as connection, connection.begin():
+        with (
+            write_connection(self.engine) as connection,
+            _commit_unsynced(connection),
+            connection.begin(),
+        ):
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             # Re-read under lock: another runner may have applied this batch meanwhile.
             locked = dict(
                 connection.execute(
@@ -206,7 +239,7 @@ class ProjectionRunner:
                         applied_to(last)
                     if applied >= batch_size or len(events) < chunk:
                         break
-                    events = self.store.read_all(after=last, limit=min(chunk, batch_size - applied))
+                    events = read(last, min(chunk, batch_size - applied))
                     if not events:
                         break
                 for projection in self.projections:
@@ -249,11 +282,13 @@ class ProjectionRunner:
         batch_size: int = 2000,
         chunk_size: int | None = None,
         progress: Callable[[int, int], None] | None = None,
+        verified: bool = False,
     ) -> int:
         """Apply batches until every projection reaches the head; return the events applied.
 
         ``progress(position, head)`` is called after each chunk of events is applied (each
-        batch, without ``chunk_size``).
+        batch, without ``chunk_size``). With ``verified`` every event read is checked
+        against the chain first (``EventStore.read_all_verified``), as a rebuild does.
         """
         head = self.store.head_position()
         applied = 0
@@ -263,7 +298,9 @@ class ProjectionRunner:
             report = None if progress is None else lambda position: progress(position, head)
             # A batch the database refused (a deadlock between two runners) is one rolled-back
             # transaction: it is tried again from the checkpoints.
-            while size := retrying(lambda: self._run_batch(batch_size, chunk_size, report)):
+            while size := retrying(
+                lambda: self._run_batch(batch_size, chunk_size, report, verified)
+            ):
                 applied += size
         return applied
 
@@ -286,13 +323,17 @@ class ProjectionRunner:
         batch_size: int = REBUILD_BATCH,
         progress: Callable[[int, int], None] | None = None,
     ) -> int:
-        """Empty the named projections' tables and replay the whole log into them.
+        """Empty the named projections' tables and replay the whole log into them, every
+        event checked against the chain as it is read (TamperedEvent or BrokenChain, and
+        the transaction rolled back, at the first that does not hold).
 
         Rows are deleted, not tables dropped, and the indexes stay: rebuilding is a
         day-to-day command that needs no schema rights (docs/decisions/0006).
         """
         self.reset(names)
-        applied = self.catch_up(batch_size=batch_size, chunk_size=REBUILD_CHUNK, progress=progress)
+        applied = self.catch_up(
+            batch_size=batch_size, chunk_size=REBUILD_CHUNK, progress=progress, verified=True
+        )
         # No collection here: the collector is running again and frees what the rebuild left
         # behind (a few memoised budget tables hold reference cycles) on its next pass. A full
         # pass here took 0.6 s of 17 s after the city-scale year, and a process that exits

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -11,16 +12,20 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 
-def _insert(connection: Connection, table: sa.Table) -> Any:
+def _insert_for(dialect: str, table: sa.Table) -> Any:
     # Imported here: SQLAlchemy's PostgreSQL module brings its async drivers' support with
     # it, which a command on SQLite (most reads) would otherwise load for nothing.
-    if connection.dialect.name == "postgresql":
+    if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql
 
         return postgresql.insert(table)
     from sqlalchemy.dialects import sqlite
 
     return sqlite.insert(table)
+
+
+def _insert(connection: Connection, table: sa.Table) -> Any:
+    return _insert_for(connection.dialect.name, table)
 
 
 def insert_missing(connection: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -35,13 +40,19 @@ def upsert(
     """Insert ``rows``, replacing every non-key column of rows whose ``keys`` already exist."""
     if not rows:
         return
-    statement = _insert(connection, table)
-    columns = [name for name in rows[0] if name not in keys]
-    statement = statement.on_conflict_do_update(
+    columns = tuple(name for name in rows[0] if name not in keys)
+    connection.execute(_upsert(connection.dialect.name, table, tuple(keys), columns), list(rows))
+
+
+@functools.cache
+def _upsert(dialect: str, table: sa.Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    # Built once per table and columns: ``excluded`` copies every column of the table each
+    # time it is made, about 2 ms, which was a tenth of a one-command catch-up.
+    statement = _insert_for(dialect, table)
+    return statement.on_conflict_do_update(
         index_elements=list(keys),
         set_={name: statement.excluded[name] for name in columns},
     )
-    connection.execute(statement, list(rows))
 
 
 def naive_utc(moment: datetime) -> datetime:

@@ -496,6 +496,37 @@ class StoreContract:
             f"{'0' * 64} as noted when it was read before, expected an unedited log; {RUN}"
         )
 
+    def test_verified_reads_from_a_later_version(self, store: EventStoreProtocol) -> None:
+        fill(store)
+        assert [r.version for r in store.read_stream_verified(EVEN, from_version=3)] == [3, 4, 5]
+        assert store.read_stream_verified(EVEN, from_version=3) == store.read_stream(
+            EVEN, from_version=3
+        )
+        assert [
+            r.position for r in store.read_stream_verified(ODD, from_version=2, to_position=6)
+        ] == [3, 5]
+        assert store.read_stream_verified(EVEN, from_version=6) == []
+        self.remove_event(store, 6)  # version 3 of EVEN
+        # Cut before the gap: the stream's next row shows it, as from the first version.
+        with pytest.raises(BrokenChain) as refused:
+            store.read_stream_verified(EVEN, from_version=2, to_version=2)
+        assert refused.value.position == 8
+        with pytest.raises(BrokenChain) as refused:
+            store.read_stream_verified(EVEN, from_version=3)
+        assert refused.value.position == 8
+        # From after the gap the rows read hold: the ones before are the caller's to vouch for.
+        assert [r.version for r in store.read_stream_verified(EVEN, from_version=4)] == [4, 5]
+
+    def test_stream_links_of_a_prefix(self, store: EventStoreProtocol) -> None:
+        fill(store)
+        assert store.stream_links_hold(EVEN, 5) and store.stream_links_hold(ODD, 3)
+        assert not store.stream_links_hold(EVEN, 6)  # no version 6
+        self.remove_event(store, 6)  # EVEN version 3
+        assert store.stream_links_hold(EVEN, 2)
+        assert not store.stream_links_hold(EVEN, 4)
+        # ODD's row at position 7 no longer follows the row before it.
+        assert store.stream_links_hold(ODD, 3) and not store.stream_links_hold(ODD, 4)
+
     def test_a_removed_event_is_refused_in_its_stream_and_beside_it(
         self, store: EventStoreProtocol
     ) -> None:

@@ -88,6 +88,7 @@ def test_the_protocol_names_what_callers_use() -> None:
         "save_snapshot",
         "snapshot_keys",
         "snapshot_text",
+        "stream_links_hold",
         "stream_version",
         "verify",
     ]

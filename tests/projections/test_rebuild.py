@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
+from events.errors import BrokenChain, TamperedEvent
 from projections.registry import projection_runner
 from projections.report_state import report_state_table
 from projections.runner import ProjectionRunner
+from tests.events.test_tamper import tamper
 from tests.projections import writers
 from tests.projections.world import (
     add_department,
@@ -197,6 +199,31 @@ def test_rebuilding_one_projection_leaves_the_others_alone(
     assert contents(runner) == before
     with pytest.raises(ValueError, match="projection: got nope, expected one of report_state"):
         runner.rebuild(["nope"])
+
+
+def test_a_rebuild_refuses_an_edited_or_missing_event(
+    seeded: World, runner: ProjectionRunner
+) -> None:
+    store = seeded.store
+    runner.catch_up()
+    edited = store.read_all(40, 1)[0]
+    tamper(store, f"UPDATE events SET actor = 'someone.else' WHERE position = {edited.position}")  # type: ignore[arg-type]
+    with pytest.raises(TamperedEvent) as refused:
+        runner.rebuild()
+    assert refused.value.position == edited.position
+    # The batch that met it rolled back: nothing the log does not vouch for was written.
+    assert all(position == 0 for position in runner.positions().values())
+    with store.engine.begin() as connection:  # type: ignore[attr-defined]
+        # The guards are already off (tamper above).
+        connection.exec_driver_sql(f"DELETE FROM events WHERE position = {edited.position}")
+    with pytest.raises(BrokenChain) as broken:
+        runner.rebuild()
+    assert str(broken.value) == (
+        f"event at position {edited.position}: it is missing from the log (the next row is "
+        f"{edited.position + 1}), expected an unedited log; run `jixiao audit verify`"
+    )
+    # Catching up (a projector following the log) reads as before, unchecked.
+    assert runner.catch_up() == store.head_position() - 1
 
 
 @pytest.mark.slow

@@ -23,6 +23,7 @@ from workflow.administration import (
 from workflow.commands import report_stream_id
 from workflow.errors import InvalidValue
 from workflow.report import ReportState, fold, is_report_snapshot
+from workflow.service.folded import folded_states
 from workflow.text import ID_RULE
 
 
@@ -45,16 +46,14 @@ def load_report_stream(
 
     Snapshots are not read here: they are not chained, so a state started from one would
     carry whatever the snapshots table was made to say into a decision, a document or an
-    auditor's answer (docs/decisions/0206). With ``verified``, the segment of the chain
-    the events sit in is checked first (``TamperedEvent`` or ``BrokenChain`` if it does
+    auditor's answer (docs/decisions/0206). What this process folded of the stream before
+    is started from instead, once the log shows the row folded last unchanged
+    (:mod:`workflow.service.folded`). With ``verified``, the segment of the chain the
+    events read sit in is checked first (``TamperedEvent`` or ``BrokenChain`` if it does
     not hold), as rendering and the audit commands need.
     """
-    if verified:
-        records = store.read_stream_verified(stream_id, to_version=to_version)
-    else:
-        records = store.read_stream(stream_id, to_version=to_version)
-    version = records[-1].version if records else 0
-    return LoadedReport(state=fold(r.event for r in records), version=version)
+    folded = folded_states(store).fold(store, stream_id, verified=verified, to_version=to_version)
+    return LoadedReport(state=folded.state, version=folded.version)
 
 
 def load_report_from_snapshot(
