@@ -25,6 +25,7 @@ import textwrap
 from collections.abc import Callable, Iterator
 from datetime import date
 from functools import singledispatch
+from importlib import import_module
 from types import ModuleType
 from typing import Any
 
@@ -32,6 +33,7 @@ import pytest
 import typer
 
 import workflow  # noqa: F401  (registers every event type)
+from cli.app import COMMANDS
 from cli.app import app as jixiao
 from events.memory import InMemoryEventStore
 from events.model import Event
@@ -230,6 +232,15 @@ def _cli_commands(app: typer.Typer, prefix: str = "jixiao") -> Iterator[tuple[st
     for group in app.registered_groups:
         assert group.typer_instance is not None and group.name
         yield from _cli_commands(group.typer_instance, f"{prefix} {group.name}")
+    if app is jixiao:
+        # The root's nouns and commands load when run (cli.app.COMMANDS): import each here.
+        for name, where in COMMANDS.items():
+            module, attribute = where.split(":")
+            target = getattr(import_module(module), attribute)
+            if isinstance(target, typer.Typer):
+                yield from _cli_commands(target, f"{prefix} {name}")
+            else:
+                yield f"{prefix} {name}", target
 
 
 def _built(function: Callable, follow: int = 1) -> set[type]:
