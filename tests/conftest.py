@@ -15,6 +15,10 @@ import sqlalchemy as sa
 
 from tests.worlds import TemplateDatabases
 
+# After the last sign-off a command waits for a relay to take the rendering; no test but
+# tests/worker/test_pickup.py has a relay running, so the others need not wait 1.5 s.
+os.environ.setdefault("JIXIAO_PICKUP_WAIT", "0.2")
+
 PG_URL = os.environ.get("JIXIAO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

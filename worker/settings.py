@@ -173,7 +173,9 @@ def indicator_headings(env: Mapping[str, str] | None = None) -> tuple[str, str, 
     return heads[0], heads[1], heads[2]
 
 
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
+def seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """The setting ``name`` of ``env`` as a number of seconds >= 0, ``default`` when unset;
+    ValueError in one line naming the setting and the value otherwise."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -201,8 +203,8 @@ def load_settings(
         raise ValueError(
             f"JIXIAO_BROKER: got {broker!r}, expected redis://HOST:PORT/DB or sqla+sqlite:///PATH"
         )
-    soft_limit = _number(env, "JIXIAO_RENDER_SOFT_LIMIT", 120.0)
-    hard_limit = _number(env, "JIXIAO_RENDER_HARD_LIMIT", max(150.0, soft_limit * 1.25))
+    soft_limit = seconds(env, "JIXIAO_RENDER_SOFT_LIMIT", 120.0)
+    hard_limit = seconds(env, "JIXIAO_RENDER_HARD_LIMIT", max(150.0, soft_limit * 1.25))
     if hard_limit <= 0:
         raise ValueError(
             f"JIXIAO_RENDER_HARD_LIMIT: got {hard_limit:g}, expected a number of seconds > 0"
@@ -212,7 +214,7 @@ def load_settings(
             f"JIXIAO_RENDER_SOFT_LIMIT: got {soft_limit:g}, expected less than "
             f"JIXIAO_RENDER_HARD_LIMIT ({hard_limit:g} seconds), or 0 for none"
         )
-    attempts = _number(env, "JIXIAO_RENDER_ATTEMPTS", 3)
+    attempts = seconds(env, "JIXIAO_RENDER_ATTEMPTS", 3)
     if attempts < 1 or attempts != int(attempts):
         raise ValueError(
             f"JIXIAO_RENDER_ATTEMPTS: got {env.get('JIXIAO_RENDER_ATTEMPTS')!r}, "
@@ -224,7 +226,7 @@ def load_settings(
     smtp_url = env.get("JIXIAO_SMTP", "").strip()
     if smtp_url:
         parse_smtp_url(smtp_url)  # refused now, in one line, rather than at the first reminder
-    interval = _number(env, "JIXIAO_REMINDER_INTERVAL", 3600.0)
+    interval = seconds(env, "JIXIAO_REMINDER_INTERVAL", 3600.0)
     if interval <= 0:
         raise ValueError(
             f"JIXIAO_REMINDER_INTERVAL: got {env.get('JIXIAO_REMINDER_INTERVAL')!r}, "
@@ -235,14 +237,14 @@ def load_settings(
         broker_url=broker,
         out_dir=Path(out_dir or env.get("JIXIAO_OUT") or DEFAULT_OUT_DIR).absolute(),
         broker_prefix=env.get("JIXIAO_BROKER_PREFIX", ""),
-        visibility_timeout=int(_number(env, "JIXIAO_VISIBILITY_TIMEOUT", 3600)),
-        redispatch_after=_number(env, "JIXIAO_REDISPATCH_AFTER", 300.0),
-        relay_interval=_number(env, "JIXIAO_RELAY_INTERVAL", 0.1),
-        render_pause=_number(env, "JIXIAO_RENDER_PAUSE", 0.0),
+        visibility_timeout=int(seconds(env, "JIXIAO_VISIBILITY_TIMEOUT", 3600)),
+        redispatch_after=seconds(env, "JIXIAO_REDISPATCH_AFTER", 300.0),
+        relay_interval=seconds(env, "JIXIAO_RELAY_INTERVAL", 0.1),
+        render_pause=seconds(env, "JIXIAO_RENDER_PAUSE", 0.0),
         render_soft_limit=soft_limit,
         render_hard_limit=hard_limit,
         render_attempts=int(attempts),
-        render_retry_backoff=_number(env, "JIXIAO_RENDER_RETRY_BACKOFF", 60.0),
+        render_retry_backoff=seconds(env, "JIXIAO_RENDER_RETRY_BACKOFF", 60.0),
         smtp_url=smtp_url,
         reminder_interval=interval,
     )
