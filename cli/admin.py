@@ -395,27 +395,42 @@ def user_tokens(
     as_json: JsonOption = False,
 ) -> None:
     """List a user's tokens: the ids `revoke-token` takes, when and by whom each was
-    issued and revoked (never a secret: those are shown once, when issued).
+    issued and revoked, and when the server last saw it used (never a secret: those are
+    shown once, when issued).
 
     Example: jixiao admin user tokens zhang.san
     """
+    from projections.token_uses import last_uses
     from workflow.service.directory import tokens
 
     store = _administrator()
     with reported_errors():
         entries = tokens(store, user_id)
+        used = last_uses(store.engine, user_id)
     if as_json:
-        print_json([asdict(t) for t in entries])
+        print_json(
+            [
+                {
+                    **asdict(t),
+                    "last_used": used[t.token_id][0] if t.token_id in used else None,
+                    "last_used_via": used[t.token_id][1] if t.token_id in used else None,
+                }
+                for t in entries
+            ]
+        )
         return
     print_table(
         f"tokens of {user_id}",
-        ["id", "issued", "by", "status"],
+        ["id", "issued", "by", "status", "last used"],
         [
             [
                 t.token_id,
                 _when(t.created),
                 t.issued_by,
                 f"revoked {_when(t.revoked)} by {t.revoked_by}" if t.revoked else "current",
+                f"{_when(used[t.token_id][0])} ({used[t.token_id][1]})"
+                if t.token_id in used
+                else "never (through the server)",
             ]
             for t in entries
         ],

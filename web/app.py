@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 import workflow  # noqa: F401  (registers the domain's event types)
 from events.errors import EventStoreError, TamperedEvent
 from projections.migrations import open_store
+from projections.token_uses import TokenUses
 from web.dependencies import SESSION_COOKIE, Services, SignInRequired
 from web.errors import Refused, refusal, validation_refusal
 from web.folds import ReportFolds
@@ -159,7 +160,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.services = Services(
         settings=settings,
         store=store,
-        doorman=Doorman(store, sessions, throttle),
+        doorman=Doorman(store, sessions, throttle, TokenUses(store.engine)),
         reads=reads,
         templates=templates(),
         folds=ReportFolds(store),

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from events.protocol import EventStoreProtocol
+from projections.token_uses import TokenUses
 from web.errors import Refused
 from web.sessions import Session, SessionStore, SignInThrottle
 from workflow.administration import USER_ID, UserState
@@ -84,12 +85,21 @@ class Doorman:
     """Signs people in, finds the caller of each request, and throttles failures."""
 
     def __init__(
-        self, store: EventStoreProtocol, sessions: SessionStore, throttle: SignInThrottle
+        self,
+        store: EventStoreProtocol,
+        sessions: SessionStore,
+        throttle: SignInThrottle,
+        uses: TokenUses | None = None,
     ) -> None:
         self.store = store
         self.sessions = sessions
         self.throttle = throttle
+        self.uses = uses
         self._verified = _Verified()
+
+    def _used(self, user_id: str, token_id: str, via: str) -> None:
+        if self.uses is not None:
+            self.uses.note(user_id, token_id, via, self.sessions.clock())
 
     def _user(self, user_id: str) -> UserState:
         return load_user(self.store, user_id)
@@ -107,6 +117,7 @@ class Doorman:
         if key in self._verified:
             user = self._user(user_id)
             if _live(user, token_id):
+                self._used(user.user_id, token_id, via)
                 return user
         try:
             user = authenticate(self.store, Credentials(user_id, token))
@@ -115,6 +126,7 @@ class Doorman:
             log.warning("sign-in failed: user=%s address=%s via=%s", shown, address, via)
             raise Refused(401, str(failed), field="token") from None
         self._verified.add(key)
+        self._used(user.user_id, token_id, via)
         return user
 
     def sign_in(

@@ -64,14 +64,18 @@ def test_token_ids_listed_are_the_ones_revoke_token_takes(admin) -> None:
     tokens = json.loads(admin("admin", "user", "tokens", "zhang.san", "--json", user="root").stdout)
     assert [t["token_id"] for t in tokens][1] == second
     assert [(t["issued_by"], t["revoked"]) for t in tokens] == [("root", None), ("root", None)]
+    assert [(t["last_used"], t["last_used_via"]) for t in tokens] == [(None, None)] * 2
     out = admin("admin", "user", "revoke-token", "zhang.san", second, user="root")
     assert out.exit_code == 0, out.stderr
     assert out.stdout == f"已记录 吊销 zhang.san 的令牌 {second}\n"
     table = admin("admin", "user", "tokens", "zhang.san", user="root").stdout.splitlines()
-    assert table[1].split() == ["id", "issued", "by", "status"]
+    assert table[1].split() == ["id", "issued", "by", "status", "last", "used"]
     assert set(table[2]) == {"-", " "}
-    assert table[3].split()[-1] == "current"
-    assert re.fullmatch(rf"{second} .* root +revoked \S+ \S+ UTC by root", table[4])
+    assert re.fullmatch(r"\S+ +\S+ \S+ UTC +root +current +never \(through the server\)", table[3])
+    assert re.fullmatch(
+        rf"{second} .* root +revoked \S+ \S+ UTC by root +never \(through the server\)",
+        table[4],
+    )
     unknown = admin("admin", "user", "tokens", "zhang.sna", user="root")
     assert (unknown.exit_code, unknown.stderr) == (
         1,

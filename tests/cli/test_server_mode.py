@@ -286,3 +286,16 @@ def test_with_a_server_no_database_is_opened(both, tmp_path: Path) -> None:
     assert out.exit_code == 0, out.stderr
     assert json.loads(out.stdout)["budget"]["adjustment_rate"] == "7.6"
     assert not (tmp_path / "no").exists()
+
+
+def test_the_last_use_of_a_token_through_the_server_is_listed(both) -> None:
+    direct, served = both
+    token_id = direct.tokens["li.si"].partition(".")[0]
+    before = json.loads(direct("admin", "user", "tokens", "li.si", "--json", user="root").stdout)
+    assert [t["last_used"] for t in before if t["token_id"] == token_id] == [None]
+    assert served("review", "inbox", user="li.si").exit_code == 0
+    after = json.loads(direct("admin", "user", "tokens", "li.si", "--json", user="root").stdout)
+    (used,) = [t for t in after if t["token_id"] == token_id]
+    assert used["last_used_via"] == "api" and used["last_used"] is not None
+    table = direct("admin", "user", "tokens", "li.si", user="root").stdout
+    assert "UTC (api)" in table

@@ -65,8 +65,8 @@ class TokenEntry:
 def tokens(store: EventStoreProtocol, user_id: str) -> list[TokenEntry]:
     """A user's tokens, oldest first: when and by whom each was issued, and revoked.
 
-    Only what the log records: when a token was last used is not recorded (see
-    docs/decisions/0405-token-list-without-last-use.md).
+    Only what the log records; when the server last saw each used is kept beside the log
+    (projections/token_uses.py, docs/decisions/0405-token-last-use.md).
     """
     records = store.read_stream(user_stream_id(user_id))
     if not records:
