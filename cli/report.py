@@ -95,12 +95,16 @@ def import_report(
     from cli.files import MAX_TEXT_BYTES, file_bytes, regular_file
     from cli.progress import progress_bar
     from imports.reading import EXPECTED_FILE, is_workbook, read_import
-    from imports.spreadsheet import MAX_WORKBOOK_BYTES
 
     source = str(path)
     checking_json = check and as_json
     workbook = is_workbook(source)
-    limit = MAX_WORKBOOK_BYTES if workbook else MAX_TEXT_BYTES
+    limit = MAX_TEXT_BYTES
+    if workbook:
+        # Only a workbook needs the spreadsheet reader, and with it openpyxl (0.17 s).
+        from imports.spreadsheet import MAX_WORKBOOK_BYTES
+
+        limit = MAX_WORKBOOK_BYTES
     with reported_errors():
         # Missing, special (a FIFO, /dev/zero) or oversized: refused before a byte is read.
         regular_file(path, "path", EXPECTED_FILE, limit)
