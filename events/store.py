@@ -711,9 +711,13 @@ class EventStore(EventStoreProtocol):
         """Event rows (ordered by position), each with the hash stored at the position
         before it (None where no row holds it)."""
         e, before = events_table, events_table.alias("before")
+        # A correlated lookup (one primary-key probe per row read), not a join, which
+        # PostgreSQL may plan as a hash of the whole log (see stream_links_hold).
+        before_hash = (
+            sa.select(before.c.hash).where(before.c.position == e.c.position - 1).scalar_subquery()
+        )
         query = (
-            sa.select(*(e.c[name] for name in EVENT_COLUMNS), before.c.hash)
-            .select_from(e.outerjoin(before, before.c.position == e.c.position - 1))
+            sa.select(*(e.c[name] for name in EVENT_COLUMNS), before_hash)
             .where(*conditions)
             .order_by(e.c.position)
         )
@@ -780,14 +784,18 @@ class EventStore(EventStoreProtocol):
         folded and checked before (``workflow.service.folded``)."""
         validate_stream_id(stream_id)
         e, before = events_table, events_table.alias("before")
+        # A correlated lookup, one primary-key probe per row of the stream: as a join,
+        # PostgreSQL hashes the whole log once the log is large, and the check then grows
+        # with the log instead of with the stream.
+        before_hash = (
+            sa.select(before.c.hash).where(before.c.position == e.c.position - 1).scalar_subquery()
+        )
         broken = sa.case(
-            (sa.and_(e.c.position > 1, sa.func.coalesce(before.c.hash, "") != e.c.prev_hash), 1),
+            (sa.and_(e.c.position > 1, sa.func.coalesce(before_hash, "") != e.c.prev_hash), 1),
             else_=0,
         )
-        query = (
-            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(broken), 0))
-            .select_from(e.outerjoin(before, before.c.position == e.c.position - 1))
-            .where(e.c.stream_id == stream_id, e.c.version <= through_version)
+        query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(broken), 0)).where(
+            e.c.stream_id == stream_id, e.c.version <= through_version
         )
         with self.engine.connect() as connection:
             count, unlinked = connection.execute(query).one()
