@@ -53,7 +53,7 @@ def layout_show(
     from imports.sheet_layouts import BUDGET_ROLES, INDICATOR_ROLES, layout_named
 
     with reported_errors():
-        layout = layout_named(name)
+        layout = layout_named(name, field="layout")
     shown: dict[str, Any] = {
         "name": layout.name,
         "title": layout.title,

@@ -310,12 +310,13 @@ def all_layouts() -> dict[str, Layout]:
     return layouts
 
 
-def layout_named(name: str) -> Layout:
-    """The layout called ``name``; LayoutError listing the names there are."""
+def layout_named(name: str, field: str = "--layout") -> Layout:
+    """The layout called ``name``; LayoutError naming ``field`` and listing the names there
+    are."""
     layouts = all_layouts()
     if name not in layouts:
         raise LayoutError(
-            f"--layout: got {name!r}, expected one of {', '.join(sorted(layouts))} "
+            f"{field}: got {name!r}, expected one of {', '.join(sorted(layouts))} "
             "(jixiao admin layout list)"
         )
     return layouts[name]

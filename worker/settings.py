@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from events.database import database_url, parse_database_url
 from worker.mail import SmtpSettings, parse_smtp_url
+from workflow.errors import InvalidValue
+from workflow.text import clean
 
 #: The output folder used when neither an argument nor ``JIXIAO_OUT`` names one.
 DEFAULT_OUT_DIR = "jixiao-output"
@@ -165,6 +167,14 @@ def indicator_headings(env: Mapping[str, str] | None = None) -> tuple[str, str, 
     if not raw:
         return DEFAULT_INDICATOR_HEADINGS
     heads = [head.strip() for head in raw.replace("，", ",").split(",")]
+    try:
+        # Printed in every document: the text rules of typed input hold for them too.
+        heads = [
+            clean("JIXIAO_INDICATOR_HEADINGS", h, multiline=False, expected="a heading")
+            for h in heads
+        ]
+    except InvalidValue as error:
+        raise ValueError(str(error)) from None
     if len(heads) != 3 or not all(heads) or any(len(head) > 20 for head in heads):
         raise ValueError(
             f"JIXIAO_INDICATOR_HEADINGS: got {raw!r}, expected three heads of at most 20 "

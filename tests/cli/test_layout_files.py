@@ -269,6 +269,17 @@ def test_a_bureau_adds_a_layout_with_a_file(admin, jixiao, tmp_path, monkeypatch
     assert shown["indicators"]["columns"]["weight"] == ["指标分值"]
 
 
+@pytest.mark.parametrize("name", ["hunan", "a\x01b"])
+def test_showing_a_layout_there_is_not_names_it_in_one_line(jixiao, name) -> None:
+    out = jixiao("admin", "layout", "show", name)
+    assert (out.exit_code, out.stdout) == (1, "")
+    shown = name.replace("\x01", "\\x01")
+    assert out.stderr == (
+        f"error: layout: got '{shown}', expected one of chongqing-overall, national, "
+        "seed-overall, sichuan-510000 (jixiao admin layout list)\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

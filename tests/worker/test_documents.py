@@ -193,6 +193,12 @@ def test_the_indicator_heads_are_a_setting() -> None:
         "JIXIAO_INDICATOR_HEADINGS: got '类别,指标名称', expected three heads of at most 20 "
         "characters separated by commas, such as 一级指标,二级指标,三级指标"
     )
+    with pytest.raises(ValueError) as refused:
+        indicator_headings({"JIXIAO_INDICATOR_HEADINGS": "类别,项\u200b目,指标名称"})
+    assert str(refused.value) == (
+        "JIXIAO_INDICATOR_HEADINGS: got '项\\u200b目', expected a heading without control or "
+        "format characters — character 2 is U+200B ZERO WIDTH SPACE, a format character (invisible)"
+    )
 
 
 def test_the_time_zone_is_a_deployment_setting_refused_when_unknown() -> None:
