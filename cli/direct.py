@@ -131,20 +131,7 @@ class DirectBackend:
             _require_opened_year(store, year, "--year")
         with reported_errors():
             rows = visible_reports(store.engine, actor, year=year, stage=stage)
-        return [
-            {
-                "report": r.report,
-                "department": r.department,
-                "name": r.department_name,
-                "year": r.year,
-                "revision": r.revision,
-                "stage": r.stage,
-                **r.figures,
-                "last_actor": r.last_actor,
-                "last_activity": r.last_activity,
-            }
-            for r in rows
-        ]
+        return [r.listed() for r in rows]
 
     def overview(self, year: int, stage: str | None) -> list[dict[str, Any]]:
         """The year's departments the caller follows."""

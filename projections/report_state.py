@@ -181,6 +181,21 @@ class ReportRow:
             position=row.position,
         )
 
+    def listed(self) -> dict[str, Any]:
+        """The row as a list of reports shows it (`report list`, ``GET /api/v1/reports``):
+        who, which revision, its stage, headline figures and last activity."""
+        return {
+            "report": self.report,
+            "department": self.department,
+            "name": self.department_name,
+            "year": self.year,
+            "revision": self.revision,
+            "stage": self.stage,
+            **self.figures,
+            "last_actor": self.last_actor,
+            "last_activity": self.last_activity,
+        }
+
 
 _R = report_state_table.c
 _ROW_COLUMNS = [c for c in report_state_table.c if c.name != "view"]

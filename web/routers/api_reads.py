@@ -71,20 +71,7 @@ def reports(
     """The reports the caller may read (latest revisions), with stage and headline figures."""
     require_stage(stage, with_new=False)
     rows = visible_reports(app.reads.caught_up(), caller.actor, year=year, stage=stage)
-    return [
-        {
-            "report": r.report,
-            "department": r.department,
-            "name": r.department_name,
-            "year": r.year,
-            "revision": r.revision,
-            "stage": r.stage,
-            **r.figures,
-            "last_actor": r.last_actor,
-            "last_activity": r.last_activity,
-        }
-        for r in rows
-    ]
+    return [r.listed() for r in rows]
 
 
 @router.get("/years/{year}/overview")
