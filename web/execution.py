@@ -30,19 +30,17 @@ def run_command(app: Services, caller: Identity, command: ReportCommand) -> dict
             if not may_read(caller.actor, ReportSummary.of(loaded.state)):
                 raise not_found(command.department, command.year)
         events = execute_as(app.store, caller.actor, command, loaded=loaded)
-        notices = None
-        if isinstance(command, SubmitReport):
-            notices = submission_notices(app.folds.current(command.department, command.year).state)
+        # The report as recorded: what the confirmation and a submission's notices speak of.
+        after = app.folds.current(command.department, command.year).state
     except InvalidValue as error:
         if error.subject in ("report department", "report year"):
             raise not_found(command.department, command.year) from None
         raise refusal(error) from None
     except DomainError as error:
         raise refusal(error) from None
-    after = app.folds.current(command.department, command.year).state
     summary = recorded_summary(events, after)
     if "ReportSignedOff" in summary["events"]:
         summary["rendering"] = rendering_note(app.store, events[-1].stream_id, after.revision)
-    if notices is not None:
-        summary["notices"] = list(notices)
+    if isinstance(command, SubmitReport):
+        summary["notices"] = list(submission_notices(after))
     return summary
