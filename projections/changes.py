@@ -19,6 +19,7 @@ from workflow.budget import Adjustment, BudgetLine, Column
 from workflow.deadlines import DeadlineReminderSent
 from workflow.indicators import Indicator
 from workflow.narrative import Section
+from workflow.points import Points
 from workflow.report import ReportState
 
 
@@ -404,13 +405,20 @@ def _cancelled(event: ev.AdjustmentCancelled, before: ReportState, after: Report
 @_describes(ev.IndicatorAdded)
 def _indicator_added(event: ev.IndicatorAdded, before: ReportState, after: ReportState) -> Change:
     indicator = event.indicator
+    value = measure_data(indicator.target) or {}
+    # Typed beside the target on provincial forms; left out when not typed, so the changes
+    # of a report typed before these fields existed read as they always did.
+    if indicator.nature is not None:
+        value["nature"] = str(indicator.nature)
+    if indicator.core:
+        value["core"] = True
     return Change(
         item_kind="indicator",
         item_id=indicator.id,
         item_label=indicator.name,
         field="target",
         after_raw=indicator.target.raw,
-        after_value=measure_data(indicator.target),
+        after_value=value,
     )
 
 
@@ -494,6 +502,65 @@ def _indicator_graded(event: ev.IndicatorGraded, before: ReportState, after: Rep
         before_value=old.grade if old else None,
         after_raw=event.band,
         after_value=event.band,
+    )
+
+
+@_describes(ev.IndicatorTargetAdjusted)
+def _indicator_target_adjusted(
+    event: ev.IndicatorTargetAdjusted, before: ReportState, after: ReportState
+) -> Change:
+    old = _indicator(before, event.indicator)
+    return Change(
+        item_kind="indicator",
+        item_id=event.indicator,
+        item_label=old.name if old else event.indicator,
+        field="target",
+        before_raw=event.previous.raw,
+        before_value=measure_data(event.previous),
+        after_raw=event.target.raw,
+        after_value=measure_data(event.target),
+        comment=event.reason,
+    )
+
+
+def _points_data(points: Points | None) -> dict[str, Any] | None:
+    if points is None:
+        return None
+    return {"value": decimal_text(points.value), "raw": points.raw}
+
+
+@_describes(ev.IndicatorScoreTyped)
+def _indicator_score(
+    event: ev.IndicatorScoreTyped, before: ReportState, after: ReportState
+) -> Change:
+    old = _indicator(before, event.indicator)
+    previous = old.score if old else None
+    return Change(
+        item_kind="indicator",
+        item_id=event.indicator,
+        item_label=old.name if old else event.indicator,
+        field="score",
+        before_raw=previous.raw if previous else None,
+        before_value=_points_data(previous),
+        after_raw=event.score.raw if event.score else None,
+        after_value=_points_data(event.score),
+    )
+
+
+@_describes(ev.ExecutionScoreTyped)
+def _execution_score(
+    event: ev.ExecutionScoreTyped, before: ReportState, after: ReportState
+) -> Change:
+    previous = before.execution_score
+    return Change(
+        item_kind="report",
+        item_id=after.report,
+        item_label="预算执行率",
+        field="execution_score",
+        before_raw=previous.raw if previous else None,
+        before_value=_points_data(previous),
+        after_raw=event.score.raw if event.score else None,
+        after_value=_points_data(event.score),
     )
 
 
