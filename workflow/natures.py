@@ -68,6 +68,8 @@ _SPELLINGS = {
     "定性指标": Nature.QUALITATIVE,
     "定量指标": Nature.QUANTITATIVE,
 }
+#: The comparison signs a target typed whole may start with (workflow.targets).
+_TARGET_SIGNS = frozenset({"=", "≥", "≤", ">", "<", ">=", "<="})
 _UNIT = re.compile(r"^(?:%|‰|[\u4e00-\u9fff]{1,4})$")
 UNIT_EXPECTED = "a unit (%, 万元, 次, 人 …) or blank"
 
@@ -126,7 +128,10 @@ def _joined(raw: str, nature: Nature | None, nature_raw: str, unit_raw: str) -> 
         unit = unit_raw.strip()
         typed = f"{typed}{unit}" if UNIT_NAMES.get(unit, unit) in ("%", "‰") else f"{typed} {unit}"
     if nature in COMPARATORS and not text.startswith(("=", "<", ">", "≤", "≥")):
-        typed = f"{nature_raw.strip()}{typed}"
+        # The sign as typed where the target's own syntax reads it (≧, ＞＝), else its
+        # normal form (=> and == are spellings of a nature, not of a target).
+        sign = "".join(fold_signs(nature_raw).split())
+        typed = f"{nature_raw.strip() if sign in _TARGET_SIGNS else nature}{typed}"
     return typed
 
 
