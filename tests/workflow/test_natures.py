@@ -154,7 +154,8 @@ def test_a_target_typed_whole_fills_the_nature_and_unit() -> None:
             "规范",
             None,
             "%",
-            f"{SUBJECT} 度量单位: got '%', expected blank: the target '规范' is a qualitative grade",
+            f"{SUBJECT} 度量单位: got '%', expected blank: the target '规范' is a qualitative "
+            "grade",
         ),
         (
             "1O",
