@@ -9,19 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import on_administration
+from tests.cli.test_indicator_fields import KEY, open_national_year
 from tests.cli.test_layout_files import SHEET, build_sichuan_form, spoil
-
-KEY = ("-d", "gusu-rc", "-y", "2022")
 
 
 @on_administration
 def national(run):
     """Fiscal year 2022 opened under the national scheme."""
-    out = run(
-        "admin", "year", "open", "2022", "--deadline", "2023-06-30", "--scheme",
-        "national-10-90", user="root",
-    )  # fmt: skip
-    assert out.exit_code == 0, out.stderr
+    open_national_year(run)
 
 
 @pytest.fixture

@@ -13,14 +13,19 @@ from tests.cli.conftest import on_administration, run_steps
 KEY = ("-d", "gusu-rc", "-y", "2022")
 
 
-@on_administration
-def scored(run):
-    """A 2022 report under the national scheme: one budget line, two indicators."""
+def open_national_year(run) -> None:
+    """Fiscal year 2022 opened under the national scheme (10 + 90 points)."""
     out = run(
         "admin", "year", "open", "2022", "--deadline", "2023-06-30", "--scheme",
         "national-10-90", user="root",
     )  # fmt: skip
     assert out.exit_code == 0, out.stderr
+
+
+@on_administration
+def scored(run):
+    """A 2022 report under the national scheme: one budget line, two indicators."""
+    open_national_year(run)
     run_steps(
         run,
         [
