@@ -157,8 +157,10 @@ def compose_target(
     if not isinstance(raw, str):
         return parse_measure(raw, subject=subject, limit=limit), typed_nature
     # The 指标值 alone first, so that a damaged cell is named with what it holds.
-    parse_measure(raw, subject=subject, limit=limit, default_unit=typed_unit)
-    joined = _joined(raw, typed_nature, nature or "", (unit or "") if typed_unit else "")
+    alone = parse_measure(raw, subject=subject, limit=limit, default_unit=typed_unit)
+    # A comparison typed in the 指标值 (≥90, 100及以下) is the target's own: no sign before it.
+    sign = None if alone.comparator not in (None, Comparator.BARE) else typed_nature
+    joined = _joined(raw, sign, nature or "", (unit or "") if typed_unit else "")
     target = parse_measure(joined, subject=subject, limit=limit)
     if target.kind is MeasureKind.NOT_APPLICABLE:
         return target, typed_nature

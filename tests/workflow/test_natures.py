@@ -100,6 +100,8 @@ def test_a_unit_that_is_no_unit_is_named(typed: str) -> None:
         ("≥10 人", "≥", "人", "≥10 人", "≥10 人", Nature.AT_LEAST),
         ("≥10", None, "人", "≥10 人", "≥10 人", None),
         ("/", "≥", "%", "/", "/", Nature.AT_LEAST),
+        # A comparison typed in the 指标值 itself is the target's own: no sign before it.
+        ("100%及以下", "≤", None, "100%及以下", "≤100%", Nature.AT_MOST),
     ],
 )
 def test_the_cells_make_one_target(target, nature, unit, raw, normalised, kept) -> None:
