@@ -85,7 +85,9 @@ class ReportStateProjection:
     #: Version 2: the stored view has ``notices`` (view version 2); older rows are rebuilt.
     #: Version 3: a revision whose render failed for good is pending on finance and an admin.
     #: Version 4: the stored view's ``score`` has the scheme's points (view version 3).
-    version = 4
+    #: Version 5: indicators' 指标性质, 度量单位, 年初指标值 and typed 得分, the score's
+    #: differences (view version 4).
+    version = 5
     tables = (report_state_table,)
 
     def __init__(self, states: ReportStates) -> None:

@@ -16,6 +16,7 @@ from workflow.commands import Artifact
 from workflow.deadlines import DeadlineReminderSent, ReminderKind
 from workflow.indicators import Indicator
 from workflow.narrative import Section, Staffing
+from workflow.points import Points
 from workflow.report_events import ApprovalLevel, ItemRef
 from workflow.schemes import Scheme
 from workflow.signoff import Signature
@@ -25,9 +26,10 @@ from workflow.values import Value
 #: Snapshot kind and schema version of :class:`ReportState`. Version 2 added
 #: ``adjustments_recorded``: a version-1 snapshot lacks it, so loading ignores such snapshots
 #: and folds the stream from its start. Version 3 added ``reminders`` (an older snapshot
-#: lacks the key, so `audit verify` would find it unlike the fold).
+#: lacks the key, so `audit verify` would find it unlike the fold). Version 4 added
+#: ``execution_score`` and the indicators' 指标性质, 年初指标值 and typed 得分.
 SNAPSHOT_KIND = "report"
-SNAPSHOT_SCHEMA = 3
+SNAPSHOT_SCHEMA = 4
 
 
 def is_report_snapshot(kind: str, schema_version: int) -> bool:
@@ -125,6 +127,8 @@ class ReportState(Value):
     reopenings: tuple[Reopening, ...] = ()
     #: The deadline reminders recorded on the report's stream, in the order sent.
     reminders: tuple[ReminderKind, ...] = ()
+    #: The 得分 of budget execution as the preparer typed it (scored schemes).
+    execution_score: Points | None = None
 
     def table(self) -> BudgetTable:
         """The budget table as a tree with computed figures."""
@@ -445,3 +449,26 @@ def _(event: ev.ReportReopened, state: ReportState) -> ReportState:
 @_apply.register
 def _(event: DeadlineReminderSent, state: ReportState) -> ReportState:
     return _update(state, reminders=(*state.reminders, event.kind))
+
+
+@_apply.register
+def _(event: ev.IndicatorTargetAdjusted, state: ReportState) -> ReportState:
+    indicator = state.indicator(event.indicator)
+    initial = indicator.initial_target if indicator is not None else None
+    return _change_indicator(
+        state,
+        event.indicator,
+        target=event.target,
+        initial_target=initial or event.previous,
+        adjustment_reason=event.reason,
+    )
+
+
+@_apply.register
+def _(event: ev.IndicatorScoreTyped, state: ReportState) -> ReportState:
+    return _change_indicator(state, event.indicator, score=event.score)
+
+
+@_apply.register
+def _(event: ev.ExecutionScoreTyped, state: ReportState) -> ReportState:
+    return _update(state, execution_score=event.score)
