@@ -58,6 +58,22 @@ class Snapshot:
     state: dict[str, Any] = field(default_factory=dict)
 
 
+class StreamReader(Protocol):
+    """What reading one stream needs of a store: :class:`EventStoreProtocol` has it, and so
+    does the driver-only reader of the read commands (:class:`events.driver.LogReader`)."""
+
+    def read_stream(
+        self,
+        stream_id: str,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        as_of: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """The stream's events in version order, optionally cut at a version or a moment."""
+        ...
+
+
 class EventStoreProtocol(Protocol):
     """What the domain, the read models, the worker and the faces need of a store.
 

@@ -7,7 +7,13 @@ for a one-event command (docs/benchmarks.md). Everything else uses SQLAlchemy.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from events.chain import Row
+
+#: Stand-ins for "no upper bound" in the one prepared read_stream statement.
+LAST_VERSION = 2**31 - 1
+END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999)
 
 #: The events table's columns, in the order rows are written and read (the fields of a
 #: stored row, :class:`events.chain.Row`).
