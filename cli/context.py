@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from events.driver import LogReader
     from events.model import RecordedEvent
-    from events.protocol import StreamReader
+    from events.protocol import LogReads, StreamReader
     from events.store import EventStore
     from projections.migrations import Migration
     from workflow.report import ReportState
@@ -172,7 +172,7 @@ def reader(store: StreamReader) -> Actor:
         return authenticate(store, caller).actor()
 
 
-def readable(store: EventStore, actor: Actor, department: str, year: int) -> bool:
+def readable(store: LogReads, actor: Actor, department: str, year: int) -> bool:
     """Whether the report exists and ``actor`` may read it (workflow.visibility)."""
     from workflow.service import load_report
     from workflow.visibility import ReportSummary, may_read
@@ -182,7 +182,7 @@ def readable(store: EventStore, actor: Actor, department: str, year: int) -> boo
     return may_read(actor, ReportSummary.of(state))
 
 
-def require_readable(store: EventStore, actor: Actor, department: str, year: int) -> None:
+def require_readable(store: LogReads, actor: Actor, department: str, year: int) -> None:
     """Refuse a report the caller may not read, in the words used for one that does not
     exist, so that a read never tells another department's drafts apart from nothing."""
     if not readable(store, actor, department, year):
@@ -366,3 +366,12 @@ def answered_quickly(answer: Callable[[LogReader], T | None]) -> T | None:
         return None
     finally:
         log.close()
+
+
+def answered_from_the_log(answer: Callable[[LogReads], T]) -> T:
+    """What ``answer`` gives read from the log itself (not the read models): through the
+    database driver alone when :func:`answered_quickly` can, else through the SQL store
+    (:func:`open_store`, which names any problem with the database). ``answer`` is the same
+    code either way, so both paths fold, check and refuse alike."""
+    found = answered_quickly(answer)
+    return found if found is not None else answer(open_store())

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from cli.backend import Located, Replayed, TrailQuery
 from cli.context import (
     answered_at_head,
+    answered_from_the_log,
     caught_up_projections,
     credentials,
     naming_unknown_department,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     import typer
 
     from events.driver import LogReader
+    from events.protocol import LogReads
     from events.store import EventStore
     from workflow.commands import ReportCommand
     from workflow.roles import Actor
@@ -131,13 +133,15 @@ class DirectBackend:
         from workflow.report_file import state_document
         from workflow.service import load_report
 
-        store = open_store()
-        actor = reader(store)
-        with reported_errors():
-            state = load_report(store, department, year).state
-        if not state.report or not readable(store, actor, department, year):
-            raise fail(f"report {department}/{year}: not found, expected an opened report")
-        return state_document(state)
+        def answer(log: LogReads) -> dict[str, Any]:
+            actor = reader(log)
+            with reported_errors():
+                state = load_report(log, department, year).state
+            if not state.report or not readable(log, actor, department, year):
+                raise fail(f"report {department}/{year}: not found, expected an opened report")
+            return state_document(state)
+
+        return answered_from_the_log(answer)
 
     def reports(self, year: int | None, stage: str | None) -> list[dict[str, Any]]:
         """The reports the caller may read."""
@@ -270,24 +274,27 @@ class DirectBackend:
         """The report at ``when`` (``moment`` as typed)."""
         from projections.history import report_as_of
 
-        store = open_store()
-        actor = reader(store)
-        _require_report(store, department, year)
-        require_readable(store, actor, department, year)
-        _require_positions(store, moment=(moment, when))
-        with reported_errors():
-            found = report_as_of(store, department, year, when)
-        view = found.view()
-        if view is None:
-            raise fail(
-                f"report {department}/{year} at {moment}: not opened yet, expected a later moment"
-            )
-        return {
-            "version": found.version,
-            "position": found.position,
-            "recorded_at": found.recorded_at,
-            "view": view,
-        }
+        def answer(log: LogReads) -> dict[str, Any]:
+            actor = reader(log)
+            _require_report(log, department, year)
+            require_readable(log, actor, department, year)
+            _require_positions(log, moment=(moment, when))
+            with reported_errors():
+                found = report_as_of(log, department, year, when)
+            view = found.view()
+            if view is None:
+                raise fail(
+                    f"report {department}/{year} at {moment}: not opened yet, "
+                    "expected a later moment"
+                )
+            return {
+                "version": found.version,
+                "position": found.position,
+                "recorded_at": found.recorded_at,
+                "view": view,
+            }
+
+        return answered_from_the_log(answer)
 
     def diff(
         self,
@@ -299,24 +306,26 @@ class DirectBackend:
         """The changes between two moments, each as typed and as parsed."""
         from projections.history import report_diff
 
-        store = open_store()
-        actor = reader(store)
-        _require_report(store, department, year)
-        require_readable(store, actor, department, year)
-        _require_positions(store, since=since, until=until)
-        if later(since[1], until[1]):
-            raise reversed_moments(since[0], until[0])
-        with reported_errors():
-            found = report_diff(store, department, year, since[1], until[1])
-        if found.before.version > found.after.version:  # a position against a time, reversed
-            raise reversed_moments(since[0], until[0])
-        return {
-            "since": {"version": found.before.version, "position": found.before.position},
-            "until": {"version": found.after.version, "position": found.after.position},
-            "changes": [
-                {"path": c.path, "before": c.before, "after": c.after} for c in found.changes
-            ],
-        }
+        def answer(log: LogReads) -> dict[str, Any]:
+            actor = reader(log)
+            _require_report(log, department, year)
+            require_readable(log, actor, department, year)
+            _require_positions(log, since=since, until=until)
+            if later(since[1], until[1]):
+                raise reversed_moments(since[0], until[0])
+            with reported_errors():
+                found = report_diff(log, department, year, since[1], until[1])
+            if found.before.version > found.after.version:  # a position against a time
+                raise reversed_moments(since[0], until[0])
+            return {
+                "since": {"version": found.before.version, "position": found.before.position},
+                "until": {"version": found.after.version, "position": found.after.position},
+                "changes": [
+                    {"path": c.path, "before": c.before, "after": c.after} for c in found.changes
+                ],
+            }
+
+        return answered_from_the_log(answer)
 
     def verify(self, anchors: Sequence[tuple[int, str]], chain_only: bool) -> dict[str, Any]:
         """The chain walked, then (unless ``chain_only``) snapshots and read models compared
@@ -410,7 +419,7 @@ def _no_view(department: str, year: int, revision: int | None) -> typer.Exit:
     return fail(f"report {department}/{year}{which}: not found, expected an opened report")
 
 
-def _require_report(store: EventStore | LogReader, department: str, year: int) -> None:
+def _require_report(store: LogReads, department: str, year: int) -> None:
     """Refuse a department and year with no report stream (no event at all)."""
     from workflow.administration import DEPARTMENT_CODE
     from workflow.commands import report_stream_id
@@ -427,7 +436,7 @@ def _require_report(store: EventStore | LogReader, department: str, year: int) -
         )
 
 
-def _require_positions(store: EventStore, **moments: tuple[str, datetime | int]) -> None:
+def _require_positions(store: LogReads, **moments: tuple[str, datetime | int]) -> None:
     """Refuse any log position past the head of the log (times may lie in the future)."""
     with reported_errors():
         head = store.head_position()

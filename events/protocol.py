@@ -74,6 +74,36 @@ class StreamReader(Protocol):
         ...
 
 
+class LogReads(StreamReader, Protocol):
+    """What the read commands need of the log: :class:`EventStoreProtocol` has it, and so
+    does the driver-only reader (:class:`events.driver.LogReader`), so a read folds, checks
+    and authenticates the same way through either (docs/decisions/0208)."""
+
+    def read_stream_verified(
+        self,
+        stream_id: str,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        to_position: int | None = None,
+        as_of: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """The stream's events once the segment of the chain they sit in holds."""
+        ...
+
+    def stream_links_hold(self, stream_id: str, through_version: int) -> bool:
+        """Whether the stream's first ``through_version`` rows are all there, still linked."""
+        ...
+
+    def stream_version(self, stream_id: str) -> int:
+        """The stream's current version (0 for a stream with no events)."""
+        ...
+
+    def head_position(self) -> int:
+        """The position of the last committed event (0 for an empty log)."""
+        ...
+
+
 class EventStoreProtocol(Protocol):
     """What the domain, the read models, the worker and the faces need of a store.
 

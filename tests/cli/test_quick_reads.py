@@ -63,15 +63,65 @@ def full_path_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def quick_path_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Within the ``with``, a read that opens the SQL store fails the test."""
+
+    def no_store(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a read at the head of the log opened the SQL store")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cli.context, "open_store", no_store)
+        patch.setattr(cli.projections_cmd, "open_store", no_store)
+        yield
+
+
 @pytest.mark.parametrize("user", USERS)
 def test_a_quick_read_says_what_the_full_path_says(caught_up: Invoke, user, monkeypatch) -> None:
-    token = caught_up.tokens.get(user, caught_up.tokens["zhao.liu"][:-4] + "AAAA")
-    caller = "zhao.liu" if user == "wrong-token" else user
-    for argv in READS:
-        quick = _outcome(caught_up, argv, caller, token)
-        with full_path_only(monkeypatch):
-            full = _outcome(caught_up, argv, caller, token)
-        assert quick == full, argv
+    _same_both_ways(caught_up, READS, user, monkeypatch)
+
+
+#: Reads of the log itself: through the driver when it opens the database, else the store.
+LOG_READS = [
+    ("report", "export", *KEY),
+    ("audit", "as-of", *KEY, "20"),
+    ("audit", "as-of", *KEY, "--json", "2020-01-01"),
+    ("audit", "diff", *KEY, "10", "30"),
+    ("audit", "diff", *KEY, "30", "10"),
+    ("audit", "diff", *KEY, "10", "9999"),
+    ("audit", "as-of", "-d", "no-such", "-y", "2021", "5"),
+]
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_a_read_of_the_log_says_the_same_through_the_driver(
+    caught_up: Invoke, user, monkeypatch
+) -> None:
+    _same_both_ways(caught_up, LOG_READS, user, monkeypatch)
+
+
+@pytest.mark.postgres
+def test_quick_reads_on_postgresql(jixiao: Invoke, pg_url: str, monkeypatch) -> None:
+    from tests.cli.test_postgres_deployment import close_stores, init, set_up
+
+    init(jixiao, pg_url)
+    try:
+        set_up(jixiao, pg_url)
+        out = jixiao("--db", pg_url, "report", "import", str(SEED_FILE), user="zhang.san")
+        assert out.exit_code == 0, out.stderr
+        assert jixiao("--db", pg_url, "report", "list").exit_code == 0  # catches up
+        for argv in [*READS, *LOG_READS]:
+            with quick_path_only(monkeypatch):
+                quick = _outcome(
+                    jixiao, ("--db", pg_url, *argv), "zhao.liu", jixiao.tokens["zhao.liu"]
+                )
+            with full_path_only(monkeypatch):
+                full = _outcome(
+                    jixiao, ("--db", pg_url, *argv), "zhao.liu", jixiao.tokens["zhao.liu"]
+                )
+            assert quick == full, argv
+    finally:
+        close_stores(pg_url)
 
 
 def test_a_read_after_a_command_shows_it(caught_up: Invoke) -> None:
@@ -96,6 +146,19 @@ def test_a_quick_read_checks_the_token_of_every_caller(caught_up: Invoke) -> Non
         "error: user 'zhao.liu': unknown user or token, expected a current token issued "
         "to this user\n"
     )
+
+
+def _same_both_ways(run: Invoke, reads, user: str, monkeypatch) -> None:
+    """Each of ``reads`` as ``user`` (``wrong-token``: the auditor with a wrong token) gives
+    the same exit code, stdout and stderr without opening the SQL store as through it."""
+    token = run.tokens.get(user, run.tokens["zhao.liu"][:-4] + "AAAA")
+    caller = "zhao.liu" if user == "wrong-token" else user
+    for argv in reads:
+        with quick_path_only(monkeypatch):
+            quick = _outcome(run, argv, caller, token)
+        with full_path_only(monkeypatch):
+            full = _outcome(run, argv, caller, token)
+        assert quick == full, argv
 
 
 def _outcome(run: Invoke, argv, user: str, token: str) -> tuple[int, str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from events.protocol import EventStoreProtocol, StreamReader
+from events.protocol import EventStoreProtocol, LogReads, StreamReader
 from workflow.administration import (
     DEPARTMENT_CODE,
     AdminState,
@@ -36,7 +36,7 @@ class LoadedReport:
 
 
 def load_report_stream(
-    store: EventStoreProtocol,
+    store: LogReads,
     stream_id: str,
     *,
     to_version: int | None = None,
@@ -90,7 +90,7 @@ def caught_up(
 
 
 def load_report(
-    store: EventStoreProtocol,
+    store: LogReads,
     department: str,
     year: int,
     *,
