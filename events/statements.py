@@ -25,7 +25,8 @@ class Statements:
 
     def __init__(self, dialect: str) -> None:
         self.sqlite = dialect == "sqlite"
-        p = "?" if self.sqlite else "%s"
+        #: The driver's parameter mark.
+        self.placeholder = p = "?" if self.sqlite else "%s"
         columns = ", ".join(EVENT_COLUMNS)
         # SQLite's BEGIN IMMEDIATE already holds the write lock; PostgreSQL locks the row.
         lock = "" if self.sqlite else " FOR UPDATE OF event_log_head"

@@ -12,7 +12,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -25,16 +25,15 @@ from events.errors import ConcurrencyError
 from events.migrations import STORE_VERSIONS, applied_revisions, require_revisions, upgrade
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
 from events.protocol import EventStoreProtocol, OutboxMessage, OutboxRecord, Snapshot
+from events.reads import DriverReads
 from events.registry import EventRegistry, default_registry
-from events.rows import as_utc, aware_utc, decode_rows, naive_utc, stored_moment
+from events.rows import as_utc, aware_utc, naive_utc, stored_moment
 from events.schema import STORE_REVISION, events_table, head_table, outbox_table, snapshots_table
-from events.statements import END_OF_TIME, EVENT_COLUMNS, LAST_VERSION, Statements
+from events.statements import EVENT_COLUMNS, LAST_VERSION, Statements
 from events.transient import retrying, transient_reason
 from events.verify import (
     ChainReport,
-    check_noted_positions,
     check_run,
-    check_stream_segment,
     verify_rows,
 )
 
@@ -81,7 +80,7 @@ class _HeldConnection:
             self.pooled.invalidate()
 
 
-class EventStore(EventStoreProtocol):
+class EventStore(DriverReads, EventStoreProtocol):
     """The durable, hash-chained event log on SQLite or PostgreSQL."""
 
     def __init__(
@@ -380,45 +379,10 @@ class EventStore(EventStoreProtocol):
 
     # -- reading -----------------------------------------------------------------------
 
-    def _decode(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
-        return decode_rows(self.registry, rows)
-
     def decode_rows(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
         """Rows of the events table (its columns in order, as :meth:`verify` hands them
         out) as recorded events."""
         return self._decode(rows)
-
-    def read_stream(
-        self,
-        stream_id: str,
-        *,
-        from_version: int = 1,
-        to_version: int | None = None,
-        as_of: datetime | None = None,
-    ) -> list[RecordedEvent]:
-        """The stream's events in version order, optionally up to a version or a moment."""
-        validate_stream_id(stream_id)
-        upto = LAST_VERSION if to_version is None else to_version
-        until = self._stored_moment(as_of if as_of is not None else END_OF_TIME)
-        return self._decode(
-            self._query(self._sql.read_stream, (stream_id, from_version, upto, until))
-        )
-
-    def stream_version(self, stream_id: str) -> int:
-        """The stream's current version (0 for a stream with no events)."""
-        validate_stream_id(stream_id)
-        ((version,),) = self._query(self._sql.stream_version, (stream_id,))
-        return version or 0
-
-    def head_position(self) -> int:
-        """The position of the last committed event (0 for an empty log)."""
-        ((position,),) = self._query(self._sql.head_position, ())
-        return position
-
-    def hash_at(self, position: int) -> str | None:
-        """The stored hash of the event at ``position`` (None if the log holds no such row)."""
-        rows = self._query(self._sql.hash_at, (position,))
-        return rows[0][0] if rows else None
 
     def read_all(
         self, after: int = 0, limit: int = 1000, *, event_types: Collection[str] | None = None
@@ -626,107 +590,3 @@ class EventStore(EventStoreProtocol):
                 progress=progress,
                 accepted=accepted,
             )
-
-    def _linked_rows(self, *conditions: Any) -> list[tuple[Row, str | None]]:
-        """Event rows (ordered by position), each with the hash stored at the position
-        before it (None where no row holds it)."""
-        e, before = events_table, events_table.alias("before")
-        # A correlated lookup (one primary-key probe per row read), not a join, which
-        # PostgreSQL may plan as a hash of the whole log (see stream_links_hold).
-        before_hash = (
-            sa.select(before.c.hash).where(before.c.position == e.c.position - 1).scalar_subquery()
-        )
-        query = (
-            sa.select(*(e.c[name] for name in EVENT_COLUMNS), before_hash)
-            .where(*conditions)
-            .order_by(e.c.position)
-        )
-        with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        # Named tuples: hashing reads each field by name, far cheaper than on a result row.
-        width = len(EVENT_COLUMNS)
-        return [(Row._make(row[:width]), row[width]) for row in rows]
-
-    def read_stream_verified(
-        self,
-        stream_id: str,
-        *,
-        from_version: int = 1,
-        to_version: int | None = None,
-        to_position: int | None = None,
-        as_of: datetime | None = None,
-    ) -> list[RecordedEvent]:
-        """The stream's events from ``from_version`` (its first by default), optionally up
-        to a version, a position or a moment, once the segment of the chain they sit in
-        holds.
-
-        Each row must match its hash and follow the row before it in the log; the versions
-        must run from ``from_version`` without a gap, up to the stream's first row after
-        the ones read. (A reader starting after the first version vouches for the rows
-        before it itself: ``workflow.service.folded``.)
-        Raises :class:`events.errors.TamperedEvent` (an edited row) or
-        :class:`events.errors.BrokenChain` (a row removed, inserted or moved) naming the
-        first position that does not hold; folding what this returns never shows a state
-        the log does not vouch for. (The log's other rows are :meth:`verify`'s work.)
-        """
-        validate_stream_id(stream_id)
-        e = events_table.c
-        cut = [e.stream_id == stream_id]
-        if from_version > 1:
-            cut.append(e.version >= from_version)
-        if to_version is not None:
-            cut.append(e.version <= to_version)
-        if to_position is not None:
-            cut.append(e.position <= to_position)
-        if as_of is not None:
-            cut.append(e.recorded_at <= naive_utc(as_of))
-        rows = self._linked_rows(*cut)
-        last = rows[-1][0].version if rows else from_version - 1
-        with self.engine.connect() as connection:
-            following = connection.execute(
-                sa.select(e.version, e.position)
-                .where(e.stream_id == stream_id, e.version > last)
-                .order_by(e.version)
-                .limit(1)
-            ).first()
-        check_stream_segment(
-            stream_id,
-            rows,
-            None if following is None else (following.version, following.position),
-            first_version=from_version,
-        )
-        return self._decode([row for row, _ in rows])
-
-    def stream_links_hold(self, stream_id: str, through_version: int) -> bool:
-        """Whether the stream's versions 1 to ``through_version`` are all in the log, each
-        row still following the row before it there (its ``prev_hash`` is that row's stored
-        hash). Contents are not hashed again: this is the cheap check of a prefix a reader
-        folded and checked before (``workflow.service.folded``)."""
-        validate_stream_id(stream_id)
-        e, before = events_table, events_table.alias("before")
-        # A correlated lookup, one primary-key probe per row of the stream: as a join,
-        # PostgreSQL hashes the whole log once the log is large, and the check then grows
-        # with the log instead of with the stream.
-        before_hash = (
-            sa.select(before.c.hash).where(before.c.position == e.c.position - 1).scalar_subquery()
-        )
-        broken = sa.case(
-            (sa.and_(e.c.position > 1, sa.func.coalesce(before_hash, "") != e.c.prev_hash), 1),
-            else_=0,
-        )
-        query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(broken), 0)).where(
-            e.c.stream_id == stream_id, e.c.version <= through_version
-        )
-        with self.engine.connect() as connection:
-            count, unlinked = connection.execute(query).one()
-        return count == through_version and not unlinked
-
-    def check_positions(self, expected: Mapping[int, str | None], *, chunk: int = 500) -> None:
-        """Check the events at the given positions, as a reader that shows them must: each
-        is in the log, matches its hash, follows the row before it, and has the hash noted
-        for it (None: no hash noted). Raises :class:`events.errors.TamperedEvent` or
-        :class:`events.errors.BrokenChain` at the first position that does not hold."""
-        e = events_table.c
-        check_noted_positions(
-            expected, lambda part: self._linked_rows(e.position.in_(part)), chunk=chunk
-        )
