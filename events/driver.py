@@ -53,10 +53,12 @@ class LogReader(DriverReads):
         """A reader of the database at ``url`` (as :func:`events.database.database_url`
         gives it): a SQLite file that exists, or PostgreSQL through psycopg (its query
         parameters are libpq's, as they are for the SQL store's driver). None for any other
-        URL (in-memory SQLite, SQLite with parameters) or a database that does not answer:
-        the SQL store opens those, or says why it cannot."""
-        if url.startswith(_SQLITE) and "?" not in url:
-            path = Path(url.removeprefix(_SQLITE)).expanduser()
+        URL (in-memory SQLite, SQLite with parameters or escapes) or a database that does
+        not answer: the SQL store opens those, or says why it cannot."""
+        if url.startswith(_SQLITE) and not any(mark in url for mark in "?%"):
+            # The path as SQLAlchemy's SQLite dialect hands it to sqlite3 (no ~ expanded);
+            # escapes and parameters are left to it.
+            path = Path(url.removeprefix(_SQLITE))
             if not path.is_file():
                 return None
             try:

@@ -88,11 +88,14 @@ class LogReads(StreamReader, Protocol):
         to_position: int | None = None,
         as_of: datetime | None = None,
     ) -> list[RecordedEvent]:
-        """The stream's events once the segment of the chain they sit in holds."""
+        """The stream's events from ``from_version`` (its first by default), optionally
+        cut, once the segment of the chain they sit in holds (TamperedEvent or BrokenChain
+        otherwise)."""
         ...
 
     def stream_links_hold(self, stream_id: str, through_version: int) -> bool:
-        """Whether the stream's first ``through_version`` rows are all there, still linked."""
+        """Whether the stream's versions 1 to ``through_version`` are all in the log, each
+        still following the row before it (stored hashes compared, contents not hashed)."""
         ...
 
     def stream_version(self, stream_id: str) -> int:
@@ -104,7 +107,7 @@ class LogReads(StreamReader, Protocol):
         ...
 
 
-class EventStoreProtocol(Protocol):
+class EventStoreProtocol(LogReads, Protocol):
     """What the domain, the read models, the worker and the faces need of a store.
 
     Times come back as aware UTC datetimes; a naive one given is taken as UTC.
@@ -128,37 +131,7 @@ class EventStoreProtocol(Protocol):
         :class:`events.errors.ConcurrencyError` and writes nothing."""
         ...
 
-    # -- reading -----------------------------------------------------------------------
-
-    def read_stream(
-        self,
-        stream_id: str,
-        *,
-        from_version: int = 1,
-        to_version: int | None = None,
-        as_of: datetime | None = None,
-    ) -> list[RecordedEvent]:
-        """The stream's events in version order, optionally cut at a version or a moment."""
-        ...
-
-    def read_stream_verified(
-        self,
-        stream_id: str,
-        *,
-        from_version: int = 1,
-        to_version: int | None = None,
-        to_position: int | None = None,
-        as_of: datetime | None = None,
-    ) -> list[RecordedEvent]:
-        """The stream's events from ``from_version`` (its first by default), optionally
-        cut, once the segment of the chain they sit in holds (TamperedEvent or BrokenChain
-        otherwise)."""
-        ...
-
-    def stream_links_hold(self, stream_id: str, through_version: int) -> bool:
-        """Whether the stream's versions 1 to ``through_version`` are all in the log, each
-        still following the row before it (stored hashes compared, contents not hashed)."""
-        ...
+    # -- reading (and the reads of LogReads) -------------------------------------------
 
     def read_all(
         self, after: int = 0, limit: int = 1000, *, event_types: Collection[str] | None = None
@@ -193,14 +166,6 @@ class EventStoreProtocol(Protocol):
     def find_events(self, event_type: str, containing: str) -> list[RecordedEvent]:
         """The events of ``event_type`` whose stored payload text contains ``containing``
         (a digest, an id: compared exactly, case included), in log order."""
-        ...
-
-    def stream_version(self, stream_id: str) -> int:
-        """The stream's current version (0 for a stream with no events)."""
-        ...
-
-    def head_position(self) -> int:
-        """The position of the last committed event (0 for an empty log)."""
         ...
 
     def hash_at(self, position: int) -> str | None:
