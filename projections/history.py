@@ -86,9 +86,7 @@ def _report_stream(department: str, year: int) -> str:
     return report_stream_id(department, year)
 
 
-def report_as_of(
-    store: LogReads, department: str, year: int, moment: Moment
-) -> ReportAsOf:
+def report_as_of(store: LogReads, department: str, year: int, moment: Moment) -> ReportAsOf:
     """A department's report for ``year`` as it was at ``moment`` (a time or a position)."""
     return stream_as_of(store, _report_stream(department, year), moment)
 
