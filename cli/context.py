@@ -347,13 +347,15 @@ def answered_at_head(answer: Callable[[LogReader, Actor], T]) -> T | None:
 def answered_quickly(answer: Callable[[LogReader], T | None]) -> T | None:
     """What ``answer`` gives, read in one read transaction through the database driver
     alone (:class:`events.driver.LogReader`, no SQLAlchemy). None when ``answer`` returns
-    None or the full path must answer: the URL is not one the driver alone opens, the
-    schema is not at this jixiao's revisions, or the driver failed; that path names any
-    problem as every command does."""
+    None or the full path must answer: a server is named, the URL is not one the driver
+    alone opens, the schema is not at this jixiao's revisions, or the driver failed; that
+    path names any problem as every command does."""
     from events.database import database_url
     from events.driver import LogReader
     from projections.migrations import REVISIONS
 
+    if settings().server:
+        return None  # open_store refuses it in its words
     log = LogReader.connect(database_url(settings().db))
     if log is None:
         return None

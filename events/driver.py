@@ -49,7 +49,7 @@ class LogReader(DriverReads):
             self.errors = psycopg.Error
 
     @classmethod
-    def connect(cls, url: str) -> LogReader | None:
+    def connect(cls, url: str, registry: EventRegistry = default_registry) -> LogReader | None:
         """A reader of the database at ``url`` (as :func:`events.database.database_url`
         gives it): a SQLite file that exists, or PostgreSQL through psycopg (its query
         parameters are libpq's, as they are for the SQL store's driver). None for any other
@@ -65,7 +65,7 @@ class LogReader(DriverReads):
                 connection = sqlite3.connect(path, timeout=60, isolation_level=None)
             except sqlite3.Error:
                 return None
-            return cls(connection, sqlite=True)
+            return cls(connection, sqlite=True, registry=registry)
         if url.startswith(_POSTGRES):
             import psycopg
 
@@ -75,7 +75,7 @@ class LogReader(DriverReads):
                 )
             except psycopg.Error:
                 return None
-            return cls(served, sqlite=False)
+            return cls(served, sqlite=False, registry=registry)
         return None
 
     def close(self) -> None:
