@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from events.model import RecordedEvent
     from events.protocol import LogReads, StreamReader
     from events.store import EventStore
+    from projections.at_head import Rows
     from projections.migrations import Migration
     from workflow.report import ReportState
     from workflow.roles import Actor
@@ -322,6 +323,21 @@ def caught_up_projections() -> EventStore:
         else:
             runner.catch_up()
     return store
+
+
+def answered_from_read_models(answer: Callable[[Rows, LogReads, Actor], T]) -> T:
+    """What ``answer`` gives, handed where to read the read models, the log itself and the
+    caller, authenticated: through the database driver alone when the read models are
+    already at the head of the log (:func:`answered_at_head`), else through the SQL store
+    once they are brought up to date (:func:`caught_up_projections`). ``answer`` is the same
+    code either way, so both paths check, refuse and answer alike."""
+    found = answered_at_head(lambda log, actor: answer(log, log, actor))
+    if found is not None:
+        return found
+    from projections.sql import EngineRows
+
+    store = caught_up_projections()
+    return answer(EngineRows(store.engine), store, reader(store))
 
 
 def answered_at_head(answer: Callable[[LogReader, Actor], T]) -> T | None:

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from cli.backend import Located, Replayed, TrailQuery
 from cli.context import (
-    answered_at_head,
+    answered_from_read_models,
     answered_from_the_log,
-    caught_up_projections,
     credentials,
     naming_unknown_department,
     open_store,
@@ -28,11 +27,8 @@ from cli.failures import fail, reported_errors
 from cli.moments import check_position, later, reversed_moments
 
 if TYPE_CHECKING:
-    import typer
-
-    from events.driver import LogReader
     from events.protocol import LogReads
-    from events.store import EventStore
+    from projections.at_head import Rows
     from workflow.commands import ReportCommand
     from workflow.roles import Actor
 
@@ -106,27 +102,18 @@ class DirectBackend:
         from projections import at_head
         from workflow.service.loading import report_stream
 
-        def quickly(log: LogReader, actor: Actor) -> dict[str, Any]:
+        def answer(rows: Rows, log: LogReads, actor: Actor) -> dict[str, Any]:
             with reported_errors():
-                report_stream(department, year)  # a malformed code is named as below
-            found = at_head.readable_document(log, actor, department, year, revision)
+                report_stream(department, year)  # a malformed code is named, not "not found"
+                found = at_head.readable_document(rows, actor, department, year, revision)
             if found is None:
-                raise _no_view(department, year, revision)
+                which = f" revision {revision}" if revision else ""
+                raise fail(
+                    f"report {department}/{year}{which}: not found, expected an opened report"
+                )
             return found
 
-        view = answered_at_head(quickly)
-        if view is not None:
-            return view
-        from projections.report_state import report_document
-
-        store = caught_up_projections()
-        actor = reader(store)
-        if readable(store, actor, department, year):
-            with reported_errors():
-                view = report_document(store.engine, department, year, revision)
-        if view is None:
-            raise _no_view(department, year, revision)
-        return view
+        return answered_from_read_models(answer)
 
     def report_file(self, department: str, year: int) -> dict[str, Any]:
         """The report's content as a report file, if the caller may read it."""
@@ -147,42 +134,23 @@ class DirectBackend:
         """The reports the caller may read."""
         from projections import at_head
 
-        def quickly(log: LogReader, actor: Actor) -> list[at_head.ReportRow]:
+        def answer(rows: Rows, log: LogReads, actor: Actor) -> list[at_head.ReportRow]:
             if year is not None:
-                _require_opened(at_head.opened_years(log), year, "--year")
+                _require_opened_year(rows, year, "--year")
             with reported_errors():
-                return at_head.visible_reports(log, actor, year=year, stage=stage)
+                return at_head.visible_reports(rows, actor, year=year, stage=stage)
 
-        rows = answered_at_head(quickly)
-        if rows is None:
-            from projections.summaries import visible_reports
-
-            store = caught_up_projections()
-            actor = reader(store)
-            if year is not None:
-                _require_opened_year(store, year, "--year")
-            with reported_errors():
-                rows = visible_reports(store.engine, actor, year=year, stage=stage)
-        return [r.listed() for r in rows]
+        return [r.listed() for r in answered_from_read_models(answer)]
 
     def overview(self, year: int, stage: str | None) -> list[dict[str, Any]]:
         """The year's departments the caller follows."""
         from projections import at_head
 
-        def quickly(log: LogReader, actor: Actor) -> list[at_head.OverviewRow]:
-            _require_opened(at_head.opened_years(log), year, "year")
+        def answer(rows: Rows, log: LogReads, actor: Actor) -> list[at_head.OverviewRow]:
+            _require_opened_year(rows, year, "year")
             with reported_errors():
-                return at_head.visible_overview(log, actor, year, stage=stage)
+                return at_head.visible_overview(rows, actor, year, stage=stage)
 
-        rows = answered_at_head(quickly)
-        if rows is None:
-            from projections.summaries import visible_overview
-
-            store = caught_up_projections()
-            actor = reader(store)
-            _require_opened_year(store, year, "year")
-            with reported_errors():
-                rows = visible_overview(store.engine, actor, year, stage=stage)
         return [
             {
                 "department": r.department,
@@ -195,23 +163,18 @@ class DirectBackend:
                 "note": r.note,
                 "reminder": r.reminder,
             }
-            for r in rows
+            for r in answered_from_read_models(answer)
         ]
 
     def inbox(self) -> list[dict[str, Any]]:
         """What waits for the caller."""
         from projections import at_head
 
-        items = answered_at_head(lambda log, actor: at_head.inbox(log, actor.user_id))
-        if items is None:
-            from projections.inboxes import inbox
-            from workflow.service import authenticate
-
-            caller = credentials()
-            store = caught_up_projections()
+        def answer(rows: Rows, log: LogReads, actor: Actor) -> list[at_head.InboxItem]:
             with reported_errors():
-                authenticate(store, caller)
-                items = inbox(store.engine, caller.user_id)
+                return at_head.inbox(rows, actor.user_id)
+
+        items = answered_from_read_models(answer)
         return [{name: getattr(i, name) for name in i.__slots__} for i in items]
 
     def me(self) -> dict[str, Any]:
@@ -233,39 +196,28 @@ class DirectBackend:
         from projections import at_head, trail_query
 
         department, year = query.department, query.year
-        filters = {
-            "department": department,
-            "year": year,
-            "user": query.by,
-            "since": query.since_at,
-            "until": query.until_at,
-            "item_kind": query.item_kind,
-            "item_id": query.item_id,
-            "limit": query.limit,
-        }
 
-        def quickly(log: LogReader, actor: Actor) -> list[trail_query.AuditEntry]:
+        def answer(rows: Rows, log: LogReads, actor: Actor) -> list[trail_query.AuditEntry]:
             if department is not None and year is not None:
                 _require_report(log, department, year)
-                if not at_head.readable(log, actor, department, year):
+                if not at_head.readable(rows, actor, department, year):
                     raise unreadable(actor, department, year)
             with reported_errors():
-                reports = at_head.readable_report_ids(log, actor)
-                return trail_query.checked_audit_trail(log, log, **filters, reports=reports)
+                return trail_query.checked_audit_trail(
+                    rows,
+                    log,
+                    department=department,
+                    year=year,
+                    user=query.by,
+                    since=query.since_at,
+                    until=query.until_at,
+                    item_kind=query.item_kind,
+                    item_id=query.item_id,
+                    limit=query.limit,
+                    reports=at_head.readable_report_ids(rows, actor),
+                )
 
-        entries = answered_at_head(quickly)
-        if entries is None:
-            from projections.audit_trail import checked_audit_trail
-            from projections.summaries import readable_report_ids
-
-            store = caught_up_projections()
-            actor = reader(store)
-            if department is not None and year is not None:
-                _require_report(store, department, year)
-                require_readable(store, actor, department, year)
-            with reported_errors():
-                reports = readable_report_ids(store.engine, actor)
-                entries = checked_audit_trail(store, **filters, reports=reports)
+        entries = answered_from_read_models(answer)
         return [{name: getattr(e, name) for name in e.__slots__} for e in entries]
 
     def as_of(
@@ -412,13 +364,6 @@ class DirectBackend:
         }
 
 
-def _no_view(department: str, year: int, revision: int | None) -> typer.Exit:
-    """The refusal of a report (or revision) that is not there or not the caller's to read:
-    the same words for both, so a read never tells another department's drafts apart."""
-    which = f" revision {revision}" if revision else ""
-    return fail(f"report {department}/{year}{which}: not found, expected an opened report")
-
-
 def _require_report(store: LogReads, department: str, year: int) -> None:
     """Refuse a department and year with no report stream (no event at all)."""
     from workflow.administration import DEPARTMENT_CODE
@@ -444,18 +389,13 @@ def _require_positions(store: LogReads, **moments: tuple[str, datetime | int]) -
         check_position(moment, text, head, field=field)
 
 
-def _require_opened_year(store: EventStore, year: int, field: str) -> None:
-    """Refuse a fiscal year that was never opened (the caught-up overview knows them all)."""
+def _require_opened_year(rows: Rows, year: int, field: str) -> None:
+    """Refuse a fiscal year that was never opened (the overview's read model knows them all),
+    naming those that were."""
     from projections.at_head import opened_years
-    from projections.sql import EngineRows
 
     with reported_errors():
-        opened = opened_years(EngineRows(store.engine))
-    _require_opened(opened, year, field)
-
-
-def _require_opened(opened: Sequence[int], year: int, field: str) -> None:
-    """Refuse ``year`` unless it is one of the ``opened`` fiscal years, naming them."""
+        opened = opened_years(rows)
     if year not in opened:
         which = ", ".join(map(str, opened)) or "none is yet: jixiao admin year open"
         raise fail(f"{field}: got {year}, expected an opened fiscal year ({which})")

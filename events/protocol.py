@@ -106,6 +106,15 @@ class LogReads(StreamReader, Protocol):
         """The position of the last committed event (0 for an empty log)."""
         ...
 
+    def check_positions(self, expected: Mapping[int, str | None], *, chunk: int = 500) -> None:
+        """Check the events at the given positions as a reader that shows them must: each
+        is in the log, matches its hash, follows the row before it, and has the hash noted
+        for it (None: no hash noted); TamperedEvent or BrokenChain at the first that does
+        not hold."""
+        ...
+
+    # -- snapshots ---------------------------------------------------------------------
+
 
 class EventStoreProtocol(LogReads, Protocol):
     """What the domain, the read models, the worker and the faces need of a store.
@@ -192,15 +201,6 @@ class EventStoreProtocol(LogReads, Protocol):
     def decode_rows(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
         """Rows as :meth:`verify` hands them out, as recorded events."""
         ...
-
-    def check_positions(self, expected: Mapping[int, str | None], *, chunk: int = 500) -> None:
-        """Check the events at the given positions as a reader that shows them must: each
-        is in the log, matches its hash, follows the row before it, and has the hash noted
-        for it (None: no hash noted); TamperedEvent or BrokenChain at the first that does
-        not hold."""
-        ...
-
-    # -- snapshots ---------------------------------------------------------------------
 
     def load_snapshot(self, stream_id: str, *, max_version: int | None = None) -> Snapshot | None:
         """The newest snapshot of the stream at or below ``max_version``, if any."""

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from workflow.commands import report_stream_id
 from workflow.roles import ALL_DEPARTMENTS, Actor
@@ -46,6 +46,9 @@ FIGURES = (
 )
 #: The figure columns with the grade, as every table that lists reports holds them.
 FIGURE_COLUMNS = (*FIGURES, "grade")
+
+
+_Row = TypeVar("_Row")
 
 
 class Rows(Protocol):
@@ -113,6 +116,14 @@ def moment(stored: Any) -> datetime:
     return found.replace(tzinfo=UTC)
 
 
+def _built(kind: type[_Row], row: Mapping[str, Any], **computed: Any) -> _Row:
+    """A ``kind`` (a dataclass with slots) of ``row``: ``computed`` fields, and the columns
+    of the same names as the others, as they are."""
+    names = vars(kind)["__slots__"]
+    same = {name: row[name] for name in names if name in row and name not in computed}
+    return kind(**same, **computed)
+
+
 def _day(stored: Any) -> date | None:
     return date.fromisoformat(stored) if isinstance(stored, str) else stored
 
@@ -166,24 +177,13 @@ class ReportRow:
     def from_values(cls, values: Sequence[Any]) -> ReportRow:
         """Build from a ``pj_report_state`` row's columns, in the order of the queries."""
         row = dict(zip(_ROW_COLUMNS, values, strict=False))
-        return cls(
-            report=row["report"],
-            revision=row["revision"],
-            department=row["department"],
-            department_name=row["department_name"],
-            year=row["year"],
-            stage=row["stage"],
-            scheme=row["scheme"],
-            unit=row["unit"],
+        return _built(
+            cls,
+            row,
             figures={name: row[name] for name in FIGURE_COLUMNS},
             pending=json.loads(row["pending"]),
             pending_signers=json.loads(row["pending_signers"]),
-            submitted_by=row["submitted_by"],
-            last_actor=row["last_actor"],
-            last_event_type=row["last_event_type"],
             last_activity=moment(row["last_activity"]),
-            version=row["version"],
-            position=row["position"],
         )
 
     def listed(self) -> dict[str, Any]:
@@ -360,18 +360,11 @@ def year_overview(source: Rows, year: int, *, stage: str | None = None) -> list[
     for values in source.rows(sql + " ORDER BY department", parameters):
         row = dict(zip(_OVERVIEW_COLUMNS, values, strict=True))
         shown.append(
-            OverviewRow(
-                year=row["year"],
-                department=row["department"],
-                department_name=row["department_name"],
-                report=row["report"],
-                revision=row["revision"],
-                stage=row["stage"],
+            _built(
+                OverviewRow,
+                row,
                 figures={name: row[name] for name in FIGURE_COLUMNS},
-                last_actor=row["last_actor"],
                 last_activity=moment(row["last_activity"]) if row["last_activity"] else None,
-                note=row["note"],
-                reminder=row["reminder"],
             )
         )
     return shown
@@ -470,20 +463,13 @@ def inbox(source: Rows, user_id: str, *, now: datetime | None = None) -> list[In
             continue
         since = moment(row["waiting_since"])
         deadline = _day(row["deadline"])
-        items[key] = InboxItem(
-            report=row["report"],
-            department=row["department"],
-            department_name=row["department_name"],
-            year=row["year"],
-            revision=row["revision"],
-            stage=row["stage"],
-            action=row["action"],
+        items[key] = _built(
+            InboxItem,
+            row,
             role=row["role"] or row["via_role"],
             waiting_since=since,
             waited=moment_now - since,
             deadline=deadline,
             overdue=deadline is not None and moment_now.date() > deadline,
-            note=row["note"],
-            reminder=row["reminder"],
         )
     return list(items.values())
