@@ -40,8 +40,8 @@ class LogReader(DriverReads):
         self.connection = connection
         self.sqlite = sqlite
         self.registry = registry
-        self.placeholder = "?" if sqlite else "%s"
         self._sql = Statements("sqlite" if sqlite else "postgresql")
+        self.placeholder = self._sql.placeholder
         self.errors: type[Exception] = sqlite3.Error
         if not sqlite:
             import psycopg
