@@ -62,7 +62,8 @@ READS = [
 ]
 
 
-#: The reads answered from the read models when they are at the head of the log.
+#: The reads answered without the SQL store: from the read models when they are at the head
+#: of the log, or from the log itself through the database driver.
 AT_HEAD = [
     ("report", "show", *KEY),
     ("report", "list"),
@@ -71,6 +72,9 @@ AT_HEAD = [
     ("audit", "trail", *KEY),
     ("audit", "trail", *KEY, "--item", "line:publicity"),
     ("projections", "status"),
+    ("report", "export", *KEY),
+    ("audit", "as-of", *KEY, "40"),
+    ("audit", "diff", *KEY, "30", "40"),
 ]
 
 
