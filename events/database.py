@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Connection, Engine
 
 #: The database used when neither an option nor ``JIXIAO_DB`` names one.
 DEFAULT_URL = "sqlite:///jixiao.db"
@@ -42,6 +44,8 @@ def _shown(url: str) -> str:
 def parse_database_url(url: str | None = None) -> sa.URL:
     """The URL :func:`database_url` chooses, parsed and checked: SQLite or PostgreSQL, and a
     port from 1 to 65535. A ValueError names what is wrong in one line (password hidden)."""
+    import sqlalchemy as sa
+
     shown = _shown(url or os.environ.get("JIXIAO_DB") or DEFAULT_URL)
     try:
         resolved = sa.engine.make_url(database_url(url))
@@ -72,6 +76,8 @@ def create_database_engine(url: str | None = None, *, pool_size: int = 5) -> Eng
 
     ``pool_size`` connections are kept, and as many again may be opened under load: a
     server whose request threads each hold one asks for as many as it has threads."""
+    import sqlalchemy as sa
+
     resolved = parse_database_url(url)
     if resolved.get_backend_name() == "sqlite":
         return _sqlite_engine(resolved, pool_size)
@@ -84,6 +90,8 @@ def create_database_engine(url: str | None = None, *, pool_size: int = 5) -> Eng
 
 
 def _sqlite_engine(url: sa.URL, pool_size: int) -> Engine:
+    import sqlalchemy as sa
+
     if url.database and url.database != ":memory:":
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(

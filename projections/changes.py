@@ -67,32 +67,6 @@ def describe_change(event: Event, before: ReportState, after: ReportState) -> Ch
     return describer(event, before, after)
 
 
-#: The columns of a change-log row, in the order the CSV writes them.
-CHANGE_COLUMNS = (
-    "position",
-    "recorded_at",
-    "report",
-    "department",
-    "year",
-    "revision",
-    "version",
-    "actor",
-    "role",
-    "event_type",
-    "item_kind",
-    "item_id",
-    "item_label",
-    "field",
-    "before_raw",
-    "before_value",
-    "after_raw",
-    "after_value",
-    "comment",
-    "stage",
-    "hash",
-)
-
-
 _encode = compact_json(sort_keys=True)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from events.protocol import EventStoreProtocol
+from events.protocol import LogReads
 from projections.report_view import ViewMemo, report_view
 from workflow.administration import DEPARTMENT_CODE
 from workflow.commands import report_stream_id
@@ -61,7 +61,7 @@ def _check_moment(moment: Moment) -> Moment:
 
 
 def _fold_until(
-    store: EventStoreProtocol, stream_id: str, moment: Moment, checked_through: int = 0
+    store: LogReads, stream_id: str, moment: Moment, checked_through: int = 0
 ) -> ReportAsOf:
     """The stream folded up to ``moment``, each event read checked against the chain (from
     this process's newest verified checkpoint the moment allows: workflow.service.folded);
@@ -74,7 +74,7 @@ def _fold_until(
     )
 
 
-def stream_as_of(store: EventStoreProtocol, stream_id: str, moment: Moment) -> ReportAsOf:
+def stream_as_of(store: LogReads, stream_id: str, moment: Moment) -> ReportAsOf:
     """The report stream ``stream_id`` as it was at ``moment``; TamperedEvent or
     BrokenChain if the segment of the chain it folds does not hold."""
     return _fold_until(store, stream_id, _check_moment(moment))
@@ -86,9 +86,7 @@ def _report_stream(department: str, year: int) -> str:
     return report_stream_id(department, year)
 
 
-def report_as_of(
-    store: EventStoreProtocol, department: str, year: int, moment: Moment
-) -> ReportAsOf:
+def report_as_of(store: LogReads, department: str, year: int, moment: Moment) -> ReportAsOf:
     """A department's report for ``year`` as it was at ``moment`` (a time or a position)."""
     return stream_as_of(store, _report_stream(department, year), moment)
 
@@ -198,7 +196,7 @@ class ReportDiff:
 
 
 def report_diff(
-    store: EventStoreProtocol, department: str, year: int, since: Moment, until: Moment
+    store: LogReads, department: str, year: int, since: Moment, until: Moment
 ) -> ReportDiff:
     """What changed in a department's report for ``year`` between ``since`` and ``until``."""
     stream_id = _report_stream(department, year)
