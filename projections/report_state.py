@@ -201,8 +201,11 @@ _R = report_state_table.c
 _ROW_COLUMNS = [c for c in report_state_table.c if c.name != "view"]
 
 
-def _revision_query(department: str, year: int, revision: int | None) -> sa.Select:
-    query = sa.select(*_ROW_COLUMNS, _R.view).where(_R.report == report_stream_id(department, year))
+def _revision_query(
+    department: str, year: int, revision: int | None, *, view: bool = True
+) -> sa.Select:
+    columns = [*_ROW_COLUMNS, _R.view] if view else _ROW_COLUMNS
+    query = sa.select(*columns).where(_R.report == report_stream_id(department, year))
     if revision is not None:
         return query.where(_R.revision == revision)
     return query.order_by(_R.revision.desc()).limit(1)
@@ -213,8 +216,18 @@ def report_row(
 ) -> ReportRow | None:
     """A report's row: the latest revision unless ``revision`` is given; None if not opened."""
     with engine.connect() as connection:
-        row = connection.execute(_revision_query(department, year, revision)).first()
+        row = connection.execute(_revision_query(department, year, revision, view=False)).first()
     return ReportRow.from_row(row) if row is not None else None
+
+
+def report_row_and_document(
+    engine: Engine, department: str, year: int
+) -> tuple[ReportRow, dict[str, Any]] | None:
+    """A report's latest row and its stored view, read together (so the view is the one
+    that row's version holds); None if not opened."""
+    with engine.connect() as connection:
+        row = connection.execute(_revision_query(department, year, None)).first()
+    return (ReportRow.from_row(row), json.loads(row.view)) if row is not None else None
 
 
 def report_document(

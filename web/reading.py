@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from events.store import EventStore
 from projections.registry import projection_runner
-from projections.report_state import ReportRow, report_row
+from projections.report_state import ReportRow, report_row, report_row_and_document
 from projections.summaries import summary_of
 from web.errors import Refused, not_found
 from workflow.administration import DEPARTMENT_CODE
@@ -40,10 +41,17 @@ class Reads:
 
         When the head has not moved since this process last caught up, the projections
         are there already (checkpoints only advance): one query instead of the runner's
-        round of them.
+        round of them; when the checkpoints have reached it, two.
         """
         head = self.store.head_position()
         if head <= self._caught_up_to:
+            return self.store.engine
+        # The request that made a change brings the projections up to it (web.execution):
+        # the checkpoints usually show them at the head already, and then this read waits
+        # neither for this process's catch-up nor for the database's write lock.
+        checkpoints = self.runner.positions()
+        if all(checkpoints.get(p.name, 0) >= head for p in self.runner.projections):
+            self._caught_up_to = max(self._caught_up_to, head)
             return self.store.engine
         with self._lock:
             self.runner.catch_up()
@@ -59,6 +67,18 @@ class Reads:
         if row is None or not may_read(actor, summary_of(row)):
             raise not_found(department, year)
         return row
+
+    def readable_document(
+        self, actor: Actor, department: str, year: int
+    ) -> tuple[ReportRow, dict[str, Any]]:
+        """As :meth:`readable`, with the row's stored view, read together and judged
+        together."""
+        if not DEPARTMENT_CODE.match(department) or not 2000 <= year <= 2100:
+            raise not_found(department, year)
+        found = report_row_and_document(self.caught_up(), department, year)
+        if found is None or not may_read(actor, summary_of(found[0])):
+            raise not_found(department, year)
+        return found
 
 
 def require_stage(stage: str | None, *, with_new: bool) -> None:
