@@ -37,6 +37,9 @@ def templates() -> Jinja2Templates:
     env = found.env
     # Every template is HTML, whatever its suffix: escape everything it shows.
     env.autoescape = True
+    # The templates are files of the installed package: read once per process, not checked
+    # for changes on every page (a stat of each template and its parents per render).
+    env.auto_reload = False
     env.trim_blocks = True
     env.lstrip_blocks = True
     # Figures as the 自评价表 prints them: 100.0 → 100%, 12.50 → 12.5.
