@@ -42,10 +42,13 @@ class Fragments:
         self.size = size
         self.placeholder = CSRF_PLACEHOLDER
         self._kept: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._module: Any = None
         self._lock = threading.Lock()
 
     def _macro(self, name: str) -> Any:
-        return getattr(self.env.get_template(self.template).module, name)
+        if self._module is None:  # the templates are read once per process (web.templating)
+            self._module = self.env.get_template(self.template).module
+        return getattr(self._module, name)
 
     def __call__(self, name: str, *, csrf: str, failed: Any = None, **arguments: Any) -> Markup:
         """The macro ``name`` rendered with ``arguments`` and the caller's ``csrf`` token."""
