@@ -57,8 +57,10 @@ class Reads:
         if self._checkpoints_at(head):
             return self.store.engine
         with self._lock:
-            self.runner.catch_up()
-            self._caught_up_to = max(self._caught_up_to, head)
+            # Whoever held the lock meanwhile may have caught up past this read's head.
+            if head > self._caught_up_to:
+                self.runner.catch_up()
+                self._caught_up_to = max(self._caught_up_to, head)
         return self.store.engine
 
     def _checkpoints_at(self, head: int) -> bool:
