@@ -118,14 +118,14 @@ def render_report(
     """
     assert caller.session is not None
     csrf = caller.session.csrf
+    current = None
     if failed is None:
-        row = app.reads.current_report(caller.actor, department, year)
-        can = available_commands(caller.actor, department, row.stage)
-        key = _page_key(row, caller, can, done)
-        page = app.pages.get(key, csrf)
+        current = app.reads.current_report(caller.actor, department, year)
+        can = available_commands(caller.actor, department, current.stage)
+        page = app.pages.get(_page_key(current, caller, can, done), csrf)
         if page is not None:
             return HTMLResponse(page, status_code=status)
-    row, view = app.reads.current_document(caller.actor, department, year)
+    row, view = app.reads.current_document(caller.actor, department, year, current=current)
     can = available_commands(caller.actor, department, row.stage)
     editing = "record-actual-spending" in can
     grading = "grade-indicator" in can
