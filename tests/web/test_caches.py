@@ -191,3 +191,13 @@ def test_a_command_brings_the_read_models_up_to_its_change(site: Site) -> None:
     )
     assert done.json()["recorded"] == 1, done.text
     assert set(runner.positions().values()) == {site.head()}
+
+
+def test_a_kept_page_is_kept_per_address_it_was_asked_at(site: Site) -> None:
+    preparer = _signed_in(site, "zhang.san")
+    assert 'href="http://testserver/static/jixiao.css"' in preparer.get(PAGE).text
+    # The stylesheet's link is made from the request's address: another one is another page.
+    other = preparer.get(PAGE, headers={"host": "jixiao.example"}).text
+    assert 'href="http://jixiao.example/static/jixiao.css"' in other
+    assert "testserver" not in other
+    assert "jixiao.example" not in preparer.get(PAGE).text

@@ -122,7 +122,7 @@ def render_report(
     if failed is None:
         current = app.reads.current_report(caller.actor, department, year)
         can = available_commands(caller.actor, department, current.stage)
-        page = app.pages.get(_page_key(current, caller, can, done), csrf)
+        page = app.pages.get(_page_key(request, current, caller, can, done), csrf)
         if page is not None:
             return HTMLResponse(page, status_code=status)
     row, view = app.reads.current_document(caller.actor, department, year, current=current)
@@ -148,14 +148,17 @@ def render_report(
     }
     page = app.templates.get_template("report.html.j2").render(context)
     if failed is None:
-        page = app.pages.keep(_page_key(row, caller, can, done), page, csrf)
+        page = app.pages.keep(_page_key(request, row, caller, can, done), page, csrf)
     return HTMLResponse(page, status_code=status)
 
 
-def _page_key(row: ReportRow, caller: Identity, can: set[str], done: str | None) -> tuple:
+def _page_key(
+    request: Request, row: ReportRow, caller: Identity, can: set[str], done: str | None
+) -> tuple:
     """Everything the report page is rendered from but the CSRF token: the report-state
-    row (which changes with every event of the report), the viewer and what they may do.
-    The year's scheme, which the forms also show, is fixed when the year is opened."""
+    row (which changes with every event of the report), the viewer and what they may do,
+    and the address the request came to (the stylesheet's link is made from it). The
+    year's scheme, which the forms also show, is fixed when the year is opened."""
     return (
         "report",
         row.report,
@@ -165,6 +168,7 @@ def _page_key(row: ReportRow, caller: Identity, can: set[str], done: str | None)
         _viewer(caller),
         frozenset(can),
         done,
+        str(request.base_url),
     )
 
 
