@@ -29,9 +29,10 @@ Every answer is checked (status, and the command's recorded count); anything els
 error. The servers' CPU during the load is read from their processes' counters (/proc, every
 process of each server's group) and shared over the requests each served, sign-ins and
 warm-ups included; the clients' own process's CPU likewise, over every request it sent (it
-shares the machine's cores with the servers). Then, with the load over, one client sends each kind alone, one request
-at a time (``--alone`` of each, and as many rounds of a command, the report page it changed
-and the inbox): the server's CPU and the wall time per request with nothing else asking.
+shares the machine's cores with the servers). Then, with the load over, one client sends
+each kind alone, one request at a time (``--alone`` of each, and as many rounds of a
+command, the report page it changed and the inbox): the server's CPU and the wall time per
+request with nothing else asking.
 
 The last line printed is one JSON object: p50/p95/p99/max per kind in milliseconds, each
 kind's p95 over the floor's, the targets (pages ≤ 100 ms, command ≤ 150 ms at p95), the
