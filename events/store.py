@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from events.chain import Row, RowValues, build_rows, canonical_json, check_append_arguments
-from events.database import create_database_engine, write_connection
+from events.database import create_database_engine, write_connection, writers_queue
 from events.errors import ConcurrencyError
 from events.migrations import STORE_VERSIONS, applied_revisions, require_revisions, upgrade
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
@@ -202,9 +203,11 @@ class EventStore(DriverReads, EventStoreProtocol):
         )
         write = self._write_sqlite if self._sqlite else self._write_postgres
 
+        queue = writers_queue(self.engine) if self._sqlite else nullcontext()
+
         def attempt() -> list[RowValues]:
             try:
-                with self._driver() as connection:
+                with queue, self._driver() as connection:
                     return write(connection, request)
             except Exception as error:
                 if transient_reason(error) is not None:

@@ -203,11 +203,13 @@ class ReportRow:
 
 
 def _revision(
-    source: Rows, department: str, year: int, revision: int | None
+    source: Rows, department: str, year: int, revision: int | None, *, view: bool = True
 ) -> tuple[Any, ...] | None:
-    """A report revision's row, its view last: the latest revision unless one is named."""
+    """A report revision's row, its view last unless ``view`` is False (a page kept whole
+    needs only the row): the latest revision unless one is named."""
     p = source.placeholder
-    sql = f"SELECT {', '.join(_ROW_COLUMNS)}, view FROM pj_report_state WHERE report = {p}"
+    columns = ", ".join((*_ROW_COLUMNS, "view") if view else _ROW_COLUMNS)
+    sql = f"SELECT {columns} FROM pj_report_state WHERE report = {p}"
     parameters: list[Any] = [report_stream_id(department, year)]
     if revision is not None:
         sql += f" AND revision = {p}"
@@ -220,8 +222,17 @@ def report_row(
     source: Rows, department: str, year: int, revision: int | None = None
 ) -> ReportRow | None:
     """A report's row: the latest revision unless ``revision`` is given; None if not opened."""
-    found = _revision(source, department, year, revision)
+    found = _revision(source, department, year, revision, view=False)
     return ReportRow.from_values(found) if found is not None else None
+
+
+def report_row_and_document(
+    source: Rows, department: str, year: int
+) -> tuple[ReportRow, dict[str, Any]] | None:
+    """A report's latest row and its stored view, read together (so the view is the one
+    that row's version holds); None if not opened."""
+    found = _revision(source, department, year, None)
+    return (ReportRow.from_values(found), json.loads(found[-1])) if found is not None else None
 
 
 def report_document(

@@ -132,6 +132,14 @@ def report_row(
     return at_head.report_row(EngineRows(engine), department, year, revision)
 
 
+def report_row_and_document(
+    engine: Engine, department: str, year: int
+) -> tuple[ReportRow, dict[str, Any]] | None:
+    """A report's latest row and its stored view, read together (so the view is the one
+    that row's version holds); None if not opened."""
+    return at_head.report_row_and_document(EngineRows(engine), department, year)
+
+
 def report_document(
     engine: Engine, department: str, year: int, revision: int | None = None
 ) -> dict[str, Any] | None:

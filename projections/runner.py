@@ -286,6 +286,10 @@ class ProjectionRunner:
                 lambda: self._run_batch(batch_size, chunk_size, report, verified)
             ):
                 applied += size
+                if size < batch_size:
+                    # The batch read to the end of the log, which holds every event
+                    # committed before ``head`` was read: no round of queries to find none.
+                    break
         return applied
 
     def follow(
