@@ -140,7 +140,19 @@ def read_budget(
     reading.document["budget"] = {"lines": lines}
     if rows and header.has("score"):
         _execution_score(sheet, header, *rows[0], reading)
+    if rows:
+        _budget_points(sheet, header, rows[0][0], reading)
     return part_end
+
+
+def _budget_points(sheet: Sheet, header: Header, row: int, reading: SheetReading) -> None:
+    """The first fund row's printed 分值 and 得分, which the form's 总分 adds to the
+    indicators' (a cell that is no number is named by the budget's own checks)."""
+    for role in ("weight", "score"):
+        if header.has(role):
+            value = number(normalise(sheet.text(row, header.columns[role])).removesuffix("分"))
+            if value is not None:
+                reading.budget_points[role] = value
 
 
 def _execution_score(

@@ -37,6 +37,9 @@ class SheetReading:
     placed: set[tuple[int, int]] = field(default_factory=set)
     #: Cells already named by a problem: one problem per cell, never a follow-on line.
     named: set[tuple[int, int]] = field(default_factory=set)
+    #: The budget's own printed 分值 and 得分 (``weight``, ``score``) where the form scores
+    #: 预算执行率 in the budget part: its 总分 counts them beside the indicators'.
+    budget_points: dict[str, Decimal] = field(default_factory=dict)
 
     def problem_at(self, at: tuple[int, int], message: str) -> None:
         """Record ``message`` for the cell ``at`` unless a problem already names that cell."""

@@ -27,7 +27,7 @@ from decimal import Decimal
 from imports.sheet_cells import Sheet, SheetReading, header_key, number
 from imports.sheet_headers import Header, find_header
 from imports.sheet_layouts import Layout
-from workflow.amounts import normalise
+from workflow.amounts import normalise, places
 from workflow.errors import InvalidValue
 from workflow.indicators import direction_of
 from workflow.natures import compose_target, parse_nature, parse_unit
@@ -326,9 +326,12 @@ class _Rows:
         )
         return None
 
-    def _sum(self, role: str) -> Decimal | None:
-        """The sum of the ``role`` column over the indicator rows; None if one is no number."""
-        total = Decimal(0)
+    def _sum(self, role: str) -> tuple[Decimal, Decimal] | None:
+        """The sum of the ``role`` column over the indicator rows and how far the rounding
+        of the printed figures may take it (half a unit of the last place of each one printed
+        with decimals: 90 points over 34 rows print as 2.65 each, 90.1 in all); None if one is
+        no number."""
+        total = slack = Decimal(0)
         for row in self.rows:
             typed = normalise(self.sheet.text(row, self.columns[role])).removesuffix("分")
             if typed in ("", "/"):
@@ -337,7 +340,9 @@ class _Rows:
             if value is None:
                 return None
             total += value
-        return total
+            if places(value):
+                slack += Decimal("0.5").scaleb(-places(value))
+        return total, slack
 
     def _closing_row(self, row: int) -> None:
         """A 合计 / 总分 row's printed weight and score totals, compared with the sums."""
@@ -355,19 +360,34 @@ class _Rows:
             if not typed:
                 continue
             self.reading.placed.add(at)
-            total = self._sum(role)
+            summed = self._sum(role)
             given = number(normalise(typed).removesuffix("分"))
+            if summed is None:
+                if given is None:
+                    self.reading.problem_at(
+                        at,
+                        f"{self.sheet.ref(*at)} ({words}) {self.header.labels[role]}: got "
+                        f"{typed!r}, expected a number",
+                    )
+                continue
+            total, slack = summed
+            # Forms differ on whether the closing row counts the budget's own 分值 and 得分
+            # (预算执行率's 10 points): either total agrees with the form.
+            totals = [(total, "the sum of the column")]
+            if role in self.reading.budget_points:
+                with_budget = total + self.reading.budget_points[role]
+                totals.append((with_budget, "the sum of the column and the budget's"))
+            shown = " or ".join(f"{format(t.normalize(), 'f')} = {how}" for t, how in totals)
             if given is None:
                 self.reading.problem_at(
                     at,
                     f"{self.sheet.ref(*at)} ({words}) {self.header.labels[role]}: got {typed!r}, "
-                    f"expected a number ({total} = the sum of the column)",
+                    f"expected a number ({shown})",
                 )
-            elif total is not None and given != total:
+            elif all(abs(given - t) > slack for t, _ in totals):
                 self.reading.disagreements.append(
                     f"{self.sheet.ref(*at)} ({words}) {self.header.labels[role]}: printed "
-                    f"{typed!r}, jixiao computes {format(total.normalize(), 'f')} = the sum of "
-                    "the column"
+                    f"{typed!r}, jixiao computes {shown}"
                 )
 
     def _compare_category_points(self) -> None:

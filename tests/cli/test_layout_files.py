@@ -415,7 +415,7 @@ def test_the_chongqing_form_reads_a_flat_list_and_lists_printed_totals(admin, tm
         "  - 整体支出自评表!G4 (部门预算总额) 执行率得分: printed '10', jixiao computes 9 = "
         "min(执行率, 100%) × 执行率权重 10",
         "  - 整体支出自评表!I10 (合计) 指标得分: printed '91', jixiao computes 90 = the sum of "
-        "the column",
+        "the column or 100 = the sum of the column and the budget's",
     ]
 
 
