@@ -164,6 +164,8 @@ def _execution_score(
     typed = sheet.text(*at)
     if normalise(typed) in NOTHING or number(normalise(typed).removesuffix("分")) is None:
         return
+    if sheet.printed_by_jixiao(*at):
+        return
     reading.document["budget"]["execution_score"] = typed
     reading.cells["budget.execution_score"] = f"{sheet.ref(*at)} ({name})"
 

@@ -7,6 +7,7 @@ finding a part's header rows by a layout's words is imports/sheet_headers.py.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -14,8 +15,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from workflow.amounts import normalise
+from workflow.report_file import COMPUTED_CELLS_PROPERTY
 from workflow.text import UNSAFE_CATEGORIES
 
 
@@ -106,11 +109,29 @@ def header_key(value: object) -> str:
     return _NOTE.sub("", "".join(normalise(text(value)).split()))
 
 
+def computed_cells(sheet: Any) -> dict[tuple[int, int], Decimal]:
+    """The figures jixiao printed of its own in ``sheet`` when it rendered the workbook (the
+    scheme's 分值, the rule's 得分: docs/decisions/0750), by (row, column); empty for any
+    other workbook, or when the list is not jixiao's shape."""
+    properties = getattr(sheet.parent, "custom_doc_props", None)
+    found = next((p for p in properties or () if p.name == COMPUTED_CELLS_PROPERTY), None)
+    try:
+        listed = json.loads(found.value)[sheet.title] if found is not None else {}
+        cells = {}
+        for coordinate, printed in listed.items():
+            letters, row = coordinate_from_string(coordinate)
+            cells[(row, column_index_from_string(letters))] = Decimal(printed)
+        return cells
+    except (ValueError, TypeError, KeyError, AttributeError, InvalidOperation):
+        return {}
+
+
 class Sheet:
     """Cell access with merged ranges resolved to their top-left value."""
 
     def __init__(self, sheet: Any) -> None:
         self.sheet = sheet
+        self.computed = computed_cells(sheet)
         self.title: str = sheet.title
         self.max_row: int = sheet.max_row
         self.max_column: int = sheet.max_column
@@ -136,6 +157,12 @@ class Sheet:
     def text(self, row: int, column: int) -> str:
         """The text shown in a cell, whitespace collapsed."""
         return text(self.value(row, column))
+
+    def printed_by_jixiao(self, row: int, column: int) -> bool:
+        """Whether the cell still holds the figure jixiao computed and printed there when it
+        rendered this workbook: nothing typed (a cell changed since is typed)."""
+        printed = self.computed.get((row, column))
+        return printed is not None and number(self.value(row, column)) == printed
 
     def header_words(self, row: int, column: int) -> str:
         """:func:`header_key` of the cell, worked out once (every layout looks at it)."""

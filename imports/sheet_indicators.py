@@ -170,6 +170,10 @@ class _Rows:
         column = self.columns.get(role)
         return self.sheet.text(row, column) if column is not None else ""
 
+    def _printed_by_jixiao(self, row: int, role: str) -> bool:
+        column = self.columns.get(role)
+        return column is not None and self.sheet.printed_by_jixiao(row, column)
+
     def ref(self, row: int, role: str, name: str) -> str:
         """The cell of ``role`` with its header, for messages: ``表!E9 (名称) 指标值``."""
         column = self.columns[role]
@@ -294,9 +298,12 @@ class _Rows:
         return core
 
     def _score(self, row: int, name: str) -> str | None:
-        """得分 as typed; blank or ``/`` is none (the command checks the number)."""
+        """得分 as typed; blank, ``/`` or the rule's 得分 as jixiao printed it in its own
+        export is none (the command checks the number)."""
         typed = self.cell(row, "score")
-        return None if normalise(typed) in ("", "/") else typed
+        if normalise(typed) in ("", "/") or self._printed_by_jixiao(row, "score"):
+            return None
+        return typed
 
     def _lower(self, row: int, target: Measure) -> bool:
         """Whether the indicator is lower-is-better: 反向 in the nature column says so, 正向
@@ -312,10 +319,11 @@ class _Rows:
         )
 
     def _weight(self, row: int, name: str) -> str | None:
-        """权重 / 分值 as points ('10分' is 10); blank or '/' is no weight of its own."""
+        """权重 / 分值 as points ('10分' is 10); blank, '/' or the scheme's 分值 as jixiao
+        printed it in its own export is no weight of its own."""
         typed = self.cell(row, "weight")
         points = "".join(normalise(typed).split()).removesuffix("分")
-        if points in ("", "/"):
+        if points in ("", "/") or self._printed_by_jixiao(row, "weight"):
             return None
         if _POINTS.fullmatch(points):
             return points

@@ -102,6 +102,8 @@ class BudgetRow:
     score: tuple[str, str] = ("", "")
     #: The rule's 得分 where the typed one differs from it ("" otherwise).
     rule_points: str = ""
+    #: Whether the printed 得分 is jixiao's (nobody typed one).
+    points_computed: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,9 @@ class IndicatorRow:
     points: str = ""
     #: The rule's 得分 (a figure, or a band such as 8–10) where the typed one differs from it.
     rule_points: str = ""
+    #: Which of ``weight`` and ``points`` jixiao computed (the scheme's 分值, the rule's 得分)
+    #: rather than printed as typed.
+    computed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -191,13 +196,16 @@ def _budget_rows(
         # The form marks the first child of each parent with 其中： (of which).
         label = ("其中：" if row["id"] in first_child else "") + row["name"]
         # Only the whole budget's line is scored (预算执行率's points), as on the forms.
-        line_score, rule = ("", ""), ""
+        line_score, rule, computed = ("", ""), "", False
         if score is not None and index == 0:
             line_score, rule = (
                 (score["budget_weight"], score["budget_points"]),
                 score["budget_rule"],
             )
-        built.append(BudgetRow(row["id"], label, row["depth"], cells, values, line_score, rule))
+            computed = score["budget_computed"]
+        built.append(
+            BudgetRow(row["id"], label, row["depth"], cells, values, line_score, rule, computed)
+        )
     return tuple(built)
 
 
@@ -210,7 +218,7 @@ def _spans(items: list[Any], key: Any) -> list[int]:
 
 
 def _indicator_rows(
-    indicators: list[dict[str, Any]], scores: dict[str, tuple[str, str, str]]
+    indicators: list[dict[str, Any]], scores: dict[str, tuple[str, str, str, bool]]
 ) -> tuple[IndicatorRow, ...]:
     category_spans = _spans(indicators, lambda i: i["category"])
     # Rows without a project never merge: each spreads its name over the project column.
@@ -218,26 +226,35 @@ def _indicator_rows(
         indicators,
         lambda i: (i["category"], i["project"]) if i["project"] else (i["id"],),
     )
-    return tuple(
-        IndicatorRow(
-            id=i["id"],
-            category=i["category"],
-            project=i["project"],
-            name=i["name"],
-            target=i["target"]["raw"],
-            actual=i["actual"]["raw"] if i["actual"] else "",
-            reason=i["deviation"]["raw"] if i["deviation"] else "",
-            status=i["status"],
-            category_span=category_span,
-            project_span=project_span if i["project"] else 0,
-            weight=scores.get(i["id"], ("", "", ""))[0],
-            points=scores.get(i["id"], ("", "", ""))[1],
-            rule_points=scores.get(i["id"], ("", "", ""))[2],
+    rows = []
+    for i, category_span, project_span in zip(
+        indicators, category_spans, project_spans, strict=True
+    ):
+        weight, points, rule, rule_printed = scores.get(i["id"], ("", "", "", False))
+        computed = (
+            (("weight",) if i["weight"] is None else ()) + (("points",) if rule_printed else ())
+            if i["id"] in scores
+            else ()
         )
-        for i, category_span, project_span in zip(
-            indicators, category_spans, project_spans, strict=True
+        rows.append(
+            IndicatorRow(
+                id=i["id"],
+                category=i["category"],
+                project=i["project"],
+                name=i["name"],
+                target=i["target"]["raw"],
+                actual=i["actual"]["raw"] if i["actual"] else "",
+                reason=i["deviation"]["raw"] if i["deviation"] else "",
+                status=i["status"],
+                category_span=category_span,
+                project_span=project_span if i["project"] else 0,
+                weight=weight,
+                points=points,
+                rule_points=rule,
+                computed=computed,
+            )
         )
-    )
+    return tuple(rows)
 
 
 def _points(text: str | None) -> str:
@@ -260,18 +277,20 @@ def _scores(view: dict[str, Any]) -> dict[str, Any] | None:
         "budget_weight": _points(score["budget_weight"]),
         "budget_points": _points(typed_budget or score["budget_points"]),
         "budget_rule": _points(score["budget_points"]) if budget_differs else "",
+        "budget_computed": typed_budget is None,
         "indicators": indicators,
         "total": (_points(str(total_weight)), _points(score["total"])),
     }
 
 
-def _typed_and_rule(item: dict[str, Any]) -> tuple[str, str, str]:
-    """An indicator's 分值, its 得分 as printed (typed, else the rule's), and the rule's
-    figure or band where the typed one differs from it (views before version 4 type none)."""
+def _typed_and_rule(item: dict[str, Any]) -> tuple[str, str, str, bool]:
+    """An indicator's 分值, its 得分 as printed (typed, else the rule's), the rule's figure or
+    band where the typed one differs from it (views before version 4 type none), and whether
+    the printed 得分 is the rule's."""
     typed = item.get("typed")
     printed = _points(typed if typed is not None else item["points"])
     rule = (item.get("rule") or _points(item["points"])) if item.get("differs") else ""
-    return _points(item["weight"]), printed, rule
+    return _points(item["weight"]), printed, rule, typed is None
 
 
 def _notes(view: dict[str, Any]) -> tuple[str, ...]:

@@ -14,12 +14,14 @@ to the sign-off time instead, so the same events give byte-identical files.
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
@@ -29,6 +31,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from worker.evaluation_table import BUDGET_HEADERS, EvaluationTable
 from worker.office_zip import FixedTimeZip
+from workflow.report_file import COMPUTED_CELLS_PROPERTY
 
 SHEET_TITLE = "自评价表"
 
@@ -136,7 +139,17 @@ def _title(sheet: Worksheet, table: EvaluationTable) -> int:
     return len(lines) + 1
 
 
-def _budget(sheet: Worksheet, table: EvaluationTable, row: int) -> int:
+#: A sheet's cells that hold a figure jixiao computed, by coordinate (``F20``), as printed.
+Computed = dict[str, str]
+
+
+def _computed_cell(computed: Computed, sheet: Worksheet, row: int, column: int) -> None:
+    value = sheet.cell(row=row, column=column).value
+    if value is not None:
+        computed[f"{get_column_letter(column)}{row}"] = str(value)
+
+
+def _budget(sheet: Worksheet, table: EvaluationTable, row: int, computed: Computed) -> int:
     _cell(sheet, row, 1, f"本年度预算资金（{table.unit}）", bold=True)
     for column, header in enumerate(table.budget_headers, start=2):
         _cell(sheet, row, column, header, bold=True)
@@ -154,10 +167,12 @@ def _budget(sheet: Worksheet, table: EvaluationTable, row: int) -> int:
         if table.scored:
             for column, text in enumerate(line.score, start=rate_column + 1):
                 _cell(sheet, row, column, _figure(text), places=2)
+            if line.points_computed:
+                _computed_cell(computed, sheet, row, rate_column + 2)
     return row + 1
 
 
-def _indicators(sheet: Worksheet, table: EvaluationTable, row: int) -> int:
+def _indicators(sheet: Worksheet, table: EvaluationTable, row: int, computed: Computed) -> int:
     last = width_of(table)
     *values, reason = table.value_headers
     reason_column = 4 + len(values)
@@ -186,6 +201,9 @@ def _indicators(sheet: Worksheet, table: EvaluationTable, row: int) -> int:
         if table.scored:
             _cell(sheet, row, 6, _figure(indicator.weight), places=2)
             _cell(sheet, row, 7, _figure(indicator.points), places=2)
+            for column, role in ((6, "weight"), (7, "points")):
+                if role in indicator.computed:
+                    _computed_cell(computed, sheet, row, column)
         _cell(sheet, row, reason_column, indicator.reason, to_column=last)
         row += 1
     if table.total_score is not None:
@@ -231,9 +249,14 @@ def render_xlsx(table: EvaluationTable, moment: datetime) -> bytes:
     widths = _WIDTHS + (_SCORE_WIDTH,) * (width_of(table) - len(_WIDTHS))
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
-    row = _budget(sheet, table, _title(sheet, table))
-    _indicators(sheet, table, row)
+    computed: Computed = {}
+    row = _budget(sheet, table, _title(sheet, table), computed)
+    _indicators(sheet, table, row, computed)
     _page_setup(sheet)
+    if computed:
+        listed = json.dumps({sheet.title: computed}, ensure_ascii=False, sort_keys=True)
+        # openpyxl's stubs do not declare the custom properties (openpyxl >= 3.1 has them).
+        private.custom_doc_props.append(StringProperty(name=COMPUTED_CELLS_PROPERTY, value=listed))
     naive = moment.replace(tzinfo=None)
     workbook.properties.creator = "jixiao"
     workbook.properties.title = table.title

@@ -39,6 +39,10 @@ from workflow.report import ReportState
 
 FORMAT: Final = "jixiao-report"
 VERSION: Final = 1
+#: The custom property of a workbook jixiao renders that lists, per sheet, the figures it
+#: printed of its own (the scheme's 分值, the rule's 得分) and not as typed: a cell still
+#: holding that figure is read back as nothing typed (docs/decisions/0750).
+COMPUTED_CELLS_PROPERTY: Final = "jixiao-computed-cells"
 
 
 def _cell_text(value: object) -> object:
