@@ -351,14 +351,26 @@ class _Line:
         return fraction
 
     def _check_score(self, fraction: Decimal | None) -> None:
-        """得分 = 执行率 × 分值, at most 分值 (财预〔2020〕10号), compared where both are typed."""
-        if not (self.header.has("weight") and self.header.has("score")) or fraction is None:
+        """得分 = 执行率 × 分值, at most 分值 (财预〔2020〕10号), compared where both are typed;
+        a 分值 or 得分 that is no number, and a 得分 on a row without a 分值, are named."""
+        if not (self.header.has("weight") and self.header.has("score")):
             return
-        weight, typed = number(self.typed("weight")), self.typed("score")
-        if weight is None or normalise(typed) in NOTHING:
+        weight_typed, typed = self.typed("weight"), self.typed("score")
+        weight = number(normalise(weight_typed).removesuffix("分"))
+        if normalise(weight_typed) not in NOTHING and weight is None:
+            self.problem("weight", weight_typed, "a number of points")
+            return
+        if normalise(typed) in NOTHING:
+            return
+        given = number(normalise(typed).removesuffix("分"))
+        if weight is None:
+            self.problem("score", typed, f"nothing: the row has no {self.header.labels['weight']}")
+            return
+        if fraction is None:
+            if given is None:
+                self.problem("score", typed, "a number of points")
             return
         score = min(fraction, Decimal(1)) * weight
-        given = number(typed)
         if given is None:
             self.problem("score", typed, f"a score such as {_shown(score)}")
         # A printed score is rounded to its own decimals.

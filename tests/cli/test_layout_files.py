@@ -579,3 +579,23 @@ def test_a_header_two_roles_match_is_a_refusal_not_a_guess(
         f"  - sheet {SHEET} row 11 column I '得分': could head score or deviation_reason in "
         "layout loose, expected words of one column only",
     ]
+
+
+@pytest.mark.parametrize(
+    ("cells", "problem"),
+    [
+        pytest.param(
+            {"G6": "多余"},
+            f"{SHEET}!G6 (财政资金) 得分: got '多余', expected nothing: the row has no 权重",
+            id="a-score-on-a-fund-row-without-weight",
+        ),
+        pytest.param(
+            {"F5": "十分"},
+            f"{SHEET}!F5 (总额) 权重: got '十分', expected a number of points",
+            id="a-weight-that-is-no-number",
+        ),
+    ],
+)
+def test_a_fund_rows_damaged_points_are_named(admin, sichuan_form, cells, problem) -> None:
+    spoil(sichuan_form, **cells)
+    assert refused(admin, sichuan_form)[1:] == [f"  - {problem}"]
