@@ -90,8 +90,21 @@ def insert_many(connection: Connection, table: sa.Table, rows: Sequence[dict[str
     """Insert ``rows`` with one ``executemany`` on the driver's cursor.
 
     The same rows as ``connection.execute(sa.insert(table), rows)``, with the columns'
-    own bind processing, without SQLAlchemy's per-row parameter compilation: the audit
-    trail inserts a row per event, so that cost is most of a rebuild's writing.
+    own bind processing, without SQLAlchemy's per-row parameter compilation.
+    """
+    if not rows:
+        return
+    pick = operator.itemgetter(*(column.name for column in table.c))
+    insert_values(connection, table, [pick(row) for row in rows])
+
+
+def insert_values(connection: Connection, table: sa.Table, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows``, each its values in the table's column order, with one
+    ``executemany`` on the driver's cursor and the columns' own bind processing.
+
+    What :func:`insert_many` does, for callers that build their rows as tuples: the audit
+    trail inserts a row per event, so building and picking a dict per row is a share of a
+    rebuild's writing.
     """
     if not rows:
         return
@@ -112,18 +125,16 @@ def insert_many(connection: Connection, table: sa.Table, rows: Sequence[dict[str
         for index, (column, process) in enumerate(zip(columns, processors, strict=True))
         if process is not None
     ]
-    pick = operator.itemgetter(*(column.name for column in columns))
+    values: Sequence[Sequence[Any]] = rows
     if converted:
         values = []
         for row in rows:
-            value_row = list(pick(row))
+            value_row = list(row)
             for index, process, done in converted:
                 value = value_row[index]
                 if value is not None:
                     value_row[index] = _converted(value, process, done)
             values.append(value_row)
-    else:
-        values = [pick(row) for row in rows]
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(statement, values)
