@@ -16,7 +16,6 @@ from typing import Any, NamedTuple
 from events.model import Event, RecordedEvent
 from projections.report_view import amount_data, compact_json, decimal_text, measure_data
 from projections.trail_query import CHANGE_COLUMNS
-from workflow import keyed
 from workflow import report_events as ev
 from workflow.budget import Adjustment, BudgetLine, Column
 from workflow.deadlines import DeadlineReminderSent
@@ -119,20 +118,16 @@ def change_row(record: RecordedEvent, before: ReportState, after: ReportState) -
     )
 
 
-# Through workflow.keyed, whose positions the fold has just worked out for these very
-# tuples: a scan per event made describing a change cost as much as the report was long.
-
-
 def _line(state: ReportState, line_id: str) -> BudgetLine | None:
-    return keyed.find(state.lines, line_id)
+    return next((line for line in state.lines if line.id == line_id), None)
 
 
 def _indicator(state: ReportState, indicator_id: str) -> Indicator | None:
-    return keyed.find(state.indicators, indicator_id)
+    return next((i for i in state.indicators if i.id == indicator_id), None)
 
 
 def _section(state: ReportState, section_id: str) -> Section | None:
-    return keyed.find(state.sections, section_id)
+    return next((s for s in state.sections if s.id == section_id), None)
 
 
 def _stage(event: Event, before: ReportState, after: ReportState, comment: str | None) -> Change:
