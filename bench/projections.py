@@ -567,9 +567,10 @@ def copy_year_to_postgres(path: Path, url: str) -> EventStore:
 def measure_floor_postgres(url: str, batch: int) -> dict[str, Any]:
     """The database's share of a rebuild on PostgreSQL, with plain psycopg and nothing
     computed: read and json-decode the log in ``batch``-event chunks and insert each
-    chunk's audit rows (the rebuild's own, loaded untimed) with one ``executemany`` into
-    an empty copy of ``pj_audit_trail`` with its indexes (a rebuild keeps them:
-    docs/decisions/0006), in one transaction at the server's durability."""
+    chunk's audit rows (the rebuild's own, loaded untimed) with one ``COPY``, as the
+    rebuild writes them (docs/decisions/0220), into an empty copy of ``pj_audit_trail``
+    with its indexes (a rebuild keeps them: docs/decisions/0006), in one transaction at
+    the server's durability."""
     import psycopg
 
     table, copy = audit_trail_table.name, "bench_floor_audit_trail"
@@ -579,14 +580,19 @@ def measure_floor_postgres(url: str, batch: int) -> dict[str, Any]:
         connection.execute(f"DROP TABLE IF EXISTS {copy}")
         connection.execute(f"CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)")
         connection.commit()
-        insert = f"INSERT INTO {copy} VALUES ({', '.join(['%s'] * len(audit[0]))})"
         read = _READ_EVENTS.replace("?", "%s")
         started = time.perf_counter()
         with connection.cursor() as cursor:
+
+            def insert(rows: list[Any]) -> None:
+                with cursor.copy(f"COPY {copy} FROM STDIN") as stream:
+                    for row in rows:
+                        stream.write_row(row)
+
             count = _read_log(
                 _inserting(
                     lambda after: connection.execute(read, (after, batch)).fetchall(),
-                    lambda rows: cursor.executemany(insert, rows),
+                    insert,
                     by_position,
                 )
             )["events"]

@@ -21,9 +21,9 @@ from events.model import RecordedEvent
 from events.store import EventStore
 from projections import trail_query
 from projections.at_head import PROJECTION_VERSIONS
-from projections.changes import change_row
+from projections.changes import change_values
 from projections.shared_fold import ReportStates
-from projections.sql import EngineRows, insert_many, naive_utc
+from projections.sql import EngineRows, insert_values, naive_utc
 from projections.trail_query import CHANGE_COLUMNS, AuditEntry
 
 _metadata = sa.MetaData()
@@ -75,15 +75,13 @@ class AuditTrailProjection:
         rows = []
         # The events of one append share their moment: convert each moment once.
         moments: dict[datetime, datetime] = {}
-        for transition in self.states.transitions(events):
-            row = change_row(transition.record, transition.before, transition.after)
-            moment = row["recorded_at"]
+        for record, before, after in self.states.transitions(events):
+            moment = record.recorded_at
             stored = moments.get(moment)
             if stored is None:
                 stored = moments[moment] = naive_utc(moment)
-            row["recorded_at"] = stored
-            rows.append(row)
-        insert_many(connection, audit_trail_table, rows)
+            rows.append(change_values(record, before, after, stored))
+        insert_values(connection, audit_trail_table, rows)
 
 
 # --- queries (their text is in projections.trail_query, shared with the CLI's quick reads) ---

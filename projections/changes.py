@@ -10,10 +10,12 @@ parsed (JSON-ready data).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from events.model import Event, RecordedEvent
 from projections.report_view import amount_data, compact_json, decimal_text, measure_data
+from projections.trail_query import CHANGE_COLUMNS
 from workflow import report_events as ev
 from workflow.budget import Adjustment, BudgetLine, Column
 from workflow.deadlines import DeadlineReminderSent
@@ -70,8 +72,40 @@ def describe_change(event: Event, before: ReportState, after: ReportState) -> Ch
 _encode = compact_json(sort_keys=True)
 
 
-def _json(value: Any) -> str | None:
-    return None if value is None else _encode(value)
+def change_values(
+    record: RecordedEvent, before: ReportState, after: ReportState, recorded_at: datetime
+) -> tuple[Any, ...]:
+    """One change-log row as values in ``CHANGE_COLUMNS`` order, ``recorded_at`` as given
+    (the audit trail hands the naive UTC moment it stores).
+
+    A tuple, not a dict: the audit trail inserts one per event of a rebuild, straight into
+    the driver's ``executemany``.
+    """
+    change = describe_change(record.event, before, after)
+    before_value, after_value = change.before_value, change.after_value
+    return (
+        record.position,
+        recorded_at,
+        record.stream_id,
+        after.department,
+        after.year,
+        after.revision,
+        record.version,
+        record.actor,
+        record.role,
+        record.event_type,
+        change.item_kind,
+        change.item_id,
+        change.item_label,
+        change.field,
+        change.before_raw,
+        None if before_value is None else _encode(before_value),
+        change.after_raw,
+        None if after_value is None else _encode(after_value),
+        change.comment,
+        str(after.stage),
+        record.hash,
+    )
 
 
 def change_row(record: RecordedEvent, before: ReportState, after: ReportState) -> dict[str, Any]:
@@ -79,30 +113,9 @@ def change_row(record: RecordedEvent, before: ReportState, after: ReportState) -
 
     Parsed values are JSON text; ``recorded_at`` is the aware UTC moment of the event.
     """
-    change = describe_change(record.event, before, after)
-    return {
-        "position": record.position,
-        "recorded_at": record.recorded_at,
-        "report": record.stream_id,
-        "department": after.department,
-        "year": after.year,
-        "revision": after.revision,
-        "version": record.version,
-        "actor": record.actor,
-        "role": record.role,
-        "event_type": record.event_type,
-        "item_kind": change.item_kind,
-        "item_id": change.item_id,
-        "item_label": change.item_label,
-        "field": change.field,
-        "before_raw": change.before_raw,
-        "before_value": _json(change.before_value),
-        "after_raw": change.after_raw,
-        "after_value": _json(change.after_value),
-        "comment": change.comment,
-        "stage": str(after.stage),
-        "hash": record.hash,
-    }
+    return dict(
+        zip(CHANGE_COLUMNS, change_values(record, before, after, record.recorded_at), strict=True)
+    )
 
 
 def _line(state: ReportState, line_id: str) -> BudgetLine | None:

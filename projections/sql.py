@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, overload
@@ -86,24 +85,21 @@ def _converted(value: Any, process: Callable[[Any], Any], done: dict[Any, Any]) 
     return result
 
 
-def insert_many(connection: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` with one ``executemany`` on the driver's cursor.
+def insert_values(connection: Connection, table: sa.Table, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows``, each its values in the table's column order, with the columns' own
+    bind processing: one ``executemany`` on SQLite's cursor, one ``COPY`` on PostgreSQL.
 
-    The same rows as ``connection.execute(sa.insert(table), rows)``, with the columns'
-    own bind processing, without SQLAlchemy's per-row parameter compilation: the audit
-    trail inserts a row per event, so that cost is most of a rebuild's writing.
+    The same rows as ``connection.execute(sa.insert(table), rows)`` without SQLAlchemy's
+    per-row parameter compilation, nor a dict per row: the audit trail inserts a row per
+    event, so these costs were most of a rebuild's writing.
     """
     if not rows:
         return
     dialect = connection.dialect
     columns = list(table.c)
-    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
     quote = dialect.identifier_preparer.quote
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    statement = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
-        f"VALUES ({', '.join([marker] * len(columns))})"
-    )
+    names = ", ".join(quote(c.name) for c in columns)
+    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
     # Only a few columns need converting (times on SQLite): convert those, take the rest as
     # is. Rows of a batch share few distinct times (the events of one append share theirs),
     # so each distinct time is converted once.
@@ -112,18 +108,34 @@ def insert_many(connection: Connection, table: sa.Table, rows: Sequence[dict[str
         for index, (column, process) in enumerate(zip(columns, processors, strict=True))
         if process is not None
     ]
-    pick = operator.itemgetter(*(column.name for column in columns))
+    values: Sequence[Sequence[Any]] = rows
     if converted:
         values = []
         for row in rows:
-            value_row = list(pick(row))
+            value_row = list(row)
             for index, process, done in converted:
                 value = value_row[index]
                 if value is not None:
                     value_row[index] = _converted(value, process, done)
             values.append(value_row)
-    else:
-        values = [pick(row) for row in rows]
+    if dialect.name == "postgresql":
+        # COPY streams the rows in one command, each value dumped by psycopg's C adapters:
+        # an executemany sends and parses one INSERT per row, most of a PostgreSQL rebuild's
+        # writing (docs/decisions/0220).
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy,
+        ):
+            write = copy.write_row
+            for row in values:
+                write(row)
+        return
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    statement = (
+        f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join([marker] * len(columns))})"
+    )
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(statement, values)

@@ -10,9 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from events.errors import BrokenChain, TamperedEvent
+from projections.audit_trail import audit_trail_table
+from projections.changes import change_row
 from projections.registry import projection_runner
 from projections.report_state import report_state_table
 from projections.runner import ProjectionRunner
+from projections.shared_fold import REPORT_PREFIX
 from tests.events.test_tamper import tamper
 from tests.projections import writers
 from tests.projections.world import (
@@ -36,6 +39,7 @@ from workflow.commands import (
     SetInitialBudget,
     SubmitReport,
 )
+from workflow.report import ReportState, evolve
 from workflow.service import remind_of_deadlines
 from workflow.stages import Stage
 
@@ -151,6 +155,41 @@ def test_rebuild_from_zero_equals_catching_up_step_by_step(
     chunked.catch_up(batch_size=60, chunk_size=7, progress=lambda done, _: positions.append(done))
     assert contents(chunked) == incremental
     assert positions == sorted(positions) and positions[-1] == head
+
+
+def test_a_rebuild_writes_the_audit_rows_sqlalchemy_writes_from_each_change(
+    world: World, runner: ProjectionRunner
+) -> None:
+    """The rows a rebuild writes as driver tuples (``change_values``) are those a plain
+    SQLAlchemy insert of each event's ``change_row`` writes, on a fold of its own, and each
+    row's values sit in their own columns."""
+    a_busy_year(world, runner)
+    runner.rebuild()
+    rebuilt = table_contents(runner.engine, audit_trail_table)
+    assert len(rebuilt) > 100
+
+    events = world.store.read_all(limit=world.store.head_position())
+    states: dict[str, ReportState] = {}
+    rows = []
+    for record in events:
+        if not record.stream_id.startswith(REPORT_PREFIX):
+            continue
+        before = states.get(record.stream_id, ReportState())
+        after = states[record.stream_id] = evolve(before, record.event)
+        row = change_row(record, before, after)
+        rows.append({**row, "recorded_at": row["recorded_at"].astimezone(UTC).replace(tzinfo=None)})
+    with runner.engine.begin() as connection:
+        connection.execute(sa.delete(audit_trail_table))
+        connection.execute(sa.insert(audit_trail_table), rows)
+    assert table_contents(runner.engine, audit_trail_table) == rebuilt
+    reports = [e for e in events if e.stream_id.startswith(REPORT_PREFIX)]
+    with runner.engine.connect() as connection:
+        c = audit_trail_table.c
+        columns = (c.position, c.report, c.version, c.actor, c.role, c.event_type, c.hash)
+        stored = connection.execute(sa.select(*columns).order_by(c.position)).all()
+    assert [tuple(row) for row in stored] == [
+        (e.position, e.stream_id, e.version, e.actor, e.role, e.event_type, e.hash) for e in reports
+    ]
 
 
 def test_a_failed_transaction_forgets_what_it_deferred(
