@@ -26,7 +26,15 @@ requests, one of each kind, interleaved so that load from elsewhere hits every k
 - ``floor``: GET /constant on the bare application.
 
 Every answer is checked (status, and the command's recorded count); anything else is an
-error. The servers' CPU during the load is read from their processes' counters (/proc, every
+error. Then the **harness floor** (decision 0614): the same clients run the same rounds
+again, waiting for each answer as before, with every request of the round sent to the bare
+application (and checked). One process of clients spending some 2 ms of CPU a request
+cannot send more than some 500 a second, so 50 closed-loop clients cannot see a mean below
+some 100 ms even from a server that costs nothing: the harness floor's p95 is what these
+clients and this machine can answer at all under this load shape, and each kind's p95 is
+given as a multiple of it as well as of the bare endpoint's in the load.
+
+The servers' CPU during the load is read from their processes' counters (/proc, every
 process of each server's group) and shared over the requests each served, sign-ins and
 warm-ups included; the clients' own process's CPU likewise, over every request it sent (it
 shares the machine's cores with the servers). Then, with the load over, one client sends
@@ -35,9 +43,10 @@ command, the report page it changed and the inbox): the server's CPU and the wal
 request with nothing else asking.
 
 The last line printed is one JSON object: p50/p95/p99/max per kind in milliseconds, each
-kind's p95 over the floor's, the targets (pages ≤ 100 ms, command ≤ 150 ms at p95), the
-error count, the CPU per request under load (each server's and the clients') and served
-alone, and the load average before and after (the machine may be shared).
+kind's p95 over the floor's and over the harness floor's (with the harness floor's own
+figures, requests a second and clients' CPU), the targets (pages ≤ 100 ms, command
+≤ 150 ms at p95), the error count, the CPU per request under load (each server's and the
+clients') and served alone, and the load average before and after (the machine may be shared).
 """
 
 from __future__ import annotations
@@ -256,8 +265,11 @@ async def sign_in(client: Any, preparer: Preparer) -> None:
 
 
 async def one(kind: str, n: int, pages: Any, bare: Any, preparer: Preparer) -> str | None:
-    """One request of ``kind``; None when its answer is right, else what was wrong."""
+    """One request of ``kind``; None when its answer is right, else what was wrong.
+    ``pages`` is None in the harness floor's load: every kind is then the bare request."""
     department = preparer.department
+    if pages is None:
+        kind = "floor"
     # The pages are checked as bytes: decoding some 190 kB of HTML to look for one word
     # would cost the clients' process more than the check is worth.
     if kind == "report_page":
@@ -282,21 +294,33 @@ async def one(kind: str, n: int, pages: Any, bare: Any, preparer: Preparer) -> s
 
 
 async def client(
-    preparer: Preparer, jixiao_url: str, bare_url: str, rounds: int, results: Results
+    preparer: Preparer,
+    jixiao_url: str | None,
+    bare_url: str,
+    rounds: int,
+    results: Results,
 ) -> None:
+    """One closed-loop client: sign in, one untimed request of each kind, then ``rounds``
+    rounds of the four kinds. With ``jixiao_url`` None it is the harness floor's client:
+    the same rounds and pacing, each request of the round sent to the bare application."""
     import httpx
 
     timeout = httpx.Timeout(60.0)
     async with (
-        httpx.AsyncClient(base_url=jixiao_url, timeout=timeout) as pages,
+        httpx.AsyncClient(base_url=jixiao_url or bare_url, timeout=timeout) as server,
         httpx.AsyncClient(base_url=bare_url, timeout=timeout) as bare,
     ):
-        await sign_in(pages, preparer)
+        pages = server if jixiao_url else None
+        if pages is not None:
+            await sign_in(pages, preparer)
+            results.untimed += 2  # the sign-in form and post
         for n, kind in enumerate(KINDS):  # warm-up: not timed
             problem = await one(kind, n, pages, bare, preparer)
             if problem:
                 results.errors.append(f"warm-up {problem}")
-        results.untimed += 2 + len(TARGETS)  # the sign-in form and post, the warm-ups
+        # The warm-ups the server answered (the bare one's is the floor's; in the harness
+        # floor's load every warm-up is a bare request).
+        results.untimed += len(KINDS) if pages is None else len(TARGETS)
         for n in range(rounds):
             for kind in KINDS:
                 began = time.perf_counter()
@@ -309,9 +333,12 @@ async def client(
                     results.errors.append(problem)
 
 
-async def load(preparers: list[Preparer], jixiao: Server, bare: Server, rounds: int) -> Results:
+async def load(
+    preparers: list[Preparer], jixiao_url: str | None, bare_url: str, rounds: int
+) -> Results:
+    """Every client at once; with ``jixiao_url`` None, the harness floor's load."""
     results = Results()
-    await asyncio.gather(*(client(p, jixiao.url, bare.url, rounds, results) for p in preparers))
+    await asyncio.gather(*(client(p, jixiao_url, bare_url, rounds, results) for p in preparers))
     return results
 
 
@@ -385,6 +412,11 @@ def figures(values: list[float]) -> dict[str, float]:
     }
 
 
+def over(measured: dict[str, dict[str, float]], floor: float) -> dict[str, float | None]:
+    """Each target kind's p95 as a multiple of ``floor``'s."""
+    return {kind: round(measured[kind]["p95_ms"] / floor, 2) if floor else None for kind in TARGETS}
+
+
 # -- main --------------------------------------------------------------------------------
 
 
@@ -428,11 +460,16 @@ def main() -> None:
         )
         cpu_before = {s.name: group_cpu_s(s.process.pid) for s in (jixiao, bare)}
         began, client_began = time.perf_counter(), time.process_time()
-        results = asyncio.run(load(preparers[: args.clients], jixiao, bare, args.rounds))
+        results = asyncio.run(load(preparers[: args.clients], jixiao.url, bare.url, args.rounds))
         elapsed = time.perf_counter() - began
         client_cpu = time.process_time() - client_began
         load_after = os.getloadavg()
         cpu_used = {s.name: group_cpu_s(s.process.pid) - cpu_before[s.name] for s in (jixiao, bare)}
+        say("the harness floor: the same clients and rounds, every request to the bare app ...")
+        began, client_began = time.perf_counter(), time.process_time()
+        harness = asyncio.run(load(preparers[: args.clients], None, bare.url, args.rounds))
+        harness_elapsed = time.perf_counter() - began
+        harness_client_cpu = time.process_time() - client_began
         say(f"served alone: {args.alone} of each kind, one at a time ...")
         alone = asyncio.run(served_alone(preparers[-1], jixiao, bare, args.alone))
     finally:
@@ -441,9 +478,20 @@ def main() -> None:
 
     measured = {kind: figures(values) for kind, values in results.latencies.items() if values}
     floor = measured["floor"]["p95_ms"]
-    ratios = {
-        kind: round(measured[kind]["p95_ms"] / floor, 2) if floor else None for kind in TARGETS
+    ratios = over(measured, floor)
+    harness_requests = sum(len(values) for values in harness.latencies.values())
+    harness_floor = {
+        "all": figures([ms for values in harness.latencies.values() for ms in values]),
+        # Per place in the round: what the kind sent there in the real load would see at best.
+        "by_place": {kind: figures(values) for kind, values in harness.latencies.items()},
+        "requests_per_s": round(harness_requests / harness_elapsed, 1),
+        "clients_cpu_ms_per_request": round(
+            harness_client_cpu * 1000 / (harness_requests + harness.untimed), 2
+        ),
+        "errors": len(harness.errors),
     }
+    harness_p95 = harness_floor["all"]["p95_ms"]
+    harness_ratios = over(measured, harness_p95)
     met = {kind: measured[kind]["p95_ms"] <= target for kind, target in TARGETS.items()}
     requests = sum(f["n"] for f in measured.values())
     served = requests - measured["floor"]["n"] + results.untimed
@@ -459,7 +507,11 @@ def main() -> None:
             shown = f" (target {TARGETS[kind]:g} ms: {'met' if met[kind] else 'MISSED'})"
         else:
             shown = " (the floor)"
-        ratio_text = f", p95/floor {ratios[kind]}" if kind in ratios else ""
+        ratio_text = (
+            f", p95/floor {ratios[kind]}, p95/harness floor {harness_ratios[kind]}"
+            if kind in ratios
+            else ""
+        )
         say(
             f"{kind:>13}: p50 {f['p50_ms']:7.1f} ms  p95 {f['p95_ms']:7.1f} ms  "
             f"p99 {f['p99_ms']:7.1f} ms  max {f['max_ms']:7.1f} ms{ratio_text}{shown}"
@@ -467,6 +519,13 @@ def main() -> None:
     say(
         f"{requests} requests in {elapsed:.1f} s ({requests / elapsed:.0f}/s), "
         f"{len(results.errors)} error(s); load average {load_before[0]:.1f} → {load_after[0]:.1f}"
+    )
+    say(
+        f"harness floor (every request of the rounds to the bare app): p50 "
+        f"{harness_floor['all']['p50_ms']} ms  p95 {harness_p95} ms  "
+        f"p99 {harness_floor['all']['p99_ms']} ms, {harness_floor['requests_per_s']:.0f}/s, "
+        f"the clients' process {harness_floor['clients_cpu_ms_per_request']} ms CPU a request, "
+        f"{len(harness.errors)} error(s)"
     )
     say(
         f"CPU per request under load: jixiao {cpu_per_request['jixiao']} ms, "
@@ -477,7 +536,8 @@ def main() -> None:
             f"served alone {name:>13}: CPU {f['cpu_ms_per_request']:6.2f} ms/request, "
             f"wall {f['wall_ms_per_request']:6.2f} ms/request"
         )
-    for problem in results.errors[:5]:
+    errors = results.errors + harness.errors
+    for problem in errors[:5]:
         warn(f"error: {problem}")
     emit_json(
         {
@@ -500,10 +560,13 @@ def main() -> None:
             "figures": measured,
             "floor_p95_ms": floor,
             "p95_over_floor": ratios,
+            "harness_floor": harness_floor,
+            "harness_floor_p95_ms": harness_p95,
+            "p95_over_harness_floor": harness_ratios,
             "targets_p95_ms": TARGETS,
             "targets_met": met,
-            "errors": len(results.errors),
-            "error_samples": results.errors[:5],
+            "errors": len(errors),
+            "error_samples": errors[:5],
             "cpu_ms_per_request_under_load": cpu_per_request,
             "served_alone": alone,
             "load_average": {"before": load_before, "after": load_after},
