@@ -166,23 +166,31 @@ def reader(store: EventStore) -> Actor:
         return authenticate(store, caller).actor()
 
 
-def readable(store: EventStore, actor: Actor, department: str, year: int) -> bool:
-    """Whether the report exists and ``actor`` may read it (workflow.visibility)."""
+def readable(
+    store: EventStore, actor: Actor, department: str, year: int, project: str | None = None
+) -> bool:
+    """Whether the report (the 项目支出 report of ``project`` if given) exists and ``actor``
+    may read it (workflow.visibility)."""
     from workflow.service import load_report
     from workflow.visibility import ReportSummary, may_read
 
     with reported_errors():
-        state = load_report(store, department, year).state
+        state = load_report(store, department, year, project=project).state
     return may_read(actor, ReportSummary.of(state))
 
 
-def require_readable(store: EventStore, actor: Actor, department: str, year: int) -> None:
+def require_readable(
+    store: EventStore, actor: Actor, department: str, year: int, project: str | None = None
+) -> None:
     """Refuse a report the caller may not read, in the words used for one that does not
     exist, so that a read never tells another department's drafts apart from nothing."""
-    if not readable(store, actor, department, year):
+    from workflow.commands import report_label
+
+    if not readable(store, actor, department, year, project):
         raise fail(
-            f"report {department}/{year}: not found, expected a report user {actor.user_id} "
-            "may read (their department's, or one submitted to the finance reviewers)"
+            f"report {report_label(department, year, project)}: not found, expected a report "
+            f"user {actor.user_id} may read (their department's, or one submitted to the "
+            "finance reviewers)"
         )
 
 

@@ -45,7 +45,9 @@ class DirectBackend:
         with reported_errors(), naming_unknown_department(store, command):
             events = execute(store, caller, command)
             if isinstance(command, ReportCommand):
-                state = load_report(store, command.department, command.year).state
+                state = load_report(
+                    store, command.department, command.year, project=command.project_code
+                ).state
             if isinstance(command, SubmitReport) and state is not None:
                 notices = submission_notices(state)
         summary = recorded_summary(events, state)
@@ -91,34 +93,45 @@ class DirectBackend:
         if earlier_problems:
             raise DocumentRejected(source, list(earlier_problems))
         first = located[0][1]
-        return recorded_summary(events, load_report(store, first.department, first.year).state)
+        state = load_report(store, first.department, first.year, project=first.project_code).state
+        return recorded_summary(events, state)
 
-    def view(self, department: str, year: int, revision: int | None) -> dict[str, Any]:
+    def view(
+        self, department: str, year: int, revision: int | None, project: str | None = None
+    ) -> dict[str, Any]:
         """The report's view, if the caller may read it."""
         from projections.report_state import report_document
+        from workflow.commands import report_label
 
         store = caught_up_projections()
         actor = reader(store)
         view = None
-        if readable(store, actor, department, year):
+        if readable(store, actor, department, year, project):
             with reported_errors():
-                view = report_document(store.engine, department, year, revision)
+                view = report_document(store.engine, department, year, revision, project)
         if view is None:
             which = f" revision {revision}" if revision else ""
-            raise fail(f"report {department}/{year}{which}: not found, expected an opened report")
+            raise fail(
+                f"report {report_label(department, year, project)}{which}: not found, "
+                "expected an opened report"
+            )
         return view
 
-    def report_file(self, department: str, year: int) -> dict[str, Any]:
+    def report_file(self, department: str, year: int, project: str | None = None) -> dict[str, Any]:
         """The report's content as a report file, if the caller may read it."""
+        from workflow.commands import report_label
         from workflow.report_file import state_document
         from workflow.service import load_report
 
         store = open_store()
         actor = reader(store)
         with reported_errors():
-            state = load_report(store, department, year).state
-        if not state.report or not readable(store, actor, department, year):
-            raise fail(f"report {department}/{year}: not found, expected an opened report")
+            state = load_report(store, department, year, project=project).state
+        if not state.report or not readable(store, actor, department, year, project):
+            raise fail(
+                f"report {report_label(department, year, project)}: not found, "
+                "expected an opened report"
+            )
         return state_document(state)
 
     def reports(self, year: int | None, stage: str | None) -> list[dict[str, Any]]:
@@ -153,6 +166,7 @@ class DirectBackend:
                 "last_activity": r.last_activity,
                 "note": r.note,
                 "reminder": r.reminder,
+                "projects": [p.listed() for p in r.projects],
             }
             for r in rows
         ]
@@ -167,7 +181,7 @@ class DirectBackend:
         with reported_errors():
             authenticate(store, caller)
             items = inbox(store.engine, caller.user_id)
-        return [{name: getattr(i, name) for name in i.__slots__} for i in items]
+        return [{**{name: getattr(i, name) for name in i.__slots__}, "project": i.project} for i in items]
 
     def me(self) -> dict[str, Any]:
         """The caller, signed in with their token."""
@@ -191,13 +205,14 @@ class DirectBackend:
         store = caught_up_projections()
         actor = reader(store)
         if query.department is not None and query.year is not None:
-            _require_report(store, query.department, query.year)
-            require_readable(store, actor, query.department, query.year)
+            _require_report(store, query.department, query.year, query.project)
+            require_readable(store, actor, query.department, query.year, query.project)
         with reported_errors():
             entries = checked_audit_trail(
                 store,
                 department=query.department,
                 year=query.year,
+                project=query.project,
                 user=query.by,
                 since=query.since_at,
                 until=query.until_at,
@@ -209,22 +224,29 @@ class DirectBackend:
         return [{name: getattr(e, name) for name in e.__slots__} for e in entries]
 
     def as_of(
-        self, department: str, year: int, moment: str, when: datetime | int
+        self,
+        department: str,
+        year: int,
+        moment: str,
+        when: datetime | int,
+        project: str | None = None,
     ) -> dict[str, Any]:
         """The report at ``when`` (``moment`` as typed)."""
         from projections.history import report_as_of
+        from workflow.commands import report_label
 
         store = open_store()
         actor = reader(store)
-        _require_report(store, department, year)
-        require_readable(store, actor, department, year)
+        _require_report(store, department, year, project)
+        require_readable(store, actor, department, year, project)
         _require_positions(store, moment=(moment, when))
         with reported_errors():
-            found = report_as_of(store, department, year, when)
+            found = report_as_of(store, department, year, when, project)
         view = found.view()
         if view is None:
             raise fail(
-                f"report {department}/{year} at {moment}: not opened yet, expected a later moment"
+                f"report {report_label(department, year, project)} at {moment}: not opened "
+                "yet, expected a later moment"
             )
         return {
             "version": found.version,
@@ -239,19 +261,20 @@ class DirectBackend:
         year: int,
         since: tuple[str, datetime | int],
         until: tuple[str, datetime | int],
+        project: str | None = None,
     ) -> dict[str, Any]:
         """The changes between two moments, each as typed and as parsed."""
         from projections.history import report_diff
 
         store = open_store()
         actor = reader(store)
-        _require_report(store, department, year)
-        require_readable(store, actor, department, year)
+        _require_report(store, department, year, project)
+        require_readable(store, actor, department, year, project)
         _require_positions(store, since=since, until=until)
         if later(since[1], until[1]):
             raise reversed_moments(since[0], until[0])
         with reported_errors():
-            found = report_diff(store, department, year, since[1], until[1])
+            found = report_diff(store, department, year, since[1], until[1], project)
         if found.before.version > found.after.version:  # a position against a time, reversed
             raise reversed_moments(since[0], until[0])
         return {
@@ -326,8 +349,11 @@ class DirectBackend:
                 found = verify_file(store, path)
         except UnknownArtifact as error:
             raise fail(f"{path}: {error}") from None
-        department, _, year = found.report.removeprefix("report:").rpartition(":")
-        require_readable(store, actor, department, int(year))
+        from workflow.commands import report_stream_parts
+
+        parts = report_stream_parts(found.report)
+        assert parts is not None  # a rendering is recorded on a report stream
+        require_readable(store, actor, *parts)
         return {
             "report": found.report,
             "revision": found.revision,
@@ -347,17 +373,27 @@ class DirectBackend:
         }
 
 
-def _require_report(store: EventStore, department: str, year: int) -> None:
-    """Refuse a department and year with no report stream (no event at all)."""
+def _require_report(
+    store: EventStore, department: str, year: int, project: str | None = None
+) -> None:
+    """Refuse a department and year (and project) with no report stream (no event at all)."""
     from workflow.administration import DEPARTMENT_CODE
-    from workflow.commands import report_stream_id
+    from workflow.commands import report_label, report_stream_id
     from workflow.errors import InvalidValue
+    from workflow.text import identifier
 
     with reported_errors():
         if not DEPARTMENT_CODE.match(department):
             raise InvalidValue("report department", department, "a department code")
-        version = store.stream_version(report_stream_id(department, year))
+        if project is not None:
+            identifier("report project", project)
+        version = store.stream_version(report_stream_id(department, year, project))
     if version == 0:
+        if project is not None:
+            raise fail(
+                f"report {report_label(department, year, project)}: no such report, expected "
+                f"a project whose {year} report was opened (see `jixiao report list -y {year}`)"
+            )
         raise fail(
             f"report {department}/{year}: no such report, expected a department whose {year} "
             f"report was opened (see `jixiao report list -y {year}`)"

@@ -12,7 +12,7 @@ import typer
 from cli.backend import backend
 from cli.context import print_recorded, run
 from cli.failures import fail, reported_errors
-from cli.options import DepartmentOption, JsonOption, YearOption
+from cli.options import DepartmentOption, JsonOption, ProjectOption, YearOption
 from cli.output import print_json, print_table, print_view, shown
 
 app = typer.Typer(
@@ -42,15 +42,67 @@ Reason = Annotated[str, typer.Option("--reason", help="Why (kept in the audit tr
 
 @app.command("open")
 def open_report(
-    department: DepartmentOption, year: YearOption, as_json: JsonOption = False
+    department: DepartmentOption,
+    year: YearOption,
+    project: ProjectOption = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="With -p: the 项目名称.", show_default=False)
+    ] = None,
+    supervisor: Annotated[
+        str | None,
+        typer.Option(help="With -p: the 主管部门 (default: the department).", show_default=False),
+    ] = None,
+    implementer: Annotated[
+        str | None,
+        typer.Option(help="With -p: the 实施单位 (default: the department).", show_default=False),
+    ] = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Open the department's report for a fiscal year (revision 1, draft).
+    """Open the department's report for a fiscal year (revision 1, draft): its 部门整体支出
+    report, or with -p CODE --name NAME one of its 项目支出 reports.
 
-    Example: jixiao report open -d gusu-rc -y 2021
+    Example: jixiao report open -d gusu-rc -y 2021 -p homes --name 博爱家园建设
     """
     from workflow.commands import OpenReport
 
-    run(OpenReport(department=department, year=year), as_json=as_json)
+    command = OpenReport(
+        department=department,
+        year=year,
+        project_code=project,
+        project_name=name,
+        supervisor=supervisor,
+        implementer=implementer,
+    )
+    run(command, as_json=as_json)
+
+
+@app.command("project")
+def project_field(
+    department: DepartmentOption,
+    year: YearOption,
+    field: Annotated[
+        str,
+        typer.Argument(
+            help="name, supervisor, implementer, goal (预期目标), achieved (实际完成情况), "
+            "conclusion (评价结论), problems (存在问题), improvements (改进措施), project_lead "
+            "(项目负责人) or finance_lead (财务负责人); or the form's words."
+        ),
+    ],
+    text: Annotated[str, typer.Argument(help="The text as on the form (blank: clear it).")],
+    project: ProjectOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set a text or name of a 项目支出 report (-p CODE): 项目名称, 主管部门, 实施单位,
+    年度总体目标, 评价结论, 存在问题, 改进措施, 项目负责人, 财务负责人.
+
+    Example: jixiao report project -d gusu-rc -y 2021 -p homes goal 新建红十字博爱家园 4 家以上
+    """
+    from workflow.commands import SetProjectField
+
+    command = SetProjectField(
+        department=department, year=year, project_code=project, field=field, text=text
+    )
+    run(command, as_json=as_json)
 
 
 @app.command("import")
@@ -196,6 +248,7 @@ def export_report(
         bool,
         typer.Option("--force", help="Replace the --out file if it exists (never the database)."),
     ] = False,
+    project: ProjectOption = None,
 ) -> None:
     """Write the report's content as a jixiao-report file, every cell as typed.
 
@@ -210,7 +263,7 @@ def export_report(
     if out is not None:
         with reported_errors():  # refused before the store (or the server) is even asked
             check_output(out, "--out", force=force, protected=database_files())
-    document = backend().report_file(department, year)
+    document = backend().report_file(department, year, project)
     if out is None:
         typer.echo(dump_yaml(document), nl=False)
         return
@@ -226,15 +279,17 @@ def show(
     revision: Annotated[
         int | None, typer.Option(help="An earlier revision (default: the latest).", min=1)
     ] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show the report: stage, the budget table with every computed figure, the indicators.
+    """Show the report: stage, the budget table with every computed figure, the indicators;
+    with -p, one of the department's 项目支出 reports.
 
     Example: jixiao report show -d gusu-rc -y 2021 --json
     """
     from cli.review import comment_line, review_comments
 
-    view = backend().view(department, year, revision)
+    view = backend().view(department, year, revision, project)
     if as_json:
         print_json(view)
         return
@@ -245,10 +300,21 @@ def show(
     print_view(view)
 
 
+def _standing_name(row: dict, *, indented: bool) -> str:
+    """A department's name, or a 项目支出 report's project code: under its department's row
+    (``indented``) or with the department's name."""
+    project = row.get("project")
+    if not project:
+        return str(row["name"])
+    return f"  项目 {project}" if indented else f"{row['name']} 项目 {project}"
+
+
 def print_standings(title: str, data: list[dict], *, with_year: bool) -> None:
     """Reports (or departments) with their stage and headline figures, as a table; a note
     column (a failed render) when any row has a note, a reminder column (the most urgent
-    deadline reminder sent) when any row has one."""
+    deadline reminder sent) when any row has one. A department's 项目支出 reports follow
+    its row (the overview's ``projects``), or are named by their code (a list of reports)."""
+    data = [row for d in data for row in (d, *d.get("projects", ()))]
     columns = ["department", *(["year"] if with_year else []), "rev", "stage"]
     figures = ["total", "actual", "execution_rate", "adjustment_rate", "score", "grade"]
     noted = any(d.get("note") for d in data)
@@ -263,7 +329,7 @@ def print_standings(title: str, data: list[dict], *, with_year: bool) -> None:
         ],
         [
             [
-                d["name"],
+                _standing_name(d, indented=not with_year),
                 *([d["year"]] if with_year else []),
                 d["revision"],
                 d["stage"],
@@ -332,6 +398,7 @@ def functions(
     department: DepartmentOption,
     year: YearOption,
     items: Annotated[list[str], typer.Argument(help="The functions, in order.")],
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Set the numbered list of 主要职能 (replaces the list).
@@ -340,7 +407,12 @@ def functions(
     """
     from workflow.commands import SetFunctions
 
-    run(SetFunctions(department=department, year=year, functions=tuple(items)), as_json=as_json)
+    run(
+        SetFunctions(
+            department=department, year=year, project_code=project, functions=tuple(items)
+        ),
+        as_json=as_json,
+    )
 
 
 def _rank_counts(values: list[str]) -> tuple[tuple[str, int], ...]:
@@ -364,6 +436,7 @@ def staffing(
     unit: Annotated[
         list[str] | None, typer.Option("--unit", help="An internal unit (内设机构); repeat it.")
     ] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Set internal units, 编制 and 在职 staff by rank.
@@ -375,6 +448,7 @@ def staffing(
     command = SetStaffing(
         department=department,
         year=year,
+        project_code=project,
         internal_units=tuple(unit or ()),
         establishment=establishment,
         in_post=_rank_counts(in_post),
@@ -389,6 +463,7 @@ def net_assets(
     amount: Amount,
     unit: Annotated[str, typer.Option(help="元 or 万元.")] = "元",
     as_of: Annotated[str | None, typer.Option(help="The balance date, YYYY-MM-DD.")] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Set 净资产 with its own unit.
@@ -403,7 +478,9 @@ def net_assets(
         when = date.fromisoformat(as_of) if as_of else None
     except ValueError:
         raise fail(f"--as-of: got {as_of!r}, expected a date YYYY-MM-DD") from None
-    command = SetNetAssets(department=department, year=year, amount=amount, unit=unit, as_of=when)
+    command = SetNetAssets(
+        department=department, year=year, project_code=project, amount=amount, unit=unit, as_of=when
+    )
     run(command, as_json=as_json)
 
 
@@ -423,6 +500,7 @@ def narrative(
             help="A headline figure KEY=LABEL=VALUE, e.g. donations=接收社会捐赠款物=156.86 万元."
         ),
     ] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Write a narrative section with its headline figures.
@@ -447,6 +525,7 @@ def narrative(
     command = EditNarrative(
         department=department,
         year=year,
+        project_code=project,
         section=section,
         title=title,
         text=text or "",
@@ -464,6 +543,7 @@ def line_add(
     parent: Annotated[
         str | None, typer.Option(help="The parent line's id (none: the root).")
     ] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a budget line under a parent (the first line, without one, is 预算资金总额).
@@ -472,7 +552,9 @@ def line_add(
     """
     from workflow.commands import AddBudgetLine
 
-    command = AddBudgetLine(department=department, year=year, line=line, name=name, parent=parent)
+    command = AddBudgetLine(
+        department=department, year=year, project_code=project, line=line, name=name, parent=parent
+    )
     run(command, as_json=as_json)
 
 
@@ -485,6 +567,7 @@ def line_rename(
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why (optional; kept in the audit trail).")
     ] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Rename a budget line, the root included; the id stays, so figures and indicators follow.
@@ -494,7 +577,7 @@ def line_rename(
     from workflow.commands import RenameBudgetLine
 
     command = RenameBudgetLine(
-        department=department, year=year, line=line, name=name, reason=reason
+        department=department, year=year, project_code=project, line=line, name=name, reason=reason
     )
     run(command, as_json=as_json)
 
@@ -505,6 +588,7 @@ def line_remove(
     year: YearOption,
     line: LineId,
     reason: Reason,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Remove a line entered by mistake, with its figures: only a line without child lines
@@ -514,7 +598,9 @@ def line_remove(
     """
     from workflow.commands import RemoveBudgetLine
 
-    command = RemoveBudgetLine(department=department, year=year, line=line, reason=reason)
+    command = RemoveBudgetLine(
+        department=department, year=year, project_code=project, line=line, reason=reason
+    )
     run(command, as_json=as_json)
 
 
@@ -524,6 +610,7 @@ def line_initial(
     year: YearOption,
     line: LineId,
     amount: Amount,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Set a line's 年初预算数.
@@ -533,7 +620,9 @@ def line_initial(
     from workflow.commands import SetInitialBudget
 
     run(
-        SetInitialBudget(department=department, year=year, line=line, amount=amount),
+        SetInitialBudget(
+            department=department, year=year, project_code=project, line=line, amount=amount
+        ),
         as_json=as_json,
     )
 
@@ -544,6 +633,7 @@ def line_actual(
     year: YearOption,
     line: LineId,
     amount: Amount,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Set a line's 实际支出数.
@@ -552,7 +642,9 @@ def line_actual(
     """
     from workflow.commands import RecordActualSpending
 
-    command = RecordActualSpending(department=department, year=year, line=line, amount=amount)
+    command = RecordActualSpending(
+        department=department, year=year, project_code=project, line=line, amount=amount
+    )
     run(command, as_json=as_json)
 
 
@@ -565,6 +657,7 @@ def line_adjust(
     kind: Annotated[str, typer.Option(help="carry_over, in_year or higher_level.")],
     reason: Reason,
     document: Annotated[str, typer.Option(help="The approving document's reference.")] = "",
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record one adjustment (may be negative): carry-over, in-year, or higher-level money.
@@ -576,6 +669,7 @@ def line_adjust(
     command = RecordAdjustment(
         department=department,
         year=year,
+        project_code=project,
         line=line,
         amount=amount,
         kind=kind,
@@ -594,6 +688,7 @@ def line_cancel_adjustment(
         str, typer.Argument(help="The adjustment's id, e.g. adj-3 (see report show).")
     ],
     reason: Reason,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Cancel a recorded adjustment; it stays in the history, marked cancelled.
@@ -603,7 +698,12 @@ def line_cancel_adjustment(
     from workflow.commands import CancelAdjustment
 
     command = CancelAdjustment(
-        department=department, year=year, line=line, adjustment=adjustment, reason=reason
+        department=department,
+        year=year,
+        project_code=project,
+        line=line,
+        adjustment=adjustment,
+        reason=reason,
     )
     run(command, as_json=as_json)
 
@@ -618,12 +718,16 @@ def indicator_add(
     target: Annotated[
         str, typer.Option(help="指标目标值 as typed: 2 场, ≥10 人, 100%及以下, 规范 …")
     ],
-    project: Annotated[str | None, typer.Option(help="二级指标 (the project).")] = None,
+    level2: Annotated[
+        str | None,
+        typer.Option("--level2", help="二级指标 (数量指标, or the 部门整体 form's project name)."),
+    ] = None,
     line: Annotated[str | None, typer.Option(help="The budget line it measures.")] = None,
     lower_is_better: Annotated[
         bool, typer.Option(help="A bare target is a ceiling (e.g. 预算调整率 0%).")
     ] = False,
     weight: Annotated[str | None, typer.Option(help="Its weight, under a scored scheme.")] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a performance indicator with its target as typed.
@@ -635,11 +739,12 @@ def indicator_add(
     command = AddIndicator(
         department=department,
         year=year,
+        project_code=project,
         indicator=indicator,
         category=category,
         name=name,
         target=target,
-        project=project,
+        project=level2,
         budget_line=line,
         lower_is_better=lower_is_better,
         weight=weight,
@@ -661,6 +766,7 @@ def indicator_actual(
             '--reason "" clears it.',
         ),
     ] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record an indicator's 指标完成值 and 偏差原因分析.
@@ -672,6 +778,7 @@ def indicator_actual(
     command = RecordIndicatorActual(
         department=department,
         year=year,
+        project_code=project,
         indicator=indicator,
         actual=actual,
         deviation_reason=reason,
@@ -693,6 +800,7 @@ def indicator_line(
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why (optional; kept in the audit trail).")
     ] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Point an indicator at another budget line, or at none with --detach; the indicator
@@ -707,7 +815,12 @@ def indicator_line(
     if line is None and not detach:
         raise fail("line: missing, expected a LINE id or --detach", 2)
     command = SetIndicatorLine(
-        department=department, year=year, indicator=indicator, line=line, reason=reason
+        department=department,
+        year=year,
+        project_code=project,
+        indicator=indicator,
+        line=line,
+        reason=reason,
     )
     run(command, as_json=as_json)
 
@@ -718,6 +831,7 @@ def indicator_remove(
     year: YearOption,
     indicator: IndicatorId,
     reason: Reason,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Remove an indicator entered by mistake.
@@ -726,5 +840,7 @@ def indicator_remove(
     """
     from workflow.commands import RemoveIndicator
 
-    command = RemoveIndicator(department=department, year=year, indicator=indicator, reason=reason)
+    command = RemoveIndicator(
+        department=department, year=year, project_code=project, indicator=indicator, reason=reason
+    )
     run(command, as_json=as_json)

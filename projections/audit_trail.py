@@ -25,7 +25,7 @@ from events.store import EventStore
 from projections.changes import CHANGE_COLUMNS, change_row
 from projections.shared_fold import ReportStates
 from projections.sql import aware_utc, insert_many, naive_utc
-from workflow.commands import report_stream_id
+from workflow.commands import report_stream_id, report_stream_parts
 from workflow.errors import UnknownItem
 
 _metadata = sa.MetaData()
@@ -117,6 +117,12 @@ class AuditEntry:
     stage: str
     hash: str
 
+    @property
+    def project(self) -> str | None:
+        """The project code of a 项目支出 report's row; None for a 部门整体 report's."""
+        parts = report_stream_parts(self.report)
+        return parts[2] if parts is not None else None
+
     def describe(self) -> str:
         """One line: ``2022-03-01 09:00 zhang.san (preparer) line 预算资金总额 initial: a → b``."""
         when = self.recorded_at.strftime("%Y-%m-%d %H:%M:%S")
@@ -141,10 +147,12 @@ def audit_trail(
     item_id: str | None = None,
     limit: int | None = None,
     reports: Collection[str] | None = None,
+    project: str | None = None,
 ) -> list[AuditEntry]:
     """Audit rows in log order, filtered by any combination of: one report (``department``
-    and ``year``) or every report of a ``year``, the acting ``user``, a time range
-    (``since`` inclusive, ``until`` exclusive; aware or naive UTC) and an item. ``reports``,
+    and ``year``, with ``project`` for a 项目支出 report) or every report of a ``year``, the
+    acting ``user``, a time range (``since`` inclusive, ``until`` exclusive; aware or naive
+    UTC) and an item. ``reports``,
     when given, keeps only those report streams (the ones the reader may read).
 
     An item that never appeared in the reports in scope is refused (UnknownItem, naming
@@ -157,7 +165,7 @@ def audit_trail(
     if department is not None:
         if year is None:
             raise ValueError("audit trail department: expected a year with it (one report)")
-        scope.append(_A.report == report_stream_id(department, year))
+        scope.append(_A.report == report_stream_id(department, year, project))
     elif year is not None:
         scope.append(_A.year == year)
     query = sa.select(audit_trail_table).where(*scope)

@@ -25,7 +25,7 @@ from projections.pending import pending_actions
 from projections.shared_fold import REPORT_PREFIX, ReportStates, Transition
 from projections.sql import aware_utc, naive_utc
 from workflow.administration import RoleGranted, RoleRevoked
-from workflow.commands import report_stream_id
+from workflow.commands import report_stream_id, report_stream_parts
 from workflow.deadlines import DeadlineReminderSent
 from workflow.report import ReportState
 from workflow.roles import ALL_DEPARTMENTS, Role
@@ -265,6 +265,12 @@ class InboxItem:
     #: The last deadline reminder sent (``7-days``, ``1-day``, ``overdue``) while it waits
     #: for its preparer, if any.
     reminder: str | None = None
+
+    @property
+    def project(self) -> str | None:
+        """The project code of a 项目支出 report; None for a 部门整体 report."""
+        parts = report_stream_parts(self.report)
+        return parts[2] if parts is not None else None
 
 
 def inbox(engine: Engine, user_id: str, *, now: datetime | None = None) -> list[InboxItem]:

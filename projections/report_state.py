@@ -27,7 +27,7 @@ from projections.pending import pending_actions, unsigned_entries
 from projections.report_view import headline_figures
 from projections.shared_fold import LastTransitions, ReportStates
 from projections.sql import aware_utc, naive_utc, upsert
-from workflow.commands import report_stream_id
+from workflow.commands import report_stream_id, report_stream_parts
 
 _metadata = sa.MetaData()
 
@@ -85,7 +85,8 @@ class ReportStateProjection:
     #: Version 2: the stored view has ``notices`` (view version 2); older rows are rebuilt.
     #: Version 3: a revision whose render failed for good is pending on finance and an admin.
     #: Version 4: the stored view's ``score`` has the scheme's points (view version 3).
-    version = 4
+    #: Version 5: the stored view has ``kind`` and ``project`` (view version 4).
+    version = 5
     tables = (report_state_table,)
 
     def __init__(self, states: ReportStates) -> None:
@@ -181,12 +182,19 @@ class ReportRow:
             position=row.position,
         )
 
+    @property
+    def project(self) -> str | None:
+        """The project code of a 项目支出 report; None for a 部门整体 report."""
+        parts = report_stream_parts(self.report)
+        return parts[2] if parts is not None else None
+
     def listed(self) -> dict[str, Any]:
         """The row as a list of reports shows it (`report list`, ``GET /api/v1/reports``):
         who, which revision, its stage, headline figures and last activity."""
         return {
             "report": self.report,
             "department": self.department,
+            "project": self.project,
             "name": self.department_name,
             "year": self.year,
             "revision": self.revision,
@@ -201,28 +209,42 @@ _R = report_state_table.c
 _ROW_COLUMNS = [c for c in report_state_table.c if c.name != "view"]
 
 
-def _revision_query(department: str, year: int, revision: int | None) -> sa.Select:
-    query = sa.select(*_ROW_COLUMNS, _R.view).where(_R.report == report_stream_id(department, year))
+def _revision_query(
+    department: str, year: int, revision: int | None, project: str | None
+) -> sa.Select:
+    query = sa.select(*_ROW_COLUMNS, _R.view).where(
+        _R.report == report_stream_id(department, year, project)
+    )
     if revision is not None:
         return query.where(_R.revision == revision)
     return query.order_by(_R.revision.desc()).limit(1)
 
 
 def report_row(
-    engine: Engine, department: str, year: int, revision: int | None = None
+    engine: Engine,
+    department: str,
+    year: int,
+    revision: int | None = None,
+    project: str | None = None,
 ) -> ReportRow | None:
-    """A report's row: the latest revision unless ``revision`` is given; None if not opened."""
+    """A report's row (the 项目支出 report of ``project`` if given): the latest revision
+    unless ``revision`` is given; None if not opened."""
     with engine.connect() as connection:
-        row = connection.execute(_revision_query(department, year, revision)).first()
+        row = connection.execute(_revision_query(department, year, revision, project)).first()
     return ReportRow.from_row(row) if row is not None else None
 
 
 def report_document(
-    engine: Engine, department: str, year: int, revision: int | None = None
+    engine: Engine,
+    department: str,
+    year: int,
+    revision: int | None = None,
+    project: str | None = None,
 ) -> dict[str, Any] | None:
-    """A report revision's stored view (the document the worker renders), or None."""
+    """A report revision's stored view (the document the worker renders), or None; the
+    项目支出 report of ``project`` if given."""
     with engine.connect() as connection:
-        row = connection.execute(_revision_query(department, year, revision)).first()
+        row = connection.execute(_revision_query(department, year, revision, project)).first()
     return json.loads(row.view) if row is not None else None
 
 
@@ -252,5 +274,7 @@ def list_reports(
     if stage is not None:
         query = query.where(_R.stage == stage)
     with engine.connect() as connection:
-        rows = connection.execute(query.order_by(_R.year, _R.department, _R.revision)).all()
+        rows = connection.execute(
+            query.order_by(_R.year, _R.department, _R.report, _R.revision)
+        ).all()
     return [ReportRow.from_row(row) for row in rows]

@@ -19,6 +19,7 @@ from workflow.amounts import Amount, as_percent
 from workflow.consistency import Notice, consistency_notices
 from workflow.indicators import Indicator, reason_problem, status
 from workflow.narrative import Figure, Section, Staffing
+from workflow.projects import FIELD_LABELS, Project
 from workflow.report import ReportState
 from workflow.scoring import round_points, score
 from workflow.targets import Measure
@@ -26,8 +27,9 @@ from workflow.values import Value
 
 #: Raised whenever the shape of the view changes (templates and stored views follow it).
 #: Version 2 added ``notices``; version 3 the scheme's points in ``score`` (``budget_weight``,
-#: ``indicator_weight``: the 分值 a document prints).
-VIEW_VERSION = 3
+#: ``indicator_weight``: the 分值 a document prints); version 4 ``kind`` and ``project``
+#: (the project of a 项目支出 report, None for the 部门整体 report).
+VIEW_VERSION = 4
 
 
 def decimal_text(value: Decimal | None) -> str | None:
@@ -196,6 +198,15 @@ def _staffing(staffing: Staffing | None) -> dict[str, Any] | None:
     }
 
 
+def _project(project: Project | None) -> dict[str, Any] | None:
+    if project is None:
+        return None
+    return {
+        **project.model_dump(mode="json"),
+        "labels": {field.value: label for field, label in FIELD_LABELS.items()},
+    }
+
+
 def _dumped(values: tuple[Value, ...]) -> list[dict[str, Any]]:
     return [value.model_dump(mode="json") for value in values]
 
@@ -233,6 +244,8 @@ def view_parts(state: ReportState) -> list[Part]:
         plain("report", state.report),
         plain("department", state.department),
         plain("department_name", state.department_name),
+        plain("kind", str(state.kind)),
+        Part("project", (state.project,), _project),
         plain("year", state.year),
         plain("revision", state.revision),
         plain("stage", str(state.stage)),

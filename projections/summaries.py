@@ -66,5 +66,18 @@ def visible_overview(
         summary = summaries.get(row.report) if row.report else None
         if summary is None or not may_read(actor, summary):
             row = replace(row, figures=dict.fromkeys(row.figures), last_actor=None)
-        shown.append(row)
+        projects = tuple(p if may_read(actor, summary_of(p)) else _unread(p) for p in row.projects)
+        shown.append(replace(row, projects=projects))
     return shown
+
+
+def _unread(row: ReportRow) -> ReportRow:
+    """A report followed but not readable: its stage shows, its figures and actors do not."""
+    return replace(
+        row,
+        figures=dict.fromkeys(row.figures),
+        last_actor="",
+        submitted_by=None,
+        pending=[],
+        pending_signers=[],
+    )

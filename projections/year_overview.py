@@ -1,4 +1,5 @@
-"""Year overview: every registered department of every opened fiscal year, on one row each.
+"""Year overview: every registered department of every opened fiscal year, on one row each,
+with the department's 项目支出 reports listed under it (read from the report state).
 
 A department that has not opened its report yet is listed with stage ``new`` and no
 figures, so the finance bureau sees who has not started. Reported departments show their
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from events.model import RecordedEvent
-from projections.report_state import FIGURES, figure_columns
+from projections.report_state import FIGURES, ReportRow, figure_columns, list_reports
 from projections.report_view import headline_figures
 from projections.shared_fold import LastTransitions, ReportStates
 from projections.sql import aware_utc, insert_missing, naive_utc, upsert
@@ -117,6 +118,10 @@ class YearOverviewProjection:
         rows = []
         for transition in self._touched.take():
             state, record = transition.after, transition.record
+            if state.project is not None:
+                # A department's row is its 部门整体 report's; its project reports are
+                # listed under it from the report state (year_overview).
+                continue
             view, _ = self.states.view(state)
             rows.append(
                 {
@@ -198,14 +203,20 @@ class OverviewRow:
     #: The most urgent deadline reminder the department was sent (``7-days``, ``1-day``,
     #: ``overdue``), if any.
     reminder: str | None = None
+    #: The department's 项目支出 reports (their latest revisions), by project code.
+    projects: tuple[ReportRow, ...] = ()
 
 
 def year_overview(engine: Engine, year: int, *, stage: str | None = None) -> list[OverviewRow]:
-    """Every registered department for ``year`` (optionally only those in ``stage``),
-    by department code."""
+    """Every registered department for ``year``, by department code, each with its 项目支出
+    reports; with ``stage``, only the reports in that stage, and the departments with one."""
+    projects: dict[str, list[ReportRow]] = {}
+    for report in list_reports(engine, year=year, stage=stage):
+        if report.project is not None:
+            projects.setdefault(report.department, []).append(report)
     query = sa.select(overview_table).where(_O.year == year)
     if stage is not None:
-        query = query.where(_O.stage == stage)
+        query = query.where(sa.or_(_O.stage == stage, _O.department.in_(sorted(projects))))
     with engine.connect() as connection:
         rows = connection.execute(query.order_by(_O.department)).all()
     return [
@@ -221,6 +232,7 @@ def year_overview(engine: Engine, year: int, *, stage: str | None = None) -> lis
             last_activity=aware_utc(row.last_activity),
             note=row.note,
             reminder=row.reminder,
+            projects=tuple(projects.get(row.department, ())),
         )
         for row in rows
     ]

@@ -180,5 +180,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         pages_reports,
     ):
         app.include_router(router.router)
+        # A report's routes again under …/projects/{project}: a department's 项目支出 reports.
+        if hasattr(router, "project_router"):
+            app.include_router(router.project_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

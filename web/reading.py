@@ -16,6 +16,7 @@ from web.errors import Refused, not_found
 from workflow.administration import DEPARTMENT_CODE
 from workflow.roles import Actor
 from workflow.stages import Stage
+from workflow.text import is_id
 from workflow.visibility import may_read
 
 
@@ -50,14 +51,20 @@ class Reads:
             self._caught_up_to = max(self._caught_up_to, head)
         return self.store.engine
 
-    def readable(self, actor: Actor, department: str, year: int) -> ReportRow:
-        """The latest row of a report ``actor`` may read; 404 for one that does not exist
-        and for one they may not read alike."""
-        if not DEPARTMENT_CODE.match(department) or not 2000 <= year <= 2100:
-            raise not_found(department, year)
-        row = report_row(self.caught_up(), department, year)
+    def readable(
+        self, actor: Actor, department: str, year: int, project: str | None = None
+    ) -> ReportRow:
+        """The latest row of a report (the 项目支出 report of ``project`` if given) ``actor``
+        may read; 404 for one that does not exist and for one they may not read alike."""
+        if (
+            not DEPARTMENT_CODE.match(department)
+            or not 2000 <= year <= 2100
+            or (project is not None and not is_id(project))
+        ):
+            raise not_found(department, year, project)
+        row = report_row(self.caught_up(), department, year, project=project)
         if row is None or not may_read(actor, summary_of(row)):
-            raise not_found(department, year)
+            raise not_found(department, year, project)
         return row
 
 

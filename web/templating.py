@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 
 from web.fragments import Fragments
 from worker.evaluation_table import percent, plain_number
+from workflow.commands import report_stream_parts
 from workflow.labels import ACTION_LABELS, ITEM_LABELS, ROLE_LABELS, STAGE_LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -31,6 +32,16 @@ FORMAT_LABELS = {
 }
 
 
+def report_path(stream_id: str) -> str:
+    """A report's page from its stream id: ``/reports/gusu-rc/2021``, or
+    ``/reports/gusu-rc/2021/projects/homes`` for a 项目支出 report."""
+    parts = report_stream_parts(stream_id)
+    if parts is None:
+        raise ValueError(f"stream: got {stream_id!r}, expected a report stream")
+    department, year, project = parts
+    return f"/reports/{department}/{year}" + (f"/projects/{project}" if project else "")
+
+
 def templates() -> Jinja2Templates:
     """The environment, autoescaping, with the labels as globals."""
     found = Jinja2Templates(directory=TEMPLATES)
@@ -49,6 +60,7 @@ def templates() -> Jinja2Templates:
         status_labels=STATUS_LABELS,
         format_labels=FORMAT_LABELS,
         reminder_labels=REMINDER_LABELS,
+        report_path=report_path,
     )
     # The report page's edit blocks, kept rendered (web.fragments).
     env.globals["fragment"] = Fragments(env, "_editing.html.j2")

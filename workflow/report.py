@@ -16,6 +16,7 @@ from workflow.commands import Artifact
 from workflow.deadlines import DeadlineReminderSent, ReminderKind
 from workflow.indicators import Indicator
 from workflow.narrative import Section, Staffing
+from workflow.projects import Project, ReportKind
 from workflow.report_events import ApprovalLevel, ItemRef
 from workflow.schemes import Scheme
 from workflow.signoff import Signature
@@ -25,9 +26,10 @@ from workflow.values import Value
 #: Snapshot kind and schema version of :class:`ReportState`. Version 2 added
 #: ``adjustments_recorded``: a version-1 snapshot lacks it, so loading ignores such snapshots
 #: and folds the stream from its start. Version 3 added ``reminders`` (an older snapshot
-#: lacks the key, so `audit verify` would find it unlike the fold).
+#: lacks the key, so `audit verify` would find it unlike the fold). Version 4 added
+#: ``project`` (the project of a 项目支出 report).
 SNAPSHOT_KIND = "report"
-SNAPSHOT_SCHEMA = 3
+SNAPSHOT_SCHEMA = 4
 
 
 def is_report_snapshot(kind: str, schema_version: int) -> bool:
@@ -125,6 +127,18 @@ class ReportState(Value):
     reopenings: tuple[Reopening, ...] = ()
     #: The deadline reminders recorded on the report's stream, in the order sent.
     reminders: tuple[ReminderKind, ...] = ()
+    #: The project of a 项目支出 report; None for the department's 部门整体 report.
+    project: Project | None = None
+
+    @property
+    def kind(self) -> ReportKind:
+        """Whether the report evaluates the department's whole spending or one project."""
+        return ReportKind.DEPARTMENT if self.project is None else ReportKind.PROJECT
+
+    @property
+    def project_code(self) -> str | None:
+        """The project's code, or None for the 部门整体 report."""
+        return self.project.code if self.project is not None else None
 
     def table(self) -> BudgetTable:
         """The budget table as a tree with computed figures."""
@@ -233,6 +247,19 @@ def _(event: ev.ReportOpened, state: ReportState) -> ReportState:
         scheme=event.scheme,
         deadline=event.deadline,
     )
+
+
+@_apply.register
+def _(event: ev.ProjectReportOpened, state: ReportState) -> ReportState:
+    opened = _apply.dispatch(ev.ReportOpened)(event, state)
+    return _update(opened, project=event.project)
+
+
+@_apply.register
+def _(event: ev.ProjectFieldSet, state: ReportState) -> ReportState:
+    if state.project is None:
+        raise TypeError(f"event: got {event.event_type}, expected it on a 项目支出 report")
+    return _update(state, project=_copy(state.project, {event.field.value: event.text}))
 
 
 @_apply.register

@@ -1,6 +1,8 @@
 """`/api/v1/reports/{department}/{year}/commands/{command}`: every report command a person
 may issue, one endpoint each, with the command's fields as the JSON body; and
-`/api/v1/reports/{department}/{year}/commands`: many of them as one change (an import).
+`/api/v1/reports/{department}/{year}/commands`: many of them as one change (an import). The
+same under `/api/v1/reports/{department}/{year}/projects/{project}/` for a department's
+项目支出 report.
 
 The answer is what was recorded (as ``jixiao … --json`` prints it), with the submission's
 notices; a refusal is the domain's one line with a 4xx status, and nothing is recorded.
@@ -16,9 +18,10 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from web.commands import COMMANDS, body_model, build
-from web.dependencies import ApiCaller, ServicesDep
+from web.dependencies import ApiCaller, Services, ServicesDep
 from web.errors import Refused, not_found, refusal, validation_refusal
 from web.execution import run_command
+from web.identity import Identity
 from workflow.commands import ReportCommand
 from workflow.errors import DocumentRejected, DomainError, InvalidValue
 from workflow.service import execute_all_as
@@ -26,6 +29,10 @@ from workflow.visibility import ReportSummary, may_read
 from workflow.wording import recorded_summary
 
 router = APIRouter(prefix="/api/v1/reports/{department}/{year}/commands", tags=["commands"])
+project_router = APIRouter(
+    prefix="/api/v1/reports/{department}/{year}/projects/{project}/commands",
+    tags=["commands"],
+)
 
 
 def _endpoint(command: type[ReportCommand]) -> Callable[..., dict[str, Any]]:
@@ -49,13 +56,37 @@ def _endpoint(command: type[ReportCommand]) -> Callable[..., dict[str, Any]]:
     return endpoint
 
 
+def _project_endpoint(command: type[ReportCommand]) -> Callable[..., dict[str, Any]]:
+    model = body_model(command)  # type: ignore[arg-type]
+
+    def endpoint(
+        department: str,
+        year: int,
+        project: str,
+        caller: ApiCaller,
+        app: ServicesDep,
+        body: Annotated[model | None, Body()] = None,  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        if not 2000 <= year <= 2100:
+            raise not_found(department, year, project)
+        return run_command(app, caller, build(command, department, year, body, project))
+
+    endpoint.__name__ = command.__name__
+    endpoint.__doc__ = command.__doc__
+    return endpoint
+
+
 for _name, _command in COMMANDS.items():
+    _summary = (_command.__doc__ or _name).strip().splitlines()[0]
     router.add_api_route(
+        f"/{_name}", _endpoint(_command), methods=["POST"], name=_name, summary=_summary
+    )
+    project_router.add_api_route(
         f"/{_name}",
-        _endpoint(_command),
+        _project_endpoint(_command),
         methods=["POST"],
-        name=_name,
-        summary=(_command.__doc__ or _name).strip().splitlines()[0],
+        name=f"project-{_name}",
+        summary=_summary,
     )
 
 
@@ -81,7 +112,9 @@ class ImportBody(BaseModel):
     commands: list[LocatedCommand]
 
 
-def _located(department: str, year: int, body: ImportBody) -> list[tuple[str, ReportCommand]]:
+def _located(
+    department: str, year: int, body: ImportBody, project: str | None = None
+) -> list[tuple[str, ReportCommand]]:
     located = []
     for index, item in enumerate(body.commands):
         kind = COMMANDS.get(item.command)
@@ -99,7 +132,7 @@ def _located(department: str, year: int, body: ImportBody) -> list[tuple[str, Re
             # Named as commands.<index>.<field> (a "body" part would be taken for the request's).
             errors = [{**e, "loc": ("commands", index, *e.get("loc", ()))} for e in error.errors()]
             raise validation_refusal(errors) from None
-        located.append((item.where, build(kind, department, year, fields)))
+        located.append((item.where, build(kind, department, year, fields, project)))
     return located
 
 
@@ -111,23 +144,44 @@ def import_commands(
     is and the refusal lists every command refused by its ``where`` (``problems``, with
     ``field`` "commands"). With ``check``, every rule is checked and nothing is recorded.
     This is what `jixiao report import` sends."""
+    return _import(app, caller, body, department, year, None)
+
+
+@project_router.post(
+    "", name="project-import", summary="Record many commands on a 项目支出 report as one change"
+)
+def import_project_commands(
+    department: str, year: int, project: str, body: ImportBody, caller: ApiCaller, app: ServicesDep
+) -> dict[str, Any]:
+    """What ``POST …/commands`` does, on the department's 项目支出 report of ``project``."""
+    return _import(app, caller, body, department, year, project)
+
+
+def _import(
+    app: Services,
+    caller: Identity,
+    body: ImportBody,
+    department: str,
+    year: int,
+    project: str | None,
+) -> dict[str, Any]:
     if not 2000 <= year <= 2100:
-        raise not_found(department, year)
-    located = _located(department, year, body)
+        raise not_found(department, year, project)
+    located = _located(department, year, body, project)
     try:
-        state = app.folds.current(department, year).state
+        state = app.folds.current(department, year, project).state
         opened = state.report
         if opened and not may_read(caller.actor, ReportSummary.of(state)):
-            raise not_found(department, year)
+            raise not_found(department, year, project)
         events = execute_all_as(
             app.store, caller.actor, located, source=body.source, dry_run=body.check
         )
     except DocumentRejected as rejected:
         raise Refused(422, str(rejected), "commands", rejected.problems) from None
     except InvalidValue as error:
-        if error.subject in ("report department", "report year"):
-            raise not_found(department, year) from None
+        if error.subject in ("report department", "report year", "report project"):
+            raise not_found(department, year, project) from None
         raise refusal(error) from None
     except DomainError as error:
         raise refusal(error) from None
-    return recorded_summary(events, app.folds.current(department, year).state)
+    return recorded_summary(events, app.folds.current(department, year, project).state)

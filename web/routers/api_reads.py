@@ -1,6 +1,7 @@
 """`/api/v1` reads: who am I, my inbox, the reports I may read, a year's overview, one report
-and its report file, its trail, the report as of a moment and the changes between two; the
-log's verification, a year's replay and a rendered file's check."""
+and its report file, its trail, the report as of a moment and the changes between two (each
+also under `/api/v1/reports/{department}/{year}/projects/{project}` for a department's
+项目支出 report); the log's verification, a year's replay and a rendered file's check."""
 
 from __future__ import annotations
 
@@ -28,10 +29,15 @@ from web.errors import Refused, not_found
 from web.identity import Identity
 from web.reading import parse_moment, parse_time, require_stage
 from workflow.administration import fiscal_year_stream_id
+from workflow.commands import report_label, report_stream_parts
 from workflow.report_file import state_document
 from workflow.visibility import reads_everything
 
 router = APIRouter(prefix="/api/v1", tags=["reads"])
+#: One 项目支出 report's reads: the same as a report's, with its project in the path.
+project_router = APIRouter(
+    prefix="/api/v1/reports/{department}/{year}/projects/{project}", tags=["reads"]
+)
 
 ITEM_KINDS = ("line", "indicator", "section")
 
@@ -53,6 +59,7 @@ def my_inbox(caller: ApiCaller, app: ServicesDep) -> list[dict[str, Any]]:
     return [
         {
             **{name: getattr(item, name) for name in item.__slots__},
+            "project": item.project,
             # Seconds, as `jixiao review inbox --json` gives them (not an ISO 8601 duration).
             "waited": item.waited.total_seconds(),
             "waited_days": item.waited.days,
@@ -94,10 +101,34 @@ def report(
 ) -> dict[str, Any]:
     """The report's view: stage, every typed and computed figure, indicators, narrative,
     notices, approvals, signatures, returns; the latest revision unless one is asked for."""
-    app.reads.readable(caller.actor, department, year)
-    view = report_document(app.store.engine, department, year, revision)
+    return _report(app, caller, department, year, revision, None)
+
+
+@project_router.get("")
+def project_report(
+    department: str,
+    year: int,
+    project: str,
+    caller: ApiCaller,
+    app: ServicesDep,
+    revision: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    """A 项目支出 report's view, as a report's: its project, fund rows, indicators, texts."""
+    return _report(app, caller, department, year, revision, project)
+
+
+def _report(
+    app: Services,
+    caller: Identity,
+    department: str,
+    year: int,
+    revision: int | None,
+    project: str | None,
+) -> dict[str, Any]:
+    app.reads.readable(caller.actor, department, year, project)
+    view = report_document(app.store.engine, department, year, revision, project)
     if view is None:
-        raise not_found(department, f"{year} revision {revision}")
+        raise not_found(department, f"{year} revision {revision}", project)
     return view
 
 
@@ -144,7 +175,27 @@ def report_trail(
     return _trail(app, caller, department, year, by, since, until, item, limit)
 
 
-def _trail(app, caller, department, year, by, since, until, item, limit) -> list[dict[str, Any]]:
+@project_router.get("/trail")
+def project_trail(
+    department: str,
+    year: int,
+    project: str,
+    caller: ApiCaller,
+    app: ServicesDep,
+    by: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    item: str | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+) -> list[dict[str, Any]]:
+    """Every change to a 项目支出 report, as a report's trail."""
+    app.reads.readable(caller.actor, department, year, project)
+    return _trail(app, caller, department, year, by, since, until, item, limit, project)
+
+
+def _trail(
+    app, caller, department, year, by, since, until, item, limit, project=None
+) -> list[dict[str, Any]]:
     kind, item_id = _item(item)
     since_at, until_at = parse_time(since, "since"), parse_time(until, "until")
     if since_at is not None and until_at is not None and since_at >= until_at:
@@ -161,6 +212,7 @@ def _trail(app, caller, department, year, by, since, until, item, limit) -> list
         app.store,
         department=department,
         year=year,
+        project=project,
         user=by,
         since=since_at,
         until=until_at,
@@ -177,14 +229,34 @@ def as_of(
     department: str, year: int, moment: str, caller: ApiCaller, app: ServicesDep
 ) -> dict[str, Any]:
     """The report exactly as it was at a moment: a time (UTC unless it says) or a log position."""
-    app.reads.readable(caller.actor, department, year)
+    return _as_of(app, caller, department, year, moment, None)
+
+
+@project_router.get("/as-of")
+def project_as_of(
+    department: str, year: int, project: str, moment: str, caller: ApiCaller, app: ServicesDep
+) -> dict[str, Any]:
+    """A 项目支出 report exactly as it was at a moment, as a report's."""
+    return _as_of(app, caller, department, year, moment, project)
+
+
+def _as_of(
+    app: Services,
+    caller: Identity,
+    department: str,
+    year: int,
+    moment: str,
+    project: str | None,
+) -> dict[str, Any]:
+    app.reads.readable(caller.actor, department, year, project)
     when = parse_moment(moment, "moment", app.store.head_position())
-    found = report_as_of(app.store, department, year, when)
+    found = report_as_of(app.store, department, year, when, project)
     view = found.view()
     if view is None:
         raise Refused(
             422,
-            f"report {department}/{year} at {moment}: not opened yet, expected a later moment",
+            f"report {report_label(department, year, project)} at {moment}: not opened yet, "
+            "expected a later moment",
             "moment",
         )
     return {
@@ -200,7 +272,33 @@ def diff(
     department: str, year: int, since: str, until: str, caller: ApiCaller, app: ServicesDep
 ) -> dict[str, Any]:
     """Every field of the report that changed between two moments (times or positions)."""
-    app.reads.readable(caller.actor, department, year)
+    return _diff(app, caller, department, year, since, until, None)
+
+
+@project_router.get("/diff")
+def project_diff(
+    department: str,
+    year: int,
+    project: str,
+    since: str,
+    until: str,
+    caller: ApiCaller,
+    app: ServicesDep,
+) -> dict[str, Any]:
+    """Every field of a 项目支出 report that changed between two moments, as a report's."""
+    return _diff(app, caller, department, year, since, until, project)
+
+
+def _diff(
+    app: Services,
+    caller: Identity,
+    department: str,
+    year: int,
+    since: str,
+    until: str,
+    project: str | None,
+) -> dict[str, Any]:
+    app.reads.readable(caller.actor, department, year, project)
     head = app.store.head_position()
     first, second = parse_moment(since, "since", head), parse_moment(until, "until", head)
     reversed_ = Refused(
@@ -212,7 +310,7 @@ def diff(
         isinstance(first, datetime) and isinstance(second, datetime) and first > second
     ):
         raise reversed_
-    found = report_diff(app.store, department, year, first, second)
+    found = report_diff(app.store, department, year, first, second, project)
     if found.before.version > found.after.version:  # a position against a time, reversed
         raise reversed_
     return {
@@ -228,6 +326,15 @@ def report_file(department: str, year: int, caller: ApiCaller, app: ServicesDep)
     typed: what `jixiao report export` writes, and `jixiao report import` reads back."""
     app.reads.readable(caller.actor, department, year)
     return state_document(app.folds.current(department, year).state)
+
+
+@project_router.get("/file")
+def project_report_file(
+    department: str, year: int, project: str, caller: ApiCaller, app: ServicesDep
+) -> dict[str, Any]:
+    """A 项目支出 report's content as a jixiao-report file, as a report's."""
+    app.reads.readable(caller.actor, department, year, project)
+    return state_document(app.folds.current(department, year, project).state)
 
 
 _ANCHOR = re.compile(r"(\d{1,18}):([0-9a-f]{64})")
@@ -325,8 +432,9 @@ def _check_artifact(app: Services, caller: Identity, name: str, content: bytes) 
             found = verify_file(app.store, given)
         except UnknownArtifact as error:
             raise Refused(404, f"{name}: {error}") from None
-        department, _, year = found.report.removeprefix("report:").rpartition(":")
-        app.reads.readable(caller.actor, department, int(year))
+        parts = report_stream_parts(found.report)
+        assert parts is not None  # a rendering is recorded on a report stream
+        app.reads.readable(caller.actor, *parts)
         return {
             "report": found.report,
             "revision": found.revision,

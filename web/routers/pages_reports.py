@@ -12,7 +12,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from projections.report_state import report_document
-from web.dependencies import CSRF_FIELD, FormCaller, PageCaller, Services, ServicesDep
+from web.dependencies import (
+    CSRF_FIELD,
+    FormCaller,
+    PageCaller,
+    ProjectPath,
+    Services,
+    ServicesDep,
+)
 from web.errors import Refused, not_found
 from web.execution import run_command
 from web.identity import Identity
@@ -22,6 +29,7 @@ from workflow.administration import FiscalYearState, fiscal_year_stream_id
 from workflow.authorization import PERMISSIONS
 from workflow.budget import AdjustmentKind
 from workflow.commands import OpenReport
+from workflow.projects import FIELD_LABELS
 from workflow.roles import Actor
 from workflow.service import load_admin
 from workflow.stages import Stage
@@ -42,6 +50,10 @@ ADJUSTMENT_KINDS = {
     AdjustmentKind.IN_YEAR.value: "当年调整预算数",
     AdjustmentKind.HIGHER_LEVEL.value: "上级指标及其他",
 }
+
+
+#: The project fields a 项目支出 report's page lets the preparer set, with their words.
+PROJECT_FIELDS = {field.value: label for field, label in FIELD_LABELS.items()}
 
 
 def available_commands(actor: Actor, department: str, stage: str) -> set[str]:
@@ -80,8 +92,14 @@ def _scheme(app: Services, year: int) -> Any:
 
 
 def report_context(view: dict[str, Any]) -> dict[str, Any]:
-    """What every page showing a report's 自评价表 needs (the report page, as-of)."""
-    title = f"{view['year']}年度部门整体支出绩效自评价表"
+    """What every page showing a report's 自评价表 needs (the report page, as-of); a
+    项目支出 report's fund rows are its table's budget part."""
+    project = view.get("project")
+    title = (
+        f"{view['year']}年度项目支出绩效自评表：{project['name']}"
+        if project
+        else f"{view['year']}年度部门整体支出绩效自评价表"
+    )
     return {
         "view": view,
         "table": evaluation_table(view, title),
@@ -102,12 +120,14 @@ def render_report(
     status: int = 200,
     failed: FailedForm | None = None,
     done: str | None = None,
+    project: str | None = None,
 ) -> Response:
-    """The report page for a report the caller may read (404 otherwise)."""
-    app.reads.readable(caller.actor, department, year)
-    view = report_document(app.store.engine, department, year)
+    """The report page for a report the caller may read (404 otherwise); a 项目支出
+    report's with ``project``."""
+    app.reads.readable(caller.actor, department, year, project)
+    view = report_document(app.store.engine, department, year, project=project)
     if view is None:
-        raise not_found(department, year)
+        raise not_found(department, year, project)
     assert caller.session is not None
     can = available_commands(caller.actor, department, view["stage"])
     editing = "record-actual-spending" in can
@@ -128,23 +148,29 @@ def render_report(
             "error": failed.message if failed else None,
             "field": failed.field if failed else None,
             "done": done,
+            "project_fields": PROJECT_FIELDS,
         },
         status_code=status,
     )
 
 
 @router.get("/reports/{department}/{year}", response_class=HTMLResponse)
+@router.get("/reports/{department}/{year}/projects/{project}", response_class=HTMLResponse)
 def report_page(
     department: str,
     year: int,
     request: Request,
     caller: PageCaller,
     app: ServicesDep,
+    project: ProjectPath,
     done: str | None = None,
 ) -> Response:
-    """The report as its 自评价表, with what the caller may do next."""
+    """The report as its 自评价表 (a 项目支出 report's under ``/projects/{project}``), with
+    what the caller may do next."""
     name = ACTIONS.get(done or "", done or "")
-    return render_report(request, app, caller, department, year, done=DONE.get(name))
+    return render_report(
+        request, app, caller, department, year, done=DONE.get(name), project=project
+    )
 
 
 async def _fields(request: Request) -> Fields:
@@ -166,6 +192,7 @@ async def post_command(
     name: str,
     *,
     done: str | None = None,
+    project: str | None = None,
 ) -> Response:
     """Run the command a form posted; back to the page with what was done, or the page
     again with the refusal beside the form and what was typed kept."""
@@ -175,7 +202,7 @@ async def post_command(
     fields = await _fields(request)
     form_id = (fields.get("form_id") or [name])[-1]
     try:
-        run_command(app, caller, page_command(command_type, department, year, fields))
+        run_command(app, caller, page_command(command_type, department, year, fields, project))
     except Refused as refused:
         if refused.status == 404 or command_type is OpenReport:
             raise
@@ -184,24 +211,38 @@ async def post_command(
         typed["items"] = "\n".join(fields.get("items", ()))
         failed = FailedForm(form_id, typed, refused.message, refused.field)
         return render_report(
-            request, app, caller, department, year, status=refused.status, failed=failed
+            request,
+            app,
+            caller,
+            department,
+            year,
+            status=refused.status,
+            failed=failed,
+            project=project,
         )
     # Back to the form that was sent, on a page that may be long.
     anchor = f"#{quote(form_id, safe='-._')}" if "form_id" in fields else ""
-    return RedirectResponse(
-        f"/reports/{department}/{year}?done={done or name}{anchor}", status_code=303
-    )
+    page = f"/reports/{department}/{year}" + (f"/projects/{project}" if project else "")
+    return RedirectResponse(f"{page}?done={done or name}{anchor}", status_code=303)
 
 
 @router.post("/reports/{department}/{year}/commands/{name}")
+@router.post("/reports/{department}/{year}/projects/{project}/commands/{name}")
 async def report_command(
-    department: str, year: int, name: str, request: Request, caller: FormCaller, app: ServicesDep
+    department: str,
+    year: int,
+    name: str,
+    request: Request,
+    caller: FormCaller,
+    app: ServicesDep,
+    project: ProjectPath,
 ) -> Response:
     """Any form of the report page: the command named in the path (``set-initial-budget``)
     with the form's fields."""
-    return await post_command(request, app, caller, department, year, name)
+    return await post_command(request, app, caller, department, year, name, project=project)
 
 
+@router.post("/reports/{department}/{year}/projects/{project}/{action}")
 @router.post("/reports/{department}/{year}/{action}")
 async def report_action(
     department: str,
@@ -210,8 +251,11 @@ async def report_action(
     request: Request,
     caller: FormCaller,
     app: ServicesDep,
+    project: ProjectPath,
 ) -> Response:
     """Submit, approve, return (with the ticked items) or sign off; back to the page."""
     if action not in ACTIONS:
         raise Refused(404, f"action: got {action!r}, expected one of {', '.join(ACTIONS)}")
-    return await post_command(request, app, caller, department, year, ACTIONS[action], done=action)
+    return await post_command(
+        request, app, caller, department, year, ACTIONS[action], done=action, project=project
+    )

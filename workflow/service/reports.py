@@ -41,15 +41,17 @@ RENDER_TOPIC = "render"
 MAIL_TOPIC = "mail"
 
 
-def render_message(stream_id: str, department: str, year: int, revision: int) -> OutboxMessage:
-    """The outbox message asking the worker to render one revision (keyed for idempotence)."""
+def render_message(
+    stream_id: str, department: str, year: int, revision: int, project: str | None = None
+) -> OutboxMessage:
+    """The outbox message asking the worker to render one revision (keyed for idempotence);
+    a 项目支出 report's names its project."""
+    report: dict[str, str | int] = {"department": department, "year": year}
+    if project is not None:
+        report["project"] = project
     return OutboxMessage(
         topic=RENDER_TOPIC,
-        payload={
-            "stream_id": stream_id,
-            "report": {"department": department, "year": year},
-            "revision": revision,
-        },
+        payload={"stream_id": stream_id, "report": report, "revision": revision},
         key=f"render:{stream_id}:{revision}",
     )
 
@@ -106,7 +108,7 @@ def _record_report_events(
     if after is None:
         after = fold(events, loaded.state)
     outbox = [
-        render_message(stream_id, after.department, after.year, e.revision)
+        render_message(stream_id, after.department, after.year, e.revision, after.project_code)
         for e in events
         if isinstance(e, ReportSignedOff)
     ]
@@ -149,7 +151,7 @@ def run_report_command(
     writes its e-mail's outbox row. ``loaded`` is the report as the caller already folded
     it from this store's log at some version: only the events after it are read and folded.
     """
-    stream_id = report_stream(command.department, command.year)
+    stream_id = report_stream(command.department, command.year, command.project_code)
 
     def attempt() -> list[RecordedEvent]:
         nonlocal loaded
@@ -217,7 +219,7 @@ def execute_all_as(
 ) -> list[RecordedEvent]:
     """:func:`execute_all` for an actor the caller has authenticated itself (see
     :func:`execute_as`)."""
-    streams = {report_stream(c.department, c.year) for _, c in commands}
+    streams = {report_stream(c.department, c.year, c.project_code) for _, c in commands}
     if len(streams) != 1:
         raise InvalidValue(
             f"{source} reports", ", ".join(sorted(streams)) or "none", "commands on one report"
@@ -300,6 +302,7 @@ def record_rendering(
     artifacts: Sequence[Artifact],
     correlation_id: str | None = None,
     causation_id: str | None = None,
+    project: str | None = None,
 ) -> list[RecordedEvent]:
     """The render worker records a revision's artifacts as the ``system`` actor.
 
@@ -307,7 +310,11 @@ def record_rendering(
     A reopened report makes the message stale: StaleRevision.
     """
     command = RecordRendering(
-        department=department, year=year, revision=revision, artifacts=tuple(artifacts)
+        department=department,
+        year=year,
+        project_code=project,
+        revision=revision,
+        artifacts=tuple(artifacts),
     )
     return run_report_command(
         store,
@@ -332,6 +339,7 @@ def record_render_failure(
     final: bool,
     correlation_id: str | None = None,
     causation_id: str | None = None,
+    project: str | None = None,
 ) -> list[RecordedEvent]:
     """The render worker records a failed attempt of a revision as the ``system`` actor.
 
@@ -342,6 +350,7 @@ def record_render_failure(
     command = RecordRenderFailure(
         department=department,
         year=year,
+        project_code=project,
         revision=revision,
         formats=tuple(formats),
         reason=reason,
