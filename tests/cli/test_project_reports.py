@@ -34,9 +34,7 @@ def with_project(run: Invoke) -> None:
 
 def test_a_project_report_is_opened_and_filled_in_with_p(admin: Invoke, mode: str) -> None:
     run = admin
-    out = run(
-        "report", "open", *KEY, "-p", "training", "--name", "应急救护培训", user="zhang.san"
-    )
+    out = run("report", "open", *KEY, "-p", "training", "--name", "应急救护培训", user="zhang.san")
     assert out.exit_code == 0, out.stderr
     assert out.stdout == (
         "已新建 姑苏区红十字会 2021 年度项目支出报告：应急救护培训（draft），等待填报人修改并提交\n"

@@ -107,7 +107,9 @@ def test_the_pages_show_edit_and_review_a_project_report(site: Site) -> None:
     assert "无" in row(preparer.get(PROJECT_PAGE).text, 'data-project-field="problems"')
     submitted = post_form(preparer, f"{PROJECT_PAGE}/submit", {"revision": "1"}, page=PROJECT_PAGE)
     assert submitted.status_code == 303
-    assert f'action="{PROJECT_PAGE}/approve"' in element(head.get(PROJECT_PAGE).text, "approve-form")
+    assert f'action="{PROJECT_PAGE}/approve"' in element(
+        head.get(PROJECT_PAGE).text, "approve-form"
+    )
     overview = head.get(f"/overview?year={YEAR}").text
     project_row = row(overview, 'class="project"')
     assert 'data-project="homes"' in project_row and f'href="{PROJECT_PAGE}"' in project_row
@@ -156,6 +158,12 @@ def test_a_signed_off_project_report_renders_the_national_form(site: Site, tmp_p
     sheet = load_workbook(io.BytesIO(download.content)).active
     assert sheet is not None and sheet.title == "项目支出绩效自评表"
     cells = {str(c.value) for r in sheet.iter_rows() for c in r if c.value is not None}
-    assert {"项目名称", "博爱家园建设", "年度资金总额", "其中：当年财政拨款", "新建博爱家园数量"} <= cells
+    assert {
+        "项目名称",
+        "博爱家园建设",
+        "年度资金总额",
+        "其中：当年财政拨款",
+        "新建博爱家园数量",
+    } <= cells
     figures = [r for r in sheet.iter_rows(values_only=True) if r[1] == "年度资金总额"]
     assert figures[0][3:6] == (8, 3.2, 3.2)

@@ -171,3 +171,34 @@ def test_the_backoff_between_attempts_doubles_with_jitter_up_to_an_hour() -> Non
         waits = [retry_wait(base, failures).total_seconds() for _ in range(50)]
         assert all(cap / 2 <= wait <= cap for wait in waits), (failures, waits)
         assert len(set(waits)) > 1
+
+
+def test_a_project_reports_render_is_published_and_swept_with_its_project(
+    office: Office, redis_settings: WorkerSettings
+) -> None:
+    from cli.seed_file import project_commands
+    from tests.workflow.world import NOW
+    from workflow.commands import ApproveReport, SignOffReport, SubmitReport
+
+    key = {"department": DEPARTMENT_CODE, "year": YEAR, "project_code": "homes"}
+    for command in project_commands():
+        execute(office.store, office.preparer, command, now=NOW)
+    for who, command in (
+        (office.preparer, SubmitReport(**key)),
+        (office.head, ApproveReport(**key)),
+        (office.finance, ApproveReport(**key)),
+        (office.head, SignOffReport(**key)),
+        (office.finance, SignOffReport(**key)),
+    ):
+        execute(office.store, who, command, now=NOW)
+    project = RenderTarget(DEPARTMENT_CODE, YEAR, 1, "homes")
+    assert project.stream_id == "report:gusu-rc:2021:homes"
+    assert RenderTarget.from_stream(project.stream_id, 1) == project
+    relay = relay_for(redis_settings.but(redispatch_after=0.0), office.store)
+    assert relay.publish_pending() == [TARGET.key, project.key]
+    (kwargs,) = [k for k in map(task_kwargs, queued(redis_settings)) if "project" in k["report"]]
+    assert kwargs == project.payload()
+    assert kwargs["report"] == {"department": DEPARTMENT_CODE, "year": YEAR, "project": "homes"}
+    assert RenderTarget.from_payload(kwargs) == project
+    relay.ledger.catch_up(office.store)
+    assert set(relay.ledger.owed()) == {TARGET, project}
