@@ -181,7 +181,10 @@ class DirectBackend:
         with reported_errors():
             authenticate(store, caller)
             items = inbox(store.engine, caller.user_id)
-        return [{**{name: getattr(i, name) for name in i.__slots__}, "project": i.project} for i in items]
+        return [
+            {**{name: getattr(i, name) for name in i.__slots__}, "project": i.project}
+            for i in items
+        ]
 
     def me(self) -> dict[str, Any]:
         """The caller, signed in with their token."""

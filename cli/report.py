@@ -132,6 +132,17 @@ def import_report(
             help="For .xlsx: read it by this layout (jixiao admin layout list); else its headers choose.",
         ),
     ] = None,
+    project: Annotated[
+        str | None,
+        typer.Option(
+            "--project",
+            "-p",
+            envvar="JIXIAO_PROJECT",
+            help="For .xlsx: the 项目支出 report of this project code (its 项目名称, 年度总体目标 … "
+            "read from the sheet).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record a whole report from a file, as your own changes: every rule applies.
@@ -165,7 +176,9 @@ def import_report(
             raise fail(f"{path}: a spreadsheet names no department code, expected -d and -y", 2)
         expected = "a 自评价表 (.xlsx)" if workbook else "a report file (.yaml, .yml, .json)"
         data = file_bytes(path, "path", expected, limit)
-        found = read_import(data, source, department=department, year=year, layout=layout)
+        found = read_import(
+            data, source, department=department, year=year, layout=layout, project=project
+        )
     importer = backend()
     with (
         reported_errors(),
@@ -180,14 +193,14 @@ def import_report(
             earlier_problems=found.problems,
             progress=advance,
         )
-    document, located = found.document, found.located
+    located = found.located
     if checking_json:
         print_json(
             {
                 "file": source,
                 "ok": True,
                 "problems": [],
-                "report": f"{document.department}/{document.year}",
+                "report": found.report,
                 "commands": len(located),
                 "by_command": found.by_command(),
                 "layout": found.layout or None,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from events.model import RecordedEvent
 from events.protocol import EventStoreProtocol
 from workflow.administration import DepartmentState, department_stream_id
-from workflow.commands import OpenReport, ReportCommand
+from workflow.commands import OpenReport, ReportCommand, report_label
 from workflow.errors import DocumentRejected
 from workflow.report_file import ReportDocument, document_commands, parse_document
 from workflow.roles import Actor
@@ -49,8 +49,12 @@ class ImportFile:
 
     @property
     def report(self) -> str:
-        """``department/year`` of the report the file enters."""
-        return f"{self.document.department}/{self.document.year}"
+        """``department/year`` of the report the file enters (``/project`` for a 项目支出
+        report's)."""
+        project = self.document.project
+        return report_label(
+            self.document.department, self.document.year, project.code if project else None
+        )
 
     def by_command(self) -> dict[str, int]:
         """How many of each command the file would record, in the order first met."""
@@ -64,10 +68,12 @@ def read_import(
     department: str | None = None,
     year: int | None = None,
     layout: str | None = None,
+    project: str | None = None,
 ) -> ImportFile:
     """Read the bytes of the file named ``source``: a 自评价表 (``.xlsx``, which names no
-    department code: ``department`` and ``year`` say whose report it is; ``layout`` names
-    the layout to read it by, else the sheet's headers choose) or a report file.
+    department code: ``department`` and ``year`` say whose report it is, and ``project``
+    the project code of a 项目支出 report; ``layout`` names the layout to read it by, else
+    the sheet's headers choose) or a report file.
 
     Raises ValueError (one line naming the file) when the file cannot be read at all, and
     DocumentRejected listing every problem when its document does not hold together.
@@ -80,7 +86,7 @@ def read_import(
                 f"{source}: a spreadsheet names no department code, expected the "
                 "department and year of the report it is for"
             )
-        reading = read_sheet(data, source, department, year, layout)
+        reading = read_sheet(data, source, department, year, layout, project)
         document = parse_document(reading.document, source=source)
         located = [(reading.place(where), c) for where, c in document_commands(document)]
         if reading.department_cell is not None:
@@ -102,6 +108,11 @@ def read_import(
     if layout is not None:
         raise ValueError(
             f"--layout: got {layout!r} for {source}, expected it only with a 自评价表 (.xlsx)"
+        )
+    if project is not None:
+        raise ValueError(
+            f"--project: got {project!r} for {source}, expected it only with a 自评价表 "
+            "(.xlsx): a report file names its project itself (project.code)"
         )
     from imports.documents import parse_report_file
 

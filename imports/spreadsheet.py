@@ -20,6 +20,7 @@ from imports.sheet_budget import IMPORTED_REASON
 from imports.sheet_cells import Sheet, SheetReading
 from imports.sheet_headers import Header
 from imports.sheet_layouts import Layout, all_layouts, layout_named
+from imports.sheet_project import read_project
 from imports.sheet_region import check_placed, check_text
 from workflow.administration import split_code
 
@@ -32,11 +33,17 @@ _YEAR = re.compile(r"（\s*(\d{4})\s*年度\s*）")
 
 
 def read_sheet(
-    data: bytes, source: str, department: str, year: int, layout: str | None = None
+    data: bytes,
+    source: str,
+    department: str,
+    year: int,
+    layout: str | None = None,
+    project: str | None = None,
 ) -> SheetReading:
     """Read the first sheet of the workbook ``data`` (the file ``source``, as messages name
     it) as the 自评价表 of ``department``'s report for ``year``, in the layout named
-    ``layout`` or the one the sheet's headers match.
+    ``layout`` or the one the sheet's headers match; with ``project``, as the 项目支出
+    report of that project code, its 项目名称, 年度总体目标, 评价结论 … read as well.
 
     The workbook must keep the limits of imports/sheet_bounds.py (checked before it is
     loaded). A sheet no layout reads, or two read alike, raises ValueError with one line
@@ -73,6 +80,13 @@ def read_sheet(
     closing = indicator_end <= sheet.max_row and (indicator_end, min(indicators.columns.values()))
     if closing and closing in reading.placed:
         indicator_end += 1  # the 合计 / 总分 row is part of the table
+    if project is not None:
+        outside = [
+            range(1, budget.row),
+            range(budget_end, indicators.row),
+            range(indicator_end, sheet.max_row + 1),
+        ]
+        read_project(sheet, outside, project, reading)
     check_placed(sheet, chosen, [(budget, budget_end), (indicators, indicator_end)], reading)
     return reading
 

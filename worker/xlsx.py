@@ -255,9 +255,9 @@ def render_xlsx(table: EvaluationTable, moment: datetime) -> bytes:
     return _saved(workbook, sheet, table.title, moment)
 
 
-#: The project form's eight columns: 一级 (and the row labels), 二级 (the fund rows), 三级,
-#: then the figures or the indicator values, 分值, 得分 and the reasons.
-_PROJECT_WIDTHS = (14, 20, 20, 12, 12, 9, 12, 9)
+#: The project form's eight columns: 一级 (and the row labels), 二级 (the fund rows' names),
+#: then the six fund figures, or 三级 and the indicator values, 分值, 得分 and the reasons.
+_PROJECT_WIDTHS = (14, 20, 20, 12, 12, 9, 9, 20)
 
 
 def _project_head(sheet: Worksheet, form: ProjectForm) -> int:
@@ -277,15 +277,17 @@ def _project_head(sheet: Worksheet, form: ProjectForm) -> int:
 
 
 def _project_funds(sheet: Worksheet, form: ProjectForm, row: int) -> int:
+    """项目资金 down column A, each fund row's name in B and its six figures in C to H: the
+    national form's grid, which jixiao's own import reads back."""
     last = row + len(form.funds)
     _cell(sheet, row, 1, f"项目资金（{form.unit}）", to_row=last, bold=True)
-    _cell(sheet, row, 2, None, to_column=3)
-    for column, header in enumerate(FUND_HEADERS, start=4):
+    _cell(sheet, row, 2, None)
+    for column, header in enumerate(FUND_HEADERS, start=3):
         _cell(sheet, row, column, header, bold=True)
     for fund in form.funds:
         row += 1
         label = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=fund.depth)
-        _cell(sheet, row, 2, fund.label, to_column=3, align=label)
+        _cell(sheet, row, 2, fund.label, align=label)
         initial, full_year, actual, rate = fund.values
         weight, points = fund.cells[3], fund.cells[5]
         figures: tuple[tuple[CellValue, int], ...] = (
@@ -296,7 +298,7 @@ def _project_funds(sheet: Worksheet, form: ProjectForm, row: int) -> int:
             (fund.cells[4] if rate is None else rate, form.rate_places),
             (_figure(points), 2),
         )
-        for column, (value, places) in enumerate(figures, start=4):
+        for column, (value, places) in enumerate(figures, start=3):
             _cell(sheet, row, column, value, places=places)
     row += 1
     _cell(sheet, row, 1, "年度总体目标", to_row=row + 1, bold=True)
