@@ -30,7 +30,7 @@ from docx.text.font import Font
 from docx.text.paragraph import Paragraph
 
 from worker.document import SEAL, ProjectDocument, ReportDocument
-from worker.evaluation_table import EvaluationTable
+from worker.evaluation_table import EvaluationTable, IndicatorRow
 from worker.office_zip import repacked
 from worker.project_form import FUND_HEADERS, INDICATOR_HEADERS, LISTING_HEADERS, ProjectForm
 from workflow.labels import STAGE_LABELS
@@ -164,6 +164,28 @@ def _budget(document, table: EvaluationTable) -> None:
             _put(cell, figure, "right")
 
 
+def _indicator_row(rows: Any, index: int, indicator: IndicatorRow, scored: bool) -> None:
+    """One indicator in ``rows[index]``: 一级 and 二级 merged over their rows, 三级, target,
+    actual, 分值 and 得分 when ``scored``, the reason in the last column."""
+    cells = rows[index].cells
+    if indicator.category_span:
+        span = rows[index + indicator.category_span - 1].cells[0]
+        _put(cells[0].merge(span), indicator.category)
+    if indicator.project is None:
+        _put(cells[1].merge(cells[2]), indicator.name, "left")
+    else:
+        if indicator.project_span:
+            span = rows[index + indicator.project_span - 1].cells[1]
+            _put(cells[1].merge(span), indicator.project, "left")
+        _put(cells[2], indicator.name, "left")
+    _put(cells[3], indicator.target)
+    _put(cells[4], indicator.actual)
+    if scored:
+        _put(cells[5], indicator.weight, "right")
+        _put(cells[6], indicator.points, "right")
+    _put(cells[-1], indicator.reason)
+
+
 def _indicators(document, table: EvaluationTable) -> None:
     *values, reason = table.value_headers
     columns = 3 + len(table.value_headers)
@@ -182,23 +204,7 @@ def _indicators(document, table: EvaluationTable) -> None:
         _put(cell, heading, bold=True)
     rows = grid.rows[2:]
     for index, indicator in enumerate(table.indicators):
-        cells = rows[index].cells
-        if indicator.category_span:
-            span = rows[index + indicator.category_span - 1].cells[0]
-            _put(cells[0].merge(span), indicator.category)
-        if indicator.project is None:
-            _put(cells[1].merge(cells[2]), indicator.name, "left")
-        else:
-            if indicator.project_span:
-                span = rows[index + indicator.project_span - 1].cells[1]
-                _put(cells[1].merge(span), indicator.project, "left")
-            _put(cells[2], indicator.name, "left")
-        _put(cells[3], indicator.target)
-        _put(cells[4], indicator.actual)
-        if table.scored:
-            _put(cells[5], indicator.weight, "right")
-            _put(cells[6], indicator.points, "right")
-        _put(cells[columns - 1], indicator.reason)
+        _indicator_row(rows, index, indicator, table.scored)
     closing = rows[len(table.indicators) :]
     if table.total_score is not None:
         cells = closing[0].cells
@@ -271,22 +277,8 @@ def _project_indicators(document, form: ProjectForm) -> None:
         _put(cell, header, bold=True)
     body = grid.rows[1:]
     for index, indicator in enumerate(form.indicators):
-        cells = body[index].cells
-        if indicator.category_span:
-            span = body[index + indicator.category_span - 1].cells[0]
-            _put(cells[0].merge(span), indicator.category)
-        if indicator.project is None:
-            _put(cells[1].merge(cells[2]), indicator.name, "left")
-        else:
-            if indicator.project_span:
-                span = body[index + indicator.project_span - 1].cells[1]
-                _put(cells[1].merge(span), indicator.project, "left")
-            _put(cells[2], indicator.name, "left")
-        _put(cells[3], indicator.target)
-        _put(cells[4], indicator.actual)
-        _put(cells[5], indicator.weight, "right")
-        _put(cells[6], indicator.points, "right")
-        _put(cells[7], indicator.reason)
+        # The national form always has its 分值 and 得分 columns (blank when unscored).
+        _indicator_row(body, index, indicator, True)
     total = body[len(form.indicators)].cells
     _put(total[0].merge(total[4]), "总分", bold=True)
     _put(total[5], form.total_score[0], "right")

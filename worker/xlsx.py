@@ -27,7 +27,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from worker.evaluation_table import BUDGET_HEADERS, EvaluationTable
+from worker.evaluation_table import BUDGET_HEADERS, EvaluationTable, IndicatorRow
 from worker.office_zip import FixedTimeZip
 from worker.project_form import FUND_HEADERS, INDICATOR_HEADERS, ProjectForm
 
@@ -159,6 +159,33 @@ def _budget(sheet: Worksheet, table: EvaluationTable, row: int) -> int:
     return row + 1
 
 
+def _indicator_row(
+    sheet: Worksheet,
+    row: int,
+    indicator: IndicatorRow,
+    scored: bool,
+    reason_column: int,
+    last: int,
+) -> None:
+    """One indicator: 一级 and 二级 merged over their rows, 三级, target, actual, 分值 and
+    得分 in columns 6 and 7 when ``scored``, the reason from ``reason_column`` to ``last``."""
+    if indicator.category_span:
+        _cell(sheet, row, 1, indicator.category, to_row=row + indicator.category_span - 1)
+    if indicator.project is None:
+        _cell(sheet, row, 2, indicator.name, to_column=3, align=_LEFT)
+    else:
+        if indicator.project_span:
+            bottom = row + indicator.project_span - 1
+            _cell(sheet, row, 2, indicator.project, to_row=bottom, align=_LEFT)
+        _cell(sheet, row, 3, indicator.name, align=_LEFT)
+    _cell(sheet, row, 4, indicator.target)
+    _cell(sheet, row, 5, indicator.actual)
+    if scored:
+        _cell(sheet, row, 6, _figure(indicator.weight), places=2)
+        _cell(sheet, row, 7, _figure(indicator.points), places=2)
+    _cell(sheet, row, reason_column, indicator.reason, to_column=last)
+
+
 def _indicators(sheet: Worksheet, table: EvaluationTable, row: int) -> int:
     last = width_of(table)
     *values, reason = table.value_headers
@@ -174,21 +201,7 @@ def _indicators(sheet: Worksheet, table: EvaluationTable, row: int) -> int:
     sheet.print_title_rows = f"{row}:{row + 1}"
     row += 2
     for indicator in table.indicators:
-        if indicator.category_span:
-            _cell(sheet, row, 1, indicator.category, to_row=row + indicator.category_span - 1)
-        if indicator.project is None:
-            _cell(sheet, row, 2, indicator.name, to_column=3, align=_LEFT)
-        else:
-            if indicator.project_span:
-                last = row + indicator.project_span - 1
-                _cell(sheet, row, 2, indicator.project, to_row=last, align=_LEFT)
-            _cell(sheet, row, 3, indicator.name, align=_LEFT)
-        _cell(sheet, row, 4, indicator.target)
-        _cell(sheet, row, 5, indicator.actual)
-        if table.scored:
-            _cell(sheet, row, 6, _figure(indicator.weight), places=2)
-            _cell(sheet, row, 7, _figure(indicator.points), places=2)
-        _cell(sheet, row, reason_column, indicator.reason, to_column=last)
+        _indicator_row(sheet, row, indicator, table.scored, reason_column, last)
         row += 1
     if table.total_score is not None:
         _cell(sheet, row, 1, "总分", to_column=5, bold=True)
@@ -317,20 +330,8 @@ def _project_indicators(sheet: Worksheet, form: ProjectForm, row: int) -> int:
     sheet.print_title_rows = f"{row}:{row}"
     row += 1
     for indicator in form.indicators:
-        if indicator.category_span:
-            _cell(sheet, row, 1, indicator.category, to_row=row + indicator.category_span - 1)
-        if indicator.project is None:
-            _cell(sheet, row, 2, indicator.name, to_column=3, align=_LEFT)
-        else:
-            if indicator.project_span:
-                last = row + indicator.project_span - 1
-                _cell(sheet, row, 2, indicator.project, to_row=last, align=_LEFT)
-            _cell(sheet, row, 3, indicator.name, align=_LEFT)
-        _cell(sheet, row, 4, indicator.target)
-        _cell(sheet, row, 5, indicator.actual)
-        _cell(sheet, row, 6, _figure(indicator.weight), places=2)
-        _cell(sheet, row, 7, _figure(indicator.points), places=2)
-        _cell(sheet, row, 8, indicator.reason)
+        # The national form always has its 分值 and 得分 columns (blank when unscored).
+        _indicator_row(sheet, row, indicator, True, 8, 8)
         row += 1
     _cell(sheet, row, 1, "总分", to_column=5, bold=True)
     _cell(sheet, row, 6, _figure(form.total_score[0]), places=2)

@@ -11,29 +11,23 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cli.seed_file import project_commands
 from projections.migrations import open_store
 from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.worker.html_reading import read_tables
-from tests.worker.signed_off import Office, open_office, prepare, sign_off
+from tests.worker.signed_off import (
+    PROJECT_KEY,
+    Office,
+    open_office,
+    prepare,
+    sign_off,
+    sign_off_project,
+)
 from tests.workflow.world import NOW
 from worker.project_form import FORM_TITLE
 from worker.render import FORMATS, render_revision
 from worker.verify import verify_file, verify_rendering
-from workflow.commands import ApproveReport, OpenReport, SignOffReport, SubmitReport
+from workflow.commands import OpenReport
 from workflow.service import execute
-
-PROJECT = {"department": DEPARTMENT_CODE, "year": YEAR, "project_code": "homes"}
-
-
-def _sign_off_project(office: Office) -> None:
-    for command in project_commands():
-        execute(office.store, office.preparer, command, now=NOW)
-    execute(office.store, office.preparer, SubmitReport(**PROJECT), now=NOW)
-    execute(office.store, office.head, ApproveReport(**PROJECT, revision=1))
-    execute(office.store, office.finance, ApproveReport(**PROJECT, revision=1))
-    execute(office.store, office.head, SignOffReport(**PROJECT, revision=1))
-    execute(office.store, office.finance, SignOffReport(**PROJECT, revision=1))
 
 
 @pytest.fixture
@@ -44,7 +38,7 @@ def office(tmp_path: Path) -> Office:
 def test_a_project_report_renders_the_national_form_in_every_format(
     office: Office, tmp_path: Path
 ) -> None:
-    _sign_off_project(office)
+    sign_off_project(office)
     out = tmp_path / "out"
     outcome = render_revision(office.store, DEPARTMENT_CODE, YEAR, 1, out_dir=out, project="homes")
     paths = {a.format: Path(a.path) for a in outcome.artifacts}
@@ -83,12 +77,10 @@ def test_the_department_report_lists_its_project_reports_as_at_its_sign_off(
     office: Office, tmp_path: Path
 ) -> None:
     prepare(office)
-    _sign_off_project(office)
+    sign_off_project(office)
     sign_off(office)
     # A project opened after the 整体 report was signed off is not in its documents.
-    late = OpenReport(
-        department=DEPARTMENT_CODE, year=YEAR, project_code="late", project_name="后来的项目"
-    )
+    late = OpenReport(**{**PROJECT_KEY, "project_code": "late"}, project_name="后来的项目")
     execute(office.store, office.preparer, late, now=NOW)
     out = tmp_path / "out"
     outcome = render_revision(

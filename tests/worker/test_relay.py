@@ -10,7 +10,7 @@ import redis
 
 from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.worker.conftest import REDIS_URL
-from tests.worker.signed_off import Office, signed_off_store
+from tests.worker.signed_off import Office, sign_off_project, signed_off_store
 from worker.celery_app import RENDER_QUEUE, RENDER_TASK
 from worker.ledger import RenderTarget, retry_wait
 from worker.render import record_failure, render_revision
@@ -176,21 +176,7 @@ def test_the_backoff_between_attempts_doubles_with_jitter_up_to_an_hour() -> Non
 def test_a_project_reports_render_is_published_and_swept_with_its_project(
     office: Office, redis_settings: WorkerSettings
 ) -> None:
-    from cli.seed_file import project_commands
-    from tests.workflow.world import NOW
-    from workflow.commands import ApproveReport, SignOffReport, SubmitReport
-
-    key = {"department": DEPARTMENT_CODE, "year": YEAR, "project_code": "homes"}
-    for command in project_commands():
-        execute(office.store, office.preparer, command, now=NOW)
-    for who, command in (
-        (office.preparer, SubmitReport(**key)),
-        (office.head, ApproveReport(**key)),
-        (office.finance, ApproveReport(**key)),
-        (office.head, SignOffReport(**key)),
-        (office.finance, SignOffReport(**key)),
-    ):
-        execute(office.store, who, command, now=NOW)
+    sign_off_project(office)
     project = RenderTarget(DEPARTMENT_CODE, YEAR, 1, "homes")
     assert project.stream_id == "report:gusu-rc:2021:homes"
     assert RenderTarget.from_stream(project.stream_id, 1) == project

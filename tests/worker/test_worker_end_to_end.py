@@ -23,7 +23,7 @@ from events.model import RecordedEvent
 from projections.migrations import open_store
 from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.worker.conftest import REDIS_URL, wait_for
-from tests.worker.signed_off import Office, open_office, prepare, sign_off
+from tests.worker.signed_off import Office, open_office, prepare, sign_off, sign_off_project
 from worker.ledger import RenderTarget
 from worker.process import WorkerProcess
 from worker.runner import relay_for, render_and_wait, run_worker
@@ -229,23 +229,8 @@ def test_redis_down_at_sign_off_renders_once_it_returns(
 def test_a_project_reports_sign_off_is_rendered_by_a_real_worker(
     db_url: str, redis_settings: WorkerSettings, tmp_path: Path
 ) -> None:
-    from cli.seed_file import project_commands
-    from tests.workflow.world import NOW
-    from workflow.commands import ApproveReport, SignOffReport, SubmitReport
-    from workflow.service import execute
-
     office = open_office(open_store(db_url, create=True))
-    key = {"department": DEPARTMENT_CODE, "year": YEAR, "project_code": "homes"}
-    for command in project_commands():
-        execute(office.store, office.preparer, command, now=NOW)
-    for who, command in (
-        (office.preparer, SubmitReport(**key)),
-        (office.head, ApproveReport(**key)),
-        (office.finance, ApproveReport(**key)),
-        (office.head, SignOffReport(**key)),
-        (office.finance, SignOffReport(**key)),
-    ):
-        execute(office.store, who, command, now=NOW)
+    sign_off_project(office)
     relay = relay_for(redis_settings, office.store)
     project = RenderTarget(DEPARTMENT_CODE, YEAR, 1, "homes")
     assert relay.publish_pending() == [project.key]

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from web.commands import COMMANDS, body_model, build
-from web.dependencies import ApiCaller, Services, ServicesDep
+from web.dependencies import ApiCaller, ProjectPath, Services, ServicesDep
 from web.errors import Refused, not_found, refusal, validation_refusal
 from web.execution import run_command
 from web.identity import Identity
@@ -44,27 +44,8 @@ def _endpoint(command: type[ReportCommand]) -> Callable[..., dict[str, Any]]:
         year: int,
         caller: ApiCaller,
         app: ServicesDep,
+        project: ProjectPath,
         # A model built at run time, which FastAPI reads and a static checker cannot.
-        body: Annotated[model | None, Body()] = None,  # type: ignore[valid-type]
-    ) -> dict[str, Any]:
-        if not 2000 <= year <= 2100:
-            raise not_found(department, year)
-        return run_command(app, caller, build(command, department, year, body))
-
-    endpoint.__name__ = command.__name__
-    endpoint.__doc__ = command.__doc__
-    return endpoint
-
-
-def _project_endpoint(command: type[ReportCommand]) -> Callable[..., dict[str, Any]]:
-    model = body_model(command)  # type: ignore[arg-type]
-
-    def endpoint(
-        department: str,
-        year: int,
-        project: str,
-        caller: ApiCaller,
-        app: ServicesDep,
         body: Annotated[model | None, Body()] = None,  # type: ignore[valid-type]
     ) -> dict[str, Any]:
         if not 2000 <= year <= 2100:
@@ -78,15 +59,10 @@ def _project_endpoint(command: type[ReportCommand]) -> Callable[..., dict[str, A
 
 for _name, _command in COMMANDS.items():
     _summary = (_command.__doc__ or _name).strip().splitlines()[0]
-    router.add_api_route(
-        f"/{_name}", _endpoint(_command), methods=["POST"], name=_name, summary=_summary
-    )
+    _handler = _endpoint(_command)
+    router.add_api_route(f"/{_name}", _handler, methods=["POST"], name=_name, summary=_summary)
     project_router.add_api_route(
-        f"/{_name}",
-        _project_endpoint(_command),
-        methods=["POST"],
-        name=f"project-{_name}",
-        summary=_summary,
+        f"/{_name}", _handler, methods=["POST"], name=f"project-{_name}", summary=_summary
     )
 
 
@@ -137,23 +113,21 @@ def _located(
 
 
 @router.post("", name="import", summary="Record many commands as one change (an import)")
+@project_router.post(
+    "", name="project-import", summary="Record many commands on a 项目支出 report as one change"
+)
 def import_commands(
-    department: str, year: int, body: ImportBody, caller: ApiCaller, app: ServicesDep
+    department: str,
+    year: int,
+    body: ImportBody,
+    caller: ApiCaller,
+    app: ServicesDep,
+    project: ProjectPath,
 ) -> dict[str, Any]:
     """Decide every command on the report as one change: all are recorded together, or none
     is and the refusal lists every command refused by its ``where`` (``problems``, with
     ``field`` "commands"). With ``check``, every rule is checked and nothing is recorded.
     This is what `jixiao report import` sends."""
-    return _import(app, caller, body, department, year, None)
-
-
-@project_router.post(
-    "", name="project-import", summary="Record many commands on a 项目支出 report as one change"
-)
-def import_project_commands(
-    department: str, year: int, project: str, body: ImportBody, caller: ApiCaller, app: ServicesDep
-) -> dict[str, Any]:
-    """What ``POST …/commands`` does, on the department's 项目支出 report of ``project``."""
     return _import(app, caller, body, department, year, project)
 
 

@@ -24,7 +24,7 @@ from projections.integrity import LogVerification, verify_log
 from projections.replay import replay_year, write_csv
 from projections.report_state import report_document
 from projections.summaries import readable_report_ids, visible_overview, visible_reports
-from web.dependencies import ApiCaller, Services, ServicesDep
+from web.dependencies import ApiCaller, ProjectPath, Services, ServicesDep
 from web.errors import Refused, not_found
 from web.identity import Identity
 from web.reading import parse_moment, parse_time, require_stage
@@ -34,10 +34,6 @@ from workflow.report_file import state_document
 from workflow.visibility import reads_everything
 
 router = APIRouter(prefix="/api/v1", tags=["reads"])
-#: One 项目支出 report's reads: the same as a report's, with its project in the path.
-project_router = APIRouter(
-    prefix="/api/v1/reports/{department}/{year}/projects/{project}", tags=["reads"]
-)
 
 ITEM_KINDS = ("line", "indicator", "section")
 
@@ -92,39 +88,18 @@ def overview(
 
 
 @router.get("/reports/{department}/{year}")
+@router.get("/reports/{department}/{year}/projects/{project}")
 def report(
     department: str,
     year: int,
     caller: ApiCaller,
     app: ServicesDep,
+    project: ProjectPath,
     revision: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
-    """The report's view: stage, every typed and computed figure, indicators, narrative,
-    notices, approvals, signatures, returns; the latest revision unless one is asked for."""
-    return _report(app, caller, department, year, revision, None)
-
-
-@project_router.get("")
-def project_report(
-    department: str,
-    year: int,
-    project: str,
-    caller: ApiCaller,
-    app: ServicesDep,
-    revision: Annotated[int | None, Query(ge=1)] = None,
-) -> dict[str, Any]:
-    """A 项目支出 report's view, as a report's: its project, fund rows, indicators, texts."""
-    return _report(app, caller, department, year, revision, project)
-
-
-def _report(
-    app: Services,
-    caller: Identity,
-    department: str,
-    year: int,
-    revision: int | None,
-    project: str | None,
-) -> dict[str, Any]:
+    """The report's view (a 项目支出 report's under ``/projects/{project}``): stage, every
+    typed and computed figure, indicators, narrative or project texts, notices, approvals,
+    signatures, returns; the latest revision unless one is asked for."""
     app.reads.readable(caller.actor, department, year, project)
     view = report_document(app.store.engine, department, year, revision, project)
     if view is None:
@@ -159,11 +134,13 @@ def trail(
 
 
 @router.get("/reports/{department}/{year}/trail")
+@router.get("/reports/{department}/{year}/projects/{project}/trail")
 def report_trail(
     department: str,
     year: int,
     caller: ApiCaller,
     app: ServicesDep,
+    project: ProjectPath,
     by: str | None = None,
     since: str | None = None,
     until: str | None = None,
@@ -171,24 +148,6 @@ def report_trail(
     limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> list[dict[str, Any]]:
     """Every change to the report: when, who, in which role, the item, before and after, why."""
-    app.reads.readable(caller.actor, department, year)
-    return _trail(app, caller, department, year, by, since, until, item, limit)
-
-
-@project_router.get("/trail")
-def project_trail(
-    department: str,
-    year: int,
-    project: str,
-    caller: ApiCaller,
-    app: ServicesDep,
-    by: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    item: str | None = None,
-    limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
-) -> list[dict[str, Any]]:
-    """Every change to a 项目支出 report, as a report's trail."""
     app.reads.readable(caller.actor, department, year, project)
     return _trail(app, caller, department, year, by, since, until, item, limit, project)
 
@@ -225,29 +184,16 @@ def _trail(
 
 
 @router.get("/reports/{department}/{year}/as-of")
+@router.get("/reports/{department}/{year}/projects/{project}/as-of")
 def as_of(
-    department: str, year: int, moment: str, caller: ApiCaller, app: ServicesDep
-) -> dict[str, Any]:
-    """The report exactly as it was at a moment: a time (UTC unless it says) or a log position."""
-    return _as_of(app, caller, department, year, moment, None)
-
-
-@project_router.get("/as-of")
-def project_as_of(
-    department: str, year: int, project: str, moment: str, caller: ApiCaller, app: ServicesDep
-) -> dict[str, Any]:
-    """A 项目支出 report exactly as it was at a moment, as a report's."""
-    return _as_of(app, caller, department, year, moment, project)
-
-
-def _as_of(
-    app: Services,
-    caller: Identity,
     department: str,
     year: int,
     moment: str,
-    project: str | None,
+    caller: ApiCaller,
+    app: ServicesDep,
+    project: ProjectPath,
 ) -> dict[str, Any]:
+    """The report exactly as it was at a moment: a time (UTC unless it says) or a log position."""
     app.reads.readable(caller.actor, department, year, project)
     when = parse_moment(moment, "moment", app.store.head_position())
     found = report_as_of(app.store, department, year, when, project)
@@ -268,36 +214,17 @@ def _as_of(
 
 
 @router.get("/reports/{department}/{year}/diff")
+@router.get("/reports/{department}/{year}/projects/{project}/diff")
 def diff(
-    department: str, year: int, since: str, until: str, caller: ApiCaller, app: ServicesDep
-) -> dict[str, Any]:
-    """Every field of the report that changed between two moments (times or positions)."""
-    return _diff(app, caller, department, year, since, until, None)
-
-
-@project_router.get("/diff")
-def project_diff(
     department: str,
     year: int,
-    project: str,
     since: str,
     until: str,
     caller: ApiCaller,
     app: ServicesDep,
+    project: ProjectPath,
 ) -> dict[str, Any]:
-    """Every field of a 项目支出 report that changed between two moments, as a report's."""
-    return _diff(app, caller, department, year, since, until, project)
-
-
-def _diff(
-    app: Services,
-    caller: Identity,
-    department: str,
-    year: int,
-    since: str,
-    until: str,
-    project: str | None,
-) -> dict[str, Any]:
+    """Every field of the report that changed between two moments (times or positions)."""
     app.reads.readable(caller.actor, department, year, project)
     head = app.store.head_position()
     first, second = parse_moment(since, "since", head), parse_moment(until, "until", head)
@@ -321,18 +248,12 @@ def _diff(
 
 
 @router.get("/reports/{department}/{year}/file")
-def report_file(department: str, year: int, caller: ApiCaller, app: ServicesDep) -> dict[str, Any]:
+@router.get("/reports/{department}/{year}/projects/{project}/file")
+def report_file(
+    department: str, year: int, caller: ApiCaller, app: ServicesDep, project: ProjectPath
+) -> dict[str, Any]:
     """The report's content as a jixiao-report file (docs/report-format.md), every cell as
     typed: what `jixiao report export` writes, and `jixiao report import` reads back."""
-    app.reads.readable(caller.actor, department, year)
-    return state_document(app.folds.current(department, year).state)
-
-
-@project_router.get("/file")
-def project_report_file(
-    department: str, year: int, project: str, caller: ApiCaller, app: ServicesDep
-) -> dict[str, Any]:
-    """A 项目支出 report's content as a jixiao-report file, as a report's."""
     app.reads.readable(caller.actor, department, year, project)
     return state_document(app.folds.current(department, year, project).state)
 
