@@ -145,29 +145,35 @@ def print_view(view: dict[str, Any], heading: str | None = None) -> None:
             f"stage {view['stage']} · 预算调整率 {budget['adjustment_rate']}%"
         )
     )
+    _print_budget(budget, f"本年度预算资金（{budget['unit']}）", DEPARTMENT_BUDGET)
+    _print_adjustments(budget)
+    _print_indicators(view)
+
+
+#: The budget table's columns after id and name, with the view's key of each: the 部门整体
+#: report's, and a 项目支出 report's fund rows as the national form heads them.
+DEPARTMENT_BUDGET = (
+    ("年初预算数", "initial"),
+    ("调整数", "adjustments"),
+    ("上级指标及其他", "higher_level"),
+    ("预算合计数", "total"),
+    ("实际支出数", "actual"),
+    ("执行率%", "execution_rate"),
+)
+PROJECT_FUNDS = (
+    ("年初预算数", "initial"),
+    ("全年预算数", "total"),
+    ("全年执行数", "actual"),
+    ("执行率%", "execution_rate"),
+)
+
+
+def _print_budget(budget: dict[str, Any], title: str, columns: tuple[tuple[str, str], ...]) -> None:
     print_table(
-        f"本年度预算资金（{budget['unit']}）",
+        title,
+        ["id", "项目", *(head for head, _ in columns)],
         [
-            "id",
-            "项目",
-            "年初预算数",
-            "调整数",
-            "上级指标及其他",
-            "预算合计数",
-            "实际支出数",
-            "执行率%",
-        ],
-        [
-            [
-                r["id"],
-                "  " * r["depth"] + r["name"],
-                r["initial"],
-                r["adjustments"],
-                r["higher_level"],
-                r["total"],
-                r["actual"],
-                r["execution_rate"],
-            ]
+            [r["id"], "  " * r["depth"] + r["name"], *(r[key] for _, key in columns)]
             for r in budget["rows"]
         ],
     )
@@ -175,8 +181,6 @@ def print_view(view: dict[str, Any], heading: str | None = None) -> None:
     # They block submission; --json has them as budget.problems.
     for problem in budget.get("problems", ()):
         print(f"problem: {shown(problem)}")
-    _print_adjustments(budget)
-    _print_indicators(view)
 
 
 def _print_adjustments(budget: dict[str, Any]) -> None:
@@ -197,23 +201,7 @@ def _print_project(view: dict[str, Any], project: dict[str, Any]) -> None:
     """The 项目支出 form's parts: 项目资金 (年初预算数, 全年预算数, 全年执行数, 执行率), the
     indicators, and the texts and names."""
     budget = view["budget"]
-    print_table(
-        f"项目资金（{budget['unit']}）",
-        ["id", "资金", "年初预算数", "全年预算数", "全年执行数", "执行率%"],
-        [
-            [
-                r["id"],
-                "  " * r["depth"] + r["name"],
-                r["initial"],
-                r["total"],
-                r["actual"],
-                r["execution_rate"],
-            ]
-            for r in budget["rows"]
-        ],
-    )
-    for problem in budget.get("problems", ()):
-        print(f"problem: {shown(problem)}")
+    _print_budget(budget, f"项目资金（{budget['unit']}）", PROJECT_FUNDS)
     _print_adjustments(budget)
     _print_indicators(view)
     labels = project["labels"]
