@@ -32,14 +32,18 @@ FORMAT_LABELS = {
 }
 
 
+def page_of(department: str, year: int, project: str | None = None) -> str:
+    """A report's page: ``/reports/gusu-rc/2021``, or ``/reports/gusu-rc/2021/projects/homes``
+    for a 项目支出 report."""
+    return f"/reports/{department}/{year}" + (f"/projects/{project}" if project else "")
+
+
 def report_path(stream_id: str) -> str:
-    """A report's page from its stream id: ``/reports/gusu-rc/2021``, or
-    ``/reports/gusu-rc/2021/projects/homes`` for a 项目支出 report."""
+    """A report's page (:func:`page_of`) from its stream id."""
     parts = report_stream_parts(stream_id)
     if parts is None:
         raise ValueError(f"stream: got {stream_id!r}, expected a report stream")
-    department, year, project = parts
-    return f"/reports/{department}/{year}" + (f"/projects/{project}" if project else "")
+    return page_of(*parts)
 
 
 def templates() -> Jinja2Templates:

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from cli.seed_file import project_commands
 from tests.seed import DEPARTMENT_CODE, YEAR
-from tests.web.conftest import PAGE, REPORT, Site, sign_in
+from tests.web.conftest import PAGE, REPORT, Site, csrf_of, sign_in
 from tests.web.page_helpers import element, events, post_form, row
 from tests.workflow.world import NOW
 from worker.render import render_revision
@@ -167,3 +167,48 @@ def test_a_signed_off_project_report_renders_the_national_form(site: Site, tmp_p
     } <= cells
     figures = [r for r in sheet.iter_rows(values_only=True) if r[1] == "年度资金总额"]
     assert figures[0][2:5] == (8, 3.2, 3.2)
+
+
+def test_the_upload_page_imports_a_project_form_into_its_project_report(
+    site: Site, tmp_path: Path
+) -> None:
+    from tests.cli.test_project_import import build_national_form
+
+    data = build_national_form(tmp_path / "博爱家园建设.xlsx").read_bytes()
+    preparer = _client(site, "zhang.san")
+    page = f"{PAGE}/projects/homes/import"
+    form = preparer.get(page)
+    assert form.status_code == 200 and f'action="{page}"' in form.text
+    media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    before = site.head()
+    preview = preparer.post(
+        page,
+        data={"csrf_token": csrf_of(form)},
+        files={"file": ("博爱家园建设.xlsx", data, media)},
+        follow_redirects=False,
+    )
+    assert preview.status_code == 200 and site.head() == before
+    assert f"{DEPARTMENT_CODE}/{YEAR}/homes" in element(preview.text, "preview-summary", "p")
+    done = preparer.post(
+        page,
+        data={"csrf_token": csrf_of(preview), "confirm": "1"},
+        files={"file": ("博爱家园建设.xlsx", data, media)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == f"{PROJECT_PAGE}?done=import"
+    assert events(site, STREAM)[0].event_type == "ProjectReportOpened"
+    # A report file of another report is refused on a project's page, naming both.
+    from cli.seed_file import SEED_FILE
+
+    refused = preparer.post(
+        page,
+        data={"csrf_token": csrf_of(form)},
+        files={"file": (SEED_FILE.name, SEED_FILE.read_bytes(), "application/yaml")},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422
+    assert (
+        f"expected {DEPARTMENT_CODE}/{YEAR}/homes (the report this page imports into)"
+        in refused.text
+    )

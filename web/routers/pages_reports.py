@@ -24,6 +24,7 @@ from web.errors import Refused, not_found
 from web.execution import run_command
 from web.identity import Identity
 from web.page_forms import DONE, PAGE_COMMANDS, FailedForm, Fields, page_command
+from web.templating import page_of
 from worker.evaluation_table import BUDGET_HEADERS, INDICATOR_HEADERS, evaluation_table
 from workflow.administration import FiscalYearState, fiscal_year_stream_id
 from workflow.authorization import PERMISSIONS
@@ -222,7 +223,7 @@ async def post_command(
         )
     # Back to the form that was sent, on a page that may be long.
     anchor = f"#{quote(form_id, safe='-._')}" if "form_id" in fields else ""
-    page = f"/reports/{department}/{year}" + (f"/projects/{project}" if project else "")
+    page = page_of(department, year, project)
     return RedirectResponse(f"{page}?done={done or name}{anchor}", status_code=303)
 
 
