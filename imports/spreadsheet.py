@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 from imports import sheet_budget, sheet_indicators
 from imports.sheet_budget import IMPORTED_REASON
@@ -70,6 +71,8 @@ def read_sheet(
             f"{source}: cannot be read as a workbook ({reason}), expected an .xlsx file saved by "
             "Excel, WPS or LibreOffice"
         ) from None
+    if project is not None:
+        _one_project_sheet(workbook, source)
     sheet = Sheet(workbook.worksheets[0])
     chosen, budget, indicators = _choose(sheet, candidates, source, forced=layout is not None)
     reading = SheetReading({"department": department, "year": year}, layout=chosen.name)
@@ -89,6 +92,21 @@ def read_sheet(
         read_project(sheet, outside, project, reading)
     check_placed(sheet, chosen, [(budget, budget_end), (indicators, indicator_end)], reading)
     return reading
+
+
+def _one_project_sheet(workbook: Any, source: str) -> None:
+    """With ``-p`` a workbook is one project's form: other sheets with cells filled in would
+    otherwise be left unread without a word."""
+    filled = [
+        sheet.title
+        for sheet in workbook.worksheets
+        if any(cell.value not in (None, "") for row in sheet.iter_rows() for cell in row)
+    ]
+    if len(filled) > 1:
+        raise ValueError(
+            f"{source}: {len(filled)} sheets filled in ({', '.join(filled)}), expected one "
+            "项目支出绩效自评表 for -p (import each project's sheet from a workbook of its own)"
+        )
 
 
 def _placed(header: Header) -> int:

@@ -215,3 +215,20 @@ def test_the_rendered_xlsx_of_a_project_report_imports_back_to_the_same_values(
     ] == [
         ([i[c] for c in cells], i["target"]["raw"], i["actual"]["raw"]) for i in two["indicators"]
     ]
+
+
+def test_a_workbook_of_several_filled_sheets_is_refused_with_p(
+    admin: Invoke, tmp_path: Path
+) -> None:
+    path = build_national_form(tmp_path / "项目.xlsx")
+    workbook = load_workbook(path)
+    workbook.create_sheet("说明")  # an empty sheet is no project's
+    workbook.create_sheet("应急救护培训")["A1"] = "项目支出绩效自评表"
+    workbook.save(path)
+    out = admin("report", "import", str(path), *PROJECT, user="zhang.san")
+    assert out.exit_code == 1
+    assert out.stderr == (
+        f"error: {path}: 2 sheets filled in ({SHEET}, 应急救护培训), expected one "
+        "项目支出绩效自评表 for -p (import each project's sheet from a workbook of its own)\n"
+    )
+    assert admin("report", "show", *PROJECT).exit_code == 1
