@@ -149,3 +149,24 @@ def test_what_the_cli_refuses_about_projects(with_project: Invoke, mode: str) ->
     out = run("report", "project", *KEY, "goal", "x", user="zhang.san")
     assert out.exit_code == 1
     assert "project fields belong to a 项目支出 report (-p CODE)" in out.stderr
+
+
+def test_render_pending_and_audit_artifact_take_project_reports(
+    with_project: Invoke, tmp_path: Path, mode: str
+) -> None:
+    run = with_project
+    run_steps(run, SIGN_OFF)
+    if mode == "server":
+        # Rendering works on the database, on the server's machine: as an administrator would.
+        direct = Invoke(run.db, run.tokens)
+        out = direct("worker", "render-pending", "--out", str(tmp_path), "--json")
+    else:
+        out = run("worker", "render-pending", "--out", str(tmp_path), "--json")
+    assert out.exit_code == 0, out.stderr
+    (rendered,) = json.loads(out.stdout)
+    assert (rendered["report"], rendered["revision"]) == ("report:gusu-rc:2021:homes", 1)
+    xlsx = next(Path(p) for p in rendered["artifacts"] if p.endswith(".xlsx"))
+    assert xlsx.name.startswith("gusu-rc-2021@homes-r1-")
+    proof = json.loads(run("audit", "artifact", str(xlsx), "--json").stdout)
+    assert (proof["report"], proof["ok"]) == ("report:gusu-rc:2021:homes", True)
+    assert json.loads(run("report", "show", *PROJECT, "--json").stdout)["stage"] == "rendered"
