@@ -94,7 +94,8 @@ def test_the_pages_show_edit_and_review_a_project_report(site: Site) -> None:
     page = preparer.get(PROJECT_PAGE)
     assert page.status_code == 200
     assert "项目信息（homes）" in page.text and 'id="project-goal"' in page.text
-    assert "部门概况" not in page.text and 'id="import-link"' not in page.text
+    assert "部门概况" not in page.text
+    assert f'href="{PROJECT_PAGE}/import" id="import-link"' in page.text
     done = post_form(
         preparer,
         f"{PROJECT_PAGE}/commands/set-project-field",
