@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 
@@ -208,7 +209,7 @@ class StoreContract:
         assert [r.event.text for r in store.read_stream(other)] == ["a", "b"]
         assert [r.version for r in store.read_stream(STREAM)] == [1, 2]
         rows = store.read_all()
-        assert all(later.prev_hash == earlier.hash for earlier, later in zip(rows, rows[1:]))
+        assert all(later.prev_hash == earlier.hash for earlier, later in pairwise(rows))
         assert store.verify().ok
 
     def test_a_stale_stream_in_an_append_to_several_writes_none_of_them(
