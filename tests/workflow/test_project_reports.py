@@ -3,6 +3,7 @@ its own stream with the whole life of a report (decision 0710)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -279,3 +280,31 @@ def test_export_of_a_project_report_imports_to_the_same_commands(world: World) -
     assert exported.project == project_document().project
     again = [command for _, command in document_commands(exported)]
     assert again == project_commands()
+
+
+def test_several_reports_are_recorded_as_one_change_or_not_at_all(world: World) -> None:
+    from tests.seed import seed_commands
+    from workflow.errors import DocumentRejected
+    from workflow.service import authenticate, execute_reports_as
+
+    actor = authenticate(world.store, world.preparer).actor()
+    department = [(f"seed[{i}]", c) for i, c in enumerate(seed_commands())]
+    project = [(f"project[{i}]", c) for i, c in enumerate(project_commands())]
+    spoiled = [
+        (where, replace(c, amount="八")) if isinstance(c, SetInitialBudget) else (where, c)
+        for where, c in project
+    ]
+    before = len(world.store.rows)
+    with pytest.raises(DocumentRejected) as caught:
+        execute_reports_as(world.store, actor, [department, spoiled], source="book.xlsx", now=NOW)
+    assert caught.value.problems[0].startswith("project[")
+    assert "年初预算数: got '八'" in caught.value.problems[0]
+    assert len(world.store.rows) == before
+    recorded = execute_reports_as(
+        world.store, actor, [department, project], source="book.xlsx", now=NOW
+    )
+    assert {r.stream_id for r in recorded} == {"report:gusu-rc:2021", STREAM}
+    positions = [r.position for r in recorded]
+    assert positions == list(range(positions[0], positions[0] + len(positions)))
+    assert load_report(world.store, "gusu-rc", 2021, project="homes").state.project is not None
+    assert len(load_report(world.store, "gusu-rc", 2021).state.lines) == 12
