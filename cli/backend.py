@@ -88,6 +88,19 @@ class Backend(Protocol):
         found reading the file) and every command refused, by place."""
         ...
 
+    def import_reports(
+        self,
+        reports: Sequence[Sequence[Located]],
+        *,
+        source: str,
+        dry_run: bool,
+        earlier_problems: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Record several reports' commands (a workbook's sheets) as one change: all of them
+        or none; with ``dry_run`` check them only. DocumentRejected lists
+        ``earlier_problems`` and every command refused, in any report, by place."""
+        ...
+
     def view(
         self, department: str, year: int, revision: int | None, project: str | None = None
     ) -> dict[str, Any]:

@@ -96,6 +96,36 @@ class DirectBackend:
         state = load_report(store, first.department, first.year, project=first.project_code).state
         return recorded_summary(events, state)
 
+    def import_reports(
+        self,
+        reports: Sequence[Sequence[Located]],
+        *,
+        source: str,
+        dry_run: bool,
+        earlier_problems: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Record (or check) several reports' commands as one change."""
+        from workflow.errors import DocumentRejected
+        from workflow.service import authenticate, execute_reports_as
+
+        caller = credentials()
+        store = open_store()
+        with reported_errors():
+            actor = authenticate(store, caller).actor()
+        try:
+            events = execute_reports_as(
+                store,
+                actor,
+                reports,
+                source=source,
+                dry_run=dry_run or bool(earlier_problems),
+            )
+        except DocumentRejected as rejected:
+            raise DocumentRejected(source, [*earlier_problems, *rejected.problems]) from None
+        if earlier_problems:
+            raise DocumentRejected(source, list(earlier_problems))
+        return recorded_summary(events)
+
     def view(
         self, department: str, year: int, revision: int | None, project: str | None = None
     ) -> dict[str, Any]:

@@ -254,6 +254,41 @@ class RemoteBackend:
             raise DocumentRejected(source, list(earlier_problems))
         return summary
 
+    def import_reports(
+        self,
+        reports: Sequence[Sequence[Located]],
+        *,
+        source: str,
+        dry_run: bool,
+        earlier_problems: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Post every report's commands to the department-year's imports, as one change."""
+        first = reports[0][0][1]
+        body = {
+            "source": source,
+            "check": dry_run or bool(earlier_problems),
+            "reports": [
+                {
+                    "project": located[0][1].project_code,
+                    "commands": [
+                        {"where": where, "command": command_name(type(c)), "body": command_body(c)}
+                        for where, c in located
+                    ],
+                }
+                for located in reports
+            ],
+        }
+        try:
+            path = f"{_report_path(first.department, first.year)}/imports"
+            summary = self._request("POST", path, body=body, keep_refusals=True)
+        except ServerRefusal as refused:
+            if refused.field != "commands" or not refused.problems:
+                raise
+            raise DocumentRejected(source, [*earlier_problems, *refused.problems]) from None
+        if earlier_problems:
+            raise DocumentRejected(source, list(earlier_problems))
+        return summary
+
     # --- reads ------------------------------------------------------------------------
 
     def view(

@@ -133,19 +133,23 @@ def import_report(
         ),
     ] = None,
     project: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--project",
             "-p",
-            envvar="JIXIAO_PROJECT",
             help="For .xlsx: the 项目支出 report of this project code (its 项目名称, 年度总体目标 … "
-            "read from the sheet).",
+            "read from the sheet); once per project sheet, in sheet order, for a workbook of "
+            "several.",
             show_default=False,
         ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record a whole report from a file, as your own changes: every rule applies.
+
+    With -p, a workbook's sheets naming a 项目名称 are the projects' 项目支出 reports (one
+    -p CODE each, in sheet order) and one other sheet, if any, the 部门整体 report: all of
+    them are recorded as one change, or none.
 
     A file with any problem is rejected whole and every problem is listed by its place
     (for a spreadsheet, by cell). A report file is described in docs/report-format.md; a
@@ -157,7 +161,7 @@ def import_report(
     """
     from cli.files import MAX_TEXT_BYTES, file_bytes, regular_file
     from cli.progress import progress_bar
-    from imports.reading import EXPECTED_FILE, is_workbook, read_import
+    from imports.reading import EXPECTED_FILE, is_workbook, read_import, read_workbook
 
     source = str(path)
     checking_json = check and as_json
@@ -176,9 +180,26 @@ def import_report(
             raise fail(f"{path}: a spreadsheet names no department code, expected -d and -y", 2)
         expected = "a 自评价表 (.xlsx)" if workbook else "a report file (.yaml, .yml, .json)"
         data = file_bytes(path, "path", expected, limit)
-        found = read_import(
-            data, source, department=department, year=year, layout=layout, project=project
-        )
+        if workbook and project:
+            assert department is not None and year is not None
+            files = read_workbook(
+                data, source, department=department, year=year, projects=project, layout=layout
+            )
+        else:
+            files = [
+                read_import(
+                    data,
+                    source,
+                    department=department,
+                    year=year,
+                    layout=layout,
+                    project=project[0] if project else None,
+                )
+            ]
+    if len(files) > 1:
+        _import_reports(files, source, check=check, as_json=as_json)
+        return
+    (found,) = files
     importer = backend()
     with (
         reported_errors(),
@@ -215,6 +236,43 @@ def import_report(
         print_recorded(summary, as_json)
         if not as_json:
             _print_disagreements(found.disagreements)
+
+
+def _import_reports(files: list, source: str, *, check: bool, as_json: bool) -> None:
+    """Record (or with ``check`` check) a workbook's several reports as one change."""
+    problems = [problem for found in files for problem in found.problems]
+    disagreements = [line for found in files for line in found.disagreements]
+    with reported_errors(), _check_as_json(check and as_json, source):
+        summary = backend().import_reports(
+            [found.located for found in files],
+            source=source,
+            dry_run=check,
+            earlier_problems=problems,
+        )
+    reports = [found.report for found in files]
+    commands = sum(len(found.located) for found in files)
+    if check and as_json:
+        print_json(
+            {
+                "file": source,
+                "ok": True,
+                "problems": [],
+                "reports": reports,
+                "commands": commands,
+                "layouts": [found.layout for found in files],
+                "disagreements": disagreements,
+            }
+        )
+        return
+    if check:
+        typer.echo(
+            f"{source}: no problems; {commands} commands would be recorded on "
+            f"{len(reports)} reports as one change: {', '.join(reports)}"
+        )
+    else:
+        print_recorded(summary, as_json)
+    if not as_json:
+        _print_disagreements(disagreements)
 
 
 def _print_disagreements(disagreements: list[str]) -> None:

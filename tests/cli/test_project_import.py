@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
@@ -27,11 +28,18 @@ def build_national_form(path: Path) -> Path:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = SHEET
+    fill_national_form(sheet)
+    workbook.save(path)
+    return path
+
+
+def fill_national_form(sheet: Any, name: str = "博爱家园建设") -> None:
+    """Write the form of :func:`build_national_form` into ``sheet``, for project ``name``."""
     sheet["A1"] = "项目支出绩效自评表"
     sheet.merge_cells("A1:H1")
     sheet["A2"] = "（2021年度）"
     sheet.merge_cells("A2:H2")
-    fill(sheet, 3, 1, [["项目名称", "博爱家园建设"]])
+    fill(sheet, 3, 1, [["项目名称", name]])
     sheet.merge_cells("B3:H3")
     fill(
         sheet,
@@ -89,8 +97,6 @@ def build_national_form(path: Path) -> Path:
     )  # fmt: skip
     for row in (17, 18, 19):
         sheet.merge_cells(f"B{row}:H{row}")
-    workbook.save(path)
-    return path
 
 
 def test_a_national_project_form_imports_into_a_project_report(
@@ -217,18 +223,64 @@ def test_the_rendered_xlsx_of_a_project_report_imports_back_to_the_same_values(
     ]
 
 
-def test_a_workbook_of_several_filled_sheets_is_refused_with_p(
-    admin: Invoke, tmp_path: Path
-) -> None:
-    path = build_national_form(tmp_path / "项目.xlsx")
-    workbook = load_workbook(path)
-    workbook.create_sheet("说明")  # an empty sheet is no project's
-    workbook.create_sheet("应急救护培训")["A1"] = "项目支出绩效自评表"
+def _book(path: Path, *projects: str) -> Path:
+    """A workbook of a 部门整体 sheet (no 项目名称) and one national form per project name."""
+    workbook = Workbook()
+    overall = workbook.active
+    assert overall is not None
+    overall.title = "整体"
+    for row in (
+        ["（2021年度）"],
+        ["资金", "年初预算数", "调整后预算数", "实际支出数", "预算执行率"],
+        ["年度资金总额", 1.77, 3.45, 3.45, "100%"],
+        ["一级指标", "三级指标", "指标值", "完成值", "权重"],
+        ["产出指标", "补助人数", "≥100 人", "120 人", 100],
+    ):
+        overall.append(row)
+    for name in projects:
+        fill_national_form(workbook.create_sheet(name), name)
     workbook.save(path)
+    return path
+
+
+def test_a_workbook_of_several_reports_is_recorded_as_one_change(
+    admin: Invoke, tmp_path: Path, mode: str
+) -> None:
+    path = _book(tmp_path / "book.xlsx", "博爱家园建设", "应急救护培训")
+    both = ("-p", "homes", "-p", "training")
+    out = admin("report", "import", str(path), *KEY, *both, "--check", "--json", user="zhang.san")
+    assert out.exit_code == 0, out.stderr
+    checked = json.loads(out.stdout)
+    assert checked["reports"] == ["gusu-rc/2021", "gusu-rc/2021/homes", "gusu-rc/2021/training"]
+    assert admin("report", "show", *KEY).exit_code == 1  # --check recorded nothing
+    out = admin("report", "import", str(path), *KEY, *both, user="zhang.san")
+    assert out.exit_code == 0, out.stderr
+    for key, name in ((PROJECT, "博爱家园建设"), ((*KEY, "-p", "training"), "应急救护培训")):
+        assert json.loads(admin("report", "show", *key, "--json").stdout)["project"]["name"] == name
+    department = json.loads(admin("report", "show", *KEY, "--json").stdout)
+    assert department["kind"] == "department" and department["budget"]["rows"][0]["total"] == "3.45"
+
+
+def test_a_problem_in_any_sheet_refuses_the_whole_workbook(
+    admin: Invoke, tmp_path: Path, mode: str
+) -> None:
+    path = _book(tmp_path / "book.xlsx", "博爱家园建设", "应急救护培训")
+    workbook = load_workbook(path)
+    workbook["应急救护培训"]["C6"] = "八"
+    workbook.save(path)
+    out = admin("report", "import", str(path), *KEY, "-p", "homes", "-p", "training",
+                user="zhang.san")  # fmt: skip
+    assert out.exit_code == 1
+    assert "应急救护培训!C6" in out.stderr and "nothing recorded" in out.stderr
+    for key in (KEY, PROJECT, (*KEY, "-p", "training")):
+        assert admin("report", "show", *key).exit_code == 1
+
+
+def test_the_sheets_and_the_codes_must_pair_up(admin: Invoke, tmp_path: Path) -> None:
+    path = _book(tmp_path / "book.xlsx", "博爱家园建设", "应急救护培训")
     out = admin("report", "import", str(path), *PROJECT, user="zhang.san")
     assert out.exit_code == 1
     assert out.stderr == (
-        f"error: {path}: 2 sheets filled in ({SHEET}, 应急救护培训), expected one "
-        "项目支出绩效自评表 for -p (import each project's sheet from a workbook of its own)\n"
+        f"error: {path}: 2 project sheets (博爱家园建设, 应急救护培训), expected as many -p CODE "
+        "as project sheets, in their order (got 1: homes)\n"
     )
-    assert admin("report", "show", *PROJECT).exit_code == 1

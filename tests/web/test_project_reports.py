@@ -213,3 +213,25 @@ def test_the_upload_page_imports_a_project_form_into_its_project_report(
         f"expected {DEPARTMENT_CODE}/{YEAR}/homes (the report this page imports into)"
         in refused.text
     )
+
+
+def test_the_project_upload_page_refuses_a_workbook_of_several_sheets(
+    site: Site, tmp_path: Path
+) -> None:
+    from tests.cli.test_project_import import build_national_form
+
+    path = build_national_form(tmp_path / "项目.xlsx")
+    workbook = load_workbook(path)
+    workbook.create_sheet("应急救护培训")["A1"] = "项目支出绩效自评表"
+    workbook.save(path)
+    preparer = _client(site, "zhang.san")
+    page = f"{PAGE}/projects/homes/import"
+    before = site.head()
+    refused = preparer.post(
+        page,
+        data={"csrf_token": csrf_of(preparer.get(page))},
+        files={"file": ("项目.xlsx", path.read_bytes(), "application/octet-stream")},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422 and site.head() == before
+    assert "2 sheets filled in (项目支出绩效自评表, 应急救护培训)" in refused.text

@@ -24,7 +24,7 @@ from web.execution import run_command
 from web.identity import Identity
 from workflow.commands import ReportCommand
 from workflow.errors import DocumentRejected, DomainError, InvalidValue
-from workflow.service import execute_all_as
+from workflow.service import execute_all_as, execute_reports_as
 from workflow.visibility import ReportSummary, may_read
 from workflow.wording import recorded_summary
 
@@ -33,6 +33,8 @@ project_router = APIRouter(
     prefix="/api/v1/reports/{department}/{year}/projects/{project}/commands",
     tags=["commands"],
 )
+#: Several reports of a department-year as one change (a workbook of several sheets).
+imports_router = APIRouter(prefix="/api/v1/reports/{department}/{year}/imports", tags=["commands"])
 
 
 def _endpoint(command: type[ReportCommand]) -> Callable[..., dict[str, Any]]:
@@ -88,6 +90,27 @@ class ImportBody(BaseModel):
     commands: list[LocatedCommand]
 
 
+class ReportCommands(BaseModel):
+    """One report's commands in an import of several: the project of a 项目支出 report
+    (none: the department's 部门整体 report)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project: str | None = Field(default=None, description="The project code, or none.")
+    commands: list[LocatedCommand]
+
+
+class ImportReportsBody(BaseModel):
+    """Several reports' commands (a workbook's sheets) recorded together as one change, or
+    none of them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(default="commands", max_length=500, description="What they came from.")
+    check: bool = Field(default=False, description="Check every rule; record nothing.")
+    reports: list[ReportCommands] = Field(min_length=1)
+
+
 def _located(
     department: str, year: int, body: ImportBody, project: str | None = None
 ) -> list[tuple[str, ReportCommand]]:
@@ -129,6 +152,42 @@ def import_commands(
     ``field`` "commands"). With ``check``, every rule is checked and nothing is recorded.
     This is what `jixiao report import` sends."""
     return _import(app, caller, body, department, year, project)
+
+
+@imports_router.post(
+    "", name="import-reports", summary="Record several reports' commands as one change"
+)
+def import_reports(
+    department: str, year: int, body: ImportReportsBody, caller: ApiCaller, app: ServicesDep
+) -> dict[str, Any]:
+    """Decide the commands of several reports of the department-year (its 部门整体 report
+    and its 项目支出 reports) as one change: all are recorded in one transaction, or none is
+    and the refusal lists every command refused, in any report, by its ``where``. This is
+    what `jixiao report import BOOK.xlsx -p CODE -p CODE …` sends."""
+    if not 2000 <= year <= 2100:
+        raise not_found(department, year)
+    reports = []
+    for part in body.reports:
+        one = ImportBody(source=body.source, check=body.check, commands=part.commands)
+        reports.append(_located(department, year, one, part.project))
+    try:
+        for located in reports:
+            project = located[0][1].project_code if located else None
+            state = app.folds.current(department, year, project).state
+            if state.report and not may_read(caller.actor, ReportSummary.of(state)):
+                raise not_found(department, year, project)
+        events = execute_reports_as(
+            app.store, caller.actor, reports, source=body.source, dry_run=body.check
+        )
+    except DocumentRejected as rejected:
+        raise Refused(422, str(rejected), "commands", rejected.problems) from None
+    except InvalidValue as error:
+        if error.subject in ("report department", "report year", "report project"):
+            raise not_found(department, year) from None
+        raise refusal(error) from None
+    except DomainError as error:
+        raise refusal(error) from None
+    return recorded_summary(events)
 
 
 def _import(
