@@ -117,6 +117,14 @@ def _listed_project(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _located_body(located: Sequence[Located]) -> list[dict[str, Any]]:
+    """Commands as an import's body lists them: where each came from, its name, its fields."""
+    return [
+        {"where": where, "command": command_name(type(c)), "body": command_body(c)}
+        for where, c in located
+    ]
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
@@ -233,25 +241,11 @@ class RemoteBackend:
     ) -> dict[str, Any]:
         """Post every command to the report's command list, as one change (or a check)."""
         first = located[0][1]
-        body = {
-            "source": source,
-            "check": dry_run or bool(earlier_problems),
-            "commands": [
-                {"where": where, "command": command_name(type(c)), "body": command_body(c)}
-                for where, c in located
-            ],
-        }
-        try:
-            path = f"{_report_path(first.department, first.year, first.project_code)}/commands"
-            summary = self._request("POST", path, body=body, keep_refusals=True)
-        except ServerRefusal as refused:
-            if refused.field != "commands" or not refused.problems:
-                raise
-            raise DocumentRejected(source, [*earlier_problems, *refused.problems]) from None
+        path = f"{_report_path(first.department, first.year, first.project_code)}/commands"
+        body = {"commands": _located_body(located)}
+        summary = self._post_import(path, body, source, dry_run, earlier_problems)
         if progress is not None:
             progress(len(located))
-        if earlier_problems:
-            raise DocumentRejected(source, list(earlier_problems))
         return summary
 
     def import_reports(
@@ -264,23 +258,28 @@ class RemoteBackend:
     ) -> dict[str, Any]:
         """Post every report's commands to the department-year's imports, as one change."""
         first = reports[0][0][1]
+        path = f"{_report_path(first.department, first.year)}/imports"
         body = {
-            "source": source,
-            "check": dry_run or bool(earlier_problems),
             "reports": [
-                {
-                    "project": located[0][1].project_code,
-                    "commands": [
-                        {"where": where, "command": command_name(type(c)), "body": command_body(c)}
-                        for where, c in located
-                    ],
-                }
+                {"project": located[0][1].project_code, "commands": _located_body(located)}
                 for located in reports
-            ],
+            ]
         }
+        return self._post_import(path, body, source, dry_run, earlier_problems)
+
+    def _post_import(
+        self,
+        path: str,
+        body: dict[str, Any],
+        source: str,
+        dry_run: bool,
+        earlier_problems: Sequence[str],
+    ) -> dict[str, Any]:
+        """Post an import (or its check); the problems found reading the file first, then
+        every command the server refused, as one DocumentRejected."""
+        body = {"source": source, "check": dry_run or bool(earlier_problems), **body}
         try:
-            path = f"{_report_path(first.department, first.year)}/imports"
-            summary = self._request("POST", path, body=body, keep_refusals=True)
+            summary: dict[str, Any] = self._request("POST", path, body=body, keep_refusals=True)
         except ServerRefusal as refused:
             if refused.field != "commands" or not refused.problems:
                 raise
