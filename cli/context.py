@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cli.failures import fail, reported_errors
 from cli.output import print_json, print_notices
@@ -14,14 +14,21 @@ from cli.output import print_json, print_notices
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import typer
+
+    from events.driver import LogReader
     from events.model import RecordedEvent
+    from events.protocol import LogReads, StreamReader
     from events.store import EventStore
+    from projections.at_head import Rows
     from projections.migrations import Migration
     from workflow.report import ReportState
     from workflow.roles import Actor
     from workflow.service import Credentials
 
 USAGE = 2
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -156,7 +163,7 @@ def credentials() -> Credentials:
     return Credentials(given.user, given.token)
 
 
-def reader(store: EventStore) -> Actor:
+def reader(store: StreamReader) -> Actor:
     """The caller of a read command, authenticated as for a command: a missing user or token
     is a usage error, an unknown user or a wrong token is refused in one line."""
     from workflow.service import authenticate
@@ -167,7 +174,7 @@ def reader(store: EventStore) -> Actor:
 
 
 def readable(
-    store: EventStore, actor: Actor, department: str, year: int, project: str | None = None
+    store: LogReads, actor: Actor, department: str, year: int, project: str | None = None
 ) -> bool:
     """Whether the report (the 项目支出 report of ``project`` if given) exists and ``actor``
     may read it (workflow.visibility)."""
@@ -180,18 +187,24 @@ def readable(
 
 
 def require_readable(
-    store: EventStore, actor: Actor, department: str, year: int, project: str | None = None
+    store: LogReads, actor: Actor, department: str, year: int, project: str | None = None
 ) -> None:
     """Refuse a report the caller may not read, in the words used for one that does not
     exist, so that a read never tells another department's drafts apart from nothing."""
+    if not readable(store, actor, department, year, project):
+        raise unreadable(actor, department, year, project)
+
+
+def unreadable(actor: Actor, department: str, year: int, project: str | None = None) -> typer.Exit:
+    """The refusal of a report (the 项目支出 report of ``project`` if given) the caller may
+    not read (or that does not exist): one message for both."""
     from workflow.commands import report_label
 
-    if not readable(store, actor, department, year, project):
-        raise fail(
-            f"report {report_label(department, year, project)}: not found, expected a report "
-            f"user {actor.user_id} may read (their department's, or one submitted to the "
-            "finance reviewers)"
-        )
+    return fail(
+        f"report {report_label(department, year, project)}: not found, expected a report "
+        f"user {actor.user_id} may read (their department's, or one submitted to the "
+        "finance reviewers)"
+    )
 
 
 def require_everything(actor: Actor, what: str) -> None:
@@ -318,3 +331,73 @@ def caught_up_projections() -> EventStore:
         else:
             runner.catch_up()
     return store
+
+
+def answered_from_read_models(answer: Callable[[Rows, LogReads, Actor], T]) -> T:
+    """What ``answer`` gives, handed where to read the read models, the log itself and the
+    caller, authenticated: through the database driver alone when the read models are
+    already at the head of the log (:func:`answered_at_head`), else through the SQL store
+    once they are brought up to date (:func:`caught_up_projections`). ``answer`` is the same
+    code either way, so both paths check, refuse and answer alike."""
+    found = answered_at_head(lambda log, actor: answer(log, log, actor))
+    if found is not None:
+        return found
+    from projections.sql import EngineRows
+
+    store = caught_up_projections()
+    return answer(EngineRows(store.engine), store, reader(store))
+
+
+def answered_at_head(answer: Callable[[LogReader, Actor], T]) -> T | None:
+    """What ``answer`` gives for the caller, read from the read models through the database
+    driver alone, when they are already at the head of the log (docs/decisions/0208).
+
+    The caller is authenticated from their stream in the log, as every read does; the read
+    models are used only when every projection's checkpoint, of this code's version, is at
+    the log's head, in the same read transaction as the rows ``answer`` reads. None
+    (``answer`` never returns None) when the full path must answer instead: the read models
+    are behind (a catch-up is due), or :func:`answered_quickly` gives up.
+    """
+    from projections.at_head import at_head
+
+    def checked(log: LogReader) -> T | None:
+        if not at_head(log, log.head_position()):
+            return None
+        return answer(log, reader(log))
+
+    return answered_quickly(checked)
+
+
+def answered_quickly(answer: Callable[[LogReader], T | None]) -> T | None:
+    """What ``answer`` gives, read in one read transaction through the database driver
+    alone (:class:`events.driver.LogReader`, no SQLAlchemy). None when ``answer`` returns
+    None or the full path must answer: a server is named, the URL is not one the driver
+    alone opens, the schema is not at this jixiao's revisions, or the driver failed; that
+    path names any problem as every command does."""
+    from events.database import database_url
+    from events.driver import LogReader
+    from projections.migrations import REVISIONS
+
+    if settings().server:
+        return None  # open_store refuses it in its words
+    log = LogReader.connect(database_url(settings().db))
+    if log is None:
+        return None
+    try:
+        if not set(REVISIONS) <= log.revisions():
+            return None
+        with log.snapshot():
+            return answer(log)
+    except log.errors:
+        return None
+    finally:
+        log.close()
+
+
+def answered_from_the_log(answer: Callable[[LogReads], T]) -> T:
+    """What ``answer`` gives read from the log itself (not the read models): through the
+    database driver alone when :func:`answered_quickly` can, else through the SQL store
+    (:func:`open_store`, which names any problem with the database). ``answer`` is the same
+    code either way, so both paths fold, check and refuse alike."""
+    found = answered_quickly(answer)
+    return found if found is not None else answer(open_store())

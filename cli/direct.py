@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from cli.backend import Located, Replayed, TrailQuery
 from cli.context import (
-    caught_up_projections,
+    answered_from_read_models,
+    answered_from_the_log,
     credentials,
     naming_unknown_department,
     open_store,
@@ -20,13 +21,16 @@ from cli.context import (
     require_department,
     require_everything,
     require_readable,
+    unreadable,
 )
 from cli.failures import fail, reported_errors
 from cli.moments import check_position, later, reversed_moments
 
 if TYPE_CHECKING:
-    from events.store import EventStore
+    from events.protocol import LogReads
+    from projections.at_head import Rows
     from workflow.commands import ReportCommand
+    from workflow.roles import Actor
 
 
 class DirectBackend:
@@ -130,22 +134,24 @@ class DirectBackend:
         self, department: str, year: int, revision: int | None, project: str | None = None
     ) -> dict[str, Any]:
         """The report's view, if the caller may read it."""
-        from projections.report_state import report_document
+        from projections import at_head
         from workflow.commands import report_label
+        from workflow.service.loading import report_stream
 
-        store = caught_up_projections()
-        actor = reader(store)
-        view = None
-        if readable(store, actor, department, year, project):
+        def answer(rows: Rows, log: LogReads, actor: Actor) -> dict[str, Any]:
             with reported_errors():
-                view = report_document(store.engine, department, year, revision, project)
-        if view is None:
-            which = f" revision {revision}" if revision else ""
-            raise fail(
-                f"report {report_label(department, year, project)}{which}: not found, "
-                "expected an opened report"
-            )
-        return view
+                # A malformed code is named, not "not found".
+                report_stream(department, year, project)
+                found = at_head.readable_document(rows, actor, department, year, revision, project)
+            if found is None:
+                which = f" revision {revision}" if revision else ""
+                raise fail(
+                    f"report {report_label(department, year, project)}{which}: not found, "
+                    "expected an opened report"
+                )
+            return found
+
+        return answered_from_read_models(answer)
 
     def report_file(self, department: str, year: int, project: str | None = None) -> dict[str, Any]:
         """The report's content as a report file, if the caller may read it."""
@@ -153,38 +159,40 @@ class DirectBackend:
         from workflow.report_file import state_document
         from workflow.service import load_report
 
-        store = open_store()
-        actor = reader(store)
-        with reported_errors():
-            state = load_report(store, department, year, project=project).state
-        if not state.report or not readable(store, actor, department, year, project):
-            raise fail(
-                f"report {report_label(department, year, project)}: not found, "
-                "expected an opened report"
-            )
-        return state_document(state)
+        def answer(log: LogReads) -> dict[str, Any]:
+            actor = reader(log)
+            with reported_errors():
+                state = load_report(log, department, year, project=project).state
+            if not state.report or not readable(log, actor, department, year, project):
+                raise fail(
+                    f"report {report_label(department, year, project)}: not found, "
+                    "expected an opened report"
+                )
+            return state_document(state)
+
+        return answered_from_the_log(answer)
 
     def reports(self, year: int | None, stage: str | None) -> list[dict[str, Any]]:
         """The reports the caller may read."""
-        from projections.summaries import visible_reports
+        from projections import at_head
 
-        store = caught_up_projections()
-        actor = reader(store)
-        if year is not None:
-            _require_opened_year(store, year, "--year")
-        with reported_errors():
-            rows = visible_reports(store.engine, actor, year=year, stage=stage)
-        return [r.listed() for r in rows]
+        def answer(rows: Rows, log: LogReads, actor: Actor) -> list[at_head.ReportRow]:
+            if year is not None:
+                _require_opened_year(rows, year, "--year")
+            with reported_errors():
+                return at_head.visible_reports(rows, actor, year=year, stage=stage)
+
+        return [r.listed() for r in answered_from_read_models(answer)]
 
     def overview(self, year: int, stage: str | None) -> list[dict[str, Any]]:
         """The year's departments the caller follows."""
-        from projections.summaries import visible_overview
+        from projections import at_head
 
-        store = caught_up_projections()
-        actor = reader(store)
-        _require_opened_year(store, year, "year")
-        with reported_errors():
-            rows = visible_overview(store.engine, actor, year, stage=stage)
+        def answer(rows: Rows, log: LogReads, actor: Actor) -> list[at_head.OverviewRow]:
+            _require_opened_year(rows, year, "year")
+            with reported_errors():
+                return at_head.visible_overview(rows, actor, year, stage=stage)
+
         return [
             {
                 "department": r.department,
@@ -198,19 +206,18 @@ class DirectBackend:
                 "reminder": r.reminder,
                 "projects": [p.listed() for p in r.projects],
             }
-            for r in rows
+            for r in answered_from_read_models(answer)
         ]
 
     def inbox(self) -> list[dict[str, Any]]:
         """What waits for the caller."""
-        from projections.inboxes import inbox
-        from workflow.service import authenticate
+        from projections import at_head
 
-        caller = credentials()
-        store = caught_up_projections()
-        with reported_errors():
-            authenticate(store, caller)
-            items = inbox(store.engine, caller.user_id)
+        def answer(rows: Rows, log: LogReads, actor: Actor) -> list[at_head.InboxItem]:
+            with reported_errors():
+                return at_head.inbox(rows, actor.user_id)
+
+        items = answered_from_read_models(answer)
         return [
             {**{name: getattr(i, name) for name in i.__slots__}, "project": i.project}
             for i in items
@@ -232,28 +239,32 @@ class DirectBackend:
 
     def trail(self, query: TrailQuery) -> list[dict[str, Any]]:
         """The audit trail, each event checked against the log first."""
-        from projections.audit_trail import checked_audit_trail
-        from projections.summaries import readable_report_ids
+        from projections import at_head, trail_query
 
-        store = caught_up_projections()
-        actor = reader(store)
-        if query.department is not None and query.year is not None:
-            _require_report(store, query.department, query.year, query.project)
-            require_readable(store, actor, query.department, query.year, query.project)
-        with reported_errors():
-            entries = checked_audit_trail(
-                store,
-                department=query.department,
-                year=query.year,
-                project=query.project,
-                user=query.by,
-                since=query.since_at,
-                until=query.until_at,
-                item_kind=query.item_kind,
-                item_id=query.item_id,
-                limit=query.limit,
-                reports=readable_report_ids(store.engine, actor),
-            )
+        department, year, project = query.department, query.year, query.project
+
+        def answer(rows: Rows, log: LogReads, actor: Actor) -> list[trail_query.AuditEntry]:
+            if department is not None and year is not None:
+                _require_report(log, department, year, project)
+                if not at_head.readable(rows, actor, department, year, project):
+                    raise unreadable(actor, department, year, project)
+            with reported_errors():
+                return trail_query.checked_audit_trail(
+                    rows,
+                    log,
+                    department=department,
+                    year=year,
+                    project=project,
+                    user=query.by,
+                    since=query.since_at,
+                    until=query.until_at,
+                    item_kind=query.item_kind,
+                    item_id=query.item_id,
+                    limit=query.limit,
+                    reports=at_head.readable_report_ids(rows, actor),
+                )
+
+        entries = answered_from_read_models(answer)
         return [{name: getattr(e, name) for name in e.__slots__} for e in entries]
 
     def as_of(
@@ -268,25 +279,27 @@ class DirectBackend:
         from projections.history import report_as_of
         from workflow.commands import report_label
 
-        store = open_store()
-        actor = reader(store)
-        _require_report(store, department, year, project)
-        require_readable(store, actor, department, year, project)
-        _require_positions(store, moment=(moment, when))
-        with reported_errors():
-            found = report_as_of(store, department, year, when, project)
-        view = found.view()
-        if view is None:
-            raise fail(
-                f"report {report_label(department, year, project)} at {moment}: not opened "
-                "yet, expected a later moment"
-            )
-        return {
-            "version": found.version,
-            "position": found.position,
-            "recorded_at": found.recorded_at,
-            "view": view,
-        }
+        def answer(log: LogReads) -> dict[str, Any]:
+            actor = reader(log)
+            _require_report(log, department, year, project)
+            require_readable(log, actor, department, year, project)
+            _require_positions(log, moment=(moment, when))
+            with reported_errors():
+                found = report_as_of(log, department, year, when, project)
+            view = found.view()
+            if view is None:
+                raise fail(
+                    f"report {report_label(department, year, project)} at {moment}: not "
+                    "opened yet, expected a later moment"
+                )
+            return {
+                "version": found.version,
+                "position": found.position,
+                "recorded_at": found.recorded_at,
+                "view": view,
+            }
+
+        return answered_from_the_log(answer)
 
     def diff(
         self,
@@ -299,24 +312,26 @@ class DirectBackend:
         """The changes between two moments, each as typed and as parsed."""
         from projections.history import report_diff
 
-        store = open_store()
-        actor = reader(store)
-        _require_report(store, department, year, project)
-        require_readable(store, actor, department, year, project)
-        _require_positions(store, since=since, until=until)
-        if later(since[1], until[1]):
-            raise reversed_moments(since[0], until[0])
-        with reported_errors():
-            found = report_diff(store, department, year, since[1], until[1], project)
-        if found.before.version > found.after.version:  # a position against a time, reversed
-            raise reversed_moments(since[0], until[0])
-        return {
-            "since": {"version": found.before.version, "position": found.before.position},
-            "until": {"version": found.after.version, "position": found.after.position},
-            "changes": [
-                {"path": c.path, "before": c.before, "after": c.after} for c in found.changes
-            ],
-        }
+        def answer(log: LogReads) -> dict[str, Any]:
+            actor = reader(log)
+            _require_report(log, department, year, project)
+            require_readable(log, actor, department, year, project)
+            _require_positions(log, since=since, until=until)
+            if later(since[1], until[1]):
+                raise reversed_moments(since[0], until[0])
+            with reported_errors():
+                found = report_diff(log, department, year, since[1], until[1], project)
+            if found.before.version > found.after.version:  # a position against a time
+                raise reversed_moments(since[0], until[0])
+            return {
+                "since": {"version": found.before.version, "position": found.before.position},
+                "until": {"version": found.after.version, "position": found.after.position},
+                "changes": [
+                    {"path": c.path, "before": c.before, "after": c.after} for c in found.changes
+                ],
+            }
+
+        return answered_from_the_log(answer)
 
     def verify(self, anchors: Sequence[tuple[int, str]], chain_only: bool) -> dict[str, Any]:
         """The chain walked, then (unless ``chain_only``) snapshots and read models compared
@@ -407,7 +422,7 @@ class DirectBackend:
 
 
 def _require_report(
-    store: EventStore, department: str, year: int, project: str | None = None
+    store: LogReads, department: str, year: int, project: str | None = None
 ) -> None:
     """Refuse a department and year (and project) with no report stream (no event at all)."""
     from workflow.administration import DEPARTMENT_CODE
@@ -433,7 +448,7 @@ def _require_report(
         )
 
 
-def _require_positions(store: EventStore, **moments: tuple[str, datetime | int]) -> None:
+def _require_positions(store: LogReads, **moments: tuple[str, datetime | int]) -> None:
     """Refuse any log position past the head of the log (times may lie in the future)."""
     with reported_errors():
         head = store.head_position()
@@ -441,15 +456,13 @@ def _require_positions(store: EventStore, **moments: tuple[str, datetime | int])
         check_position(moment, text, head, field=field)
 
 
-def _require_opened_year(store: EventStore, year: int, field: str) -> None:
-    """Refuse a fiscal year that was never opened (the caught-up overview knows them all)."""
-    import sqlalchemy as sa
+def _require_opened_year(rows: Rows, year: int, field: str) -> None:
+    """Refuse a fiscal year that was never opened (the overview's read model knows them all),
+    naming those that were."""
+    from projections.at_head import opened_years
 
-    from projections.year_overview import years_table
-
-    with reported_errors(), store.engine.connect() as connection:
-        query = sa.select(years_table.c.year).order_by(years_table.c.year)
-        opened = [str(y) for y in connection.execute(query).scalars()]
-    if str(year) not in opened:
-        which = ", ".join(opened) or "none is yet: jixiao admin year open"
+    with reported_errors():
+        opened = opened_years(rows)
+    if year not in opened:
+        which = ", ".join(map(str, opened)) or "none is yet: jixiao admin year open"
         raise fail(f"{field}: got {year}, expected an opened fiscal year ({which})")

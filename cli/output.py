@@ -229,10 +229,45 @@ def _print_indicators(view: dict[str, Any]) -> None:
             for i in view["indicators"]
         ],
     )
+    adjusted = [i for i in view["indicators"] if i.get("initial_target")]
+    if adjusted:
+        print_table(
+            "调整指标值",
+            ["id", "指标名称", "年初指标值", "调整指标值", "理由"],
+            [
+                [i["id"], i["name"], i["initial_target"]["raw"], i["target"]["raw"],
+                 i["adjustment_reason"]]
+                for i in adjusted
+            ],
+        )  # fmt: skip
     if view.get("score"):
-        print(f"score {view['score']['total']} · grade {view['score']['grade']}")
+        _print_score(view["score"])
     # Views stored before view version 2 have no notices: nothing to print for them.
     print_notices(n["message"] for n in view.get("notices", ()))
+
+
+def _print_score(score: dict[str, Any]) -> None:
+    """The total and grade; once any 得分 is typed, each 分值 and 得分 as typed beside the
+    rule's figure (a band for a qualitative indicator), and the total by the rule alone."""
+    typed = [s for s in score["indicators"] if s.get("typed") is not None]
+    if typed or score.get("budget_typed") is not None:
+        rows = [
+            [
+                "-",
+                "预算执行率",
+                score["budget_weight"],
+                score["budget_typed"],
+                score["budget_points"],
+            ]
+        ]
+        rows += [
+            [s["indicator"], s["name"], s["weight"], s["typed"], s["rule"] or s["points"]]
+            for s in score["indicators"]
+        ]
+        print_table("得分", ["id", "项目", "分值", "得分（填报）", "得分（规则）"], rows)
+    print(f"score {score['total']} · grade {score['grade']}")
+    if score.get("rule_total") not in (None, score["total"]):
+        print(f"score by the rule alone {score['rule_total']}")
 
 
 def print_notices(messages: Iterable[str], file: TextIO | None = None) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cli.context import open_store
+from cli.context import answered_quickly, open_store
 from cli.failures import reported_errors
 from cli.options import JsonOption
 from cli.output import print_json, print_table
@@ -22,12 +22,16 @@ def status(as_json: JsonOption = False) -> None:
 
     Example: jixiao projections status --json
     """
-    from projections.registry import projection_runner
+    from projections.at_head import projection_status
 
-    runner = projection_runner(open_store())
-    with reported_errors():
-        runner.setup()
-        rows = runner.status()
+    rows = answered_quickly(lambda log: projection_status(log, log.head_position()))
+    if rows is None:
+        from projections.registry import projection_runner
+
+        runner = projection_runner(open_store())
+        with reported_errors():
+            runner.setup()
+            rows = runner.status()
     data = [
         {
             "name": s.name,

@@ -23,7 +23,8 @@ line_app = typer.Typer(
     no_args_is_help=True,
 )
 indicator_app = typer.Typer(
-    help="Performance indicators: add, record actuals, point at a budget line, remove.",
+    help="Performance indicators: add, adjust targets, record actuals and 得分, point at a "
+    "budget line, remove.",
     no_args_is_help=True,
 )
 app.add_typer(line_app, name="line")
@@ -797,11 +798,26 @@ def indicator_add(
     lower_is_better: Annotated[
         bool, typer.Option(help="A bare target is a ceiling (e.g. 预算调整率 0%).")
     ] = False,
-    weight: Annotated[str | None, typer.Option(help="Its weight, under a scored scheme.")] = None,
+    weight: Annotated[
+        str | None, typer.Option(help="Its 分值 (weight), under a scored scheme.")
+    ] = None,
+    nature: Annotated[
+        str | None,
+        typer.Option(
+            help="指标性质: =, ≥, ≤, >, <, 定性 or 定量 (full-width forms too); --target is "
+            "then the 指标值 alone, e.g. 90."
+        ),
+    ] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option(help="度量单位 of a bare --target: %, 百分比, 万元, 次, 人 …"),
+    ] = None,
+    core: Annotated[bool, typer.Option("--core", help="是否核心指标: a core indicator.")] = False,
     project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Add a performance indicator with its target as typed.
+    """Add a performance indicator with its target as typed, whole (≥90%) or in the
+    form's cells (--nature ≥ --target 90 --unit %).
 
     Example: jixiao report indicator add -d gusu-rc -y 2021 d01 --category 部门履职及效果 --name 开展大型活动 --target "2 场"
     """
@@ -819,7 +835,86 @@ def indicator_add(
         budget_line=line,
         lower_is_better=lower_is_better,
         weight=weight,
+        nature=nature,
+        unit=unit,
+        core=core,
     )
+    run(command, as_json=as_json)
+
+
+@indicator_app.command("adjust-target", context_settings=NEGATIVE_VALUES)
+def indicator_adjust_target(
+    department: DepartmentOption,
+    year: YearOption,
+    indicator: IndicatorId,
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="调整指标值 as typed; a bare number takes the indicator's 指标性质 and 度量单位."
+        ),
+    ],
+    reason: Reason,
+    project: ProjectOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change an indicator's target during the year (调整指标值); the 年初指标值 is kept.
+
+    Example: jixiao report indicator adjust-target -d gusu-rc -y 2021 d03 2500 --reason 年中追加培训任务
+    """
+    from workflow.commands import AdjustIndicatorTarget
+
+    command = AdjustIndicatorTarget(
+        department=department,
+        year=year,
+        project_code=project,
+        indicator=indicator,
+        target=target,
+        reason=reason,
+    )
+    run(command, as_json=as_json)
+
+
+Score = Annotated[str, typer.Argument(help='得分 as typed, e.g. 9 or 9.5分; "" clears it.')]
+
+
+@indicator_app.command("score")
+def indicator_score(
+    department: DepartmentOption,
+    year: YearOption,
+    indicator: IndicatorId,
+    score: Score,
+    project: ProjectOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Type an indicator's 得分 as the form has it; jixiao shows the rule's figure beside it
+    and refuses one above its 分值 or outside the band the scheme allows.
+
+    Example: jixiao report indicator score -d gusu-rc -y 2021 d01 9
+    """
+    from workflow.commands import SetIndicatorScore
+
+    command = SetIndicatorScore(
+        department=department, year=year, project_code=project, indicator=indicator, score=score
+    )
+    run(command, as_json=as_json)
+
+
+@app.command("execution-score")
+def execution_score(
+    department: DepartmentOption,
+    year: YearOption,
+    score: Score,
+    project: ProjectOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Type the 得分 of budget execution (预算执行率) as the form has it; jixiao computes
+    执行率 × 分值 beside it.
+
+    Example: jixiao report execution-score -d gusu-rc -y 2021 10
+    """
+    from workflow.commands import SetExecutionScore
+
+    command = SetExecutionScore(department=department, year=year, project_code=project, score=score)
     run(command, as_json=as_json)
 
 

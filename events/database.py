@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Connection, Engine
 
 #: The database used when neither an option nor ``JIXIAO_DB`` names one.
 DEFAULT_URL = "sqlite:///jixiao.db"
@@ -42,6 +47,8 @@ def _shown(url: str) -> str:
 def parse_database_url(url: str | None = None) -> sa.URL:
     """The URL :func:`database_url` chooses, parsed and checked: SQLite or PostgreSQL, and a
     port from 1 to 65535. A ValueError names what is wrong in one line (password hidden)."""
+    import sqlalchemy as sa
+
     shown = _shown(url or os.environ.get("JIXIAO_DB") or DEFAULT_URL)
     try:
         resolved = sa.engine.make_url(database_url(url))
@@ -72,6 +79,8 @@ def create_database_engine(url: str | None = None, *, pool_size: int = 5) -> Eng
 
     ``pool_size`` connections are kept, and as many again may be opened under load: a
     server whose request threads each hold one asks for as many as it has threads."""
+    import sqlalchemy as sa
+
     resolved = parse_database_url(url)
     if resolved.get_backend_name() == "sqlite":
         return _sqlite_engine(resolved, pool_size)
@@ -84,6 +93,8 @@ def create_database_engine(url: str | None = None, *, pool_size: int = 5) -> Eng
 
 
 def _sqlite_engine(url: sa.URL, pool_size: int) -> Engine:
+    import sqlalchemy as sa
+
     if url.database and url.database != ":memory:":
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
@@ -108,6 +119,40 @@ def _sqlite_engine(url: sa.URL, pool_size: int) -> Engine:
     return engine
 
 
-def write_connection(engine: Engine) -> Connection:
-    """A connection whose transactions take the write lock at BEGIN (SQLite) or as usual."""
-    return engine.connect().execution_options(**{_WRITE: True})
+#: A lock per SQLite file for the write transactions of this process's threads.
+_WRITERS: dict[str, threading.RLock] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def _forget_writers() -> None:
+    # A child forked while a thread held a lock gets it held by no one of its own.
+    _WRITERS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_writers)
+
+
+def writers_queue(engine: Engine) -> AbstractContextManager[object]:
+    """Held around each write transaction on a SQLite file: this process's writers queue
+    on a lock of their own and go to SQLite's lock one at a time, instead of each polling
+    it with the busy handler's sleeps (1 ms growing to 100 ms), which a writer would sleep
+    through after the lock was freed. SQLite admits one writer at a time whatever this
+    lock does; other processes' writers still meet it in the busy handler. Reentrant, so a
+    thread's nested writes behave as they did without it. PostgreSQL needs no queue."""
+    url = engine.url
+    path = url.database
+    if url.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return nullcontext()
+    lock = _WRITERS.get(path)
+    if lock is None:
+        with _WRITERS_GUARD:
+            lock = _WRITERS.setdefault(path, threading.RLock())
+    return lock
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection whose transactions take the write lock at BEGIN (SQLite) or as usual,
+    in this process's queue of writers (:func:`writers_queue`); use it in a ``with``."""
+    with writers_queue(engine), engine.connect().execution_options(**{_WRITE: True}) as c:
+        yield c

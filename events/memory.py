@@ -22,7 +22,7 @@ from events.chain import (
     check_streams_once,
     utc_text,
 )
-from events.errors import BrokenChain, ConcurrencyError
+from events.errors import ConcurrencyError
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
 from events.protocol import (
     EventStoreProtocol,
@@ -32,7 +32,12 @@ from events.protocol import (
     StreamAppend,
 )
 from events.registry import EventRegistry, default_registry
-from events.verify import ChainReport, check_link, check_stream_segment, verify_rows
+from events.verify import (
+    ChainReport,
+    check_noted_positions,
+    check_stream_segment,
+    verify_rows,
+)
 
 
 def recorded(registry: EventRegistry, row: Row) -> RecordedEvent:
@@ -305,20 +310,16 @@ class InMemoryEventStore(EventStoreProtocol):
 
     def check_positions(self, expected: Mapping[int, str | None], *, chunk: int = 500) -> None:
         """Check the events at the given positions; see
-        :meth:`events.store.EventStore.check_positions` (``chunk`` has no use here)."""
-        for position in sorted(expected):
-            row = self._row_at(position)
-            if row is None:
-                raise BrokenChain(position, None, None, "no event holds this position any more")
-            check_link(row, self.hash_at(position - 1))
-            noted = expected[position]
-            if noted is not None and noted != row.hash:
-                raise BrokenChain(
-                    position,
-                    row.stream_id,
-                    row.version,
-                    f"its hash is {row.hash}, not {noted} as noted when it was read before",
-                )
+        :meth:`events.reads.DriverReads.check_positions`."""
+        check_noted_positions(
+            expected,
+            lambda part: [
+                (row, self.hash_at(row.position - 1))
+                for row in map(self._row_at, part)
+                if row is not None
+            ],
+            chunk=chunk,
+        )
 
     # -- snapshots ---------------------------------------------------------------------
 

@@ -68,7 +68,65 @@ class Snapshot:
     state: dict[str, Any] = field(default_factory=dict)
 
 
-class EventStoreProtocol(Protocol):
+class StreamReader(Protocol):
+    """What reading one stream needs of a store: :class:`EventStoreProtocol` has it, and so
+    does the driver-only reader of the read commands (:class:`events.driver.LogReader`)."""
+
+    def read_stream(
+        self,
+        stream_id: str,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        as_of: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """The stream's events in version order, optionally cut at a version or a moment."""
+        ...
+
+
+class LogReads(StreamReader, Protocol):
+    """What the read commands need of the log: :class:`EventStoreProtocol` has it, and so
+    does the driver-only reader (:class:`events.driver.LogReader`), so a read folds, checks
+    and authenticates the same way through either (docs/decisions/0208)."""
+
+    def read_stream_verified(
+        self,
+        stream_id: str,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        to_position: int | None = None,
+        as_of: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """The stream's events from ``from_version`` (its first by default), optionally
+        cut, once the segment of the chain they sit in holds (TamperedEvent or BrokenChain
+        otherwise)."""
+        ...
+
+    def stream_links_hold(self, stream_id: str, through_version: int) -> bool:
+        """Whether the stream's versions 1 to ``through_version`` are all in the log, each
+        still following the row before it (stored hashes compared, contents not hashed)."""
+        ...
+
+    def stream_version(self, stream_id: str) -> int:
+        """The stream's current version (0 for a stream with no events)."""
+        ...
+
+    def head_position(self) -> int:
+        """The position of the last committed event (0 for an empty log)."""
+        ...
+
+    def check_positions(self, expected: Mapping[int, str | None], *, chunk: int = 500) -> None:
+        """Check the events at the given positions as a reader that shows them must: each
+        is in the log, matches its hash, follows the row before it, and has the hash noted
+        for it (None: no hash noted); TamperedEvent or BrokenChain at the first that does
+        not hold."""
+        ...
+
+    # -- snapshots ---------------------------------------------------------------------
+
+
+class EventStoreProtocol(LogReads, Protocol):
     """What the domain, the read models, the worker and the faces need of a store.
 
     Times come back as aware UTC datetimes; a naive one given is taken as UTC.
@@ -102,37 +160,7 @@ class EventStoreProtocol(Protocol):
         events of each append, in the order given."""
         ...
 
-    # -- reading -----------------------------------------------------------------------
-
-    def read_stream(
-        self,
-        stream_id: str,
-        *,
-        from_version: int = 1,
-        to_version: int | None = None,
-        as_of: datetime | None = None,
-    ) -> list[RecordedEvent]:
-        """The stream's events in version order, optionally cut at a version or a moment."""
-        ...
-
-    def read_stream_verified(
-        self,
-        stream_id: str,
-        *,
-        from_version: int = 1,
-        to_version: int | None = None,
-        to_position: int | None = None,
-        as_of: datetime | None = None,
-    ) -> list[RecordedEvent]:
-        """The stream's events from ``from_version`` (its first by default), optionally
-        cut, once the segment of the chain they sit in holds (TamperedEvent or BrokenChain
-        otherwise)."""
-        ...
-
-    def stream_links_hold(self, stream_id: str, through_version: int) -> bool:
-        """Whether the stream's versions 1 to ``through_version`` are all in the log, each
-        still following the row before it (stored hashes compared, contents not hashed)."""
-        ...
+    # -- reading (and the reads of LogReads) -------------------------------------------
 
     def read_all(
         self, after: int = 0, limit: int = 1000, *, event_types: Collection[str] | None = None
@@ -169,14 +197,6 @@ class EventStoreProtocol(Protocol):
         (a digest, an id: compared exactly, case included), in log order."""
         ...
 
-    def stream_version(self, stream_id: str) -> int:
-        """The stream's current version (0 for a stream with no events)."""
-        ...
-
-    def head_position(self) -> int:
-        """The position of the last committed event (0 for an empty log)."""
-        ...
-
     def hash_at(self, position: int) -> str | None:
         """The stored hash of the event at ``position`` (None if the log holds no such row)."""
         ...
@@ -201,15 +221,6 @@ class EventStoreProtocol(Protocol):
     def decode_rows(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
         """Rows as :meth:`verify` hands them out, as recorded events."""
         ...
-
-    def check_positions(self, expected: Mapping[int, str | None], *, chunk: int = 500) -> None:
-        """Check the events at the given positions as a reader that shows them must: each
-        is in the log, matches its hash, follows the row before it, and has the hash noted
-        for it (None: no hash noted); TamperedEvent or BrokenChain at the first that does
-        not hold."""
-        ...
-
-    # -- snapshots ---------------------------------------------------------------------
 
     def load_snapshot(self, stream_id: str, *, max_version: int | None = None) -> Snapshot | None:
         """The newest snapshot of the stream at or below ``max_version``, if any."""

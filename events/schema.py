@@ -18,10 +18,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-metadata = SQLModel.metadata
+# The store's head revision, named here too: what the tables below are at.
+from events.migrations import STORE_REVISION as STORE_REVISION
 
-#: The store's head revision (events/migrations/versions): the schema this code needs.
-STORE_REVISION = "store_0001"
+metadata = SQLModel.metadata
 
 
 class EventRow(SQLModel, table=True):

@@ -7,7 +7,13 @@ for a one-event command (docs/benchmarks.md). Everything else uses SQLAlchemy.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from events.chain import Row
+
+#: Stand-ins for "no upper bound" in the one prepared read_stream statement.
+LAST_VERSION = 2**31 - 1
+END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999)
 
 #: The events table's columns, in the order rows are written and read (the fields of a
 #: stored row, :class:`events.chain.Row`).
@@ -19,7 +25,8 @@ class Statements:
 
     def __init__(self, dialect: str) -> None:
         self.sqlite = dialect == "sqlite"
-        p = "?" if self.sqlite else "%s"
+        #: The driver's parameter mark.
+        self.placeholder = p = "?" if self.sqlite else "%s"
         columns = ", ".join(EVENT_COLUMNS)
         # SQLite's BEGIN IMMEDIATE already holds the write lock; PostgreSQL locks the row.
         lock = "" if self.sqlite else " FOR UPDATE OF event_log_head"

@@ -12,7 +12,8 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -27,8 +28,8 @@ from events.chain import (
     check_append_arguments,
     check_streams_once,
 )
-from events.database import create_database_engine, write_connection
-from events.errors import BrokenChain, ConcurrencyError
+from events.database import create_database_engine, write_connection, writers_queue
+from events.errors import ConcurrencyError
 from events.migrations import STORE_VERSIONS, applied_revisions, require_revisions, upgrade
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
 from events.protocol import (
@@ -38,15 +39,15 @@ from events.protocol import (
     Snapshot,
     StreamAppend,
 )
+from events.reads import DriverReads
 from events.registry import EventRegistry, default_registry
+from events.rows import as_utc, aware_utc, naive_utc, stored_moment
 from events.schema import STORE_REVISION, events_table, head_table, outbox_table, snapshots_table
-from events.statements import EVENT_COLUMNS, Statements
+from events.statements import EVENT_COLUMNS, LAST_VERSION, Statements
 from events.transient import retrying, transient_reason
 from events.verify import (
     ChainReport,
-    check_link,
     check_run,
-    check_stream_segment,
     verify_rows,
 )
 
@@ -56,9 +57,6 @@ _CONDITIONAL_MAX = 8
 _COPY_FROM = 100
 #: After a lost race, how long a writer reads the head before appending conditionally.
 _CONTENDED_SECONDS = 1.0
-#: Stand-ins for "no upper bound" in the one prepared read_stream statement.
-_LAST_VERSION = 2**31 - 1
-_END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999)
 
 
 class _Append(NamedTuple):
@@ -86,31 +84,6 @@ def _recorded(
     ]
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    """Naive UTC, the form both backends store (the column has no time zone)."""
-    if moment.tzinfo is None:
-        return moment
-    if moment.tzinfo is UTC:  # the clock's own zone: no conversion to make
-        return moment.replace(tzinfo=None)
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def _as_utc(moment: datetime) -> datetime:
-    """Aware UTC; naive moments are taken as UTC and the clock's own pass unchanged
-    (``datetime.replace`` costs as much as a small append's hash)."""
-    zone = moment.tzinfo
-    if zone is UTC:
-        return moment
-    if zone is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def _aware_utc(stored: Any) -> datetime:
-    """A stored recorded_at (SQLite's text or PostgreSQL's naive datetime) as aware UTC."""
-    return _as_utc(datetime.fromisoformat(stored) if isinstance(stored, str) else stored)
-
-
 class _HeldConnection:
     """A thread's pooled DBAPI connection, held between calls: the context manager every
     statement runs in, which drops the connection from the pool if the server broke it."""
@@ -134,7 +107,7 @@ class _HeldConnection:
             self.pooled.invalidate()
 
 
-class EventStore(EventStoreProtocol):
+class EventStore(DriverReads, EventStoreProtocol):
     """The durable, hash-chained event log on SQLite or PostgreSQL."""
 
     def __init__(
@@ -213,10 +186,7 @@ class EventStore(EventStoreProtocol):
 
     def _stored_moment(self, moment: datetime) -> Any:
         """A UTC moment in the form the recorded_at column holds on this backend."""
-        if not self._sqlite:
-            return _naive_utc(moment)
-        # SQLAlchemy's SQLite DateTime is this text; comparisons are textual.
-        return _as_utc(moment).isoformat(" ", "microseconds")[:26]
+        return stored_moment(moment, sqlite=self._sqlite)
 
     def _query(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
         """Run one read statement outside any transaction and return its rows."""
@@ -255,13 +225,15 @@ class EventStore(EventStoreProtocol):
         if not checked:
             return []
         request = _Append(
-            stream_id, expected_version, checked, metadata, _as_utc(self.clock()), outbox, snapshot
+            stream_id, expected_version, checked, metadata, as_utc(self.clock()), outbox, snapshot
         )
         write = self._write_sqlite if self._sqlite else self._write_postgres
 
+        queue = writers_queue(self.engine) if self._sqlite else nullcontext()
+
         def attempt() -> list[RowValues]:
             try:
-                with self._driver() as connection:
+                with queue, self._driver() as connection:
                     return write(connection, request)
             except Exception as error:
                 if transient_reason(error) is not None:
@@ -286,7 +258,7 @@ class EventStore(EventStoreProtocol):
         check_streams_once(appends)
         if not isinstance(metadata, Metadata):
             raise TypeError("metadata must be an events.Metadata")
-        at = _as_utc(self.clock())
+        at = as_utc(self.clock())
         requests = [
             _Append(
                 part.stream_id,
@@ -304,10 +276,11 @@ class EventStore(EventStoreProtocol):
         writing = [request for request in requests if request.events]
         if not writing:
             return [[] for _ in requests]
+        queue = writers_queue(self.engine) if self._sqlite else nullcontext()
 
         def attempt() -> list[list[RowValues]]:
             try:
-                with self._driver() as connection:
+                with queue, self._driver() as connection:
                     if self._sqlite:
                         return self._write_sqlite_streams(connection, writing)
                     return self._write_postgres_streams(connection, writing)
@@ -357,7 +330,7 @@ class EventStore(EventStoreProtocol):
     def _write_postgres_streams(
         self, connection: Any, requests: Sequence[_Append]
     ) -> list[list[RowValues]]:
-        sql, stored_at = self._sql, _naive_utc(requests[0].recorded_at)
+        sql, stored_at = self._sql, naive_utc(requests[0].recorded_at)
         try:
             written = []
             with connection.cursor() as cursor:
@@ -478,7 +451,7 @@ class EventStore(EventStoreProtocol):
                     if (version or 0) != expected:
                         raise ConcurrencyError(stream_id, expected, version or 0)
                     seen = (position, prev_hash)
-                rows = self._chain((*seen, expected), request, _naive_utc(request.recorded_at))
+                rows = self._chain((*seen, expected), request, naive_utc(request.recorded_at))
                 last = Row._make(rows[-1])
                 parameters: list[Any] = [
                     last.position,
@@ -503,7 +476,7 @@ class EventStore(EventStoreProtocol):
 
     def _write_postgres_locked(self, connection: Any, request: _Append) -> list[RowValues]:
         """Lock the head row, check the version, insert (COPY for imports), move the head."""
-        sql, stored_at = self._sql, _naive_utc(request.recorded_at)
+        sql, stored_at = self._sql, naive_utc(request.recorded_at)
         try:
             with connection.cursor() as cursor:
                 cursor.execute(sql.lock_head, (request.stream_id,))
@@ -526,95 +499,10 @@ class EventStore(EventStoreProtocol):
 
     # -- reading -----------------------------------------------------------------------
 
-    def _decode(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
-        decode = self.registry.decode
-        # A named tuple's own __new__ is a Python function; tuple.__new__ builds the same
-        # RecordedEvent without that call, on every row of every read.
-        make, recorded = tuple.__new__, RecordedEvent
-        # Events of one append share their moment: each distinct one is converted once.
-        moments: dict[Any, datetime] = {}
-        out: list[RecordedEvent] = []
-        append = out.append
-        # Unpacking each row into names costs half what slicing it would.
-        for (
-            position,
-            stream_id,
-            version,
-            event_id,
-            event_type,
-            schema_version,
-            payload,
-            actor,
-            role,
-            at,
-            correlation_id,
-            causation_id,
-            prev_hash,
-            digest,
-        ) in rows:
-            moment = moments.get(at)
-            if moment is None:
-                moment = moments[at] = _aware_utc(at)
-            event = decode(event_type, schema_version, payload)
-            append(
-                make(
-                    recorded,
-                    (
-                        position,
-                        stream_id,
-                        version,
-                        event_id,
-                        event_type,
-                        schema_version,
-                        event,
-                        actor,
-                        role,
-                        moment,
-                        correlation_id,
-                        causation_id,
-                        prev_hash,
-                        digest,
-                    ),
-                )
-            )
-        return out
-
     def decode_rows(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
         """Rows of the events table (its columns in order, as :meth:`verify` hands them
         out) as recorded events."""
         return self._decode(rows)
-
-    def read_stream(
-        self,
-        stream_id: str,
-        *,
-        from_version: int = 1,
-        to_version: int | None = None,
-        as_of: datetime | None = None,
-    ) -> list[RecordedEvent]:
-        """The stream's events in version order, optionally up to a version or a moment."""
-        validate_stream_id(stream_id)
-        upto = _LAST_VERSION if to_version is None else to_version
-        until = self._stored_moment(as_of if as_of is not None else _END_OF_TIME)
-        return self._decode(
-            self._query(self._sql.read_stream, (stream_id, from_version, upto, until))
-        )
-
-    def stream_version(self, stream_id: str) -> int:
-        """The stream's current version (0 for a stream with no events)."""
-        validate_stream_id(stream_id)
-        ((version,),) = self._query(self._sql.stream_version, (stream_id,))
-        return version or 0
-
-    def head_position(self) -> int:
-        """The position of the last committed event (0 for an empty log)."""
-        ((position,),) = self._query(self._sql.head_position, ())
-        return position
-
-    def hash_at(self, position: int) -> str | None:
-        """The stored hash of the event at ``position`` (None if the log holds no such row)."""
-        rows = self._query(self._sql.hash_at, (position,))
-        return rows[0][0] if rows else None
 
     def read_all(
         self, after: int = 0, limit: int = 1000, *, event_types: Collection[str] | None = None
@@ -635,7 +523,7 @@ class EventStore(EventStoreProtocol):
         Raises TamperedEvent or BrokenChain at the first row that does not; a rebuild of
         the read models reads the log this way (:func:`events.verify.check_run`)."""
         rows = self._query(self._sql.read_all, (after, limit))
-        check_run(rows, after, self.hash_at(after) if after else None, _aware_utc)
+        check_run(rows, after, self.hash_at(after) if after else None, aware_utc)
         return self._decode(rows)
 
     def find_events(self, event_type: str, containing: str) -> list[RecordedEvent]:
@@ -646,7 +534,7 @@ class EventStore(EventStoreProtocol):
     def load_snapshot(self, stream_id: str, *, max_version: int | None = None) -> Snapshot | None:
         """The newest snapshot of the stream at or below ``max_version``, if any."""
         validate_stream_id(stream_id)
-        upto = _LAST_VERSION if max_version is None else max_version
+        upto = LAST_VERSION if max_version is None else max_version
         rows = self._query(self._sql.load_snapshot, (stream_id, upto))
         if not rows:
             return None
@@ -722,7 +610,7 @@ class EventStore(EventStoreProtocol):
             result = connection.execute(
                 sa.update(outbox_table)
                 .where(o.id == row_id, o.published_at.is_(None))
-                .values(published_at=_naive_utc(at), attempts=o.attempts + 1)
+                .values(published_at=naive_utc(at), attempts=o.attempts + 1)
             )
         return result.rowcount == 1
 
@@ -746,7 +634,7 @@ class EventStore(EventStoreProtocol):
             result = connection.execute(
                 sa.update(outbox_table)
                 .where(o.id == row_id, o.published_at.is_(None))
-                .values(published_at=_naive_utc(at), attempts=o.attempts + 1)
+                .values(published_at=naive_utc(at), attempts=o.attempts + 1)
             )
             if result.rowcount != 1:
                 return None
@@ -778,8 +666,8 @@ class EventStore(EventStoreProtocol):
                 topic=row.topic,
                 payload=json.loads(row.payload),
                 position=row.position,
-                created_at=_aware_utc(row.created_at),
-                published_at=None if row.published_at is None else _aware_utc(row.published_at),
+                created_at=aware_utc(row.created_at),
+                published_at=None if row.published_at is None else aware_utc(row.published_at),
                 attempts=row.attempts,
             )
             for row in rows
@@ -822,124 +710,3 @@ class EventStore(EventStoreProtocol):
                 progress=progress,
                 accepted=accepted,
             )
-
-    def _linked_rows(self, *conditions: Any) -> list[tuple[Row, str | None]]:
-        """Event rows (ordered by position), each with the hash stored at the position
-        before it (None where no row holds it)."""
-        e, before = events_table, events_table.alias("before")
-        # A correlated lookup (one primary-key probe per row read), not a join, which
-        # PostgreSQL may plan as a hash of the whole log (see stream_links_hold).
-        before_hash = (
-            sa.select(before.c.hash).where(before.c.position == e.c.position - 1).scalar_subquery()
-        )
-        query = (
-            sa.select(*(e.c[name] for name in EVENT_COLUMNS), before_hash)
-            .where(*conditions)
-            .order_by(e.c.position)
-        )
-        with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        # Named tuples: hashing reads each field by name, far cheaper than on a result row.
-        width = len(EVENT_COLUMNS)
-        return [(Row._make(row[:width]), row[width]) for row in rows]
-
-    def read_stream_verified(
-        self,
-        stream_id: str,
-        *,
-        from_version: int = 1,
-        to_version: int | None = None,
-        to_position: int | None = None,
-        as_of: datetime | None = None,
-    ) -> list[RecordedEvent]:
-        """The stream's events from ``from_version`` (its first by default), optionally up
-        to a version, a position or a moment, once the segment of the chain they sit in
-        holds.
-
-        Each row must match its hash and follow the row before it in the log; the versions
-        must run from ``from_version`` without a gap, up to the stream's first row after
-        the ones read. (A reader starting after the first version vouches for the rows
-        before it itself: ``workflow.service.folded``.)
-        Raises :class:`events.errors.TamperedEvent` (an edited row) or
-        :class:`events.errors.BrokenChain` (a row removed, inserted or moved) naming the
-        first position that does not hold; folding what this returns never shows a state
-        the log does not vouch for. (The log's other rows are :meth:`verify`'s work.)
-        """
-        validate_stream_id(stream_id)
-        e = events_table.c
-        cut = [e.stream_id == stream_id]
-        if from_version > 1:
-            cut.append(e.version >= from_version)
-        if to_version is not None:
-            cut.append(e.version <= to_version)
-        if to_position is not None:
-            cut.append(e.position <= to_position)
-        if as_of is not None:
-            cut.append(e.recorded_at <= _naive_utc(as_of))
-        rows = self._linked_rows(*cut)
-        last = rows[-1][0].version if rows else from_version - 1
-        with self.engine.connect() as connection:
-            following = connection.execute(
-                sa.select(e.version, e.position)
-                .where(e.stream_id == stream_id, e.version > last)
-                .order_by(e.version)
-                .limit(1)
-            ).first()
-        check_stream_segment(
-            stream_id,
-            rows,
-            None if following is None else (following.version, following.position),
-            first_version=from_version,
-        )
-        return self._decode([row for row, _ in rows])
-
-    def stream_links_hold(self, stream_id: str, through_version: int) -> bool:
-        """Whether the stream's versions 1 to ``through_version`` are all in the log, each
-        row still following the row before it there (its ``prev_hash`` is that row's stored
-        hash). Contents are not hashed again: this is the cheap check of a prefix a reader
-        folded and checked before (``workflow.service.folded``)."""
-        validate_stream_id(stream_id)
-        e, before = events_table, events_table.alias("before")
-        # A correlated lookup, one primary-key probe per row of the stream: as a join,
-        # PostgreSQL hashes the whole log once the log is large, and the check then grows
-        # with the log instead of with the stream.
-        before_hash = (
-            sa.select(before.c.hash).where(before.c.position == e.c.position - 1).scalar_subquery()
-        )
-        broken = sa.case(
-            (sa.and_(e.c.position > 1, sa.func.coalesce(before_hash, "") != e.c.prev_hash), 1),
-            else_=0,
-        )
-        query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(broken), 0)).where(
-            e.c.stream_id == stream_id, e.c.version <= through_version
-        )
-        with self.engine.connect() as connection:
-            count, unlinked = connection.execute(query).one()
-        return count == through_version and not unlinked
-
-    def check_positions(self, expected: Mapping[int, str | None], *, chunk: int = 500) -> None:
-        """Check the events at the given positions, as a reader that shows them must: each
-        is in the log, matches its hash, follows the row before it, and has the hash noted
-        for it (None: no hash noted). Raises :class:`events.errors.TamperedEvent` or
-        :class:`events.errors.BrokenChain` at the first position that does not hold."""
-        wanted = sorted(expected)
-        e = events_table.c
-        for start in range(0, len(wanted), chunk):
-            part = wanted[start : start + chunk]
-            found = {
-                row.position: (row, before)
-                for row, before in self._linked_rows(e.position.in_(part))
-            }
-            for position in part:
-                row, before = found.get(position, (None, None))
-                if row is None:
-                    raise BrokenChain(position, None, None, "no event holds this position any more")
-                check_link(row, before)
-                noted = expected[position]
-                if noted is not None and noted != row.hash:
-                    raise BrokenChain(
-                        position,
-                        row.stream_id,
-                        row.version,
-                        f"its hash is {row.hash}, not {noted} as noted when it was read before",
-                    )

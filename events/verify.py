@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,6 +143,36 @@ def check_link(row: Any, before_hash: str | None) -> None:
             f"it does not follow the event at position {row.position - 1} "
             "(a row was deleted, inserted or moved there)",
         )
+
+
+def check_noted_positions(
+    expected: Mapping[int, str | None],
+    linked_rows: Callable[[list[int]], Sequence[tuple[Row, str | None]]],
+    *,
+    chunk: int = 500,
+) -> None:
+    """Check the events at the given positions, as a reader that shows them must: each is
+    in the log, matches its hash, follows the row before it, and has the hash noted for it
+    (None: no hash noted). ``linked_rows`` reads the rows at some positions, each with the
+    hash stored at the position before it. Raises :class:`TamperedEvent` or
+    :class:`BrokenChain` at the first position that does not hold."""
+    wanted = sorted(expected)
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start : start + chunk]
+        found = {row.position: (row, before) for row, before in linked_rows(part)}
+        for position in part:
+            row, before = found.get(position, (None, None))
+            if row is None:
+                raise BrokenChain(position, None, None, "no event holds this position any more")
+            check_link(row, before)
+            noted = expected[position]
+            if noted is not None and noted != row.hash:
+                raise BrokenChain(
+                    position,
+                    row.stream_id,
+                    row.version,
+                    f"its hash is {row.hash}, not {noted} as noted when it was read before",
+                )
 
 
 def check_stream_segment(

@@ -12,7 +12,8 @@ the tree comes from the labels' indent, else from the form's convention: 「其�
 「其中:」) opens a level below the row above. A layout that fixes its fund rows
 (``fund_rows``) refuses any other label and skips a fund row left blank (not used).
 Printed figures (``total``, ``execution_rate``, ``score``) are compared with jixiao's:
-every disagreement is listed, the typed figures are recorded.
+every disagreement is listed, the typed figures are recorded; the whole budget's 得分 is
+also recorded as typed (the preparer's 得分 of 预算执行率, beside the rule's figure).
 """
 
 from __future__ import annotations
@@ -137,7 +138,22 @@ def read_budget(
             }
         )
     reading.document["budget"] = {"lines": lines}
+    if rows and header.has("score"):
+        _execution_score(sheet, header, *rows[0], reading)
     return part_end
+
+
+def _execution_score(
+    sheet: Sheet, header: Header, row: int, name: str, reading: SheetReading
+) -> None:
+    """The whole budget's 得分 (预算执行率's points) as typed, recorded beside the rule's
+    figure; a cell that is no number is named by the comparison of the printed score."""
+    at = (row, header.columns["score"])
+    typed = sheet.text(*at)
+    if normalise(typed) in NOTHING or number(normalise(typed).removesuffix("分")) is None:
+        return
+    reading.document["budget"]["execution_score"] = typed
+    reading.cells["budget.execution_score"] = f"{sheet.ref(*at)} ({name})"
 
 
 def _fund_row(

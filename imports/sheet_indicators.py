@@ -9,12 +9,14 @@
   with its points (``产出指标(50分)``) is the category; the points are compared with the
   sum of its indicators' weights.
 
-The target is the ``target`` cell, after the ``operator`` column's comparison (=, ≥, ≤,
->, <, in any width; 定性 and 定量 say nothing of it) and with the ``unit`` column's unit
-(百分比 is %); a bare number typed as the actual takes that unit too. The part ends at
-a row whose first cell starts with a ``closing`` word; a closing row's printed 权重 and
-得分 totals are compared with the sums above them. 得分 is never recorded: jixiao scores
-under the year's scheme.
+The target is the ``target`` cell (年初指标值), with the ``operator`` column's 指标性质 (=, ≥,
+≤, >, <, 定性, 定量, in any width) and the ``unit`` column's 度量单位 (百分比 is %) as fields of
+their own (workflow.natures); a bare number typed as the actual takes that unit. An
+``adjusted_target`` (调整指标值) other than the target is recorded as the target changed
+during the year; ``core`` (是否核心指标) 是 marks a core indicator. The ``score`` cell is the
+得分 as typed, recorded beside the rule's figure. The part ends at a row whose first cell
+starts with a ``closing`` word; a closing row's printed 权重 and 得分 totals are compared
+with the sums above them.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from imports.sheet_layouts import Layout
 from workflow.amounts import normalise
 from workflow.errors import InvalidValue
 from workflow.indicators import direction_of
-from workflow.targets import Comparator, Measure, MeasureKind, parse_measure
+from workflow.natures import compose_target, parse_nature, parse_unit
+from workflow.targets import Comparator, Measure, MeasureKind, fold_signs
 
 _POINTS = re.compile(r"\d+(?:\.\d+)?")
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
@@ -39,24 +42,21 @@ _CATEGORY_POINTS = re.compile(r"^(.*?)\s*\(\s*(\d+(?:\.\d+)?)\s*分?\s*\)$")
 #: an indicator whose smaller value is better (成本, 投诉率).
 _NATURE = {"正向": False, "反向": True, "定量": None, "定性": None}
 
-#: The operator column's comparisons, after NFKC (＝ is =, ≧ and ≦ are kept as they are).
-_OPERATORS = {
-    "=": "",
-    "≥": "≥",
-    "≧": "≥",
-    ">=": "≥",
-    "≤": "≤",
-    "≦": "≤",
-    "<=": "≤",
-    ">": ">",
-    "<": "<",
-    "定性": "",
-    "定量": "",
+#: The document field each column's cell is named for in a problem.
+_FIELD_CELLS = {
+    "target": "target",
+    "adjusted_target": "adjusted_target",
+    "actual": "actual",
+    "deviation_reason": "deviation_reason",
+    "score": "score",
 }
-_COMPARED = ("≥", "≤", ">", "<", "=")
 
-#: Units the unit column may hold under another name.
-_UNIT_NAMES = {"百分比": "%", "百分率": "%"}
+#: 是否核心指标.
+_CORE = {"是": True, "否": False, "/": False, "": False}
+
+#: What an adjustment of a target read from a sheet is recorded with: the sheet has no
+#: column for the reason (as for the budget's adjustments, imports/sheet_budget.py).
+ADJUSTED_REASON = "自评价表导入"
 
 
 def find_indicators(sheet: Sheet, layout: Layout, after: int) -> Header | None:
@@ -189,20 +189,17 @@ class _Rows:
                 self.reading.placed.add((row, column))
         if self.part.name_spans_project:
             self.reading.placed.add((row, self.columns["name"]))
-        unit = self._unit(row, name)
-        self._checks(row, name)
-        if unit is None:
-            return  # the unit cell is named; its target and actual cannot be read without it
-        target = self._target(row, name, unit)
+        target = self._target(row, name)
         if target is None:
             return  # named in the problems; without a target there is no indicator to add
-        measure, lower = target
+        _, lower = target
         where = f"indicators[{len(self.indicators)}]"
         cells = self.reading.cells
         cells[where] = f"{self.sheet.ref(row, self.columns['name'])} ({name})"
-        for role in ("target", "actual", "deviation_reason"):
+        for role, field in _FIELD_CELLS.items():
             if (at := self.columns.get(role)) is not None:
-                cells[f"{where}.{role}"] = f"{self.sheet.ref(row, at)} ({name})"
+                cells[f"{where}.{field}"] = f"{self.sheet.ref(row, at)} ({name})"
+        adjusted = self._adjusted(row)
         self.indicators.append(
             {
                 # Numbered by sheet row, so an id stays put when a row above is refused.
@@ -210,107 +207,104 @@ class _Rows:
                 "category": category,
                 "project": project,
                 "name": name,
-                "target": measure.raw,
+                "target": self.cell(row, "target"),
+                "nature": self._nature_cell(row) or None,
+                "unit": self.cell(row, "unit") or None,
+                "core": self._core(row, name),
                 "lower_is_better": lower,
                 "weight": self._weight(row, name),
-                "actual": self._with_unit(self.cell(row, "actual"), unit) or None,
+                "adjusted_target": adjusted,
+                "adjustment_reason": ADJUSTED_REASON if adjusted is not None else None,
+                "actual": self.cell(row, "actual") or None,
                 "deviation_reason": self.cell(row, "deviation_reason") or None,
+                "score": self._score(row, name),
             }
         )
 
-    def _unit(self, row: int, name: str) -> str | None:
-        """The unit column's unit ('' without one); None, named, for a cell that is no unit."""
-        typed = self.cell(row, "unit")
-        unit = _UNIT_NAMES.get(normalise(typed), normalise(typed))
-        if unit in ("", "/"):
-            return ""
-        if any(ch.isdigit() for ch in unit) or any(op in unit for op in _COMPARED) or len(unit) > 8:
-            self.problem(
-                row,
-                "unit",
-                f"{self.ref(row, 'unit', name)}: got {typed!r}, expected a unit "
-                "(%, 万元, 次, 人 …) or blank",
-            )
-            return None
-        return unit
+    def _nature_cell(self, row: int) -> str:
+        """The 指标性质 typed: the operator column's, or a comparison in the nature column
+        (正向 and 反向 there are a direction, not a 指标性质)."""
+        if typed := self.cell(row, "operator"):
+            return typed
+        typed = self.cell(row, "nature")
+        return "" if header_key(typed).removesuffix("指标") in ("正向", "反向") else typed
 
-    @staticmethod
-    def _with_unit(typed: str, unit: str) -> str:
-        """A bare number (after a comparison, if any) takes the unit column's unit: ``30``
-        and ``万元`` are ``30 万元``, ``≥90`` and ``%`` are ``≥90%``."""
-        figure = normalise(typed).lstrip("".join(_OPERATORS)).strip()
-        if unit and figure and _NUMBER.fullmatch(figure):
-            return f"{typed}{unit}" if unit == "%" else f"{typed} {unit}"
+    def _target(self, row: int, name: str) -> tuple[Measure, bool] | None:
+        """The parsed target and direction; a problem naming the cell at fault otherwise.
+
+        Checked here, not left to the command, so that the message names the cell (the
+        command's place is the indicator's row) and a blank is called blank.
+        """
+        subject = self.ref(row, "target", name)
+        nature, unit = self._nature_cell(row), self.cell(row, "unit")
+        nature_role = "operator" if self.cell(row, "operator") else "nature"
+        try:
+            if "unit" in self.columns:
+                parse_unit(unit, subject=self.ref(row, "unit", name))
+        except InvalidValue as error:
+            self.problem(row, "unit", str(error))
+            return None  # its target and actual cannot be read without the unit
+        if nature_role in self.columns:
+            try:
+                parse_nature(nature, subject=self.ref(row, nature_role, name))
+            except InvalidValue:
+                expected = "=, ≥, ≤, >, <, 定性 or 定量"
+                if nature_role == "nature":
+                    expected = f"正向, 反向 (lower is better), {expected}, or blank"
+                typed = self.cell(row, nature_role)
+                self.problem(
+                    row,
+                    nature_role,
+                    f"{self.ref(row, nature_role, name)}: got {typed!r}, expected {expected}",
+                )
+                return None
+        try:
+            measure, _ = compose_target(
+                self.cell(row, "target"), nature=nature, unit=unit, subject=subject
+            )
+            return measure, direction_of(measure, self._lower(row, measure), subject=subject)
+        except InvalidValue as error:
+            role = {"指标性质": nature_role, "度量单位": "unit"}.get(error.subject.split()[-1])
+            if role is None or role not in self.columns:
+                self.problem(row, "target", str(error))
+            else:
+                # Named at the cell at fault, with the rest of the domain's one line.
+                said = str(error).removeprefix(error.subject)
+                self.problem(row, role, f"{self.ref(row, role, name)}{said}")
+            return None
+
+    def _adjusted(self, row: int) -> str | None:
+        """调整指标值 when it changes the target; blank, ``/`` or the target itself is none."""
+        typed = self.cell(row, "adjusted_target")
+        text = "".join(fold_signs(typed).split())
+        if text in ("", "/") or text == "".join(fold_signs(self.cell(row, "target")).split()):
+            return None
         return typed
 
-    def _checks(self, row: int, name: str) -> None:
-        """The columns this report kind does not hold: refused where they say something."""
-        adjusted = self.cell(row, "adjusted_target")
-        initial = self.cell(row, "target")
-        if adjusted and normalise(adjusted) not in ("/", normalise(initial)):
-            self.problem(
-                row,
-                "adjusted_target",
-                f"{self.ref(row, 'adjusted_target', name)}: got {adjusted!r}, expected blank or "
-                f"the same as {self.header.labels['target']} {initial!r} (the 部门整体 report "
-                "holds one target: type the target it was changed to there)",
-            )
-        core = normalise(self.cell(row, "core"))
-        if core not in ("", "否", "/"):
+    def _core(self, row: int, name: str) -> bool:
+        typed = self.cell(row, "core")
+        core = _CORE.get(normalise(typed))
+        if core is None:
             self.problem(
                 row,
                 "core",
-                f"{self.ref(row, 'core', name)}: got {self.cell(row, 'core')!r}, expected 否 or "
-                "blank (the 部门整体 report weighs every indicator by its 权重, it marks none "
-                "as core)",
+                f"{self.ref(row, 'core', name)}: got {typed!r}, expected 是, 否 or blank",
             )
+            return False
+        return core
 
-    def _target(self, row: int, name: str, unit: str) -> tuple[Measure, bool] | None:
-        """The parsed target and direction; a problem naming the target cell otherwise.
+    def _score(self, row: int, name: str) -> str | None:
+        """得分 as typed; blank or ``/`` is none (the command checks the number)."""
+        typed = self.cell(row, "score")
+        return None if normalise(typed) in ("", "/") else typed
 
-        Checked here, not left to the command, so that the message names the target's
-        cell (the command's place is the indicator's row) and a blank is called blank.
-        """
-        subject = self.ref(row, "target", name)
-        typed = self._with_unit(self.cell(row, "target"), unit)
-        operator = self._operator(row, name)
-        if operator is None:
-            return None
-        if operator and not normalise(typed).startswith(_COMPARED):
-            typed = f"{operator}{typed}"
-        try:
-            measure = parse_measure(typed, subject=subject)
-            return measure, direction_of(measure, self._lower(row, name, measure), subject=subject)
-        except InvalidValue as error:
-            self.problem(row, "target", str(error))
-            return None
-
-    def _operator(self, row: int, name: str) -> str | None:
-        typed = self.cell(row, "operator")
-        found = _OPERATORS.get(normalise(typed).replace(" ", ""), None if typed else "")
-        if found is None:
-            self.problem(
-                row,
-                "operator",
-                f"{self.ref(row, 'operator', name)}: got {typed!r}, expected =, ≥, ≤, >, <, "
-                "定性 or 定量",
-            )
-        return found
-
-    def _lower(self, row: int, name: str, target: Measure) -> bool:
-        typed = self.cell(row, "nature")
-        nature = header_key(typed).removesuffix("指标")
-        if nature and nature not in _NATURE:
-            self.problem(
-                row,
-                "nature",
-                f"{self.ref(row, 'nature', name)}: got {typed!r}, expected 正向, 反向 (lower is "
-                "better), 定量 or 定性, or blank",
-            )
-        lower = _NATURE.get(nature)
+    def _lower(self, row: int, target: Measure) -> bool:
+        """Whether the indicator is lower-is-better: 反向 in the nature column says so, 正向
+        says not; otherwise a bare zero target can only be a ceiling ("at least 0" is
+        always met)."""
+        lower = _NATURE.get(header_key(self.cell(row, "nature")).removesuffix("指标"))
         if lower is not None:
             return lower
-        # A bare zero target can only be a ceiling ("at least 0" is always met).
         return (
             target.kind is MeasureKind.QUANTITY
             and target.comparator is Comparator.BARE

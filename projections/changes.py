@@ -19,8 +19,10 @@ from workflow.budget import Adjustment, BudgetLine, Column
 from workflow.deadlines import DeadlineReminderSent
 from workflow.indicators import Indicator
 from workflow.narrative import Section
+from workflow.points import Points
 from workflow.projects import FIELD_LABELS
 from workflow.report import ReportState
+from workflow.targets import Measure
 
 
 class Change(NamedTuple):
@@ -64,32 +66,6 @@ def describe_change(event: Event, before: ReportState, after: ReportState) -> Ch
     if describer is None:
         raise TypeError(f"event: got {type(event).__name__}, expected a report event")
     return describer(event, before, after)
-
-
-#: The columns of a change-log row, in the order the CSV writes them.
-CHANGE_COLUMNS = (
-    "position",
-    "recorded_at",
-    "report",
-    "department",
-    "year",
-    "revision",
-    "version",
-    "actor",
-    "role",
-    "event_type",
-    "item_kind",
-    "item_id",
-    "item_label",
-    "field",
-    "before_raw",
-    "before_value",
-    "after_raw",
-    "after_value",
-    "comment",
-    "stage",
-    "hash",
-)
 
 
 _encode = compact_json(sort_keys=True)
@@ -440,13 +416,43 @@ def _cancelled(event: ev.AdjustmentCancelled, before: ReportState, after: Report
 @_describes(ev.IndicatorAdded)
 def _indicator_added(event: ev.IndicatorAdded, before: ReportState, after: ReportState) -> Change:
     indicator = event.indicator
+    value = measure_data(indicator.target) or {}
+    # Typed beside the target on provincial forms; left out when not typed, so the changes
+    # of a report typed before these fields existed read as they always did.
+    if indicator.nature is not None:
+        value["nature"] = str(indicator.nature)
+    if indicator.core:
+        value["core"] = True
     return Change(
         item_kind="indicator",
         item_id=indicator.id,
         item_label=indicator.name,
         field="target",
         after_raw=indicator.target.raw,
-        after_value=measure_data(indicator.target),
+        after_value=value,
+    )
+
+
+def _measure_change(
+    before: ReportState,
+    indicator_id: str,
+    field: str,
+    old: Measure | None,
+    new: Measure,
+    comment: str | None,
+) -> Change:
+    """An indicator's target or actual, before and after, as typed and parsed."""
+    indicator = _indicator(before, indicator_id)
+    return Change(
+        item_kind="indicator",
+        item_id=indicator_id,
+        item_label=indicator.name if indicator else indicator_id,
+        field=field,
+        before_raw=old.raw if old else None,
+        before_value=measure_data(old),
+        after_raw=new.raw,
+        after_value=measure_data(new),
+        comment=comment,
     )
 
 
@@ -455,17 +461,9 @@ def _indicator_actual(
     event: ev.IndicatorActualRecorded, before: ReportState, after: ReportState
 ) -> Change:
     old = _indicator(before, event.indicator)
-    old_actual = old.actual if old else None
-    return Change(
-        item_kind="indicator",
-        item_id=event.indicator,
-        item_label=old.name if old else event.indicator,
-        field="actual",
-        before_raw=old_actual.raw if old_actual else None,
-        before_value=measure_data(old_actual),
-        after_raw=event.actual.raw,
-        after_value=measure_data(event.actual),
-        comment=event.deviation.raw if event.deviation else None,
+    comment = event.deviation.raw if event.deviation else None
+    return _measure_change(
+        before, event.indicator, "actual", old.actual if old else None, event.actual, comment
     )
 
 
@@ -530,6 +528,55 @@ def _indicator_graded(event: ev.IndicatorGraded, before: ReportState, after: Rep
         before_value=old.grade if old else None,
         after_raw=event.band,
         after_value=event.band,
+    )
+
+
+@_describes(ev.IndicatorTargetAdjusted)
+def _indicator_target_adjusted(
+    event: ev.IndicatorTargetAdjusted, before: ReportState, after: ReportState
+) -> Change:
+    return _measure_change(
+        before, event.indicator, "target", event.previous, event.target, event.reason
+    )
+
+
+def _points_change(
+    kind: str, item_id: str, label: str, field: str, before: Points | None, after: Points | None
+) -> Change:
+    """A typed 得分 set, changed or cleared: as typed and as points on both sides."""
+
+    def data(points: Points | None) -> dict[str, Any] | None:
+        return {"value": decimal_text(points.value), "raw": points.raw} if points else None
+
+    return Change(
+        item_kind=kind,
+        item_id=item_id,
+        item_label=label,
+        field=field,
+        before_raw=before.raw if before else None,
+        before_value=data(before),
+        after_raw=after.raw if after else None,
+        after_value=data(after),
+    )
+
+
+@_describes(ev.IndicatorScoreTyped)
+def _indicator_score(
+    event: ev.IndicatorScoreTyped, before: ReportState, after: ReportState
+) -> Change:
+    old = _indicator(before, event.indicator)
+    label = old.name if old else event.indicator
+    previous = old.score if old else None
+    return _points_change("indicator", event.indicator, label, "score", previous, event.score)
+
+
+@_describes(ev.ExecutionScoreTyped)
+def _execution_score(
+    event: ev.ExecutionScoreTyped, before: ReportState, after: ReportState
+) -> Change:
+    previous = before.execution_score
+    return _points_change(
+        "report", after.report, "预算执行率", "execution_score", previous, event.score
     )
 
 

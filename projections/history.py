@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from events.protocol import EventStoreProtocol
+from events.protocol import LogReads
 from projections.report_view import ViewMemo, report_view
 from workflow.administration import DEPARTMENT_CODE
 from workflow.commands import report_stream_id
@@ -62,7 +62,7 @@ def _check_moment(moment: Moment) -> Moment:
 
 
 def _fold_until(
-    store: EventStoreProtocol, stream_id: str, moment: Moment, checked_through: int = 0
+    store: LogReads, stream_id: str, moment: Moment, checked_through: int = 0
 ) -> ReportAsOf:
     """The stream folded up to ``moment``, each event read checked against the chain (from
     this process's newest verified checkpoint the moment allows: workflow.service.folded);
@@ -75,7 +75,7 @@ def _fold_until(
     )
 
 
-def stream_as_of(store: EventStoreProtocol, stream_id: str, moment: Moment) -> ReportAsOf:
+def stream_as_of(store: LogReads, stream_id: str, moment: Moment) -> ReportAsOf:
     """The report stream ``stream_id`` as it was at ``moment``; TamperedEvent or
     BrokenChain if the segment of the chain it folds does not hold."""
     return _fold_until(store, stream_id, _check_moment(moment))
@@ -90,7 +90,7 @@ def _report_stream(department: str, year: int, project: str | None) -> str:
 
 
 def report_as_of(
-    store: EventStoreProtocol,
+    store: LogReads,
     department: str,
     year: int,
     moment: Moment,
@@ -206,7 +206,7 @@ class ReportDiff:
 
 
 def report_diff(
-    store: EventStoreProtocol,
+    store: LogReads,
     department: str,
     year: int,
     since: Moment,

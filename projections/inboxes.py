@@ -14,22 +14,22 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from events.model import RecordedEvent
+from projections import at_head
+from projections.at_head import PROJECTION_VERSIONS, InboxItem
 from projections.pending import pending_actions
 from projections.shared_fold import REPORT_PREFIX, ReportStates, Transition
-from projections.sql import aware_utc, naive_utc
+from projections.sql import EngineRows, naive_utc
 from workflow.administration import RoleGranted, RoleRevoked
-from workflow.commands import report_stream_id, report_stream_parts
+from workflow.commands import report_stream_id
 from workflow.deadlines import DeadlineReminderSent
 from workflow.report import ReportState
-from workflow.roles import ALL_DEPARTMENTS, Role
-from workflow.schemes import SIGNING_ROLES
+from workflow.roles import Role
 from workflow.stages import Stage
 
 _metadata = sa.MetaData()
@@ -157,7 +157,7 @@ class InboxProjection:
     #: Version 2: a revision whose render failed for good waits for finance and an admin.
     #: Version 3: deadline reminders (``reminder``; ``open`` rows for unopened reports).
     #: Version 4: the note names a return's pinned items, and a reopen's reason.
-    version = 4
+    version = PROJECTION_VERSIONS[name]
     tables = (grants_table, work_table)
 
     def __init__(self, states: ReportStates) -> None:
@@ -242,82 +242,10 @@ class InboxProjection:
             connection.execute(sa.insert(work_table), rows)
 
 
-# --- queries ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class InboxItem:
-    """A report waiting for the user: what to do, in which role, since when, by when."""
-
-    report: str
-    department: str
-    department_name: str
-    year: int
-    revision: int
-    stage: str
-    action: str
-    role: str
-    waiting_since: datetime
-    waited: timedelta
-    deadline: date | None
-    overdue: bool
-    note: str | None
-    #: The last deadline reminder sent (``7-days``, ``1-day``, ``overdue``) while it waits
-    #: for its preparer, if any.
-    reminder: str | None = None
-
-    @property
-    def project(self) -> str | None:
-        """The project code of a 项目支出 report; None for a 部门整体 report."""
-        parts = report_stream_parts(self.report)
-        return parts[2] if parts is not None else None
+# --- queries (their text is in projections.at_head, shared with the CLI's quick reads) ---
 
 
 def inbox(engine: Engine, user_id: str, *, now: datetime | None = None) -> list[InboxItem]:
-    """The reports waiting for ``user_id``, the longest-waiting first.
-
-    A report is in a user's inbox when a grant of theirs covers its department with the role
-    its pending action needs (or the sign-off policy names them and they hold a signing
-    role), unless the rules bar them: the submitter does not review or sign their own
-    revision, nobody approves or signs twice.
-    """
-    moment = now or datetime.now(UTC)
-    covers = sa.or_(_G.department == ALL_DEPARTMENTS, _G.department == _W.department)
-    by_role = sa.and_(_W.role == _G.role, covers)
-    by_name = sa.and_(_W.user_id == user_id, _G.role.in_(SIGNING_ROLES), covers)
-    query = (
-        sa.select(work_table, _G.role.label("via_role"))
-        .join(grants_table, _G.user_id == user_id)
-        .where(sa.or_(by_role, by_name))
-        .order_by(_W.waiting_since, _W.report, _W.seq)
-    )
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    items: dict[tuple[str, int], InboxItem] = {}
-    for row in rows:
-        if user_id in json.loads(row.excluded) or (row.report, row.seq) in items:
-            continue
-        items[(row.report, row.seq)] = _item(row, moment)
-    return list(items.values())
-
-
-def _item(row: Any, now: datetime) -> InboxItem:
-    since = aware_utc(row.waiting_since)
-    assert since is not None
-    deadline = row.deadline
-    return InboxItem(
-        report=row.report,
-        department=row.department,
-        department_name=row.department_name,
-        year=row.year,
-        revision=row.revision,
-        stage=row.stage,
-        action=row.action,
-        role=row.role or row.via_role,
-        waiting_since=since,
-        waited=now - since,
-        deadline=deadline,
-        overdue=deadline is not None and now.date() > deadline,
-        note=row.note,
-        reminder=row.reminder,
-    )
+    """The reports waiting for ``user_id``, the longest-waiting first
+    (:func:`projections.at_head.inbox`)."""
+    return at_head.inbox(EngineRows(engine), user_id, now=now)

@@ -27,8 +27,9 @@ from events.chain import utc_text
 from events.model import RecordedEvent
 from events.protocol import EventStoreProtocol
 from events.verify import ChainReport
-from projections.changes import CHANGE_COLUMNS, change_row
+from projections.changes import change_row
 from projections.snapshots import SnapshotCheck, snapshot_verdict
+from projections.trail_query import CHANGE_COLUMNS
 from workflow.administration import FiscalYearOpened, fiscal_year_stream_id
 from workflow.commands import report_stream_parts
 from workflow.report import ReportState, evolve

@@ -15,33 +15,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from events.model import RecordedEvent
+from projections import at_head
+from projections.at_head import FIGURES, PROJECTION_VERSIONS, ReportRow
 from projections.pending import pending_actions, unsigned_entries
 from projections.report_view import headline_figures
 from projections.shared_fold import LastTransitions, ReportStates
-from projections.sql import aware_utc, naive_utc, upsert
-from workflow.commands import report_stream_id, report_stream_parts
+from projections.sql import EngineRows, naive_utc, upsert
 
 _metadata = sa.MetaData()
-
-#: The headline figures stored as columns, as exact decimal text (see ``headline_figures``).
-FIGURES = (
-    "initial",
-    "adjustments",
-    "higher_level",
-    "total",
-    "actual",
-    "execution_rate",
-    "adjustment_rate",
-    "score",
-)
 
 
 def figure_columns() -> list[sa.Column]:
@@ -85,8 +72,10 @@ class ReportStateProjection:
     #: Version 2: the stored view has ``notices`` (view version 2); older rows are rebuilt.
     #: Version 3: a revision whose render failed for good is pending on finance and an admin.
     #: Version 4: the stored view's ``score`` has the scheme's points (view version 3).
-    #: Version 5: the stored view has ``kind`` and ``project`` (view version 4).
-    version = 5
+    #: Version 5: indicators' 指标性质, 度量单位, 年初指标值 and typed 得分, the score's
+    #: differences (view version 4).
+    #: Version 6: the stored view has ``kind`` and ``project`` too (view version 5).
+    version = PROJECTION_VERSIONS[name]
     tables = (report_state_table,)
 
     def __init__(self, states: ReportStates) -> None:
@@ -134,90 +123,7 @@ class ReportStateProjection:
         upsert(connection, report_state_table, rows, ("report", "revision"))
 
 
-# --- queries ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ReportRow:
-    """A report revision as the projection holds it."""
-
-    report: str
-    revision: int
-    department: str
-    department_name: str
-    year: int
-    stage: str
-    scheme: str
-    unit: str
-    figures: dict[str, str | None]
-    pending: list[dict[str, Any]]
-    pending_signers: list[str]
-    submitted_by: str | None
-    last_actor: str
-    last_event_type: str
-    last_activity: datetime
-    version: int
-    position: int
-
-    @classmethod
-    def from_row(cls, row: Any) -> ReportRow:
-        """Build from a ``pj_report_state`` row."""
-        return cls(
-            report=row.report,
-            revision=row.revision,
-            department=row.department,
-            department_name=row.department_name,
-            year=row.year,
-            stage=row.stage,
-            scheme=row.scheme,
-            unit=row.unit,
-            figures={name: getattr(row, name) for name in (*FIGURES, "grade")},
-            pending=json.loads(row.pending),
-            pending_signers=json.loads(row.pending_signers),
-            submitted_by=row.submitted_by,
-            last_actor=row.last_actor,
-            last_event_type=row.last_event_type,
-            last_activity=aware_utc(row.last_activity),
-            version=row.version,
-            position=row.position,
-        )
-
-    @property
-    def project(self) -> str | None:
-        """The project code of a 项目支出 report; None for a 部门整体 report."""
-        parts = report_stream_parts(self.report)
-        return parts[2] if parts is not None else None
-
-    def listed(self) -> dict[str, Any]:
-        """The row as a list of reports shows it (`report list`, ``GET /api/v1/reports``):
-        who, which revision, its stage, headline figures and last activity."""
-        return {
-            "report": self.report,
-            "department": self.department,
-            "project": self.project,
-            "name": self.department_name,
-            "year": self.year,
-            "revision": self.revision,
-            "stage": self.stage,
-            **self.figures,
-            "last_actor": self.last_actor,
-            "last_activity": self.last_activity,
-        }
-
-
-_R = report_state_table.c
-_ROW_COLUMNS = [c for c in report_state_table.c if c.name != "view"]
-
-
-def _revision_query(
-    department: str, year: int, revision: int | None, project: str | None
-) -> sa.Select:
-    query = sa.select(*_ROW_COLUMNS, _R.view).where(
-        _R.report == report_stream_id(department, year, project)
-    )
-    if revision is not None:
-        return query.where(_R.revision == revision)
-    return query.order_by(_R.revision.desc()).limit(1)
+# --- queries (their text is in projections.at_head, shared with the CLI's quick reads) ---
 
 
 def report_row(
@@ -229,9 +135,16 @@ def report_row(
 ) -> ReportRow | None:
     """A report's row (the 项目支出 report of ``project`` if given): the latest revision
     unless ``revision`` is given; None if not opened."""
-    with engine.connect() as connection:
-        row = connection.execute(_revision_query(department, year, revision, project)).first()
-    return ReportRow.from_row(row) if row is not None else None
+    return at_head.report_row(EngineRows(engine), department, year, revision, project)
+
+
+def report_row_and_document(
+    engine: Engine, department: str, year: int, project: str | None = None
+) -> tuple[ReportRow, dict[str, Any]] | None:
+    """A report's latest row and its stored view, read together (so the view is the one
+    that row's version holds); the 项目支出 report of ``project`` if given; None if not
+    opened."""
+    return at_head.report_row_and_document(EngineRows(engine), department, year, project)
 
 
 def report_document(
@@ -243,9 +156,7 @@ def report_document(
 ) -> dict[str, Any] | None:
     """A report revision's stored view (the document the worker renders), or None; the
     项目支出 report of ``project`` if given."""
-    with engine.connect() as connection:
-        row = connection.execute(_revision_query(department, year, revision, project)).first()
-    return json.loads(row.view) if row is not None else None
+    return at_head.report_document(EngineRows(engine), department, year, revision, project)
 
 
 def list_reports(
@@ -258,23 +169,10 @@ def list_reports(
 ) -> list[ReportRow]:
     """Report rows by department and revision, filtered; the latest revision of each by
     default."""
-    query = sa.select(*_ROW_COLUMNS)
-    if year is not None:
-        query = query.where(_R.year == year)
-    if department is not None:
-        query = query.where(_R.department == department)
-    if not all_revisions:
-        newer = report_state_table.alias("newer")
-        latest = (
-            sa.select(sa.func.max(newer.c.revision))
-            .where(newer.c.report == _R.report)
-            .scalar_subquery()
-        )
-        query = query.where(_R.revision == latest)
-    if stage is not None:
-        query = query.where(_R.stage == stage)
-    with engine.connect() as connection:
-        rows = connection.execute(
-            query.order_by(_R.year, _R.department, _R.report, _R.revision)
-        ).all()
-    return [ReportRow.from_row(row) for row in rows]
+    return at_head.list_reports(
+        EngineRows(engine),
+        year=year,
+        department=department,
+        stage=stage,
+        all_revisions=all_revisions,
+    )

@@ -21,15 +21,18 @@ from workflow.indicators import Indicator, reason_problem, status
 from workflow.narrative import Figure, Section, Staffing
 from workflow.projects import FIELD_LABELS, Project
 from workflow.report import ReportState
-from workflow.scoring import round_points, score
+from workflow.scoring import IndicatorScore, round_points, score
 from workflow.targets import Measure
+from workflow.typed_scores import points_text, score_differences
 from workflow.values import Value
 
 #: Raised whenever the shape of the view changes (templates and stored views follow it).
 #: Version 2 added ``notices``; version 3 the scheme's points in ``score`` (``budget_weight``,
-#: ``indicator_weight``: the 分值 a document prints); version 4 ``kind`` and ``project``
-#: (the project of a 项目支出 report, None for the 部门整体 report).
-VIEW_VERSION = 4
+#: ``indicator_weight``: the 分值 a document prints); version 4 each indicator's 指标性质, 度量单位,
+#: 年初指标值, 是否核心指标 and typed 得分, the score's typed and computed figures side by side
+#: (``differences``), and those differences among the ``notices``; version 5 ``kind`` and
+#: ``project`` (the project of a 项目支出 report, None for the 部门整体 report).
+VIEW_VERSION = 5
 
 
 def decimal_text(value: Decimal | None) -> str | None:
@@ -84,6 +87,12 @@ def _indicator(indicator: Indicator, state: ReportState) -> dict[str, Any]:
             else None
         ),
         "grade": indicator.grade,
+        "nature": str(kind) if (kind := indicator.kind()) is not None else None,
+        "unit": indicator.unit,
+        "core": indicator.core,
+        "initial_target": measure_data(indicator.initial_target),
+        "adjustment_reason": indicator.adjustment_reason or None,
+        "score": indicator.score.raw if indicator.score is not None else None,
         "status": str(status(indicator, rules)),
         "reason_missing": reason_problem(indicator, rules) is not None,
     }
@@ -104,7 +113,13 @@ def notice_data(notice: Notice) -> dict[str, Any]:
 
 
 def _notices(state: ReportState) -> list[dict[str, Any]]:
-    return [notice_data(n) for n in consistency_notices(state)]
+    # Typed 得分 that differ from the rule's figures are notices too: reviewers look at them,
+    # they block nothing.
+    differences = score_differences(state, score(state))
+    return [
+        *(notice_data(n) for n in consistency_notices(state)),
+        *({"kind": "score", "message": line} for line in differences),
+    ]
 
 
 def _budget(state: ReportState) -> dict[str, Any]:
@@ -161,20 +176,29 @@ def _score(state: ReportState) -> dict[str, Any] | None:
         "budget_weight": decimal_text(scoring.budget_execution_points),
         "indicator_weight": decimal_text(scoring.indicator_points),
         "budget_points": decimal_text(card.budget_points),
+        "budget_typed": decimal_text(card.budget_typed),
         "indicator_points": decimal_text(card.indicator_points),
         "total": decimal_text(card.total),
+        "rule_total": decimal_text(card.rule_total),
         "grade": card.grade,
-        "indicators": [
-            {
-                "indicator": s.indicator,
-                "name": s.name,
-                "status": str(s.status),
-                # Exact shares run to 28 digits (90 / 34 points); show them as the totals are.
-                "weight": decimal_text(round_points(s.weight)),
-                "points": decimal_text(round_points(s.points)),
-            }
-            for s in card.indicators
-        ],
+        "indicators": [_scored(s) for s in card.indicators],
+        "differences": score_differences(state, card),
+    }
+
+
+def _scored(item: IndicatorScore) -> dict[str, Any]:
+    low, high = item.allowed
+    return {
+        "indicator": item.indicator,
+        "name": item.name,
+        "status": str(item.status),
+        # Exact shares run to 28 digits (90 / 34 points); show them as the totals are.
+        "weight": decimal_text(round_points(item.weight)),
+        "points": decimal_text(round_points(item.points)),
+        "typed": decimal_text(item.typed),
+        # What the rule gives as printed beside a typed 得分: a figure, or a band (8–10).
+        "rule": f"{points_text(low)}–{points_text(high)}" if item.banded else None,
+        "differs": item.differs(),
     }
 
 
@@ -270,9 +294,18 @@ def view_parts(state: ReportState) -> list[Part]:
         Part("sections", (state.sections,), _section, each=True),
         Part("budget", (state.lines, scheme), lambda *_: _budget(state)),
         Part("indicators", (state.indicators,), lambda i: _indicator(i, state), each=True),
-        Part("score", (state.lines, state.indicators, scheme), lambda *_: _score(state)),
-        # Figures that nearly agree (workflow.consistency): shown to reviewers, never blocking.
-        Part("notices", (state.sections, state.indicators), lambda *_: _notices(state)),
+        Part(
+            "score",
+            (state.lines, state.indicators, state.execution_score, scheme),
+            lambda *_: _score(state),
+        ),
+        # Figures that nearly agree (workflow.consistency) and typed 得分 that differ from the
+        # rule's: shown to reviewers, never blocking.
+        Part(
+            "notices",
+            (state.sections, state.indicators, state.lines, state.execution_score),
+            lambda *_: _notices(state),
+        ),
         plain("submitted_by", state.submitted_by),
         plain("submitted_late", state.submitted_late),
         Part("approvals", (state.approvals,), _dumped),

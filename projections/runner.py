@@ -12,7 +12,6 @@ import gc
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -24,6 +23,7 @@ from events.migrations import require_revisions
 from events.model import RecordedEvent
 from events.store import EventStore
 from events.transient import retrying
+from projections.at_head import ProjectionStatus
 from projections.checkpoints import checkpoints_table
 from projections.migrations import REVISIONS
 from projections.sql import insert_missing
@@ -62,22 +62,6 @@ class Projection(Protocol):
         (called instead when the transaction fails).
         """
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectionStatus:
-    """Where a projection stands against the head of the log."""
-
-    name: str
-    version: int
-    position: int
-    head: int
-    updated_at: datetime | None
-
-    @property
-    def lag(self) -> int:
-        """Events committed to the log that the projection has not applied yet."""
-        return self.head - self.position
 
 
 @contextmanager
@@ -302,6 +286,10 @@ class ProjectionRunner:
                 lambda: self._run_batch(batch_size, chunk_size, report, verified)
             ):
                 applied += size
+                if size < batch_size:
+                    # The batch read to the end of the log, which holds every event
+                    # committed before ``head`` was read: no round of queries to find none.
+                    break
         return applied
 
     def follow(

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any, overload
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 
 def _insert_for(dialect: str, table: sa.Table) -> Any:
@@ -129,3 +129,17 @@ def insert_many(connection: Connection, table: sa.Table, rows: Sequence[dict[str
         cursor.executemany(statement, values)
     finally:
         cursor.close()
+
+
+class EngineRows:
+    """The read models' driver-SQL queries (:mod:`projections.at_head`) run on an engine:
+    each statement on a connection of its pool, the driver's values returned as they are."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.placeholder = "?" if engine.dialect.name == "sqlite" else "%s"
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read statement."""
+        with self.engine.connect() as connection:
+            return [tuple(row) for row in connection.exec_driver_sql(sql, tuple(parameters))]

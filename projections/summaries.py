@@ -1,30 +1,29 @@
 """Reports as the read rule sees them (workflow.visibility), from the report state projection.
 
 Every face filters what it shows through :func:`workflow.visibility.may_read`; these give it
-the summaries to judge, for one report or for all of a year at once.
+the summaries to judge, for one report or for all of a year at once. The filtering itself
+is :mod:`projections.at_head`'s, which the CLI's quick reads run on a driver connection.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from sqlalchemy.engine import Engine
 
-from projections.report_state import ReportRow, list_reports, report_row
-from projections.year_overview import OverviewRow, year_overview
+from projections import at_head
+from projections.at_head import OverviewRow, ReportRow, summary_of
+from projections.report_state import report_row
+from projections.sql import EngineRows
 from workflow.roles import Actor
-from workflow.stages import Stage
-from workflow.visibility import ReportSummary, may_follow, may_read, reads_everything
+from workflow.visibility import ReportSummary
 
-
-def summary_of(row: ReportRow) -> ReportSummary:
-    """The read rule's summary of a report's latest revision."""
-    return ReportSummary(
-        department=row.department,
-        stage=Stage(row.stage),
-        revision=row.revision,
-        submitted_by=row.submitted_by,
-    )
+__all__ = [
+    "readable_report_ids",
+    "report_summaries",
+    "report_summary",
+    "summary_of",
+    "visible_overview",
+    "visible_reports",
+]
 
 
 def report_summary(engine: Engine, department: str, year: int) -> ReportSummary | None:
@@ -35,22 +34,19 @@ def report_summary(engine: Engine, department: str, year: int) -> ReportSummary 
 
 def report_summaries(engine: Engine, *, year: int | None = None) -> dict[str, ReportSummary]:
     """Every report's summary (of a ``year``, or of all years), by report stream id."""
-    return {row.report: summary_of(row) for row in list_reports(engine, year=year)}
+    return at_head.report_summaries(EngineRows(engine), year=year)
 
 
 def visible_reports(
     engine: Engine, actor: Actor, *, year: int | None = None, stage: str | None = None
 ) -> list[ReportRow]:
     """The reports ``actor`` may read (latest revisions), filtered as ``list_reports``."""
-    rows = list_reports(engine, year=year, stage=stage)
-    return [row for row in rows if may_read(actor, summary_of(row))]
+    return at_head.visible_reports(EngineRows(engine), actor, year=year, stage=stage)
 
 
 def readable_report_ids(engine: Engine, actor: Actor) -> set[str] | None:
     """The stream ids of the reports ``actor`` may read; None when they read every report."""
-    if reads_everything(actor):
-        return None
-    return {report for report, s in report_summaries(engine).items() if may_read(actor, s)}
+    return at_head.readable_report_ids(EngineRows(engine), actor)
 
 
 def visible_overview(
@@ -58,26 +54,4 @@ def visible_overview(
 ) -> list[OverviewRow]:
     """A year's overview as ``actor`` may see it: the departments whose progress they follow,
     with the figures and last actor of only the reports they may read."""
-    summaries = report_summaries(engine, year=year)
-    shown = []
-    for row in year_overview(engine, year, stage=stage):
-        if not may_follow(actor, row.department):
-            continue
-        summary = summaries.get(row.report) if row.report else None
-        if summary is None or not may_read(actor, summary):
-            row = replace(row, figures=dict.fromkeys(row.figures), last_actor=None)
-        projects = tuple(p if may_read(actor, summary_of(p)) else _unread(p) for p in row.projects)
-        shown.append(replace(row, projects=projects))
-    return shown
-
-
-def _unread(row: ReportRow) -> ReportRow:
-    """A report followed but not readable: its stage shows, its figures and actors do not."""
-    return replace(
-        row,
-        figures=dict.fromkeys(row.figures),
-        last_actor="",
-        submitted_by=None,
-        pending=[],
-        pending_signers=[],
-    )
+    return at_head.visible_overview(EngineRows(engine), actor, year, stage=stage)

@@ -11,18 +11,18 @@ shows the most urgent deadline reminder it was sent (before or after opening its
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from events.model import RecordedEvent
-from projections.report_state import FIGURES, ReportRow, figure_columns, list_reports
+from projections import at_head
+from projections.at_head import PROJECTION_VERSIONS, OverviewRow
+from projections.report_state import figure_columns
 from projections.report_view import headline_figures
 from projections.shared_fold import LastTransitions, ReportStates
-from projections.sql import aware_utc, insert_missing, naive_utc, upsert
+from projections.sql import EngineRows, insert_missing, naive_utc, upsert
 from workflow.administration import DepartmentRegistered, FiscalYearOpened
 from workflow.deadlines import URGENCY, DeadlineReminderSent, ReminderKind
 from workflow.report import ReportState
@@ -88,8 +88,10 @@ class YearOverviewProjection:
 
     name = "year_overview"
     #: Version 2 added ``note`` (a failed render of the signed-off revision), version 3
-    #: ``reminder`` (the most urgent deadline reminder sent).
-    version = 3
+    #: ``reminder`` (the most urgent deadline reminder sent), version 4 keeps a department's
+    #: row to its 部门整体 report (its 项目支出 reports are listed under it from the report
+    #: state).
+    version = PROJECTION_VERSIONS[name]
     tables = (departments_table, years_table, overview_table)
 
     def __init__(self, states: ReportStates) -> None:
@@ -182,57 +184,10 @@ class YearOverviewProjection:
         )
 
 
-# --- queries ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class OverviewRow:
-    """One department's standing in a fiscal year."""
-
-    year: int
-    department: str
-    department_name: str
-    report: str | None
-    revision: int
-    stage: str
-    figures: dict[str, str | None]
-    last_actor: str | None
-    last_activity: datetime | None
-    #: Why the signed-off revision is not rendered (``render failed ...``), if it failed.
-    note: str | None = None
-    #: The most urgent deadline reminder the department was sent (``7-days``, ``1-day``,
-    #: ``overdue``), if any.
-    reminder: str | None = None
-    #: The department's 项目支出 reports (their latest revisions), by project code.
-    projects: tuple[ReportRow, ...] = ()
+# --- queries (their text is in projections.at_head, shared with the CLI's quick reads) ---
 
 
 def year_overview(engine: Engine, year: int, *, stage: str | None = None) -> list[OverviewRow]:
     """Every registered department for ``year``, by department code, each with its 项目支出
     reports; with ``stage``, only the reports in that stage, and the departments with one."""
-    projects: dict[str, list[ReportRow]] = {}
-    for report in list_reports(engine, year=year, stage=stage):
-        if report.project is not None:
-            projects.setdefault(report.department, []).append(report)
-    query = sa.select(overview_table).where(_O.year == year)
-    if stage is not None:
-        query = query.where(sa.or_(_O.stage == stage, _O.department.in_(sorted(projects))))
-    with engine.connect() as connection:
-        rows = connection.execute(query.order_by(_O.department)).all()
-    return [
-        OverviewRow(
-            year=row.year,
-            department=row.department,
-            department_name=row.department_name,
-            report=row.report,
-            revision=row.revision,
-            stage=row.stage,
-            figures={name: getattr(row, name) for name in (*FIGURES, "grade")},
-            last_actor=row.last_actor,
-            last_activity=aware_utc(row.last_activity),
-            note=row.note,
-            reminder=row.reminder,
-            projects=tuple(projects.get(row.department, ())),
-        )
-        for row in rows
-    ]
+    return at_head.year_overview(EngineRows(engine), year, stage=stage)

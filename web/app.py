@@ -29,7 +29,9 @@ from projections.token_uses import TokenUses
 from web.dependencies import SESSION_COOKIE, Services, SignInRequired
 from web.errors import Refused, refusal, validation_refusal
 from web.folds import ReportFolds
+from web.fragments import CSRF_PLACEHOLDER
 from web.identity import Doorman
+from web.kept_pages import KeptPages
 from web.reading import Reads
 from web.routers import (
     api_commands,
@@ -157,13 +159,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
+    jinja = templates()
     app.state.services = Services(
         settings=settings,
         store=store,
         doorman=Doorman(store, sessions, throttle, TokenUses(store.engine)),
         reads=reads,
-        templates=templates(),
+        templates=jinja,
         folds=ReportFolds(store),
+        pages=KeptPages(CSRF_PLACEHOLDER),
     )
     _install_handlers(app)
     # The report page's catch-all form path (/reports/{department}/{year}/{action}) comes

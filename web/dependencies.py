@@ -14,6 +14,7 @@ from events.store import EventStore
 from web.errors import Refused
 from web.folds import ReportFolds
 from web.identity import BEARER, Doorman, Identity
+from web.kept_pages import KeptPages
 from web.reading import Reads
 from web.settings import WebSettings
 
@@ -39,6 +40,7 @@ class Services:
     reads: Reads
     templates: Jinja2Templates
     folds: ReportFolds
+    pages: KeptPages
 
 
 def services(request: Request) -> Services:

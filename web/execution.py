@@ -31,6 +31,10 @@ def run_command(app: Services, caller: Identity, command: ReportCommand) -> dict
             if not may_read(caller.actor, ReportSummary.of(loaded.state)):
                 raise not_found(*key)
         events = execute_as(app.store, caller.actor, command, loaded=loaded)
+        if events:
+            # The read models are brought up to the change by the request that made it,
+            # when no other is at it: the page read next then finds them there.
+            app.reads.after_change()
         # The report as recorded: what the confirmation and a submission's notices speak of.
         after = app.folds.current(*key).state
     except InvalidValue as error:

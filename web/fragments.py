@@ -24,6 +24,10 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
+#: What blocks and kept pages are rendered with in place of the CSRF token: drawn when the
+#: process starts, it never leaves the server, and no user can type or guess it.
+CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(24)}"
+
 #: How many rendered blocks a process keeps: about 3 kB each, some 60 to a preparer's page,
 #: so about 30 MB a process for the pages of some 170 reports.
 BLOCKS_KEPT = 10_000
@@ -36,12 +40,15 @@ class Fragments:
         self.env = env
         self.template = template
         self.size = size
-        self.placeholder = f"csrf-{secrets.token_hex(24)}"
+        self.placeholder = CSRF_PLACEHOLDER
         self._kept: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._module: Any = None
         self._lock = threading.Lock()
 
     def _macro(self, name: str) -> Any:
-        return getattr(self.env.get_template(self.template).module, name)
+        if self._module is None:  # the templates are read once per process (web.templating)
+            self._module = self.env.get_template(self.template).module
+        return getattr(self._module, name)
 
     def __call__(self, name: str, *, csrf: str, failed: Any = None, **arguments: Any) -> Markup:
         """The macro ``name`` rendered with ``arguments`` and the caller's ``csrf`` token."""

@@ -4,20 +4,26 @@ every report judged by the read rule (workflow.visibility) before it is shown.""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
 from events.store import EventStore
 from projections.registry import projection_runner
-from projections.report_state import ReportRow, report_row
+from projections.report_state import ReportRow, report_row, report_row_and_document
 from projections.summaries import summary_of
 from web.errors import Refused, not_found
 from workflow.administration import DEPARTMENT_CODE
+from workflow.commands import report_stream_id
 from workflow.roles import Actor
 from workflow.stages import Stage
 from workflow.text import is_id
 from workflow.visibility import may_read
+
+#: What a read of the report-state projection gives: the row, or the row and its view.
+Found = TypeVar("Found")
 
 
 class Reads:
@@ -41,31 +47,127 @@ class Reads:
 
         When the head has not moved since this process last caught up, the projections
         are there already (checkpoints only advance): one query instead of the runner's
-        round of them.
+        round of them; when the checkpoints have reached it, two.
         """
         head = self.store.head_position()
         if head <= self._caught_up_to:
             return self.store.engine
+        # The request that made a change brings the projections up to it (after_change):
+        # the checkpoints often show them at the head already, and then this read waits
+        # neither for this process's catch-up nor for the database's write lock.
+        if self._checkpoints_at(head):
+            return self.store.engine
         with self._lock:
+            # Whoever held the lock meanwhile may have caught up past this read's head.
+            if head > self._caught_up_to:
+                self.runner.catch_up()
+                self._caught_up_to = max(self._caught_up_to, head)
+        return self.store.engine
+
+    def _checkpoints_at(self, head: int) -> bool:
+        checkpoints = self.runner.positions()
+        if all(checkpoints.get(p.name, 0) >= head for p in self.runner.projections):
+            self._caught_up_to = max(self._caught_up_to, head)
+            return True
+        return False
+
+    def after_change(self) -> None:
+        """Bring the projections up to a change just recorded, unless another request of
+        this process is catching up already: a read that needs the change and finds it
+        not applied yet catches up itself, so nobody waits here for someone else's."""
+        head = self.store.head_position()
+        if head <= self._caught_up_to or not self._lock.acquire(blocking=False):
+            return
+        try:
             self.runner.catch_up()
             self._caught_up_to = max(self._caught_up_to, head)
-        return self.store.engine
+        finally:
+            self._lock.release()
 
     def readable(
         self, actor: Actor, department: str, year: int, project: str | None = None
     ) -> ReportRow:
         """The latest row of a report (the 项目支出 report of ``project`` if given) ``actor``
         may read; 404 for one that does not exist and for one they may not read alike."""
-        if (
-            not DEPARTMENT_CODE.match(department)
-            or not 2000 <= year <= 2100
-            or (project is not None and not is_id(project))
-        ):
-            raise not_found(department, year, project)
+        _require_names(department, year, project)
         row = report_row(self.caught_up(), department, year, project=project)
-        if row is None or not may_read(actor, summary_of(row)):
-            raise not_found(department, year, project)
-        return row
+        return _judged(actor, department, year, project, row)
+
+    def current_report(
+        self, actor: Actor, department: str, year: int, project: str | None = None
+    ) -> ReportRow:
+        """As :meth:`readable`, for a read of the report-state row alone (the report page).
+
+        A report's row is folded from its own stream and nothing else
+        (projections.shared_fold): when its version is the stream's version in the log,
+        it is the latest committed state of the report, whatever other streams have
+        recorded since, and no catch-up is needed. One indexed query says so; otherwise
+        the read models are brought up to the head first.
+        """
+        row = self._current(
+            department,
+            year,
+            project,
+            lambda engine: report_row(engine, department, year, project=project),
+            lambda row: row,
+        )
+        return _judged(actor, department, year, project, row)
+
+    def current_document(
+        self,
+        actor: Actor,
+        department: str,
+        year: int,
+        project: str | None = None,
+        *,
+        current: ReportRow | None = None,
+    ) -> tuple[ReportRow, dict[str, Any]]:
+        """As :meth:`current_report`, with the row's stored view, read together. Given the
+        row ``current_report`` just found current, the log is not asked again: rows only
+        advance, so the row read now is at least as recent."""
+
+        def read(engine: Engine) -> tuple[ReportRow, dict[str, Any]] | None:
+            return report_row_and_document(engine, department, year, project)
+
+        if current is not None:
+            found = read(self.store.engine)
+        else:
+            found = self._current(department, year, project, read, lambda found: found[0])
+        _judged(actor, department, year, project, found[0] if found else None)
+        assert found is not None
+        return found
+
+    def _current(
+        self,
+        department: str,
+        year: int,
+        project: str | None,
+        read: Callable[[Engine], Found | None],
+        row_of: Callable[[Found], ReportRow],
+    ) -> Found | None:
+        _require_names(department, year, project)
+        logged = self.store.stream_version(report_stream_id(department, year, project))
+        found = read(self.store.engine)
+        behind = row_of(found).version < logged if found is not None else logged > 0
+        return read(self.caught_up()) if behind else found
+
+
+def _require_names(department: str, year: int, project: str | None) -> None:
+    """404 for a department code, year or project code no report can have."""
+    if (
+        not DEPARTMENT_CODE.match(department)
+        or not 2000 <= year <= 2100
+        or (project is not None and not is_id(project))
+    ):
+        raise not_found(department, year, project)
+
+
+def _judged(
+    actor: Actor, department: str, year: int, project: str | None, row: ReportRow | None
+) -> ReportRow:
+    if row is None or not may_read(actor, summary_of(row)):
+        raise not_found(department, year, project)
+    return row
 
 
 def require_stage(stage: str | None, *, with_new: bool) -> None:

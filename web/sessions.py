@@ -139,14 +139,15 @@ class SignInThrottle:
     def refusal(self, user_id: str, address: str) -> str | None:
         """Why a sign-in must wait (one line), or None when it may be tried."""
         since = _now(self.clock) - self.window
-        counted = sa.func.count()
+        # Both counts in one statement: every bearer request asks.
+        by_user_query = sa.select(sa.func.count()).where(_F.user_id == user_id[:64], _F.at > since)
+        by_address_query = sa.select(sa.func.count()).where(
+            _F.address == address[:64], _F.at > since
+        )
         with self.engine.connect() as connection:
-            by_user = connection.execute(
-                sa.select(counted).where(_F.user_id == user_id[:64], _F.at > since)
-            ).scalar_one()
-            by_address = connection.execute(
-                sa.select(counted).where(_F.address == address[:64], _F.at > since)
-            ).scalar_one()
+            by_user, by_address = connection.execute(
+                sa.select(by_user_query.scalar_subquery(), by_address_query.scalar_subquery())
+            ).one()
         minutes = int(self.window.total_seconds() // 60)
         if by_user >= self.per_user:
             return (

@@ -3,9 +3,14 @@ labels they share."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from starlette.datastructures import URL, URLPath
 
 from web.fragments import Fragments
 from worker.evaluation_table import percent, plain_number
@@ -46,12 +51,31 @@ def report_path(stream_id: str) -> str:
     return page_of(*parts)
 
 
+@pass_context
+def _url_for(context: Mapping[str, Any], name: str, /, **path_params: Any) -> URL:
+    """starlette's ``url_for``, the route's path found once per application: finding it
+    walks every route (each one that does not match raising an exception) on every page."""
+    request: Request = context["request"]
+    state = request.app.state
+    found: dict[tuple[str, str], URLPath] | None = getattr(state, "route_paths", None)
+    if found is None:
+        found = state.route_paths = {}
+    key = (name, repr(sorted(path_params.items())))
+    path = found.get(key)
+    if path is None:
+        path = found[key] = request.app.url_path_for(name, **path_params)
+    return path.make_absolute_url(base_url=request.base_url)
+
+
 def templates() -> Jinja2Templates:
     """The environment, autoescaping, with the labels as globals."""
     found = Jinja2Templates(directory=TEMPLATES)
     env = found.env
     # Every template is HTML, whatever its suffix: escape everything it shows.
     env.autoescape = True
+    # The templates are files of the installed package: read once per process, not checked
+    # for changes on every page (a stat of each template and its parents per render).
+    env.auto_reload = False
     env.trim_blocks = True
     env.lstrip_blocks = True
     # Figures as the 自评价表 prints them: 100.0 → 100%, 12.50 → 12.5.
@@ -66,6 +90,7 @@ def templates() -> Jinja2Templates:
         reminder_labels=REMINDER_LABELS,
         report_path=report_path,
     )
+    env.globals["url_for"] = _url_for
     # The report page's edit blocks, kept rendered (web.fragments).
     env.globals["fragment"] = Fragments(env, "_editing.html.j2")
     return found

@@ -97,8 +97,11 @@ class BudgetRow:
     cells: tuple[str, ...]
     #: The same figures as decimals (rates in per cent), None where not applicable.
     values: tuple[Decimal | None, ...]
-    #: 分值 and 得分 of the line in a scored scheme (the root line: 预算执行率's points).
+    #: 分值 and 得分 of the line in a scored scheme (the root line: 预算执行率's points; the
+    #: 得分 as typed, when typed).
     score: tuple[str, str] = ("", "")
+    #: The rule's 得分 where the typed one differs from it ("" otherwise).
+    rule_points: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,9 +122,12 @@ class IndicatorRow:
     status: str
     category_span: int
     project_span: int
-    #: 分值 and 得分 in a scored scheme, as printed ("" when the indicator is not scored).
+    #: 分值 and 得分 in a scored scheme, as printed ("" when the indicator is not scored): the
+    #: 得分 as typed when typed, else the rule's.
     weight: str = ""
     points: str = ""
+    #: The rule's 得分 (a figure, or a band such as 8–10) where the typed one differs from it.
+    rule_points: str = ""
 
 
 @dataclass(frozen=True)
@@ -185,10 +191,13 @@ def _budget_rows(
         # The form marks the first child of each parent with 其中： (of which).
         label = ("其中：" if row["id"] in first_child else "") + row["name"]
         # Only the whole budget's line is scored (预算执行率's points), as on the forms.
-        line_score = (
-            (score["budget_weight"], score["budget_points"]) if score and index == 0 else ("", "")
-        )
-        built.append(BudgetRow(row["id"], label, row["depth"], cells, values, line_score))
+        line_score, rule = ("", ""), ""
+        if score is not None and index == 0:
+            line_score, rule = (
+                (score["budget_weight"], score["budget_points"]),
+                score["budget_rule"],
+            )
+        built.append(BudgetRow(row["id"], label, row["depth"], cells, values, line_score, rule))
     return tuple(built)
 
 
@@ -201,7 +210,7 @@ def _spans(items: list[Any], key: Any) -> list[int]:
 
 
 def indicator_rows(
-    indicators: list[dict[str, Any]], scores: dict[str, tuple[str, str]]
+    indicators: list[dict[str, Any]], scores: dict[str, tuple[str, str, str]]
 ) -> tuple[IndicatorRow, ...]:
     """The indicator rows of a view's ``indicators``, grouped into merged 一级 and 二级
     cells, with each one's (分值, 得分) from ``scores``."""
@@ -223,8 +232,9 @@ def indicator_rows(
             status=i["status"],
             category_span=category_span,
             project_span=project_span if i["project"] else 0,
-            weight=scores.get(i["id"], ("", ""))[0],
-            points=scores.get(i["id"], ("", ""))[1],
+            weight=scores.get(i["id"], ("", "", ""))[0],
+            points=scores.get(i["id"], ("", "", ""))[1],
+            rule_points=scores.get(i["id"], ("", "", ""))[2],
         )
         for i, category_span, project_span in zip(
             indicators, category_spans, project_spans, strict=True
@@ -242,16 +252,28 @@ def scores_of(view: dict[str, Any]) -> dict[str, Any] | None:
     score = view.get("score")
     if not score or not view["scheme"]["scored"]:
         return None
-    indicators = {
-        s["indicator"]: (_points(s["weight"]), _points(s["points"])) for s in score["indicators"]
-    }
+    indicators = {s["indicator"]: _typed_and_rule(s) for s in score["indicators"]}
     total_weight = Decimal(score["budget_weight"]) + Decimal(score["indicator_weight"])
+    typed_budget = score.get("budget_typed")
+    budget_differs = typed_budget is not None and Decimal(typed_budget) != Decimal(
+        score["budget_points"]
+    )
     return {
         "budget_weight": _points(score["budget_weight"]),
-        "budget_points": _points(score["budget_points"]),
+        "budget_points": _points(typed_budget or score["budget_points"]),
+        "budget_rule": _points(score["budget_points"]) if budget_differs else "",
         "indicators": indicators,
         "total": (_points(str(total_weight)), _points(score["total"])),
     }
+
+
+def _typed_and_rule(item: dict[str, Any]) -> tuple[str, str, str]:
+    """An indicator's 分值, its 得分 as printed (typed, else the rule's), and the rule's
+    figure or band where the typed one differs from it (views before version 4 type none)."""
+    typed = item.get("typed")
+    printed = _points(typed if typed is not None else item["points"])
+    rule = (item.get("rule") or _points(item["points"])) if item.get("differs") else ""
+    return _points(item["weight"]), printed, rule
 
 
 def _notes(view: dict[str, Any]) -> tuple[str, ...]:
@@ -268,6 +290,13 @@ def _notes(view: dict[str, Any]) -> tuple[str, ...]:
             f"{plain_number(score['budget_points'])} 分，绩效指标 "
             f"{plain_number(score['indicator_points'])} 分），等级：{score['grade']}"
         )
+        rule_total = score.get("rule_total")
+        if score.get("differences") and rule_total is not None:
+            # The typed 得分 count in the total; the rule's figures are printed beside them.
+            notes.append(
+                f"综合得分按填报得分计；按评分规则计算为 {plain_number(rule_total)} 分。"
+                "填报得分与规则计算不同：" + "；".join(score["differences"])
+            )
     return tuple(notes)
 
 

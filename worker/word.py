@@ -159,7 +159,7 @@ def _budget(document, table: EvaluationTable) -> None:
         cells = row.cells
         _put(cells[0], line.label, "left")
         cells[0].paragraphs[0].paragraph_format.left_indent = Mm(3 * line.depth)
-        figures = line.cells + (line.score if table.scored else ())
+        figures = line.cells + (_scored(line.score, line.rule_points) if table.scored else ())
         for cell, figure in zip(cells[1:], figures, strict=True):
             _put(cell, figure, "right")
 
@@ -182,8 +182,14 @@ def _indicator_row(rows: Any, index: int, indicator: IndicatorRow, scored: bool)
     _put(cells[4], indicator.actual)
     if scored:
         _put(cells[5], indicator.weight, "right")
-        _put(cells[6], indicator.points, "right")
+        _put(cells[6], _scored(("", indicator.points), indicator.rule_points)[1], "right")
     _put(cells[-1], indicator.reason)
+
+
+def _scored(score: tuple[str, str], rule: str) -> tuple[str, str]:
+    """分值 and 得分 as printed: the rule's 得分 beside a typed one that differs from it."""
+    weight, points = score
+    return weight, f"{points}（规则 {rule}）" if rule else points
 
 
 def _indicators(document, table: EvaluationTable) -> None:

@@ -11,6 +11,8 @@ from workflow.consistency import consistency_notices
 from workflow.indicators import reason_problem
 from workflow.projects import FIELD_LABELS, FUND_ROWS, REQUIRED_FIELDS
 from workflow.report import ReportState
+from workflow.scoring import score
+from workflow.typed_scores import score_differences, score_problems
 
 
 def _part_one_problems(state: ReportState) -> list[str]:
@@ -65,7 +67,7 @@ def _indicator_problems(state: ReportState) -> list[str]:
             )
         elif (problem := reason_problem(indicator, rules)) is not None:
             problems.append(problem)
-    return problems
+    return [*problems, *score_problems(state, score(state))]
 
 
 def submission_problems(state: ReportState) -> list[str]:
@@ -88,5 +90,9 @@ def submission_problems(state: ReportState) -> list[str]:
 
 
 def submission_notices(state: ReportState) -> list[str]:
-    """What reviewers should look at but what never blocks submission, one line each."""
-    return [notice.message for notice in consistency_notices(state)]
+    """What reviewers should look at but what never blocks submission, one line each:
+    figures that nearly agree, and every typed 得分 that differs from the rule's."""
+    return [
+        *(notice.message for notice in consistency_notices(state)),
+        *score_differences(state, score(state)),
+    ]

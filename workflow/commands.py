@@ -201,6 +201,37 @@ class AddIndicator(ReportCommand):
     budget_line: str | None = None
     lower_is_better: bool = False
     weight: str | None = None
+    #: 指标性质 (=, ≥, ≤, >, <, 定性, 定量) and 度量单位, when typed in cells of their own:
+    #: ``target`` is then the 指标值 alone (``90``). A target typed whole (``≥90%``) fills both.
+    nature: str | None = None
+    unit: str | None = None
+    #: 是否核心指标.
+    core: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdjustIndicatorTarget(ReportCommand):
+    """Change an indicator's target during the year (调整指标值), with the reason; the
+    年初指标值 is kept. A bare number takes the indicator's 指标性质 and 度量单位."""
+
+    indicator: str
+    target: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetIndicatorScore(ReportCommand):
+    """Type an indicator's 得分 as the form has it (``""`` clears it)."""
+
+    indicator: str
+    score: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetExecutionScore(ReportCommand):
+    """Type the 得分 of budget execution (预算执行率) as the form has it (``""`` clears it)."""
+
+    score: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -335,4 +366,7 @@ CONTENT_COMMANDS: tuple[type[ReportCommand], ...] = (
     SetIndicatorLine,
     RemoveIndicator,
     SetProjectField,
+    AdjustIndicatorTarget,
+    SetIndicatorScore,
+    SetExecutionScore,
 )

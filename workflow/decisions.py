@@ -22,6 +22,7 @@ from workflow.checks import submission_problems
 from workflow.commands import (
     AddBudgetLine,
     AddIndicator,
+    AdjustIndicatorTarget,
     ApproveReport,
     CancelAdjustment,
     EditNarrative,
@@ -40,8 +41,10 @@ from workflow.commands import (
     ReopenReport,
     ReportCommand,
     ReturnReport,
+    SetExecutionScore,
     SetFunctions,
     SetIndicatorLine,
+    SetIndicatorScore,
     SetInitialBudget,
     SetNetAssets,
     SetProjectField,
@@ -69,6 +72,8 @@ from workflow.narrative import (
     check_staffing,
     parse_figure,
 )
+from workflow.natures import COMPARATORS, compose_target, nature_of
+from workflow.points import Points, parse_points
 from workflow.projects import (
     FIELD_LABELS,
     KIND_LABELS,
@@ -82,11 +87,13 @@ from workflow.projects import (
 from workflow.report import ReportState, fold
 from workflow.report_events import ApprovalLevel, ItemKind, ItemRef
 from workflow.roles import Actor, Role
+from workflow.scoring import score
 from workflow.signoff import Signature, entries_for, is_complete
 from workflow.stages import Stage
 from workflow.suggest import did_you_mean
-from workflow.targets import MeasureKind, parse_deviation, parse_measure
+from workflow.targets import Comparator, MeasureKind, parse_deviation, parse_measure
 from workflow.text import Limit, identifier
+from workflow.typed_scores import allowed_problem, points_text
 from workflow.values import optional_name, optional_text, required_text, short_name
 
 
@@ -202,6 +209,8 @@ SETTERS = (
     SetInitialBudget,
     RecordActualSpending,
     RecordIndicatorActual,
+    SetIndicatorScore,
+    SetExecutionScore,
 )
 
 
@@ -587,8 +596,12 @@ def _(command: AddIndicator, state: ReportState, who: _Who, ctx: Context) -> lis
     project = optional_name(f"indicator {name} project", command.project, limit=limit) or None
     if command.budget_line is not None:
         _line(state, command.budget_line)
-    target = parse_measure(
-        command.target, subject=f"indicator {name} target", limit=_limit(state, "cell")
+    target, nature = compose_target(
+        command.target,
+        nature=command.nature,
+        unit=command.unit,
+        subject=f"indicator {name} target",
+        limit=_limit(state, "cell"),
     )
     lower = direction_of(target, command.lower_is_better, subject=f"indicator {name} target")
     indicator = Indicator(
@@ -600,15 +613,111 @@ def _(command: AddIndicator, state: ReportState, who: _Who, ctx: Context) -> lis
         target=target,
         lower_is_better=lower,
         weight=_weight(f"indicator {name} weight", command.weight),
+        nature=nature,
+        core=_flag(f"indicator {name} core", command.core),
     )
     return [ev.IndicatorAdded(indicator=indicator)]
+
+
+def _flag(subject: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidValue(subject, str(value), "true or false")
+    return value
+
+
+@_decide.register
+def _(command: AdjustIndicatorTarget, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    indicator = _indicator(state, command.indicator)
+    subject = f"indicator {indicator.name} 调整指标值"
+    # The value changes, not its comparison: a bare number takes the current target's.
+    said = nature_of(indicator.target)
+    nature = said if said in COMPARATORS else indicator.kind()
+    alone = parse_measure(
+        command.target, subject=subject, limit=_limit(state, "cell"), default_unit=indicator.unit
+    )
+    if said in COMPARATORS and alone.comparator not in (None, Comparator.BARE, COMPARATORS[said]):
+        raise InvalidValue(
+            subject,
+            alone.raw,
+            f"a bare number or the comparison {said} of the target {indicator.target.raw!r} "
+            "(an adjustment changes the value, not the comparison)",
+        )
+    target, _ = compose_target(
+        command.target,
+        nature=str(nature) if nature is not None else None,
+        unit=indicator.unit,
+        subject=subject,
+        limit=_limit(state, "cell"),
+    )
+    current = indicator.target
+    if target.model_dump(exclude={"raw"}) == current.model_dump(exclude={"raw"}):
+        raise InvalidValue(subject, target.raw, f"a target other than the current {current.raw!r}")
+    direction_of(target, indicator.lower_is_better, subject=subject)
+    if indicator.actual is not None:
+        check_actual_fits(target, indicator.actual, subject=f"indicator {indicator.name} actual")
+    reason = required_text(
+        f"indicator {indicator.name} 调整指标值 reason",
+        command.reason,
+        "the reason the target was changed during the year",
+        limit=_limit(state, "paragraph"),
+    )
+    return [
+        ev.IndicatorTargetAdjusted(
+            indicator=indicator.id, target=target, previous=current, reason=reason
+        )
+    ]
+
+
+def _typed_points(state: ReportState, subject: str, raw: object) -> Points | None:
+    """The 得分 typed; None for a blank, which clears it."""
+    if isinstance(raw, str) and not raw.strip():
+        return None
+    return parse_points(raw, subject=subject, limit=_limit(state, "cell"))
+
+
+@_decide.register
+def _(command: SetIndicatorScore, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    indicator = _indicator(state, command.indicator)
+    subject = f"indicator {indicator.name} 得分"
+    typed = _typed_points(state, subject, command.score)
+    card = score(state)
+    if typed is not None and card is None:
+        # An unscored scheme has no rule to compare with: the 得分 is kept as typed, up to
+        # the 分值 typed beside it.
+        if indicator.weight is not None and typed.value > indicator.weight:
+            weight = points_text(indicator.weight)
+            raise InvalidValue(subject, typed.raw, f"at most its 分值 {weight}")
+    elif typed is not None and card is not None:
+        item = next((s for s in card.indicators if s.indicator == indicator.id), None)
+        if item is None:
+            raise InvalidValue(subject, typed.raw, "no 得分: the indicator does not apply (/)")
+        if (problem := allowed_problem(state, item, typed.value, typed.raw)) is not None:
+            raise problem
+    return [ev.IndicatorScoreTyped(indicator=indicator.id, score=typed)]
+
+
+@_decide.register
+def _(command: SetExecutionScore, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    subject = "预算执行率 得分"
+    typed = _typed_points(state, subject, command.score)
+    scoring = state.require_scheme().scoring
+    weight = scoring.budget_execution_points
+    if typed is not None and scoring.enabled and typed.value > weight:
+        raise InvalidValue(subject, typed.raw, f"at most its 分值 {points_text(weight)}")
+    return [ev.ExecutionScoreTyped(score=typed)]
 
 
 @_decide.register
 def _(command: RecordIndicatorActual, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
     indicator = _indicator(state, command.indicator)
     subject = f"indicator {indicator.name}"
-    actual = parse_measure(command.actual, subject=f"{subject} actual", limit=_limit(state, "cell"))
+    # A bare number takes the target's unit: 95 against ≥90% is 95%.
+    actual = parse_measure(
+        command.actual,
+        subject=f"{subject} actual",
+        limit=_limit(state, "cell"),
+        default_unit=indicator.target.unit,
+    )
     check_actual_fits(indicator.target, actual, subject=f"{subject} actual")
     # No reason given (None) keeps the one on record, so correcting a figure does not erase
     # the 偏差原因分析; an explicit blank ("") clears it. The event always carries the

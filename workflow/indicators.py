@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from workflow.amounts import convert
 from workflow.errors import InvalidValue
+from workflow.natures import Nature, nature_of
+from workflow.points import Points
 from workflow.schemes import IndicatorRules
 from workflow.targets import Comparator, Deviation, IndicatorStatus, Measure, MeasureKind
 from workflow.values import Value
@@ -32,6 +34,25 @@ class Indicator(Value):
     actual: Measure | None = None
     deviation: Deviation | None = None
     grade: str | None = None
+    #: 指标性质 as typed (normalised); None when the target was typed whole (see :meth:`kind`).
+    nature: Nature | None = None
+    #: 是否核心指标.
+    core: bool = False
+    #: 年初指标值, once the target was adjusted during the year (``target`` is then the
+    #: 调整指标值), with the reason of the last adjustment.
+    initial_target: Measure | None = None
+    adjustment_reason: str = ""
+    #: 得分 as the preparer typed it (jixiao computes the rule's figure beside it).
+    score: Points | None = None
+
+    @property
+    def unit(self) -> str | None:
+        """度量单位: the target's unit (None for a grade or ``/``)."""
+        return self.target.unit
+
+    def kind(self) -> Nature | None:
+        """指标性质: as typed, or as the target says (``≥10 人`` is ≥, ``规范`` 定性)."""
+        return self.nature or nature_of(self.target)
 
     def bound(self) -> Comparator:
         """The comparator the actual is judged by: a bare target takes the direction."""
@@ -95,7 +116,8 @@ def status(indicator: Indicator, rules: IndicatorRules) -> IndicatorStatus:
     if MeasureKind.NOT_APPLICABLE in (target.kind, actual.kind):
         return IndicatorStatus.NOT_APPLICABLE
     if target.kind is MeasureKind.GRADE:
-        return IndicatorStatus.MET if actual.grade == target.grade else IndicatorStatus.MISSED
+        answered = actual.grade == target.grade or actual.grade in rules.achieved_answers
+        return IndicatorStatus.MET if answered else IndicatorStatus.MISSED
     achieved = actual_in_target_unit(indicator)
     assert achieved is not None and target.value is not None
     comparator = indicator.bound()

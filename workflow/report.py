@@ -16,6 +16,7 @@ from workflow.commands import Artifact
 from workflow.deadlines import DeadlineReminderSent, ReminderKind
 from workflow.indicators import Indicator
 from workflow.narrative import Section, Staffing
+from workflow.points import Points
 from workflow.projects import Project, ReportKind
 from workflow.report_events import ApprovalLevel, ItemRef
 from workflow.schemes import Scheme
@@ -27,9 +28,10 @@ from workflow.values import Value
 #: ``adjustments_recorded``: a version-1 snapshot lacks it, so loading ignores such snapshots
 #: and folds the stream from its start. Version 3 added ``reminders`` (an older snapshot
 #: lacks the key, so `audit verify` would find it unlike the fold). Version 4 added
+#: ``execution_score`` and the indicators' 指标性质, 年初指标值 and typed 得分; version 5
 #: ``project`` (the project of a 项目支出 report).
 SNAPSHOT_KIND = "report"
-SNAPSHOT_SCHEMA = 4
+SNAPSHOT_SCHEMA = 5
 
 
 def is_report_snapshot(kind: str, schema_version: int) -> bool:
@@ -129,6 +131,8 @@ class ReportState(Value):
     reminders: tuple[ReminderKind, ...] = ()
     #: The project of a 项目支出 report; None for the department's 部门整体 report.
     project: Project | None = None
+    #: The 得分 of budget execution as the preparer typed it (scored schemes).
+    execution_score: Points | None = None
 
     @property
     def kind(self) -> ReportKind:
@@ -472,3 +476,26 @@ def _(event: ev.ReportReopened, state: ReportState) -> ReportState:
 @_apply.register
 def _(event: DeadlineReminderSent, state: ReportState) -> ReportState:
     return _update(state, reminders=(*state.reminders, event.kind))
+
+
+@_apply.register
+def _(event: ev.IndicatorTargetAdjusted, state: ReportState) -> ReportState:
+    indicator = state.indicator(event.indicator)
+    initial = indicator.initial_target if indicator is not None else None
+    return _change_indicator(
+        state,
+        event.indicator,
+        target=event.target,
+        initial_target=initial or event.previous,
+        adjustment_reason=event.reason,
+    )
+
+
+@_apply.register
+def _(event: ev.IndicatorScoreTyped, state: ReportState) -> ReportState:
+    return _change_indicator(state, event.indicator, score=event.score)
+
+
+@_apply.register
+def _(event: ev.ExecutionScoreTyped, state: ReportState) -> ReportState:
+    return _update(state, execution_score=event.score)

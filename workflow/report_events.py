@@ -16,6 +16,7 @@ from workflow.budget import Adjustment
 from workflow.commands import Artifact
 from workflow.indicators import Indicator
 from workflow.narrative import Section, Staffing
+from workflow.points import Points
 from workflow.projects import Project, ProjectField
 from workflow.schemes import Scheme
 from workflow.stages import Stage
@@ -301,3 +302,29 @@ class ProjectFieldSet(Event):
 
     field: ProjectField
     text: str
+
+
+@register("IndicatorTargetAdjusted")
+class IndicatorTargetAdjusted(Event):
+    """An indicator's target was changed during the year (调整指标值), with the reason;
+    ``previous`` is the target it replaced, so the event reads on its own in the log."""
+
+    indicator: str
+    target: Measure
+    previous: Measure
+    reason: str
+
+
+@register("IndicatorScoreTyped")
+class IndicatorScoreTyped(Event):
+    """The preparer typed an indicator's 得分 (None: cleared)."""
+
+    indicator: str
+    score: Points | None = None
+
+
+@register("ExecutionScoreTyped")
+class ExecutionScoreTyped(Event):
+    """The preparer typed the 得分 of budget execution (预算执行率; None: cleared)."""
+
+    score: Points | None = None

@@ -19,19 +19,23 @@ from workflow.budget import AdjustmentKind
 from workflow.commands import (
     AddBudgetLine,
     AddIndicator,
+    AdjustIndicatorTarget,
     EditNarrative,
     OpenReport,
     RecordActualSpending,
     RecordAdjustment,
     RecordIndicatorActual,
     ReportCommand,
+    SetExecutionScore,
     SetFunctions,
+    SetIndicatorScore,
     SetInitialBudget,
     SetNetAssets,
     SetProjectField,
     SetStaffing,
 )
 from workflow.errors import DocumentRejected
+from workflow.indicators import Indicator
 from workflow.projects import ProjectField
 from workflow.report import ReportState
 
@@ -106,6 +110,8 @@ class LineDoc(_Part):
 
 class BudgetDoc(_Part):
     lines: list[LineDoc] = []
+    #: 预算执行率's 得分 as typed (scored schemes).
+    execution_score: Cell | None = None
 
 
 class IndicatorDoc(_Part):
@@ -117,8 +123,14 @@ class IndicatorDoc(_Part):
     target: Cell
     lower_is_better: bool = False
     weight: Cell | None = None
+    nature: Cell | None = None
+    unit: Cell | None = None
+    core: bool = False
+    adjusted_target: Cell | None = None
+    adjustment_reason: str | None = None
     actual: Cell | None = None
     deviation_reason: Cell | None = None
+    score: Cell | None = None
 
 
 class ProjectDoc(_Part):
@@ -328,9 +340,24 @@ def document_commands(document: ReportDocument) -> list[tuple[str, ReportCommand
                     target=indicator.target,
                     lower_is_better=indicator.lower_is_better,
                     weight=indicator.weight,
+                    nature=indicator.nature,
+                    unit=indicator.unit,
+                    core=indicator.core,
                 ),
             )
         )
+        if indicator.adjusted_target is not None:
+            out.append(
+                (
+                    f"{where}.adjusted_target",
+                    AdjustIndicatorTarget(
+                        **key,
+                        indicator=indicator.id,
+                        target=indicator.adjusted_target,
+                        reason=indicator.adjustment_reason or "",
+                    ),
+                )
+            )
         if indicator.actual is not None:
             out.append(
                 (
@@ -343,6 +370,20 @@ def document_commands(document: ReportDocument) -> list[tuple[str, ReportCommand
                     ),
                 )
             )
+        if indicator.score is not None:
+            out.append(
+                (
+                    f"{where}.score",
+                    SetIndicatorScore(**key, indicator=indicator.id, score=indicator.score),
+                )
+            )
+    if document.budget.execution_score is not None:
+        out.append(
+            (
+                "budget.execution_score",
+                SetExecutionScore(**key, score=document.budget.execution_score),
+            )
+        )
     return out
 
 
@@ -415,7 +456,8 @@ def state_document(state: ReportState) -> dict[str, Any]:
                     "actual": line.actual.raw if line.actual else None,
                 }
                 for line in state.lines
-            ]
+            ],
+            **({"execution_score": state.execution_score.raw} if state.execution_score else {}),
         },
         "indicators": [
             {
@@ -424,12 +466,31 @@ def state_document(state: ReportState) -> dict[str, Any]:
                 "project": i.project,
                 "budget_line": i.budget_line,
                 "name": i.name,
-                "target": i.target.raw,
+                # The 年初指标值 and, when the target was changed during the year, the
+                # 调整指标值 and its reason (the reason of the last change).
+                "target": (i.initial_target or i.target).raw,
                 "lower_is_better": i.lower_is_better,
                 "weight": str(i.weight) if i.weight is not None else None,
                 "actual": i.actual.raw if i.actual else None,
                 "deviation_reason": i.deviation.raw if i.deviation else None,
+                **_indicator_fields(i),
             }
             for i in state.indicators
         ],
     }
+
+
+def _indicator_fields(indicator: Indicator) -> dict[str, Any]:
+    """The fields of provincial forms an indicator has, each only when typed, so that the
+    file of a report typed without them reads as it always did."""
+    fields: dict[str, Any] = {}
+    if indicator.nature is not None:
+        fields["nature"] = str(indicator.nature)
+    if indicator.core:
+        fields["core"] = True
+    if indicator.initial_target is not None:
+        fields["adjusted_target"] = indicator.target.raw
+        fields["adjustment_reason"] = indicator.adjustment_reason
+    if indicator.score is not None:
+        fields["score"] = indicator.score.raw
+    return fields

@@ -61,6 +61,8 @@ KNOWN_UNITS = frozenset(
 )
 
 _PREFIXES = {
+    # 指标性质 '=' written before the number: the value itself, bare.
+    "=": Comparator.BARE,
     ">=": Comparator.AT_LEAST,
     "≥": Comparator.AT_LEAST,
     "不低于": Comparator.AT_LEAST,
@@ -95,6 +97,13 @@ _QUANTITY = re.compile(
     r"(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>.*?)\s*"
     rf"(?P<suffix>{_alternatives(_SUFFIXES)})?$"
 )
+#: Signs NFKC leaves alone that real forms print for the comparisons (≧ ≦, and the slanted
+#: ⩾ ⩽ of some fonts): read as ≥ and ≤.
+_SIGNS = str.maketrans({"≧": "≥", "⩾": "≥", "≦": "≤", "⩽": "≤"})
+
+#: Units forms print under another name: 百分比 is %.
+UNIT_NAMES = {"百分比": "%", "百分率": "%"}
+
 _UNIT = re.compile(r"^(?:%|‰|[\u4e00-\u9fff]{1,4})$")
 _GRADE = re.compile(r"^[\u4e00-\u9fffA-Za-z]{1,30}$")
 _NOT_APPLICABLE = {"/", "\\", "不适用"}
@@ -137,8 +146,15 @@ def _doubled_unit(unit: str) -> tuple[str, str] | None:
     return None
 
 
-def _quantity(match: re.Match[str], raw: str, subject: str) -> Measure:
-    number, unit = match["number"], match["unit"]
+def fold_signs(text: str) -> str:
+    """``text`` in NFKC with the comparison signs NFKC leaves (≧ ≦ ⩾ ⩽) read as ≥ and ≤."""
+    return normalise(text).translate(_SIGNS)
+
+
+def _quantity(match: re.Match[str], raw: str, subject: str, default_unit: str | None) -> Measure:
+    number, unit = match["number"], UNIT_NAMES.get(match["unit"], match["unit"])
+    if not unit and default_unit:
+        unit = default_unit
     prefix, suffix = match["prefix"], match["suffix"]
     if prefix and suffix:
         raise InvalidValue(
@@ -166,14 +182,19 @@ def _quantity(match: re.Match[str], raw: str, subject: str) -> Measure:
     )
 
 
-def parse_measure(raw: str, *, subject: str, limit: Limit = CELL) -> Measure:
+def parse_measure(
+    raw: str, *, subject: str, limit: Limit = CELL, default_unit: str | None = None
+) -> Measure:
     """Parse a target or actual cell, keeping ``raw`` as typed (in NFC); raise InvalidValue
-    otherwise, or when the text rules refuse it or it is longer than ``limit``."""
+    otherwise, or when the text rules refuse it or it is longer than ``limit``.
+
+    A number typed without a unit takes ``default_unit`` when one is given (an actual takes
+    its target's unit: ``95`` against ``≥90%`` is 95%, ``0`` against ``3%`` is 0%)."""
     if not isinstance(raw, str):
         raise InvalidValue(subject, raw, EXPECTED)
     raw = typed_cell(subject, raw, limit=limit)
     # Cells wrap mid-word ('100%及其以\n下'), so whitespace carries no meaning.
-    text = "".join(normalise(raw).split())
+    text = "".join(fold_signs(raw).split())
     if not text:
         raise InvalidValue(subject, raw, EXPECTED + " (or '/' when not applicable)")
     if text in _NOT_APPLICABLE:
@@ -182,7 +203,7 @@ def parse_measure(raw: str, *, subject: str, limit: Limit = CELL) -> Measure:
         match = _QUANTITY.match(text)
         if match is None:
             raise InvalidValue(subject, raw, EXPECTED)
-        return _quantity(match, raw, subject)
+        return _quantity(match, raw, subject, default_unit)
     if _GRADE.match(text):
         return Measure(kind=MeasureKind.GRADE, raw=raw, grade=text)
     raise InvalidValue(subject, raw, EXPECTED)

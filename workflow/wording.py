@@ -34,12 +34,15 @@ from workflow.report_events import (
     BudgetLineAdded,
     BudgetLineRemoved,
     BudgetLineRenamed,
+    ExecutionScoreTyped,
     FunctionsSet,
     IndicatorActualRecorded,
     IndicatorAdded,
     IndicatorGraded,
     IndicatorLineSet,
     IndicatorRemoved,
+    IndicatorScoreTyped,
+    IndicatorTargetAdjusted,
     InitialBudgetSet,
     NarrativeEdited,
     NetAssetsSet,
@@ -122,6 +125,13 @@ def _what(event: Event) -> str | None:
             return f"绩效指标 {event.indicator} 对应预算项目 {event.line or '（无）'}"
         case IndicatorGraded():
             return f"绩效指标 {event.indicator} 评为 {event.band}"
+        case IndicatorTargetAdjusted():
+            return f"绩效指标 {event.indicator} 调整指标值 {event.target.raw}"
+        case IndicatorScoreTyped():
+            typed = event.score.raw if event.score else "（清除）"
+            return f"绩效指标 {event.indicator} 得分 {typed}"
+        case ExecutionScoreTyped():
+            return f"预算执行率 得分 {event.score.raw if event.score else '（清除）'}"
         case DepartmentRegistered():
             return f"登记部门 {event.code}（{event.name}）"
         case UserRegistered():

@@ -17,14 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
 from events.errors import SchemaNotCurrent
 
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import Connection
 
 #: Where Alembic's environment (env.py) lives.
 ENVIRONMENT = Path(__file__).parent
@@ -32,6 +30,8 @@ ENVIRONMENT = Path(__file__).parent
 STORE_VERSIONS = ENVIRONMENT / "versions"
 #: The table in which Alembic records the head revision of each branch.
 VERSION_TABLE = "alembic_version"
+#: The store's head revision (events/migrations/versions): the schema this code needs.
+STORE_REVISION = "store_0001"
 
 
 def _config(locations: Sequence[Path], connection: Connection | None = None) -> Config:
@@ -58,6 +58,8 @@ def script_directory(locations: Sequence[Path]) -> ScriptDirectory:
 def applied_revisions(connection: Connection) -> tuple[str, ...] | None:
     """The head revision of each branch applied to the database (the store's first); None
     if it has no version table at all (a database that is empty or older than migrations)."""
+    import sqlalchemy as sa
+
     if not sa.inspect(connection).has_table(VERSION_TABLE):
         return None
     rows = connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").all()
@@ -78,6 +80,8 @@ def require_revisions(connection: Connection, expected: Sequence[str]) -> None:
 
 def has_store_tables(connection: Connection) -> bool:
     """Whether the database holds the store's log table (of any revision)."""
+    import sqlalchemy as sa
+
     return sa.inspect(connection).has_table("events")
 
 

@@ -13,8 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from events.database import write_connection
-from events.migrations import STORE_VERSIONS, applied_revisions, has_store_tables, upgrade
-from events.schema import STORE_REVISION
+from events.migrations import (
+    STORE_REVISION,
+    STORE_VERSIONS,
+    applied_revisions,
+    has_store_tables,
+    upgrade,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine

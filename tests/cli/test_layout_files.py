@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from openpyxl import Workbook, load_workbook
 
 from imports.sheet_layouts import BUNDLED
@@ -127,9 +128,18 @@ def test_the_sichuan_form_reads_weights_adjusted_budget_and_units(admin, sichuan
     indicators = view["indicators"]
     # The weights as typed, never one spread evenly over them (18 each).
     assert [i["weight"] for i in indicators] == ["10", "20", "20", "30", "10"]
-    assert [(i["category"], i["target"]["raw"], i["actual"]["raw"]) for i in indicators] == [
+    # 指标性质 and 度量单位 are fields of their own; a bare actual takes the target's unit.
+    assert [(i["nature"], i["unit"]) for i in indicators] == [
+        ("≥", "台"),
+        ("=", "%"),
+        ("≤", "万元"),
+        ("定性", None),
+        ("≥", "%"),
+    ]
+    assert indicators[0]["actual"]["raw"] == "32"
+    assert [(i["category"], i["target"]["raw"], i["actual"]["normalised"]) for i in indicators] == [
         ("产出指标", "≥30 台", "32 台"),
-        ("产出指标", "100%", "100%"),
+        ("产出指标", "＝100百分比", "100%"),  # the cells as typed, joined
         ("产出指标", "≤3.36 万元", "3.36 万元"),
         ("效益指标", "提升", "提升"),
         ("满意度指标", "≥90%", "95%"),
@@ -391,13 +401,14 @@ def test_the_chongqing_form_reads_a_flat_list_and_lists_printed_totals(admin, tm
     ]
     indicators = view["indicators"]
     assert [
-        (i["category"], i["name"], i["target"]["raw"], i["actual"]["raw"], i["weight"])
+        (i["category"], i["name"], i["target"]["raw"], i["actual"]["normalised"], i["weight"])
         for i in indicators
     ] == [
         ("部门整体绩效指标", "救护培训人次", "≥2000 人次", "2150 人次", "45"),
         ("部门整体绩效指标", "群众满意度", "≥90%", "95%", "45"),
     ]
-    # The typed 10 and 91 are not recorded: jixiao scores under the year's scheme.
+    # Each 指标得分 is recorded as typed; the printed totals are compared, never recorded.
+    assert [i["score"] for i in indicators] == ["45", "45"]
     assert stdout.splitlines()[1:] == [
         "2 printed figures disagree with jixiao's (the typed figures are recorded, the printed "
         "ones are not):",
@@ -408,30 +419,49 @@ def test_the_chongqing_form_reads_a_flat_list_and_lists_printed_totals(admin, tm
     ]
 
 
+def test_chongqing_adjusted_targets_and_core_marks_are_recorded(admin, tmp_path) -> None:
+    form = spoil(build_chongqing_form(tmp_path / "重庆.xlsx"), E8="≥1800", J9="是")
+    _, view = imported(admin, form)
+    trained, satisfied = view["indicators"]
+    # 调整指标值 other than the 年初指标值: the target changed during the year, with the
+    # 年初指标值 kept; the same value (≥90 beside ≥90) changes nothing.
+    assert (trained["initial_target"]["raw"], trained["target"]["raw"]) == (
+        "≥2000 人次",
+        "≥1800 人次",
+    )
+    assert trained["adjustment_reason"] == "自评价表导入"
+    assert satisfied["initial_target"] is None
+    assert (trained["core"], satisfied["core"]) == (False, True)
+    exported = yaml.safe_load(admin("report", "export", *KEY, user="zhang.san").stdout)
+    assert exported["indicators"][0]["target"] == "≥2000 人次"
+    assert exported["indicators"][0]["adjusted_target"] == "≥1800 人次"
+    assert exported["indicators"][1]["core"] is True
+
+
 @pytest.mark.parametrize(
     ("cells", "problem"),
     [
         pytest.param(
-            {"E8": "≥1800"},
-            "整体支出自评表!E8 (救护培训人次) 调整指标值: got '≥1800', expected blank or the same "
-            "as 年初指标值 '≥2000' (the 部门整体 report holds one target: type the target it was "
-            "changed to there)",
-            id="a-target-changed-during-the-year",
+            {"E8": "≤1800"},
+            "整体支出自评表!E8 (救护培训人次): indicator 救护培训人次 调整指标值: got '≤1800', "
+            "expected a bare number or the comparison ≥ of the target '≥2000 人次' (an "
+            "adjustment changes the value, not the comparison)",
+            id="an-adjusted-target-of-another-comparison",
         ),
         pytest.param(
-            {"J9": "是"},
-            "整体支出自评表!J9 (群众满意度) 是否核心指标: got '是', expected 否 or blank",
-            id="a-core-indicator",
+            {"J9": "也许"},
+            "整体支出自评表!J9 (群众满意度) 是否核心指标: got '也许', expected 是, 否 or blank",
+            id="a-core-mark-that-is-none",
         ),
     ],
 )
-def test_chongqing_columns_the_overall_report_cannot_hold_are_refused(
+def test_chongqing_columns_that_say_nothing_clear_are_refused(
     admin, tmp_path, cells, problem: str
 ) -> None:
     form = spoil(build_chongqing_form(tmp_path / "重庆.xlsx"), **cells)
     lines = refused(admin, form)
     assert lines[0] == f"error: {form} rejected, nothing recorded, 1 problem:", lines
-    assert lines[1].startswith(f"  - {problem}")
+    assert lines[1] == f"  - {problem}"
 
 
 def test_a_categorys_printed_points_are_compared_with_its_weights(admin, sichuan_form) -> None:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from openpyxl import Workbook, load_workbook
 
 from imports.spreadsheet import IMPORTED_REASON
@@ -39,8 +40,9 @@ INDICATORS = [
     (None, "成本指标", "人均培训成本", "反向", "50 元", "45 元", 10, 10, None),
     ("效益指标", "社会效益指标", "群众应急意识", "定性", "提高", "提高", 20, 20, None),
     (None, "可持续影响指标", "经济效益", "定性", "/", "/", "/", "/", "/"),
-    # A typed 得分 of 99 for 10 points: scored by jixiao, never imported, not an error.
-    ("满意度指标", "服务对象满意度指标", "受训群众满意度", "正向", "≥90%", "95%", 10, 99, None),
+    # A typed 得分 of 9 for 10 points with the target met: recorded as typed (the rule's
+    # figure beside it is 10).
+    ("满意度指标", "服务对象满意度指标", "受训群众满意度", "正向", "≥90%", "95%", 10, 9, None),
 ]
 INDICATOR_HEADER = [
     "一级指标",
@@ -158,11 +160,19 @@ def test_a_flat_indicator_list_maps_levels_weights_and_direction(admin, project_
     assert indicators[5]["target"]["kind"] == "not_applicable"
     assert indicators[5]["deviation"] == {"kind": "not_applicable", "raw": "/"}
     assert indicators[1]["deviation"] == {"kind": "reason", "raw": "场地未落实"}
-    # 得分 is not imported (the typed 99 of i07 is not an error): the document has no score.
+    # 得分 is recorded as typed, the 9 of i07 too; the blank of i06 ('/') is none.
+    assert [i["score"] for i in indicators] == ["20", "15", "10", "10", "20", None, "9"]
     exported = admin("report", "export", *KEY, user="zhang.san")
     assert exported.exit_code == 0, exported.stderr
-    assert "99" not in exported.stdout
-    assert "得分" not in exported.stdout
+    assert [i.get("score") for i in yaml.safe_load(exported.stdout)["indicators"]] == [
+        "20",
+        "15",
+        "10",
+        "10",
+        "20",
+        None,
+        "9",
+    ]
 
 
 def test_a_plain_sheet_with_other_header_spellings_and_a_fraction_rate(admin, tmp_path) -> None:
@@ -250,9 +260,9 @@ BAD_CELLS = [
         id="weight-not-a-number",
     ),
     pytest.param(
-        lambda s: setattr(s["G12"], "value", "3"),
-        f"{SHEET}!G12 (新建博爱家园): indicator 新建博爱家园 actual: got '3', expected",
-        id="actual-without-unit",
+        lambda s: setattr(s["G12"], "value", "三"),
+        f"{SHEET}!G12 (新建博爱家园): indicator 新建博爱家园 actual: got '三', expected",
+        id="actual-that-is-no-number",
     ),
     pytest.param(
         lambda s: setattr(s["A2"], "value", "（2020年度）"),

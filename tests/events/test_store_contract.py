@@ -60,7 +60,9 @@ class TestPostgreSQLStore(SQLStoreContract):
 def protocol_members() -> list[str]:
     return sorted(
         name
-        for name, member in vars(EventStoreProtocol).items()
+        for owner in EventStoreProtocol.__mro__
+        if owner.__module__ == EventStoreProtocol.__module__
+        for name, member in vars(owner).items()
         if inspect.isfunction(member) and not name.startswith("_")
     )
 

@@ -12,12 +12,15 @@ from tests.projections.world import run
 from tests.workflow.report_builders import KEY
 from tests.workflow.world import World
 from workflow.commands import (
+    AdjustIndicatorTarget,
     CancelAdjustment,
     RecordAdjustment,
     RemoveBudgetLine,
     RenameBudgetLine,
     ReturnReport,
+    SetExecutionScore,
     SetIndicatorLine,
+    SetIndicatorScore,
     SetInitialBudget,
     SubmitReport,
 )
@@ -269,3 +272,36 @@ def test_an_item_that_never_was_in_scope_is_refused_and_a_removed_one_keeps_its_
     # Known, but nothing matches the other filters: an empty answer, not a refusal.
     homes = {"item_kind": "line", "item_id": "homes"}
     assert audit_trail(runner.engine, **report, **homes, user="li.si") == []
+
+
+def test_a_target_changed_and_typed_scores_show_before_and_after_with_the_reason(
+    seeded: World, runner: ProjectionRunner
+) -> None:
+    run(
+        seeded,
+        seeded.preparer,
+        AdjustIndicatorTarget(**KEY, indicator="d03", target="3000", reason="年中追加培训任务"),
+    )
+    run(seeded, seeded.preparer, SetIndicatorScore(**KEY, indicator="d03", score="9"))
+    run(seeded, seeded.preparer, SetIndicatorScore(**KEY, indicator="d03", score=""))
+    run(seeded, seeded.preparer, SetExecutionScore(**KEY, score="10分"))
+    runner.catch_up()
+    rows = audit_trail(runner.engine, department="gusu-rc", year=2021, item_id="d03")
+    adjusted, typed, cleared = rows[-3:]
+    assert (adjusted.field, adjusted.before_raw, adjusted.after_raw, adjusted.comment) == (
+        "target",
+        "2400 人次",
+        "3000 人次",
+        "年中追加培训任务",
+    )
+    assert adjusted.after_value["value"] == "3000" and adjusted.after_value["unit"] == "人次"
+    assert (typed.field, typed.before_raw, typed.after_raw) == ("score", None, "9")
+    assert typed.after_value == {"value": "9", "raw": "9"}
+    assert (cleared.before_raw, cleared.after_raw, cleared.after_value) == ("9", None, None)
+    budget = audit_trail(runner.engine, department="gusu-rc", year=2021)[-1]
+    assert (budget.field, budget.item_label, budget.after_raw) == (
+        "execution_score",
+        "预算执行率",
+        "10分",
+    )
+    assert budget.after_value == {"value": "10", "raw": "10分"}

@@ -17,7 +17,7 @@ def test_every_command_a_person_issues_has_an_endpoint(site: Site) -> None:
         for c in PERMISSIONS
         if c not in (RecordRendering, RecordRenderFailure, RemindOfDeadline)
     }
-    assert set(COMMANDS) == issued and len(issued) == 24
+    assert set(COMMANDS) == issued and len(issued) == 27
     client = site.client()
     spec = client.get("/api/openapi.json").json()
     paths = {p.rsplit("/", 1)[-1] for p in spec["paths"] if "/commands/" in p}
@@ -204,3 +204,42 @@ def test_reads_refuse_bad_filters_in_one_line(site: Site) -> None:
     assert (
         unknown.status_code == 404 and unknown.json()["error"] == "/api/v1/nothing-here: not found"
     )
+
+
+def test_the_forms_indicator_fields_through_the_api(site: Site) -> None:
+    client = site.client()
+    preparer = site.bearer("zhang.san")
+    out = client.post(
+        f"{REPORT}/commands/add-indicator",
+        json={
+            "indicator": "k1",
+            "category": "产出指标",
+            "name": "结余率",
+            "target": "5",
+            "nature": "≦",
+            "unit": "百分比",
+            "core": True,
+            "weight": "5",
+        },
+        headers=preparer,
+    )
+    assert out.status_code == 200, out.text
+    for name, body, event in (
+        ("adjust-indicator-target", {"indicator": "k1", "target": "4", "reason": "压减"},
+         "IndicatorTargetAdjusted"),
+        ("set-indicator-score", {"indicator": "k1", "score": "4.5"}, "IndicatorScoreTyped"),
+    ):  # fmt: skip
+        out = client.post(f"{REPORT}/commands/{name}", json=body, headers=preparer)
+        assert (out.status_code, out.json()["events"]) == (200, [event]), out.text
+    k1 = next(
+        i for i in client.get(REPORT, headers=preparer).json()["indicators"] if i["id"] == "k1"
+    )
+    assert (k1["nature"], k1["unit"], k1["core"], k1["score"]) == ("≤", "%", True, "4.5")
+    assert (k1["initial_target"]["raw"], k1["target"]["raw"]) == ("≦5百分比", "≤4%")
+    refused = client.post(
+        f"{REPORT}/commands/set-indicator-score",
+        json={"indicator": "k1", "score": "6"},
+        headers=preparer,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["error"] == "indicator 结余率 得分: got '6', expected at most its 分值 5"

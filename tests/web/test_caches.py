@@ -1,6 +1,6 @@
-"""What the server keeps between requests (the report page's rendered edit blocks, each
-process's fold of a report) never shows anything stale, another session's CSRF token or
-another report's content."""
+"""What the server keeps between requests (the report page kept whole per report version
+and viewer, its rendered edit blocks, each process's fold of a report) never shows anything
+stale, another session's CSRF token, another viewer's page or another report's content."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cli.seed_file import seed_commands
+from projections.registry import projection_runner
 from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.web.conftest import CSRF, OTHER, PAGE, REPORT, Site, csrf_of, sign_in
 from tests.web.page_helpers import command, element
+from workflow.administration import GrantRole
 from workflow.commands import RecordActualSpending
-from workflow.service import execute, execute_all
+from workflow.service import execute, execute_all, revoke_token
 
 OTHER_PAGE = f"/reports/{OTHER}/{YEAR}"
 
@@ -137,3 +139,65 @@ def test_a_change_made_by_another_process_is_decided_on(site: Site, through: str
     assert again.json()["recorded"] == 0, again.text
     changed = server.post(post, json={"line": "homes", "amount": "3.3"}, headers=bearer)
     assert changed.json()["recorded"] == 1, changed.text
+
+
+def test_a_kept_page_follows_its_viewer_and_ends_with_their_session(site: Site) -> None:
+    head = _signed_in(site, "li.si")
+    assert 'id="editing"' not in head.get(PAGE).text  # kept: the head reads, edits nothing
+    # Granted the preparer's role, the same viewer gets the page with the edit blocks.
+    execute(
+        site.store,
+        site.users["admin"],
+        GrantRole(user_id="li.si", role="preparer", department=DEPARTMENT_CODE),
+    )
+    page = head.get(PAGE).text
+    assert 'id="editing"' in page and _tokens(page) == {csrf_of(head.get("/inbox"))}
+    # A revoked token ends the session before any kept page is looked at.
+    token_id = site.users["li.si"].token.partition(".")[0]
+    revoke_token(site.store, site.users["admin"], "li.si", token_id)
+    out = head.get(PAGE, follow_redirects=False)
+    assert (out.status_code, out.headers["location"]) == (303, f"/sign-in?next={PAGE}")
+
+
+def test_a_page_whose_report_is_current_waits_for_no_other_change(site: Site) -> None:
+    preparer = _signed_in(site, "zhang.san")
+    kept = preparer.get(PAGE).text
+    runner = projection_runner(site.store)
+    # Another department's report changes and nobody brings the read models up to it.
+    located = [(f"seed[{i}]", c) for i, c in enumerate(seed_commands(OTHER, YEAR))]
+    execute_all(site.store, site.users["sun.qi"], located)
+    behind = min(runner.positions().values())
+    assert behind < site.head()
+    # This report's row is its stream's latest version: the page is served as it was, and
+    # the read models are left for the reads that need the other change.
+    assert preparer.get(PAGE).text == kept
+    assert min(runner.positions().values()) == behind
+    # A change to this report made elsewhere is brought in before the page is shown.
+    execute(
+        site.store,
+        site.users["zhang.san"],
+        RecordActualSpending(department=DEPARTMENT_CODE, year=YEAR, line="homes", amount="3.3"),
+    )
+    assert _amount(preparer.get(PAGE).text, "actual-homes") == "3.3"
+    assert min(runner.positions().values()) == site.head()
+
+
+def test_a_command_brings_the_read_models_up_to_its_change(site: Site) -> None:
+    server = site.client()
+    runner = projection_runner(site.store)
+    post = f"{REPORT}/commands/record-actual-spending"
+    done = server.post(
+        post, json={"line": "homes", "amount": "3.3"}, headers=site.bearer("zhang.san")
+    )
+    assert done.json()["recorded"] == 1, done.text
+    assert set(runner.positions().values()) == {site.head()}
+
+
+def test_a_kept_page_is_kept_per_address_it_was_asked_at(site: Site) -> None:
+    preparer = _signed_in(site, "zhang.san")
+    assert 'href="http://testserver/static/jixiao.css"' in preparer.get(PAGE).text
+    # The stylesheet's link is made from the request's address: another one is another page.
+    other = preparer.get(PAGE, headers={"host": "jixiao.example"}).text
+    assert 'href="http://jixiao.example/static/jixiao.css"' in other
+    assert "testserver" not in other
+    assert "jixiao.example" not in preparer.get(PAGE).text

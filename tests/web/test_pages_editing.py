@@ -7,6 +7,8 @@ import pytest
 
 from tests.web.conftest import PAGE, Site, sign_in
 from tests.web.page_helpers import STREAM, command, element, events, post_form, row
+from tests.workflow.world import NOW
+from workflow.service import execute
 
 
 @pytest.fixture
@@ -26,6 +28,8 @@ def test_the_preparer_page_has_a_form_for_every_cell(site: Site, preparer) -> No
         "remove-homes",
         "line-add",
         "indicator-actual-d04",
+        "indicator-score-d04",
+        "indicator-target-d04",
         "indicator-line-d04",
         "indicator-remove-d04",
         "indicator-add",
@@ -78,6 +82,18 @@ def test_the_preparer_page_has_a_form_for_every_cell(site: Site, preparer) -> No
             "indicator-actual-d04",
             {"indicator": "d04", "actual": "3 人次", "deviation_reason": "场地不足"},
             "IndicatorActualRecorded",
+        ),
+        (
+            "set-indicator-score",
+            "indicator-score-d04",
+            {"indicator": "d04", "score": "9"},
+            "IndicatorScoreTyped",
+        ),
+        (
+            "adjust-indicator-target",
+            "indicator-target-d04",
+            {"indicator": "d04", "target": "6", "reason": "年中追加"},
+            "IndicatorTargetAdjusted",
         ),
         (
             "set-indicator-line",
@@ -350,3 +366,94 @@ def test_another_departments_preparer_gets_404_for_the_page_and_its_forms(site: 
 def test_an_unknown_command_is_not_found(site: Site, preparer) -> None:
     answer = post_form(preparer, f"{PAGE}/commands/drop-table", {})
     assert answer.status_code == 404 and "command: got &#39;drop-table&#39;" in answer.text
+
+
+def test_an_indicator_typed_in_the_forms_cells_and_a_score_shown_beside_the_rule(
+    site: Site, preparer
+) -> None:
+    done = command(
+        preparer,
+        "add-indicator",
+        "indicator-add",
+        indicator="d98",
+        category="产出指标",
+        project="",
+        name="验收合格率",
+        nature="≧",
+        target="95",
+        unit="百分比",
+        core="1",
+        budget_line="",
+        weight="",
+    )
+    assert done.status_code == 303, done.text[-600:]
+    added = events(site)[-1].event.indicator
+    assert (added.target.raw, added.nature, added.unit, added.core) == ("≧95百分比", "≥", "%", True)
+    refused = command(
+        preparer,
+        "add-indicator",
+        "indicator-add",
+        indicator="d97",
+        category="产出指标",
+        name="验收合格率",
+        nature="大约",
+        target="95",
+        unit="%",
+    )
+    assert refused.status_code == 422
+    assert "指标性质: got &#39;大约&#39;, expected one of =, ≥, ≤, &gt;, &lt;, 定性, 定量" in (
+        refused.text
+    )
+
+
+def test_a_scored_report_page_lists_each_typed_score_that_differs(site: Site) -> None:
+    from tests.workflow.world import DEADLINE
+    from workflow.administration import OpenFiscalYear
+    from workflow.commands import (
+        AddBudgetLine,
+        AddIndicator,
+        OpenReport,
+        RecordActualSpending,
+        RecordIndicatorActual,
+        SetInitialBudget,
+    )
+
+    admin, preparer = site.users["admin"], site.users["zhang.san"]
+    year = {"department": "gusu-rc", "year": 2022}
+    execute(
+        site.store,
+        admin,
+        OpenFiscalYear(year=2022, scheme="national-10-90", deadline=DEADLINE.replace(year=2023)),
+    )
+    for step in (
+        OpenReport(**year),
+        AddBudgetLine(**year, line="total", name="项目资金"),
+        SetInitialBudget(**year, line="total", amount="10"),
+        RecordActualSpending(**year, line="total", amount="10"),
+        AddIndicator(
+            **year,
+            indicator="p1",
+            category="产出指标",
+            name="培训人次",
+            target="≥100 人次",
+            weight="90",
+        ),
+        RecordIndicatorActual(**year, indicator="p1", actual="120"),
+    ):
+        execute(site.store, preparer, step, now=NOW)
+    client = site.client()
+    sign_in(client, site, "zhang.san")
+    base = "/reports/gusu-rc/2022"
+    page = client.get(base).text
+    assert 'id="execution-score-form"' in page
+    done = post_form(
+        client,
+        f"{base}/commands/set-indicator-score",
+        {"form_id": "indicator-score-p1", "revision": "1", "indicator": "p1", "score": "80"},
+        page=base,
+    )
+    assert done.status_code == 303, done.text[-600:]
+    page = client.get(base).text
+    line = "indicator p1 培训人次 得分: typed 80, the rule gives 90 (met, 分值 90)"
+    assert line in element(page, "score-differences", "ul")
+    assert line in element(page, "notices", "section")

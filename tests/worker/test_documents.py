@@ -217,3 +217,39 @@ def test_the_scored_xlsx_reads_back_with_every_line_and_indicator() -> None:
     assert reading.problems == []
     assert len(reading.document["budget"]["lines"]) == len(BUDGET_LINES)
     assert [i["name"] for i in reading.document["indicators"]] == [s.name for s in INDICATORS]
+
+
+@cache
+def typed_view() -> dict[str, Any]:
+    """The seed under the national scheme with two 得分 typed: d03's deducted, the budget's."""
+    from tests.workflow.report_builders import KEY, PREPARER, run_all, seed_draft
+    from workflow.commands import SetExecutionScore, SetIndicatorScore
+    from workflow.schemes import load_scheme
+
+    steps = [
+        (SetIndicatorScore(**KEY, indicator="d03", score="2"), PREPARER),
+        (SetIndicatorScore(**KEY, indicator="d04", score="2.65"), PREPARER),
+        (SetExecutionScore(**KEY, score="9"), PREPARER),
+    ]
+    return report_view(run_all(seed_draft("national-10-90"), steps, load_scheme("national-10-90")))
+
+
+def test_typed_scores_print_with_the_rules_figure_where_they_differ() -> None:
+    documents = render_documents(typed_view(), provenance())
+    tables = read_tables(documents["html"].decode())
+    assert tables["budget-table"][1][-2:] == ["10.00", "9.00（规则 10.00）"]
+    rows = {row[2]: row for row in tables["indicator-table"][2:-2]}
+    # d03 typed 2 where the rule gives 2.65; d04 typed what the rule gives: no second figure.
+    assert rows["开展初级培训"][5:7] == ["2.65", "2.00（规则 2.65）"]
+    assert rows["完成师资培训"][5:7] == ["2.65", "2.65"]
+    # The total counts the typed 得分; the note gives the rule's total and each difference.
+    assert tables["indicator-table"][-2][5:7] == ["100.00", typed_view()["score"]["total"]]
+    note = tables["indicator-table"][-1][1]
+    assert "按评分规则计算为 97.35 分" in note
+    assert "indicator d03 开展初级培训 得分: typed 2, the rule gives 2.65" in note
+    word = docx.Document(io.BytesIO(documents["docx"]))
+    assert "2.00（规则 2.65）" in [c.text for row in word.tables[1].rows for c in row.cells]
+    # The XLSX keeps figures as numbers: the typed 得分, the rule's in the 备注.
+    sheet = openpyxl.load_workbook(io.BytesIO(documents["xlsx"])).active
+    assert sheet is not None
+    assert sheet.cell(5, 9).value == 9

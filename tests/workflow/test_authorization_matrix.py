@@ -29,6 +29,7 @@ from workflow.authorization import PERMISSIONS
 from workflow.commands import (
     AddBudgetLine,
     AddIndicator,
+    AdjustIndicatorTarget,
     ApproveReport,
     CancelAdjustment,
     EditNarrative,
@@ -47,8 +48,10 @@ from workflow.commands import (
     ReopenReport,
     ReportCommand,
     ReturnReport,
+    SetExecutionScore,
     SetFunctions,
     SetIndicatorLine,
+    SetIndicatorScore,
     SetInitialBudget,
     SetNetAssets,
     SetProjectField,
@@ -111,6 +114,11 @@ SAMPLES: dict[str, Callable[[], ReportCommand]] = {
     ),
     "RemoveIndicator": lambda: RemoveIndicator(**KEY, indicator="c01", reason="重复录入"),
     "GradeIndicator": lambda: GradeIndicator(**KEY, indicator="m01", band="良"),
+    "AdjustIndicatorTarget": lambda: AdjustIndicatorTarget(
+        **KEY, indicator="d03", target="2500", reason="年中追加培训任务"
+    ),
+    "SetIndicatorScore": lambda: SetIndicatorScore(**KEY, indicator="d03", score="2"),
+    "SetExecutionScore": lambda: SetExecutionScore(**KEY, score="10"),
     "SubmitReport": lambda: SubmitReport(**KEY),
     "ApproveReport": lambda: ApproveReport(**KEY),
     "ReturnReport": lambda: ReturnReport(**KEY, comment="请补充说明"),
@@ -152,6 +160,9 @@ EXPECTED: dict[str, dict[Role, set[Stage]]] = {
     "SetIndicatorLine": _CONTENT,
     "RemoveIndicator": _CONTENT,
     "GradeIndicator": {H: {S.SUBMITTED}, F: {S.APPROVED_BY_DEPARTMENT}},
+    "AdjustIndicatorTarget": _CONTENT,
+    "SetIndicatorScore": _CONTENT,
+    "SetExecutionScore": _CONTENT,
     "SubmitReport": {P: {S.DRAFT}},
     "ApproveReport": {H: {S.SUBMITTED}, F: {S.APPROVED_BY_DEPARTMENT}},
     "ReturnReport": {

@@ -9,7 +9,19 @@ import pytest
 from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.workflow.report_builders import KEY
 from tests.workflow.world import NOW, World, make_world, seeded_template
-from workflow.commands import RemoveBudgetLine, RenameBudgetLine
+from workflow.commands import (
+    AddBudgetLine,
+    AddIndicator,
+    AdjustIndicatorTarget,
+    OpenReport,
+    RecordActualSpending,
+    RecordIndicatorActual,
+    RemoveBudgetLine,
+    RenameBudgetLine,
+    SetExecutionScore,
+    SetIndicatorScore,
+    SetInitialBudget,
+)
 from workflow.errors import DocumentRejected
 from workflow.report_file import document_commands, parse_document, state_document
 from workflow.service import execute, execute_all, load_report
@@ -136,4 +148,41 @@ def test_renamed_and_removed_lines_export_as_they_are_now_and_import_again() -> 
     import_into(world, copy.deepcopy(document))
     imported = load_report(world.store, DEPARTMENT_CODE, YEAR).state
     assert imported.lines == state.lines
+    assert state_document(imported) == document
+
+
+def test_the_forms_fields_export_and_import_to_the_same_report() -> None:
+    """指标性质, 度量单位, 是否核心指标, 调整指标值 and typed 得分 survive a round trip."""
+    world = make_world("national-10-90")
+    enter = [
+        AddBudgetLine(**KEY, line="total", name="项目资金"),
+        SetInitialBudget(**KEY, line="total", amount="10"),
+        RecordActualSpending(**KEY, line="total", amount="9"),
+        AddIndicator(**KEY, indicator="p1", category="产出指标", name="验收合格率", target="90",
+                     nature="≧", unit="百分比", core=True, weight="50"),
+        AdjustIndicatorTarget(**KEY, indicator="p1", target="95", reason="年中提高标准"),
+        RecordIndicatorActual(**KEY, indicator="p1", actual="96", deviation_reason="……"),
+        SetIndicatorScore(**KEY, indicator="p1", score="48"),
+        SetExecutionScore(**KEY, score="9"),
+    ]  # fmt: skip
+    execute(world.store, world.preparer, OpenReport(**KEY), now=NOW)
+    for command in enter:
+        execute(world.store, world.preparer, command, now=NOW)
+    original = load_report(world.store, DEPARTMENT_CODE, YEAR).state
+    document = state_document(original)
+    fields = ("target", "nature", "core", "adjusted_target", "adjustment_reason", "score")
+    assert {field: document["indicators"][0][field] for field in fields} == {
+        "target": "≧90百分比",
+        "nature": "≥",
+        "core": True,
+        "adjusted_target": "≥95%",
+        "adjustment_reason": "年中提高标准",
+        "score": "48",
+    }
+    assert document["budget"]["execution_score"] == "9"
+    again = make_world("national-10-90")
+    import_into(again, copy.deepcopy(document))
+    imported = load_report(again.store, DEPARTMENT_CODE, YEAR).state
+    assert imported.indicators == original.indicators
+    assert imported.execution_score == original.execution_score
     assert state_document(imported) == document

@@ -51,6 +51,9 @@ COMMAND_LABELS = {
     "RecordActualSpending": "实际支出数",
     "AddIndicator": "添加绩效指标",
     "RecordIndicatorActual": "指标完成值",
+    "AdjustIndicatorTarget": "调整指标值",
+    "SetIndicatorScore": "指标得分",
+    "SetExecutionScore": "预算执行率得分",
 }
 
 

@@ -5,13 +5,14 @@ reviewers' approve, return, grade and sign-off, publish and reopen."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from projections.report_state import report_document
+from projections.report_state import ReportRow
 from web.dependencies import (
     CSRF_FIELD,
     FormCaller,
@@ -20,7 +21,7 @@ from web.dependencies import (
     Services,
     ServicesDep,
 )
-from web.errors import Refused, not_found
+from web.errors import Refused
 from web.execution import run_command
 from web.identity import Identity
 from web.page_forms import DONE, PAGE_COMMANDS, FailedForm, Fields, page_command
@@ -111,6 +112,13 @@ def report_context(view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _viewer(caller: Identity) -> tuple[str, str, bool]:
+    """What the page's header shows of the caller: id, name, and the audit link."""
+    user = caller.user
+    audits = any(grant.role in ("auditor", "admin") for grant in user.grants)
+    return user.user_id, user.name, audits
+
+
 def render_report(
     request: Request,
     app: Services,
@@ -124,34 +132,67 @@ def render_report(
     project: str | None = None,
 ) -> Response:
     """The report page for a report the caller may read (404 otherwise); a 项目支出
-    report's with ``project``."""
-    app.reads.readable(caller.actor, department, year, project)
-    view = report_document(app.store.engine, department, year, project=project)
-    if view is None:
-        raise not_found(department, year, project)
+    report's with ``project``.
+
+    The page is kept (web.kept_pages) under the report-state row it shows (whose report
+    stream names the project), the viewer and what they may do; a page with a refused form
+    is rendered every time and never kept.
+    """
     assert caller.session is not None
-    can = available_commands(caller.actor, department, view["stage"])
+    csrf = caller.session.csrf
+    current = None
+    if failed is None:
+        current = app.reads.current_report(caller.actor, department, year, project)
+        can = available_commands(caller.actor, department, current.stage)
+        page = app.pages.get(_page_key(request, current, caller, can, done), csrf)
+        if page is not None:
+            return HTMLResponse(page, status_code=status)
+    row, view = app.reads.current_document(caller.actor, department, year, project, current=current)
+    can = available_commands(caller.actor, department, row.stage)
     editing = "record-actual-spending" in can
     grading = "grade-indicator" in can
-    return app.templates.TemplateResponse(
-        request,
-        "report.html.j2",
-        {
-            "identity": caller,
-            "csrf": caller.session.csrf,
-            **report_context(view),
-            "can": can,
-            "actions": available_actions(caller.actor, department, view["stage"]),
-            "editing": editing,
-            "grading": grading,
-            "scheme": _scheme(app, year) if editing or grading else None,
-            "failed": failed,
-            "error": failed.message if failed else None,
-            "field": failed.field if failed else None,
-            "done": done,
-            "project_fields": PROJECT_FIELDS,
-        },
-        status_code=status,
+    # Rendered with the placeholder for the token, unless it shows a refused form.
+    shown = csrf if failed is not None else app.pages.placeholder
+    context = {
+        "request": request,
+        "identity": Identity(caller.user, replace(caller.session, csrf=shown)),
+        "csrf": shown,
+        **report_context(view),
+        "can": can,
+        "actions": available_actions(caller.actor, department, row.stage),
+        "editing": editing,
+        "grading": grading,
+        "scheme": _scheme(app, year) if editing or grading else None,
+        "failed": failed,
+        "error": failed.message if failed else None,
+        "field": failed.field if failed else None,
+        "done": done,
+        "project_fields": PROJECT_FIELDS,
+    }
+    page = app.templates.get_template("report.html.j2").render(context)
+    if failed is None:
+        page = app.pages.keep(_page_key(request, row, caller, can, done), page, csrf)
+    return HTMLResponse(page, status_code=status)
+
+
+def _page_key(
+    request: Request, row: ReportRow, caller: Identity, can: set[str], done: str | None
+) -> tuple:
+    """Everything the report page is rendered from but the CSRF token: the report-state
+    row (its report stream, so the department, year and project, and the revision and
+    version, which change with every event of the report), the viewer and what they may do,
+    and the address the request came to (the stylesheet's link is made from it). The
+    year's scheme, which the forms also show, is fixed when the year is opened."""
+    return (
+        "report",
+        row.report,
+        row.revision,
+        row.version,
+        row.position,
+        _viewer(caller),
+        frozenset(can),
+        done,
+        str(request.base_url),
     )
 
 

@@ -90,6 +90,10 @@ class IndicatorRules(Value):
         IndicatorStatus.MISSED,
         IndicatorStatus.OVERSHOT,
     )
+    #: Generic answers that mean "achieved" for a qualitative target (达成预期指标, 完成 …):
+    #: such an actual meets any qualitative target. Empty for reports opened before the
+    #: setting existed, which keep being judged as they were.
+    achieved_answers: tuple[str, ...] = ()
 
 
 class QualitativeBand(Value):
@@ -97,6 +101,28 @@ class QualitativeBand(Value):
 
     name: str
     share: Decimal = Field(ge=0, le=1)
+
+
+class ScoreRange(Value):
+    """The share of its 分值 a qualitative indicator's typed 得分 may take (达成年度指标
+    80–100%): the highest range is for a target achieved, the ones below it for one missed."""
+
+    name: str
+    low: Decimal = Field(ge=0, le=1)
+    high: Decimal = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScoreRange:
+        if self.low > self.high:
+            raise ValueError(f"low at most high, not {self.low} > {self.high}")
+        return self
+
+
+class NotApplicableWeight(StrEnum):
+    """What becomes of the 分值 of an indicator that does not apply (``/``)."""
+
+    DROP = "drop"
+    SIBLINGS = "siblings"
 
 
 class GradeBand(Value):
@@ -116,6 +142,14 @@ class Scoring(Value):
     cap_by_execution_rate: bool = False
     qualitative_bands: tuple[QualitativeBand, ...] = ()
     grades: tuple[GradeBand, ...] = ()
+    #: The bands a qualitative indicator's typed 得分 must fall in (财预〔2020〕10号: 80–100%,
+    #: 60–80%, 0–60% of its 分值); none: any 得分 up to its 分值.
+    qualitative_ranges: tuple[ScoreRange, ...] = ()
+    #: Whether a typed 得分 below its 分值 needs a 偏差原因 before submission.
+    deduction_needs_reason: bool = False
+    #: ``drop``: a not-applicable indicator's own 分值 is lost; ``siblings``: it goes to the
+    #: applicable indicators of its 一级指标, in proportion to their 分值.
+    not_applicable_weight: NotApplicableWeight = NotApplicableWeight.DROP
 
     def band(self, name: str) -> QualitativeBand | None:
         """The qualitative band called ``name``, if the scheme has one."""
@@ -196,6 +230,10 @@ def _check_unique_ids(scheme: Scheme, *, source: str) -> None:
     _check_unique(source, "signoff.signers", scheme.signoff.signers, "a signer")
     statuses = tuple(str(s) for s in scheme.indicators.reason_required_for)
     _check_unique(source, "indicators.reason_required_for", statuses, "a status")
+    answers = scheme.indicators.achieved_answers
+    _check_unique(source, "indicators.achieved_answers", answers, "an answer")
+    ranges = tuple(r.name for r in scheme.scoring.qualitative_ranges)
+    _check_unique(source, "scoring.qualitative_ranges", ranges, "a range name")
 
 
 def _clean_texts(value: Any, *, source: str, where: str) -> Any:

@@ -38,7 +38,7 @@ from datetime import datetime
 from typing import Any
 
 from events.model import RecordedEvent
-from events.protocol import EventStoreProtocol
+from events.protocol import LogReads
 from workflow.report import ReportState, evolve
 
 #: A stream's state is kept at every this many versions: a read folds at most this many
@@ -108,7 +108,7 @@ class FoldedStates:
 
     def fold(
         self,
-        store: EventStoreProtocol,
+        store: LogReads,
         stream_id: str,
         *,
         verified: bool,
@@ -148,7 +148,7 @@ class FoldedStates:
 
     @staticmethod
     def _read(
-        store: EventStoreProtocol,
+        store: LogReads,
         stream_id: str,
         verified: bool,
         from_version: int,
@@ -215,7 +215,7 @@ _BY_STORE: weakref.WeakKeyDictionary[Any, FoldedStates] = weakref.WeakKeyDiction
 _BY_STORE_LOCK = threading.Lock()
 
 
-def folded_states(store: EventStoreProtocol) -> FoldedStates:
+def folded_states(store: LogReads) -> FoldedStates:
     """The checkpoints this process keeps for ``store`` (made on first use; dropped with
     the store object)."""
     with _BY_STORE_LOCK:

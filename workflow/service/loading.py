@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from events.protocol import EventStoreProtocol
+from events.protocol import EventStoreProtocol, LogReads, StreamReader
 from workflow.administration import (
     DEPARTMENT_CODE,
     AdminState,
@@ -36,7 +36,7 @@ class LoadedReport:
 
 
 def load_report_stream(
-    store: EventStoreProtocol,
+    store: LogReads,
     stream_id: str,
     *,
     to_version: int | None = None,
@@ -90,7 +90,7 @@ def caught_up(
 
 
 def load_report(
-    store: EventStoreProtocol,
+    store: LogReads,
     department: str,
     year: int,
     *,
@@ -114,7 +114,7 @@ def load_admin(store: EventStoreProtocol, stream_id: str) -> tuple[AdminState, i
     return fold_admin(stream_id, (r.event for r in records)), version
 
 
-def load_user(store: EventStoreProtocol, user_id: str) -> UserState:
+def load_user(store: StreamReader, user_id: str) -> UserState:
     """A user as their stream holds them (``registered`` is False for an unknown id)."""
     return fold_user(r.event for r in store.read_stream(user_stream_id(user_id)))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from events.protocol import EventStoreProtocol
+from events.protocol import StreamReader
 from workflow.administration import USER_ID, UserState
 from workflow.errors import AuthenticationFailed
 from workflow.service.loading import load_user
@@ -19,7 +19,7 @@ class Credentials:
     token: str = field(repr=False)
 
 
-def authenticate(store: EventStoreProtocol, credentials: Credentials) -> UserState:
+def authenticate(store: StreamReader, credentials: Credentials) -> UserState:
     """The user whose token this is; AuthenticationFailed for an unknown user or wrong token."""
     user_id = credentials.user_id
     failed = AuthenticationFailed(

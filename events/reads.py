@@ -1,0 +1,153 @@
+"""The log's reads as driver SQL, shared by the SQL store and the driver-only reader.
+
+:class:`DriverReads` reads and checks streams with the store's statements
+(:mod:`events.statements`) on whatever connection its subclass runs them on: the SQL
+store's held DBAPI connection (:class:`events.store.EventStore`), or a plain driver
+connection (:class:`events.driver.LogReader`, which loads no SQLAlchemy). One text of each
+query and one set of checks serve both (docs/decisions/0208).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from events.chain import Row
+from events.model import RecordedEvent, validate_stream_id
+from events.registry import EventRegistry
+from events.rows import aware_utc, decode_rows, stored_moment
+from events.statements import END_OF_TIME, EVENT_COLUMNS, LAST_VERSION, Statements
+from events.verify import check_noted_positions, check_stream_segment
+
+#: The hash stored at the position before ``e``'s: one primary-key probe per row read, not a
+#: join, which PostgreSQL may plan as a hash of the whole log once the log is large.
+_BEFORE_HASH = "(SELECT b.hash FROM events AS b WHERE b.position = e.position - 1)"
+
+
+class DriverReads:
+    """Reads of the log on a driver connection: a subclass gives :meth:`_query`."""
+
+    registry: EventRegistry
+    _sql: Statements
+
+    def _query(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """The rows of one read statement (in the driver's parameter style)."""
+        raise NotImplementedError
+
+    def _decode(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
+        return decode_rows(self.registry, rows)
+
+    def hash_at(self, position: int) -> str | None:
+        """The stored hash of the event at ``position`` (None if the log holds no such row)."""
+        rows = self._query(self._sql.hash_at, (position,))
+        return rows[0][0] if rows else None
+
+    def head_position(self) -> int:
+        """The position of the last committed event (0 for an empty log)."""
+        ((position,),) = self._query(self._sql.head_position, ())
+        return int(position)
+
+    def read_stream(
+        self,
+        stream_id: str,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        as_of: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """The stream's events in version order, as :meth:`events.EventStore.read_stream`
+        reads them."""
+        validate_stream_id(stream_id)
+        upto = LAST_VERSION if to_version is None else to_version
+        until = stored_moment(as_of or END_OF_TIME, sqlite=self._sql.sqlite)
+        found = self._query(self._sql.read_stream, (stream_id, from_version, upto, until))
+        return self._decode(found)
+
+    def stream_version(self, stream_id: str) -> int:
+        """The stream's current version (0 for a stream with no events)."""
+        validate_stream_id(stream_id)
+        ((version,),) = self._query(self._sql.stream_version, (stream_id,))
+        return int(version or 0)
+
+    def _linked_rows(self, where: str, parameters: Sequence[Any]) -> list[tuple[Row, str | None]]:
+        """Event rows matching ``where`` (on ``e``), by position, each with the hash stored at
+        the position before it (None where no row holds it), as the SQL store reads them."""
+        columns = ", ".join(f"e.{name}" for name in EVENT_COLUMNS)
+        found = self._query(
+            f"SELECT {columns}, {_BEFORE_HASH} FROM events AS e WHERE {where} ORDER BY e.position",
+            parameters,
+        )
+        width = len(EVENT_COLUMNS)
+        linked = []
+        for row in found:
+            # SQLite's driver returns the moment as its stored text; the hash covers it.
+            stored = Row._make(row[:width])
+            moment = aware_utc(stored.recorded_at)
+            linked.append((stored._replace(recorded_at=moment), row[width]))
+        return linked
+
+    def check_positions(self, expected: Mapping[int, str | None], *, chunk: int = 500) -> None:
+        """Check the events at the given positions as a
+        reader that shows them must: each is in the log, matches its hash, follows the row
+        before it, and has the hash noted for it (None: no hash noted). Raises
+        :class:`events.errors.TamperedEvent` or :class:`events.errors.BrokenChain` at the
+        first position that does not hold."""
+
+        def linked_rows(part: list[int]) -> list[tuple[Row, str | None]]:
+            marks = ", ".join([self._sql.placeholder] * len(part))
+            return self._linked_rows(f"e.position IN ({marks})", part)
+
+        check_noted_positions(expected, linked_rows, chunk=chunk)
+
+    def read_stream_verified(
+        self,
+        stream_id: str,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        to_position: int | None = None,
+        as_of: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """The stream's events once the segment of the chain they sit in holds, as
+        :meth:`events.EventStore.read_stream_verified` reads and checks them."""
+        validate_stream_id(stream_id)
+        p = self._sql.placeholder
+        where = [f"e.stream_id = {p}"]
+        parameters: list[Any] = [stream_id]
+        for condition, value in (
+            (f"e.version >= {p}", from_version if from_version > 1 else None),
+            (f"e.version <= {p}", to_version),
+            (f"e.position <= {p}", to_position),
+            (f"e.recorded_at <= {p}", as_of and stored_moment(as_of, sqlite=self._sql.sqlite)),
+        ):
+            if value is not None:
+                where.append(condition)
+                parameters.append(value)
+        rows = self._linked_rows(" AND ".join(where), parameters)
+        last = rows[-1][0].version if rows else from_version - 1
+        following = self._query(
+            f"SELECT version, position FROM events WHERE stream_id = {p} AND version > {p} "
+            "ORDER BY version LIMIT 1",
+            (stream_id, last),
+        )
+        check_stream_segment(
+            stream_id,
+            rows,
+            (following[0][0], following[0][1]) if following else None,
+            first_version=from_version,
+        )
+        return self._decode([row for row, _ in rows])
+
+    def stream_links_hold(self, stream_id: str, through_version: int) -> bool:
+        """Whether the stream's versions 1 to ``through_version`` are all in the log, each
+        still following the row before it (:meth:`events.EventStore.stream_links_hold`)."""
+        validate_stream_id(stream_id)
+        p = self._sql.placeholder
+        ((count, unlinked),) = self._query(
+            "SELECT count(*), coalesce(sum(CASE WHEN e.position > 1 AND "
+            f"coalesce({_BEFORE_HASH}, '') <> e.prev_hash THEN 1 ELSE 0 END), 0) "
+            f"FROM events AS e WHERE e.stream_id = {p} AND e.version <= {p}",
+            (stream_id, through_version),
+        )
+        return bool(count == through_version and not unlinked)
