@@ -47,6 +47,8 @@ class FundRow:
     cells: tuple[str, ...]
     #: 年初预算数, 全年预算数, 全年执行数 and 执行率 as decimals (None where not applicable).
     values: tuple[Decimal | None, ...]
+    #: The rule's 得分 where the typed one (the last cell) differs from it ("" otherwise).
+    rule_points: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,10 @@ def _fund_rows(
         first_child = row["parent"] is not None and row["parent"] not in seen_parents
         seen_parents.add(row["parent"])
         # 分值 and 得分 belong to 年度资金总额 (预算执行率's points), as on the form.
-        weight, points = (
-            (score["budget_weight"], score["budget_points"]) if score and index == 0 else ("", "")
+        weight, points, rule = (
+            (score["budget_weight"], score["budget_points"], score["budget_rule"])
+            if score and index == 0
+            else ("", "", "")
         )
         raw = (row["initial"], row["total"], row["actual"], row["execution_rate"])
         cells = (
@@ -108,7 +112,7 @@ def _fund_rows(
         )
         label = ("其中：" if first_child else "") + row["name"]
         values = tuple(None if v is None else Decimal(v) for v in raw)
-        built.append(FundRow(row["id"], label, row["depth"], cells, values))
+        built.append(FundRow(row["id"], label, row["depth"], cells, values, rule))
     return tuple(built)
 
 

@@ -262,7 +262,10 @@ def _project_head(document, form: ProjectForm) -> None:
     for row, fund in zip(cells[3 : last_fund + 1], form.funds, strict=True):
         _put(row[1], fund.label, "left")
         row[1].paragraphs[0].paragraph_format.left_indent = Mm(3 * fund.depth)
-        for cell, figure in zip(row[2:], fund.cells, strict=True):
+        *figures, points = fund.cells
+        for cell, figure in zip(
+            row[2:], (*figures, _scored(("", points), fund.rule_points)[1]), strict=True
+        ):
             _put(cell, figure, "right")
     goal_head, goal = cells[last_fund + 1], cells[last_fund + 2]
     _put(goal_head[0].merge(goal[0]), "年度总体目标", bold=True)

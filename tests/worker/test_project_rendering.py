@@ -4,14 +4,18 @@ department's project reports as they stood at its own sign-off."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 from decimal import Decimal
 from pathlib import Path
 
+import docx
 import openpyxl
 import pytest
 
+from cli.seed_file import project_commands
 from projections.migrations import open_store
+from projections.report_view import report_view
 from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.worker.html_reading import read_tables
 from tests.worker.signed_off import (
@@ -22,11 +26,16 @@ from tests.worker.signed_off import (
     sign_off,
     sign_off_project,
 )
+from tests.worker.test_documents import NAMES, SIGNED_AT
+from tests.workflow.report_builders import KEY, PREPARER, run_all
 from tests.workflow.world import NOW
+from worker.document import Provenance
 from worker.project_form import FORM_TITLE
-from worker.render import FORMATS, render_revision
+from worker.render import FORMATS, render_documents, render_revision
 from worker.verify import verify_file, verify_rendering
-from workflow.commands import OpenReport
+from workflow.commands import OpenReport, SetExecutionScore, SetIndicatorScore
+from workflow.report import ReportState
+from workflow.schemes import load_scheme
 from workflow.service import execute
 
 
@@ -94,3 +103,35 @@ def test_the_department_report_lists_its_project_reports_as_at_its_sign_off(
     ]
     checked = verify_rendering(office.store, DEPARTMENT_CODE, YEAR)
     assert checked.ok, [c.problems for c in checked.checks]
+
+
+def test_a_project_forms_typed_scores_print_with_the_rules_figure_where_they_differ() -> None:
+    scheme = load_scheme("national-10-90")
+    key = {**KEY, "project_code": "homes"}
+    steps = [
+        *((c, PREPARER) for c in project_commands()),
+        (SetIndicatorScore(**key, indicator="d11", score="1"), PREPARER),
+        (SetIndicatorScore(**key, indicator="d12", score="30"), PREPARER),
+        (SetExecutionScore(**key, score="9"), PREPARER),
+    ]
+    view = report_view(run_all(ReportState(), steps, scheme))
+    provenance = Provenance(
+        f"report:{DEPARTMENT_CODE}:{YEAR}:homes",
+        1,
+        SIGNED_AT,
+        ("li.si", "wang.wu"),
+        "t0",
+        NAMES,
+        "Asia/Shanghai",
+    )
+    documents = render_documents(view, provenance)
+    tables = read_tables(documents["html"].decode())
+    # 年度资金总额 carries 预算执行率's points: typed 9 where the rule gives 10.
+    assert tables["project-table"][3][-3:] == ["10.00", "100.0", "9.00（规则 10.00）"]
+    rows = {row[2]: row for row in tables["indicator-table"][1:4]}
+    # d11 typed 1 where the rule gives 30; d12 typed what the rule gives: no second figure.
+    assert rows["新建博爱家园数量"][5:7] == ["30.00", "1.00（规则 30.00）"]
+    assert rows["开展博爱家园项目"][5:7] == ["30.00", "30.00"]
+    word = docx.Document(io.BytesIO(documents["docx"]))
+    printed = {c.text for table in word.tables for row in table.rows for c in row.cells}
+    assert {"9.00（规则 10.00）", "1.00（规则 30.00）"} <= printed
