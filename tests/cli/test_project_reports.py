@@ -47,7 +47,10 @@ def test_a_project_report_is_opened_and_filled_in_with_p(admin: Invoke, mode: st
          "in_year", "--reason", "追加"),
         ("report", "line", "actual", *KEY, "-p", "training", "total", "6.4"),
         ("report", "indicator", "add", *KEY, "-p", "training", "c01", "--category", "产出指标",
-         "--level2", "数量指标", "--name", "培训人数", "--target", "≥2000 人"),
+         "--level2", "数量指标", "--name", "培训人数", "--nature", "≥", "--target", "2000",
+         "--unit", "人", "--core"),
+        ("report", "indicator", "adjust-target", *KEY, "-p", "training", "c01", "2500",
+         "--reason", "年中追加培训任务"),
     ]  # fmt: skip
     for step in steps:
         out = run(*step, user="zhang.san")
@@ -56,6 +59,12 @@ def test_a_project_report_is_opened_and_filled_in_with_p(admin: Invoke, mode: st
     assert view["kind"] == "project" and view["project"]["goal"] == "培训 2000 人"
     assert view["budget"]["rows"][0]["total"] == "6.5"
     assert view["indicators"][0]["project"] == "数量指标"
+    indicator = view["indicators"][0]
+    assert (indicator["nature"], indicator["unit"], indicator["core"]) == ("≥", "人", True)
+    assert (indicator["initial_target"]["raw"], indicator["target"]["value"]) == (
+        "≥2000 人",
+        "2500",
+    )
     shown = run("report", "show", *KEY, "-p", "training").stdout
     assert "项目 training 应急救护培训" in shown and "全年预算数" in shown
     # The 部门整体 report of the year is not opened by any of this.
