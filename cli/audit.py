@@ -17,6 +17,7 @@ from cli.options import (
     JsonOption,
     OptionalDepartmentOption,
     OptionalYearOption,
+    ProjectOption,
     YearOption,
 )
 from cli.output import print_json, print_table, print_view, shown
@@ -141,6 +142,7 @@ def trail(
         str | None, typer.Option(help="Only one item: line:ID, indicator:ID or section:ID.")
     ] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many rows.", min=1)] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Every change: when, who, in which role, the item, the value before and after, why.
@@ -161,6 +163,12 @@ def trail(
             "(-y or JIXIAO_YEAR)",
             USAGE,
         )
+    if project is not None and department is None:
+        raise fail(
+            f"--department: missing for project {project!r}, expected the department and year "
+            "of its report (-d and -y)",
+            USAGE,
+        )
     if limit is not None and limit > _MAX_INTEGER:
         raise fail(f"--limit: got {limit}, expected a whole number from 1 to {_MAX_INTEGER}", USAGE)
     since_at, until_at = parse_time(since, field="--since"), parse_time(until, field="--until")
@@ -174,6 +182,7 @@ def trail(
         TrailQuery(
             department=department,
             year=year,
+            project=project,
             by=user,
             since=since,
             since_at=since_at,
@@ -225,6 +234,7 @@ def as_of(
     moment: Annotated[
         str, typer.Argument(help="A time (2022-03-01T09:00, UTC) or a log position.")
     ],
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show the report exactly as it was at a past moment.
@@ -232,7 +242,7 @@ def as_of(
     Example: jixiao audit as-of -d gusu-rc -y 2021 2022-03-01T09:00
     """
     when = parse_moment(moment)
-    found = backend().as_of(department, year, moment, when)
+    found = backend().as_of(department, year, moment, when, project)
     if as_json:
         print_json(found)
         return
@@ -252,6 +262,7 @@ def diff(
     year: YearOption,
     since: Annotated[str, typer.Argument(help="The earlier moment: a time or a log position.")],
     until: Annotated[str, typer.Argument(help="The later moment: a time or a log position.")],
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List every field of the report that changed between two moments.
@@ -259,7 +270,7 @@ def diff(
     Example: jixiao audit diff -d gusu-rc -y 2021 2022-03-01 2022-04-01
     """
     first, second = parse_moment(since, field="since"), parse_moment(until, field="until")
-    found = backend().diff(department, year, (since, first), (until, second))
+    found = backend().diff(department, year, (since, first), (until, second), project)
     if as_json:
         print_json(found)
         return

@@ -31,6 +31,8 @@ class TrailQuery:
 
     department: str | None = None
     year: int | None = None
+    #: With department and year: one of their 项目支出 reports.
+    project: str | None = None
     by: str | None = None
     since: str | None = None
     since_at: datetime | None = None
@@ -86,11 +88,27 @@ class Backend(Protocol):
         found reading the file) and every command refused, by place."""
         ...
 
-    def view(self, department: str, year: int, revision: int | None) -> dict[str, Any]:
-        """The report's view (the latest revision unless one is named)."""
+    def import_reports(
+        self,
+        reports: Sequence[Sequence[Located]],
+        *,
+        source: str,
+        dry_run: bool,
+        earlier_problems: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Record several reports' commands (a workbook's sheets) as one change: all of them
+        or none; with ``dry_run`` check them only. DocumentRejected lists
+        ``earlier_problems`` and every command refused, in any report, by place."""
         ...
 
-    def report_file(self, department: str, year: int) -> dict[str, Any]:
+    def view(
+        self, department: str, year: int, revision: int | None, project: str | None = None
+    ) -> dict[str, Any]:
+        """The report's view (the latest revision unless one is named); a 项目支出 report's
+        with ``project``, as in every read of one report below."""
+        ...
+
+    def report_file(self, department: str, year: int, project: str | None = None) -> dict[str, Any]:
         """The report's content as a jixiao-report document, every cell as typed."""
         ...
 
@@ -115,7 +133,12 @@ class Backend(Protocol):
         ...
 
     def as_of(
-        self, department: str, year: int, moment: str, when: datetime | int
+        self,
+        department: str,
+        year: int,
+        moment: str,
+        when: datetime | int,
+        project: str | None = None,
     ) -> dict[str, Any]:
         """The report as it was at a moment: a time or a log position, as typed and parsed."""
         ...
@@ -126,6 +149,7 @@ class Backend(Protocol):
         year: int,
         since: tuple[str, datetime | int],
         until: tuple[str, datetime | int],
+        project: str | None = None,
     ) -> dict[str, Any]:
         """The report's fields that changed between two moments, each as typed and parsed."""
         ...

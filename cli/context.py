@@ -173,29 +173,37 @@ def reader(store: StreamReader) -> Actor:
         return authenticate(store, caller).actor()
 
 
-def readable(store: LogReads, actor: Actor, department: str, year: int) -> bool:
-    """Whether the report exists and ``actor`` may read it (workflow.visibility)."""
+def readable(
+    store: LogReads, actor: Actor, department: str, year: int, project: str | None = None
+) -> bool:
+    """Whether the report (the 项目支出 report of ``project`` if given) exists and ``actor``
+    may read it (workflow.visibility)."""
     from workflow.service import load_report
     from workflow.visibility import ReportSummary, may_read
 
     with reported_errors():
-        state = load_report(store, department, year).state
+        state = load_report(store, department, year, project=project).state
     return may_read(actor, ReportSummary.of(state))
 
 
-def require_readable(store: LogReads, actor: Actor, department: str, year: int) -> None:
+def require_readable(
+    store: LogReads, actor: Actor, department: str, year: int, project: str | None = None
+) -> None:
     """Refuse a report the caller may not read, in the words used for one that does not
     exist, so that a read never tells another department's drafts apart from nothing."""
-    if not readable(store, actor, department, year):
-        raise unreadable(actor, department, year)
+    if not readable(store, actor, department, year, project):
+        raise unreadable(actor, department, year, project)
 
 
-def unreadable(actor: Actor, department: str, year: int) -> typer.Exit:
-    """The refusal of a report the caller may not read (or that does not exist): one
-    message for both."""
+def unreadable(actor: Actor, department: str, year: int, project: str | None = None) -> typer.Exit:
+    """The refusal of a report (the 项目支出 report of ``project`` if given) the caller may
+    not read (or that does not exist): one message for both."""
+    from workflow.commands import report_label
+
     return fail(
-        f"report {department}/{year}: not found, expected a report user {actor.user_id} "
-        "may read (their department's, or one submitted to the finance reviewers)"
+        f"report {report_label(department, year, project)}: not found, expected a report "
+        f"user {actor.user_id} may read (their department's, or one submitted to the "
+        "finance reviewers)"
     )
 
 

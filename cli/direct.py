@@ -49,7 +49,9 @@ class DirectBackend:
         with reported_errors(), naming_unknown_department(store, command):
             events = execute(store, caller, command)
             if isinstance(command, ReportCommand):
-                state = load_report(store, command.department, command.year).state
+                state = load_report(
+                    store, command.department, command.year, project=command.project_code
+                ).state
             if isinstance(command, SubmitReport) and state is not None:
                 notices = submission_notices(state)
         summary = recorded_summary(events, state)
@@ -95,37 +97,77 @@ class DirectBackend:
         if earlier_problems:
             raise DocumentRejected(source, list(earlier_problems))
         first = located[0][1]
-        return recorded_summary(events, load_report(store, first.department, first.year).state)
+        state = load_report(store, first.department, first.year, project=first.project_code).state
+        return recorded_summary(events, state)
 
-    def view(self, department: str, year: int, revision: int | None) -> dict[str, Any]:
+    def import_reports(
+        self,
+        reports: Sequence[Sequence[Located]],
+        *,
+        source: str,
+        dry_run: bool,
+        earlier_problems: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Record (or check) several reports' commands as one change."""
+        from workflow.errors import DocumentRejected
+        from workflow.service import authenticate, execute_reports_as
+
+        caller = credentials()
+        store = open_store()
+        with reported_errors():
+            actor = authenticate(store, caller).actor()
+        try:
+            events = execute_reports_as(
+                store,
+                actor,
+                reports,
+                source=source,
+                dry_run=dry_run or bool(earlier_problems),
+            )
+        except DocumentRejected as rejected:
+            raise DocumentRejected(source, [*earlier_problems, *rejected.problems]) from None
+        if earlier_problems:
+            raise DocumentRejected(source, list(earlier_problems))
+        return recorded_summary(events)
+
+    def view(
+        self, department: str, year: int, revision: int | None, project: str | None = None
+    ) -> dict[str, Any]:
         """The report's view, if the caller may read it."""
         from projections import at_head
+        from workflow.commands import report_label
         from workflow.service.loading import report_stream
 
         def answer(rows: Rows, log: LogReads, actor: Actor) -> dict[str, Any]:
             with reported_errors():
-                report_stream(department, year)  # a malformed code is named, not "not found"
-                found = at_head.readable_document(rows, actor, department, year, revision)
+                # A malformed code is named, not "not found".
+                report_stream(department, year, project)
+                found = at_head.readable_document(rows, actor, department, year, revision, project)
             if found is None:
                 which = f" revision {revision}" if revision else ""
                 raise fail(
-                    f"report {department}/{year}{which}: not found, expected an opened report"
+                    f"report {report_label(department, year, project)}{which}: not found, "
+                    "expected an opened report"
                 )
             return found
 
         return answered_from_read_models(answer)
 
-    def report_file(self, department: str, year: int) -> dict[str, Any]:
+    def report_file(self, department: str, year: int, project: str | None = None) -> dict[str, Any]:
         """The report's content as a report file, if the caller may read it."""
+        from workflow.commands import report_label
         from workflow.report_file import state_document
         from workflow.service import load_report
 
         def answer(log: LogReads) -> dict[str, Any]:
             actor = reader(log)
             with reported_errors():
-                state = load_report(log, department, year).state
-            if not state.report or not readable(log, actor, department, year):
-                raise fail(f"report {department}/{year}: not found, expected an opened report")
+                state = load_report(log, department, year, project=project).state
+            if not state.report or not readable(log, actor, department, year, project):
+                raise fail(
+                    f"report {report_label(department, year, project)}: not found, "
+                    "expected an opened report"
+                )
             return state_document(state)
 
         return answered_from_the_log(answer)
@@ -162,6 +204,7 @@ class DirectBackend:
                 "last_activity": r.last_activity,
                 "note": r.note,
                 "reminder": r.reminder,
+                "projects": [p.listed() for p in r.projects],
             }
             for r in answered_from_read_models(answer)
         ]
@@ -175,7 +218,10 @@ class DirectBackend:
                 return at_head.inbox(rows, actor.user_id)
 
         items = answered_from_read_models(answer)
-        return [{name: getattr(i, name) for name in i.__slots__} for i in items]
+        return [
+            {**{name: getattr(i, name) for name in i.__slots__}, "project": i.project}
+            for i in items
+        ]
 
     def me(self) -> dict[str, Any]:
         """The caller, signed in with their token."""
@@ -195,19 +241,20 @@ class DirectBackend:
         """The audit trail, each event checked against the log first."""
         from projections import at_head, trail_query
 
-        department, year = query.department, query.year
+        department, year, project = query.department, query.year, query.project
 
         def answer(rows: Rows, log: LogReads, actor: Actor) -> list[trail_query.AuditEntry]:
             if department is not None and year is not None:
-                _require_report(log, department, year)
-                if not at_head.readable(rows, actor, department, year):
-                    raise unreadable(actor, department, year)
+                _require_report(log, department, year, project)
+                if not at_head.readable(rows, actor, department, year, project):
+                    raise unreadable(actor, department, year, project)
             with reported_errors():
                 return trail_query.checked_audit_trail(
                     rows,
                     log,
                     department=department,
                     year=year,
+                    project=project,
                     user=query.by,
                     since=query.since_at,
                     until=query.until_at,
@@ -221,23 +268,29 @@ class DirectBackend:
         return [{name: getattr(e, name) for name in e.__slots__} for e in entries]
 
     def as_of(
-        self, department: str, year: int, moment: str, when: datetime | int
+        self,
+        department: str,
+        year: int,
+        moment: str,
+        when: datetime | int,
+        project: str | None = None,
     ) -> dict[str, Any]:
         """The report at ``when`` (``moment`` as typed)."""
         from projections.history import report_as_of
+        from workflow.commands import report_label
 
         def answer(log: LogReads) -> dict[str, Any]:
             actor = reader(log)
-            _require_report(log, department, year)
-            require_readable(log, actor, department, year)
+            _require_report(log, department, year, project)
+            require_readable(log, actor, department, year, project)
             _require_positions(log, moment=(moment, when))
             with reported_errors():
-                found = report_as_of(log, department, year, when)
+                found = report_as_of(log, department, year, when, project)
             view = found.view()
             if view is None:
                 raise fail(
-                    f"report {department}/{year} at {moment}: not opened yet, "
-                    "expected a later moment"
+                    f"report {report_label(department, year, project)} at {moment}: not "
+                    "opened yet, expected a later moment"
                 )
             return {
                 "version": found.version,
@@ -254,19 +307,20 @@ class DirectBackend:
         year: int,
         since: tuple[str, datetime | int],
         until: tuple[str, datetime | int],
+        project: str | None = None,
     ) -> dict[str, Any]:
         """The changes between two moments, each as typed and as parsed."""
         from projections.history import report_diff
 
         def answer(log: LogReads) -> dict[str, Any]:
             actor = reader(log)
-            _require_report(log, department, year)
-            require_readable(log, actor, department, year)
+            _require_report(log, department, year, project)
+            require_readable(log, actor, department, year, project)
             _require_positions(log, since=since, until=until)
             if later(since[1], until[1]):
                 raise reversed_moments(since[0], until[0])
             with reported_errors():
-                found = report_diff(log, department, year, since[1], until[1])
+                found = report_diff(log, department, year, since[1], until[1], project)
             if found.before.version > found.after.version:  # a position against a time
                 raise reversed_moments(since[0], until[0])
             return {
@@ -343,8 +397,11 @@ class DirectBackend:
                 found = verify_file(store, path)
         except UnknownArtifact as error:
             raise fail(f"{path}: {error}") from None
-        department, _, year = found.report.removeprefix("report:").rpartition(":")
-        require_readable(store, actor, department, int(year))
+        from workflow.commands import report_stream_parts
+
+        parts = report_stream_parts(found.report)
+        assert parts is not None  # a rendering is recorded on a report stream
+        require_readable(store, actor, *parts)
         return {
             "report": found.report,
             "revision": found.revision,
@@ -364,17 +421,27 @@ class DirectBackend:
         }
 
 
-def _require_report(store: LogReads, department: str, year: int) -> None:
-    """Refuse a department and year with no report stream (no event at all)."""
+def _require_report(
+    store: LogReads, department: str, year: int, project: str | None = None
+) -> None:
+    """Refuse a department and year (and project) with no report stream (no event at all)."""
     from workflow.administration import DEPARTMENT_CODE
-    from workflow.commands import report_stream_id
+    from workflow.commands import report_label, report_stream_id
     from workflow.errors import InvalidValue
+    from workflow.text import identifier
 
     with reported_errors():
         if not DEPARTMENT_CODE.match(department):
             raise InvalidValue("report department", department, "a department code")
-        version = store.stream_version(report_stream_id(department, year))
+        if project is not None:
+            identifier("report project", project)
+        version = store.stream_version(report_stream_id(department, year, project))
     if version == 0:
+        if project is not None:
+            raise fail(
+                f"report {report_label(department, year, project)}: no such report, expected "
+                f"a project whose {year} report was opened (see `jixiao report list -y {year}`)"
+            )
         raise fail(
             f"report {department}/{year}: no such report, expected a department whose {year} "
             f"report was opened (see `jixiao report list -y {year}`)"

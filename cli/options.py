@@ -85,3 +85,13 @@ RevisionOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+ProjectOption = Annotated[
+    str | None,
+    typer.Option(
+        "--project",
+        "-p",
+        envvar="JIXIAO_PROJECT",
+        help="A 项目支出 report's project code, e.g. homes (none: the 部门整体 report).",
+        show_default=False,
+    ),
+]

@@ -124,8 +124,20 @@ def _looks_numeric(text: str) -> bool:
 
 
 def print_view(view: dict[str, Any], heading: str | None = None) -> None:
-    """A report view for people: a heading line, the budget table and the indicators."""
+    """A report view for people: a heading line, the budget table and the indicators (a
+    项目支出 report's: its project, the fund rows as its form has them, then its texts)."""
     budget = view["budget"]
+    project = view.get("project")
+    if project is not None:
+        print(
+            shown(
+                heading
+                or f"{view['department_name']} {view['year']} · 项目 {project['code']} "
+                f"{project['name']} · revision {view['revision']} · stage {view['stage']}"
+            )
+        )
+        _print_project(view, project)
+        return
     print(
         shown(
             heading
@@ -133,29 +145,35 @@ def print_view(view: dict[str, Any], heading: str | None = None) -> None:
             f"stage {view['stage']} · 预算调整率 {budget['adjustment_rate']}%"
         )
     )
+    _print_budget(budget, f"本年度预算资金（{budget['unit']}）", DEPARTMENT_BUDGET)
+    _print_adjustments(budget)
+    _print_indicators(view)
+
+
+#: The budget table's columns after id and name, with the view's key of each: the 部门整体
+#: report's, and a 项目支出 report's fund rows as the national form heads them.
+DEPARTMENT_BUDGET = (
+    ("年初预算数", "initial"),
+    ("调整数", "adjustments"),
+    ("上级指标及其他", "higher_level"),
+    ("预算合计数", "total"),
+    ("实际支出数", "actual"),
+    ("执行率%", "execution_rate"),
+)
+PROJECT_FUNDS = (
+    ("年初预算数", "initial"),
+    ("全年预算数", "total"),
+    ("全年执行数", "actual"),
+    ("执行率%", "execution_rate"),
+)
+
+
+def _print_budget(budget: dict[str, Any], title: str, columns: tuple[tuple[str, str], ...]) -> None:
     print_table(
-        f"本年度预算资金（{budget['unit']}）",
+        title,
+        ["id", "项目", *(head for head, _ in columns)],
         [
-            "id",
-            "项目",
-            "年初预算数",
-            "调整数",
-            "上级指标及其他",
-            "预算合计数",
-            "实际支出数",
-            "执行率%",
-        ],
-        [
-            [
-                r["id"],
-                "  " * r["depth"] + r["name"],
-                r["initial"],
-                r["adjustments"],
-                r["higher_level"],
-                r["total"],
-                r["actual"],
-                r["execution_rate"],
-            ]
+            [r["id"], "  " * r["depth"] + r["name"], *(r[key] for _, key in columns)]
             for r in budget["rows"]
         ],
     )
@@ -163,6 +181,9 @@ def print_view(view: dict[str, Any], heading: str | None = None) -> None:
     # They block submission; --json has them as budget.problems.
     for problem in budget.get("problems", ()):
         print(f"problem: {shown(problem)}")
+
+
+def _print_adjustments(budget: dict[str, Any]) -> None:
     adjustments = [(r["id"], a) for r in budget["rows"] for a in r.get("adjustment_items", ())]
     if adjustments:
         # Their ids are what `report line cancel-adjustment` takes.
@@ -174,6 +195,24 @@ def print_view(view: dict[str, Any], heading: str | None = None) -> None:
                 for line, a in adjustments
             ],
         )
+
+
+def _print_project(view: dict[str, Any], project: dict[str, Any]) -> None:
+    """The 项目支出 form's parts: 项目资金 (年初预算数, 全年预算数, 全年执行数, 执行率), the
+    indicators, and the texts and names."""
+    budget = view["budget"]
+    _print_budget(budget, f"项目资金（{budget['unit']}）", PROJECT_FUNDS)
+    _print_adjustments(budget)
+    _print_indicators(view)
+    labels = project["labels"]
+    print_table(
+        "项目信息",
+        ["field", "", "text"],
+        [[field, labels[field], project[field]] for field in labels if field != "name"],
+    )
+
+
+def _print_indicators(view: dict[str, Any]) -> None:
     print_table(
         "绩效指标",
         ["id", "类别", "指标名称", "目标值", "完成值", "偏差原因", "状态"],

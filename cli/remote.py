@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 900.0
 #: The report's own fields, which the API takes from the path.
-_IN_PATH = ("department", "year")
+_IN_PATH = ("department", "year", "project_code")
 
 
 class ServerRefusal(DomainError):
@@ -90,8 +90,39 @@ def _times(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _report_path(department: str, year: int) -> str:
-    return f"/api/v1/reports/{quote(department, safe='')}/{year}"
+def _report_path(department: str, year: int, project: str | None = None) -> str:
+    path = f"/api/v1/reports/{quote(department, safe='')}/{year}"
+    if project is not None:
+        path += f"/projects/{quote(project, safe='')}"
+    return path
+
+
+def _listed_project(row: dict[str, Any]) -> dict[str, Any]:
+    """A 项目支出 report under its department in the API's overview, as `report overview
+    --json` lists it in direct mode (``ReportRow.listed``)."""
+    from workflow.commands import report_stream_parts
+
+    parts = report_stream_parts(row["report"])
+    return {
+        "report": row["report"],
+        "department": row["department"],
+        "project": parts[2] if parts is not None else None,
+        "name": row["department_name"],
+        "year": row["year"],
+        "revision": row["revision"],
+        "stage": row["stage"],
+        **row["figures"],
+        "last_actor": row["last_actor"],
+        "last_activity": row["last_activity"],
+    }
+
+
+def _located_body(located: Sequence[Located]) -> list[dict[str, Any]]:
+    """Commands as an import's body lists them: where each came from, its name, its fields."""
+    return [
+        {"where": where, "command": command_name(type(c)), "body": command_body(c)}
+        for where, c in located
+    ]
 
 
 def _one_line(text: str) -> str:
@@ -195,7 +226,7 @@ class RemoteBackend:
                 f"{type(command).__name__}: runs on the server's machine, with --db; "
                 f"got --server {self.server}"
             )
-        path = f"{_report_path(command.department, command.year)}/commands/"
+        path = f"{_report_path(command.department, command.year, command.project_code)}/commands/"
         return self._request("POST", path + command_name(type(command)), body=command_body(command))
 
     def import_commands(
@@ -209,37 +240,66 @@ class RemoteBackend:
         progress: Callable[[int], None] | None = None,
     ) -> dict[str, Any]:
         """Post every command to the report's command list, as one change (or a check)."""
-        department, year = located[0][1].department, located[0][1].year
+        first = located[0][1]
+        path = f"{_report_path(first.department, first.year, first.project_code)}/commands"
+        body = {"commands": _located_body(located)}
+        summary = self._post_import(path, body, source, dry_run, earlier_problems)
+        if progress is not None:
+            progress(len(located))
+        return summary
+
+    def import_reports(
+        self,
+        reports: Sequence[Sequence[Located]],
+        *,
+        source: str,
+        dry_run: bool,
+        earlier_problems: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Post every report's commands to the department-year's imports, as one change."""
+        first = reports[0][0][1]
+        path = f"{_report_path(first.department, first.year)}/imports"
         body = {
-            "source": source,
-            "check": dry_run or bool(earlier_problems),
-            "commands": [
-                {"where": where, "command": command_name(type(c)), "body": command_body(c)}
-                for where, c in located
-            ],
+            "reports": [
+                {"project": located[0][1].project_code, "commands": _located_body(located)}
+                for located in reports
+            ]
         }
+        return self._post_import(path, body, source, dry_run, earlier_problems)
+
+    def _post_import(
+        self,
+        path: str,
+        body: dict[str, Any],
+        source: str,
+        dry_run: bool,
+        earlier_problems: Sequence[str],
+    ) -> dict[str, Any]:
+        """Post an import (or its check); the problems found reading the file first, then
+        every command the server refused, as one DocumentRejected."""
+        body = {"source": source, "check": dry_run or bool(earlier_problems), **body}
         try:
-            path = f"{_report_path(department, year)}/commands"
-            summary = self._request("POST", path, body=body, keep_refusals=True)
+            summary: dict[str, Any] = self._request("POST", path, body=body, keep_refusals=True)
         except ServerRefusal as refused:
             if refused.field != "commands" or not refused.problems:
                 raise
             raise DocumentRejected(source, [*earlier_problems, *refused.problems]) from None
-        if progress is not None:
-            progress(len(located))
         if earlier_problems:
             raise DocumentRejected(source, list(earlier_problems))
         return summary
 
     # --- reads ------------------------------------------------------------------------
 
-    def view(self, department: str, year: int, revision: int | None) -> dict[str, Any]:
+    def view(
+        self, department: str, year: int, revision: int | None, project: str | None = None
+    ) -> dict[str, Any]:
         """The report's view."""
-        return self._request("GET", _report_path(department, year), params={"revision": revision})
+        path = _report_path(department, year, project)
+        return self._request("GET", path, params={"revision": revision})
 
-    def report_file(self, department: str, year: int) -> dict[str, Any]:
+    def report_file(self, department: str, year: int, project: str | None = None) -> dict[str, Any]:
         """The report as a report file."""
-        return self._request("GET", f"{_report_path(department, year)}/file")
+        return self._request("GET", f"{_report_path(department, year, project)}/file")
 
     def reports(self, year: int | None, stage: str | None) -> list[dict[str, Any]]:
         """The reports the caller may read."""
@@ -260,6 +320,9 @@ class RemoteBackend:
                 "last_activity": r["last_activity"],
                 "note": r["note"],
                 "reminder": r.get("reminder"),
+                "projects": _times(
+                    [_listed_project(p) for p in r.get("projects", ())], "last_activity"
+                ),
             }
             for r in rows
         ]
@@ -290,16 +353,21 @@ class RemoteBackend:
             "limit": query.limit,
         }
         if query.department is not None and query.year is not None:
-            path = f"{_report_path(query.department, query.year)}/trail"
+            path = f"{_report_path(query.department, query.year, query.project)}/trail"
         else:
             path, params["year"] = "/api/v1/trail", query.year
         return _times(self._request("GET", path, params=params), "recorded_at")
 
     def as_of(
-        self, department: str, year: int, moment: str, when: datetime | int
+        self,
+        department: str,
+        year: int,
+        moment: str,
+        when: datetime | int,
+        project: str | None = None,
     ) -> dict[str, Any]:
         """The report at a moment."""
-        path = f"{_report_path(department, year)}/as-of"
+        path = f"{_report_path(department, year, project)}/as-of"
         found = self._request("GET", path, params={"moment": moment})
         return _times([found], "recorded_at")[0]
 
@@ -309,13 +377,14 @@ class RemoteBackend:
         year: int,
         since: tuple[str, datetime | int],
         until: tuple[str, datetime | int],
+        project: str | None = None,
     ) -> dict[str, Any]:
         """The changes between two moments."""
         from cli.moments import later, reversed_moments
 
         if later(since[1], until[1]):  # refused here, as a usage error, like in direct mode
             raise reversed_moments(since[0], until[0])
-        path = f"{_report_path(department, year)}/diff"
+        path = f"{_report_path(department, year, project)}/diff"
         return self._request("GET", path, params={"since": since[0], "until": until[0]})
 
     def verify(self, anchors: Sequence[tuple[int, str]], chain_only: bool) -> dict[str, Any]:

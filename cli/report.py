@@ -12,7 +12,7 @@ import typer
 from cli.backend import backend
 from cli.context import print_recorded, run
 from cli.failures import fail, reported_errors
-from cli.options import DepartmentOption, JsonOption, YearOption
+from cli.options import DepartmentOption, JsonOption, ProjectOption, YearOption
 from cli.output import print_json, print_table, print_view, shown
 
 app = typer.Typer(
@@ -43,15 +43,67 @@ Reason = Annotated[str, typer.Option("--reason", help="Why (kept in the audit tr
 
 @app.command("open")
 def open_report(
-    department: DepartmentOption, year: YearOption, as_json: JsonOption = False
+    department: DepartmentOption,
+    year: YearOption,
+    project: ProjectOption = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="With -p: the 项目名称.", show_default=False)
+    ] = None,
+    supervisor: Annotated[
+        str | None,
+        typer.Option(help="With -p: the 主管部门 (default: the department).", show_default=False),
+    ] = None,
+    implementer: Annotated[
+        str | None,
+        typer.Option(help="With -p: the 实施单位 (default: the department).", show_default=False),
+    ] = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Open the department's report for a fiscal year (revision 1, draft).
+    """Open the department's report for a fiscal year (revision 1, draft): its 部门整体支出
+    report, or with -p CODE --name NAME one of its 项目支出 reports.
 
-    Example: jixiao report open -d gusu-rc -y 2021
+    Example: jixiao report open -d gusu-rc -y 2021 -p homes --name 博爱家园建设
     """
     from workflow.commands import OpenReport
 
-    run(OpenReport(department=department, year=year), as_json=as_json)
+    command = OpenReport(
+        department=department,
+        year=year,
+        project_code=project,
+        project_name=name,
+        supervisor=supervisor,
+        implementer=implementer,
+    )
+    run(command, as_json=as_json)
+
+
+@app.command("project")
+def project_field(
+    department: DepartmentOption,
+    year: YearOption,
+    field: Annotated[
+        str,
+        typer.Argument(
+            help="name, supervisor, implementer, goal (预期目标), achieved (实际完成情况), "
+            "conclusion (评价结论), problems (存在问题), improvements (改进措施), project_lead "
+            "(项目负责人) or finance_lead (财务负责人); or the form's words."
+        ),
+    ],
+    text: Annotated[str, typer.Argument(help="The text as on the form (blank: clear it).")],
+    project: ProjectOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set a text or name of a 项目支出 report (-p CODE): 项目名称, 主管部门, 实施单位,
+    年度总体目标, 评价结论, 存在问题, 改进措施, 项目负责人, 财务负责人.
+
+    Example: jixiao report project -d gusu-rc -y 2021 -p homes goal 新建红十字博爱家园 4 家以上
+    """
+    from workflow.commands import SetProjectField
+
+    command = SetProjectField(
+        department=department, year=year, project_code=project, field=field, text=text
+    )
+    run(command, as_json=as_json)
 
 
 @app.command("import")
@@ -81,9 +133,24 @@ def import_report(
             help="For .xlsx: read it by this layout (jixiao admin layout list); else its headers choose.",
         ),
     ] = None,
+    project: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--project",
+            "-p",
+            help="For .xlsx: the 项目支出 report of this project code (its 项目名称, 年度总体目标 … "
+            "read from the sheet); once per project sheet, in sheet order, for a workbook of "
+            "several.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record a whole report from a file, as your own changes: every rule applies.
+
+    With -p, a workbook's sheets naming a 项目名称 are the projects' 项目支出 reports (one
+    -p CODE each, in sheet order) and one other sheet, if any, the 部门整体 report: all of
+    them are recorded as one change, or none.
 
     A file with any problem is rejected whole and every problem is listed by its place
     (for a spreadsheet, by cell). A report file is described in docs/report-format.md; a
@@ -95,7 +162,7 @@ def import_report(
     """
     from cli.files import MAX_TEXT_BYTES, file_bytes, regular_file
     from cli.progress import progress_bar
-    from imports.reading import EXPECTED_FILE, is_workbook, read_import
+    from imports.reading import EXPECTED_FILE, is_workbook, read_import, read_workbook
 
     source = str(path)
     checking_json = check and as_json
@@ -114,7 +181,26 @@ def import_report(
             raise fail(f"{path}: a spreadsheet names no department code, expected -d and -y", 2)
         expected = "a 自评价表 (.xlsx)" if workbook else "a report file (.yaml, .yml, .json)"
         data = file_bytes(path, "path", expected, limit)
-        found = read_import(data, source, department=department, year=year, layout=layout)
+        if workbook and project:
+            assert department is not None and year is not None
+            files = read_workbook(
+                data, source, department=department, year=year, projects=project, layout=layout
+            )
+        else:
+            files = [
+                read_import(
+                    data,
+                    source,
+                    department=department,
+                    year=year,
+                    layout=layout,
+                    project=project[0] if project else None,
+                )
+            ]
+    if len(files) > 1:
+        _import_reports(files, source, check=check, as_json=as_json)
+        return
+    (found,) = files
     importer = backend()
     with (
         reported_errors(),
@@ -129,14 +215,14 @@ def import_report(
             earlier_problems=found.problems,
             progress=advance,
         )
-    document, located = found.document, found.located
+    located = found.located
     if checking_json:
         print_json(
             {
                 "file": source,
                 "ok": True,
                 "problems": [],
-                "report": f"{document.department}/{document.year}",
+                "report": found.report,
                 "commands": len(located),
                 "by_command": found.by_command(),
                 "layout": found.layout or None,
@@ -151,6 +237,43 @@ def import_report(
         print_recorded(summary, as_json)
         if not as_json:
             _print_disagreements(found.disagreements)
+
+
+def _import_reports(files: list, source: str, *, check: bool, as_json: bool) -> None:
+    """Record (or with ``check`` check) a workbook's several reports as one change."""
+    problems = [problem for found in files for problem in found.problems]
+    disagreements = [line for found in files for line in found.disagreements]
+    with reported_errors(), _check_as_json(check and as_json, source):
+        summary = backend().import_reports(
+            [found.located for found in files],
+            source=source,
+            dry_run=check,
+            earlier_problems=problems,
+        )
+    reports = [found.report for found in files]
+    commands = sum(len(found.located) for found in files)
+    if check and as_json:
+        print_json(
+            {
+                "file": source,
+                "ok": True,
+                "problems": [],
+                "reports": reports,
+                "commands": commands,
+                "layouts": [found.layout for found in files],
+                "disagreements": disagreements,
+            }
+        )
+        return
+    if check:
+        typer.echo(
+            f"{source}: no problems; {commands} commands would be recorded on "
+            f"{len(reports)} reports as one change: {', '.join(reports)}"
+        )
+    else:
+        print_recorded(summary, as_json)
+    if not as_json:
+        _print_disagreements(disagreements)
 
 
 def _print_disagreements(disagreements: list[str]) -> None:
@@ -197,6 +320,7 @@ def export_report(
         bool,
         typer.Option("--force", help="Replace the --out file if it exists (never the database)."),
     ] = False,
+    project: ProjectOption = None,
 ) -> None:
     """Write the report's content as a jixiao-report file, every cell as typed.
 
@@ -211,7 +335,7 @@ def export_report(
     if out is not None:
         with reported_errors():  # refused before the store (or the server) is even asked
             check_output(out, "--out", force=force, protected=database_files())
-    document = backend().report_file(department, year)
+    document = backend().report_file(department, year, project)
     if out is None:
         typer.echo(dump_yaml(document), nl=False)
         return
@@ -227,15 +351,17 @@ def show(
     revision: Annotated[
         int | None, typer.Option(help="An earlier revision (default: the latest).", min=1)
     ] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show the report: stage, the budget table with every computed figure, the indicators.
+    """Show the report: stage, the budget table with every computed figure, the indicators;
+    with -p, one of the department's 项目支出 reports.
 
     Example: jixiao report show -d gusu-rc -y 2021 --json
     """
     from cli.review import comment_line, review_comments
 
-    view = backend().view(department, year, revision)
+    view = backend().view(department, year, revision, project)
     if as_json:
         print_json(view)
         return
@@ -246,10 +372,21 @@ def show(
     print_view(view)
 
 
+def _standing_name(row: dict, *, indented: bool) -> str:
+    """A department's name, or a 项目支出 report's project code: under its department's row
+    (``indented``) or with the department's name."""
+    project = row.get("project")
+    if not project:
+        return str(row["name"])
+    return f"  项目 {project}" if indented else f"{row['name']} 项目 {project}"
+
+
 def print_standings(title: str, data: list[dict], *, with_year: bool) -> None:
     """Reports (or departments) with their stage and headline figures, as a table; a note
     column (a failed render) when any row has a note, a reminder column (the most urgent
-    deadline reminder sent) when any row has one."""
+    deadline reminder sent) when any row has one. A department's 项目支出 reports follow
+    its row (the overview's ``projects``), or are named by their code (a list of reports)."""
+    data = [row for d in data for row in (d, *d.get("projects", ()))]
     columns = ["department", *(["year"] if with_year else []), "rev", "stage"]
     figures = ["total", "actual", "execution_rate", "adjustment_rate", "score", "grade"]
     noted = any(d.get("note") for d in data)
@@ -264,7 +401,7 @@ def print_standings(title: str, data: list[dict], *, with_year: bool) -> None:
         ],
         [
             [
-                d["name"],
+                _standing_name(d, indented=not with_year),
                 *([d["year"]] if with_year else []),
                 d["revision"],
                 d["stage"],
@@ -333,6 +470,7 @@ def functions(
     department: DepartmentOption,
     year: YearOption,
     items: Annotated[list[str], typer.Argument(help="The functions, in order.")],
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Set the numbered list of 主要职能 (replaces the list).
@@ -341,7 +479,12 @@ def functions(
     """
     from workflow.commands import SetFunctions
 
-    run(SetFunctions(department=department, year=year, functions=tuple(items)), as_json=as_json)
+    run(
+        SetFunctions(
+            department=department, year=year, project_code=project, functions=tuple(items)
+        ),
+        as_json=as_json,
+    )
 
 
 def _rank_counts(values: list[str]) -> tuple[tuple[str, int], ...]:
@@ -365,6 +508,7 @@ def staffing(
     unit: Annotated[
         list[str] | None, typer.Option("--unit", help="An internal unit (内设机构); repeat it.")
     ] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Set internal units, 编制 and 在职 staff by rank.
@@ -376,6 +520,7 @@ def staffing(
     command = SetStaffing(
         department=department,
         year=year,
+        project_code=project,
         internal_units=tuple(unit or ()),
         establishment=establishment,
         in_post=_rank_counts(in_post),
@@ -390,6 +535,7 @@ def net_assets(
     amount: Amount,
     unit: Annotated[str, typer.Option(help="元 or 万元.")] = "元",
     as_of: Annotated[str | None, typer.Option(help="The balance date, YYYY-MM-DD.")] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Set 净资产 with its own unit.
@@ -404,7 +550,9 @@ def net_assets(
         when = date.fromisoformat(as_of) if as_of else None
     except ValueError:
         raise fail(f"--as-of: got {as_of!r}, expected a date YYYY-MM-DD") from None
-    command = SetNetAssets(department=department, year=year, amount=amount, unit=unit, as_of=when)
+    command = SetNetAssets(
+        department=department, year=year, project_code=project, amount=amount, unit=unit, as_of=when
+    )
     run(command, as_json=as_json)
 
 
@@ -424,6 +572,7 @@ def narrative(
             help="A headline figure KEY=LABEL=VALUE, e.g. donations=接收社会捐赠款物=156.86 万元."
         ),
     ] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Write a narrative section with its headline figures.
@@ -448,6 +597,7 @@ def narrative(
     command = EditNarrative(
         department=department,
         year=year,
+        project_code=project,
         section=section,
         title=title,
         text=text or "",
@@ -465,6 +615,7 @@ def line_add(
     parent: Annotated[
         str | None, typer.Option(help="The parent line's id (none: the root).")
     ] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a budget line under a parent (the first line, without one, is 预算资金总额).
@@ -473,7 +624,9 @@ def line_add(
     """
     from workflow.commands import AddBudgetLine
 
-    command = AddBudgetLine(department=department, year=year, line=line, name=name, parent=parent)
+    command = AddBudgetLine(
+        department=department, year=year, project_code=project, line=line, name=name, parent=parent
+    )
     run(command, as_json=as_json)
 
 
@@ -486,6 +639,7 @@ def line_rename(
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why (optional; kept in the audit trail).")
     ] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Rename a budget line, the root included; the id stays, so figures and indicators follow.
@@ -495,7 +649,7 @@ def line_rename(
     from workflow.commands import RenameBudgetLine
 
     command = RenameBudgetLine(
-        department=department, year=year, line=line, name=name, reason=reason
+        department=department, year=year, project_code=project, line=line, name=name, reason=reason
     )
     run(command, as_json=as_json)
 
@@ -506,6 +660,7 @@ def line_remove(
     year: YearOption,
     line: LineId,
     reason: Reason,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Remove a line entered by mistake, with its figures: only a line without child lines
@@ -515,7 +670,9 @@ def line_remove(
     """
     from workflow.commands import RemoveBudgetLine
 
-    command = RemoveBudgetLine(department=department, year=year, line=line, reason=reason)
+    command = RemoveBudgetLine(
+        department=department, year=year, project_code=project, line=line, reason=reason
+    )
     run(command, as_json=as_json)
 
 
@@ -525,6 +682,7 @@ def line_initial(
     year: YearOption,
     line: LineId,
     amount: Amount,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Set a line's 年初预算数.
@@ -534,7 +692,9 @@ def line_initial(
     from workflow.commands import SetInitialBudget
 
     run(
-        SetInitialBudget(department=department, year=year, line=line, amount=amount),
+        SetInitialBudget(
+            department=department, year=year, project_code=project, line=line, amount=amount
+        ),
         as_json=as_json,
     )
 
@@ -545,6 +705,7 @@ def line_actual(
     year: YearOption,
     line: LineId,
     amount: Amount,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Set a line's 实际支出数.
@@ -553,7 +714,9 @@ def line_actual(
     """
     from workflow.commands import RecordActualSpending
 
-    command = RecordActualSpending(department=department, year=year, line=line, amount=amount)
+    command = RecordActualSpending(
+        department=department, year=year, project_code=project, line=line, amount=amount
+    )
     run(command, as_json=as_json)
 
 
@@ -566,6 +729,7 @@ def line_adjust(
     kind: Annotated[str, typer.Option(help="carry_over, in_year or higher_level.")],
     reason: Reason,
     document: Annotated[str, typer.Option(help="The approving document's reference.")] = "",
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record one adjustment (may be negative): carry-over, in-year, or higher-level money.
@@ -577,6 +741,7 @@ def line_adjust(
     command = RecordAdjustment(
         department=department,
         year=year,
+        project_code=project,
         line=line,
         amount=amount,
         kind=kind,
@@ -595,6 +760,7 @@ def line_cancel_adjustment(
         str, typer.Argument(help="The adjustment's id, e.g. adj-3 (see report show).")
     ],
     reason: Reason,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Cancel a recorded adjustment; it stays in the history, marked cancelled.
@@ -604,7 +770,12 @@ def line_cancel_adjustment(
     from workflow.commands import CancelAdjustment
 
     command = CancelAdjustment(
-        department=department, year=year, line=line, adjustment=adjustment, reason=reason
+        department=department,
+        year=year,
+        project_code=project,
+        line=line,
+        adjustment=adjustment,
+        reason=reason,
     )
     run(command, as_json=as_json)
 
@@ -619,7 +790,10 @@ def indicator_add(
     target: Annotated[
         str, typer.Option(help="指标目标值 as typed: 2 场, ≥10 人, 100%及以下, 规范 …")
     ],
-    project: Annotated[str | None, typer.Option(help="二级指标 (the project).")] = None,
+    level2: Annotated[
+        str | None,
+        typer.Option("--level2", help="二级指标 (数量指标, or the 部门整体 form's project name)."),
+    ] = None,
     line: Annotated[str | None, typer.Option(help="The budget line it measures.")] = None,
     lower_is_better: Annotated[
         bool, typer.Option(help="A bare target is a ceiling (e.g. 预算调整率 0%).")
@@ -639,6 +813,7 @@ def indicator_add(
         typer.Option(help="度量单位 of a bare --target: %, 百分比, 万元, 次, 人 …"),
     ] = None,
     core: Annotated[bool, typer.Option("--core", help="是否核心指标: a core indicator.")] = False,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a performance indicator with its target as typed, whole (≥90%) or in the
@@ -651,11 +826,12 @@ def indicator_add(
     command = AddIndicator(
         department=department,
         year=year,
+        project_code=project,
         indicator=indicator,
         category=category,
         name=name,
         target=target,
-        project=project,
+        project=level2,
         budget_line=line,
         lower_is_better=lower_is_better,
         weight=weight,
@@ -678,6 +854,7 @@ def indicator_adjust_target(
         ),
     ],
     reason: Reason,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change an indicator's target during the year (调整指标值); the 年初指标值 is kept.
@@ -687,7 +864,12 @@ def indicator_adjust_target(
     from workflow.commands import AdjustIndicatorTarget
 
     command = AdjustIndicatorTarget(
-        department=department, year=year, indicator=indicator, target=target, reason=reason
+        department=department,
+        year=year,
+        project_code=project,
+        indicator=indicator,
+        target=target,
+        reason=reason,
     )
     run(command, as_json=as_json)
 
@@ -701,6 +883,7 @@ def indicator_score(
     year: YearOption,
     indicator: IndicatorId,
     score: Score,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Type an indicator's 得分 as the form has it; jixiao shows the rule's figure beside it
@@ -710,13 +893,19 @@ def indicator_score(
     """
     from workflow.commands import SetIndicatorScore
 
-    command = SetIndicatorScore(department=department, year=year, indicator=indicator, score=score)
+    command = SetIndicatorScore(
+        department=department, year=year, project_code=project, indicator=indicator, score=score
+    )
     run(command, as_json=as_json)
 
 
 @app.command("execution-score")
 def execution_score(
-    department: DepartmentOption, year: YearOption, score: Score, as_json: JsonOption = False
+    department: DepartmentOption,
+    year: YearOption,
+    score: Score,
+    project: ProjectOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Type the 得分 of budget execution (预算执行率) as the form has it; jixiao computes
     执行率 × 分值 beside it.
@@ -725,7 +914,8 @@ def execution_score(
     """
     from workflow.commands import SetExecutionScore
 
-    run(SetExecutionScore(department=department, year=year, score=score), as_json=as_json)
+    command = SetExecutionScore(department=department, year=year, project_code=project, score=score)
+    run(command, as_json=as_json)
 
 
 @indicator_app.command("actual", context_settings=NEGATIVE_VALUES)
@@ -742,6 +932,7 @@ def indicator_actual(
             '--reason "" clears it.',
         ),
     ] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record an indicator's 指标完成值 and 偏差原因分析.
@@ -753,6 +944,7 @@ def indicator_actual(
     command = RecordIndicatorActual(
         department=department,
         year=year,
+        project_code=project,
         indicator=indicator,
         actual=actual,
         deviation_reason=reason,
@@ -774,6 +966,7 @@ def indicator_line(
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why (optional; kept in the audit trail).")
     ] = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Point an indicator at another budget line, or at none with --detach; the indicator
@@ -788,7 +981,12 @@ def indicator_line(
     if line is None and not detach:
         raise fail("line: missing, expected a LINE id or --detach", 2)
     command = SetIndicatorLine(
-        department=department, year=year, indicator=indicator, line=line, reason=reason
+        department=department,
+        year=year,
+        project_code=project,
+        indicator=indicator,
+        line=line,
+        reason=reason,
     )
     run(command, as_json=as_json)
 
@@ -799,6 +997,7 @@ def indicator_remove(
     year: YearOption,
     indicator: IndicatorId,
     reason: Reason,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Remove an indicator entered by mistake.
@@ -807,5 +1006,7 @@ def indicator_remove(
     """
     from workflow.commands import RemoveIndicator
 
-    command = RemoveIndicator(department=department, year=year, indicator=indicator, reason=reason)
+    command = RemoveIndicator(
+        department=department, year=year, project_code=project, indicator=indicator, reason=reason
+    )
     run(command, as_json=as_json)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from cli.context import run
-from cli.options import DepartmentOption, JsonOption, RevisionOption, YearOption
+from cli.options import DepartmentOption, JsonOption, ProjectOption, RevisionOption, YearOption
 
 app = typer.Typer(
     help="The review flow: submit, approve, return, sign off, reopen.", no_args_is_help=True
@@ -21,6 +21,7 @@ def submit(
     department: DepartmentOption,
     year: YearOption,
     revision: RevisionOption = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Submit the draft for review; failing checks are all listed and nothing is recorded.
@@ -32,7 +33,10 @@ def submit(
     """
     from workflow.commands import SubmitReport
 
-    run(SubmitReport(department=department, year=year, revision=revision), as_json=as_json)
+    run(
+        SubmitReport(department=department, year=year, project_code=project, revision=revision),
+        as_json=as_json,
+    )
 
 
 @app.command()
@@ -41,6 +45,7 @@ def approve(
     year: YearOption,
     comment: Comment = "",
     revision: RevisionOption = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Approve at your level: the department head first, then finance.
@@ -49,7 +54,9 @@ def approve(
     """
     from workflow.commands import ApproveReport
 
-    command = ApproveReport(department=department, year=year, revision=revision, comment=comment)
+    command = ApproveReport(
+        department=department, year=year, project_code=project, revision=revision, comment=comment
+    )
     run(command, as_json=as_json)
 
 
@@ -63,6 +70,7 @@ def return_report(
         typer.Option(help="Pin the comment to line:ID, indicator:ID or section:ID; repeat it."),
     ] = None,
     revision: RevisionOption = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Return the report to the preparer (退回修改) with a comment.
@@ -74,6 +82,7 @@ def return_report(
     command = ReturnReport(
         department=department,
         year=year,
+        project_code=project,
         revision=revision,
         comment=comment,
         items=tuple(item or ()),
@@ -88,6 +97,7 @@ def grade(
     indicator: Annotated[str, typer.Argument(help="The qualitative indicator's id.")],
     band: Annotated[str, typer.Argument(help="One of the scheme's bands, e.g. 优.")],
     revision: RevisionOption = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Grade a qualitative indicator into one of the scheme's bands (scored schemes).
@@ -97,7 +107,12 @@ def grade(
     from workflow.commands import GradeIndicator
 
     command = GradeIndicator(
-        department=department, year=year, revision=revision, indicator=indicator, band=band
+        department=department,
+        year=year,
+        project_code=project,
+        revision=revision,
+        indicator=indicator,
+        band=band,
     )
     run(command, as_json=as_json)
 
@@ -107,6 +122,7 @@ def sign_off(
     department: DepartmentOption,
     year: YearOption,
     revision: RevisionOption = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Sign off the finance-approved revision (会签); the last signature queues the rendering.
@@ -115,7 +131,10 @@ def sign_off(
     """
     from workflow.commands import SignOffReport
 
-    run(SignOffReport(department=department, year=year, revision=revision), as_json=as_json)
+    run(
+        SignOffReport(department=department, year=year, project_code=project, revision=revision),
+        as_json=as_json,
+    )
 
 
 @app.command()
@@ -124,6 +143,7 @@ def publish(
     year: YearOption,
     channel: Annotated[str, typer.Option(help="Where it was published (信息公开).")] = "",
     revision: RevisionOption = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record that the rendered report was published.
@@ -132,7 +152,9 @@ def publish(
     """
     from workflow.commands import PublishReport
 
-    command = PublishReport(department=department, year=year, revision=revision, channel=channel)
+    command = PublishReport(
+        department=department, year=year, project_code=project, revision=revision, channel=channel
+    )
     run(command, as_json=as_json)
 
 
@@ -142,6 +164,7 @@ def reopen(
     year: YearOption,
     reason: Annotated[str, typer.Option(help="Why the signed-off report must change.")],
     revision: RevisionOption = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Reopen a signed-off report (finance): revision N+1 starts, revision N stays intact.
@@ -150,7 +173,9 @@ def reopen(
     """
     from workflow.commands import ReopenReport
 
-    command = ReopenReport(department=department, year=year, revision=revision, reason=reason)
+    command = ReopenReport(
+        department=department, year=year, project_code=project, revision=revision, reason=reason
+    )
     run(command, as_json=as_json)
 
 
@@ -257,7 +282,12 @@ def comment_line(comment: dict) -> str:
 
 
 @app.command()
-def comments(department: DepartmentOption, year: YearOption, as_json: JsonOption = False) -> None:
+def comments(
+    department: DepartmentOption,
+    year: YearOption,
+    project: ProjectOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """List every return and reopen of a report, with the items each comment is pinned to,
     open or resolved (a return is resolved once the draft is submitted again).
 
@@ -265,16 +295,18 @@ def comments(department: DepartmentOption, year: YearOption, as_json: JsonOption
     """
     from cli.backend import backend
     from cli.output import print_json, print_table
+    from workflow.commands import report_label
 
-    found = review_comments(backend().view(department, year, None))
+    found = review_comments(backend().view(department, year, None, project))
+    which = report_label(department, year, project)
     if as_json:
         print_json(found)
         return
     if not found:
-        typer.echo(f"no returns or reopens on {department}/{year}")
+        typer.echo(f"no returns or reopens on {which}")
         return
     print_table(
-        f"{department}/{year}: returns and reopens",
+        f"{which}: returns and reopens",
         ["revision", "kind", "by", "as", "comment", "items", "status"],
         [
             [

@@ -44,3 +44,23 @@ def seed_commands(department: str | None = None, year: int | None = None) -> lis
     changes = {"department": department, "year": year}
     document = document.model_copy(update={k: v for k, v in changes.items() if v is not None})
     return [command for _, command in document_commands(document)]
+
+
+#: A 项目支出 report of the seed department, in the same format: the project 博爱家园建设.
+PROJECT_FILE = Path(str(resources.files("cli") / "data" / "gusu-redcross-2021-homes.yaml"))
+
+
+@cache
+def project_document() -> ReportDocument:
+    """The bundled 项目支出 report, read and checked like any report file."""
+    from cli.files import read_document
+    from workflow.report_file import parse_document
+
+    return parse_document(read_document(PROJECT_FILE), source=PROJECT_FILE.name)
+
+
+def project_commands() -> list[ReportCommand]:
+    """The preparer's commands that enter the bundled 项目支出 report (not its submission)."""
+    from workflow.report_file import document_commands
+
+    return [command for _, command in document_commands(project_document())]

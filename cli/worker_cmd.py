@@ -98,7 +98,9 @@ def render_pending(
         rendered: list[dict[str, Any]] = []
         with progress_bar("rendering", len(pending)) as advance:
             for done, row in enumerate(pending, start=1):
-                signed = find_signed_off(store, row.department, row.year, row.revision)
+                signed = find_signed_off(
+                    store, row.department, row.year, row.revision, project=row.project
+                )
                 if signed.given_up and signed.failure is not None and not retry_failed:
                     typer.echo(
                         f"skipped {row.report} revision {row.revision}: render failed after "
@@ -109,7 +111,12 @@ def render_pending(
                     advance(done)
                     continue
                 outcome = render_revision(
-                    store, row.department, row.year, row.revision, out_dir=target
+                    store,
+                    row.department,
+                    row.year,
+                    row.revision,
+                    out_dir=target,
+                    project=row.project,
                 )
                 rendered.append(
                     {

@@ -26,7 +26,13 @@ from events.errors import (
     UnknownEventType,
 )
 from events.model import NO_STREAM, Event, Metadata, RecordedEvent, validate_stream_id
-from events.protocol import EventStoreProtocol, OutboxMessage, OutboxRecord, Snapshot
+from events.protocol import (
+    EventStoreProtocol,
+    OutboxMessage,
+    OutboxRecord,
+    Snapshot,
+    StreamAppend,
+)
 from events.registry import EventRegistry, default_registry
 from events.verify import ChainReport
 
@@ -52,6 +58,7 @@ __all__ = [
     "SchemaNotCurrent",
     "Snapshot",
     "StoreBusy",
+    "StreamAppend",
     "UnknownEventType",
     "default_registry",
     "validate_stream_id",

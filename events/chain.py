@@ -218,6 +218,18 @@ def check_append_arguments(
     return [registry.check(event) for event in events]
 
 
+def check_streams_once(appends: Sequence[Any]) -> None:
+    """Refuse an append to several streams that names one stream twice (its second part
+    would be chained on a version the first has not written yet)."""
+    seen: set[str] = set()
+    for part in appends:
+        if part.stream_id in seen:
+            raise InvalidExpectedVersion(
+                f"appends: got stream {part.stream_id!r} twice, expected each stream once"
+            )
+        seen.add(part.stream_id)
+
+
 def build_rows(
     events: Sequence[Event],
     *,

@@ -19,11 +19,18 @@ from events.chain import (
     build_rows,
     canonical_json,
     check_append_arguments,
+    check_streams_once,
     utc_text,
 )
 from events.errors import ConcurrencyError
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
-from events.protocol import EventStoreProtocol, OutboxMessage, OutboxRecord, Snapshot
+from events.protocol import (
+    EventStoreProtocol,
+    OutboxMessage,
+    OutboxRecord,
+    Snapshot,
+    StreamAppend,
+)
 from events.registry import EventRegistry, default_registry
 from events.verify import (
     ChainReport,
@@ -124,6 +131,26 @@ class InMemoryEventStore(EventStoreProtocol):
         if snapshot is not None:
             self._keep_snapshot(snapshot)
         return [recorded(self.registry, row) for row in rows]
+
+    def append_streams(
+        self, appends: Sequence[StreamAppend], *, metadata: Metadata
+    ) -> list[list[RecordedEvent]]:
+        """All of the appends or none; see :meth:`events.store.EventStore.append_streams`."""
+        check_streams_once(appends)
+        for part in appends:
+            check_append_arguments(
+                self.registry, part.stream_id, part.expected_version, part.events
+            )
+            actual = self._versions.get(part.stream_id, 0)
+            if actual != part.expected_version:
+                raise ConcurrencyError(part.stream_id, part.expected_version, actual)
+        if not isinstance(metadata, Metadata):
+            raise TypeError("metadata must be an events.Metadata")
+        # Every check is made before the first append: none of them can fail after it.
+        return [
+            self.append(part.stream_id, part.expected_version, part.events, metadata=metadata)
+            for part in appends
+        ]
 
     def _keep_outbox(self, outbox: Sequence[OutboxMessage], position: int, now: datetime) -> None:
         keys = {record.key for record in self.outbox}

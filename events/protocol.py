@@ -48,6 +48,16 @@ class OutboxRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StreamAppend:
+    """One stream's part of an append to several streams at once
+    (:meth:`EventStoreProtocol.append_streams`)."""
+
+    stream_id: str
+    expected_version: int
+    events: Sequence[Event]
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """A stream's folded state at ``version``, so loading need not replay from the start."""
 
@@ -138,6 +148,16 @@ class EventStoreProtocol(LogReads, Protocol):
         messages (a key already there is kept, not doubled) and the snapshot (one already
         at its version is kept): all of it or nothing. A stale expected version raises
         :class:`events.errors.ConcurrencyError` and writes nothing."""
+        ...
+
+    def append_streams(
+        self, appends: Sequence[StreamAppend], *, metadata: Metadata
+    ) -> list[list[RecordedEvent]]:
+        """Append to several streams in one transaction: every stream's events, chained one
+        stream after the other in the order given, or none of them. Each stream at most
+        once; a stale expected version of any raises
+        :class:`events.errors.ConcurrencyError` naming it and writes nothing. The recorded
+        events of each append, in the order given."""
         ...
 
     # -- reading (and the reads of LogReads) -------------------------------------------

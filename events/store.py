@@ -20,12 +20,25 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from events.chain import Row, RowValues, build_rows, canonical_json, check_append_arguments
+from events.chain import (
+    Row,
+    RowValues,
+    build_rows,
+    canonical_json,
+    check_append_arguments,
+    check_streams_once,
+)
 from events.database import create_database_engine, write_connection, writers_queue
 from events.errors import ConcurrencyError
 from events.migrations import STORE_VERSIONS, applied_revisions, require_revisions, upgrade
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
-from events.protocol import EventStoreProtocol, OutboxMessage, OutboxRecord, Snapshot
+from events.protocol import (
+    EventStoreProtocol,
+    OutboxMessage,
+    OutboxRecord,
+    Snapshot,
+    StreamAppend,
+)
 from events.reads import DriverReads
 from events.registry import EventRegistry, default_registry
 from events.rows import as_utc, aware_utc, naive_utc, stored_moment
@@ -56,6 +69,19 @@ class _Append(NamedTuple):
     recorded_at: datetime
     outbox: Sequence[OutboxMessage]
     snapshot: Snapshot | None
+
+
+def _recorded(
+    rows: Sequence[RowValues], checked: Sequence[Event], at: datetime
+) -> list[RecordedEvent]:
+    """The recorded events of an append's rows, with the events as given."""
+    # tuple.__new__ builds the same RecordedEvent without the named tuple's Python __new__;
+    # unpacking each row into names costs half what slicing it would.
+    make, recorded = tuple.__new__, RecordedEvent
+    return [
+        make(recorded, (p, s, v, i, t, sv, event, a, r, at, c, ca, ph, h))
+        for (p, s, v, i, t, sv, _, a, r, _, c, ca, ph, h), event in zip(rows, checked, strict=True)
+    ]
 
 
 class _HeldConnection:
@@ -222,16 +248,107 @@ class EventStore(DriverReads, EventStoreProtocol):
             if actual != expected_version:
                 raise ConcurrencyError(stream_id, expected_version, actual) from None
             raise
-        at = request.recorded_at
-        # tuple.__new__ builds the same RecordedEvent without the named tuple's Python __new__;
-        # unpacking each row into names costs half what slicing it would.
-        make, recorded = tuple.__new__, RecordedEvent
-        return [
-            make(recorded, (p, s, v, i, t, sv, event, a, r, at, c, ca, ph, h))
-            for (p, s, v, i, t, sv, _, a, r, _, c, ca, ph, h), event in zip(
-                rows, checked, strict=True
+        return _recorded(rows, checked, request.recorded_at)
+
+    def append_streams(
+        self, appends: Sequence[StreamAppend], *, metadata: Metadata
+    ) -> list[list[RecordedEvent]]:
+        """Append to several streams in one transaction, each after the one before it in the
+        chain: every stream's events or none (see :class:`EventStoreProtocol`)."""
+        check_streams_once(appends)
+        if not isinstance(metadata, Metadata):
+            raise TypeError("metadata must be an events.Metadata")
+        at = as_utc(self.clock())
+        requests = [
+            _Append(
+                part.stream_id,
+                part.expected_version,
+                check_append_arguments(
+                    self.registry, part.stream_id, part.expected_version, part.events
+                ),
+                metadata,
+                at,
+                (),
+                None,
             )
+            for part in appends
         ]
+        writing = [request for request in requests if request.events]
+        if not writing:
+            return [[] for _ in requests]
+        queue = writers_queue(self.engine) if self._sqlite else nullcontext()
+
+        def attempt() -> list[list[RowValues]]:
+            try:
+                with queue, self._driver() as connection:
+                    if self._sqlite:
+                        return self._write_sqlite_streams(connection, writing)
+                    return self._write_postgres_streams(connection, writing)
+            except Exception as error:
+                if transient_reason(error) is not None:
+                    self._held.head = None
+                raise
+
+        try:
+            written = iter(retrying(attempt))
+        except self._integrity_error:
+            for request in writing:
+                actual = self.stream_version(request.stream_id)
+                if actual != request.expected_version:
+                    raise ConcurrencyError(
+                        request.stream_id, request.expected_version, actual
+                    ) from None
+            raise
+        return [
+            _recorded(next(written), request.events, at) if request.events else []
+            for request in requests
+        ]
+
+    def _write_sqlite_streams(
+        self, connection: Any, requests: Sequence[_Append]
+    ) -> list[list[RowValues]]:
+        sql, stored_at = self._sql, self._stored_moment(requests[0].recorded_at)
+        cursor = connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            written = []
+            for request in requests:
+                # The head read after the previous stream's rows: each chains on the last.
+                head = cursor.execute(sql.lock_head, (request.stream_id,)).fetchone()
+                rows = self._chain(head, request, stored_at)
+                cursor.executemany(sql.insert, rows)
+                last = Row._make(rows[-1])
+                cursor.execute(sql.move_head, (last.position, last.hash))
+                written.append(rows)
+            cursor.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        return written
+
+    def _write_postgres_streams(
+        self, connection: Any, requests: Sequence[_Append]
+    ) -> list[list[RowValues]]:
+        sql, stored_at = self._sql, naive_utc(requests[0].recorded_at)
+        try:
+            written = []
+            with connection.cursor() as cursor:
+                for request in requests:
+                    cursor.execute(sql.lock_head, (request.stream_id,))
+                    rows = self._chain(cursor.fetchone(), request, stored_at)
+                    cursor.executemany(sql.insert, rows)
+                    last = Row._make(rows[-1])
+                    cursor.execute(sql.move_head, (last.position, last.hash))
+                    written.append(rows)
+            connection.commit()
+        except BaseException:
+            if not connection.closed:
+                connection.rollback()
+            raise
+        last = Row._make(written[-1][-1])
+        self._held.head = (last.position, last.hash)
+        return written
 
     @staticmethod
     def _chain(head: Sequence[Any], request: _Append, stored_at: Any) -> list[RowValues]:

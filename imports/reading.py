@@ -6,17 +6,21 @@ go through here, so a file gets the same problems, in the same words, in both.""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from events.model import RecordedEvent
 from events.protocol import EventStoreProtocol
 from workflow.administration import DepartmentState, department_stream_id
-from workflow.commands import OpenReport, ReportCommand
+from workflow.commands import OpenReport, ReportCommand, report_label
 from workflow.errors import DocumentRejected
 from workflow.report_file import ReportDocument, document_commands, parse_document
 from workflow.roles import Actor
 from workflow.service import execute_all_as, load_admin
+
+if TYPE_CHECKING:
+    from imports.sheet_cells import SheetReading
 
 #: The largest report file (YAML, JSON) read; a report at the scheme's limits takes a few
 #: megabytes.
@@ -49,8 +53,12 @@ class ImportFile:
 
     @property
     def report(self) -> str:
-        """``department/year`` of the report the file enters."""
-        return f"{self.document.department}/{self.document.year}"
+        """``department/year`` of the report the file enters (``/project`` for a 项目支出
+        report's)."""
+        project = self.document.project
+        return report_label(
+            self.document.department, self.document.year, project.code if project else None
+        )
 
     def by_command(self) -> dict[str, int]:
         """How many of each command the file would record, in the order first met."""
@@ -64,10 +72,12 @@ def read_import(
     department: str | None = None,
     year: int | None = None,
     layout: str | None = None,
+    project: str | None = None,
 ) -> ImportFile:
     """Read the bytes of the file named ``source``: a 自评价表 (``.xlsx``, which names no
-    department code: ``department`` and ``year`` say whose report it is; ``layout`` names
-    the layout to read it by, else the sheet's headers choose) or a report file.
+    department code: ``department`` and ``year`` say whose report it is, and ``project``
+    the project code of a 项目支出 report; ``layout`` names the layout to read it by, else
+    the sheet's headers choose) or a report file.
 
     Raises ValueError (one line naming the file) when the file cannot be read at all, and
     DocumentRejected listing every problem when its document does not hold together.
@@ -80,28 +90,15 @@ def read_import(
                 f"{source}: a spreadsheet names no department code, expected the "
                 "department and year of the report it is for"
             )
-        reading = read_sheet(data, source, department, year, layout)
-        document = parse_document(reading.document, source=source)
-        located = [(reading.place(where), c) for where, c in document_commands(document)]
-        if reading.department_cell is not None:
-            # The department the sheet names must be the one the report is for.
-            located = [
-                (where, replace(c, named=reading.department_cell[1]))
-                if isinstance(c, OpenReport)
-                else (where, c)
-                for where, c in located
-            ]
-        return ImportFile(
-            source,
-            document,
-            located,
-            list(reading.problems),
-            list(reading.disagreements),
-            reading.layout,
-        )
+        return _sheet_import(read_sheet(data, source, department, year, layout, project), source)
     if layout is not None:
         raise ValueError(
             f"--layout: got {layout!r} for {source}, expected it only with a 自评价表 (.xlsx)"
+        )
+    if project is not None:
+        raise ValueError(
+            f"--project: got {project!r} for {source}, expected it only with a 自评价表 "
+            "(.xlsx): a report file names its project itself (project.code)"
         )
     from imports.documents import parse_report_file
 
@@ -112,6 +109,66 @@ def read_import(
         )
     document = parse_document(parse_report_file(data, source), source=source)
     return ImportFile(source, document, document_commands(document))
+
+
+def _sheet_import(reading: SheetReading, source: str) -> ImportFile:
+    """The import of one sheet's reading: its document, the commands by cell, its problems."""
+    document = parse_document(reading.document, source=source)
+    located = [(reading.place(where), c) for where, c in document_commands(document)]
+    if reading.department_cell is not None:
+        # The department the sheet names must be the one the report is for.
+        located = [
+            (where, replace(c, named=reading.department_cell[1]))
+            if isinstance(c, OpenReport)
+            else (where, c)
+            for where, c in located
+        ]
+    return ImportFile(
+        source,
+        document,
+        located,
+        list(reading.problems),
+        list(reading.disagreements),
+        reading.layout,
+    )
+
+
+def read_workbook(
+    data: bytes,
+    source: str,
+    *,
+    department: str,
+    year: int,
+    projects: Sequence[str],
+    layout: str | None = None,
+) -> list[ImportFile]:
+    """Read a workbook of several sheets filled in: each sheet naming a 项目名称 is the
+    项目支出 report of the next code of ``projects``, in sheet order, and at most one other
+    sheet is the department's 部门整体 report (first in the list, if any). ValueError in one
+    line when the sheets and the codes do not pair up."""
+    from imports.spreadsheet import filled_sheets, load_book, names_a_project, read_worksheet
+
+    sheets = filled_sheets(load_book(data, source))
+    named = [sheet for sheet in sheets if names_a_project(sheet)]
+    overall = [sheet for sheet in sheets if not names_a_project(sheet)]
+    if len(named) != len(projects):
+        titles = ", ".join(sheet.title for sheet in named) or "none"
+        raise ValueError(
+            f"{source}: {len(named)} project sheets ({titles}), expected as many -p CODE as "
+            f"project sheets, in their order (got {len(projects)}: {', '.join(projects)})"
+        )
+    if len(overall) > 1:
+        titles = ", ".join(sheet.title for sheet in overall)
+        raise ValueError(
+            f"{source}: {len(overall)} sheets without 项目名称 ({titles}), expected at most one: "
+            "the department's 部门整体 report"
+        )
+    readings = [read_worksheet(sheet, source, department, year, layout) for sheet in overall]
+    readings += [
+        read_worksheet(sheet, source, department, year, layout, code)
+        for sheet, code in zip(named, projects, strict=True)
+    ]
+    return [_sheet_import(reading, source) for reading in readings]
 
 
 def record_import(

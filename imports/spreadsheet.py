@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 from imports import sheet_budget, sheet_indicators
 from imports.sheet_budget import IMPORTED_REASON
 from imports.sheet_cells import Sheet, SheetReading
 from imports.sheet_headers import Header
 from imports.sheet_layouts import Layout, all_layouts, layout_named
+from imports.sheet_project import read_project
 from imports.sheet_region import check_placed, check_text
 from workflow.administration import split_code
 
@@ -29,19 +31,12 @@ __all__ = ["IMPORTED_REASON", "MAX_WORKBOOK_BYTES", "SheetReading", "read_sheet"
 MAX_WORKBOOK_BYTES = 16 * 1024 * 1024
 
 _YEAR = re.compile(r"（\s*(\d{4})\s*年度\s*）")
+_PROJECT_LABEL = re.compile(r"^项目名称\s*([：:]|$)")
 
 
-def read_sheet(
-    data: bytes, source: str, department: str, year: int, layout: str | None = None
-) -> SheetReading:
-    """Read the first sheet of the workbook ``data`` (the file ``source``, as messages name
-    it) as the 自评价表 of ``department``'s report for ``year``, in the layout named
-    ``layout`` or the one the sheet's headers match.
-
-    The workbook must keep the limits of imports/sheet_bounds.py (checked before it is
-    loaded). A sheet no layout reads, or two read alike, raises ValueError with one line
-    naming the sheet; problems with cells are listed in the reading, each naming its cell.
-    """
+def load_book(data: bytes, source: str) -> Any:
+    """The workbook ``data`` (the file ``source``) loaded, once its archive keeps the limits
+    of imports/sheet_bounds.py; ValueError in one line naming the file otherwise."""
     from openpyxl import load_workbook
 
     from imports.sheet_bounds import check_workbook
@@ -51,11 +46,10 @@ def read_sheet(
             f"{source}: {len(data):,} bytes, expected a 自评价表 (.xlsx) of at most "
             f"{MAX_WORKBOOK_BYTES:,} bytes"
         )
-    candidates = [layout_named(layout)] if layout else list(all_layouts().values())
     # Sizes and cell counts are checked on the archive before openpyxl builds any cell.
     check_workbook(data, source)
     try:
-        workbook = load_workbook(io.BytesIO(data), data_only=True)
+        return load_workbook(io.BytesIO(data), data_only=True)
     except Exception as error:
         # A damaged workbook fails anywhere in zip, XML or openpyxl, each with its own type.
         reason = str(error) or type(error).__name__
@@ -63,7 +57,42 @@ def read_sheet(
             f"{source}: cannot be read as a workbook ({reason}), expected an .xlsx file saved by "
             "Excel, WPS or LibreOffice"
         ) from None
-    sheet = Sheet(workbook.worksheets[0])
+
+
+def read_sheet(
+    data: bytes,
+    source: str,
+    department: str,
+    year: int,
+    layout: str | None = None,
+    project: str | None = None,
+) -> SheetReading:
+    """Read the first sheet of the workbook ``data`` (the file ``source``, as messages name
+    it) as the 自评价表 of ``department``'s report for ``year``, in the layout named
+    ``layout`` or the one the sheet's headers match; with ``project``, as the 项目支出
+    report of that project code, its 项目名称, 年度总体目标, 评价结论 … read as well.
+
+    The workbook must keep the limits of imports/sheet_bounds.py (checked before it is
+    loaded). A sheet no layout reads, or two read alike, raises ValueError with one line
+    naming the sheet; problems with cells are listed in the reading, each naming its cell.
+    """
+    workbook = load_book(data, source)
+    if project is not None:
+        _one_project_sheet(workbook, source)
+    return read_worksheet(workbook.worksheets[0], source, department, year, layout, project)
+
+
+def read_worksheet(
+    worksheet: Any,
+    source: str,
+    department: str,
+    year: int,
+    layout: str | None = None,
+    project: str | None = None,
+) -> SheetReading:
+    """Read one sheet of a loaded workbook, as :func:`read_sheet` reads its first."""
+    candidates = [layout_named(layout)] if layout else list(all_layouts().values())
+    sheet = Sheet(worksheet)
     chosen, budget, indicators = _choose(sheet, candidates, source, forced=layout is not None)
     reading = SheetReading({"department": department, "year": year}, layout=chosen.name)
     check_text(sheet, chosen, reading)
@@ -73,8 +102,46 @@ def read_sheet(
     closing = indicator_end <= sheet.max_row and (indicator_end, min(indicators.columns.values()))
     if closing and closing in reading.placed:
         indicator_end += 1  # the 合计 / 总分 row is part of the table
+    if project is not None:
+        outside = [
+            range(1, budget.row),
+            range(budget_end, indicators.row),
+            range(indicator_end, sheet.max_row + 1),
+        ]
+        read_project(sheet, outside, project, reading)
     check_placed(sheet, chosen, [(budget, budget_end), (indicators, indicator_end)], reading)
     return reading
+
+
+def filled_sheets(workbook: Any) -> list[Any]:
+    """The sheets of ``workbook`` with any cell filled in, in order."""
+    return [
+        sheet
+        for sheet in workbook.worksheets
+        if any(cell.value not in (None, "") for row in sheet.iter_rows() for cell in row)
+    ]
+
+
+def names_a_project(worksheet: Any) -> bool:
+    """Whether a sheet is a project's form: a cell labelled 项目名称 (alone, or before its
+    value: ``项目名称：某项目``)."""
+    return any(
+        isinstance(cell.value, str) and _PROJECT_LABEL.match(cell.value.strip())
+        for row in worksheet.iter_rows()
+        for cell in row
+    )
+
+
+def _one_project_sheet(workbook: Any, source: str) -> None:
+    """With one project named, a workbook is that project's form: other sheets with cells
+    filled in would otherwise be left unread without a word."""
+    filled = [sheet.title for sheet in filled_sheets(workbook)]
+    if len(filled) > 1:
+        raise ValueError(
+            f"{source}: {len(filled)} sheets filled in ({', '.join(filled)}), expected one "
+            "项目支出绩效自评表 (a workbook of several reports is imported as one change with "
+            "`jixiao report import BOOK.xlsx -d DEPT -y YEAR -p CODE …`)"
+        )
 
 
 def _placed(header: Header) -> int:

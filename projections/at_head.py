@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from workflow.commands import report_stream_id
+from workflow.commands import report_stream_id, report_stream_parts
 from workflow.roles import ALL_DEPARTMENTS, Actor
 from workflow.schemes import SIGNING_ROLES
 from workflow.stages import Stage
@@ -26,10 +26,10 @@ from workflow.visibility import ReportSummary, may_follow, may_read, reads_every
 #: Each projection's name and the version of the code that writes it: a checkpoint of
 #: another version means the projection is rebuilt before anything reads it.
 PROJECTION_VERSIONS: Mapping[str, int] = {
-    "report_state": 5,
+    "report_state": 6,
     "audit_trail": 1,
     "inboxes": 4,
-    "year_overview": 3,
+    "year_overview": 4,
 }
 
 #: The headline figures stored as columns, as exact decimal text
@@ -128,6 +128,13 @@ def _day(stored: Any) -> date | None:
     return date.fromisoformat(stored) if isinstance(stored, str) else stored
 
 
+def project_of(report: str) -> str | None:
+    """The project code of a report stream id: a 项目支出 report's; None for a 部门整体
+    report's."""
+    parts = report_stream_parts(report)
+    return parts[2] if parts is not None else None
+
+
 # --- report state ------------------------------------------------------------------------
 
 _ROW_COLUMNS = (
@@ -186,12 +193,18 @@ class ReportRow:
             last_activity=moment(row["last_activity"]),
         )
 
+    @property
+    def project(self) -> str | None:
+        """The project code of a 项目支出 report; None for a 部门整体 report."""
+        return project_of(self.report)
+
     def listed(self) -> dict[str, Any]:
         """The row as a list of reports shows it (`report list`, ``GET /api/v1/reports``):
         who, which revision, its stage, headline figures and last activity."""
         return {
             "report": self.report,
             "department": self.department,
+            "project": self.project,
             "name": self.department_name,
             "year": self.year,
             "revision": self.revision,
@@ -203,14 +216,21 @@ class ReportRow:
 
 
 def _revision(
-    source: Rows, department: str, year: int, revision: int | None, *, view: bool = True
+    source: Rows,
+    department: str,
+    year: int,
+    revision: int | None,
+    project: str | None,
+    *,
+    view: bool = True,
 ) -> tuple[Any, ...] | None:
-    """A report revision's row, its view last unless ``view`` is False (a page kept whole
-    needs only the row): the latest revision unless one is named."""
+    """A report revision's row (of the 项目支出 report of ``project`` if given), its view
+    last unless ``view`` is False (a page kept whole needs only the row): the latest
+    revision unless one is named."""
     p = source.placeholder
     columns = ", ".join((*_ROW_COLUMNS, "view") if view else _ROW_COLUMNS)
     sql = f"SELECT {columns} FROM pj_report_state WHERE report = {p}"
-    parameters: list[Any] = [report_stream_id(department, year)]
+    parameters: list[Any] = [report_stream_id(department, year, project)]
     if revision is not None:
         sql += f" AND revision = {p}"
         parameters.append(revision)
@@ -219,43 +239,63 @@ def _revision(
 
 
 def report_row(
-    source: Rows, department: str, year: int, revision: int | None = None
+    source: Rows,
+    department: str,
+    year: int,
+    revision: int | None = None,
+    project: str | None = None,
 ) -> ReportRow | None:
-    """A report's row: the latest revision unless ``revision`` is given; None if not opened."""
-    found = _revision(source, department, year, revision, view=False)
+    """A report's row (the 项目支出 report of ``project`` if given): the latest revision
+    unless ``revision`` is given; None if not opened."""
+    found = _revision(source, department, year, revision, project, view=False)
     return ReportRow.from_values(found) if found is not None else None
 
 
 def report_row_and_document(
-    source: Rows, department: str, year: int
+    source: Rows, department: str, year: int, project: str | None = None
 ) -> tuple[ReportRow, dict[str, Any]] | None:
     """A report's latest row and its stored view, read together (so the view is the one
-    that row's version holds); None if not opened."""
-    found = _revision(source, department, year, None)
+    that row's version holds); the 项目支出 report of ``project`` if given; None if not
+    opened."""
+    found = _revision(source, department, year, None, project)
     return (ReportRow.from_values(found), json.loads(found[-1])) if found is not None else None
 
 
 def report_document(
-    source: Rows, department: str, year: int, revision: int | None = None
+    source: Rows,
+    department: str,
+    year: int,
+    revision: int | None = None,
+    project: str | None = None,
 ) -> dict[str, Any] | None:
-    """A report revision's stored view (the document the worker renders), or None."""
-    found = _revision(source, department, year, revision)
+    """A report revision's stored view (the document the worker renders), or None; the
+    项目支出 report of ``project`` if given."""
+    found = _revision(source, department, year, revision, project)
     return json.loads(found[-1]) if found is not None else None
 
 
 def readable_document(
-    source: Rows, actor: Actor, department: str, year: int, revision: int | None = None
+    source: Rows,
+    actor: Actor,
+    department: str,
+    year: int,
+    revision: int | None = None,
+    project: str | None = None,
 ) -> dict[str, Any] | None:
-    """A report revision's stored view if the report exists and ``actor`` may read it
-    (judged on its latest revision, as :func:`workflow.visibility.may_read` says), else None."""
-    if not readable(source, actor, department, year):
+    """A report revision's stored view (the 项目支出 report of ``project`` if given) if the
+    report exists and ``actor`` may read it (judged on its latest revision, as
+    :func:`workflow.visibility.may_read` says), else None."""
+    if not readable(source, actor, department, year, project):
         return None
-    return report_document(source, department, year, revision)
+    return report_document(source, department, year, revision, project)
 
 
-def readable(source: Rows, actor: Actor, department: str, year: int) -> bool:
-    """Whether the report exists and ``actor`` may read it, judged on its latest revision."""
-    latest = report_row(source, department, year)
+def readable(
+    source: Rows, actor: Actor, department: str, year: int, project: str | None = None
+) -> bool:
+    """Whether the report (the 项目支出 report of ``project`` if given) exists and ``actor``
+    may read it, judged on its latest revision."""
+    latest = report_row(source, department, year, project=project)
     return latest is not None and may_read(actor, summary_of(latest))
 
 
@@ -287,7 +327,7 @@ def list_reports(
     sql = f"SELECT {columns} FROM pj_report_state AS r"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    rows = source.rows(sql + " ORDER BY r.year, r.department, r.revision", parameters)
+    rows = source.rows(sql + " ORDER BY r.year, r.department, r.report, r.revision", parameters)
     return [ReportRow.from_values(row) for row in rows]
 
 
@@ -356,17 +396,24 @@ class OverviewRow:
     #: The most urgent deadline reminder the department was sent (``7-days``, ``1-day``,
     #: ``overdue``), if any.
     reminder: str | None = None
+    #: The department's 项目支出 reports (their latest revisions), by project code.
+    projects: tuple[ReportRow, ...] = ()
 
 
 def year_overview(source: Rows, year: int, *, stage: str | None = None) -> list[OverviewRow]:
-    """Every registered department for ``year`` (optionally only those in ``stage``),
-    by department code."""
+    """Every registered department for ``year``, by department code, each with its 项目支出
+    reports; with ``stage``, only the reports in that stage, and the departments with one."""
+    projects: dict[str, list[ReportRow]] = {}
+    for report in list_reports(source, year=year, stage=stage):
+        if report.project is not None:
+            projects.setdefault(report.department, []).append(report)
     p = source.placeholder
     sql = f"SELECT {', '.join(_OVERVIEW_COLUMNS)} FROM pj_year_overview WHERE year = {p}"
     parameters: list[Any] = [year]
     if stage is not None:
-        sql += f" AND stage = {p}"
-        parameters.append(stage)
+        with_projects = "".join(f" OR department = {p}" for _ in projects)
+        sql += f" AND (stage = {p}{with_projects})"
+        parameters += [stage, *sorted(projects)]
     shown = []
     for values in source.rows(sql + " ORDER BY department", parameters):
         row = dict(zip(_OVERVIEW_COLUMNS, values, strict=True))
@@ -376,6 +423,7 @@ def year_overview(source: Rows, year: int, *, stage: str | None = None) -> list[
                 row,
                 figures={name: row[name] for name in FIGURE_COLUMNS},
                 last_activity=moment(row["last_activity"]) if row["last_activity"] else None,
+                projects=tuple(projects.get(row["department"], ())),
             )
         )
     return shown
@@ -399,8 +447,21 @@ def visible_overview(
         summary = summaries.get(row.report) if row.report else None
         if summary is None or not may_read(actor, summary):
             row = replace(row, figures=dict.fromkeys(row.figures), last_actor=None)
-        shown.append(row)
+        projects = tuple(p if may_read(actor, summary_of(p)) else _unread(p) for p in row.projects)
+        shown.append(replace(row, projects=projects))
     return shown
+
+
+def _unread(row: ReportRow) -> ReportRow:
+    """A report followed but not readable: its stage shows, its figures and actors do not."""
+    return replace(
+        row,
+        figures=dict.fromkeys(row.figures),
+        last_actor="",
+        submitted_by=None,
+        pending=[],
+        pending_signers=[],
+    )
 
 
 # --- inboxes -----------------------------------------------------------------------------
@@ -444,6 +505,11 @@ class InboxItem:
     #: The last deadline reminder sent (``7-days``, ``1-day``, ``overdue``) while it waits
     #: for its preparer, if any.
     reminder: str | None = None
+
+    @property
+    def project(self) -> str | None:
+        """The project code of a 项目支出 report; None for a 部门整体 report."""
+        return project_of(self.report)
 
 
 def inbox(source: Rows, user_id: str, *, now: datetime | None = None) -> list[InboxItem]:

@@ -22,6 +22,7 @@ from workflow.deadlines import DeadlineReminderSent
 from workflow.indicators import Indicator
 from workflow.narrative import Section
 from workflow.points import Points
+from workflow.projects import FIELD_LABELS
 from workflow.report import ReportState
 from workflow.targets import Measure
 
@@ -162,6 +163,41 @@ def _opened(event: ev.ReportOpened, before: ReportState, after: ReportState) -> 
             "scheme": event.scheme.id,
             "deadline": event.deadline.isoformat(),
         },
+    )
+
+
+@_describes(ev.ProjectReportOpened)
+def _project_opened(
+    event: ev.ProjectReportOpened, before: ReportState, after: ReportState
+) -> Change:
+    opened = _opened(event, before, after)
+    project = event.project
+    return opened._replace(
+        item_label=f"{event.department_name} {project.name}",
+        after_raw=project.name,
+        after_value={
+            **opened.after_value,
+            "kind": "project",
+            "project": project.code,
+            "name": project.name,
+            "supervisor": project.supervisor,
+            "implementer": project.implementer,
+        },
+    )
+
+
+@_describes(ev.ProjectFieldSet)
+def _project_field(event: ev.ProjectFieldSet, before: ReportState, after: ReportState) -> Change:
+    previous = before.project.text(event.field) if before.project is not None else ""
+    return Change(
+        item_kind="report",
+        item_id=after.report,
+        item_label=FIELD_LABELS[event.field],
+        field=event.field.value,
+        before_raw=previous or None,
+        before_value=previous or None,
+        after_raw=event.text or None,
+        after_value=event.text or None,
     )
 
 

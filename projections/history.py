@@ -28,6 +28,7 @@ from workflow.errors import InvalidValue
 from workflow.report import ReportState
 from workflow.service.folded import folded_states
 from workflow.stages import Stage
+from workflow.text import identifier
 
 #: A moment in the log: a time, or a global log position.
 Moment = datetime | int
@@ -80,15 +81,24 @@ def stream_as_of(store: LogReads, stream_id: str, moment: Moment) -> ReportAsOf:
     return _fold_until(store, stream_id, _check_moment(moment))
 
 
-def _report_stream(department: str, year: int) -> str:
+def _report_stream(department: str, year: int, project: str | None) -> str:
     if not isinstance(department, str) or not DEPARTMENT_CODE.match(department):
         raise InvalidValue("report department", str(department), "a department code")
-    return report_stream_id(department, year)
+    if project is not None:
+        identifier("report project", project)
+    return report_stream_id(department, year, project)
 
 
-def report_as_of(store: LogReads, department: str, year: int, moment: Moment) -> ReportAsOf:
-    """A department's report for ``year`` as it was at ``moment`` (a time or a position)."""
-    return stream_as_of(store, _report_stream(department, year), moment)
+def report_as_of(
+    store: LogReads,
+    department: str,
+    year: int,
+    moment: Moment,
+    project: str | None = None,
+) -> ReportAsOf:
+    """A department's report for ``year`` (its 部门整体 report, or the 项目支出 report of
+    ``project``) as it was at ``moment`` (a time or a position)."""
+    return stream_as_of(store, _report_stream(department, year, project), moment)
 
 
 # --- diff -------------------------------------------------------------------------------
@@ -196,10 +206,16 @@ class ReportDiff:
 
 
 def report_diff(
-    store: LogReads, department: str, year: int, since: Moment, until: Moment
+    store: LogReads,
+    department: str,
+    year: int,
+    since: Moment,
+    until: Moment,
+    project: str | None = None,
 ) -> ReportDiff:
-    """What changed in a department's report for ``year`` between ``since`` and ``until``."""
-    stream_id = _report_stream(department, year)
+    """What changed in a department's report for ``year`` (or in the 项目支出 report of
+    ``project``) between ``since`` and ``until``."""
+    stream_id = _report_stream(department, year, project)
     # The later moment first: the earlier one's fold then needs no second query of the
     # links of the stream's first versions, which the later one has just checked.
     after = _fold_until(store, stream_id, _check_moment(until))

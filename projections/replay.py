@@ -3,10 +3,11 @@ checked on the way, as a change log (JSON or CSV) and a timeline per report.
 
 The chain is global (docs/decisions/0002), so the replay walks the whole log in position
 order through :func:`events.verify.verify_rows`, and folds only the year's report streams
-(``report:<department>:<year>``). A batch's events enter the change log only once the
-verifier has accepted the whole batch; if the chain breaks, the change log stops before
-the first bad position and the result says where and why. It never depends on a projection:
-an auditor replays the truth.
+(``report:<department>:<year>``, and ``report:<department>:<year>:<project>`` for the
+department's 项目支出 reports: their timelines follow their department's). A batch's events
+enter the change log only once the verifier has accepted the whole batch; if the chain
+breaks, the change log stops before the first bad position and the result says where and
+why. It never depends on a projection: an auditor replays the truth.
 
 Snapshots are not chained, so the replay also compares every stored snapshot of the year's
 reports with the state it folds at that snapshot's version, and names those that differ
@@ -30,6 +31,7 @@ from projections.changes import change_row
 from projections.snapshots import SnapshotCheck, snapshot_verdict
 from projections.trail_query import CHANGE_COLUMNS
 from workflow.administration import FiscalYearOpened, fiscal_year_stream_id
+from workflow.commands import report_stream_parts
 from workflow.report import ReportState, evolve
 
 #: The fields of a change-log row a timeline entry keeps.
@@ -53,7 +55,8 @@ class YearReplay:
     chain: ChainReport
     #: Change-log rows in log order (``projections.changes.CHANGE_COLUMNS``; time as ISO text).
     changes: list[dict[str, Any]] = field(default_factory=list)
-    #: Per report stream: its entries in order, each with a one-line summary.
+    #: Per report stream: its entries in order, each with a one-line summary; by stream id,
+    #: so a department's 项目支出 reports follow its 部门整体 report.
     timelines: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: The fiscal year's opening: when, by whom, scheme and deadline (None if not opened).
     fiscal_year: dict[str, Any] | None = None
@@ -93,7 +96,7 @@ class YearReplay:
                 }
                 for change in self.changes
             ],
-            "timelines": self.timelines,
+            "timelines": dict(sorted(self.timelines.items())),
         }
 
 
@@ -116,14 +119,17 @@ class _YearFold:
 
     def __init__(self, store: EventStoreProtocol, year: int) -> None:
         self.store = store
-        self.suffix = f":{year}"
+        self.year = year
         self.fiscal_stream = fiscal_year_stream_id(year)
         self.states: dict[str, ReportState] = {}
         self.replay = YearReplay(year, ChainReport(True, 0, 0))
         self.snapshots = SnapshotCheck(store, self._in_year)
 
     def _in_year(self, stream: str) -> bool:
-        return stream.startswith("report:") and stream.endswith(self.suffix)
+        if not stream.startswith("report:"):
+            return False
+        parts = report_stream_parts(stream)
+        return parts is not None and parts[1] == self.year
 
     def consume(self, rows: Sequence[Any]) -> None:
         fiscal_stream, in_year = self.fiscal_stream, self._in_year

@@ -74,6 +74,7 @@ class ReportStateProjection:
     #: Version 4: the stored view's ``score`` has the scheme's points (view version 3).
     #: Version 5: indicators' 指标性质, 度量单位, 年初指标值 and typed 得分, the score's
     #: differences (view version 4).
+    #: Version 6: the stored view has ``kind`` and ``project`` too (view version 5).
     version = PROJECTION_VERSIONS[name]
     tables = (report_state_table,)
 
@@ -126,25 +127,36 @@ class ReportStateProjection:
 
 
 def report_row(
-    engine: Engine, department: str, year: int, revision: int | None = None
+    engine: Engine,
+    department: str,
+    year: int,
+    revision: int | None = None,
+    project: str | None = None,
 ) -> ReportRow | None:
-    """A report's row: the latest revision unless ``revision`` is given; None if not opened."""
-    return at_head.report_row(EngineRows(engine), department, year, revision)
+    """A report's row (the 项目支出 report of ``project`` if given): the latest revision
+    unless ``revision`` is given; None if not opened."""
+    return at_head.report_row(EngineRows(engine), department, year, revision, project)
 
 
 def report_row_and_document(
-    engine: Engine, department: str, year: int
+    engine: Engine, department: str, year: int, project: str | None = None
 ) -> tuple[ReportRow, dict[str, Any]] | None:
     """A report's latest row and its stored view, read together (so the view is the one
-    that row's version holds); None if not opened."""
-    return at_head.report_row_and_document(EngineRows(engine), department, year)
+    that row's version holds); the 项目支出 report of ``project`` if given; None if not
+    opened."""
+    return at_head.report_row_and_document(EngineRows(engine), department, year, project)
 
 
 def report_document(
-    engine: Engine, department: str, year: int, revision: int | None = None
+    engine: Engine,
+    department: str,
+    year: int,
+    revision: int | None = None,
+    project: str | None = None,
 ) -> dict[str, Any] | None:
-    """A report revision's stored view (the document the worker renders), or None."""
-    return at_head.report_document(EngineRows(engine), department, year, revision)
+    """A report revision's stored view (the document the worker renders), or None; the
+    项目支出 report of ``project`` if given."""
+    return at_head.report_document(EngineRows(engine), department, year, revision, project)
 
 
 def list_reports(

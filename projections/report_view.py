@@ -19,6 +19,7 @@ from workflow.amounts import Amount, as_percent
 from workflow.consistency import Notice, consistency_notices
 from workflow.indicators import Indicator, reason_problem, status
 from workflow.narrative import Figure, Section, Staffing
+from workflow.projects import FIELD_LABELS, Project
 from workflow.report import ReportState
 from workflow.scoring import IndicatorScore, round_points, score
 from workflow.targets import Measure
@@ -29,8 +30,9 @@ from workflow.values import Value
 #: Version 2 added ``notices``; version 3 the scheme's points in ``score`` (``budget_weight``,
 #: ``indicator_weight``: the 分值 a document prints); version 4 each indicator's 指标性质, 度量单位,
 #: 年初指标值, 是否核心指标 and typed 得分, the score's typed and computed figures side by side
-#: (``differences``), and those differences among the ``notices``.
-VIEW_VERSION = 4
+#: (``differences``), and those differences among the ``notices``; version 5 ``kind`` and
+#: ``project`` (the project of a 项目支出 report, None for the 部门整体 report).
+VIEW_VERSION = 5
 
 
 def decimal_text(value: Decimal | None) -> str | None:
@@ -220,6 +222,15 @@ def _staffing(staffing: Staffing | None) -> dict[str, Any] | None:
     }
 
 
+def _project(project: Project | None) -> dict[str, Any] | None:
+    if project is None:
+        return None
+    return {
+        **project.model_dump(mode="json"),
+        "labels": {field.value: label for field, label in FIELD_LABELS.items()},
+    }
+
+
 def _dumped(values: tuple[Value, ...]) -> list[dict[str, Any]]:
     return [value.model_dump(mode="json") for value in values]
 
@@ -257,6 +268,8 @@ def view_parts(state: ReportState) -> list[Part]:
         plain("report", state.report),
         plain("department", state.department),
         plain("department_name", state.department_name),
+        plain("kind", str(state.kind)),
+        Part("project", (state.project,), _project),
         plain("year", state.year),
         plain("revision", state.revision),
         plain("stage", str(state.stage)),

@@ -13,7 +13,7 @@ from difflib import get_close_matches
 from typing import Any, Protocol
 
 from events.rows import stored_moment
-from projections.at_head import Rows, moment
+from projections.at_head import Rows, moment, project_of
 from workflow.commands import report_stream_id
 from workflow.errors import UnknownItem
 
@@ -77,6 +77,11 @@ class AuditEntry:
     stage: str
     hash: str
 
+    @property
+    def project(self) -> str | None:
+        """The project code of a 项目支出 report's row; None for a 部门整体 report's."""
+        return project_of(self.report)
+
     def describe(self) -> str:
         """One line: ``2022-03-01 09:00 zhang.san (preparer) line 预算资金总额 initial: a → b``."""
         when = self.recorded_at.strftime("%Y-%m-%d %H:%M:%S")
@@ -98,11 +103,13 @@ def audit_trail(
     item_id: str | None = None,
     limit: int | None = None,
     reports: Collection[str] | None = None,
+    project: str | None = None,
 ) -> list[AuditEntry]:
     """Audit rows in log order, filtered by any combination of: one report (``department``
-    and ``year``) or every report of a ``year``, the acting ``user``, a time range
-    (``since`` inclusive, ``until`` exclusive; aware or naive UTC) and an item. ``reports``,
-    when given, keeps only those report streams (the ones the reader may read).
+    and ``year``, with ``project`` for a 项目支出 report) or every report of a ``year``, the
+    acting ``user``, a time range (``since`` inclusive, ``until`` exclusive; aware or naive
+    UTC) and an item. ``reports``, when given, keeps only those report streams (the ones
+    the reader may read).
 
     An item that never appeared in the reports in scope is refused (UnknownItem, naming
     items that did), so a typo is not mistaken for an item nobody changed; an item that
@@ -119,7 +126,7 @@ def audit_trail(
         if year is None:
             raise ValueError("audit trail department: expected a year with it (one report)")
         scope.append(f"report = {p}")
-        scoped.append(report_stream_id(department, year))
+        scoped.append(report_stream_id(department, year, project))
     elif year is not None:
         scope.append(f"year = {p}")
         scoped.append(year)

@@ -1,4 +1,5 @@
-"""Year overview: every registered department of every opened fiscal year, on one row each.
+"""Year overview: every registered department of every opened fiscal year, on one row each,
+with the department's 项目支出 reports listed under it (read from the report state).
 
 A department that has not opened its report yet is listed with stage ``new`` and no
 figures, so the finance bureau sees who has not started. Reported departments show their
@@ -87,7 +88,9 @@ class YearOverviewProjection:
 
     name = "year_overview"
     #: Version 2 added ``note`` (a failed render of the signed-off revision), version 3
-    #: ``reminder`` (the most urgent deadline reminder sent).
+    #: ``reminder`` (the most urgent deadline reminder sent), version 4 keeps a department's
+    #: row to its 部门整体 report (its 项目支出 reports are listed under it from the report
+    #: state).
     version = PROJECTION_VERSIONS[name]
     tables = (departments_table, years_table, overview_table)
 
@@ -117,6 +120,10 @@ class YearOverviewProjection:
         rows = []
         for transition in self._touched.take():
             state, record = transition.after, transition.record
+            if state.project is not None:
+                # A department's row is its 部门整体 report's; its project reports are
+                # listed under it from the report state (year_overview).
+                continue
             view, _ = self.states.view(state)
             rows.append(
                 {
@@ -181,6 +188,6 @@ class YearOverviewProjection:
 
 
 def year_overview(engine: Engine, year: int, *, stage: str | None = None) -> list[OverviewRow]:
-    """Every registered department for ``year`` (optionally only those in ``stage``),
-    by department code."""
+    """Every registered department for ``year``, by department code, each with its 项目支出
+    reports; with ``stage``, only the reports in that stage, and the departments with one."""
     return at_head.year_overview(EngineRows(engine), year, stage=stage)

@@ -201,5 +201,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         pages_reports,
     ):
         app.include_router(router.router)
+        # A report's routes again under …/projects/{project}: a department's 项目支出 reports;
+        # and the import of several of them at once.
+        for extra in ("project_router", "imports_router"):
+            if hasattr(router, extra):
+                app.include_router(getattr(router, extra))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -1,9 +1,10 @@
 """The report commands the API accepts, one endpoint each, named after the domain's own
 command classes (``SubmitReport`` → ``submit-report``), with request bodies derived from them.
 
-The body holds the command's fields less the report's department and year (they are in the
-path). Amounts and cells are text as typed, as on the command line: a JSON number for an
-amount is refused rather than turned into a binary float.
+The body holds the command's fields less the report's department, year and project code
+(they are in the path: ``…/projects/{project}/…`` for a 项目支出 report). Amounts and cells
+are text as typed, as on the command line: a JSON number for an amount is refused rather than
+turned into a binary float.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ COMMANDS: dict[str, type[ReportCommand]] = {
     command_name(command): command for command in PERSON_COMMANDS
 }
 
-_IN_PATH = ("department", "year")
+_IN_PATH = ("department", "year", "project_code")
 
 
 class _Body(BaseModel):
@@ -64,8 +65,12 @@ def body_model(command: type[ReportCommand]) -> type[BaseModel]:
 
 
 def build(
-    command: type[ReportCommand], department: str, year: int, body: BaseModel | None
+    command: type[ReportCommand],
+    department: str,
+    year: int,
+    body: BaseModel | None,
+    project: str | None = None,
 ) -> ReportCommand:
-    """The command for a report from a validated body."""
+    """The command for a report (a 项目支出 report's with ``project``) from a validated body."""
     values = body.model_dump() if body is not None else {}
-    return command(department=department, year=year, **values)
+    return command(department=department, year=year, project_code=project, **values)

@@ -139,3 +139,14 @@ def new_csrf() -> str:
 PageCaller = Annotated[Identity, Depends(page_identity)]
 FormCaller = Annotated[Identity, Depends(checked_form)]
 ApiCaller = Annotated[Identity, Depends(api_identity)]
+
+
+def project_in_path(request: Request) -> str | None:
+    """The project of a page under ``/reports/{department}/{year}/projects/{project}``; None
+    on the department's own report's page (never taken from the query)."""
+    project = request.path_params.get("project")
+    return project if isinstance(project, str) else None
+
+
+#: The 项目支出 report a page is about, from its path (None: the 部门整体 report).
+ProjectPath = Annotated[str | None, Depends(project_in_path)]

@@ -71,12 +71,11 @@ def refusal(error: DomainError) -> Refused:
     )
 
 
-def not_found(department: str, year: object) -> Refused:
+def not_found(department: str, year: object, project: str | None = None) -> Refused:
     """A report that does not exist or that the caller may not read: the same 404 for both,
     so that another department's reports cannot be probed."""
-    return Refused(
-        404, f"report {department}/{year}: not found, expected an opened report you may read"
-    )
+    which = f"{department}/{year}" + (f"/{project}" if project is not None else "")
+    return Refused(404, f"report {which}: not found, expected an opened report you may read")
 
 
 def validation_refusal(errors: Sequence[dict[str, Any]]) -> Refused:

@@ -25,20 +25,21 @@ def run_command(app: Services, caller: Identity, command: ReportCommand) -> dict
     """
     try:
         loaded = None
+        key = (command.department, command.year, command.project_code)
         if not isinstance(command, OpenReport):
-            loaded = app.folds.current(command.department, command.year)
+            loaded = app.folds.current(*key)
             if not may_read(caller.actor, ReportSummary.of(loaded.state)):
-                raise not_found(command.department, command.year)
+                raise not_found(*key)
         events = execute_as(app.store, caller.actor, command, loaded=loaded)
         if events:
             # The read models are brought up to the change by the request that made it,
             # when no other is at it: the page read next then finds them there.
             app.reads.after_change()
         # The report as recorded: what the confirmation and a submission's notices speak of.
-        after = app.folds.current(command.department, command.year).state
+        after = app.folds.current(*key).state
     except InvalidValue as error:
-        if error.subject in ("report department", "report year"):
-            raise not_found(command.department, command.year) from None
+        if error.subject in ("report department", "report year", "report project"):
+            raise not_found(*key) from None
         raise refusal(error) from None
     except DomainError as error:
         raise refusal(error) from None

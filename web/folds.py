@@ -20,6 +20,7 @@ class ReportFolds:
     def __init__(self, store: EventStoreProtocol) -> None:
         self.store = store
 
-    def current(self, department: str, year: int) -> LoadedReport:
-        """The report as its stream holds it now (InvalidValue for a malformed key)."""
-        return load_report(self.store, department, year)
+    def current(self, department: str, year: int, project: str | None = None) -> LoadedReport:
+        """The report (the 项目支出 report of ``project`` if given) as its stream holds it
+        now (InvalidValue for a malformed key)."""
+        return load_report(self.store, department, year, project=project)

@@ -40,6 +40,7 @@ from workflow.commands import (
     SetIndicatorScore,
     SetInitialBudget,
     SetNetAssets,
+    SetProjectField,
     SetStaffing,
     SignOffReport,
     SubmitReport,
@@ -110,7 +111,12 @@ def _figures(fields: Fields) -> tuple[tuple[str, str, str], ...]:
 
 #: Each form's fields → the command's own fields (department, year, revision aside).
 _FIELDS: dict[type[ReportCommand], Callable[[Fields], dict[str, Any]]] = {
-    OpenReport: lambda f: {},
+    OpenReport: lambda f: {
+        "project_name": _optional(f, "project_name"),
+        "supervisor": _optional(f, "supervisor"),
+        "implementer": _optional(f, "implementer"),
+    },
+    SetProjectField: lambda f: {"field": _one(f, "field").strip(), "text": _one(f, "text")},
     SetFunctions: lambda f: {"functions": _lines(f, "functions")},
     SetStaffing: lambda f: {
         "internal_units": _lines(f, "internal_units"),
@@ -203,6 +209,7 @@ PAGE_COMMANDS: dict[str, type[ReportCommand]] = {command_name(c): c for c in _FI
 DONE: dict[str, str] = {
     "open-report": "已新建报告",
     "set-functions": "已保存主要职能",
+    "set-project-field": "已保存项目信息",
     "set-staffing": "已保存人员编制",
     "set-net-assets": "已保存净资产",
     "edit-narrative": "已保存文字部分",
@@ -257,8 +264,19 @@ def revision_of(fields: Fields) -> int | None:
 
 
 def page_command(
-    command: type[ReportCommand], department: str, year: int, fields: Fields
+    command: type[ReportCommand],
+    department: str,
+    year: int,
+    fields: Fields,
+    project: str | None = None,
 ) -> ReportCommand:
-    """The command a page's form makes; Refused (422) for a value of the wrong shape."""
+    """The command a page's form makes (on the 项目支出 report of ``project`` if given);
+    Refused (422) for a value of the wrong shape."""
     values = _FIELDS[command](fields)
-    return command(department=department, year=year, revision=revision_of(fields), **values)
+    return command(
+        department=department,
+        year=year,
+        project_code=project,
+        revision=revision_of(fields),
+        **values,
+    )

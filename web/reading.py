@@ -19,6 +19,7 @@ from workflow.administration import DEPARTMENT_CODE
 from workflow.commands import report_stream_id
 from workflow.roles import Actor
 from workflow.stages import Stage
+from workflow.text import is_id
 from workflow.visibility import may_read
 
 #: What a read of the report-state projection gives: the row, or the row and its view.
@@ -83,17 +84,18 @@ class Reads:
         finally:
             self._lock.release()
 
-    def readable(self, actor: Actor, department: str, year: int) -> ReportRow:
-        """The latest row of a report ``actor`` may read; 404 for one that does not exist
-        and for one they may not read alike."""
-        if not DEPARTMENT_CODE.match(department) or not 2000 <= year <= 2100:
-            raise not_found(department, year)
-        row = report_row(self.caught_up(), department, year)
-        if row is None or not may_read(actor, summary_of(row)):
-            raise not_found(department, year)
-        return row
+    def readable(
+        self, actor: Actor, department: str, year: int, project: str | None = None
+    ) -> ReportRow:
+        """The latest row of a report (the 项目支出 report of ``project`` if given) ``actor``
+        may read; 404 for one that does not exist and for one they may not read alike."""
+        _require_names(department, year, project)
+        row = report_row(self.caught_up(), department, year, project=project)
+        return _judged(actor, department, year, project, row)
 
-    def current_report(self, actor: Actor, department: str, year: int) -> ReportRow:
+    def current_report(
+        self, actor: Actor, department: str, year: int, project: str | None = None
+    ) -> ReportRow:
         """As :meth:`readable`, for a read of the report-state row alone (the report page).
 
         A report's row is folded from its own stream and nothing else
@@ -102,20 +104,36 @@ class Reads:
         recorded since, and no catch-up is needed. One indexed query says so; otherwise
         the read models are brought up to the head first.
         """
-        row = self._current(department, year, report_row, lambda row: row)
-        return self._judged(actor, department, year, row)
+        row = self._current(
+            department,
+            year,
+            project,
+            lambda engine: report_row(engine, department, year, project=project),
+            lambda row: row,
+        )
+        return _judged(actor, department, year, project, row)
 
     def current_document(
-        self, actor: Actor, department: str, year: int, *, current: ReportRow | None = None
+        self,
+        actor: Actor,
+        department: str,
+        year: int,
+        project: str | None = None,
+        *,
+        current: ReportRow | None = None,
     ) -> tuple[ReportRow, dict[str, Any]]:
         """As :meth:`current_report`, with the row's stored view, read together. Given the
         row ``current_report`` just found current, the log is not asked again: rows only
         advance, so the row read now is at least as recent."""
+
+        def read(engine: Engine) -> tuple[ReportRow, dict[str, Any]] | None:
+            return report_row_and_document(engine, department, year, project)
+
         if current is not None:
-            found = report_row_and_document(self.store.engine, department, year)
+            found = read(self.store.engine)
         else:
-            found = self._current(department, year, report_row_and_document, lambda found: found[0])
-        self._judged(actor, department, year, found[0] if found else None)
+            found = self._current(department, year, project, read, lambda found: found[0])
+        _judged(actor, department, year, project, found[0] if found else None)
         assert found is not None
         return found
 
@@ -123,21 +141,33 @@ class Reads:
         self,
         department: str,
         year: int,
-        read: Callable[[Engine, str, int], Found | None],
+        project: str | None,
+        read: Callable[[Engine], Found | None],
         row_of: Callable[[Found], ReportRow],
     ) -> Found | None:
-        if not DEPARTMENT_CODE.match(department) or not 2000 <= year <= 2100:
-            raise not_found(department, year)
-        logged = self.store.stream_version(report_stream_id(department, year))
-        found = read(self.store.engine, department, year)
+        _require_names(department, year, project)
+        logged = self.store.stream_version(report_stream_id(department, year, project))
+        found = read(self.store.engine)
         behind = row_of(found).version < logged if found is not None else logged > 0
-        return read(self.caught_up(), department, year) if behind else found
+        return read(self.caught_up()) if behind else found
 
-    @staticmethod
-    def _judged(actor: Actor, department: str, year: int, row: ReportRow | None) -> ReportRow:
-        if row is None or not may_read(actor, summary_of(row)):
-            raise not_found(department, year)
-        return row
+
+def _require_names(department: str, year: int, project: str | None) -> None:
+    """404 for a department code, year or project code no report can have."""
+    if (
+        not DEPARTMENT_CODE.match(department)
+        or not 2000 <= year <= 2100
+        or (project is not None and not is_id(project))
+    ):
+        raise not_found(department, year, project)
+
+
+def _judged(
+    actor: Actor, department: str, year: int, project: str | None, row: ReportRow | None
+) -> ReportRow:
+    if row is None or not may_read(actor, summary_of(row)):
+        raise not_found(department, year, project)
+    return row
 
 
 def require_stage(stage: str | None, *, with_new: bool) -> None:

@@ -14,6 +14,7 @@ from starlette.datastructures import URL, URLPath
 
 from web.fragments import Fragments
 from worker.evaluation_table import percent, plain_number
+from workflow.commands import report_stream_parts
 from workflow.labels import ACTION_LABELS, ITEM_LABELS, ROLE_LABELS, STAGE_LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -34,6 +35,20 @@ FORMAT_LABELS = {
     "xlsx": "表格（XLSX）",
     "docx": "文档（DOCX）",
 }
+
+
+def page_of(department: str, year: int, project: str | None = None) -> str:
+    """A report's page: ``/reports/gusu-rc/2021``, or ``/reports/gusu-rc/2021/projects/homes``
+    for a 项目支出 report."""
+    return f"/reports/{department}/{year}" + (f"/projects/{project}" if project else "")
+
+
+def report_path(stream_id: str) -> str:
+    """A report's page (:func:`page_of`) from its stream id."""
+    parts = report_stream_parts(stream_id)
+    if parts is None:
+        raise ValueError(f"stream: got {stream_id!r}, expected a report stream")
+    return page_of(*parts)
 
 
 @pass_context
@@ -73,6 +88,7 @@ def templates() -> Jinja2Templates:
         status_labels=STATUS_LABELS,
         format_labels=FORMAT_LABELS,
         reminder_labels=REMINDER_LABELS,
+        report_path=report_path,
     )
     env.globals["url_for"] = _url_for
     # The report page's edit blocks, kept rendered (web.fragments).

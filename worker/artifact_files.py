@@ -18,10 +18,18 @@ PARTIAL_DIR = ".partial"
 
 
 def artifact_name(
-    department: str, year: int, revision: int, template_version: str, fmt: str
+    department: str,
+    year: int,
+    revision: int,
+    template_version: str,
+    fmt: str,
+    project: str | None = None,
 ) -> str:
-    """The file name of one artifact: ``<department>-<year>-r<revision>-<template>.<format>``."""
-    return f"{department}-{year}-r{revision}-{template_version}.{fmt}"
+    """The file name of one artifact: ``<department>-<year>-r<revision>-<template>.<format>``,
+    or for a 项目支出 report ``<department>-<year>@<project>-r<revision>-…``: ``@`` is in no
+    id, so no department's or project's code can make one report's name another's."""
+    which = f"{department}-{year}" + (f"@{project}" if project is not None else "")
+    return f"{which}-r{revision}-{template_version}.{fmt}"
 
 
 def sha256_of(path: Path) -> str:

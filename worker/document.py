@@ -23,6 +23,7 @@ from worker.evaluation_table import (
     evaluation_table,
     plain_number,
 )
+from worker.project_form import ProjectForm, ProjectListing, project_form, project_listing
 
 PART_TITLES = {1: "部门概况", 2: "绩效目标实现情况", 3: "绩效管理结果应用情况"}
 
@@ -171,6 +172,24 @@ class ReportDocument:
     table: EvaluationTable
     provenance: Provenance
     signatures: tuple[SignLine, ...] = ()
+    #: The department's 项目支出 reports as they stood when this one was signed off.
+    projects: tuple[ProjectListing, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProjectDocument:
+    """Everything a 项目支出 report's documents print: the national form and its signatures."""
+
+    year: int
+    department_name: str
+    form: ProjectForm
+    provenance: Provenance
+    signatures: tuple[SignLine, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """``项目支出绩效自评表``: the form is the whole document."""
+        return self.form.title
 
 
 def paragraphs(text: str) -> tuple[Paragraph, ...]:
@@ -260,4 +279,28 @@ def report_document(
         table=evaluation_table(view, region + TABLE_TITLE, headings),
         provenance=provenance,
         signatures=sign_block(view, provenance),
+        projects=project_listing(view.get("projects", [])),
+    )
+
+
+def project_document(
+    view: dict[str, Any],
+    provenance: Provenance,
+    headings: IndicatorHeadings = FORM_HEADINGS,
+) -> ProjectDocument:
+    """The document of a 项目支出 report's view: its 项目支出绩效自评表, signed by 项目负责人
+    and 财务负责人 as the form names them, with who filled it in and when."""
+    form = project_form(view, headings)
+    moment = provenance.local_moment
+    return ProjectDocument(
+        year=view["year"],
+        department_name=view["department_name"],
+        form=form,
+        provenance=provenance,
+        signatures=(
+            SignLine("项目负责人", form.project_lead),
+            SignLine("财务负责人", form.finance_lead),
+            SignLine("填表人", provenance.name_of(view["submitted_by"])),
+            SignLine("填报日期", f"{moment.year}年{moment.month}月{moment.day}日"),
+        ),
     )

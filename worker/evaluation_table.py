@@ -217,9 +217,11 @@ def _spans(items: list[Any], key: Any) -> list[int]:
     return spans
 
 
-def _indicator_rows(
+def indicator_rows(
     indicators: list[dict[str, Any]], scores: dict[str, tuple[str, str, str, bool]]
 ) -> tuple[IndicatorRow, ...]:
+    """The indicator rows of a view's ``indicators``, grouped into merged 一级 and 二级
+    cells, with each one's (分值, 得分) from ``scores``."""
     category_spans = _spans(indicators, lambda i: i["category"])
     # Rows without a project never merge: each spreads its name over the project column.
     project_spans = _spans(
@@ -261,7 +263,7 @@ def _points(text: str | None) -> str:
     return "" if text is None else fixed(text, 2)
 
 
-def _scores(view: dict[str, Any]) -> dict[str, Any] | None:
+def scores_of(view: dict[str, Any]) -> dict[str, Any] | None:
     """分值 and 得分 of the budget line, each indicator and the whole table, as printed;
     None when the scheme does not score."""
     score = view.get("score")
@@ -329,14 +331,14 @@ def evaluation_table(
         (places_of(r["execution_rate"]) for r in rows if r["execution_rate"]),
         default=places_of(rate) if rate else 1,
     )
-    scores = _scores(view)
+    scores = scores_of(view)
     return EvaluationTable(
         title=title,
         year=view["year"],
         department_name=view["department_name"],
         unit=view["budget"]["unit"],
         budget=_budget_rows(rows, places, rate_places, scores),
-        indicators=_indicator_rows(view["indicators"], scores["indicators"] if scores else {}),
+        indicators=indicator_rows(view["indicators"], scores["indicators"] if scores else {}),
         notes=_notes(view),
         amount_places=places,
         rate_places=rate_places,

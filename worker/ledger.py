@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from events import EventStoreProtocol
+from workflow.commands import report_stream_id, report_stream_parts
 from workflow.report_events import RenderFailed, ReportRendered, ReportReopened, ReportSignedOff
+from workflow.service.reports import render_message
 
 #: The events that open and close a render.
 LIFECYCLE = tuple(
@@ -34,11 +36,13 @@ class RenderTarget:
     department: str
     year: int
     revision: int
+    #: The project of a 项目支出 report; None for the 部门整体 report.
+    project: str | None = None
 
     @property
     def stream_id(self) -> str:
         """The report's stream."""
-        return f"report:{self.department}:{self.year}"
+        return report_stream_id(self.department, self.year, self.project)
 
     @property
     def key(self) -> str:
@@ -47,23 +51,31 @@ class RenderTarget:
 
     def payload(self) -> dict[str, object]:
         """The render task's keyword arguments, as the outbox row holds them."""
-        return {
-            "stream_id": self.stream_id,
-            "report": {"department": self.department, "year": self.year},
-            "revision": self.revision,
-        }
+        message = render_message(
+            self.stream_id, self.department, self.year, self.revision, self.project
+        )
+        return message.payload
 
     @classmethod
     def from_payload(cls, payload: dict) -> RenderTarget:
         """The target of an outbox payload."""
         report = payload["report"]
-        return cls(report["department"], int(report["year"]), int(payload["revision"]))
+        return cls(
+            report["department"],
+            int(report["year"]),
+            int(payload["revision"]),
+            report.get("project"),
+        )
 
     @classmethod
     def from_stream(cls, stream_id: str, revision: int) -> RenderTarget:
-        """The target of a report stream id (``report:<department>:<year>``) and revision."""
-        _, department, year = stream_id.split(":")
-        return cls(department, int(year), revision)
+        """The target of a report stream id (``report:<department>:<year>``, with
+        ``:<project>`` for a 项目支出 report) and revision."""
+        parts = report_stream_parts(stream_id)
+        if parts is None:
+            raise ValueError(f"stream: got {stream_id!r}, expected a report stream")
+        department, year, project = parts
+        return cls(department, year, revision, project)
 
 
 @dataclass

@@ -29,9 +29,11 @@ from worker.document import (
     Block,
     Paragraph,
     Part,
+    ProjectDocument,
     Provenance,
     ReportDocument,
     SignLine,
+    project_document,
     report_document,
 )
 from worker.evaluation_table import BudgetRow, EvaluationTable, IndicatorHeadings, IndicatorRow
@@ -39,11 +41,12 @@ from worker.pdf import render_pdf
 from worker.revision import SignedOffRevision, find_signed_off
 from worker.settings import document_settings_key, document_timezone, indicator_headings
 from worker.templating import render_html
-from worker.word import render_docx
-from worker.xlsx import render_xlsx
+from worker.word import render_docx, render_project_docx
+from worker.xlsx import render_project_xlsx, render_xlsx
 from workflow.commands import Artifact, report_stream_id
 from workflow.errors import StaleVersion
-from workflow.report_events import RenderFailed
+from workflow.report import ReportState, fold
+from workflow.report_events import ProjectReportOpened, RenderFailed
 from workflow.service import load_report, load_user, record_render_failure, record_rendering
 from workflow.text import escaped
 
@@ -62,6 +65,7 @@ _TEMPLATE_SOURCES = (
         for name in (
             "document.py",
             "evaluation_table.py",
+            "project_form.py",
             "templating.py",
             "xlsx.py",
             "pdf.py",
@@ -100,14 +104,19 @@ def headings() -> IndicatorHeadings:
     return IndicatorHeadings(*indicator_headings())
 
 
-def _render_format(fmt: str, document: ReportDocument, html: str) -> bytes:
+def _render_format(fmt: str, document: ReportDocument | ProjectDocument, html: str) -> bytes:
     if fmt == "html":
         return html.encode()
     if fmt == "pdf":
         return render_pdf(html)
-    if fmt == "xlsx":
+    if isinstance(document, ProjectDocument):
+        if fmt == "xlsx":
+            return render_project_xlsx(document.form, document.provenance.moment)
+        if fmt == "docx":
+            return render_project_docx(document)
+    elif fmt == "xlsx":
         return render_xlsx(document.table, document.provenance.moment)
-    if fmt == "docx":
+    elif fmt == "docx":
         return render_docx(document)
     raise ValueError(f"render format: got {fmt!r}, expected one of {', '.join(FORMATS)}")
 
@@ -115,11 +124,50 @@ def _render_format(fmt: str, document: ReportDocument, html: str) -> bytes:
 def signed_off_view(store: EventStoreProtocol, revision: SignedOffRevision) -> dict[str, Any]:
     """The report view as it was at the revision's sign-off: folded from the stream's first
     event, the segment of the chain it folds checked first (never from a snapshot, which
-    is not chained; TamperedEvent or BrokenChain if the log was changed)."""
+    is not chained; TamperedEvent or BrokenChain if the log was changed). A 部门整体
+    report's view has ``projects`` beside it: the views of its department's 项目支出
+    reports as they stood at the same moment."""
     state = load_report(
-        store, revision.department, revision.year, to_version=revision.version, verified=True
+        store,
+        revision.department,
+        revision.year,
+        to_version=revision.version,
+        verified=True,
+        project=revision.project,
     )
-    return report_view(state.state)
+    view = report_view(state.state)
+    if revision.project is None:
+        view["projects"] = [
+            report_view(project) for project in projects_at(store, revision, revision.position)
+        ]
+    return view
+
+
+def projects_at(
+    store: EventStoreProtocol, revision: SignedOffRevision, position: int
+) -> list[ReportState]:
+    """The 项目支出 reports of ``revision``'s department and year as the log held them at
+    ``position``, each folded from its stream's first event with its chain checked."""
+    prefix = report_stream_id(revision.department, revision.year) + ":"
+    streams = {
+        record.stream_id
+        for record in store.find_events(ProjectReportOpened.event_type, f'"{prefix}')
+        if record.stream_id.startswith(prefix) and record.position <= position
+    }
+    states = []
+    for stream_id in sorted(streams):
+        records = [r for r in store.read_stream_verified(stream_id) if r.position <= position]
+        states.append(fold(r.event for r in records))
+    return states
+
+
+def document_of(
+    view: dict[str, Any], provenance: Provenance, headings: IndicatorHeadings
+) -> ReportDocument | ProjectDocument:
+    """The document a view renders to: a 项目支出 report's form, or the 部门整体 report."""
+    if view.get("project") is not None:
+        return project_document(view, provenance, headings)
+    return report_document(view, provenance, headings)
 
 
 def _people(revision: SignedOffRevision, view: dict[str, Any]) -> list[str]:
@@ -156,7 +204,7 @@ def render_documents(
     view: dict[str, Any], provenance: Provenance, formats: Sequence[str] = FORMATS
 ) -> dict[str, bytes]:
     """The bytes of each format for a report view (in memory; nothing written or recorded)."""
-    document = report_document(view, provenance, headings())
+    document = document_of(view, provenance, headings())
     html = render_html(document)
     return {fmt: _render_format(fmt, document, html) for fmt in formats}
 
@@ -174,6 +222,7 @@ def _record(
         artifacts=artifacts,
         correlation_id=revision.correlation_id,
         causation_id=revision.event_id,
+        project=revision.project,
     )
     return bool(recorded)
 
@@ -201,6 +250,7 @@ def record_failure(
     attempts_allowed: int,
     attempt: int | None = None,
     formats: Sequence[str] = FORMATS,
+    project: str | None = None,
 ) -> RenderFailed | None:
     """Record one failed attempt to render a revision; the event, or None if nothing new.
 
@@ -211,7 +261,7 @@ def record_failure(
     meanwhile; StaleRevision if the report was reopened.
     """
     for _ in range(10):
-        signed = find_signed_off(store, department, year, revision)
+        signed = find_signed_off(store, department, year, revision, project=project)
         number = attempt if attempt is not None else signed.next_attempt
         try:
             recorded = record_render_failure(
@@ -225,6 +275,7 @@ def record_failure(
                 final=number >= attempts_allowed,
                 correlation_id=signed.correlation_id,
                 causation_id=signed.event_id,
+                project=project,
             )
         except StaleVersion:
             # Another writer appended first: decide again on what it wrote.
@@ -243,7 +294,7 @@ def record_failure(
         )
         return event
     raise StaleVersion(
-        f"report {report_stream_id(department, year)}: the stream kept moving while "
+        f"report {report_stream_id(department, year, project)}: the stream kept moving while "
         "recording a failure"
     )
 
@@ -257,6 +308,7 @@ def render_revision(
     out_dir: Path,
     formats: Sequence[str] = FORMATS,
     pause: float = 0.0,
+    project: str | None = None,
 ) -> RenderOutcome:
     """Render a signed-off revision into ``out_dir`` and record one ``ReportRendered``.
 
@@ -264,21 +316,21 @@ def render_revision(
     files an interrupted attempt already published are kept, not rewritten. ``pause``
     sleeps after the first new file (tests use it to kill a worker mid-render).
     Raises StaleRevision if the report was reopened, NothingToRender if never signed off.
+    A 项目支出 report's with ``project``.
     """
-    signed = find_signed_off(store, department, year, revision)
+    signed = find_signed_off(store, department, year, revision, project=project)
     if signed.rendered is not None:
         log.info("%s revision %d already rendered; nothing to do", signed.stream_id, revision)
         return RenderOutcome(signed, signed.rendered, recorded=False)
     out_dir.mkdir(parents=True, exist_ok=True)
     view = signed_off_view(store, signed)
-    document = report_document(
-        view, provenance_of(store, signed, view, TEMPLATE_VERSION), headings()
-    )
+    document = document_of(view, provenance_of(store, signed, view, TEMPLATE_VERSION), headings())
     html = render_html(document)
     artifacts = []
     paused = False
     for fmt in formats:
-        path = out_dir / artifact_name(department, year, revision, TEMPLATE_VERSION, fmt)
+        name = artifact_name(department, year, revision, TEMPLATE_VERSION, fmt, project)
+        path = out_dir / name
         written = not path.exists() and write_once(path, _render_format(fmt, document, html))
         if written and pause and not paused:
             paused = True
@@ -295,7 +347,7 @@ def render_revision(
     recorded = _record(store, signed, tuple(artifacts))
     if not recorded:
         # A duplicate recorded first: report what the log says, not what this call saw.
-        signed = find_signed_off(store, department, year, revision)
+        signed = find_signed_off(store, department, year, revision, project=project)
         return RenderOutcome(signed, signed.rendered or tuple(artifacts), recorded=False)
     log.info("%s revision %d rendered: %s", signed.stream_id, revision, ", ".join(formats))
     return RenderOutcome(signed, tuple(artifacts), recorded=True)

@@ -30,6 +30,8 @@ class SignedOffRevision:
     revision: int
     #: The stream version of the ``ReportSignedOff`` event: the state to render.
     version: int
+    #: Its log position: what the other streams a document shows are read up to.
+    position: int
     signed_at: datetime
     signers: tuple[str, ...]
     #: The sign-off event's id and correlation id, so the rendering points back at it.
@@ -39,11 +41,13 @@ class SignedOffRevision:
     rendered: tuple[Artifact, ...] | None
     #: The last ``RenderFailed`` of this revision, if an attempt failed.
     failure: RenderFailed | None = None
+    #: The project of a 项目支出 report; None for the 部门整体 report.
+    project: str | None = None
 
     @property
     def stream_id(self) -> str:
         """The report's stream."""
-        return report_stream_id(self.department, self.year)
+        return report_stream_id(self.department, self.year, self.project)
 
     @property
     def given_up(self) -> bool:
@@ -56,14 +60,18 @@ class SignedOffRevision:
         return (self.failure.attempt if self.failure else 0) + 1
 
 
-def _sign_off(record: RecordedEvent, department: str, year: int) -> SignedOffRevision:
+def _sign_off(
+    record: RecordedEvent, department: str, year: int, project: str | None
+) -> SignedOffRevision:
     event = record.event
     assert isinstance(event, ReportSignedOff)
     return SignedOffRevision(
         department=department,
         year=year,
+        project=project,
         revision=event.revision,
         version=record.version,
+        position=record.position,
         signed_at=record.recorded_at,
         signers=event.signers,
         event_id=record.event_id,
@@ -73,17 +81,17 @@ def _sign_off(record: RecordedEvent, department: str, year: int) -> SignedOffRev
 
 
 def signed_off_revisions(
-    store: EventStoreProtocol, department: str, year: int
+    store: EventStoreProtocol, department: str, year: int, project: str | None = None
 ) -> tuple[dict[int, SignedOffRevision], int]:
     """Every signed-off revision of a report, and the report's current revision, read from
     the whole stream once the segment of the chain it sits in holds (TamperedEvent or
     BrokenChain otherwise): what is rendered or proved is what the log vouches for."""
     found: dict[int, SignedOffRevision] = {}
     current = 0
-    for record in store.read_stream_verified(report_stream_id(department, year)):
+    for record in store.read_stream_verified(report_stream_id(department, year, project)):
         event = record.event
         if isinstance(event, ReportSignedOff):
-            found[event.revision] = _sign_off(record, department, year)
+            found[event.revision] = _sign_off(record, department, year, project)
             current = max(current, event.revision)
         elif isinstance(event, ReportRendered) and event.revision in found:
             found[event.revision] = replace(found[event.revision], rendered=event.artifacts)
@@ -101,14 +109,16 @@ def find_signed_off(
     revision: int | None = None,
     *,
     current_only: bool = True,
+    project: str | None = None,
 ) -> SignedOffRevision:
-    """The signed-off ``revision`` of a report (the latest one when None).
+    """The signed-off ``revision`` of a report (the latest one when None; a 项目支出
+    report's with ``project``).
 
     Raises :class:`NothingToRender` when the revision was never signed off and, with
     ``current_only``, :class:`StaleRevision` when the report was reopened after it.
     """
-    found, current = signed_off_revisions(store, department, year)
-    stream = report_stream_id(department, year)
+    found, current = signed_off_revisions(store, department, year, project)
+    stream = report_stream_id(department, year, project)
     wanted = revision if revision is not None else max(found, default=0)
     if wanted not in found:
         raise NothingToRender(

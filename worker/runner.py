@@ -112,6 +112,7 @@ def render_and_wait(
     broker_url: str | None = None,
     out_dir: str | Path | None = None,
     timeout: float = 120.0,
+    project: str | None = None,
 ) -> tuple[Artifact, ...]:
     """Have a real worker render a signed-off revision (the latest when None); its artifacts.
 
@@ -123,10 +124,10 @@ def render_and_wait(
     """
     settings = load_settings(db_url=db_url, broker_url=broker_url, out_dir=out_dir)
     store = EventStore.open(settings.db_url)
-    signed = find_signed_off(store, department, year, revision)
+    signed = find_signed_off(store, department, year, revision, project=project)
     if signed.rendered is not None:
         return signed.rendered
-    target = RenderTarget(department, year, signed.revision)
+    target = RenderTarget(department, year, signed.revision, project)
     relay = relay_for(settings, store)
     with tempfile.TemporaryDirectory(prefix="jixiao-worker-") as scratch:
         worker = WorkerProcess(settings, log_path=Path(scratch) / "worker.log")
@@ -137,7 +138,7 @@ def render_and_wait(
                     relay.dispatch(target)
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                current = find_signed_off(store, department, year, signed.revision)
+                current = find_signed_off(store, department, year, signed.revision, project=project)
                 if current.rendered is not None:
                     return current.rendered
                 if current.given_up and current.failure is not None:

@@ -68,6 +68,7 @@ def _record_hard_limit(app: Any, task_id: str, kwargs: dict[str, Any]) -> None:
     report = kwargs.get("report") or {}
     try:
         department, year = report["department"], int(report["year"])
+        project = report.get("project")
         revision = int(kwargs["revision"])
     except (KeyError, TypeError, ValueError):
         log.error("render task %s killed at its hard time limit: no report in %r", task_id, kwargs)
@@ -83,6 +84,7 @@ def _record_hard_limit(app: Any, task_id: str, kwargs: dict[str, Any]) -> None:
             revision,
             reason=f"render killed after {settings.render_hard_limit:g} s (hard time limit)",
             attempts_allowed=settings.render_attempts,
+            project=project,
         )
     except (StaleRevision, NothingToRender):
         pass  # nothing is owed for this revision any more
@@ -132,10 +134,11 @@ def render_report(
     """Render ``revision`` of ``report`` (its outbox payload) and record it; safe to repeat."""
     settings = settings_of(self.app)
     department, year, revision = report["department"], int(report["year"]), int(revision)
+    project = report.get("project")
     store = store_at(settings.db_url)
     dropped = {"stream_id": stream_id, "revision": revision, "status": "dropped"}
     try:
-        signed = find_signed_off(store, department, year, revision)
+        signed = find_signed_off(store, department, year, revision, project=project)
     except StaleRevision as error:
         _stale(stream_id, revision, error)
         return dropped
@@ -160,6 +163,7 @@ def render_report(
             revision,
             out_dir=settings.out_dir,
             pause=settings.render_pause,
+            project=project,
         )
     except StaleRevision as error:
         _stale(stream_id, revision, error)
@@ -173,7 +177,7 @@ def render_report(
         return {"stream_id": stream_id, "revision": revision, "status": "refused"}
     except SoftTimeLimitExceeded:
         reason = f"render took longer than {settings.render_soft_limit:g} s"
-        return _failed(self, department, year, revision, attempt, reason)
+        return _failed(self, department, year, revision, attempt, reason, project)
     except Exception as error:
         retries = self.request.retries
         if retries < self.max_retries:
@@ -182,7 +186,7 @@ def render_report(
             )
             raise self.retry(exc=error, countdown=countdown) from error
         reason = f"{failure_reason(error)} ({retries + 1} tries)"
-        return _failed(self, department, year, revision, attempt, reason)
+        return _failed(self, department, year, revision, attempt, reason, project)
     status = "recorded" if outcome.recorded else "already rendered"
     log.info("render %s revision %s: %s", stream_id, revision, status)
     return {
@@ -194,11 +198,17 @@ def render_report(
 
 
 def _failed(
-    task: Any, department: str, year: int, revision: int, attempt: int, reason: str
+    task: Any,
+    department: str,
+    year: int,
+    revision: int,
+    attempt: int,
+    reason: str,
+    project: str | None = None,
 ) -> dict[str, Any]:
     """Record the failed attempt (once), and what the task returns for it."""
     settings = settings_of(task.app)
-    stream_id = report_stream_id(department, year)
+    stream_id = report_stream_id(department, year, project)
     try:
         event = record_failure(
             store_at(settings.db_url),
@@ -208,6 +218,7 @@ def _failed(
             reason=reason,
             attempts_allowed=settings.render_attempts,
             attempt=attempt,
+            project=project,
         )
     except (StaleRevision, NothingToRender) as error:
         log.warning("render %s revision %s dropped: %s", stream_id, revision, error)

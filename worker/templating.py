@@ -11,7 +11,9 @@ from functools import cache
 
 import jinja2
 
-from worker.document import SEAL, ReportDocument
+from worker.document import SEAL, ProjectDocument, ReportDocument
+from worker.project_form import FUND_HEADERS, INDICATOR_HEADERS, LISTING_HEADERS
+from workflow.labels import STAGE_LABELS
 
 
 @cache
@@ -27,7 +29,18 @@ def environment() -> jinja2.Environment:
     )
 
 
-def render_html(document: ReportDocument) -> str:
-    """The report as one HTML page (title block, parts 1–3, the 自评价表, the sign block,
-    provenance)."""
-    return environment().get_template("report.html.j2").render(doc=document, seal=SEAL)
+def render_html(document: ReportDocument | ProjectDocument) -> str:
+    """The report as one HTML page: for a 部门整体 report the title block, parts 1–3, the
+    自评价表, the list of the department's project reports, the sign block and provenance;
+    for a 项目支出 report its 项目支出绩效自评表, signatures and provenance."""
+    if isinstance(document, ProjectDocument):
+        return (
+            environment()
+            .get_template("project.html.j2")
+            .render(doc=document, fund_headers=FUND_HEADERS, indicator_headers=INDICATOR_HEADERS)
+        )
+    return (
+        environment()
+        .get_template("report.html.j2")
+        .render(doc=document, seal=SEAL, listing_headers=LISTING_HEADERS, stage_labels=STAGE_LABELS)
+    )

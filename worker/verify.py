@@ -124,9 +124,11 @@ def verify_rendering(
     revision: int | None = None,
     *,
     rerender: bool = True,
+    project: str | None = None,
 ) -> Verification:
-    """Check every artifact of a rendered revision (the latest signed off when None)."""
-    signed = find_signed_off(store, department, year, revision, current_only=False)
+    """Check every artifact of a rendered revision (the latest signed off when None; a
+    项目支出 report's with ``project``)."""
+    signed = find_signed_off(store, department, year, revision, current_only=False, project=project)
     if signed.rendered is None:
         raise NothingToRender(f"report {signed.stream_id} revision {signed.revision}: not rendered")
     again = _rerendered(store, signed, signed.rendered) if rerender else {}
@@ -162,7 +164,12 @@ def verify_file(store: EventStore, path: str | Path) -> Verification:
     given = Path(path)
     target, artifacts, own = _find_rendered(store, sha256_of(given))
     signed = find_signed_off(
-        store, target.department, target.year, target.revision, current_only=False
+        store,
+        target.department,
+        target.year,
+        target.revision,
+        current_only=False,
+        project=target.project,
     )
     again = _rerendered(store, signed, artifacts)
     checks = []

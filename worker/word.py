@@ -29,9 +29,11 @@ from docx.table import Table, _Cell
 from docx.text.font import Font
 from docx.text.paragraph import Paragraph
 
-from worker.document import SEAL, ReportDocument
-from worker.evaluation_table import EvaluationTable
+from worker.document import SEAL, ProjectDocument, ReportDocument
+from worker.evaluation_table import EvaluationTable, IndicatorRow
 from worker.office_zip import repacked
+from worker.project_form import FUND_HEADERS, INDICATOR_HEADERS, LISTING_HEADERS, ProjectForm
+from workflow.labels import STAGE_LABELS
 
 #: The face of every run, Chinese and Latin alike, as the forms print.
 FONT_NAME = "宋体"
@@ -162,6 +164,28 @@ def _budget(document, table: EvaluationTable) -> None:
             _put(cell, figure, "right")
 
 
+def _indicator_row(rows: Any, index: int, indicator: IndicatorRow, scored: bool) -> None:
+    """One indicator in ``rows[index]``: 一级 and 二级 merged over their rows, 三级, target,
+    actual, 分值 and 得分 when ``scored``, the reason in the last column."""
+    cells = rows[index].cells
+    if indicator.category_span:
+        span = rows[index + indicator.category_span - 1].cells[0]
+        _put(cells[0].merge(span), indicator.category)
+    if indicator.project is None:
+        _put(cells[1].merge(cells[2]), indicator.name, "left")
+    else:
+        if indicator.project_span:
+            span = rows[index + indicator.project_span - 1].cells[1]
+            _put(cells[1].merge(span), indicator.project, "left")
+        _put(cells[2], indicator.name, "left")
+    _put(cells[3], indicator.target)
+    _put(cells[4], indicator.actual)
+    if scored:
+        _put(cells[5], indicator.weight, "right")
+        _put(cells[6], _scored(("", indicator.points), indicator.rule_points)[1], "right")
+    _put(cells[-1], indicator.reason)
+
+
 def _scored(score: tuple[str, str], rule: str) -> tuple[str, str]:
     """分值 and 得分 as printed: the rule's 得分 beside a typed one that differs from it."""
     weight, points = score
@@ -186,23 +210,7 @@ def _indicators(document, table: EvaluationTable) -> None:
         _put(cell, heading, bold=True)
     rows = grid.rows[2:]
     for index, indicator in enumerate(table.indicators):
-        cells = rows[index].cells
-        if indicator.category_span:
-            span = rows[index + indicator.category_span - 1].cells[0]
-            _put(cells[0].merge(span), indicator.category)
-        if indicator.project is None:
-            _put(cells[1].merge(cells[2]), indicator.name, "left")
-        else:
-            if indicator.project_span:
-                span = rows[index + indicator.project_span - 1].cells[1]
-                _put(cells[1].merge(span), indicator.project, "left")
-            _put(cells[2], indicator.name, "left")
-        _put(cells[3], indicator.target)
-        _put(cells[4], indicator.actual)
-        if table.scored:
-            _put(cells[5], indicator.weight, "right")
-            _put(cells[6], _scored(("", indicator.points), indicator.rule_points)[1], "right")
-        _put(cells[columns - 1], indicator.reason)
+        _indicator_row(rows, index, indicator, table.scored)
     closing = rows[len(table.indicators) :]
     if table.total_score is not None:
         cells = closing[0].cells
@@ -216,16 +224,7 @@ def _indicators(document, table: EvaluationTable) -> None:
 
 
 def _sign_block(document, doc: ReportDocument) -> None:
-    per_row = 3
-    count = len(doc.signatures)
-    grid = document.add_table(rows=-(-count // per_row), cols=per_row)
-    for index, line in enumerate(doc.signatures):
-        cell = grid.rows[index // per_row].cells[index % per_row]
-        paragraph = cell.paragraphs[0]
-        paragraph.paragraph_format.space_before = Pt(6)
-        _run(paragraph, f"{line.label}：", Pt(11))
-        # The value on a line, as forms print it; a blank one is left to write by hand.
-        _run(paragraph, line.value or "\u3000" * 6, Pt(11), underline=True)
+    _signatures(document, doc, 3)
     _paragraph(document, SEAL, align="right", size=Pt(11))
 
 
@@ -243,6 +242,110 @@ def _page(document) -> None:
         font = document.styles[f"Heading {n}"].font
         font.color.rgb = RGBColor(0, 0, 0)
         font.bold = False
+
+
+def _project_head(document, form: ProjectForm) -> None:
+    """项目名称, 主管部门 and 实施单位, 项目资金 and 年度总体目标 in one grid of eight columns."""
+    rows = 2 + 1 + len(form.funds) + 2
+    grid = _grid(document, rows, 8, (18.0, 30.0, 22.0, 22.0, 22.0, 14.0, 22.0, 20.0)[:8])
+    cells = [row.cells for row in grid.rows]
+    _put(cells[0][0].merge(cells[0][1]), "项目名称", bold=True)
+    _put(cells[0][2].merge(cells[0][7]), form.name, "left")
+    _put(cells[1][0].merge(cells[1][1]), "主管部门", bold=True)
+    _put(cells[1][2].merge(cells[1][3]), form.supervisor, "left")
+    _put(cells[1][4].merge(cells[1][5]), "实施单位", bold=True)
+    _put(cells[1][6].merge(cells[1][7]), form.implementer, "left")
+    last_fund = 2 + len(form.funds)
+    _put(cells[2][0].merge(cells[last_fund][0]), f"项目资金（{form.unit}）", bold=True)
+    for cell, header in zip(cells[2][2:], FUND_HEADERS, strict=True):
+        _put(cell, header, bold=True)
+    for row, fund in zip(cells[3 : last_fund + 1], form.funds, strict=True):
+        _put(row[1], fund.label, "left")
+        row[1].paragraphs[0].paragraph_format.left_indent = Mm(3 * fund.depth)
+        *figures, points = fund.cells
+        for cell, figure in zip(
+            row[2:], (*figures, _scored(("", points), fund.rule_points)[1]), strict=True
+        ):
+            _put(cell, figure, "right")
+    goal_head, goal = cells[last_fund + 1], cells[last_fund + 2]
+    _put(goal_head[0].merge(goal[0]), "年度总体目标", bold=True)
+    _put(goal_head[1].merge(goal_head[3]), "预期目标", bold=True)
+    _put(goal_head[4].merge(goal_head[7]), "实际完成情况", bold=True)
+    _put(goal[1].merge(goal[3]), form.goal, "left")
+    _put(goal[4].merge(goal[7]), form.achieved, "left")
+
+
+def _project_indicators(document, form: ProjectForm) -> None:
+    closing = form.closing
+    rows = 1 + len(form.indicators) + 1 + len(closing)
+    widths = (18.0, 22.0, 28.0, 22.0, 22.0, 13.0, 13.0, 32.0)
+    grid = _grid(document, rows, 8, widths)
+    headings = form.headings
+    heads = (headings.level1, headings.level2, headings.level3, *INDICATOR_HEADERS)
+    for cell, header in zip(grid.rows[0].cells, heads, strict=True):
+        _put(cell, header, bold=True)
+    body = grid.rows[1:]
+    for index, indicator in enumerate(form.indicators):
+        # The national form always has its 分值 and 得分 columns (blank when unscored).
+        _indicator_row(body, index, indicator, True)
+    total = body[len(form.indicators)].cells
+    _put(total[0].merge(total[4]), "总分", bold=True)
+    _put(total[5], form.total_score[0], "right")
+    _put(total[6], form.total_score[1], "right")
+    for row, (label, text) in zip(body[len(form.indicators) + 1 :], closing, strict=True):
+        cells = row.cells
+        _put(cells[0], label, bold=True)
+        _put(cells[1].merge(cells[7]), text, "left")
+
+
+def _signatures(document, doc: ReportDocument | ProjectDocument, per_row: int) -> None:
+    count = len(doc.signatures)
+    grid = document.add_table(rows=-(-count // per_row), cols=per_row)
+    for index, line in enumerate(doc.signatures):
+        cell = grid.rows[index // per_row].cells[index % per_row]
+        paragraph = cell.paragraphs[0]
+        paragraph.paragraph_format.space_before = Pt(6)
+        _run(paragraph, f"{line.label}：", Pt(11))
+        # The value on a line, as forms print it; a blank one is left to write by hand.
+        _run(paragraph, line.value or "\u3000" * 6, Pt(11), underline=True)
+
+
+def _provenance(document, doc: ReportDocument | ProjectDocument, title: str) -> bytes:
+    provenance = doc.provenance
+    _paragraph(
+        document,
+        f"第 {provenance.revision} 版 · 签发：{'、'.join(provenance.signer_names)} · "
+        f"签发时间：{provenance.local_time} · 模板 {provenance.template_version}",
+        size=Pt(8),
+    )
+    moment = provenance.moment.replace(tzinfo=None)
+    properties = document.core_properties
+    properties.title = title
+    properties.author = doc.department_name
+    properties.last_modified_by = "jixiao"
+    properties.comments = f"{provenance.report} revision {provenance.revision}"
+    properties.revision = provenance.revision
+    properties.created = properties.modified = moment
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return repacked(buffer.getvalue(), moment)
+
+
+def render_project_docx(doc: ProjectDocument) -> bytes:
+    """A 项目支出 report's 项目支出绩效自评表 as DOCX bytes, every timestamp in the file set to
+    the sign-off time."""
+    document = docx.Document()
+    _page(document)
+    form = doc.form
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(title, form.title, _HEADING_SIZES[2])
+    _paragraph(document, f"（{form.year}年度）", align="center", space_after=4)
+    _project_head(document, form)
+    _paragraph(document, "", space_after=4)
+    _project_indicators(document, form)
+    _signatures(document, doc, 2)
+    return _provenance(document, doc, f"{form.title}（{form.year}年度）{form.name}")
 
 
 def render_docx(doc: ReportDocument) -> bytes:
@@ -270,23 +373,24 @@ def render_docx(doc: ReportDocument) -> bytes:
     _budget(document, table)
     _paragraph(document, "", space_after=4)
     _indicators(document, table)
+    if doc.projects:
+        _project_list(document, doc)
     if doc.signatures:
         _sign_block(document, doc)
-    provenance = doc.provenance
-    _paragraph(
-        document,
-        f"第 {provenance.revision} 版 · 签发：{'、'.join(provenance.signer_names)} · "
-        f"签发时间：{provenance.local_time} · 模板 {provenance.template_version}",
-        size=Pt(8),
-    )
-    moment = provenance.moment.replace(tzinfo=None)
-    properties = document.core_properties
-    properties.title = f"{doc.title}（{doc.year}年度）"
-    properties.author = doc.department_name
-    properties.last_modified_by = "jixiao"
-    properties.comments = f"{provenance.report} revision {provenance.revision}"
-    properties.revision = provenance.revision
-    properties.created = properties.modified = moment
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return repacked(buffer.getvalue(), moment)
+    return _provenance(document, doc, f"{doc.title}（{doc.year}年度）")
+
+
+def _project_list(document, doc: ReportDocument) -> None:
+    """The department's 项目支出 reports, as the HTML lists them after the 自评价表."""
+    _paragraph(document, "项目支出绩效自评情况", align="center", space_after=4)
+    grid = _grid(document, 1 + len(doc.projects), 6, (26.0, 50.0, 24.0, 24.0, 20.0, 26.0))
+    for cell, header in zip(grid.rows[0].cells, LISTING_HEADERS, strict=True):
+        _put(cell, header, bold=True)
+    for row, project in zip(grid.rows[1:], doc.projects, strict=True):
+        cells = row.cells
+        _put(cells[0], project.code)
+        _put(cells[1], project.name, "left")
+        for cell, figure in zip(cells[2:5], project.cells, strict=True):
+            _put(cell, figure, "right")
+        stage = STAGE_LABELS.get(project.stage, project.stage)
+        _put(cells[5], f"{stage}（第 {project.revision} 版）")

@@ -29,11 +29,13 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from worker.evaluation_table import BUDGET_HEADERS, EvaluationTable
+from worker.evaluation_table import BUDGET_HEADERS, EvaluationTable, IndicatorRow
 from worker.office_zip import FixedTimeZip
+from worker.project_form import FUND_HEADERS, INDICATOR_HEADERS, ProjectForm
 from workflow.report_file import COMPUTED_CELLS_PROPERTY
 
 SHEET_TITLE = "自评价表"
+PROJECT_SHEET_TITLE = "项目支出绩效自评表"
 
 #: The face every cell is set in: 宋体 (SimSun) as the forms print, GB2312 character set;
 #: a viewer without it substitutes a CJK serif (Noto Serif CJK SC through fontconfig).
@@ -172,6 +174,38 @@ def _budget(sheet: Worksheet, table: EvaluationTable, row: int, computed: Comput
     return row + 1
 
 
+def _indicator_row(
+    sheet: Worksheet,
+    row: int,
+    indicator: IndicatorRow,
+    scored: bool,
+    reason_column: int,
+    last: int,
+    computed: Computed,
+) -> None:
+    """One indicator: 一级 and 二级 merged over their rows, 三级, target, actual, 分值 and
+    得分 in columns 6 and 7 when ``scored`` (those jixiao computed listed in ``computed``),
+    the reason from ``reason_column`` to ``last``."""
+    if indicator.category_span:
+        _cell(sheet, row, 1, indicator.category, to_row=row + indicator.category_span - 1)
+    if indicator.project is None:
+        _cell(sheet, row, 2, indicator.name, to_column=3, align=_LEFT)
+    else:
+        if indicator.project_span:
+            bottom = row + indicator.project_span - 1
+            _cell(sheet, row, 2, indicator.project, to_row=bottom, align=_LEFT)
+        _cell(sheet, row, 3, indicator.name, align=_LEFT)
+    _cell(sheet, row, 4, indicator.target)
+    _cell(sheet, row, 5, indicator.actual)
+    if scored:
+        _cell(sheet, row, 6, _figure(indicator.weight), places=2)
+        _cell(sheet, row, 7, _figure(indicator.points), places=2)
+        for column, role in ((6, "weight"), (7, "points")):
+            if role in indicator.computed:
+                _computed_cell(computed, sheet, row, column)
+    _cell(sheet, row, reason_column, indicator.reason, to_column=last)
+
+
 def _indicators(sheet: Worksheet, table: EvaluationTable, row: int, computed: Computed) -> int:
     last = width_of(table)
     *values, reason = table.value_headers
@@ -187,24 +221,7 @@ def _indicators(sheet: Worksheet, table: EvaluationTable, row: int, computed: Co
     sheet.print_title_rows = f"{row}:{row + 1}"
     row += 2
     for indicator in table.indicators:
-        if indicator.category_span:
-            _cell(sheet, row, 1, indicator.category, to_row=row + indicator.category_span - 1)
-        if indicator.project is None:
-            _cell(sheet, row, 2, indicator.name, to_column=3, align=_LEFT)
-        else:
-            if indicator.project_span:
-                last = row + indicator.project_span - 1
-                _cell(sheet, row, 2, indicator.project, to_row=last, align=_LEFT)
-            _cell(sheet, row, 3, indicator.name, align=_LEFT)
-        _cell(sheet, row, 4, indicator.target)
-        _cell(sheet, row, 5, indicator.actual)
-        if table.scored:
-            _cell(sheet, row, 6, _figure(indicator.weight), places=2)
-            _cell(sheet, row, 7, _figure(indicator.points), places=2)
-            for column, role in ((6, "weight"), (7, "points")):
-                if role in indicator.computed:
-                    _computed_cell(computed, sheet, row, column)
-        _cell(sheet, row, reason_column, indicator.reason, to_column=last)
+        _indicator_row(sheet, row, indicator, table.scored, reason_column, last, computed)
         row += 1
     if table.total_score is not None:
         _cell(sheet, row, 1, "总分", to_column=5, bold=True)
@@ -234,34 +251,139 @@ def _page_setup(sheet: Worksheet) -> None:
     sheet.page_margins.top = sheet.page_margins.bottom = 0.75
 
 
-def render_xlsx(table: EvaluationTable, moment: datetime) -> bytes:
-    """The 自评价表 as XLSX bytes, every timestamp in the file set to ``moment`` (UTC)."""
+def _workbook(title: str, widths: tuple[int, ...]) -> tuple[Workbook, Worksheet]:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = SHEET_TITLE
+    sheet.title = title
     # openpyxl has no public setter for the workbook's default face (font 0, which unstyled
     # cells use) nor for the Normal style's (which Excel sizes columns by): both are set
     # before any cell is styled, so no Calibri is left in the file.
     private = cast(Any, workbook)
     private._fonts = IndexedList([_PLAIN])
     private._named_styles["Normal"].font = _PLAIN
-    widths = _WIDTHS + (_SCORE_WIDTH,) * (width_of(table) - len(_WIDTHS))
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
-    computed: Computed = {}
-    row = _budget(sheet, table, _title(sheet, table), computed)
-    _indicators(sheet, table, row, computed)
+    return workbook, sheet
+
+
+def _saved(
+    workbook: Workbook, sheet: Worksheet, title: str, moment: datetime, computed: Computed
+) -> bytes:
     _page_setup(sheet)
     if computed:
         listed = json.dumps({sheet.title: computed}, ensure_ascii=False, sort_keys=True)
         # openpyxl's stubs do not declare the custom properties (openpyxl >= 3.1 has them).
-        private.custom_doc_props.append(StringProperty(name=COMPUTED_CELLS_PROPERTY, value=listed))
+        properties = cast(Any, workbook).custom_doc_props
+        properties.append(StringProperty(name=COMPUTED_CELLS_PROPERTY, value=listed))
     naive = moment.replace(tzinfo=None)
     workbook.properties.creator = "jixiao"
-    workbook.properties.title = table.title
+    workbook.properties.title = title
     workbook.properties.created = naive
     workbook.properties.modified = naive
     buffer = io.BytesIO()
     ExcelWriter(workbook, FixedTimeZip(buffer, naive)).save()
     return buffer.getvalue()
+
+
+def render_xlsx(table: EvaluationTable, moment: datetime) -> bytes:
+    """The 自评价表 as XLSX bytes, every timestamp in the file set to ``moment`` (UTC)."""
+    widths = _WIDTHS + (_SCORE_WIDTH,) * (width_of(table) - len(_WIDTHS))
+    workbook, sheet = _workbook(SHEET_TITLE, widths)
+    computed: Computed = {}
+    row = _budget(sheet, table, _title(sheet, table), computed)
+    _indicators(sheet, table, row, computed)
+    return _saved(workbook, sheet, table.title, moment, computed)
+
+
+#: The project form's eight columns: 一级 (and the row labels), 二级 (the fund rows' names),
+#: then the six fund figures, or 三级 and the indicator values, 分值, 得分 and the reasons.
+_PROJECT_WIDTHS = (14, 20, 20, 12, 12, 9, 9, 20)
+
+
+def _project_head(sheet: Worksheet, form: ProjectForm) -> int:
+    for row, text in enumerate((form.title, f"（{form.year}年度）"), start=1):
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
+        cell = _top_left(sheet, row, 1)
+        _put(cell, text)
+        cell.alignment = _CENTER
+        cell.font = _font(bold=row == 1, size=16 if row == 1 else 12)
+    _cell(sheet, 3, 1, "项目名称", to_column=2, bold=True)
+    _cell(sheet, 3, 3, form.name, to_column=8, align=_LEFT)
+    _cell(sheet, 4, 1, "主管部门", to_column=2, bold=True)
+    _cell(sheet, 4, 3, form.supervisor, to_column=4, align=_LEFT)
+    _cell(sheet, 4, 5, "实施单位", to_column=6, bold=True)
+    _cell(sheet, 4, 7, form.implementer, to_column=8, align=_LEFT)
+    return 5
+
+
+def _project_funds(sheet: Worksheet, form: ProjectForm, row: int, computed: Computed) -> int:
+    """项目资金 down column A, each fund row's name in B and its six figures in C to H: the
+    national form's grid, which jixiao's own import reads back."""
+    last = row + len(form.funds)
+    _cell(sheet, row, 1, f"项目资金（{form.unit}）", to_row=last, bold=True)
+    _cell(sheet, row, 2, None)
+    for column, header in enumerate(FUND_HEADERS, start=3):
+        _cell(sheet, row, column, header, bold=True)
+    for fund in form.funds:
+        row += 1
+        label = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=fund.depth)
+        _cell(sheet, row, 2, fund.label, align=label)
+        initial, full_year, actual, rate = fund.values
+        weight, points = fund.cells[3], fund.cells[5]
+        figures: tuple[tuple[CellValue, int], ...] = (
+            (initial, form.amount_places),
+            (full_year, form.amount_places),
+            (actual, form.amount_places),
+            (_figure(weight), 2),
+            (fund.cells[4] if rate is None else rate, form.rate_places),
+            (_figure(points), 2),
+        )
+        for column, (value, places) in enumerate(figures, start=3):
+            _cell(sheet, row, column, value, places=places)
+        if fund.points_computed:
+            _computed_cell(computed, sheet, row, 8)
+    row += 1
+    _cell(sheet, row, 1, "年度总体目标", to_row=row + 1, bold=True)
+    _cell(sheet, row, 2, "预期目标", to_column=4, bold=True)
+    _cell(sheet, row, 5, "实际完成情况", to_column=8, bold=True)
+    _cell(sheet, row + 1, 2, form.goal, to_column=4, align=_LEFT)
+    _cell(sheet, row + 1, 5, form.achieved, to_column=8, align=_LEFT)
+    return row + 2
+
+
+def _project_indicators(sheet: Worksheet, form: ProjectForm, row: int, computed: Computed) -> int:
+    headings = form.headings
+    heads = (headings.level1, headings.level2, headings.level3, *INDICATOR_HEADERS)
+    for column, header in enumerate(heads, start=1):
+        _cell(sheet, row, column, header, bold=True)
+    sheet.print_title_rows = f"{row}:{row}"
+    row += 1
+    for indicator in form.indicators:
+        # The national form always has its 分值 and 得分 columns (blank when unscored).
+        _indicator_row(sheet, row, indicator, True, 8, 8, computed)
+        row += 1
+    _cell(sheet, row, 1, "总分", to_column=5, bold=True)
+    _cell(sheet, row, 6, _figure(form.total_score[0]), places=2)
+    _cell(sheet, row, 7, _figure(form.total_score[1]), places=2)
+    _cell(sheet, row, 8, None)
+    for label, text in form.closing:
+        row += 1
+        _cell(sheet, row, 1, label, bold=True)
+        _cell(sheet, row, 2, text, to_column=8, align=_LEFT)
+    row += 1
+    _cell(sheet, row, 1, "项目负责人", bold=True)
+    _cell(sheet, row, 2, form.project_lead, to_column=3, align=_LEFT)
+    _cell(sheet, row, 4, "财务负责人", to_column=5, bold=True)
+    _cell(sheet, row, 6, form.finance_lead, to_column=8, align=_LEFT)
+    return row + 1
+
+
+def render_project_xlsx(form: ProjectForm, moment: datetime) -> bytes:
+    """A 项目支出 report's 项目支出绩效自评表 as XLSX bytes, laid out as the national form,
+    every timestamp in the file set to ``moment`` (UTC)."""
+    workbook, sheet = _workbook(PROJECT_SHEET_TITLE, _PROJECT_WIDTHS)
+    computed: Computed = {}
+    row = _project_funds(sheet, form, _project_head(sheet, form), computed)
+    _project_indicators(sheet, form, row, computed)
+    return _saved(workbook, sheet, form.title, moment, computed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from workflow.consistency import consistency_notices
 from workflow.indicators import reason_problem
+from workflow.projects import FIELD_LABELS, FUND_ROWS, REQUIRED_FIELDS
 from workflow.report import ReportState
 from workflow.scoring import score
 from workflow.typed_scores import score_differences, score_problems
@@ -34,9 +35,21 @@ def _section_problems(state: ReportState) -> list[str]:
     return problems
 
 
+def _project_problems(state: ReportState) -> list[str]:
+    project = state.project
+    assert project is not None
+    return [
+        f"project {project.code} {FIELD_LABELS[field]}: missing, expected its text"
+        for field in REQUIRED_FIELDS
+        if not project.text(field)
+    ]
+
+
 def _budget_problems(state: ReportState) -> list[str]:
     table = state.table()
     if table.root() is None:
+        if state.project is not None:
+            return [f"项目资金: empty, expected {FUND_ROWS[0]} and its rows"]
         return ["budget table: empty, expected 预算资金总额 and its lines"]
     return table.problems()
 
@@ -58,7 +71,16 @@ def _indicator_problems(state: ReportState) -> list[str]:
 
 
 def submission_problems(state: ReportState) -> list[str]:
-    """Every reason the report cannot be submitted yet, one line each; empty when it can."""
+    """Every reason the report cannot be submitted yet, one line each; empty when it can.
+
+    A 项目支出 report has no part 1 and no narrative: it needs its 年度总体目标 instead.
+    """
+    if state.project is not None:
+        return [
+            *_project_problems(state),
+            *_budget_problems(state),
+            *_indicator_problems(state),
+        ]
     return [
         *_part_one_problems(state),
         *_section_problems(state),

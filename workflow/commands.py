@@ -15,9 +15,27 @@ from typing import TypedDict
 from workflow.values import Value
 
 
-def report_stream_id(department: str, year: int) -> str:
-    """The stream of a department's report for a year, e.g. ``report:gusu-rc:2021``."""
-    return f"report:{department}:{year}"
+def report_stream_id(department: str, year: int, project: str | None = None) -> str:
+    """The stream of a department's report for a year, e.g. ``report:gusu-rc:2021``, or of
+    one of its 项目支出 reports, e.g. ``report:gusu-rc:2021:training`` (decision 0710)."""
+    if project is None:
+        return f"report:{department}:{year}"
+    return f"report:{department}:{year}:{project}"
+
+
+def report_stream_parts(stream_id: str) -> tuple[str, int, str | None] | None:
+    """The department, year and project (None for the 部门整体 report) of a report stream
+    id made by :func:`report_stream_id`; None for any other stream."""
+    parts = stream_id.split(":")
+    if len(parts) not in (3, 4) or parts[0] != "report" or not parts[2].isdigit():
+        return None
+    return parts[1], int(parts[2]), parts[3] if len(parts) == 4 else None
+
+
+def report_label(department: str, year: int, project: str | None = None) -> str:
+    """A report as the faces name it in a refusal: ``gusu-rc/2021``, or
+    ``gusu-rc/2021/training`` for a project's."""
+    return f"{department}/{year}" + (f"/{project}" if project is not None else "")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,11 +45,14 @@ class ReportCommand:
     department: str
     year: int
     revision: int | None = None
+    #: The project code of a 项目支出 report (``-p``); None for the department's 部门整体
+    #: report. Not ``project``: an indicator's ``project`` is its 二级 heading.
+    project_code: str | None = None
 
     @property
     def stream_id(self) -> str:
         """The report's stream id."""
-        return report_stream_id(self.department, self.year)
+        return report_stream_id(self.department, self.year, self.project_code)
 
 
 class ReportKey(TypedDict):
@@ -49,6 +70,11 @@ class OpenReport(ReportCommand):
     #: code allowed before the name: ``219001-某某镇人民政府``); it must be the registered
     #: department's name or code. None when nothing names it.
     named: str | None = None
+    #: For a 项目支出 report (``project`` given): 项目名称, required, and 主管部门 and
+    #: 实施单位, which default to the department's registered name.
+    project_name: str | None = None
+    supervisor: str | None = None
+    implementer: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,6 +114,16 @@ class EditNarrative(ReportCommand):
     title: str | None = None
     text: str
     figures: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetProjectField(ReportCommand):
+    """Set one text or name of a 项目支出 report: 项目名称, 主管部门, 实施单位, 年度总体目标
+    (预期目标, 实际完成情况), 评价结论, 存在问题, 改进措施, 项目负责人 or 财务负责人
+    (``field`` is its id or its words, workflow.projects.ProjectField)."""
+
+    field: str
+    text: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -329,6 +365,7 @@ CONTENT_COMMANDS: tuple[type[ReportCommand], ...] = (
     RecordIndicatorActual,
     SetIndicatorLine,
     RemoveIndicator,
+    SetProjectField,
     AdjustIndicatorTarget,
     SetIndicatorScore,
     SetExecutionScore,

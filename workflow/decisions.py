@@ -47,6 +47,7 @@ from workflow.commands import (
     SetIndicatorScore,
     SetInitialBudget,
     SetNetAssets,
+    SetProjectField,
     SetStaffing,
     SignOffReport,
     SubmitReport,
@@ -73,6 +74,16 @@ from workflow.narrative import (
 )
 from workflow.natures import COMPARATORS, compose_target, nature_of
 from workflow.points import Points, parse_points
+from workflow.projects import (
+    FIELD_LABELS,
+    KIND_LABELS,
+    NAME_FIELDS,
+    Project,
+    ProjectField,
+    ReportKind,
+    field_choices,
+    field_named,
+)
 from workflow.report import ReportState, fold
 from workflow.report_events import ApprovalLevel, ItemKind, ItemRef
 from workflow.roles import Actor, Role
@@ -190,6 +201,7 @@ def _check_items(before: ReportState, after: ReportState) -> None:
 
 #: Commands that set a value in place: a repeat of the value already there changes nothing.
 SETTERS = (
+    SetProjectField,
     SetFunctions,
     SetStaffing,
     SetNetAssets,
@@ -279,21 +291,81 @@ def _(command: OpenReport, state: ReportState, who: _Who, ctx: Context) -> list[
             f"fiscal year: got {command.year!r}, expected a fiscal year opened by an administrator"
         )
     assert year.deadline is not None
-    return [
-        ev.ReportOpened(
-            report=command.stream_id,
-            department=department.code,
-            department_name=department.name,
-            year=command.year,
-            revision=1,
-            scheme=year.scheme,
-            deadline=year.deadline,
+    opened = {
+        "report": command.stream_id,
+        "department": department.code,
+        "department_name": department.name,
+        "year": command.year,
+        "revision": 1,
+        "scheme": year.scheme,
+        "deadline": year.deadline,
+    }
+    if command.project_code is None:
+        for given, words in (
+            (command.project_name, "--name"),
+            (command.supervisor, "主管部门"),
+            (command.implementer, "实施单位"),
+        ):
+            if given is not None:
+                raise InvalidValue(
+                    f"report {department.code}/{command.year} {words}",
+                    given,
+                    "nothing: only a 项目支出 report (with a project code) has it",
+                )
+        return [ev.ReportOpened(**opened)]
+    code = identifier("report project", command.project_code)
+    limit = year.scheme.limit("name")
+    subject = f"project {code}"
+    project = Project(
+        code=code,
+        name=short_name(f"{subject} 项目名称", command.project_name, limit=limit),
+        supervisor=optional_name(f"{subject} 主管部门", command.supervisor, limit=limit)
+        or department.name,
+        implementer=optional_name(f"{subject} 实施单位", command.implementer, limit=limit)
+        or department.name,
+    )
+    return [ev.ProjectReportOpened(**opened, project=project)]
+
+
+def _department_part(state: ReportState, what: str, value: object) -> None:
+    """Refuse a part of the 部门整体 report on a 项目支出 report, which has none."""
+    if state.project is not None:
+        raise InvalidValue(
+            f"report {state.report} {what}",
+            str(value),
+            f"a part of a {KIND_LABELS[ReportKind.PROJECT]} report: it has no {what} "
+            f"(that is the {KIND_LABELS[ReportKind.DEPARTMENT]} report's)",
         )
-    ]
+
+
+@_decide.register
+def _(command: SetProjectField, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    project = state.project
+    if project is None:
+        raise InvalidValue(
+            f"report {state.report} field",
+            str(command.field),
+            f"a part of a {KIND_LABELS[ReportKind.DEPARTMENT]} report: project fields belong "
+            f"to a {KIND_LABELS[ReportKind.PROJECT]} report (-p CODE)",
+        )
+    field = field_named(command.field)
+    if field is None:
+        raise InvalidValue(f"project {project.code} field", str(command.field), field_choices())
+    subject = f"project {project.code} {FIELD_LABELS[field]}"
+    if field is ProjectField.NAME:
+        text = short_name(subject, command.text, limit=_limit(state, "name"))
+    elif field in NAME_FIELDS:
+        text = optional_name(subject, command.text, limit=_limit(state, "name"))
+    else:
+        text = optional_text(subject, command.text, limit=_limit(state, "paragraph"))
+    if text == project.text(field):
+        return []
+    return [ev.ProjectFieldSet(field=field, text=text)]
 
 
 @_decide.register
 def _(command: SetFunctions, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    _department_part(state, "主要职能", f"{len(command.functions)} functions")
     if isinstance(command.functions, str) or not command.functions:
         raise InvalidValue("part 1 主要职能", str(command.functions), "a list of functions")
     limit = _limit(state, "paragraph")
@@ -306,6 +378,7 @@ def _(command: SetFunctions, state: ReportState, who: _Who, ctx: Context) -> lis
 
 @_decide.register
 def _(command: SetStaffing, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    _department_part(state, "人员", f"编制 {command.establishment}")
     try:
         staffing = Staffing(
             internal_units=tuple(command.internal_units),
@@ -322,6 +395,7 @@ def _(command: SetStaffing, state: ReportState, who: _Who, ctx: Context) -> list
 
 @_decide.register
 def _(command: SetNetAssets, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    _department_part(state, "净资产", command.amount)
     if command.unit not in MONEY_UNITS:
         raise InvalidValue("part 1 净资产 unit", command.unit, "one of " + ", ".join(MONEY_UNITS))
     amount = parse_amount(
@@ -337,6 +411,7 @@ def _(command: SetNetAssets, state: ReportState, who: _Who, ctx: Context) -> lis
 
 @_decide.register
 def _(command: EditNarrative, state: ReportState, who: _Who, ctx: Context) -> list[Event]:
+    _department_part(state, "section", command.section)
     scheme = state.require_scheme()
     spec = scheme.section(command.section) if isinstance(command.section, str) else None
     if spec is None or not SECTION_ID.match(command.section):

@@ -39,6 +39,7 @@ COMMAND_LABELS = {
     "SetStaffing": "填写机构与人员",
     "SetNetAssets": "填写净资产",
     "EditNarrative": "编写文字部分",
+    "SetProjectField": "填写项目信息",
     "AddBudgetLine": "新增预算项目",
     "RenameBudgetLine": "更名预算项目",
     "RemoveBudgetLine": "删除预算项目",

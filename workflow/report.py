@@ -17,6 +17,7 @@ from workflow.deadlines import DeadlineReminderSent, ReminderKind
 from workflow.indicators import Indicator
 from workflow.narrative import Section, Staffing
 from workflow.points import Points
+from workflow.projects import Project, ReportKind
 from workflow.report_events import ApprovalLevel, ItemRef
 from workflow.schemes import Scheme
 from workflow.signoff import Signature
@@ -27,9 +28,10 @@ from workflow.values import Value
 #: ``adjustments_recorded``: a version-1 snapshot lacks it, so loading ignores such snapshots
 #: and folds the stream from its start. Version 3 added ``reminders`` (an older snapshot
 #: lacks the key, so `audit verify` would find it unlike the fold). Version 4 added
-#: ``execution_score`` and the indicators' 指标性质, 年初指标值 and typed 得分.
+#: ``execution_score`` and the indicators' 指标性质, 年初指标值 and typed 得分; version 5
+#: ``project`` (the project of a 项目支出 report).
 SNAPSHOT_KIND = "report"
-SNAPSHOT_SCHEMA = 4
+SNAPSHOT_SCHEMA = 5
 
 
 def is_report_snapshot(kind: str, schema_version: int) -> bool:
@@ -127,8 +129,20 @@ class ReportState(Value):
     reopenings: tuple[Reopening, ...] = ()
     #: The deadline reminders recorded on the report's stream, in the order sent.
     reminders: tuple[ReminderKind, ...] = ()
+    #: The project of a 项目支出 report; None for the department's 部门整体 report.
+    project: Project | None = None
     #: The 得分 of budget execution as the preparer typed it (scored schemes).
     execution_score: Points | None = None
+
+    @property
+    def kind(self) -> ReportKind:
+        """Whether the report evaluates the department's whole spending or one project."""
+        return ReportKind.DEPARTMENT if self.project is None else ReportKind.PROJECT
+
+    @property
+    def project_code(self) -> str | None:
+        """The project's code, or None for the 部门整体 report."""
+        return self.project.code if self.project is not None else None
 
     def table(self) -> BudgetTable:
         """The budget table as a tree with computed figures."""
@@ -237,6 +251,19 @@ def _(event: ev.ReportOpened, state: ReportState) -> ReportState:
         scheme=event.scheme,
         deadline=event.deadline,
     )
+
+
+@_apply.register
+def _(event: ev.ProjectReportOpened, state: ReportState) -> ReportState:
+    opened = _apply.dispatch(ev.ReportOpened)(event, state)
+    return _update(opened, project=event.project)
+
+
+@_apply.register
+def _(event: ev.ProjectFieldSet, state: ReportState) -> ReportState:
+    if state.project is None:
+        raise TypeError(f"event: got {event.event_type}, expected it on a 项目支出 report")
+    return _update(state, project=_copy(state.project, {event.field.value: event.text}))
 
 
 @_apply.register

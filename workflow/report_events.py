@@ -17,6 +17,7 @@ from workflow.commands import Artifact
 from workflow.indicators import Indicator
 from workflow.narrative import Section, Staffing
 from workflow.points import Points
+from workflow.projects import Project, ProjectField
 from workflow.schemes import Scheme
 from workflow.stages import Stage
 from workflow.targets import Deviation, Measure
@@ -285,6 +286,22 @@ class ReportReopened(Event):
     revision: int
     by: str
     reason: str
+
+
+@register("ProjectReportOpened")
+class ProjectReportOpened(ReportOpened):
+    """A 项目支出 report of a department for a fiscal year was opened, under the year's
+    scheme, for ``project`` (its code and name, 主管部门 and 实施单位)."""
+
+    project: Project
+
+
+@register("ProjectFieldSet")
+class ProjectFieldSet(Event):
+    """A text or name of a 项目支出 report was set (项目名称, 年度总体目标, 评价结论 …)."""
+
+    field: ProjectField
+    text: str
 
 
 @register("IndicatorTargetAdjusted")

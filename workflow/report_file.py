@@ -31,10 +31,12 @@ from workflow.commands import (
     SetIndicatorScore,
     SetInitialBudget,
     SetNetAssets,
+    SetProjectField,
     SetStaffing,
 )
 from workflow.errors import DocumentRejected
 from workflow.indicators import Indicator
+from workflow.projects import ProjectField
 from workflow.report import ReportState
 
 FORMAT: Final = "jixiao-report"
@@ -135,6 +137,31 @@ class IndicatorDoc(_Part):
     score: Cell | None = None
 
 
+class ProjectDoc(_Part):
+    """The project of a 项目支出 report: its code and name, and the form's texts."""
+
+    code: str
+    name: str
+    supervisor: str | None = None
+    implementer: str | None = None
+    goal: str | None = None
+    achieved: str | None = None
+    conclusion: str | None = None
+    problems: str | None = None
+    improvements: str | None = None
+    project_lead: str | None = None
+    finance_lead: str | None = None
+
+
+#: The project's texts a document sets after opening the report (name, 主管部门 and 实施单位
+#: are given with the opening).
+_PROJECT_TEXTS = tuple(
+    f
+    for f in ProjectField
+    if f not in (ProjectField.NAME, ProjectField.SUPERVISOR, ProjectField.IMPLEMENTER)
+)
+
+
 class ReportDocument(_Part):
     """A whole report: what the preparer types, never what the system computes."""
 
@@ -143,6 +170,8 @@ class ReportDocument(_Part):
     department: str
     year: int
     department_name: str | None = None
+    #: A 项目支出 report's project; absent for the 部门整体 report.
+    project: ProjectDoc | None = None
     functions: list[str] = []
     staffing: StaffingDoc | None = None
     net_assets: NetAssetsDoc | None = None
@@ -225,7 +254,24 @@ def parse_document(data: object, *, source: str = "report file") -> ReportDocume
 def document_commands(document: ReportDocument) -> list[tuple[str, ReportCommand]]:
     """The preparer's commands that enter ``document``, each with its place in the file."""
     key: dict[str, Any] = {"department": document.department, "year": document.year}
-    out: list[tuple[str, ReportCommand]] = [("report", OpenReport(**key))]
+    project = document.project
+    if project is None:
+        out: list[tuple[str, ReportCommand]] = [("report", OpenReport(**key))]
+    else:
+        key["project_code"] = project.code
+        opening = OpenReport(
+            **key,
+            project_name=project.name,
+            supervisor=project.supervisor,
+            implementer=project.implementer,
+        )
+        out = [("project", opening)]
+        for field in _PROJECT_TEXTS:
+            text = getattr(project, field.value)
+            if text is not None:
+                out.append(
+                    (f"project.{field.value}", SetProjectField(**key, field=field, text=text))
+                )
     if document.functions:
         out.append(("functions", SetFunctions(**key, functions=tuple(document.functions))))
     if (staffing := document.staffing) is not None:
@@ -354,6 +400,16 @@ def state_document(state: ReportState) -> dict[str, Any]:
         "department": state.department,
         "year": state.year,
         "department_name": state.department_name or None,
+        **(
+            {
+                "project": {
+                    "code": state.project.code,
+                    **{f.value: state.project.text(f) or None for f in ProjectField},
+                }
+            }
+            if state.project is not None
+            else {}
+        ),
         "functions": list(state.functions),
         "staffing": (
             {

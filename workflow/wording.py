@@ -24,6 +24,7 @@ from workflow.administration import (
     UserRegistered,
 )
 from workflow.labels import ROLE_LABELS
+from workflow.projects import FIELD_LABELS
 from workflow.report import ReportState
 from workflow.report_events import (
     ActualSpendingRecorded,
@@ -45,6 +46,7 @@ from workflow.report_events import (
     InitialBudgetSet,
     NarrativeEdited,
     NetAssetsSet,
+    ProjectFieldSet,
     ReportApproved,
     ReportOpened,
     ReportPublished,
@@ -70,9 +72,18 @@ NEXT_STEPS = {
 }
 
 
-def report_title(department_name: str, year: int) -> str:
-    """A report as people name it: ``姑苏区红十字会 2021 年度报告``."""
+def report_title(department_name: str, year: int, project_name: str | None = None) -> str:
+    """A report as people name it: ``姑苏区红十字会 2021 年度报告``, or for a 项目支出 report
+    ``姑苏区红十字会 2021 年度项目支出报告：应急救护培训``."""
+    if project_name is not None:
+        return f"{department_name} {year} 年度项目支出报告：{project_name}"
     return f"{department_name} {year} 年度报告"
+
+
+def state_title(state: ReportState) -> str:
+    """:func:`report_title` of a folded report, of either kind."""
+    project = state.project
+    return report_title(state.department_name, state.year, project.name if project else None)
 
 
 def _what(event: Event) -> str | None:
@@ -87,6 +98,8 @@ def _what(event: Event) -> str | None:
             return f"净资产 {event.amount.raw}"
         case NarrativeEdited():
             return f"文字部分 {event.section.id}"
+        case ProjectFieldSet():
+            return f"{FIELD_LABELS[event.field]}"
         case BudgetLineAdded():
             return f"新增预算项目 {event.line}（{event.name}）"
         case BudgetLineRenamed():
@@ -187,9 +200,9 @@ def confirmation(events: Sequence[Event], state: ReportState | None = None) -> s
         listed = "；".join(phrases) if len(phrases) <= 3 else f"{len(phrases)} 项修改"
         if reported is None:
             return f"已记录 {listed}"
-        title = report_title(reported.department_name, reported.year)
+        title = state_title(reported)
         return f"已记录 {listed}：{title}（{reported.stage}）"
-    title = report_title(reported.department_name, reported.year)
+    title = state_title(reported)
     line = f"{steps[-1]} {title}（{reported.stage}）"
     if phrases:
         line += f"，记录 {len(phrases)} 项内容"

@@ -13,7 +13,8 @@ The conventions, which docs/contributing.md states for writers:
   installation step, a file that cannot be known in advance);
 * a line holds jixiao commands and ``export NAME=VALUE`` settings, joined by ``&&``;
 * paths are relative to the root of a clone: the folder the docs run in holds a copy of
-  the example report at the path the docs give (cli/data/gusu-redcross-2021.yaml).
+  the example reports at the paths the docs give (cli/data/gusu-redcross-2021.yaml and
+  its project, cli/data/gusu-redcross-2021-homes.yaml).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 import pytest
 
 import cli.context
-from cli.seed_file import SEED_FILE
+from cli.seed_file import PROJECT_FILE, SEED_FILE
 from tests.cli.conftest import CALLER_VARIABLES, issue_cheap_tokens, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,15 +138,16 @@ class DocRun:
 
 @pytest.fixture
 def doc_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A folder standing for the root of a clone, with the example report, as the cwd;
+    """A folder standing for the root of a clone, with the example reports, as the cwd;
     the CLI issues cheap tokens and opens stores afresh (the docs' URLs are relative)."""
     issue_cheap_tokens(monkeypatch)
     for name in (*CALLER_VARIABLES, "JIXIAO_DB", "JIXIAO_BROKER", "JIXIAO_OUT", "JIXIAO_SMTP"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "250")
-    example = tmp_path / "cli" / "data" / SEED_FILE.name
-    example.parent.mkdir(parents=True)
-    shutil.copyfile(SEED_FILE, example)
+    examples = tmp_path / "cli" / "data"
+    examples.mkdir(parents=True)
+    for example in (SEED_FILE, PROJECT_FILE):
+        shutil.copyfile(example, examples / example.name)
     monkeypatch.chdir(tmp_path)
     opened = dict(cli.context._stores)
     cli.context._stores.clear()

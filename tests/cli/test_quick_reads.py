@@ -12,7 +12,7 @@ import pytest
 
 import cli.context
 import cli.projections_cmd
-from cli.seed_file import SEED_FILE
+from cli.seed_file import PROJECT_FILE, SEED_FILE
 from tests.cli.conftest import KEY, Invoke, on_administration
 
 #: Every read with a quick path, with arguments that reach each of its answers and refusals.
@@ -22,6 +22,9 @@ READS = [
     ("report", "show", *KEY, "--revision", "2"),
     ("report", "show", "-d", "no-such", "-y", "2021"),
     ("report", "show", "-d", "BAD CODE", "-y", "2021"),
+    ("report", "show", *KEY, "-p", "homes", "--json"),
+    ("report", "show", *KEY, "-p", "no-such"),
+    ("report", "show", *KEY, "-p", "BAD CODE"),
     ("report", "list"),
     ("report", "list", "-y", "2021", "--json"),
     ("report", "list", "-y", "2020"),
@@ -34,6 +37,8 @@ READS = [
     ("audit", "trail", "--json", "--limit", "3", "--since", "2020-01-01"),
     ("audit", "trail", "-y", "2021", "--by", "zhang.san"),
     ("audit", "trail", *KEY, "--item", "line:publicity"),
+    ("audit", "trail", *KEY, "-p", "homes", "--json"),
+    ("audit", "trail", *KEY, "-p", "no-such"),
     ("audit", "trail", *KEY, "--item", "line:publicty"),
     ("audit", "trail", "-d", "no-such", "-y", "2021"),
     ("projections", "status"),
@@ -45,8 +50,10 @@ USERS = ["zhang.san", "li.si", "wang.wu", "zhao.liu", "wrong-token"]
 
 @on_administration
 def caught_up(run):
-    """The seed report imported, and the read models brought to the log's head by a read."""
-    assert run("report", "import", str(SEED_FILE), user="zhang.san").exit_code == 0
+    """The seed report and its 项目支出 report imported, and the read models brought to the
+    log's head by a read."""
+    for path in (SEED_FILE, PROJECT_FILE):
+        assert run("report", "import", str(path), user="zhang.san").exit_code == 0
     assert run("report", "list").exit_code == 0
 
 
@@ -90,6 +97,9 @@ LOG_READS = [
     ("audit", "diff", *KEY, "30", "10"),
     ("audit", "diff", *KEY, "10", "9999"),
     ("audit", "as-of", "-d", "no-such", "-y", "2021", "5"),
+    ("report", "export", *KEY, "-p", "homes"),
+    ("audit", "as-of", *KEY, "-p", "homes", "--json", "9999"),
+    ("audit", "diff", *KEY, "-p", "homes", "1", "9999"),
 ]
 
 
@@ -107,8 +117,9 @@ def test_quick_reads_on_postgresql(jixiao: Invoke, pg_url: str, monkeypatch) -> 
     init(jixiao, pg_url)
     try:
         set_up(jixiao, pg_url)
-        out = jixiao("--db", pg_url, "report", "import", str(SEED_FILE), user="zhang.san")
-        assert out.exit_code == 0, out.stderr
+        for path in (SEED_FILE, PROJECT_FILE):
+            out = jixiao("--db", pg_url, "report", "import", str(path), user="zhang.san")
+            assert out.exit_code == 0, out.stderr
         assert jixiao("--db", pg_url, "report", "list").exit_code == 0  # catches up
         for argv in [*READS, *LOG_READS]:
             with quick_path_only(monkeypatch):
@@ -129,13 +140,14 @@ def test_a_read_after_a_command_shows_it(caught_up: Invoke) -> None:
     # rather than answer from them as they were.
     assert caught_up("review", "submit", *KEY, user="zhang.san").exit_code == 0
     listed = json.loads(caught_up("report", "list", "--json").stdout)
-    assert [r["stage"] for r in listed] == ["submitted"]
+    assert [(r["project"], r["stage"]) for r in listed] == [(None, "submitted"), ("homes", "draft")]
     returned = caught_up("review", "return", *KEY, "--comment", "补充说明", user="li.si")
     assert returned.exit_code == 0, returned.stderr
     view = json.loads(caught_up("report", "show", *KEY, "--json", user="wang.wu").stdout)
     assert view["stage"] == "draft"
     inbox = caught_up("review", "inbox", "--json", user="zhang.san")
-    assert [i["action"] for i in json.loads(inbox.stdout)] == ["submit"]
+    waiting = {(i["project"], i["action"]) for i in json.loads(inbox.stdout)}
+    assert waiting == {(None, "submit"), ("homes", "submit")}
 
 
 def test_a_quick_read_checks_the_token_of_every_caller(caught_up: Invoke) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 
@@ -23,6 +24,7 @@ from events import (
     Metadata,
     OutboxMessage,
     Snapshot,
+    StreamAppend,
     UnknownEventType,
 )
 from events.errors import BrokenChain, TamperedEvent
@@ -188,6 +190,54 @@ class StoreContract:
         assert [r.event.text for r in store.read_stream(STREAM)] == ["one"]
         assert store.outbox_rows() == []
         assert store.load_snapshot(STREAM) is None
+        assert store.head_position() == 1
+
+    def test_an_append_to_several_streams_writes_them_all_in_order(
+        self, store: EventStoreProtocol
+    ) -> None:
+        other = "report:gusu-rc:2021:homes"
+        store.append(STREAM, 0, [NoteAdded(text="one")], metadata=PREPARER)
+        written = store.append_streams(
+            [
+                StreamAppend(other, 0, [NoteAdded(text="a"), NoteAdded(text="b")]),
+                StreamAppend(STREAM, 1, [NoteAdded(text="two")]),
+                StreamAppend("report:gusu-rc:2021:empty", 0, []),
+            ],
+            metadata=PREPARER,
+        )
+        assert [[r.position for r in part] for part in written] == [[2, 3], [4], []]
+        assert [r.event.text for r in store.read_stream(other)] == ["a", "b"]
+        assert [r.version for r in store.read_stream(STREAM)] == [1, 2]
+        rows = store.read_all()
+        assert all(later.prev_hash == earlier.hash for earlier, later in pairwise(rows))
+        assert store.verify().ok
+
+    def test_a_stale_stream_in_an_append_to_several_writes_none_of_them(
+        self, store: EventStoreProtocol
+    ) -> None:
+        store.append(STREAM, 0, [NoteAdded(text="one")], metadata=PREPARER)
+        with pytest.raises(ConcurrencyError) as caught:
+            store.append_streams(
+                [
+                    StreamAppend("report:gusu-rc:2021:homes", 0, [NoteAdded(text="a")]),
+                    StreamAppend(STREAM, 0, [NoteAdded(text="lost")]),
+                ],
+                metadata=PREPARER,
+            )
+        assert (caught.value.expected, caught.value.actual) == (0, 1)
+        assert store.head_position() == 1
+        assert store.read_stream("report:gusu-rc:2021:homes") == []
+        with pytest.raises(InvalidExpectedVersion) as twice:
+            store.append_streams(
+                [
+                    StreamAppend(STREAM, 1, [NoteAdded(text="a")]),
+                    StreamAppend(STREAM, 2, [NoteAdded(text="b")]),
+                ],
+                metadata=PREPARER,
+            )
+        assert str(twice.value) == (
+            "appends: got stream 'report:gusu-rc:2021' twice, expected each stream once"
+        )
         assert store.head_position() == 1
 
     def test_expected_version_ahead_of_the_stream_is_a_conflict(

@@ -70,6 +70,7 @@ def protocol_members() -> list[str]:
 def test_the_protocol_names_what_callers_use() -> None:
     assert protocol_members() == [
         "append",
+        "append_streams",
         "check_positions",
         "claim",
         "count_failed_attempt",

@@ -42,7 +42,7 @@ def test_the_view_memo_equals_report_view_at_every_step_of_the_seed(seeded: Worl
 def test_the_view_lists_notices_and_the_memo_follows_their_sources() -> None:
     draft = seed_draft()
     view = report_view(draft)
-    assert view["view_version"] == 4
+    assert view["view_version"] == 5
     assert view["notices"] == [
         {
             "section": "1.3",
@@ -93,7 +93,7 @@ def test_every_report_event_type_has_a_change_description() -> None:
         for _, cls in inspect.getmembers(report_events, inspect.isclass)
         if issubclass(cls, Event) and cls is not Event
     ]
-    assert len(types) == 29
+    assert len(types) == 31
     draft = seed_draft()
     for cls in types:
         try:

@@ -17,11 +17,18 @@ def test_every_command_a_person_issues_has_an_endpoint(site: Site) -> None:
         for c in PERMISSIONS
         if c not in (RecordRendering, RecordRenderFailure, RemindOfDeadline)
     }
-    assert set(COMMANDS) == issued and len(issued) == 26
+    assert set(COMMANDS) == issued and len(issued) == 27
     client = site.client()
     spec = client.get("/api/openapi.json").json()
     paths = {p.rsplit("/", 1)[-1] for p in spec["paths"] if "/commands/" in p}
     assert paths == issued
+    # Each again for a department's 项目支出 reports, with the project in the path.
+    project = {
+        p.rsplit("/", 1)[-1]
+        for p in spec["paths"]
+        if p.startswith("/api/v1/reports/{department}/{year}/projects/{project}/commands/")
+    }
+    assert project == issued
     body = spec["components"]["schemas"]["SetInitialBudgetBody"]
     assert body["required"] == ["line", "amount"]
     assert body["properties"]["amount"]["type"] == "string"

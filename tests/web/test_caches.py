@@ -201,3 +201,29 @@ def test_a_kept_page_is_kept_per_address_it_was_asked_at(site: Site) -> None:
     assert 'href="http://jixiao.example/static/jixiao.css"' in other
     assert "testserver" not in other
     assert "jixiao.example" not in preparer.get(PAGE).text
+
+
+def test_a_project_report_page_is_kept_apart_and_fresh_like_any_report(site: Site) -> None:
+    from cli.seed_file import project_commands
+
+    located = [(f"project[{i}]", c) for i, c in enumerate(project_commands())]
+    execute_all(site.store, site.users["zhang.san"], located)
+    project_page = f"{PAGE}/projects/homes"
+    preparer = _signed_in(site, "zhang.san")
+    department, project = preparer.get(PAGE).text, preparer.get(project_page).text
+    # The same department, year, viewer and stage: only the project tells the pages apart.
+    assert f'action="{project_page}/commands/' in project
+    assert f"{project_page}/" not in department
+    assert preparer.get(project_page).text == project  # kept
+    assert _amount(project, "actual-fiscal") == "3.2"
+    # A change to the project report made elsewhere is brought in before its page is shown,
+    # and leaves the 部门整体 report's kept page as it was.
+    execute(
+        site.store,
+        site.users["zhang.san"],
+        RecordActualSpending(
+            department=DEPARTMENT_CODE, year=YEAR, project_code="homes", line="fiscal", amount="3.3"
+        ),
+    )
+    assert _amount(preparer.get(project_page).text, "actual-fiscal") == "3.3"
+    assert preparer.get(PAGE).text == department

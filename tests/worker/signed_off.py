@@ -73,3 +73,23 @@ def signed_off_store(db_url: str) -> Office:
     prepare(office)
     sign_off(office)
     return office
+
+
+#: The bundled 项目支出 report's key (cli/data/gusu-redcross-2021-homes.yaml).
+PROJECT_KEY = {"department": DEPARTMENT_CODE, "year": YEAR, "project_code": "homes"}
+
+
+def sign_off_project(office: Office) -> None:
+    """Enter the bundled 项目支出 report, submit it, approve it twice and sign it off twice."""
+    from cli.seed_file import project_commands
+
+    for command in project_commands():
+        execute(office.store, office.preparer, command, now=NOW)
+    for who, command in (
+        (office.preparer, SubmitReport(**PROJECT_KEY)),
+        (office.head, ApproveReport(**PROJECT_KEY, revision=1)),
+        (office.finance, ApproveReport(**PROJECT_KEY, revision=1)),
+        (office.head, SignOffReport(**PROJECT_KEY, revision=1)),
+        (office.finance, SignOffReport(**PROJECT_KEY, revision=1)),
+    ):
+        execute(office.store, who, command, now=NOW)

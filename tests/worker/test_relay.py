@@ -10,7 +10,7 @@ import redis
 
 from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.worker.conftest import REDIS_URL
-from tests.worker.signed_off import Office, signed_off_store
+from tests.worker.signed_off import Office, sign_off_project, signed_off_store
 from worker.celery_app import RENDER_QUEUE, RENDER_TASK
 from worker.ledger import RenderTarget, retry_wait
 from worker.render import record_failure, render_revision
@@ -171,3 +171,20 @@ def test_the_backoff_between_attempts_doubles_with_jitter_up_to_an_hour() -> Non
         waits = [retry_wait(base, failures).total_seconds() for _ in range(50)]
         assert all(cap / 2 <= wait <= cap for wait in waits), (failures, waits)
         assert len(set(waits)) > 1
+
+
+def test_a_project_reports_render_is_published_and_swept_with_its_project(
+    office: Office, redis_settings: WorkerSettings
+) -> None:
+    sign_off_project(office)
+    project = RenderTarget(DEPARTMENT_CODE, YEAR, 1, "homes")
+    assert project.stream_id == "report:gusu-rc:2021:homes"
+    assert RenderTarget.from_stream(project.stream_id, 1) == project
+    relay = relay_for(redis_settings.but(redispatch_after=0.0), office.store)
+    assert relay.publish_pending() == [TARGET.key, project.key]
+    (kwargs,) = [k for k in map(task_kwargs, queued(redis_settings)) if "project" in k["report"]]
+    assert kwargs == project.payload()
+    assert kwargs["report"] == {"department": DEPARTMENT_CODE, "year": YEAR, "project": "homes"}
+    assert RenderTarget.from_payload(kwargs) == project
+    relay.ledger.catch_up(office.store)
+    assert set(relay.ledger.owed()) == {TARGET, project}

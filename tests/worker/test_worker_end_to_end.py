@@ -23,7 +23,7 @@ from events.model import RecordedEvent
 from projections.migrations import open_store
 from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.worker.conftest import REDIS_URL, wait_for
-from tests.worker.signed_off import Office, open_office, prepare, sign_off
+from tests.worker.signed_off import Office, open_office, prepare, sign_off, sign_off_project
 from worker.ledger import RenderTarget
 from worker.process import WorkerProcess
 from worker.runner import relay_for, render_and_wait, run_worker
@@ -224,3 +224,25 @@ def test_redis_down_at_sign_off_renders_once_it_returns(
     assert row.published_at is not None and row.attempts >= 2
     assert not relay.broker_down
     assert_one_artifact_set(office.store, settings.out_dir)
+
+
+def test_a_project_reports_sign_off_is_rendered_by_a_real_worker(
+    db_url: str, redis_settings: WorkerSettings, tmp_path: Path
+) -> None:
+    office = open_office(open_store(db_url, create=True))
+    sign_off_project(office)
+    relay = relay_for(redis_settings, office.store)
+    project = RenderTarget(DEPARTMENT_CODE, YEAR, 1, "homes")
+    assert relay.publish_pending() == [project.key]
+    stream = project.stream_id
+    with WorkerProcess(redis_settings, concurrency=1, log_path=tmp_path / "w.log"):
+        wait_for(
+            lambda: any(r.event_type == "ReportRendered" for r in office.store.read_stream(stream)),
+            60,
+            "the project's ReportRendered",
+        )
+    out = redis_settings.out_dir
+    assert all(name.startswith(f"{DEPARTMENT_CODE}-{YEAR}@homes-r1-") for name in output_files(out))
+    assert len(output_files(out)) == 4
+    verification = verify_rendering(office.store, DEPARTMENT_CODE, YEAR, project="homes")
+    assert verification.ok, verification

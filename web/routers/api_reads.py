@@ -1,6 +1,7 @@
 """`/api/v1` reads: who am I, my inbox, the reports I may read, a year's overview, one report
-and its report file, its trail, the report as of a moment and the changes between two; the
-log's verification, a year's replay and a rendered file's check."""
+and its report file, its trail, the report as of a moment and the changes between two (each
+also under `/api/v1/reports/{department}/{year}/projects/{project}` for a department's
+项目支出 report); the log's verification, a year's replay and a rendered file's check."""
 
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ from projections.integrity import LogVerification, verify_log
 from projections.replay import replay_year, write_csv
 from projections.report_state import report_document
 from projections.summaries import readable_report_ids, visible_overview, visible_reports
-from web.dependencies import ApiCaller, Services, ServicesDep
+from web.dependencies import ApiCaller, ProjectPath, Services, ServicesDep
 from web.errors import Refused, not_found
 from web.identity import Identity
 from web.reading import parse_moment, parse_time, require_stage
 from workflow.administration import fiscal_year_stream_id
+from workflow.commands import report_label, report_stream_parts
 from workflow.report_file import state_document
 from workflow.visibility import reads_everything
 
@@ -53,6 +55,7 @@ def my_inbox(caller: ApiCaller, app: ServicesDep) -> list[dict[str, Any]]:
     return [
         {
             **{name: getattr(item, name) for name in item.__slots__},
+            "project": item.project,
             # Seconds, as `jixiao review inbox --json` gives them (not an ISO 8601 duration).
             "waited": item.waited.total_seconds(),
             "waited_days": item.waited.days,
@@ -85,19 +88,22 @@ def overview(
 
 
 @router.get("/reports/{department}/{year}")
+@router.get("/reports/{department}/{year}/projects/{project}")
 def report(
     department: str,
     year: int,
     caller: ApiCaller,
     app: ServicesDep,
+    project: ProjectPath,
     revision: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
-    """The report's view: stage, every typed and computed figure, indicators, narrative,
-    notices, approvals, signatures, returns; the latest revision unless one is asked for."""
-    app.reads.readable(caller.actor, department, year)
-    view = report_document(app.store.engine, department, year, revision)
+    """The report's view (a 项目支出 report's under ``/projects/{project}``): stage, every
+    typed and computed figure, indicators, narrative or project texts, notices, approvals,
+    signatures, returns; the latest revision unless one is asked for."""
+    app.reads.readable(caller.actor, department, year, project)
+    view = report_document(app.store.engine, department, year, revision, project)
     if view is None:
-        raise not_found(department, f"{year} revision {revision}")
+        raise not_found(department, f"{year} revision {revision}", project)
     return view
 
 
@@ -128,11 +134,13 @@ def trail(
 
 
 @router.get("/reports/{department}/{year}/trail")
+@router.get("/reports/{department}/{year}/projects/{project}/trail")
 def report_trail(
     department: str,
     year: int,
     caller: ApiCaller,
     app: ServicesDep,
+    project: ProjectPath,
     by: str | None = None,
     since: str | None = None,
     until: str | None = None,
@@ -140,11 +148,13 @@ def report_trail(
     limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> list[dict[str, Any]]:
     """Every change to the report: when, who, in which role, the item, before and after, why."""
-    app.reads.readable(caller.actor, department, year)
-    return _trail(app, caller, department, year, by, since, until, item, limit)
+    app.reads.readable(caller.actor, department, year, project)
+    return _trail(app, caller, department, year, by, since, until, item, limit, project)
 
 
-def _trail(app, caller, department, year, by, since, until, item, limit) -> list[dict[str, Any]]:
+def _trail(
+    app, caller, department, year, by, since, until, item, limit, project=None
+) -> list[dict[str, Any]]:
     kind, item_id = _item(item)
     since_at, until_at = parse_time(since, "since"), parse_time(until, "until")
     if since_at is not None and until_at is not None and since_at >= until_at:
@@ -161,6 +171,7 @@ def _trail(app, caller, department, year, by, since, until, item, limit) -> list
         app.store,
         department=department,
         year=year,
+        project=project,
         user=by,
         since=since_at,
         until=until_at,
@@ -173,18 +184,25 @@ def _trail(app, caller, department, year, by, since, until, item, limit) -> list
 
 
 @router.get("/reports/{department}/{year}/as-of")
+@router.get("/reports/{department}/{year}/projects/{project}/as-of")
 def as_of(
-    department: str, year: int, moment: str, caller: ApiCaller, app: ServicesDep
+    department: str,
+    year: int,
+    moment: str,
+    caller: ApiCaller,
+    app: ServicesDep,
+    project: ProjectPath,
 ) -> dict[str, Any]:
     """The report exactly as it was at a moment: a time (UTC unless it says) or a log position."""
-    app.reads.readable(caller.actor, department, year)
+    app.reads.readable(caller.actor, department, year, project)
     when = parse_moment(moment, "moment", app.store.head_position())
-    found = report_as_of(app.store, department, year, when)
+    found = report_as_of(app.store, department, year, when, project)
     view = found.view()
     if view is None:
         raise Refused(
             422,
-            f"report {department}/{year} at {moment}: not opened yet, expected a later moment",
+            f"report {report_label(department, year, project)} at {moment}: not opened yet, "
+            "expected a later moment",
             "moment",
         )
     return {
@@ -196,11 +214,18 @@ def as_of(
 
 
 @router.get("/reports/{department}/{year}/diff")
+@router.get("/reports/{department}/{year}/projects/{project}/diff")
 def diff(
-    department: str, year: int, since: str, until: str, caller: ApiCaller, app: ServicesDep
+    department: str,
+    year: int,
+    since: str,
+    until: str,
+    caller: ApiCaller,
+    app: ServicesDep,
+    project: ProjectPath,
 ) -> dict[str, Any]:
     """Every field of the report that changed between two moments (times or positions)."""
-    app.reads.readable(caller.actor, department, year)
+    app.reads.readable(caller.actor, department, year, project)
     head = app.store.head_position()
     first, second = parse_moment(since, "since", head), parse_moment(until, "until", head)
     reversed_ = Refused(
@@ -212,7 +237,7 @@ def diff(
         isinstance(first, datetime) and isinstance(second, datetime) and first > second
     ):
         raise reversed_
-    found = report_diff(app.store, department, year, first, second)
+    found = report_diff(app.store, department, year, first, second, project)
     if found.before.version > found.after.version:  # a position against a time, reversed
         raise reversed_
     return {
@@ -223,11 +248,14 @@ def diff(
 
 
 @router.get("/reports/{department}/{year}/file")
-def report_file(department: str, year: int, caller: ApiCaller, app: ServicesDep) -> dict[str, Any]:
+@router.get("/reports/{department}/{year}/projects/{project}/file")
+def report_file(
+    department: str, year: int, caller: ApiCaller, app: ServicesDep, project: ProjectPath
+) -> dict[str, Any]:
     """The report's content as a jixiao-report file (docs/report-format.md), every cell as
     typed: what `jixiao report export` writes, and `jixiao report import` reads back."""
-    app.reads.readable(caller.actor, department, year)
-    return state_document(app.folds.current(department, year).state)
+    app.reads.readable(caller.actor, department, year, project)
+    return state_document(app.folds.current(department, year, project).state)
 
 
 _ANCHOR = re.compile(r"(\d{1,18}):([0-9a-f]{64})")
@@ -325,8 +353,9 @@ def _check_artifact(app: Services, caller: Identity, name: str, content: bytes) 
             found = verify_file(app.store, given)
         except UnknownArtifact as error:
             raise Refused(404, f"{name}: {error}") from None
-        department, _, year = found.report.removeprefix("report:").rpartition(":")
-        app.reads.readable(caller.actor, department, int(year))
+        parts = report_stream_parts(found.report)
+        assert parts is not None  # a rendering is recorded on a report stream
+        app.reads.readable(caller.actor, *parts)
         return {
             "report": found.report,
             "revision": found.revision,

@@ -24,13 +24,14 @@ from projections.integrity import verify_log
 from projections.replay import replay_year, write_csv, write_json
 from projections.report_state import report_document
 from projections.summaries import readable_report_ids
-from web.dependencies import CSRF_FIELD, PageCaller, Services, ServicesDep, same
+from web.dependencies import CSRF_FIELD, PageCaller, ProjectPath, Services, ServicesDep, same
 from web.errors import Refused
 from web.identity import Identity
 from web.reading import parse_moment, parse_time
 from web.routers.pages_reports import report_context
 from worker.verify import UnknownArtifact, verify_file
 from workflow.administration import FiscalYearState, fiscal_year_stream_id
+from workflow.commands import report_label, report_stream_parts
 from workflow.service import load_admin
 from workflow.visibility import reads_everything
 
@@ -111,14 +112,24 @@ def _trail_filters(query: dict[str, str]) -> dict[str, Any]:
 
 
 def _trail(
-    request: Request, app: Services, caller: Identity, department: str | None, year: int | None
+    request: Request,
+    app: Services,
+    caller: Identity,
+    department: str | None,
+    year: int | None,
+    project: str | None = None,
 ) -> Response:
     query = dict(request.query_params)
     view = None
     if department is not None and year is not None:
-        app.reads.readable(caller.actor, department, year)
-        view = report_document(app.store.engine, department, year)
-    context: dict[str, Any] = {"query": query, "department": department, "year": year}
+        app.reads.readable(caller.actor, department, year, project)
+        view = report_document(app.store.engine, department, year, project=project)
+    context: dict[str, Any] = {
+        "query": query,
+        "department": department,
+        "year": year,
+        "project": project,
+    }
     context["view"] = view
     try:
         filters = _trail_filters(query)
@@ -140,6 +151,7 @@ def _trail(
     entries = audit_trail(
         engine,
         department=department,
+        project=project,
         reports=readable_report_ids(engine, caller.actor),
         **filters,
     )
@@ -161,38 +173,51 @@ def trail_page(request: Request, caller: PageCaller, app: ServicesDep) -> Respon
 
 
 @router.get("/reports/{department}/{year}/trail", response_class=HTMLResponse)
+@router.get("/reports/{department}/{year}/projects/{project}/trail", response_class=HTMLResponse)
 def report_trail_page(
-    department: str, year: int, request: Request, caller: PageCaller, app: ServicesDep
+    department: str,
+    year: int,
+    request: Request,
+    caller: PageCaller,
+    app: ServicesDep,
+    project: ProjectPath,
 ) -> Response:
     """Every change to one report, filtered."""
-    return _trail(request, app, caller, department, year)
+    return _trail(request, app, caller, department, year, project)
 
 
 @router.get("/reports/{department}/{year}/as-of", response_class=HTMLResponse)
+@router.get("/reports/{department}/{year}/projects/{project}/as-of", response_class=HTMLResponse)
 def as_of_page(
     department: str,
     year: int,
     request: Request,
     caller: PageCaller,
     app: ServicesDep,
+    project: ProjectPath,
     moment: str | None = None,
 ) -> Response:
     """The report exactly as it was at a moment (a time, UTC unless it says, or a log
     position)."""
-    app.reads.readable(caller.actor, department, year)
-    context: dict[str, Any] = {"department": department, "year": year, "moment": moment or ""}
+    app.reads.readable(caller.actor, department, year, project)
+    context: dict[str, Any] = {
+        "department": department,
+        "year": year,
+        "project": project,
+        "moment": moment or "",
+    }
     if not _blank(moment):
         return _page(request, app, caller, "as_of.html.j2", **context)
     assert moment is not None
     try:
         when = parse_moment(moment.strip(), "moment", app.store.head_position())
-        found = report_as_of(app.store, department, year, when)
+        found = report_as_of(app.store, department, year, when, project)
         view = found.view()
         if view is None:
             raise Refused(
                 422,
-                f"moment: got {moment!r}, expected a moment after report {department}/{year} "
-                "was opened",
+                f"moment: got {moment!r}, expected a moment after report "
+                f"{report_label(department, year, project)} was opened",
                 "moment",
             )
     except Refused as refused:
@@ -227,20 +252,23 @@ def _shown(value: Any) -> str:
 
 
 @router.get("/reports/{department}/{year}/diff", response_class=HTMLResponse)
+@router.get("/reports/{department}/{year}/projects/{project}/diff", response_class=HTMLResponse)
 def diff_page(
     department: str,
     year: int,
     request: Request,
     caller: PageCaller,
     app: ServicesDep,
+    project: ProjectPath,
     since: str | None = None,
     until: str | None = None,
 ) -> Response:
     """Every field of the report that changed between two moments."""
-    app.reads.readable(caller.actor, department, year)
+    app.reads.readable(caller.actor, department, year, project)
     context: dict[str, Any] = {
         "department": department,
         "year": year,
+        "project": project,
         "since": since or "",
         "until": until or "",
     }
@@ -258,7 +286,7 @@ def diff_page(
         )
         if type(first) is type(second) and first > second:  # type: ignore[operator]
             raise reversed_
-        found = report_diff(app.store, department, year, first, second)
+        found = report_diff(app.store, department, year, first, second, project)
         if found.before.version > found.after.version:
             raise reversed_
     except Refused as refused:
@@ -454,9 +482,10 @@ async def artifact_page(request: Request, caller: PageCaller, app: ServicesDep) 
                 field="file",
                 everything=everything,
             )
-        department, _, year = found.report.removeprefix("report:").rpartition(":")
+        parts = report_stream_parts(found.report)
+        assert parts is not None  # a rendering is recorded on a report stream
         try:
-            app.reads.readable(caller.actor, department, int(year))
+            app.reads.readable(caller.actor, *parts)
         except Refused:
             # A file of a report the caller may not read says nothing more than an unknown one.
             return _page(
@@ -488,8 +517,9 @@ async def artifact_page(request: Request, caller: PageCaller, app: ServicesDep) 
         artifact={
             "name": name,
             "report": found.report,
-            "department": department,
-            "year": int(year),
+            "department": parts[0],
+            "year": parts[1],
+            "project": parts[2],
             "revision": found.revision,
             "ok": found.ok,
             "checks": checks,

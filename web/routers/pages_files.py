@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from projections.report_state import report_document
-from web.dependencies import PageCaller, ServicesDep
+from web.dependencies import PageCaller, ProjectPath, ServicesDep
 from web.errors import Refused, not_found
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -35,20 +35,23 @@ def artifact_file(out_dir: Path, artifact: dict[str, Any]) -> Path | None:
 
 
 @router.get("/reports/{department}/{year}/files/{fmt}")
+@router.get("/reports/{department}/{year}/projects/{project}/files/{fmt}")
 def download(
     department: str,
     year: int,
     fmt: str,
     caller: PageCaller,
     app: ServicesDep,
+    project: ProjectPath,
     revision: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
-    """A rendered file of the report (the latest revision unless one is asked for), sent
-    only when its bytes still have the SHA-256 that was recorded."""
-    app.reads.readable(caller.actor, department, year)
-    view = report_document(app.store.engine, department, year, revision)
+    """A rendered file of the report (the latest revision unless one is asked for; a
+    项目支出 report's under ``/projects/{project}``), sent only when its bytes still have
+    the SHA-256 that was recorded."""
+    app.reads.readable(caller.actor, department, year, project)
+    view = report_document(app.store.engine, department, year, revision, project)
     if view is None:
-        raise not_found(department, f"{year} revision {revision}")
+        raise not_found(department, f"{year} revision {revision}", project)
     artifact = next((a for a in view["artifacts"] if a["format"] == fmt), None)
     if artifact is None:
         formats = ", ".join(a["format"] for a in view["artifacts"]) or "none rendered yet"

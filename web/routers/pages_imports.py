@@ -14,12 +14,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from imports.reading import EXPECTED_FILE, MAX_REPORT_FILE_BYTES, read_import, record_import
+from imports.reading import (
+    EXPECTED_FILE,
+    MAX_REPORT_FILE_BYTES,
+    is_workbook,
+    read_import,
+    record_import,
+)
 from imports.spreadsheet import MAX_WORKBOOK_BYTES
-from web.dependencies import CSRF_FIELD, PageCaller, Services, ServicesDep, same
+from web.dependencies import CSRF_FIELD, PageCaller, ProjectPath, Services, ServicesDep, same
 from web.errors import Refused, not_found, refusal
 from web.identity import Identity
+from web.templating import page_of
 from workflow.administration import DEPARTMENT_CODE
+from workflow.commands import report_label
 from workflow.errors import DocumentRejected, DomainError
 from workflow.roles import Role
 
@@ -76,6 +84,7 @@ def _page(
     department: str,
     year: int,
     *,
+    project: str | None = None,
     status: int = 200,
     **context: Any,
 ) -> Response:
@@ -88,6 +97,7 @@ def _page(
             "csrf": caller.session.csrf,
             "department": department,
             "year": year,
+            "project": project,
             "expected": EXPECTED_FILE,
             "command_labels": COMMAND_LABELS,
             "layouts": _layout_names(),
@@ -98,12 +108,18 @@ def _page(
 
 
 @router.get("/reports/{department}/{year}/import", response_class=HTMLResponse)
+@router.get("/reports/{department}/{year}/projects/{project}/import", response_class=HTMLResponse)
 def import_form(
-    department: str, year: int, request: Request, caller: PageCaller, app: ServicesDep
+    department: str,
+    year: int,
+    request: Request,
+    caller: PageCaller,
+    app: ServicesDep,
+    project: ProjectPath,
 ) -> Response:
-    """The upload form."""
+    """The upload form (of a 项目支出 report under ``/projects/{project}``)."""
     _importer(caller, department, year)
-    return _page(request, app, caller, department, year)
+    return _page(request, app, caller, department, year, project=project)
 
 
 async def _upload(request: Request, caller: Identity) -> tuple[str, bytes, bool, str | None]:
@@ -163,19 +179,35 @@ def _refusal_of(error: Exception) -> tuple[int, str, str | None, list[str]]:
 
 
 @router.post("/reports/{department}/{year}/import", response_class=HTMLResponse)
+@router.post("/reports/{department}/{year}/projects/{project}/import", response_class=HTMLResponse)
 async def import_file(
-    department: str, year: int, request: Request, caller: PageCaller, app: ServicesDep
+    department: str,
+    year: int,
+    request: Request,
+    caller: PageCaller,
+    app: ServicesDep,
+    project: ProjectPath,
 ) -> Response:
-    """Check the file and show the preview; with ``confirm``, check it again and record it."""
+    """Check the file and show the preview; with ``confirm``, check it again and record it.
+    On a 项目支出 report's page a workbook is read as that project's form, and a report
+    file must be that project's."""
     _importer(caller, department, year)
     name, data, confirm, layout = await _upload(request, caller)
+    page = report_label(department, year, project)
     try:
-        found = read_import(data, name, department=department, year=year, layout=layout)
-        if (found.document.department, found.document.year) != (department, year):
+        found = read_import(
+            data,
+            name,
+            department=department,
+            year=year,
+            layout=layout,
+            project=project if is_workbook(name) else None,
+        )
+        if found.report != page:
             raise Refused(
                 422,
-                f"{name}: report {found.report}, expected {department}/{year} (the report "
-                "this page imports into)",
+                f"{name}: report {found.report}, expected {page} (the report this page "
+                "imports into)",
                 "file",
             )
         record_import(app.store, caller.actor, found, check=not confirm)
@@ -187,6 +219,7 @@ async def import_file(
             caller,
             department,
             year,
+            project=project,
             status=status,
             error=message,
             field=field,
@@ -194,13 +227,16 @@ async def import_file(
             filename=name,
         )
     if confirm:
-        return RedirectResponse(f"/reports/{department}/{year}?done=import", status_code=303)
+        return RedirectResponse(
+            f"{page_of(department, year, project)}?done=import", status_code=303
+        )
     return _page(
         request,
         app,
         caller,
         department,
         year,
+        project=project,
         preview={
             "filename": name,
             "size": len(data),

@@ -13,16 +13,25 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from projections.report_state import ReportRow
-from web.dependencies import CSRF_FIELD, FormCaller, PageCaller, Services, ServicesDep
+from web.dependencies import (
+    CSRF_FIELD,
+    FormCaller,
+    PageCaller,
+    ProjectPath,
+    Services,
+    ServicesDep,
+)
 from web.errors import Refused
 from web.execution import run_command
 from web.identity import Identity
 from web.page_forms import DONE, PAGE_COMMANDS, FailedForm, Fields, page_command
+from web.templating import page_of
 from worker.evaluation_table import BUDGET_HEADERS, INDICATOR_HEADERS, evaluation_table
 from workflow.administration import FiscalYearState, fiscal_year_stream_id
 from workflow.authorization import PERMISSIONS
 from workflow.budget import AdjustmentKind
 from workflow.commands import OpenReport
+from workflow.projects import FIELD_LABELS
 from workflow.roles import Actor
 from workflow.service import load_admin
 from workflow.stages import Stage
@@ -43,6 +52,10 @@ ADJUSTMENT_KINDS = {
     AdjustmentKind.IN_YEAR.value: "当年调整预算数",
     AdjustmentKind.HIGHER_LEVEL.value: "上级指标及其他",
 }
+
+
+#: The project fields a 项目支出 report's page lets the preparer set, with their words.
+PROJECT_FIELDS = {field.value: label for field, label in FIELD_LABELS.items()}
 
 
 def available_commands(actor: Actor, department: str, stage: str) -> set[str]:
@@ -81,8 +94,14 @@ def _scheme(app: Services, year: int) -> Any:
 
 
 def report_context(view: dict[str, Any]) -> dict[str, Any]:
-    """What every page showing a report's 自评价表 needs (the report page, as-of)."""
-    title = f"{view['year']}年度部门整体支出绩效自评价表"
+    """What every page showing a report's 自评价表 needs (the report page, as-of); a
+    项目支出 report's fund rows are its table's budget part."""
+    project = view.get("project")
+    title = (
+        f"{view['year']}年度项目支出绩效自评表：{project['name']}"
+        if project
+        else f"{view['year']}年度部门整体支出绩效自评价表"
+    )
     return {
         "view": view,
         "table": evaluation_table(view, title),
@@ -110,22 +129,25 @@ def render_report(
     status: int = 200,
     failed: FailedForm | None = None,
     done: str | None = None,
+    project: str | None = None,
 ) -> Response:
-    """The report page for a report the caller may read (404 otherwise).
+    """The report page for a report the caller may read (404 otherwise); a 项目支出
+    report's with ``project``.
 
-    The page is kept (web.kept_pages) under the report-state row it shows, the viewer and
-    what they may do; a page with a refused form is rendered every time and never kept.
+    The page is kept (web.kept_pages) under the report-state row it shows (whose report
+    stream names the project), the viewer and what they may do; a page with a refused form
+    is rendered every time and never kept.
     """
     assert caller.session is not None
     csrf = caller.session.csrf
     current = None
     if failed is None:
-        current = app.reads.current_report(caller.actor, department, year)
+        current = app.reads.current_report(caller.actor, department, year, project)
         can = available_commands(caller.actor, department, current.stage)
         page = app.pages.get(_page_key(request, current, caller, can, done), csrf)
         if page is not None:
             return HTMLResponse(page, status_code=status)
-    row, view = app.reads.current_document(caller.actor, department, year, current=current)
+    row, view = app.reads.current_document(caller.actor, department, year, project, current=current)
     can = available_commands(caller.actor, department, row.stage)
     editing = "record-actual-spending" in can
     grading = "grade-indicator" in can
@@ -145,6 +167,7 @@ def render_report(
         "error": failed.message if failed else None,
         "field": failed.field if failed else None,
         "done": done,
+        "project_fields": PROJECT_FIELDS,
     }
     page = app.templates.get_template("report.html.j2").render(context)
     if failed is None:
@@ -156,7 +179,8 @@ def _page_key(
     request: Request, row: ReportRow, caller: Identity, can: set[str], done: str | None
 ) -> tuple:
     """Everything the report page is rendered from but the CSRF token: the report-state
-    row (which changes with every event of the report), the viewer and what they may do,
+    row (its report stream, so the department, year and project, and the revision and
+    version, which change with every event of the report), the viewer and what they may do,
     and the address the request came to (the stylesheet's link is made from it). The
     year's scheme, which the forms also show, is fixed when the year is opened."""
     return (
@@ -173,17 +197,22 @@ def _page_key(
 
 
 @router.get("/reports/{department}/{year}", response_class=HTMLResponse)
+@router.get("/reports/{department}/{year}/projects/{project}", response_class=HTMLResponse)
 def report_page(
     department: str,
     year: int,
     request: Request,
     caller: PageCaller,
     app: ServicesDep,
+    project: ProjectPath,
     done: str | None = None,
 ) -> Response:
-    """The report as its 自评价表, with what the caller may do next."""
+    """The report as its 自评价表 (a 项目支出 report's under ``/projects/{project}``), with
+    what the caller may do next."""
     name = ACTIONS.get(done or "", done or "")
-    return render_report(request, app, caller, department, year, done=DONE.get(name))
+    return render_report(
+        request, app, caller, department, year, done=DONE.get(name), project=project
+    )
 
 
 async def _fields(request: Request) -> Fields:
@@ -205,6 +234,7 @@ async def post_command(
     name: str,
     *,
     done: str | None = None,
+    project: str | None = None,
 ) -> Response:
     """Run the command a form posted; back to the page with what was done, or the page
     again with the refusal beside the form and what was typed kept."""
@@ -214,7 +244,7 @@ async def post_command(
     fields = await _fields(request)
     form_id = (fields.get("form_id") or [name])[-1]
     try:
-        run_command(app, caller, page_command(command_type, department, year, fields))
+        run_command(app, caller, page_command(command_type, department, year, fields, project))
     except Refused as refused:
         if refused.status == 404 or command_type is OpenReport:
             raise
@@ -223,24 +253,38 @@ async def post_command(
         typed["items"] = "\n".join(fields.get("items", ()))
         failed = FailedForm(form_id, typed, refused.message, refused.field)
         return render_report(
-            request, app, caller, department, year, status=refused.status, failed=failed
+            request,
+            app,
+            caller,
+            department,
+            year,
+            status=refused.status,
+            failed=failed,
+            project=project,
         )
     # Back to the form that was sent, on a page that may be long.
     anchor = f"#{quote(form_id, safe='-._')}" if "form_id" in fields else ""
-    return RedirectResponse(
-        f"/reports/{department}/{year}?done={done or name}{anchor}", status_code=303
-    )
+    page = page_of(department, year, project)
+    return RedirectResponse(f"{page}?done={done or name}{anchor}", status_code=303)
 
 
 @router.post("/reports/{department}/{year}/commands/{name}")
+@router.post("/reports/{department}/{year}/projects/{project}/commands/{name}")
 async def report_command(
-    department: str, year: int, name: str, request: Request, caller: FormCaller, app: ServicesDep
+    department: str,
+    year: int,
+    name: str,
+    request: Request,
+    caller: FormCaller,
+    app: ServicesDep,
+    project: ProjectPath,
 ) -> Response:
     """Any form of the report page: the command named in the path (``set-initial-budget``)
     with the form's fields."""
-    return await post_command(request, app, caller, department, year, name)
+    return await post_command(request, app, caller, department, year, name, project=project)
 
 
+@router.post("/reports/{department}/{year}/projects/{project}/{action}")
 @router.post("/reports/{department}/{year}/{action}")
 async def report_action(
     department: str,
@@ -249,8 +293,11 @@ async def report_action(
     request: Request,
     caller: FormCaller,
     app: ServicesDep,
+    project: ProjectPath,
 ) -> Response:
     """Submit, approve, return (with the ticked items) or sign off; back to the page."""
     if action not in ACTIONS:
         raise Refused(404, f"action: got {action!r}, expected one of {', '.join(ACTIONS)}")
-    return await post_command(request, app, caller, department, year, ACTIONS[action], done=action)
+    return await post_command(
+        request, app, caller, department, year, ACTIONS[action], done=action, project=project
+    )

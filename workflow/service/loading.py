@@ -24,7 +24,7 @@ from workflow.commands import report_stream_id
 from workflow.errors import InvalidValue
 from workflow.report import ReportState, fold, is_report_snapshot
 from workflow.service.folded import folded_states
-from workflow.text import ID_RULE
+from workflow.text import ID_RULE, identifier
 
 
 @dataclass(frozen=True)
@@ -96,11 +96,12 @@ def load_report(
     *,
     to_version: int | None = None,
     verified: bool = False,
+    project: str | None = None,
 ) -> LoadedReport:
-    """A department's report for a year, optionally as it was at ``to_version``
-    (see :func:`load_report_stream`)."""
+    """A department's report for a year (its 部门整体 report, or the 项目支出 report of
+    ``project``), optionally as it was at ``to_version`` (see :func:`load_report_stream`)."""
     return load_report_stream(
-        store, report_stream(department, year), to_version=to_version, verified=verified
+        store, report_stream(department, year, project), to_version=to_version, verified=verified
     )
 
 
@@ -128,13 +129,16 @@ def load_fiscal_year(store: EventStoreProtocol, year: int) -> FiscalYearState:
     return fold_fiscal_year(r.event for r in store.read_stream(fiscal_year_stream_id(year)))
 
 
-def report_stream(department: str, year: int) -> str:
-    """The report's stream id; InvalidValue for a malformed department code or year."""
+def report_stream(department: str, year: int, project: str | None = None) -> str:
+    """The report's stream id; InvalidValue for a malformed department code, year or
+    project code."""
     if not isinstance(department, str) or not DEPARTMENT_CODE.match(department):
         raise InvalidValue("report department", str(department), f"a department code: {ID_RULE}")
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise InvalidValue("report year", str(year), "a year between 2000 and 2100")
-    return report_stream_id(department, year)
+    if project is not None:
+        identifier("report project", project)
+    return report_stream_id(department, year, project)
 
 
 def referenced_department(store: EventStoreProtocol, code: str | None) -> DepartmentState | None:

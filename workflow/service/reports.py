@@ -4,10 +4,11 @@ render message and snapshot they call for, and record the render worker's result
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from events.model import Event, Metadata, RecordedEvent
-from events.protocol import EventStoreProtocol, OutboxMessage, Snapshot
+from events.protocol import EventStoreProtocol, OutboxMessage, Snapshot, StreamAppend
 from workflow.commands import (
     Artifact,
     OpenReport,
@@ -26,6 +27,7 @@ from workflow.service.loading import (
     LoadedReport,
     caught_up,
     load_fiscal_year,
+    load_report_stream,
     referenced_department,
     report_stream,
 )
@@ -41,15 +43,17 @@ RENDER_TOPIC = "render"
 MAIL_TOPIC = "mail"
 
 
-def render_message(stream_id: str, department: str, year: int, revision: int) -> OutboxMessage:
-    """The outbox message asking the worker to render one revision (keyed for idempotence)."""
+def render_message(
+    stream_id: str, department: str, year: int, revision: int, project: str | None = None
+) -> OutboxMessage:
+    """The outbox message asking the worker to render one revision (keyed for idempotence);
+    a 项目支出 report's names its project."""
+    report: dict[str, str | int] = {"department": department, "year": year}
+    if project is not None:
+        report["project"] = project
     return OutboxMessage(
         topic=RENDER_TOPIC,
-        payload={
-            "stream_id": stream_id,
-            "report": {"department": department, "year": year},
-            "revision": revision,
-        },
+        payload={"stream_id": stream_id, "report": report, "revision": revision},
         key=f"render:{stream_id}:{revision}",
     )
 
@@ -106,7 +110,7 @@ def _record_report_events(
     if after is None:
         after = fold(events, loaded.state)
     outbox = [
-        render_message(stream_id, after.department, after.year, e.revision)
+        render_message(stream_id, after.department, after.year, e.revision, after.project_code)
         for e in events
         if isinstance(e, ReportSignedOff)
     ]
@@ -149,7 +153,7 @@ def run_report_command(
     writes its e-mail's outbox row. ``loaded`` is the report as the caller already folded
     it from this store's log at some version: only the events after it are read and folded.
     """
-    stream_id = report_stream(command.department, command.year)
+    stream_id = report_stream(command.department, command.year, command.project_code)
 
     def attempt() -> list[RecordedEvent]:
         nonlocal loaded
@@ -217,7 +221,7 @@ def execute_all_as(
 ) -> list[RecordedEvent]:
     """:func:`execute_all` for an actor the caller has authenticated itself (see
     :func:`execute_as`)."""
-    streams = {report_stream(c.department, c.year) for _, c in commands}
+    streams = {report_stream(c.department, c.year, c.project_code) for _, c in commands}
     if len(streams) != 1:
         raise InvalidValue(
             f"{source} reports", ", ".join(sorted(streams)) or "none", "commands on one report"
@@ -229,33 +233,115 @@ def execute_all_as(
         nonlocal loaded
         loaded = caught_up(store, stream_id, loaded)
         check_version(stream_id, expected_version, loaded.version)
-        state, events, problems, roles = loaded.state, [], [], set()
-        for done, (where, command) in enumerate(commands, start=1):
-            if progress is not None:
-                progress(done)
-            try:
-                decided = decision(state, command, actor, _report_context(store, command, now))
-            except DomainError as error:
-                if isinstance(command, OpenReport):
-                    # Nothing after a failed open can apply: report the cause alone.
-                    raise DocumentRejected(source, [f"{where}: {error}"]) from None
-                problems.append(f"{where}: {error}")
-                if isinstance(error, TooManyItems):
-                    # Every later addition would be refused the same way: one line says it all.
-                    problems.append(f"{where}: the rest of {source} was not checked")
-                    raise DocumentRejected(source, problems) from None
-                continue
-            roles.add(decided.role)
-            events.extend(decided.events)
-            state = decided.state
-        if problems:
-            raise DocumentRejected(source, problems)
-        if not events or dry_run:
+        decided = _decide_all(store, actor, loaded.state, commands, source, now, progress)
+        if decided.problems:
+            raise DocumentRejected(source, decided.problems)
+        if not decided.events or dry_run:
             return []
-        metadata = command_metadata(actor.user_id, "+".join(sorted(roles)), correlation_id, None)
-        return _record_report_events(store, stream_id, loaded, events, metadata, after=state)
+        roles = "+".join(sorted(decided.roles))
+        metadata = command_metadata(actor.user_id, roles, correlation_id, None)
+        return _record_report_events(
+            store, stream_id, loaded, decided.events, metadata, after=decided.state
+        )
 
     return until_recorded(stream_id, expected_version, attempt)
+
+
+@dataclass
+class _Decided:
+    """What deciding one report's commands gave: its events, the state they lead to, the
+    problems of the commands refused, and the roles the others were decided in."""
+
+    events: list[Event]
+    state: ReportState
+    problems: list[str]
+    roles: set[str]
+
+
+def _decide_all(
+    store: EventStoreProtocol,
+    actor: Actor,
+    state: ReportState,
+    commands: Sequence[tuple[str, ReportCommand]],
+    source: str,
+    now: datetime | None,
+    progress: Callable[[int], None] | None,
+    done_before: int = 0,
+) -> _Decided:
+    """Decide ``commands`` one after the other on ``state``; every refusal listed by its
+    place. A refused opening, or a report past the scheme's item limit, ends the check at
+    once (DocumentRejected): nothing after it can apply."""
+    decided = _Decided([], state, [], set())
+    for done, (where, command) in enumerate(commands, start=done_before + 1):
+        if progress is not None:
+            progress(done)
+        try:
+            one = decision(decided.state, command, actor, _report_context(store, command, now))
+        except DomainError as error:
+            if isinstance(command, OpenReport):
+                # Nothing after a failed open can apply: report the cause alone.
+                raise DocumentRejected(source, [f"{where}: {error}"]) from None
+            decided.problems.append(f"{where}: {error}")
+            if isinstance(error, TooManyItems):
+                # Every later addition would be refused the same way: one line says it all.
+                decided.problems.append(f"{where}: the rest of {source} was not checked")
+                raise DocumentRejected(source, decided.problems) from None
+            continue
+        decided.roles.add(one.role)
+        decided.events.extend(one.events)
+        decided.state = one.state
+    return decided
+
+
+def execute_reports_as(
+    store: EventStoreProtocol,
+    actor: Actor,
+    reports: Sequence[Sequence[tuple[str, ReportCommand]]],
+    *,
+    source: str = "commands",
+    correlation_id: str | None = None,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[RecordedEvent]:
+    """Decide the commands of several reports (a workbook's 整体 report and its projects'),
+    each on its own stream, as one change: all recorded in one transaction, or none.
+
+    Each report's commands are decided as :func:`execute_all_as` decides them; every
+    command refused, in any report, is listed by its place in one DocumentRejected and
+    nothing is appended. Another writer's append meanwhile means deciding them all again,
+    as for one report.
+    """
+    streams: list[str] = []
+    for commands in reports:
+        found = {report_stream(c.department, c.year, c.project_code) for _, c in commands}
+        if len(found) != 1:
+            raise InvalidValue(
+                f"{source} reports", ", ".join(sorted(found)) or "none", "commands on one report"
+            )
+        streams.extend(found)
+    if len(set(streams)) != len(streams):
+        raise InvalidValue(f"{source} reports", ", ".join(streams), "each report once")
+    label = ", ".join(streams)
+
+    def attempt() -> list[RecordedEvent]:
+        problems, appends, roles, done = [], [], set(), 0
+        for stream_id, commands in zip(streams, reports, strict=True):
+            loaded = load_report_stream(store, stream_id)
+            decided = _decide_all(store, actor, loaded.state, commands, source, now, progress, done)
+            done += len(commands)
+            problems.extend(decided.problems)
+            roles |= decided.roles
+            appends.append(StreamAppend(stream_id, loaded.version, decided.events))
+        if problems:
+            raise DocumentRejected(source, problems)
+        if dry_run or not any(part.events for part in appends):
+            return []
+        metadata = command_metadata(actor.user_id, "+".join(sorted(roles)), correlation_id, None)
+        written = store.append_streams(appends, metadata=metadata)
+        return [record for part in written for record in part]
+
+    return until_recorded(label, None, attempt)
 
 
 def execute_as(
@@ -300,6 +386,7 @@ def record_rendering(
     artifacts: Sequence[Artifact],
     correlation_id: str | None = None,
     causation_id: str | None = None,
+    project: str | None = None,
 ) -> list[RecordedEvent]:
     """The render worker records a revision's artifacts as the ``system`` actor.
 
@@ -307,7 +394,11 @@ def record_rendering(
     A reopened report makes the message stale: StaleRevision.
     """
     command = RecordRendering(
-        department=department, year=year, revision=revision, artifacts=tuple(artifacts)
+        department=department,
+        year=year,
+        project_code=project,
+        revision=revision,
+        artifacts=tuple(artifacts),
     )
     return run_report_command(
         store,
@@ -332,6 +423,7 @@ def record_render_failure(
     final: bool,
     correlation_id: str | None = None,
     causation_id: str | None = None,
+    project: str | None = None,
 ) -> list[RecordedEvent]:
     """The render worker records a failed attempt of a revision as the ``system`` actor.
 
@@ -342,6 +434,7 @@ def record_render_failure(
     command = RecordRenderFailure(
         department=department,
         year=year,
+        project_code=project,
         revision=revision,
         formats=tuple(formats),
         reason=reason,
