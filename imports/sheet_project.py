@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 
 from imports.sheet_cells import Sheet, SheetReading, header_key
 from workflow.projects import FIELD_LABELS, ProjectField
@@ -42,6 +43,11 @@ Take = Callable[[ProjectField, tuple[int, int], tuple[int, int] | None, str], No
 
 #: ``项目名称：某项目`` in one cell (either colon).
 _INLINE = re.compile(r"^([^：:]{2,8})\s*[：:]\s*(\S.*)$", re.DOTALL)
+
+#: The indicator part's own heading row between the tables (Sichuan: 绩效指标（90分）), with
+#: the points it prints for the whole part.
+PART_HEADING = "绩效指标"
+_PART_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
 
 
 def _label(sheet: Sheet, row: int, column: int) -> tuple[str, str | None]:
@@ -128,6 +134,9 @@ def read_project(
                 at = (row, column)
                 if at in reading.placed or at in reading.named:
                     continue
+                if sheet.starts_here(*at) and sheet.header_words(*at) == PART_HEADING:
+                    _part_heading(sheet, at, reading)
+                    continue
                 if sheet.starts_here(*at) and sheet.text(*at):
                     reading.problem_at(
                         at,
@@ -137,6 +146,23 @@ def read_project(
     # A form without its 项目名称 is refused by the report's opening, at this place.
     project.setdefault(ProjectField.NAME.value, "")
     reading.cells["project"] = reading.cells.get("project.name", f"sheet {sheet.title} 项目名称")
+
+
+def _part_heading(sheet: Sheet, at: tuple[int, int], reading: SheetReading) -> None:
+    """绩效指标（90分）: the indicator part's heading, placed; the points it prints are
+    compared with the sum of the indicators' 分值 (listed where they differ, never recorded)."""
+    reading.placed.add(at)
+    found = _PART_POINTS.search(sheet.text(*at).replace(" ", ""))
+    weights = [i.get("weight") for i in reading.document.get("indicators", [])]
+    if found is None or not weights or None in weights:
+        return
+    printed = Decimal(found[1])
+    total = sum((Decimal(str(w)) for w in weights), Decimal(0))
+    if printed != total:
+        reading.disagreements.append(
+            f"{sheet.ref(*at)} ({PART_HEADING}): printed {found[1]!r} points, jixiao computes "
+            f"{format(total.normalize(), 'f')} = the sum of its indicators' 分值"
+        )
 
 
 def _goal(sheet: Sheet, label_at: tuple[int, int], reading: SheetReading, take: Take) -> None:

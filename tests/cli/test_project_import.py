@@ -284,3 +284,26 @@ def test_the_sheets_and_the_codes_must_pair_up(admin: Invoke, tmp_path: Path) ->
         f"error: {path}: 2 project sheets (博爱家园建设, 应急救护培训), expected as many -p CODE "
         "as project sheets, in their order (got 1: homes)\n"
     )
+
+
+def test_a_sichuan_project_form_imports_into_a_project_report(
+    admin: Invoke, tmp_path: Path
+) -> None:
+    from tests.cli.test_layout_files import build_sichuan_form, spoil
+
+    path = build_sichuan_form(tmp_path / "四川自评表.xlsx")
+    anke = (*KEY, "-p", "anke")
+    out = admin("report", "import", str(path), *anke, "--check", user="zhang.san")
+    assert out.exit_code == 0, out.stderr
+    assert "disagree" not in out.stdout
+    spoil(path, A10="绩效指标（80分）")
+    out = admin("report", "import", str(path), *anke, user="zhang.san")
+    assert out.exit_code == 0, out.stderr
+    assert (
+        f"{SHEET}!A10 (绩效指标): printed '80' points, jixiao computes 90 = the sum of its "
+        "indicators' 分值"
+    ) in out.stdout
+    shown = json.loads(admin("report", "show", *anke, "--json").stdout)
+    assert shown["project"]["name"] == "51092324T000010263357-2021年全区安可替代补助资金项目"
+    assert [i["weight"] for i in shown["indicators"]] == ["10", "20", "20", "30", "10"]
+    assert shown["budget"]["rows"][0]["total"] == "3.36"
