@@ -107,6 +107,7 @@ def _listed_project(row: dict[str, Any]) -> dict[str, Any]:
         "report": row["report"],
         "department": row["department"],
         "project": parts[2] if parts is not None else None,
+        "project_name": row.get("project_name"),
         "name": row["department_name"],
         "year": row["year"],
         "revision": row["revision"],

@@ -373,12 +373,15 @@ def show(
 
 
 def _standing_name(row: dict, *, indented: bool) -> str:
-    """A department's name, or a 项目支出 report's project code: under its department's row
-    (``indented``) or with the department's name."""
+    """A department's name, or a 项目支出 report's project code and name: under its
+    department's row (``indented``) or with the department's name."""
     project = row.get("project")
     if not project:
         return str(row["name"])
-    return f"  项目 {project}" if indented else f"{row['name']} 项目 {project}"
+    named = (
+        f"项目 {project} {row['project_name']}" if row.get("project_name") else f"项目 {project}"
+    )
+    return f"  {named}" if indented else f"{row['name']} {named}"
 
 
 def print_standings(title: str, data: list[dict], *, with_year: bool) -> None:

@@ -26,7 +26,7 @@ from workflow.visibility import ReportSummary, may_follow, may_read, reads_every
 #: Each projection's name and the version of the code that writes it: a checkpoint of
 #: another version means the projection is rebuilt before anything reads it.
 PROJECTION_VERSIONS: Mapping[str, int] = {
-    "report_state": 6,
+    "report_state": 7,
     "audit_trail": 1,
     "inboxes": 4,
     "year_overview": 4,
@@ -147,6 +147,7 @@ _ROW_COLUMNS = (
     "scheme",
     "unit",
     *FIGURE_COLUMNS,
+    "project_name",
     "pending",
     "pending_signers",
     "submitted_by",
@@ -179,6 +180,8 @@ class ReportRow:
     last_activity: datetime
     version: int
     position: int
+    #: A 项目支出 report's 项目名称; None for a 部门整体 report.
+    project_name: str | None = None
 
     @classmethod
     def from_values(cls, values: Sequence[Any]) -> ReportRow:
@@ -205,6 +208,7 @@ class ReportRow:
             "report": self.report,
             "department": self.department,
             "project": self.project,
+            "project_name": self.project_name,
             "name": self.department_name,
             "year": self.year,
             "revision": self.revision,

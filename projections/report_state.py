@@ -59,6 +59,9 @@ report_state_table = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("position", sa.BigInteger, nullable=False),
     sa.Column("view", sa.Text, nullable=False),
+    #: A 项目支出 report's 项目名称 (None for the 部门整体 report); last, where the migration
+    #: that added it (read_models_0006) puts it.
+    sa.Column("project_name", sa.String(200)),
     sa.Index("ix_pj_report_state_year_department", "year", "department"),
     sa.Index("ix_pj_report_state_stage", "stage"),
 )
@@ -75,6 +78,7 @@ class ReportStateProjection:
     #: Version 5: indicators' 指标性质, 度量单位, 年初指标值 and typed 得分, the score's
     #: differences (view version 4).
     #: Version 6: the stored view has ``kind`` and ``project`` too (view version 5).
+    #: Version 7: ``project_name``, a 项目支出 report's 项目名称 (migration read_models_0006).
     version = PROJECTION_VERSIONS[name]
     tables = (report_state_table,)
 
@@ -102,6 +106,7 @@ class ReportStateProjection:
                     "revision": state.revision,
                     "department": state.department,
                     "department_name": state.department_name,
+                    "project_name": state.project.name if state.project is not None else None,
                     "year": state.year,
                     "stage": str(state.stage),
                     "scheme": view["scheme"]["id"],

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 #: The read models' revisions.
 VERSIONS = Path(__file__).parent / "versions"
 #: The read models' head revision: the tables this code needs.
-READ_MODELS_REVISION = "read_models_0005"
+READ_MODELS_REVISION = "read_models_0006"
 #: Every branch of the schema's history.
 LOCATIONS = (STORE_VERSIONS, VERSIONS)
 #: The revisions a database must be at for every jixiao command.

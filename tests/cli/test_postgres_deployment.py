@@ -49,7 +49,7 @@ def init(run: Invoke, owner: str) -> None:
     """`admin init` as the owner of the schema, with the first administrator."""
     out = run("--db", owner, "admin", "init", "--admin", "root")
     assert out.exit_code == 0, out.stderr
-    assert out.stdout.startswith("schema migrated: empty → store_0001 + read_models_0005\n")
+    assert out.stdout.startswith("schema migrated: empty → store_0001 + read_models_0006\n")
     run.tokens["root"] = TOKEN.search(out.stdout).group(1)  # type: ignore[attr-defined]
 
 
@@ -128,7 +128,7 @@ def test_day_to_day_commands_need_only_row_rights(
             assert out.exit_code == 0, (args, out.stderr)
         assert jixiao("--db", app, "audit", "verify").stdout.startswith("chain intact: ")
         assert jixiao("--db", app, "admin", "migrate").stdout == (
-            "schema at revision store_0001 + read_models_0005, already the latest\n"
+            "schema at revision store_0001 + read_models_0006, already the latest\n"
         )
     finally:
         close_stores(pg_url, app)

@@ -122,12 +122,13 @@ def test_the_overview_lists_project_reports_under_their_department(
         "report:gusu-rc:2021:homes",
     )
     table = run("report", "overview", "2021").stdout
-    assert table.index("姑苏区红十字会") < table.index("  项目 homes")
+    assert table.index("姑苏区红十字会") < table.index("  项目 homes 博爱家园建设")
     listed = json.loads(run("report", "list", "-y", "2021", "--json").stdout)
-    assert [(r["report"], r["project"]) for r in listed] == [
-        ("report:gusu-rc:2021", None),
-        ("report:gusu-rc:2021:homes", "homes"),
+    assert [(r["report"], r["project"], r["project_name"]) for r in listed] == [
+        ("report:gusu-rc:2021", None, None),
+        ("report:gusu-rc:2021:homes", "homes", "博爱家园建设"),
     ]
+    assert "姑苏区红十字会 项目 homes 博爱家园建设" in run("report", "list", "-y", "2021").stdout
     (waiting,) = json.loads(run("review", "inbox", "--json", user="li.si").stdout)
     assert (waiting["report"], waiting["project"]) == ("report:gusu-rc:2021:homes", "homes")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.cli.conftest import Invoke
 
 NOT_INITIALISED = (
-    "error: database: schema not initialised, expected store_0001 + read_models_0005; "
+    "error: database: schema not initialised, expected store_0001 + read_models_0006; "
     "run jixiao admin migrate\n"
 )
 
@@ -34,11 +34,11 @@ def test_migrate_brings_a_database_to_the_latest_schema_once(
     sqlite3.connect(tmp_path / "empty.db").close()
     out = jixiao("--db", url, "admin", "migrate")
     assert (out.exit_code, out.stderr) == (0, "")
-    assert out.stdout == "schema migrated: empty → store_0001 + read_models_0005\n"
+    assert out.stdout == "schema migrated: empty → store_0001 + read_models_0006\n"
     out = jixiao("--db", url, "admin", "migrate", "--json")
     assert json.loads(out.stdout) == {
-        "before": ["store_0001", "read_models_0005"],
-        "after": ["store_0001", "read_models_0005"],
+        "before": ["store_0001", "read_models_0006"],
+        "after": ["store_0001", "read_models_0006"],
         "unversioned": False,
     }
     out = jixiao("--db", url, "audit", "verify")
@@ -58,9 +58,9 @@ def test_init_says_what_it_migrated_then_is_safe_to_run_again(jixiao: Invoke) ->
     first = jixiao("admin", "init")
     assert first.exit_code == 0, first.stderr
     assert first.stdout.splitlines()[0] == (
-        "schema migrated: empty → store_0001 + read_models_0005"
+        "schema migrated: empty → store_0001 + read_models_0006"
     )
     again = jixiao("admin", "init")
     assert again.stdout.splitlines()[0] == (
-        "schema at revision store_0001 + read_models_0005, already the latest"
+        "schema at revision store_0001 + read_models_0006, already the latest"
     )

@@ -32,7 +32,7 @@ from tests.events.sample_events import NoteAdded, registry
 from web.schema import web_metadata
 
 PREPARER = Metadata(actor="zhang.san", role="preparer")
-BOTH = "store_0001 + read_models_0005"
+BOTH = "store_0001 + read_models_0006"
 
 #: What jixiao did at every start before migrations (events/schema.py of that version):
 #: the store's tables from the models, these guards, the head row.
@@ -133,7 +133,7 @@ def test_migrate_says_from_and_to_and_a_second_run_changes_nothing(engine: sa.En
     assert (first.before, first.unversioned) == (None, False)
     assert str(first) == f"schema migrated: empty → {BOTH}"
     again = migrate(engine)
-    assert again.before == again.after == ("store_0001", "read_models_0005")
+    assert again.before == again.after == ("store_0001", "read_models_0006")
     assert str(again) == f"schema at revision {BOTH}, already the latest"
     store = open_store(str(engine.url), registry=registry)
     assert store.head_position() == 0
@@ -164,7 +164,7 @@ def test_opening_an_empty_database_is_refused_and_creates_nothing(engine: sa.Eng
 def test_the_projections_refuse_a_database_without_their_tables(engine: sa.Engine) -> None:
     url = engine.url.render_as_string(hide_password=False)
     store = EventStore.open(url, registry, create=True)
-    with pytest.raises(SchemaNotCurrent, match="expected store_0001 \\+ read_models_0005"):
+    with pytest.raises(SchemaNotCurrent, match="expected store_0001 \\+ read_models_0006"):
         projection_runner(store).setup()
     assert "projection_checkpoints" not in tables(engine)
     store.close()

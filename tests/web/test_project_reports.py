@@ -114,6 +114,7 @@ def test_the_pages_show_edit_and_review_a_project_report(site: Site) -> None:
     overview = head.get(f"/overview?year={YEAR}").text
     project_row = row(overview, 'class="project"')
     assert 'data-project="homes"' in project_row and f'href="{PROJECT_PAGE}"' in project_row
+    assert "└ 项目 homes 博爱家园建设" in project_row
     inbox = head.get("/inbox").text
     assert f'href="{PROJECT_PAGE}"' in inbox
     trail = head.get(f"{PROJECT_PAGE}/trail").text
