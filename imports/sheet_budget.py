@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from imports.sheet_cells import Sheet, SheetReading, header_key, number, text
+from imports.sheet_cells import Sheet, SheetReading, cell_points, header_key, number, text
 from imports.sheet_headers import Header, find_header
 from imports.sheet_layouts import Layout
 from workflow.amounts import as_percent, normalise, parse_amount, places
@@ -150,7 +150,7 @@ def _budget_points(sheet: Sheet, header: Header, row: int, reading: SheetReading
     indicators' (a cell that is no number is named by the budget's own checks)."""
     for role in ("weight", "score"):
         if header.has(role):
-            value = number(normalise(sheet.text(row, header.columns[role])).removesuffix("分"))
+            value = cell_points(sheet.text(row, header.columns[role]))
             if value is not None:
                 reading.budget_points[role] = value
 
@@ -162,7 +162,7 @@ def _execution_score(
     figure; a cell that is no number is named by the comparison of the printed score."""
     at = (row, header.columns["score"])
     typed = sheet.text(*at)
-    if normalise(typed) in NOTHING or number(normalise(typed).removesuffix("分")) is None:
+    if normalise(typed) in NOTHING or cell_points(typed) is None:
         return
     if sheet.printed_by_jixiao(*at):
         return
@@ -356,13 +356,13 @@ class _Line:
         if not (self.header.has("weight") and self.header.has("score")):
             return
         weight_typed, typed = self.typed("weight"), self.typed("score")
-        weight = number(normalise(weight_typed).removesuffix("分"))
+        weight = cell_points(weight_typed)
         if normalise(weight_typed) not in NOTHING and weight is None:
             self.problem("weight", weight_typed, "a number of points")
             return
         if normalise(typed) in NOTHING:
             return
-        given = number(normalise(typed).removesuffix("分"))
+        given = cell_points(typed)
         if weight is None:
             self.problem("score", typed, f"nothing: the row has no {self.header.labels['weight']}")
             return

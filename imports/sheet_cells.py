@@ -97,6 +97,11 @@ def number(value: object) -> Decimal | None:
         return None
 
 
+def cell_points(value: object) -> Decimal | None:
+    """A 分值 or 得分 cell's number, ``10分`` as 10; None when blank or not a number."""
+    return number(normalise(text(value)).removesuffix("分"))
+
+
 _NOTE = re.compile(r"\([^)]*\)")
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from imports.sheet_cells import Sheet, SheetReading, header_key, number
+from imports.sheet_cells import Sheet, SheetReading, cell_points, header_key, number
 from imports.sheet_headers import Header, find_header
 from imports.sheet_layouts import Layout
 from workflow.amounts import normalise, places
@@ -369,7 +369,7 @@ class _Rows:
                 continue
             self.reading.placed.add(at)
             summed = self._sum(role)
-            given = number(normalise(typed).removesuffix("分"))
+            given = cell_points(typed)
             if summed is None:
                 if given is None:
                     self.reading.problem_at(

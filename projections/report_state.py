@@ -60,8 +60,9 @@ report_state_table = sa.Table(
     sa.Column("position", sa.BigInteger, nullable=False),
     sa.Column("view", sa.Text, nullable=False),
     #: A 项目支出 report's 项目名称 (None for the 部门整体 report); last, where the migration
-    #: that added it (read_models_0006) puts it.
-    sa.Column("project_name", sa.String(200)),
+    #: that added it (read_models_0006) puts it. Text: a scheme may allow names longer
+    #: than the default 200 characters.
+    sa.Column("project_name", sa.Text),
     sa.Index("ix_pj_report_state_year_department", "year", "department"),
     sa.Index("ix_pj_report_state_stage", "stage"),
 )

@@ -17,7 +17,7 @@ depends_on = None
 
 def upgrade() -> None:
     """Add the column; the report-state projection's new version refills it."""
-    op.add_column("pj_report_state", sa.Column("project_name", sa.String(length=200)))
+    op.add_column("pj_report_state", sa.Column("project_name", sa.Text()))
 
 
 def downgrade() -> None:
