@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import signal
 import socket
@@ -77,8 +78,18 @@ KINDS = ("report_page", "inbox_page", "command_post", "floor")
 YEAR = 2021
 #: The scrypt cost of the bench's tokens (the tests' FAST_KDF); production uses the default.
 KDF = {"n": 16, "r": 1, "p": 1}
-#: Two amounts for the seed's 博爱家园建设 actual (3.2 in the seed): each post changes it.
-AMOUNTS = ("3.3", "3.2")
+#: The figures posted for the seed's 博爱家园建设 actual (3.2 in the seed): each post of the
+#: run takes the next, 3.01 to 12.97 and round again, so every post changes it to a figure
+#: its report has not held just before, as an office's edits do (decision 0616: with two
+#: figures in turn, a page kept by its content would be served again every other change).
+POSTED = itertools.count(1)
+
+
+def next_amount() -> str:
+    """The next figure to post, never the one posted just before."""
+    return f"{3 + next(POSTED) % 997 / 100:.2f}"
+
+
 #: What every report page holds (its title, 自评价表).
 REPORT_WORD = "自评".encode()
 
@@ -281,7 +292,7 @@ async def one(kind: str, n: int, pages: Any, bare: Any, preparer: Preparer) -> s
     elif kind == "command_post":
         response = await pages.post(
             f"/api/v1/reports/{department}/{YEAR}/commands/record-actual-spending",
-            json={"line": "homes", "amount": AMOUNTS[n % 2]},
+            json={"line": "homes", "amount": next_amount()},
             headers={"Authorization": f"Bearer {preparer.user_id}:{preparer.token}"},
         )
         ok = response.status_code == 200 and response.json().get("recorded") == 1

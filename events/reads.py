@@ -48,6 +48,16 @@ class DriverReads:
         ((position,),) = self._query(self._sql.head_position, ())
         return int(position)
 
+    def streams_after(self, position: int, limit: int) -> list[str] | None:
+        """The ids of the streams of the events after ``position``; None when there are
+        more than ``limit`` of them."""
+        p = self._sql.placeholder
+        found = self._query(
+            f"SELECT DISTINCT stream_id FROM events WHERE position > {p} LIMIT {p}",
+            (position, limit + 1),
+        )
+        return None if len(found) > limit else [row[0] for row in found]
+
     def read_stream(
         self,
         stream_id: str,

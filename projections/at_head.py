@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+import orjson
+
 from workflow.commands import report_stream_id, report_stream_parts
 from workflow.roles import ALL_DEPARTMENTS, Actor
 from workflow.schemes import SIGNING_ROLES
@@ -262,7 +264,7 @@ def report_row_and_document(
     that row's version holds); the 项目支出 report of ``project`` if given; None if not
     opened."""
     found = _revision(source, department, year, None, project)
-    return (ReportRow.from_values(found), json.loads(found[-1])) if found is not None else None
+    return (ReportRow.from_values(found), orjson.loads(found[-1])) if found is not None else None
 
 
 def report_document(
@@ -275,7 +277,7 @@ def report_document(
     """A report revision's stored view (the document the worker renders), or None; the
     项目支出 report of ``project`` if given."""
     found = _revision(source, department, year, revision, project)
-    return json.loads(found[-1]) if found is not None else None
+    return orjson.loads(found[-1]) if found is not None else None
 
 
 def readable_document(

@@ -43,8 +43,10 @@ class Services:
     pages: KeptPages
 
 
-def services(request: Request) -> Services:
-    """The application's services."""
+async def services(request: Request) -> Services:
+    """The application's services. A coroutine, like every dependency that does no I/O:
+    FastAPI runs a plain function dependency in its thread pool, a hop per dependency per
+    request for a lookup of an attribute."""
     return request.app.state.services
 
 
@@ -141,7 +143,7 @@ FormCaller = Annotated[Identity, Depends(checked_form)]
 ApiCaller = Annotated[Identity, Depends(api_identity)]
 
 
-def project_in_path(request: Request) -> str | None:
+async def project_in_path(request: Request) -> str | None:
     """The project of a page under ``/reports/{department}/{year}/projects/{project}``; None
     on the department's own report's page (never taken from the query)."""
     project = request.path_params.get("project")

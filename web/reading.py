@@ -16,11 +16,23 @@ from projections.report_state import ReportRow, report_row, report_row_and_docum
 from projections.summaries import summary_of
 from web.errors import Refused, not_found
 from workflow.administration import DEPARTMENT_CODE
-from workflow.commands import report_stream_id
+from workflow.commands import report_stream_id, report_stream_parts
 from workflow.roles import Actor
 from workflow.stages import Stage
 from workflow.text import is_id
 from workflow.visibility import may_read
+
+#: How many streams changed since the read models' checkpoints a read of them for one user
+#: looks through before it brings them to the head instead (Reads.caught_up_for).
+_UNRELATED_STREAMS = 32
+
+
+def _concerns(actor: Actor, stream_id: str) -> bool:
+    """Whether events of ``stream_id`` may change what ``actor`` reads of the inboxes and
+    the year overview: anything but a report of a department where they hold no role."""
+    parts = report_stream_parts(stream_id)
+    return parts is None or bool(actor.roles_for(parts[0]))
+
 
 #: What a read of the report-state projection gives: the row, or the row and its view.
 Found = TypeVar("Found")
@@ -63,6 +75,31 @@ class Reads:
                 self.runner.catch_up()
                 self._caught_up_to = max(self._caught_up_to, head)
         return self.store.engine
+
+    def caught_up_for(self, actor: Actor) -> Engine:
+        """The engine, with the read models current for what ``actor`` reads of them (their
+        inbox, the reports they may open): at the head of the log, or behind it only by
+        events of reports of departments where ``actor`` holds no role.
+
+        A user's inbox rows are folded from the reports of the departments they hold roles
+        in, their grants (``user:`` streams) and the fiscal years (deadlines, reminders):
+        another department's report moving on changes none of them, so a preparer's inbox
+        waits for no other department's catch-up (docs/decisions/0616). Any other stream
+        after the checkpoints, or more than a few, and the read models are brought to the
+        head first, as :meth:`caught_up` does.
+        """
+        head = self.store.head_position()
+        if head <= self._caught_up_to:
+            return self.store.engine
+        checkpoints = self.runner.positions()
+        low = min(checkpoints.get(p.name, 0) for p in self.runner.projections)
+        if low >= head:
+            self._caught_up_to = max(self._caught_up_to, head)
+            return self.store.engine
+        streams = self.store.streams_after(low, _UNRELATED_STREAMS)
+        if streams is not None and not any(_concerns(actor, s) for s in streams):
+            return self.store.engine
+        return self.caught_up()
 
     def _checkpoints_at(self, head: int) -> bool:
         checkpoints = self.runner.positions()

@@ -92,5 +92,11 @@ def templates() -> Jinja2Templates:
     )
     env.globals["url_for"] = _url_for
     # The report page's edit blocks, kept rendered (web.fragments).
-    env.globals["fragment"] = Fragments(env, "_editing.html.j2")
+    fragments = Fragments(env, "_editing.html.j2")
+    env.globals["fragment"] = fragments
+    # Compiled now, before the first request: compiled on first use, the first requests of
+    # each process would each compile them at once, each thread its own copy.
+    for name in env.list_templates(extensions=["j2"]):
+        env.get_template(name)
+    fragments.load()
     return found

@@ -48,6 +48,16 @@ def test_the_reader_reads_what_the_store_reads(store: EventStore, reader: LogRea
     reader.check_positions({1: store.hash_at(1), 2: None})
 
 
+def test_the_streams_written_after_a_position(store: EventStore, reader: LogReader) -> None:
+    # fill() alternates ODD's and EVEN's notes: positions 1..10.
+    for log in (store, reader):
+        assert sorted(log.streams_after(0, 2) or []) == sorted([ODD, EVEN])
+        assert log.streams_after(9, 2) == [store.read_all(9, 1)[0].stream_id]
+        assert log.streams_after(10, 2) == []
+        # More streams than asked for: None, so the caller reads the log another way.
+        assert log.streams_after(0, 1) is None
+
+
 def test_the_reader_refuses_what_the_store_refuses(store: EventStore, reader: LogReader) -> None:
     tamper(
         store,

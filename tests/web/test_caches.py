@@ -182,6 +182,33 @@ def test_a_page_whose_report_is_current_waits_for_no_other_change(site: Site) ->
     assert min(runner.positions().values()) == site.head()
 
 
+def test_an_inbox_waits_only_for_changes_to_what_it_lists(site: Site) -> None:
+    preparer = _signed_in(site, "zhang.san")
+    assert DEPARTMENT_CODE in preparer.get("/inbox").text
+    runner = projection_runner(site.store)
+    # Another department's report changes and nobody brings the read models up to it: the
+    # preparer's inbox lists nothing of that department, so it is read as it stands.
+    located = [(f"seed[{i}]", c) for i, c in enumerate(seed_commands(OTHER, YEAR))]
+    execute_all(site.store, site.users["sun.qi"], located)
+    behind = min(runner.positions().values())
+    assert behind < site.head()
+    assert preparer.get("/inbox").status_code == 200
+    assert preparer.get("/api/v1/inbox").status_code == 200
+    assert min(runner.positions().values()) == behind
+    # The other department's preparer waits for it: their inbox lists their report.
+    other = _signed_in(site, "sun.qi")
+    assert OTHER in other.get("/inbox").text
+    assert min(runner.positions().values()) == site.head()
+    # A change to the preparer's own report is brought in before their inbox is read.
+    execute(
+        site.store,
+        site.users["zhang.san"],
+        RecordActualSpending(department=DEPARTMENT_CODE, year=YEAR, line="homes", amount="3.3"),
+    )
+    assert preparer.get("/inbox").status_code == 200
+    assert min(runner.positions().values()) == site.head()
+
+
 def test_a_command_brings_the_read_models_up_to_its_change(site: Site) -> None:
     server = site.client()
     runner = projection_runner(site.store)

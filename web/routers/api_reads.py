@@ -51,7 +51,7 @@ def me(caller: ApiCaller) -> dict[str, Any]:
 @router.get("/inbox")
 def my_inbox(caller: ApiCaller, app: ServicesDep) -> list[dict[str, Any]]:
     """The reports waiting for the caller: what to do, in which role, since when, by when."""
-    items = inbox(app.reads.caught_up(), caller.user_id)
+    items = inbox(app.reads.caught_up_for(caller.actor), caller.user_id)
     return [
         {
             **{name: getattr(item, name) for name in item.__slots__},

@@ -35,7 +35,7 @@ def to_open(engine: Engine, actor: Actor) -> list[tuple[OverviewRow, object]]:
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox_page(request: Request, caller: PageCaller, app: ServicesDep) -> Response:
     """What waits, since when, the deadline and the days left."""
-    engine = app.reads.caught_up()
+    engine = app.reads.caught_up_for(caller.actor)
     assert caller.session is not None
     return app.templates.TemplateResponse(
         request,
