@@ -34,6 +34,13 @@ some 100 ms even from a server that costs nothing: the harness floor's p95 is wh
 clients and this machine can answer at all under this load shape, and each kind's p95 is
 given as a multiple of it as well as of the bare endpoint's in the load.
 
+Then **the ladder** (decision 0617): the same clients and rounds again, once per rung, each
+request of the round sent to a stand-in on the bare application that spends the rung's CPU
+time (``--ladder``, default 0, 1, 2 and 4 ms) and answers as many bytes as the kind it stands
+in for answered in the load (the report page's some 220 kB among them). The largest rung
+whose p95s meet every target is the CPU a request may cost, with these clients on this
+machine, for the targets to hold: the budget the server's requests are measured against.
+
 The servers' CPU during the load is read from their processes' counters (/proc, every
 process of each server's group) and shared over the requests each served, sign-ins and
 warm-ups included; the clients' own process's CPU likewise, over every request it sent (it
@@ -44,8 +51,9 @@ request with nothing else asking.
 
 The last line printed is one JSON object: p50/p95/p99/max per kind in milliseconds, each
 kind's p95 over the floor's and over the harness floor's (with the harness floor's own
-figures, requests a second and clients' CPU), the targets (pages ≤ 100 ms, command
-≤ 150 ms at p95), the error count, the CPU per request under load (each server's and the
+figures, requests a second and clients' CPU), each rung of the ladder with the budget it
+gives and the bytes each kind answered, the targets (pages ≤ 100 ms, command ≤ 150 ms at
+p95), the error count, the CPU per request under load (each server's and the
 clients') and served alone, and the load average before and after (the machine may be shared).
 """
 
@@ -93,9 +101,15 @@ def next_amount() -> str:
 #: What every report page holds (its title, 自评价表).
 REPORT_WORD = "自评".encode()
 
-BARE_APP = '''"""A bare FastAPI application: one endpoint returning a constant (the floor)."""
+BARE_APP = '''"""A bare FastAPI application: one endpoint returning a constant (the floor), and
+one that spends a given CPU time and answers a given number of bytes (the ladder)."""
+
+import time
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+BODY = "x" * 4_000_000
 
 
 def create_app() -> FastAPI:
@@ -104,6 +118,14 @@ def create_app() -> FastAPI:
     @app.get("/constant")
     def constant() -> dict:
         return {"ok": True}
+
+    @app.get("/stand-in")
+    def stand_in(ms: float, size: int) -> HTMLResponse:
+        # The thread's own CPU time: the time it waits for the GIL or a core is not counted.
+        end = time.thread_time() + ms / 1000
+        while time.thread_time() < end:
+            pass
+        return HTMLResponse(BODY[:size])
 
     return app
 '''
@@ -260,6 +282,18 @@ class Results:
     errors: list[str] = field(default_factory=list)
     #: Requests to the server that are not timed: sign-ins and warm-ups.
     untimed: int = 0
+    #: The bytes of each kind's answers (the ladder's stand-ins answer as many).
+    sizes: dict[str, list[int]] = field(default_factory=lambda: {k: [] for k in KINDS})
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """What the bare application does in place of each kind in a rung of the ladder: spend
+    ``cpu_ms`` of CPU and answer ``sizes[kind]`` bytes (the floor's request stays the
+    constant)."""
+
+    cpu_ms: float
+    sizes: dict[str, int]
 
 
 async def sign_in(client: Any, preparer: Preparer) -> None:
@@ -275,15 +309,28 @@ async def sign_in(client: Any, preparer: Preparer) -> None:
         raise RuntimeError(f"sign-in of {preparer.user_id}: status {done.status_code}")
 
 
-async def one(kind: str, n: int, pages: Any, bare: Any, preparer: Preparer) -> str | None:
+async def one(
+    kind: str,
+    pages: Any,
+    bare: Any,
+    preparer: Preparer,
+    stand_in: StandIn | None = None,
+    sizes: dict[str, list[int]] | None = None,
+) -> str | None:
     """One request of ``kind``; None when its answer is right, else what was wrong.
-    ``pages`` is None in the harness floor's load: every kind is then the bare request."""
+    ``pages`` is None in the harness floor's load and the ladder's: every kind is then the
+    bare request, or with ``stand_in`` its stand-in. ``sizes`` collects each kind's bytes."""
     department = preparer.department
-    if pages is None:
+    if pages is None and (stand_in is None or kind == "floor"):
         kind = "floor"
     # The pages are checked as bytes: decoding some 190 kB of HTML to look for one word
     # would cost the clients' process more than the check is worth.
-    if kind == "report_page":
+    if pages is None and kind != "floor":
+        assert stand_in is not None
+        size = stand_in.sizes[kind]
+        response = await bare.get("/stand-in", params={"ms": stand_in.cpu_ms, "size": size})
+        ok = response.status_code == 200 and len(response.content) == size
+    elif kind == "report_page":
         response = await pages.get(f"/reports/{department}/{YEAR}")
         ok = response.status_code == 200 and REPORT_WORD in response.content
     elif kind == "inbox_page":
@@ -299,6 +346,8 @@ async def one(kind: str, n: int, pages: Any, bare: Any, preparer: Preparer) -> s
     else:
         response = await bare.get("/constant")
         ok = response.status_code == 200 and response.json() == {"ok": True}
+    if sizes is not None:
+        sizes[kind].append(len(response.content))
     if ok:
         return None
     return f"{kind} {department}: status {response.status_code}: {response.text[:200]}"
@@ -310,10 +359,12 @@ async def client(
     bare_url: str,
     rounds: int,
     results: Results,
+    stand_in: StandIn | None = None,
 ) -> None:
     """One closed-loop client: sign in, one untimed request of each kind, then ``rounds``
     rounds of the four kinds. With ``jixiao_url`` None it is the harness floor's client:
-    the same rounds and pacing, each request of the round sent to the bare application."""
+    the same rounds and pacing, each request of the round sent to the bare application
+    (to its stand-in for the kind, in a rung of the ladder)."""
     import httpx
 
     timeout = httpx.Timeout(60.0)
@@ -325,18 +376,18 @@ async def client(
         if pages is not None:
             await sign_in(pages, preparer)
             results.untimed += 2  # the sign-in form and post
-        for n, kind in enumerate(KINDS):  # warm-up: not timed
-            problem = await one(kind, n, pages, bare, preparer)
+        for kind in KINDS:  # warm-up: not timed
+            problem = await one(kind, pages, bare, preparer, stand_in)
             if problem:
                 results.errors.append(f"warm-up {problem}")
         # The warm-ups the server answered (the bare one's is the floor's; in the harness
         # floor's load every warm-up is a bare request).
         results.untimed += len(KINDS) if pages is None else len(TARGETS)
-        for n in range(rounds):
+        for _ in range(rounds):
             for kind in KINDS:
                 began = time.perf_counter()
                 try:
-                    problem = await one(kind, n + 1, pages, bare, preparer)
+                    problem = await one(kind, pages, bare, preparer, stand_in, results.sizes)
                 except httpx.HTTPError as error:
                     problem = f"{kind} {preparer.department}: {type(error).__name__}: {error}"
                 results.latencies[kind].append((time.perf_counter() - began) * 1000)
@@ -345,11 +396,18 @@ async def client(
 
 
 async def load(
-    preparers: list[Preparer], jixiao_url: str | None, bare_url: str, rounds: int
+    preparers: list[Preparer],
+    jixiao_url: str | None,
+    bare_url: str,
+    rounds: int,
+    stand_in: StandIn | None = None,
 ) -> Results:
-    """Every client at once; with ``jixiao_url`` None, the harness floor's load."""
+    """Every client at once; with ``jixiao_url`` None, the harness floor's load (or, with
+    ``stand_in``, a rung of the ladder)."""
     results = Results()
-    await asyncio.gather(*(client(p, jixiao_url, bare_url, rounds, results) for p in preparers))
+    await asyncio.gather(
+        *(client(p, jixiao_url, bare_url, rounds, results, stand_in) for p in preparers)
+    )
     return results
 
 
@@ -377,12 +435,12 @@ async def served_alone(
     ):
         await sign_in(pages, preparer)
         for name, kinds in ALONE.items():
-            for n, kind in enumerate(kinds):  # warm-up: not timed
-                await one(kind, n, pages, floor, preparer)
+            for kind in kinds:  # warm-up: not timed
+                await one(kind, pages, floor, preparer)
             cpu, began = group_cpu_s(jixiao.process.pid), time.perf_counter()
-            for n in range(repeats):
+            for _ in range(repeats):
                 for kind in kinds:
-                    problem = await one(kind, n + 1, pages, floor, preparer)
+                    problem = await one(kind, pages, floor, preparer)
                     if problem:
                         raise RuntimeError(f"served alone: {problem}")
             requests = repeats * len(kinds)
@@ -394,8 +452,8 @@ async def served_alone(
                 "wall_ms_per_request": round((time.perf_counter() - began) * 1000 / requests, 2),
             }
         cpu, began = group_cpu_s(bare.process.pid), time.perf_counter()
-        for n in range(repeats * 3):
-            await one("floor", n, pages, floor, preparer)
+        for _ in range(repeats * 3):
+            await one("floor", pages, floor, preparer)
         measured["floor"] = {
             "requests": repeats * 3,
             "cpu_ms_per_request": round(
@@ -442,11 +500,22 @@ def main() -> None:
     parser.add_argument(
         "--alone", type=int, default=100, help="requests of each kind served alone, after the load"
     )
+    parser.add_argument(
+        "--ladder",
+        default="0,1,2,4",
+        help="CPU milliseconds of the ladder's rungs, comma-separated ('' for none)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.departments, args.clients, args.rounds = 10, 10, 4
     if args.clients > args.departments:
         parser.error(f"--clients: got {args.clients}, expected at most --departments")
+    try:
+        rungs = [float(ms) for ms in args.ladder.split(",") if ms.strip()]
+    except ValueError:
+        parser.error(f"--ladder: got {args.ladder!r}, expected milliseconds such as 0,1,2,4")
+    if any(ms < 0 for ms in rungs):
+        parser.error(f"--ladder: got {args.ladder!r}, expected milliseconds of at least 0")
     load_before = os.getloadavg()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="jixiao-bench-web-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -481,6 +550,17 @@ def main() -> None:
         harness = asyncio.run(load(preparers[: args.clients], None, bare.url, args.rounds))
         harness_elapsed = time.perf_counter() - began
         harness_client_cpu = time.process_time() - client_began
+        sizes = {
+            kind: sorted(found)[len(found) // 2] for kind, found in results.sizes.items() if found
+        }
+        ladder = []
+        for ms in rungs:
+            say(f"the ladder: every kind a stand-in spending {ms:g} ms of CPU, as many bytes ...")
+            stand_in = StandIn(ms, sizes)
+            began = time.perf_counter()
+            clients = preparers[: args.clients]
+            rung = asyncio.run(load(clients, None, bare.url, args.rounds, stand_in))
+            ladder.append((ms, rung, time.perf_counter() - began))
         say(f"served alone: {args.alone} of each kind, one at a time ...")
         alone = asyncio.run(served_alone(preparers[-1], jixiao, bare, args.alone))
     finally:
@@ -547,7 +627,35 @@ def main() -> None:
             f"served alone {name:>13}: CPU {f['cpu_ms_per_request']:6.2f} ms/request, "
             f"wall {f['wall_ms_per_request']:6.2f} ms/request"
         )
-    errors = results.errors + harness.errors
+    rungs_found = []
+    for ms, rung, rung_elapsed in ladder:
+        p95 = {kind: figures(rung.latencies[kind])["p95_ms"] for kind in TARGETS}
+        rung_met = all(p95[kind] <= target for kind, target in TARGETS.items())
+        rung_requests = sum(len(values) for values in rung.latencies.values())
+        rungs_found.append(
+            {
+                "cpu_ms": ms,
+                "p95_ms": p95,
+                "targets_met": rung_met,
+                "requests_per_s": round(rung_requests / rung_elapsed, 1),
+                "errors": len(rung.errors),
+            }
+        )
+        say(
+            f"ladder {ms:4g} ms of CPU a request: p95 "
+            + " / ".join(f"{p95[kind]:.1f}" for kind in TARGETS)
+            + f" ms ({' / '.join(TARGETS)}), {rung_requests / rung_elapsed:.0f}/s, targets "
+            + ("met" if rung_met else "missed")
+        )
+    meeting = [r["cpu_ms"] for r in rungs_found if r["targets_met"]]
+    budget = max(meeting) if meeting else None
+    if ladder:
+        say(
+            "the largest rung meeting every target: "
+            + (f"{budget:g} ms of CPU a request" if budget is not None else "none")
+            + f" (answers of {', '.join(f'{k} {v:,} bytes' for k, v in sizes.items())})"
+        )
+    errors = results.errors + harness.errors + [e for _, rung, _ in ladder for e in rung.errors]
     for problem in errors[:5]:
         warn(f"error: {problem}")
     emit_json(
@@ -579,6 +687,9 @@ def main() -> None:
             "errors": len(errors),
             "error_samples": errors[:5],
             "cpu_ms_per_request_under_load": cpu_per_request,
+            "answer_bytes": sizes,
+            "ladder": rungs_found,
+            "ladder_budget_cpu_ms": budget,
             "served_alone": alone,
             "load_average": {"before": load_before, "after": load_after},
             "machine": machine(),
