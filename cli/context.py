@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from events.driver import LogReader
     from events.model import RecordedEvent
-    from events.protocol import LogReads, StreamReader
+    from events.protocol import LogReads, LogWalk, StreamReader
     from events.store import EventStore
     from projections.at_head import Rows
     from projections.migrations import Migration
@@ -394,7 +394,7 @@ def answered_quickly(answer: Callable[[LogReader], T | None]) -> T | None:
         log.close()
 
 
-def answered_from_the_log(answer: Callable[[LogReads], T]) -> T:
+def answered_from_the_log(answer: Callable[[LogWalk], T]) -> T:
     """What ``answer`` gives read from the log itself (not the read models): through the
     database driver alone when :func:`answered_quickly` can, else through the SQL store
     (:func:`open_store`, which names any problem with the database). ``answer`` is the same

@@ -27,7 +27,7 @@ from cli.failures import fail, reported_errors
 from cli.moments import check_position, later, reversed_moments
 
 if TYPE_CHECKING:
-    from events.protocol import LogReads
+    from events.protocol import LogReads, LogWalk
     from projections.at_head import Rows
     from workflow.commands import ReportCommand
     from workflow.roles import Actor
@@ -360,28 +360,37 @@ class DirectBackend:
 
     def replay(self, year: int, prepare: Callable[[], None]) -> Replayed:
         """The year replayed from the log; ``prepare`` runs once the caller and the year
-        are accepted, before the replay (which may take minutes)."""
+        are accepted, before the replay (which may take minutes). Read through the database
+        driver alone when it can open the database (:func:`cli.context.answered_from_the_log`),
+        else through the SQL store: the same walk of the chain and fold either way."""
         from functools import partial
 
         from cli.progress import progress_bar
-        from projections.replay import replay_year, write_csv, write_json
+        from projections.replay import YearReplay, replay_year, write_csv, write_json
         from workflow.administration import fiscal_year_stream_id
 
-        store = open_store()
-        require_everything(reader(store), "replay a year")
-        with reported_errors():
-            opened = store.stream_version(fiscal_year_stream_id(year))
-        if not opened:
-            raise fail(
-                f"year: got {year}, expected a fiscal year that was opened "
-                "(`jixiao admin year open`); nothing written"
-            )
-        prepare()
-        with (
-            reported_errors(),
-            progress_bar(f"replaying {year}", store.head_position()) as advance,
-        ):
-            result = replay_year(store, year, progress=lambda done, _head: advance(done))
+        prepared = False
+
+        def answer(log: LogWalk) -> YearReplay:
+            nonlocal prepared
+            require_everything(reader(log), "replay a year")
+            with reported_errors():
+                opened = log.stream_version(fiscal_year_stream_id(year))
+            if not opened:
+                raise fail(
+                    f"year: got {year}, expected a fiscal year that was opened "
+                    "(`jixiao admin year open`); nothing written"
+                )
+            if not prepared:
+                prepare()
+                prepared = True
+            with (
+                reported_errors(),
+                progress_bar(f"replaying {year}", log.head_position()) as advance,
+            ):
+                return replay_year(log, year, progress=lambda done, _head: advance(done))
+
+        result = answered_from_the_log(answer)
         return Replayed(
             result.as_data(), result.chain, partial(write_json, result), partial(write_csv, result)
         )

@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from events.chain import utc_text
 from events.model import RecordedEvent
-from events.protocol import EventStoreProtocol
+from events.protocol import LogWalk
 from events.verify import ChainReport
 from projections.changes import change_row
 from projections.snapshots import SnapshotCheck, snapshot_verdict
@@ -117,7 +117,7 @@ class _YearFold:
     """Folds the year's report streams from their first event, collecting the change log
     and comparing each stored snapshot with the state folded at its version."""
 
-    def __init__(self, store: EventStoreProtocol, year: int) -> None:
+    def __init__(self, store: LogWalk, year: int) -> None:
         self.store = store
         self.year = year
         self.fiscal_stream = fiscal_year_stream_id(year)
@@ -165,7 +165,7 @@ class _YearFold:
 
 
 def replay_year(
-    store: EventStoreProtocol,
+    store: LogWalk,
     year: int,
     *,
     batch_size: int = 5000,

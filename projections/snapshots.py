@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from events.model import RecordedEvent
-from events.protocol import EventStoreProtocol
+from events.protocol import LogWalk
 from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState
 
 
@@ -22,7 +22,7 @@ class SnapshotCheck:
     """The stored report snapshots of the streams chosen, checked as a fold reaches them."""
 
     def __init__(
-        self, store: EventStoreProtocol, streams: Callable[[str], bool] = lambda _: True
+        self, store: LogWalk, streams: Callable[[str], bool] = lambda _: True
     ) -> None:
         self.store = store
         self._waiting = {
