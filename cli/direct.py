@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +28,10 @@ from cli.failures import fail, reported_errors
 from cli.moments import check_position, later, reversed_moments
 
 if TYPE_CHECKING:
+    from events.driver import LogReader
     from events.protocol import LogReads, LogWalk
     from projections.at_head import Rows
+    from projections.verification import LogVerification
     from workflow.commands import ReportCommand
     from workflow.roles import Actor
 
@@ -335,36 +338,52 @@ class DirectBackend:
 
     def verify(self, anchors: Sequence[tuple[int, str]], chain_only: bool) -> dict[str, Any]:
         """The chain walked, then (unless ``chain_only``) snapshots and read models compared
-        with a fold of the log; ``anchors`` checked."""
-        from cli.progress import progress_bar
-        from events.verify import check_anchor
-        from projections.integrity import LogVerification, verify_log
+        with a fold of the log; ``anchors`` checked. Through the database driver alone, the
+        read models folded in memory (:func:`projections.folded.verify_folded`), when it can
+        open the database (:func:`cli.context.answered_quickly`); else through the SQL
+        store, into a scratch database (:func:`projections.integrity.verify_log`)."""
+        from cli.context import answered_quickly
+        from projections.verification import LogVerification
+
+        def checked(log: LogWalk, fold: Callable[..., LogVerification]) -> dict[str, Any]:
+            from cli.progress import progress_bar
+            from events.verify import check_anchor
+
+            with reported_errors():
+                if chain_only:
+                    found = LogVerification(log.verify())
+                else:
+                    with progress_bar("verifying the log", log.head_position()) as advance:
+                        found = fold(progress=advance)
+                problems = [
+                    problem
+                    for position, digest in anchors
+                    if (
+                        problem := check_anchor(
+                            position, digest, log.hash_at(position), found.chain.head_position
+                        )
+                    )
+                ]
+            return found.as_data(anchors, problems, chain_only=chain_only)
+
+        def quickly(log: LogReader) -> dict[str, Any]:
+            from projections.folded import verify_folded
+
+            return checked(log, partial(verify_folded, log))
+
+        found = answered_quickly(quickly)
+        if found is not None:
+            return found
+        from projections.integrity import verify_log
 
         store = open_store()
-        with reported_errors():
-            if chain_only:
-                found = LogVerification(store.verify())
-            else:
-                with progress_bar("verifying the log", store.head_position()) as advance:
-                    found = verify_log(store, progress=advance)
-            problems = [
-                problem
-                for position, digest in anchors
-                if (
-                    problem := check_anchor(
-                        position, digest, store.hash_at(position), found.chain.head_position
-                    )
-                )
-            ]
-        return found.as_data(anchors, problems, chain_only=chain_only)
+        return checked(store, partial(verify_log, store))
 
     def replay(self, year: int, prepare: Callable[[], None]) -> Replayed:
         """The year replayed from the log; ``prepare`` runs once the caller and the year
         are accepted, before the replay (which may take minutes). Read through the database
         driver alone when it can open the database (:func:`cli.context.answered_from_the_log`),
         else through the SQL store: the same walk of the chain and fold either way."""
-        from functools import partial
-
         from cli.progress import progress_bar
         from projections.replay import YearReplay, replay_year, write_csv, write_json
         from workflow.administration import fiscal_year_stream_id

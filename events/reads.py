@@ -100,8 +100,7 @@ class DriverReads:
         :meth:`events.EventStore.snapshot_keys` orders them."""
         p = self._sql.placeholder
         found = self._query(
-            f"SELECT stream_id, version FROM snapshots WHERE kind = {p} AND "
-            f"schema_version = {p}",
+            f"SELECT stream_id, version FROM snapshots WHERE kind = {p} AND schema_version = {p}",
             (kind, schema_version),
         )
         # Ordered here, by code point, whatever the database's collation.
