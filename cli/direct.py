@@ -342,7 +342,7 @@ class DirectBackend:
         read models folded in memory (:func:`projections.folded.verify_folded`), when it can
         open the database (:func:`cli.context.answered_quickly`); else through the SQL
         store, into a scratch database (:func:`projections.integrity.verify_log`)."""
-        from cli.context import answered_quickly
+        from cli import context
         from projections.verification import LogVerification
 
         def checked(log: LogWalk, fold: Callable[..., LogVerification]) -> dict[str, Any]:
@@ -371,12 +371,12 @@ class DirectBackend:
 
             return checked(log, partial(verify_folded, log))
 
-        found = answered_quickly(quickly)
+        found = context.answered_quickly(quickly)
         if found is not None:
             return found
         from projections.integrity import verify_log
 
-        store = open_store()
+        store = context.open_store()
         return checked(store, partial(verify_log, store))
 
     def replay(self, year: int, prepare: Callable[[], None]) -> Replayed:
