@@ -179,10 +179,17 @@ def readable(
     """Whether the report (the 项目支出 report of ``project`` if given) exists and ``actor``
     may read it (workflow.visibility)."""
     from workflow.service import load_report
-    from workflow.visibility import ReportSummary, may_read
 
     with reported_errors():
         state = load_report(store, department, year, project=project).state
+    return readable_state(actor, state)
+
+
+def readable_state(actor: Actor, state: ReportState) -> bool:
+    """Whether ``actor`` may read the report in ``state`` (workflow.visibility), for a read
+    that has folded the report already."""
+    from workflow.visibility import ReportSummary, may_read
+
     return may_read(actor, ReportSummary.of(state))
 
 

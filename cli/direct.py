@@ -16,7 +16,7 @@ from cli.context import (
     credentials,
     naming_unknown_department,
     open_store,
-    readable,
+    readable_state,
     reader,
     recorded_summary,
     require_department,
@@ -166,7 +166,9 @@ class DirectBackend:
             actor = reader(log)
             with reported_errors():
                 state = load_report(log, department, year, project=project).state
-            if not state.report or not readable(log, actor, department, year, project):
+            # Judged on the state just folded: folding the stream again would read the
+            # same events in the same read transaction.
+            if not state.report or not readable_state(actor, state):
                 raise fail(
                     f"report {report_label(department, year, project)}: not found, "
                     "expected an opened report"
