@@ -159,7 +159,7 @@ class DirectBackend:
     def report_file(self, department: str, year: int, project: str | None = None) -> dict[str, Any]:
         """The report's content as a report file, if the caller may read it."""
         from workflow.commands import report_label
-        from workflow.report_file import state_document
+        from workflow.report_export import state_document
         from workflow.service import load_report
 
         def answer(log: LogReads) -> dict[str, Any]:
