@@ -193,7 +193,8 @@ def replay_year(
 
 def write_json(replay: YearReplay, out: IO[str]) -> None:
     """Write the replay (chain verdict, fiscal year, change log, timelines) as JSON."""
-    json.dump(replay.as_data(), out, ensure_ascii=False, indent=1)
+    # One write of the whole text: json.dump writes each of its thousands of pieces.
+    out.write(json.dumps(replay.as_data(), ensure_ascii=False, indent=1))
     out.write("\n")
 
 
