@@ -28,3 +28,16 @@ def test_each_shape_is_its_projections_table() -> None:
 
 def test_the_fold_flushes_when_a_rebuild_does() -> None:
     assert REBUILD_BATCH == runner.REBUILD_BATCH
+
+
+def test_the_drivers_verification_folds_every_projection() -> None:
+    # A projection added to the registry without its in-memory fold would go unchecked by
+    # `audit verify` through the driver (decision 0209).
+    from projections.at_head import PROJECTION_VERSIONS
+    from projections.folded import _folds
+    from projections.shared_fold import ReportStates
+
+    store = InMemoryEventStore()
+    folds = [(f.name, f.version) for f in _folds(ReportStates(store))]
+    assert folds == [(p.name, p.version) for p in all_projections(store)]
+    assert dict(folds) == dict(PROJECTION_VERSIONS)
