@@ -63,7 +63,8 @@ from workflow.deadlines import URGENCY, DeadlineReminderSent, ReminderKind
 from workflow.roles import Role
 from workflow.stages import Stage
 
-Row = dict[str, Any]
+#: A read-model row as the projections build it: column name to value.
+Fields = dict[str, Any]
 
 
 class DriverLog(LogWalk, Protocol):
@@ -80,7 +81,7 @@ class DriverLog(LogWalk, Protocol):
         ...
 
 
-def _upsert(table: dict[tuple[Any, ...], Row], row: Row, keys: Sequence[str]) -> None:
+def _upsert(table: dict[tuple[Any, ...], Fields], row: Fields, keys: Sequence[str]) -> None:
     """``row`` inserted, or its columns written over the row with its key (the others kept),
     as :func:`projections.sql.upsert` does."""
     key = tuple(row[name] for name in keys)
@@ -91,12 +92,12 @@ def _upsert(table: dict[tuple[Any, ...], Row], row: Row, keys: Sequence[str]) ->
         found.update(row)
 
 
-def _insert_missing(table: dict[tuple[Any, ...], Row], row: Row, keys: Sequence[str]) -> None:
+def _insert_missing(table: dict[tuple[Any, ...], Fields], row: Fields, keys: Sequence[str]) -> None:
     """``row`` inserted unless its key is there (:func:`projections.sql.insert_missing`)."""
     table.setdefault(tuple(row[name] for name in keys), dict(row))
 
 
-def _values(shape: TableShape, rows: Iterable[Row]) -> list[tuple[Any, ...]]:
+def _values(shape: TableShape, rows: Iterable[Fields]) -> list[tuple[Any, ...]]:
     """``rows`` as value tuples in the table's column order (a column not given is NULL)."""
     columns = shape.columns
     return [tuple(row.get(name) for name in columns) for row in rows]
@@ -112,7 +113,7 @@ class _ReportStateFold:
     def __init__(self, states: ReportStates) -> None:
         self.states = states
         self._touched = LastTransitions(per_revision=True)
-        self._rows: dict[tuple[Any, ...], Row] = {}
+        self._rows: dict[tuple[Any, ...], Fields] = {}
 
     def apply(self, events: Sequence[RecordedEvent]) -> None:
         self._touched.add(self.states.transitions(events))
@@ -166,9 +167,9 @@ class _InboxFold:
 
     def __init__(self, states: ReportStates) -> None:
         self.states = states
-        self._grants: dict[tuple[Any, ...], Row] = {}
+        self._grants: dict[tuple[Any, ...], Fields] = {}
         #: Each report's work rows.
-        self._work: dict[str, list[Row]] = {}
+        self._work: dict[str, list[Fields]] = {}
         self._touched: dict[str, ReportMoves] = {}
 
     def apply(self, events: Sequence[RecordedEvent]) -> None:
@@ -244,9 +245,9 @@ class _YearOverviewFold:
     def __init__(self, states: ReportStates) -> None:
         self.states = states
         self._touched = LastTransitions(per_revision=False)
-        self._departments: dict[tuple[Any, ...], Row] = {}
-        self._years: dict[tuple[Any, ...], Row] = {}
-        self._overview: dict[tuple[Any, ...], Row] = {}
+        self._departments: dict[tuple[Any, ...], Fields] = {}
+        self._years: dict[tuple[Any, ...], Fields] = {}
+        self._overview: dict[tuple[Any, ...], Fields] = {}
 
     def apply(self, events: Sequence[RecordedEvent]) -> None:
         keys = self.tables[2].keys
