@@ -24,7 +24,7 @@ from cli.output import print_json, print_table, print_view, shown
 
 if TYPE_CHECKING:
     from projections.history import FieldChange
-    from projections.integrity import LogVerification
+    from projections.verification import LogVerification
 
 app = typer.Typer(
     help="Auditing: the trail of changes, as-of and diff, replay, verify.", no_args_is_help=True
@@ -105,7 +105,7 @@ def verify(
 def _verification(data: dict[str, Any]) -> LogVerification:
     """`audit verify --json`'s data as the verification it reports."""
     from events.verify import ChainReport
-    from projections.integrity import LogVerification
+    from projections.verification import LogVerification
 
     chain = ChainReport(
         ok=data["problem"] is None and data["first_bad_position"] is None,

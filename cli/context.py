@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from events.driver import LogReader
     from events.model import RecordedEvent
-    from events.protocol import LogReads, StreamReader
+    from events.protocol import LogReads, LogWalk, StreamReader
     from events.store import EventStore
     from projections.at_head import Rows
     from projections.migrations import Migration
@@ -179,10 +179,17 @@ def readable(
     """Whether the report (the 项目支出 report of ``project`` if given) exists and ``actor``
     may read it (workflow.visibility)."""
     from workflow.service import load_report
-    from workflow.visibility import ReportSummary, may_read
 
     with reported_errors():
         state = load_report(store, department, year, project=project).state
+    return readable_state(actor, state)
+
+
+def readable_state(actor: Actor, state: ReportState) -> bool:
+    """Whether ``actor`` may read the report in ``state`` (workflow.visibility), for a read
+    that has folded the report already."""
+    from workflow.visibility import ReportSummary, may_read
+
     return may_read(actor, ReportSummary.of(state))
 
 
@@ -394,7 +401,7 @@ def answered_quickly(answer: Callable[[LogReader], T | None]) -> T | None:
         log.close()
 
 
-def answered_from_the_log(answer: Callable[[LogReads], T]) -> T:
+def answered_from_the_log(answer: Callable[[LogWalk], T]) -> T:
     """What ``answer`` gives read from the log itself (not the read models): through the
     database driver alone when :func:`answered_quickly` can, else through the SQL store
     (:func:`open_store`, which names any problem with the database). ``answer`` is the same

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from cli.context import (
     credentials,
     naming_unknown_department,
     open_store,
-    readable,
+    readable_state,
     reader,
     recorded_summary,
     require_department,
@@ -27,8 +28,10 @@ from cli.failures import fail, reported_errors
 from cli.moments import check_position, later, reversed_moments
 
 if TYPE_CHECKING:
-    from events.protocol import LogReads
+    from events.driver import LogReader
+    from events.protocol import LogReads, LogWalk
     from projections.at_head import Rows
+    from projections.verification import LogVerification
     from workflow.commands import ReportCommand
     from workflow.roles import Actor
 
@@ -156,14 +159,16 @@ class DirectBackend:
     def report_file(self, department: str, year: int, project: str | None = None) -> dict[str, Any]:
         """The report's content as a report file, if the caller may read it."""
         from workflow.commands import report_label
-        from workflow.report_file import state_document
+        from workflow.report_export import state_document
         from workflow.service import load_report
 
         def answer(log: LogReads) -> dict[str, Any]:
             actor = reader(log)
             with reported_errors():
                 state = load_report(log, department, year, project=project).state
-            if not state.report or not readable(log, actor, department, year, project):
+            # Judged on the state just folded: folding the stream again would read the
+            # same events in the same read transaction.
+            if not state.report or not readable_state(actor, state):
                 raise fail(
                     f"report {report_label(department, year, project)}: not found, "
                     "expected an opened report"
@@ -335,53 +340,78 @@ class DirectBackend:
 
     def verify(self, anchors: Sequence[tuple[int, str]], chain_only: bool) -> dict[str, Any]:
         """The chain walked, then (unless ``chain_only``) snapshots and read models compared
-        with a fold of the log; ``anchors`` checked."""
-        from cli.progress import progress_bar
-        from events.verify import check_anchor
-        from projections.integrity import LogVerification, verify_log
+        with a fold of the log; ``anchors`` checked. Through the database driver alone, the
+        read models folded in memory (:func:`projections.folded.verify_folded`), when it can
+        open the database (:func:`cli.context.answered_quickly`); else through the SQL
+        store, into a scratch database (:func:`projections.integrity.verify_log`)."""
+        from cli import context
+        from projections.verification import LogVerification
 
-        store = open_store()
-        with reported_errors():
-            if chain_only:
-                found = LogVerification(store.verify())
-            else:
-                with progress_bar("verifying the log", store.head_position()) as advance:
-                    found = verify_log(store, progress=advance)
-            problems = [
-                problem
-                for position, digest in anchors
-                if (
-                    problem := check_anchor(
-                        position, digest, store.hash_at(position), found.chain.head_position
+        def checked(log: LogWalk, fold: Callable[..., LogVerification]) -> dict[str, Any]:
+            from cli.progress import progress_bar
+            from events.verify import check_anchor
+
+            with reported_errors():
+                if chain_only:
+                    found = LogVerification(log.verify())
+                else:
+                    with progress_bar("verifying the log", log.head_position()) as advance:
+                        found = fold(progress=advance)
+                problems = [
+                    problem
+                    for position, digest in anchors
+                    if (
+                        problem := check_anchor(
+                            position, digest, log.hash_at(position), found.chain.head_position
+                        )
                     )
-                )
-            ]
-        return found.as_data(anchors, problems, chain_only=chain_only)
+                ]
+            return found.as_data(anchors, problems, chain_only=chain_only)
+
+        def quickly(log: LogReader) -> dict[str, Any]:
+            from projections.folded import verify_folded
+
+            return checked(log, partial(verify_folded, log))
+
+        found = context.answered_quickly(quickly)
+        if found is not None:
+            return found
+        from projections.integrity import verify_log
+
+        store = context.open_store()
+        return checked(store, partial(verify_log, store))
 
     def replay(self, year: int, prepare: Callable[[], None]) -> Replayed:
         """The year replayed from the log; ``prepare`` runs once the caller and the year
-        are accepted, before the replay (which may take minutes)."""
-        from functools import partial
-
+        are accepted, before the replay (which may take minutes). Read through the database
+        driver alone when it can open the database (:func:`cli.context.answered_from_the_log`),
+        else through the SQL store: the same walk of the chain and fold either way."""
         from cli.progress import progress_bar
-        from projections.replay import replay_year, write_csv, write_json
+        from projections.replay import YearReplay, replay_year, write_csv, write_json
         from workflow.administration import fiscal_year_stream_id
 
-        store = open_store()
-        require_everything(reader(store), "replay a year")
-        with reported_errors():
-            opened = store.stream_version(fiscal_year_stream_id(year))
-        if not opened:
-            raise fail(
-                f"year: got {year}, expected a fiscal year that was opened "
-                "(`jixiao admin year open`); nothing written"
-            )
-        prepare()
-        with (
-            reported_errors(),
-            progress_bar(f"replaying {year}", store.head_position()) as advance,
-        ):
-            result = replay_year(store, year, progress=lambda done, _head: advance(done))
+        prepared = False
+
+        def answer(log: LogWalk) -> YearReplay:
+            nonlocal prepared
+            require_everything(reader(log), "replay a year")
+            with reported_errors():
+                opened = log.stream_version(fiscal_year_stream_id(year))
+            if not opened:
+                raise fail(
+                    f"year: got {year}, expected a fiscal year that was opened "
+                    "(`jixiao admin year open`); nothing written"
+                )
+            if not prepared:
+                prepare()
+                prepared = True
+            with (
+                reported_errors(),
+                progress_bar(f"replaying {year}", log.head_position()) as advance,
+            ):
+                return replay_year(log, year, progress=lambda done, _head: advance(done))
+
+        result = answered_from_the_log(answer)
         return Replayed(
             result.as_data(), result.chain, partial(write_json, result), partial(write_csv, result)
         )

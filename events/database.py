@@ -36,6 +36,8 @@ def database_url(url: str | None = None) -> str:
     return chosen
 
 
+#: The prefix of a SQLite file's URL (three slashes, then the path).
+_SQLITE_FILE = "sqlite:///"
 _EXPECTED_URL = "sqlite:///PATH or postgresql://USER@HOST[:PORT]/DB"
 
 
@@ -67,6 +69,12 @@ def parse_database_url(url: str | None = None) -> sa.URL:
 
 def sqlite_file(url: str | None = None) -> Path | None:
     """The file of a SQLite database URL (resolved), None for PostgreSQL or in-memory SQLite."""
+    chosen = database_url(url)
+    plain = chosen.removeprefix(_SQLITE_FILE)
+    if plain != chosen and plain and plain != ":memory:" and not any(c in plain for c in "?%#@"):
+        # A plain file path: SQLAlchemy's parser gives it as it is, so the reads that only
+        # need the file's name (which outputs may not overwrite) need not load SQLAlchemy.
+        return Path(plain).expanduser().resolve()
     resolved = parse_database_url(url)
     path = resolved.database
     if resolved.get_backend_name() != "sqlite" or not path or path == ":memory:":

@@ -123,10 +123,54 @@ class LogReads(StreamReader, Protocol):
         not hold."""
         ...
 
+
+class LogWalk(LogReads, Protocol):
+    """What a walk of the whole log needs (`jixiao audit verify` and `audit replay`): the
+    chain walked and its rows decoded, the stored snapshots compared with the fold. The SQL
+    store has it, and so does the driver-only reader (docs/decisions/0209)."""
+
+    def hash_at(self, position: int) -> str | None:
+        """The stored hash of the event at ``position`` (None if the log holds no such row)."""
+        ...
+
+    # -- integrity ---------------------------------------------------------------------
+
+    def verify(
+        self,
+        *,
+        batch_size: int = 5000,
+        progress: Callable[[int], None] | None = None,
+        accepted: Callable[[Sequence[Any]], None] | None = None,
+    ) -> ChainReport:
+        """Walk the whole chain and report the first position whose hash does not hold.
+
+        ``accepted(rows)`` is handed the rows the chain vouches for (the events table's
+        columns in order, each also by name), in position order and batches, so one pass
+        can both verify and fold the log (:meth:`decode_rows` decodes them).
+        """
+        ...
+
+    def decode_rows(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
+        """Rows as :meth:`verify` hands them out, as recorded events."""
+        ...
+
     # -- snapshots ---------------------------------------------------------------------
 
+    def load_snapshot(self, stream_id: str, *, max_version: int | None = None) -> Snapshot | None:
+        """The newest snapshot of the stream at or below ``max_version``, if any."""
+        ...
 
-class EventStoreProtocol(LogReads, Protocol):
+    def snapshot_keys(self, kind: str, schema_version: int) -> list[tuple[str, int]]:
+        """The stream and version of every stored snapshot of ``kind`` at ``schema_version``
+        (the ones a loader of that kind would start from), ordered."""
+        ...
+
+    def snapshot_text(self, stream_id: str, version: int) -> str | None:
+        """A stored snapshot's state exactly as stored (canonical JSON), if there is one."""
+        ...
+
+
+class EventStoreProtocol(LogWalk, Protocol):
     """What the domain, the read models, the worker and the faces need of a store.
 
     Times come back as aware UTC datetimes; a naive one given is taken as UTC.
@@ -197,46 +241,10 @@ class EventStoreProtocol(LogReads, Protocol):
         (a digest, an id: compared exactly, case included), in log order."""
         ...
 
-    def hash_at(self, position: int) -> str | None:
-        """The stored hash of the event at ``position`` (None if the log holds no such row)."""
-        ...
-
-    # -- integrity ---------------------------------------------------------------------
-
-    def verify(
-        self,
-        *,
-        batch_size: int = 5000,
-        progress: Callable[[int], None] | None = None,
-        accepted: Callable[[Sequence[Any]], None] | None = None,
-    ) -> ChainReport:
-        """Walk the whole chain and report the first position whose hash does not hold.
-
-        ``accepted(rows)`` is handed the rows the chain vouches for (the events table's
-        columns in order, each also by name), in position order and batches, so one pass
-        can both verify and fold the log (:meth:`decode_rows` decodes them).
-        """
-        ...
-
-    def decode_rows(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
-        """Rows as :meth:`verify` hands them out, as recorded events."""
-        ...
-
-    def load_snapshot(self, stream_id: str, *, max_version: int | None = None) -> Snapshot | None:
-        """The newest snapshot of the stream at or below ``max_version``, if any."""
-        ...
+    # -- snapshots ---------------------------------------------------------------------
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
         """Store a snapshot on its own; a second one at the same version is ignored."""
-        ...
-
-    def snapshot_keys(self, kind: str, schema_version: int) -> list[tuple[str, int]]:
-        """The stream and version of every stored snapshot of ``kind`` at ``schema_version``
-        (the ones a loader of that kind would start from), ordered."""
-        ...
-
-    def snapshot_text(self, stream_id: str, version: int) -> str | None:
-        """A stored snapshot's state exactly as stored (canonical JSON), if there is one."""
         ...
 
     # -- the outbox --------------------------------------------------------------------

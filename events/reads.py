@@ -9,16 +9,18 @@ query and one set of checks serve both (docs/decisions/0208).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from events.chain import Row
 from events.model import RecordedEvent, validate_stream_id
+from events.protocol import Snapshot
 from events.registry import EventRegistry
 from events.rows import aware_utc, decode_rows, stored_moment
 from events.statements import END_OF_TIME, EVENT_COLUMNS, LAST_VERSION, Statements
-from events.verify import check_noted_positions, check_stream_segment
+from events.verify import ChainReport, check_noted_positions, check_stream_segment, verify_rows
 
 #: The hash stored at the position before ``e``'s: one primary-key probe per row read, not a
 #: join, which PostgreSQL may plan as a hash of the whole log once the log is large.
@@ -37,6 +39,81 @@ class DriverReads:
 
     def _decode(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
         return decode_rows(self.registry, rows)
+
+    def decode_rows(self, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
+        """Rows of the events table (its columns in order, as :meth:`verify` hands them
+        out) as recorded events."""
+        return self._decode(rows)
+
+    def verify(
+        self,
+        *,
+        batch_size: int = 5000,
+        progress: Callable[[int], None] | None = None,
+        accepted: Callable[[Sequence[Any]], None] | None = None,
+    ) -> ChainReport:
+        """Walk the whole chain, as :meth:`events.EventStore.verify` does: every row from
+        position 1 in batches of ``batch_size``, checked by :func:`events.verify.verify_rows`
+        against the head's position and hash; ``accepted(rows)`` is handed the rows the chain
+        vouches for (:class:`events.chain.Row`, the moment as aware UTC)."""
+        ((head_position, head_hash),) = self._query(
+            "SELECT position, hash FROM event_log_head WHERE id = 1", ()
+        )
+
+        def batches() -> Iterator[list[Row]]:
+            after = -1
+            moments: dict[Any, datetime] = {}
+            while found := self._query(self._sql.read_all, (after, batch_size)):
+                rows = []
+                for values in found:
+                    row = Row._make(values)
+                    # SQLite's driver returns the moment as its stored text; the hash
+                    # covers it as a moment, as the SQL store reads it.
+                    moment = moments.get(row.recorded_at)
+                    if moment is None:
+                        moment = moments[row.recorded_at] = aware_utc(row.recorded_at)
+                    rows.append(row._replace(recorded_at=moment))
+                yield rows
+                after = rows[-1].position
+
+        return verify_rows(
+            batches(),
+            head_position=int(head_position),
+            head_hash=head_hash,
+            progress=progress,
+            accepted=accepted,
+        )
+
+    def load_snapshot(self, stream_id: str, *, max_version: int | None = None) -> Snapshot | None:
+        """The newest snapshot of the stream at or below ``max_version``, if any."""
+        validate_stream_id(stream_id)
+        upto = LAST_VERSION if max_version is None else max_version
+        rows = self._query(self._sql.load_snapshot, (stream_id, upto))
+        if not rows:
+            return None
+        stream, version, kind, schema_version, state = rows[0]
+        return Snapshot(stream, version, kind, schema_version, json.loads(state))
+
+    def snapshot_keys(self, kind: str, schema_version: int) -> list[tuple[str, int]]:
+        """The stream and version of every stored snapshot of ``kind`` at ``schema_version``
+        (the ones a loader of that kind would start from), ordered as
+        :meth:`events.EventStore.snapshot_keys` orders them."""
+        p = self._sql.placeholder
+        found = self._query(
+            f"SELECT stream_id, version FROM snapshots WHERE kind = {p} AND schema_version = {p}",
+            (kind, schema_version),
+        )
+        # Ordered here, by code point, whatever the database's collation.
+        return sorted((stream_id, int(version)) for stream_id, version in found)
+
+    def snapshot_text(self, stream_id: str, version: int) -> str | None:
+        """A stored snapshot's state exactly as stored (JSON text), if there is one."""
+        p = self._sql.placeholder
+        found = self._query(
+            f"SELECT state FROM snapshots WHERE stream_id = {p} AND version = {p}",
+            (stream_id, version),
+        )
+        return found[0][0] if found else None
 
     def hash_at(self, position: int) -> str | None:
         """The stored hash of the event at ``position`` (None if the log holds no such row)."""

@@ -26,9 +26,10 @@ class EventRegistry:
     def __init__(self) -> None:
         self._classes: dict[str, type[Event]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
-        #: Type name → (current schema version, the class's JSON validator), built on the
-        #: first decode after a registration.
-        self._validators: dict[str, tuple[int, Callable[[str], Event]]] | None = None
+        #: Type name → (current schema version, the class's JSON validator), each built on
+        #: the first decode of its type (pydantic builds a class's validator on first use:
+        #: a read that decodes a few types builds only theirs).
+        self._validators: dict[str, tuple[int, Callable[[str], Event]]] = {}
 
     def register(self, name: str, *, version: int = 1) -> Callable[[E], E]:
         """Class decorator: register an Event subclass under ``name`` at schema ``version``."""
@@ -45,7 +46,7 @@ class EventRegistry:
             cls.event_type = name
             cls.schema_version = version
             self._classes[name] = cls
-            self._validators = None
+            self._validators.pop(name, None)
             return cls
 
         return decorate
@@ -101,13 +102,12 @@ class EventRegistry:
 
     def decode(self, name: str, schema_version: int, payload_json: str) -> Event:
         """Rebuild an event from its stored type, schema version and payload text."""
-        validators = self._validators
-        if validators is None:
-            validators = self._validators = {
-                name: (cls.schema_version, cls.__pydantic_validator__.validate_json)
-                for name, cls in self._classes.items()
-            }
-        current = validators.get(name)
+        current = self._validators.get(name)
+        if current is None and (known := self._classes.get(name)) is not None:
+            current = self._validators[name] = (
+                known.schema_version,
+                known.__pydantic_validator__.validate_json,
+            )
         if current is not None and current[0] == schema_version:
             try:
                 # cls.model_validate_json without its Python wrapper: every read's path.

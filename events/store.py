@@ -43,7 +43,7 @@ from events.reads import DriverReads
 from events.registry import EventRegistry, default_registry
 from events.rows import as_utc, aware_utc, naive_utc, stored_moment
 from events.schema import STORE_REVISION, events_table, head_table, outbox_table, snapshots_table
-from events.statements import EVENT_COLUMNS, LAST_VERSION, Statements
+from events.statements import EVENT_COLUMNS, Statements
 from events.transient import retrying, transient_reason
 from events.verify import (
     ChainReport,
@@ -530,16 +530,6 @@ class EventStore(DriverReads, EventStoreProtocol):
         """The events of ``event_type`` whose stored payload text contains ``containing``
         (a digest, an id: compared exactly, case included), in log order."""
         return self._decode(self._query(self._sql.find_events, (event_type, containing)))
-
-    def load_snapshot(self, stream_id: str, *, max_version: int | None = None) -> Snapshot | None:
-        """The newest snapshot of the stream at or below ``max_version``, if any."""
-        validate_stream_id(stream_id)
-        upto = LAST_VERSION if max_version is None else max_version
-        rows = self._query(self._sql.load_snapshot, (stream_id, upto))
-        if not rows:
-            return None
-        stream, version, kind, schema_version, state = rows[0]
-        return Snapshot(stream, version, kind, schema_version, json.loads(state))
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
         """Store a snapshot on its own; a second one at the same version is ignored."""

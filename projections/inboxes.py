@@ -11,9 +11,7 @@ fiscal year's stream) waits for its preparers to open it: one ``open`` row, unti
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -23,12 +21,12 @@ from events.model import RecordedEvent
 from projections import at_head
 from projections.at_head import PROJECTION_VERSIONS, InboxItem
 from projections.pending import pending_actions
-from projections.shared_fold import REPORT_PREFIX, ReportStates, Transition
+from projections.read_model_rows import ReportMoves, note_moves, work_changed, work_rows
+from projections.shared_fold import REPORT_PREFIX, ReportStates
 from projections.sql import EngineRows, naive_utc
 from workflow.administration import RoleGranted, RoleRevoked
 from workflow.commands import report_stream_id
 from workflow.deadlines import DeadlineReminderSent
-from workflow.report import ReportState
 from workflow.roles import Role
 from workflow.stages import Stage
 
@@ -80,31 +78,6 @@ def _grant_change(connection: Connection, event: RoleGranted | RoleRevoked) -> N
         connection.execute(sa.insert(grants_table).values(**key))
 
 
-def _note(transition: Transition) -> str | None:
-    state = transition.after
-    if state.stage is Stage.SIGNED_OFF and state.render_failure is not None:
-        return state.render_failure.describe()
-    if state.stage is not Stage.DRAFT:
-        return None
-    # A draft came back (a return) or started again (a reopen): the preparer sees why, and
-    # which items the comment is pinned to (the one that happened last tells).
-    if state.returns and state.returns[-1].revision == state.revision:
-        last = state.returns[-1]
-        pinned = ", ".join(f"{item.kind}:{item.id}" for item in last.items)
-        return f"returned by {last.by}: {last.comment}" + (f" [{pinned}]" if pinned else "")
-    if state.reopenings and state.reopenings[-1].revision == state.revision:
-        reopened = state.reopenings[-1]
-        return f"reopened by {reopened.by} as revision {reopened.revision}: {reopened.reason}"
-    return None
-
-
-def _reminder(state: ReportState) -> str | None:
-    """The last deadline reminder of a draft (what its preparers were last told)."""
-    if state.stage is Stage.DRAFT and state.reminders:
-        return str(state.reminders[-1])
-    return None
-
-
 def _reminded_before_opening(
     connection: Connection, record: RecordedEvent, event: DeadlineReminderSent
 ) -> None:
@@ -140,16 +113,6 @@ def _reminded_before_opening(
     )
 
 
-@dataclass(slots=True)
-class _Moves:
-    """A report's transitions in the current transaction, as much as its work rows need."""
-
-    first: Transition
-    last: Transition
-    #: The last transition that changed the stage or the revision, if any.
-    moved: Transition | None
-
-
 class InboxProjection:
     """Keeps ``pj_inbox_grants`` and ``pj_inbox_work``."""
 
@@ -162,7 +125,7 @@ class InboxProjection:
 
     def __init__(self, states: ReportStates) -> None:
         self.states = states
-        self._touched: dict[str, _Moves] = {}
+        self._touched: dict[str, ReportMoves] = {}
 
     def apply(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
         """Mirror grant changes; note how each report moved (its rows are rewritten by
@@ -178,19 +141,7 @@ class InboxProjection:
                 and store.stream_version(report_stream_id(event.department, event.year)) == 0
             ):
                 _reminded_before_opening(connection, record, event)
-        touched = self._touched
-        for transition in self.states.transitions(events):
-            before, after = transition.before, transition.after
-            moved = (before.stage, before.revision) != (after.stage, after.revision)
-            moves = touched.get(transition.record.stream_id)
-            if moves is None:
-                touched[transition.record.stream_id] = _Moves(
-                    transition, transition, transition if moved else None
-                )
-            else:
-                moves.last = transition
-                if moved:
-                    moves.moved = transition
+        note_moves(self._touched, self.states.transitions(events))
 
     def discard(self) -> None:
         """Forget what :meth:`apply` noted: the transaction rolled back."""
@@ -202,12 +153,11 @@ class InboxProjection:
         for report, moves in touched.items():
             self._report_moved(connection, report, moves)
 
-    def _report_moved(self, connection: Connection, report: str, moves: _Moves) -> None:
-        first, last = moves.first.before, moves.last.after
-        actions = pending_actions(last)
+    def _report_moved(self, connection: Connection, report: str, moves: ReportMoves) -> None:
+        actions = pending_actions(moves.last.after)
         if moves.moved is not None:
             since = naive_utc(moves.moved.record.recorded_at)
-        elif actions != pending_actions(first) or _reminder(last) != _reminder(first):
+        elif work_changed(moves, actions):
             # Same stage, fewer signers pending or a reminder sent: the rest keep waiting
             # since the stage began.
             since = connection.execute(
@@ -216,28 +166,7 @@ class InboxProjection:
         else:
             return
         connection.execute(sa.delete(work_table).where(_W.report == report))
-        note = _note(moves.last)
-        reminder = _reminder(last)
-        rows = [
-            {
-                "report": report,
-                "seq": seq,
-                "department": last.department,
-                "department_name": last.department_name,
-                "year": last.year,
-                "revision": last.revision,
-                "stage": str(last.stage),
-                "action": action.action,
-                "role": str(action.role) if action.role else None,
-                "user_id": action.user,
-                "excluded": json.dumps(list(action.excluded)),
-                "waiting_since": since,
-                "deadline": last.deadline,
-                "note": note,
-                "reminder": reminder if action.action == "submit" else None,
-            }
-            for seq, action in enumerate(actions)
-        ]
+        rows = work_rows(report, moves, actions, since)
         if rows:
             connection.execute(sa.insert(work_table), rows)
 

@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from events.chain import utc_text
 from events.model import RecordedEvent
-from events.protocol import EventStoreProtocol
+from events.protocol import LogWalk
 from events.verify import ChainReport
 from projections.changes import change_row
 from projections.snapshots import SnapshotCheck, snapshot_verdict
@@ -117,7 +117,7 @@ class _YearFold:
     """Folds the year's report streams from their first event, collecting the change log
     and comparing each stored snapshot with the state folded at its version."""
 
-    def __init__(self, store: EventStoreProtocol, year: int) -> None:
+    def __init__(self, store: LogWalk, year: int) -> None:
         self.store = store
         self.year = year
         self.fiscal_stream = fiscal_year_stream_id(year)
@@ -165,7 +165,7 @@ class _YearFold:
 
 
 def replay_year(
-    store: EventStoreProtocol,
+    store: LogWalk,
     year: int,
     *,
     batch_size: int = 5000,
@@ -193,7 +193,8 @@ def replay_year(
 
 def write_json(replay: YearReplay, out: IO[str]) -> None:
     """Write the replay (chain verdict, fiscal year, change log, timelines) as JSON."""
-    json.dump(replay.as_data(), out, ensure_ascii=False, indent=1)
+    # One write of the whole text: json.dump writes each of its thousands of pieces.
+    out.write(json.dumps(replay.as_data(), ensure_ascii=False, indent=1))
     out.write("\n")
 
 

@@ -13,7 +13,6 @@ revision stays readable as it was signed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,10 +22,9 @@ from sqlalchemy.engine import Connection, Engine
 from events.model import RecordedEvent
 from projections import at_head
 from projections.at_head import FIGURES, PROJECTION_VERSIONS, ReportRow
-from projections.pending import pending_actions, unsigned_entries
-from projections.report_view import headline_figures
+from projections.read_model_rows import report_state_row
 from projections.shared_fold import LastTransitions, ReportStates
-from projections.sql import EngineRows, naive_utc, upsert
+from projections.sql import EngineRows, upsert
 
 _metadata = sa.MetaData()
 
@@ -97,35 +95,7 @@ class ReportStateProjection:
 
     def flush(self, connection: Connection) -> None:
         """Upsert the last state of every report revision touched in this transaction."""
-        rows = []
-        for transition in self._touched.take():
-            state, record = transition.after, transition.record
-            view, text = self.states.view(state)
-            rows.append(
-                {
-                    "report": record.stream_id,
-                    "revision": state.revision,
-                    "department": state.department,
-                    "department_name": state.department_name,
-                    "project_name": state.project.name if state.project is not None else None,
-                    "year": state.year,
-                    "stage": str(state.stage),
-                    "scheme": view["scheme"]["id"],
-                    "unit": view["scheme"]["budget_unit"],
-                    **headline_figures(view),
-                    "pending": json.dumps(
-                        [a.as_data() for a in pending_actions(state)], ensure_ascii=False
-                    ),
-                    "pending_signers": json.dumps(unsigned_entries(state), ensure_ascii=False),
-                    "submitted_by": state.submitted_by,
-                    "last_actor": record.actor,
-                    "last_event_type": record.event_type,
-                    "last_activity": naive_utc(record.recorded_at),
-                    "version": record.version,
-                    "position": record.position,
-                    "view": text,
-                }
-            )
+        rows = [report_state_row(self.states, t) for t in self._touched.take()]
         upsert(connection, report_state_table, rows, ("report", "revision"))
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from events.model import RecordedEvent
-from events.protocol import EventStoreProtocol
+from events.protocol import LogWalk
 from projections.report_view import ViewMemo
 from workflow.report import ReportState, evolve
 from workflow.service import load_report_from_snapshot
@@ -38,7 +38,7 @@ class Transition(NamedTuple):
 class ReportStates:
     """The latest state of every report stream seen, and the transitions of the current batch."""
 
-    def __init__(self, store: EventStoreProtocol) -> None:
+    def __init__(self, store: LogWalk) -> None:
         self.store = store
         self._latest: dict[str, tuple[int, ReportState]] = {}
         self._batch: dict[int, Transition] = {}

@@ -14,16 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 from events.model import RecordedEvent
-from events.protocol import EventStoreProtocol
+from events.protocol import LogWalk
 from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState
 
 
 class SnapshotCheck:
     """The stored report snapshots of the streams chosen, checked as a fold reaches them."""
 
-    def __init__(
-        self, store: EventStoreProtocol, streams: Callable[[str], bool] = lambda _: True
-    ) -> None:
+    def __init__(self, store: LogWalk, streams: Callable[[str], bool] = lambda _: True) -> None:
         self.store = store
         self._waiting = {
             key for key in store.snapshot_keys(SNAPSHOT_KIND, SNAPSHOT_SCHEMA) if streams(key[0])

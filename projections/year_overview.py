@@ -11,7 +11,6 @@ shows the most urgent deadline reminder it was sent (before or after opening its
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -19,14 +18,12 @@ from sqlalchemy.engine import Connection, Engine
 from events.model import RecordedEvent
 from projections import at_head
 from projections.at_head import PROJECTION_VERSIONS, OverviewRow
+from projections.read_model_rows import overview_blank, overview_row
 from projections.report_state import figure_columns
-from projections.report_view import headline_figures
 from projections.shared_fold import LastTransitions, ReportStates
-from projections.sql import EngineRows, insert_missing, naive_utc, upsert
+from projections.sql import EngineRows, insert_missing, upsert
 from workflow.administration import DepartmentRegistered, FiscalYearOpened
 from workflow.deadlines import URGENCY, DeadlineReminderSent, ReminderKind
-from workflow.report import ReportState
-from workflow.stages import Stage
 
 _metadata = sa.MetaData()
 
@@ -66,23 +63,6 @@ overview_table = sa.Table(
 _O = overview_table.c
 
 
-def _note(state: ReportState) -> str | None:
-    failure = state.render_failure
-    if state.stage is Stage.SIGNED_OFF and failure is not None:
-        return failure.describe()
-    return None
-
-
-def _blank(year: int, code: str, name: str) -> dict[str, Any]:
-    return {
-        "year": year,
-        "department": code,
-        "department_name": name,
-        "revision": 0,
-        "stage": str(Stage.NEW),
-    }
-
-
 class YearOverviewProjection:
     """Keeps the departments, the fiscal years and ``pj_year_overview``."""
 
@@ -117,29 +97,10 @@ class YearOverviewProjection:
 
     def flush(self, connection: Connection) -> None:
         """Refresh the row of each department whose report this transaction touched."""
-        rows = []
-        for transition in self._touched.take():
-            state, record = transition.after, transition.record
-            if state.project is not None:
-                # A department's row is its 部门整体 report's; its project reports are
-                # listed under it from the report state (year_overview).
-                continue
-            view, _ = self.states.view(state)
-            rows.append(
-                {
-                    "year": state.year,
-                    "department": state.department,
-                    "department_name": state.department_name,
-                    "report": record.stream_id,
-                    "revision": state.revision,
-                    "stage": str(state.stage),
-                    **headline_figures(view),
-                    "last_actor": record.actor,
-                    "last_activity": naive_utc(record.recorded_at),
-                    "position": record.position,
-                    "note": _note(state),
-                }
-            )
+        # A department's row is its 部门整体 report's; its project reports are listed
+        # under it from the report state (year_overview).
+        found = (overview_row(self.states, t) for t in self._touched.take())
+        rows = [row for row in found if row is not None]
         upsert(connection, overview_table, rows, ("year", "department"))
 
     def _reminded(self, connection: Connection, event: DeadlineReminderSent) -> None:
@@ -164,7 +125,9 @@ class YearOverviewProjection:
         )
         years = connection.execute(sa.select(years_table.c.year)).scalars().all()
         insert_missing(
-            connection, overview_table, [_blank(year, event.code, event.name) for year in years]
+            connection,
+            overview_table,
+            [overview_blank(year, event.code, event.name) for year in years],
         )
 
     def _year(self, connection: Connection, event: FiscalYearOpened) -> None:
@@ -180,7 +143,7 @@ class YearOverviewProjection:
         insert_missing(
             connection,
             overview_table,
-            [_blank(event.year, code, name) for code, name in departments],
+            [overview_blank(event.year, code, name) for code, name in departments],
         )
 
 

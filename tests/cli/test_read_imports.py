@@ -75,6 +75,16 @@ AT_HEAD = [
     ("report", "export", *KEY),
     ("audit", "as-of", *KEY, "40"),
     ("audit", "diff", *KEY, "30", "40"),
+    ("audit", "verify"),
+    ("audit", "verify", "--chain-only"),
+    ("audit", "replay", "2021", "-o", "{tmp}", "--force"),
+]
+
+#: The walks of the whole log (decision 0209): through the database driver alone wherever
+#: the read models stand, since they compare the read models at their own checkpoints.
+WALKS = [
+    ("audit", "verify"),
+    ("audit", "replay", "2021", "-o", "{tmp}", "--force"),
 ]
 
 
@@ -99,6 +109,11 @@ def test_a_read_loads_no_heavy_stack(imported, argv, tmp_path) -> None:
 @pytest.mark.parametrize("argv", AT_HEAD, ids=" ".join)
 def test_a_read_at_the_head_loads_no_sql_store(caught_up, argv, tmp_path) -> None:
     assert _loaded(caught_up, argv, (*HEAVY, *STORE_STACK), tmp_path) == []
+
+
+@pytest.mark.parametrize("argv", WALKS, ids=" ".join)
+def test_a_walk_of_the_log_behind_the_head_loads_no_sql_store(imported, argv, tmp_path) -> None:
+    assert _loaded(imported, argv, (*HEAVY, *STORE_STACK), tmp_path) == []
 
 
 def test_a_read_behind_the_head_catches_up_through_the_store(imported, tmp_path) -> None:

@@ -4,11 +4,20 @@ the log, on SQLite and PostgreSQL; each forgery named by table and key, or strea
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
 import sqlalchemy as sa
 
+from events.database import database_url as chosen_url
+from events.driver import LogReader
 from events.store import EventStore
-from projections.integrity import verify_log
+from projections import integrity
+from projections.folded import verify_folded
 from projections.runner import ProjectionRunner
+from projections.verification import LogVerification
 from tests.events.test_tamper import tamper
 from tests.projections.world import review_to, run
 from tests.workflow.report_builders import KEY
@@ -17,6 +26,34 @@ from workflow.commands import ApproveReport, SubmitReport
 from workflow.stages import Stage
 
 STREAM = "report:gusu-rc:2021"
+
+
+def through_the_driver(url: str) -> Callable[..., LogVerification]:
+    """`verify_log` as `jixiao audit verify` runs it through the database driver alone
+    (decision 0209): the read models folded in memory, in one read transaction."""
+
+    def verify(store: EventStore, **options: Any) -> LogVerification:
+        log = LogReader.connect(chosen_url(url))
+        assert log is not None
+        try:
+            with log.snapshot():
+                return verify_folded(log, **options)
+        finally:
+            log.close()
+
+    return verify
+
+
+@pytest.fixture(autouse=True, params=["store", "driver"])
+def verifier(request: pytest.FixtureRequest, database_url: str, monkeypatch) -> None:
+    """Every test runs on both verifications: through the SQL store, with a scratch
+    database, and through the driver alone, with the fold in memory; each must name the
+    same problems in the same words."""
+    chosen = integrity.verify_log if request.param == "store" else through_the_driver(database_url)
+    monkeypatch.setattr(sys.modules[__name__], "verify_log", chosen)
+
+
+verify_log: Callable[..., LogVerification] = integrity.verify_log
 
 
 def edit(store: EventStore, statement: str) -> None:
@@ -188,3 +225,31 @@ def test_a_submitted_report_verifies_after_many_catch_ups(
     run(seeded, seeded.preparer, SubmitReport(**KEY))
     runner.catch_up(batch_size=3)
     assert verify_log(seeded.store).ok  # type: ignore[arg-type]
+
+
+def test_audit_rows_compared_a_batch_at_a_time_name_the_first_that_differs(
+    seeded: World, runner: ProjectionRunner
+) -> None:
+    # The driver's verification compares the audit trail a batch of the walk at a time:
+    # a row past the head, beyond every batch, and a row edited in a later batch are both
+    # found, and the first in key order is named, as a comparison of whole tables names it.
+    store = caught_up(seeded, runner)
+    head = store.head_position()
+    edit(
+        store,
+        f"INSERT INTO pj_audit_trail SELECT {head + 5}, recorded_at, report, department, year, "
+        "revision, version, actor, role, event_type, item_kind, item_id, item_label, field, "
+        "before_raw, before_value, after_raw, after_value, comment, stage, hash "
+        f"FROM pj_audit_trail WHERE position = (SELECT max(position) FROM pj_audit_trail)",
+    )
+    assert verify_log(store, batch_size=40).read_model_problem == (
+        f"read model audit_trail: row ({head + 5}) of pj_audit_trail is not in a fold of the log"
+    )
+    with store.engine.connect() as connection:
+        late = connection.exec_driver_sql(
+            f"SELECT max(position) FROM pj_audit_trail WHERE position > 80 AND position <= {head}"
+        ).scalar()
+    edit(store, f"UPDATE pj_audit_trail SET comment = 'forged' WHERE position = {late}")
+    assert verify_log(store, batch_size=40).read_model_problem == (
+        f"read model audit_trail: row ({late}) of pj_audit_trail differs from the log (comment)"
+    )

@@ -10,6 +10,7 @@ from projections.inboxes import inbox
 from projections.integrity import verify_log
 from projections.runner import ProjectionRunner
 from projections.year_overview import year_overview
+from tests.projections.test_integrity import through_the_driver
 from tests.projections.world import add_department, run
 from tests.workflow.report_builders import KEY
 from tests.workflow.world import World
@@ -36,7 +37,7 @@ def reminders(runner: ProjectionRunner) -> dict[str, str | None]:
 
 
 def test_reminders_show_in_inboxes_and_the_overview(
-    seeded: World, runner: ProjectionRunner
+    seeded: World, runner: ProjectionRunner, database_url: str
 ) -> None:
     add_department(seeded, "gusu-edu", "姑苏区教育局")
     assert waiting(runner, "zhang.san") == [
@@ -76,6 +77,10 @@ def test_reminders_show_in_inboxes_and_the_overview(
     # Followed event by event or folded at once, the read models are the same.
     result = verify_log(seeded.store)  # type: ignore[arg-type]
     assert result.ok, result.read_model_problem
+    # And through the database driver alone, the read models folded in memory (0209).
+    folded = through_the_driver(database_url)(seeded.store)
+    assert folded.ok, folded.read_model_problem
+    assert folded.read_models == result.read_models
 
 
 def test_a_reminder_is_a_row_of_the_audit_trail(seeded: World, runner: ProjectionRunner) -> None:

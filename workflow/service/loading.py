@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from events.protocol import EventStoreProtocol, LogReads, StreamReader
+from events.protocol import EventStoreProtocol, LogReads, LogWalk, StreamReader
 from workflow.administration import (
     DEPARTMENT_CODE,
     AdminState,
@@ -57,7 +57,7 @@ def load_report_stream(
 
 
 def load_report_from_snapshot(
-    store: EventStoreProtocol, stream_id: str, *, to_version: int | None = None
+    store: LogWalk, stream_id: str, *, to_version: int | None = None
 ) -> LoadedReport:
     """Fold a report stream from its newest usable snapshot at or below ``to_version``.
 
