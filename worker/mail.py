@@ -165,8 +165,16 @@ def reminder_message(
         todo = "报告尚未创建：请尽快登录系统创建并填报。"
     else:
         todo = f"报告（第 {payload['revision']} 版）仍在填报中：请尽快完成并提交。"
+    project = payload.get("project_code")
+    if project:
+        # A 项目支出 report's reminder: the form named by its project.
+        report = f"项目支出绩效自评表（{payload.get('project_name') or project}，{project}）"
+        subject = f"{name} {year} 年度{report}"
+    else:
+        report = "部门整体支出绩效自评报告"
+        subject = f"{name} {year} 年度自评报告"
     message = EmailMessage()
-    message["Subject"] = f"【绩效自评】{name} {year} 年度自评报告{status}"
+    message["Subject"] = f"【绩效自评】{subject}{status}"
     message["From"] = sender
     message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(localtime=False)
@@ -174,7 +182,7 @@ def reminder_message(
     message["Message-ID"] = f"<{digest}@jixiao>"
     message["X-Jixiao-Key"] = key
     message.set_content(
-        f"{name}（{payload['department']}）{year} 年度部门整体支出绩效自评报告尚未提交。\n"
+        f"{name}（{payload['department']}）{year} 年度{report}尚未提交。\n"
         f"提交截止日期：{payload['deadline']}，{status}。\n"
         f"{todo}\n\n"
         "本邮件由 jixiao 自动发送，请勿回复。\n"

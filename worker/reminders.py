@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from events import EventStore
 from events.model import RecordedEvent
 from projections.registry import projection_runner
+from projections.report_state import report_state_table
 from projections.year_overview import overview_table, years_table
 from worker.mail import SmtpSettings
 from worker.mailing import Delivery, MailRelay
@@ -62,23 +63,27 @@ def reminder_data(record: RecordedEvent) -> dict[str, Any]:
         "kind": str(event.kind),
         "deadline": event.deadline.isoformat(),
         "days_left": event.days_left,
+        "project": event.project_code,
         "stream": record.stream_id,
         "position": record.position,
     }
 
 
 def describe(record: RecordedEvent) -> str:
-    """``gusu-rc 2021 (姑苏区红十字会): 7-days reminder, deadline 2022-06-30: 7 days left``."""
+    """``gusu-rc 2021 (姑苏区红十字会): 7-days reminder, deadline 2022-06-30: 7 days left``
+    (``gusu-rc 2021 project homes (…): …`` for a 项目支出 report's)."""
     event = cast(DeadlineReminderSent, record.event)
+    project = f" project {event.project_code}" if event.project_code else ""
     return (
-        f"{event.department} {event.year} ({event.department_name}): "
+        f"{event.department} {event.year}{project} ({event.department_name}): "
         f"{event.kind} reminder, {event.describe()}"
     )
 
 
 def owed(store: EventStore, now: datetime) -> dict[int, list[str]]:
-    """The departments that may be owed a reminder at ``now``, by fiscal year: not
-    submitted, and not yet sent the reminder due (or a more urgent one)."""
+    """The departments that may be owed a reminder at ``now``, by fiscal year: their 部门整体
+    report not submitted and not yet sent the reminder due (or a more urgent one), or a
+    项目支出 report of theirs still a draft."""
     within_a_week = now.astimezone(UTC).date() + timedelta(days=WEEK_BEFORE)
     with store.engine.connect() as connection:
         years = connection.execute(
@@ -96,13 +101,24 @@ def owed(store: EventStore, now: datetime) -> dict[int, list[str]]:
                 .where(overview_table.c.year == year, overview_table.c.stage.in_(UNSUBMITTED))
                 .order_by(overview_table.c.department)
             ).all()
-            departments = [
+            departments = {
                 code
                 for code, sent in rows
                 if sent is None or URGENCY.index(ReminderKind(sent)) < URGENCY.index(due)
-            ]
+            }
+            # And those with a 项目支出 report still a draft: whether it was sent the
+            # reminder due is its own stream's to say (RemindOfDeadline records it once).
+            departments.update(
+                connection.execute(
+                    sa.select(report_state_table.c.department).where(
+                        report_state_table.c.year == year,
+                        report_state_table.c.project_name.is_not(None),
+                        report_state_table.c.stage == str(Stage.DRAFT),
+                    )
+                ).scalars()
+            )
             if departments:
-                candidates[year] = departments
+                candidates[year] = sorted(departments)
     return candidates
 
 

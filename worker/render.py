@@ -46,8 +46,9 @@ from worker.xlsx import render_project_xlsx, render_xlsx
 from workflow.commands import Artifact, report_stream_id
 from workflow.errors import StaleVersion
 from workflow.report import ReportState, fold
-from workflow.report_events import ProjectReportOpened, RenderFailed
+from workflow.report_events import RenderFailed
 from workflow.service import load_report, load_user, record_render_failure, record_rendering
+from workflow.service.loading import project_streams
 from workflow.text import escaped
 
 log = logging.getLogger(__name__)
@@ -148,11 +149,10 @@ def projects_at(
 ) -> list[ReportState]:
     """The 项目支出 reports of ``revision``'s department and year as the log held them at
     ``position``, each folded from its stream's first event with its chain checked."""
-    prefix = report_stream_id(revision.department, revision.year) + ":"
     streams = {
         record.stream_id
-        for record in store.find_events(ProjectReportOpened.event_type, f'"{prefix}')
-        if record.stream_id.startswith(prefix) and record.position <= position
+        for record in project_streams(store, revision.department, revision.year)
+        if record.position <= position
     }
     states = []
     for stream_id in sorted(streams):

@@ -2,9 +2,10 @@
 event that records one (docs/decisions/0605).
 
 A report not yet submitted is reminded three times at most: seven days before the year's
-deadline, one day before, and once it is overdue. Each kind is recorded once per
-department and year, on the report's stream, or on the fiscal year's stream while the
-department has not even opened its report. Days are counted on UTC dates, as a
+deadline, one day before, and once it is overdue. Each kind is recorded once per report,
+on the report's stream (a department's 部门整体 report and each of its 项目支出 reports
+alike), or on the fiscal year's stream while the department has not even opened its
+部门整体 report. Days are counted on UTC dates, as a
 submission's ``late`` flag is.
 """
 
@@ -69,7 +70,8 @@ class SentReminder(Value):
 
 @register("DeadlineReminderSent")
 class DeadlineReminderSent(Event):
-    """A department was reminded that its report for ``year`` is not submitted.
+    """A department was reminded that its report for ``year`` (its 部门整体 report, or the
+    项目支出 report of ``project_code``) is not submitted.
 
     Recorded by the system on the report's stream (``revision`` its current one), or on
     the fiscal year's stream while the department has opened no report (``revision`` 0);
@@ -83,6 +85,10 @@ class DeadlineReminderSent(Event):
     kind: ReminderKind
     deadline: date
     days_left: int
+    #: The project of a 项目支出 report's reminder (its code and 项目名称); None for the
+    #: 部门整体 report's and the fiscal year's.
+    project_code: str | None = None
+    project_name: str | None = None
 
     def describe(self) -> str:
         """``deadline 2022-06-30: 7 days left``, ``... due today``, ``... 3 days overdue``."""

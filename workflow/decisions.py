@@ -950,8 +950,13 @@ def _(command: RemindOfDeadline, state: ReportState, who: _Who, ctx: Context) ->
     kind = reminder_due(state.deadline, ctx.now)
     if kind is None or kind in state.reminders:
         return []
-    # Reminded before the report was opened (on the fiscal year's stream): not again.
-    if ctx.fiscal_year is not None and kind in ctx.fiscal_year.reminded(state.department):
+    # Reminded before the 部门整体 report was opened (on the fiscal year's stream): not again.
+    # Those reminders were the department's report's; each project report has its own.
+    if (
+        state.project is None
+        and ctx.fiscal_year is not None
+        and kind in ctx.fiscal_year.reminded(state.department)
+    ):
         return []
     return [
         DeadlineReminderSent(
@@ -962,6 +967,8 @@ def _(command: RemindOfDeadline, state: ReportState, who: _Who, ctx: Context) ->
             kind=kind,
             deadline=state.deadline,
             days_left=days_left(state.deadline, ctx.now),
+            project_code=state.project_code,
+            project_name=state.project.name if state.project is not None else None,
         )
     ]
 

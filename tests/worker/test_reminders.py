@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.seed_file import project_commands
 from events.store import EventStore
 from projections.migrations import open_store
 from tests.worker.conftest import wait_for
@@ -111,6 +112,33 @@ def test_a_pass_records_and_mails_each_reminder_once(office: Office, server: Mai
     assert [d.status for d in day.deliveries] == ["sent", "sent"]
     assert len(server.received) == 4
     assert server.received[-1].message["Subject"].endswith("明天截止")
+
+
+def test_a_project_report_is_reminded_and_mailed_on_its_own(
+    office: Office, server: MailServer
+) -> None:
+    smtp = parse_smtp_url(server.url())
+    run_reminders(office.store, now=WEEK, smtp=smtp)
+    # Opened after its department was reminded this week: the next pass finds it all the
+    # same, though its department's 部门整体 report is owed nothing more yet.
+    for command in project_commands():  # the bundled 项目支出 report, "homes"
+        execute(office.store, office.preparer, command, now=WEEK)
+    later = WEEK.replace(day=24)
+    done = run_reminders(office.store, now=later, smtp=smtp)
+    assert [(r.stream_id, r.event.kind) for r in done.recorded] == [  # type: ignore[attr-defined]
+        ("report:gusu-rc:2021:homes", "7-days"),
+    ]
+    assert [(d.key, d.status) for d in done.deliveries] == [
+        ("mail:reminder:gusu-rc:2021:homes:7-days", "sent"),
+    ]
+    message = server.received[-1].message
+    name = done.recorded[0].event.project_name  # type: ignore[attr-defined]
+    assert message["Subject"] == (
+        f"【绩效自评】姑苏区红十字会 2021 年度项目支出绩效自评表（{name}，homes）距截止还有 6 天"
+    )
+    assert f"项目支出绩效自评表（{name}，homes）尚未提交" in message.get_content()
+    again = run_reminders(office.store, now=later, smtp=smtp)
+    assert (again.recorded, again.deliveries) == ([], [])
 
 
 @pytest.mark.postgres

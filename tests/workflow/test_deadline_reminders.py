@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from cli.seed_file import project_commands
 from tests.seed import DEADLINE
 from tests.workflow.report_builders import KEY
 from tests.workflow.world import NOW, World, add_user
@@ -186,9 +187,55 @@ def test_mail_writes_one_outbox_row_per_reminder_in_its_append(two_departments: 
         "kind": "1-day",
         "deadline": "2022-06-30",
         "days_left": 1,
+        "project_code": None,
+        "project_name": None,
     }
     remind_of_deadlines(store, YEAR, ["gusu-rc", OTHER], now=before(1), mail=True)
     assert len(store.outbox) == 2
+
+
+HOMES = {**KEY, "project_code": "homes"}
+
+
+def test_each_project_report_is_reminded_on_its_own_stream(two_departments: World) -> None:
+    world = two_departments
+    for command in project_commands():  # the bundled 项目支出 report, "homes", entered whole
+        execute(world.store, world.preparer, command, now=NOW)
+    name = load_report(world.store, "gusu-rc", YEAR, project="homes").state.project.name
+    teacher = add_user(world.store, world.admin, "qian.qi", "preparer", OTHER)
+    # A department with a project report and no 部门整体 report yet.
+    school = {"department": OTHER, "year": YEAR, "project_code": "meals"}
+    execute(world.store, teacher, OpenReport(**school, project_name="营养午餐"), now=NOW)
+    both = ["gusu-rc", OTHER]
+    week = remind_of_deadlines(world.store, YEAR, both, now=before(7), mail=True)
+    assert kinds(week) == [
+        ("report:gusu-rc:2021", "gusu-rc", "7-days"),
+        ("report:gusu-rc:2021:homes", "gusu-rc", "7-days"),
+        (f"report:{OTHER}:2021:meals", OTHER, "7-days"),
+        ("fiscal_year:2021", OTHER, "7-days"),
+    ]
+    homes = week[1].event
+    assert (homes.project_code, homes.project_name, homes.revision) == ("homes", name, 1)
+    assert week[0].event.project_code is None and week[3].event.project_code is None
+    # Each its own mail: a project's reminder is not taken for its department's.
+    assert [m.key for m in world.store.outbox] == [
+        "mail:reminder:gusu-rc:2021:7-days",
+        "mail:reminder:gusu-rc:2021:homes:7-days",
+        f"mail:reminder:{OTHER}:2021:meals:7-days",
+        f"mail:reminder:{OTHER}:2021:7-days:before-opening",
+    ]
+    assert world.store.outbox[1].payload["project_name"] == name
+    assert remind_of_deadlines(world.store, YEAR, both, now=before(5)) == []
+    # A project report submitted is reminded no more; its department's draft still is.
+    execute(world.store, world.preparer, SubmitReport(**HOMES), now=NOW)
+    day = remind_of_deadlines(world.store, YEAR, both, now=before(1))
+    assert kinds(day) == [
+        ("report:gusu-rc:2021", "gusu-rc", "1-day"),
+        (f"report:{OTHER}:2021:meals", OTHER, "1-day"),
+        ("fiscal_year:2021", OTHER, "1-day"),
+    ]
+    project = load_report(world.store, "gusu-rc", YEAR, project="homes").state
+    assert project.reminders == (ReminderKind.WEEK,)
 
 
 def test_an_unknown_year_or_department_is_refused(two_departments: World) -> None:

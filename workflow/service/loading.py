@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from events.model import RecordedEvent
 from events.protocol import EventStoreProtocol, LogReads, LogWalk, StreamReader
 from workflow.administration import (
     DEPARTMENT_CODE,
@@ -23,6 +24,7 @@ from workflow.administration import (
 from workflow.commands import report_stream_id
 from workflow.errors import InvalidValue
 from workflow.report import ReportState, fold, is_report_snapshot
+from workflow.report_events import ProjectReportOpened
 from workflow.service.folded import folded_states
 from workflow.text import ID_RULE, identifier
 
@@ -127,6 +129,18 @@ def load_department(store: EventStoreProtocol, code: str) -> DepartmentState:
 def load_fiscal_year(store: EventStoreProtocol, year: int) -> FiscalYearState:
     """A fiscal year as its stream holds it (``opened`` is False for a year not opened)."""
     return fold_fiscal_year(r.event for r in store.read_stream(fiscal_year_stream_id(year)))
+
+
+def project_streams(store: EventStoreProtocol, department: str, year: int) -> list[RecordedEvent]:
+    """The opening of each 项目支出 report of ``department`` for ``year``, in log order (its
+    stream is the record's ``stream_id``)."""
+    prefix = report_stream_id(department, year) + ":"
+    # The opening's payload names its report's stream: one query finds them all.
+    return [
+        record
+        for record in store.find_events(ProjectReportOpened.event_type, f'"{prefix}')
+        if record.stream_id.startswith(prefix)
+    ]
 
 
 def report_stream(department: str, year: int, project: str | None = None) -> str:

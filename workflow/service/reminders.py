@@ -21,7 +21,12 @@ from workflow.decisions import Context
 from workflow.errors import UnknownItem
 from workflow.roles import SYSTEM_ACTOR, Role
 from workflow.service.deciding import command_metadata, until_recorded
-from workflow.service.loading import load_department, load_fiscal_year, report_stream
+from workflow.service.loading import (
+    load_department,
+    load_fiscal_year,
+    project_streams,
+    report_stream,
+)
 from workflow.service.reports import reminder_message, run_report_command
 
 
@@ -38,7 +43,8 @@ def remind_of_deadlines(
     for ``year`` at ``now`` (docs/decisions/0605); the DeadlineReminderSent events recorded.
 
     A department whose report is a draft is reminded on the report's stream; one that has
-    opened no report, on the fiscal year's stream (all of them in one append). Each kind
+    opened no report, on the fiscal year's stream (all of them in one append). Each of its
+    项目支出 reports still a draft is reminded on its own stream. Each kind
     is recorded once per department and year, so running this again records nothing new.
     With ``mail``, each reminder's append also writes its e-mail's outbox row.
     """
@@ -50,20 +56,26 @@ def remind_of_deadlines(
     recorded: list[RecordedEvent] = []
     unopened: list[str] = []
     for code in departments:
+        projects = [
+            opening.stream_id.rsplit(":", 1)[1] for opening in project_streams(store, code, year)
+        ]
         if store.stream_version(report_stream(code, year)) == 0:
             unopened.append(code)
-            continue
-        recorded += run_report_command(
-            store,
-            SYSTEM_ACTOR,
-            RemindOfDeadline(department=code, year=year),
-            expected_version=None,
-            correlation_id=correlation,
-            causation_id=None,
-            now=now,
-            context=context,
-            mail=mail,
-        )
+            reports: list[str | None] = list(projects)
+        else:
+            reports = [None, *projects]
+        for project in reports:
+            recorded += run_report_command(
+                store,
+                SYSTEM_ACTOR,
+                RemindOfDeadline(department=code, year=year, project_code=project),
+                expected_version=None,
+                correlation_id=correlation,
+                causation_id=None,
+                now=now,
+                context=context,
+                mail=mail,
+            )
     if unopened:
         recorded += _remind_unopened(
             store, year, unopened, now=now, mail=mail, correlation=correlation

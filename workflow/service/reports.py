@@ -62,6 +62,8 @@ def reminder_message(stream_id: str, event: DeadlineReminderSent) -> OutboxMessa
     """The outbox message asking for a reminder's e-mail: one per department, year and kind
     (and stream, so that a reminder recorded on the fiscal year's stream has its own)."""
     where = "" if stream_id.startswith("report:") else ":before-opening"
+    # Each 项目支出 report is reminded apart from its department's 部门整体 report.
+    project = f":{event.project_code}" if event.project_code else ""
     return OutboxMessage(
         topic=MAIL_TOPIC,
         payload={
@@ -74,8 +76,10 @@ def reminder_message(stream_id: str, event: DeadlineReminderSent) -> OutboxMessa
             "kind": str(event.kind),
             "deadline": event.deadline.isoformat(),
             "days_left": event.days_left,
+            "project_code": event.project_code,
+            "project_name": event.project_name,
         },
-        key=f"mail:reminder:{event.department}:{event.year}:{event.kind}{where}",
+        key=f"mail:reminder:{event.department}:{event.year}{project}:{event.kind}{where}",
     )
 
 
