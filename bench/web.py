@@ -102,18 +102,29 @@ def next_amount() -> str:
 REPORT_WORD = "自评".encode()
 
 BARE_APP = '''"""A bare FastAPI application: one endpoint returning a constant (the floor), and
-one that spends a given CPU time and answers a given number of bytes (the ladder)."""
+one that spends a given CPU time and answers a given number of bytes (the ladder). Its
+request threads are as many as the server's (JIXIAO_WEB_THREADS, the same default)."""
 
+import os
 import time
+from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 BODY = "x" * 4_000_000
 
 
+@asynccontextmanager
+async def lifespan(_):
+    threads = int(os.environ.get("JIXIAO_WEB_THREADS", "2"))
+    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    yield
+
+
 def create_app() -> FastAPI:
-    app = FastAPI()
+    app = FastAPI(lifespan=lifespan)
 
     @app.get("/constant")
     def constant() -> dict:

@@ -20,8 +20,10 @@ class WebSettings:
 
     db_url: str
     #: Threads that run requests at once in one server process; each may hold a database
-    #: connection, so the connection pool is sized from it.
-    threads: int = 16
+    #: connection, so the connection pool is sized from it. Two: the threads of a process
+    #: share one interpreter lock, and more of them cost more CPU a request than they save
+    #: in waits (docs/decisions/0619); run more server processes (--workers) instead.
+    threads: int = 2
     #: A session unused for this long is over; the next request signs in again.
     session_idle: timedelta = timedelta(minutes=30)
     #: Mark cookies Secure on every response, not only on requests that arrived over HTTPS
@@ -66,7 +68,7 @@ def load_web_settings(env: Mapping[str, str] | None = None, *, db_url: str | Non
     minutes = "a whole number of minutes from 1"
     return WebSettings(
         db_url=database_url(db_url or env.get("JIXIAO_DB") or None),
-        threads=_whole(env, "JIXIAO_WEB_THREADS", 16, "a whole number of threads from 1"),
+        threads=_whole(env, "JIXIAO_WEB_THREADS", 2, "a whole number of threads from 1"),
         session_idle=timedelta(minutes=_whole(env, "JIXIAO_SESSION_IDLE_MINUTES", 30, minutes)),
         secure_cookies=_flag(env, "JIXIAO_SECURE_COOKIES"),
         max_failures_per_user=_whole(
