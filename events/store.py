@@ -12,7 +12,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -42,13 +42,11 @@ from events.protocol import (
 from events.reads import DriverReads
 from events.registry import EventRegistry, default_registry
 from events.rows import as_utc, aware_utc, naive_utc, stored_moment
-from events.schema import STORE_REVISION, events_table, head_table, outbox_table, snapshots_table
-from events.statements import EVENT_COLUMNS, Statements
+from events.schema import STORE_REVISION, outbox_table, snapshots_table
+from events.statements import Statements
 from events.transient import retrying, transient_reason
 from events.verify import (
-    ChainReport,
     check_run,
-    verify_rows,
 )
 
 #: On PostgreSQL, appends of at most this many events (a command's worth) try the
@@ -662,41 +660,3 @@ class EventStore(DriverReads, EventStoreProtocol):
             )
             for row in rows
         ]
-
-    # -- integrity ---------------------------------------------------------------------
-
-    def verify(
-        self,
-        *,
-        batch_size: int = 5000,
-        progress: Callable[[int], None] | None = None,
-        accepted: Callable[[Sequence[Any]], None] | None = None,
-    ) -> ChainReport:
-        """Walk the whole chain and report the first position whose hash does not hold.
-
-        ``accepted(rows)`` is handed the rows the chain vouches for, in position order and
-        batches (:func:`events.verify.verify_rows`; :meth:`decode_rows` decodes them), so
-        one pass over the log can both verify and fold it.
-        """
-        columns = [events_table.c[name] for name in EVENT_COLUMNS]
-        with self.engine.connect() as connection:
-            head = connection.execute(sa.select(head_table.c.position, head_table.c.hash)).one()
-
-            def batches() -> Iterator[Sequence[Any]]:
-                after = -1
-                while rows := connection.execute(
-                    sa.select(*columns)
-                    .where(events_table.c.position > after)
-                    .order_by(events_table.c.position)
-                    .limit(batch_size)
-                ).all():
-                    yield rows
-                    after = rows[-1].position
-
-            return verify_rows(
-                batches(),
-                head_position=head.position,
-                head_hash=head.hash,
-                progress=progress,
-                accepted=accepted,
-            )
