@@ -472,7 +472,8 @@ def _unread(row: ReportRow) -> ReportRow:
 
 # --- inboxes -----------------------------------------------------------------------------
 
-_WORK_COLUMNS = (
+#: The columns of ``pj_inbox_work``, in the table's order.
+WORK_COLUMNS = (
     "report",
     "seq",
     "department",
@@ -531,7 +532,7 @@ def inbox(source: Rows, user_id: str, *, now: datetime | None = None) -> list[In
     covers = f"(g.department = {p} OR g.department = w.department)"
     signing = ", ".join([p] * len(SIGNING_ROLES))
     sql = (
-        f"SELECT {', '.join(f'w.{c}' for c in _WORK_COLUMNS)}, g.role "
+        f"SELECT {', '.join(f'w.{c}' for c in WORK_COLUMNS)}, g.role "
         f"FROM pj_inbox_work AS w JOIN pj_inbox_grants AS g ON g.user_id = {p} "
         f"WHERE (w.role = g.role AND {covers}) "
         f"OR (w.user_id = {p} AND g.role IN ({signing}) AND {covers}) "
@@ -540,7 +541,7 @@ def inbox(source: Rows, user_id: str, *, now: datetime | None = None) -> list[In
     parameters = [user_id, ALL_DEPARTMENTS, user_id, *SIGNING_ROLES, ALL_DEPARTMENTS]
     items: dict[tuple[str, int], InboxItem] = {}
     for values in source.rows(sql, parameters):
-        row = dict(zip((*_WORK_COLUMNS, "via_role"), values, strict=True))
+        row = dict(zip((*WORK_COLUMNS, "via_role"), values, strict=True))
         key = (row["report"], row["seq"])
         if user_id in json.loads(row["excluded"]) or key in items:
             continue

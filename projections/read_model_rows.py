@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from events.rows import naive_utc
-from projections.at_head import FIGURES
+from projections.at_head import FIGURE_COLUMNS, WORK_COLUMNS
 from projections.pending import PendingAction, pending_actions, unsigned_entries
 from projections.report_view import headline_figures
 from projections.shared_fold import ReportStates, Transition
@@ -40,8 +40,6 @@ class TableShape:
     days: tuple[str, ...] = ()
 
 
-_LISTED_FIGURES = (*FIGURES, "grade")
-
 REPORT_STATE = TableShape(
     "pj_report_state",
     (
@@ -53,7 +51,7 @@ REPORT_STATE = TableShape(
         "stage",
         "scheme",
         "unit",
-        *_LISTED_FIGURES,
+        *FIGURE_COLUMNS,
         "pending",
         "pending_signers",
         "submitted_by",
@@ -74,23 +72,7 @@ INBOX_GRANTS = TableShape(
 )
 INBOX_WORK = TableShape(
     "pj_inbox_work",
-    (
-        "report",
-        "seq",
-        "department",
-        "department_name",
-        "year",
-        "revision",
-        "stage",
-        "action",
-        "role",
-        "user_id",
-        "excluded",
-        "waiting_since",
-        "deadline",
-        "note",
-        "reminder",
-    ),
+    WORK_COLUMNS,
     ("report", "seq"),
     moments=("waiting_since",),
     days=("deadline",),
@@ -108,7 +90,7 @@ YEAR_OVERVIEW = TableShape(
         "report",
         "revision",
         "stage",
-        *_LISTED_FIGURES,
+        *FIGURE_COLUMNS,
         "last_actor",
         "last_activity",
         "position",
