@@ -272,9 +272,9 @@ class _YearOverviewFold:
                 for department in list(self._departments.values()):
                     blank = overview_blank(event.year, department["code"], department["name"])
                     _insert_missing(self._overview, blank, keys)
-            elif isinstance(event, DeadlineReminderSent):
+            elif isinstance(event, DeadlineReminderSent) and event.project_code is None:
                 # The most urgent kind, as the projection keeps it; a department with no
-                # row in the year is not given one.
+                # row in the year is not given one; a 项目支出 report's is not its row's.
                 row = self._overview.get((event.year, event.department))
                 current = None if row is None else row.get("reminder")
                 if row is not None and (

@@ -87,7 +87,9 @@ class YearOverviewProjection:
                 self._department(connection, event)
             elif isinstance(event, FiscalYearOpened):
                 self._year(connection, event)
-            elif isinstance(event, DeadlineReminderSent):
+            elif isinstance(event, DeadlineReminderSent) and event.project_code is None:
+                # A 项目支出 report's reminder is its own (decision 0618), not its
+                # department's row's.
                 self._reminded(connection, event)
         self._touched.add(self.states.transitions(events))
 

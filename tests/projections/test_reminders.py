@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from cli.seed_file import project_commands
 from projections.audit_trail import audit_trail
 from projections.inboxes import inbox
 from projections.integrity import verify_log
@@ -78,6 +79,25 @@ def test_reminders_show_in_inboxes_and_the_overview(
     result = verify_log(seeded.store)  # type: ignore[arg-type]
     assert result.ok, result.read_model_problem
     # And through the database driver alone, the read models folded in memory (0209).
+    folded = through_the_driver(database_url)(seeded.store)
+    assert folded.ok, folded.read_model_problem
+    assert folded.read_models == result.read_models
+
+
+def test_a_project_reports_reminder_is_its_own_not_its_departments(
+    seeded: World, runner: ProjectionRunner, database_url: str
+) -> None:
+    for command in project_commands():  # the bundled 项目支出 report, "homes", a draft
+        run(seeded, seeded.preparer, command)
+    run(seeded, seeded.preparer, SubmitReport(**KEY))  # the 部门整体 report is not owed
+    remind_of_deadlines(seeded.store, 2021, ["gusu-rc"], now=WEEK)
+    assert waiting(runner, "zhang.san") == [
+        ("report:gusu-rc:2021:homes", "draft", "submit", "preparer", "7-days", "2022-06-30")
+    ]
+    # The department's row is its 部门整体 report's, which was not reminded.
+    assert reminders(runner) == {"gusu-rc": None}
+    result = verify_log(seeded.store)  # type: ignore[arg-type]
+    assert result.ok, result.read_model_problem
     folded = through_the_driver(database_url)(seeded.store)
     assert folded.ok, folded.read_model_problem
     assert folded.read_models == result.read_models
