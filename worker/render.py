@@ -48,7 +48,7 @@ from workflow.errors import StaleVersion
 from workflow.report import ReportState, fold
 from workflow.report_events import RenderFailed
 from workflow.service import load_report, load_user, record_render_failure, record_rendering
-from workflow.service.loading import project_streams
+from workflow.service.loading import project_openings
 from workflow.text import escaped
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ def projects_at(
     ``position``, each folded from its stream's first event with its chain checked."""
     streams = {
         record.stream_id
-        for record in project_streams(store, revision.department, revision.year)
+        for record in project_openings(store, revision.year, revision.department)
         if record.position <= position
     }
     states = []

@@ -21,7 +21,7 @@ from workflow.administration import (
     fold_user,
     user_stream_id,
 )
-from workflow.commands import report_stream_id
+from workflow.commands import report_stream_id, report_stream_parts
 from workflow.errors import InvalidValue
 from workflow.report import ReportState, fold, is_report_snapshot
 from workflow.report_events import ProjectReportOpened
@@ -131,15 +131,24 @@ def load_fiscal_year(store: EventStoreProtocol, year: int) -> FiscalYearState:
     return fold_fiscal_year(r.event for r in store.read_stream(fiscal_year_stream_id(year)))
 
 
-def project_streams(store: EventStoreProtocol, department: str, year: int) -> list[RecordedEvent]:
-    """The opening of each 项目支出 report of ``department`` for ``year``, in log order (its
-    stream is the record's ``stream_id``)."""
-    prefix = report_stream_id(department, year) + ":"
-    # The opening's payload names its report's stream: one query finds them all.
+def project_openings(
+    store: EventStoreProtocol, year: int, department: str | None = None
+) -> list[RecordedEvent]:
+    """The opening of each 项目支出 report for ``year`` (of ``department`` only, if given),
+    in log order; its stream is the record's ``stream_id``.
+
+    The opening's payload names its report's stream, so one query (one pass over the log's
+    openings) finds them all: a caller visiting many departments asks once for the year.
+    """
+    prefix = report_stream_id(department, year) + ":" if department else "report:"
+    wanted = {department} if department else None
     return [
         record
         for record in store.find_events(ProjectReportOpened.event_type, f'"{prefix}')
-        if record.stream_id.startswith(prefix)
+        if (parts := report_stream_parts(record.stream_id)) is not None
+        and parts[1] == year
+        and parts[2] is not None
+        and (wanted is None or parts[0] in wanted)
     ]
 
 

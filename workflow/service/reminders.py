@@ -24,7 +24,7 @@ from workflow.service.deciding import command_metadata, until_recorded
 from workflow.service.loading import (
     load_department,
     load_fiscal_year,
-    project_streams,
+    project_openings,
     report_stream,
 )
 from workflow.service.reports import reminder_message, run_report_command
@@ -44,8 +44,8 @@ def remind_of_deadlines(
 
     A department whose report is a draft is reminded on the report's stream; one that has
     opened no report, on the fiscal year's stream (all of them in one append). Each of its
-    项目支出 reports still a draft is reminded on its own stream. Each kind
-    is recorded once per department and year, so running this again records nothing new.
+    项目支出 reports still a draft is reminded on its own stream. Each kind is recorded
+    once per report, so running this again records nothing new.
     With ``mail``, each reminder's append also writes its e-mail's outbox row.
     """
     year_state = load_fiscal_year(store, year)
@@ -55,15 +55,17 @@ def remind_of_deadlines(
     context = Context(now=now, fiscal_year=year_state)
     recorded: list[RecordedEvent] = []
     unopened: list[str] = []
+    # Every project report of the year, found in one pass, by department.
+    projects: dict[str, list[str]] = {}
+    for opening in project_openings(store, year):
+        department, _, project_code = opening.stream_id.split(":")[1:]
+        projects.setdefault(department, []).append(project_code)
     for code in departments:
-        projects = [
-            opening.stream_id.rsplit(":", 1)[1] for opening in project_streams(store, code, year)
-        ]
         if store.stream_version(report_stream(code, year)) == 0:
             unopened.append(code)
-            reports: list[str | None] = list(projects)
+            reports: list[str | None] = list(projects.get(code, ()))
         else:
-            reports = [None, *projects]
+            reports = [None, *projects.get(code, ())]
         for project in reports:
             recorded += run_report_command(
                 store,
