@@ -62,18 +62,11 @@ class Reads:
         round of them; when the checkpoints have reached it, two.
         """
         head = self.store.head_position()
-        if head <= self._caught_up_to:
-            return self.store.engine
         # The request that made a change brings the projections up to it (after_change):
         # the checkpoints often show them at the head already, and then this read waits
         # neither for this process's catch-up nor for the database's write lock.
-        if self._checkpoints_at(head):
-            return self.store.engine
-        with self._lock:
-            # Whoever held the lock meanwhile may have caught up past this read's head.
-            if head > self._caught_up_to:
-                self.runner.catch_up()
-                self._caught_up_to = max(self._caught_up_to, head)
+        if head > self._caught_up_to and self._lowest_checkpoint(head) < head:
+            self._catch_up_to(head)
         return self.store.engine
 
     def caught_up_for(self, actor: Actor) -> Engine:
@@ -91,22 +84,29 @@ class Reads:
         head = self.store.head_position()
         if head <= self._caught_up_to:
             return self.store.engine
+        low = self._lowest_checkpoint(head)
+        if low >= head:
+            return self.store.engine
+        streams = self.store.streams_after(low, _UNRELATED_STREAMS)
+        if streams is None or any(_concerns(actor, s) for s in streams):
+            self._catch_up_to(head)
+        return self.store.engine
+
+    def _lowest_checkpoint(self, head: int) -> int:
+        """The projections' lowest checkpoint, noting when it has reached ``head``."""
         checkpoints = self.runner.positions()
         low = min(checkpoints.get(p.name, 0) for p in self.runner.projections)
         if low >= head:
             self._caught_up_to = max(self._caught_up_to, head)
-            return self.store.engine
-        streams = self.store.streams_after(low, _UNRELATED_STREAMS)
-        if streams is not None and not any(_concerns(actor, s) for s in streams):
-            return self.store.engine
-        return self.caught_up()
+        return low
 
-    def _checkpoints_at(self, head: int) -> bool:
-        checkpoints = self.runner.positions()
-        if all(checkpoints.get(p.name, 0) >= head for p in self.runner.projections):
-            self._caught_up_to = max(self._caught_up_to, head)
-            return True
-        return False
+    def _catch_up_to(self, head: int) -> None:
+        """Bring the projections up to the head, one catch-up at a time in the process."""
+        with self._lock:
+            # Whoever held the lock meanwhile may have caught up past this read's head.
+            if head > self._caught_up_to:
+                self.runner.catch_up()
+                self._caught_up_to = max(self._caught_up_to, head)
 
     def after_change(self) -> None:
         """Bring the projections up to a change just recorded, before the request answers.
