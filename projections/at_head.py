@@ -12,7 +12,7 @@ Nothing here writes.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -310,17 +310,23 @@ def list_reports(
     *,
     year: int | None = None,
     department: str | None = None,
+    departments: Collection[str] | None = None,
     stage: str | None = None,
     all_revisions: bool = False,
 ) -> list[ReportRow]:
     """Report rows by department and revision, filtered; the latest revision of each by
-    default."""
+    default. ``departments`` keeps those of the departments named (none when empty)."""
     p = source.placeholder
     where, parameters = [], []
     for column, value in (("year", year), ("department", department)):
         if value is not None:
             where.append(f"r.{column} = {p}")
             parameters.append(value)
+    if departments is not None:
+        if not departments:
+            return []
+        where.append(f"r.department IN ({', '.join(p for _ in departments)})")
+        parameters.extend(sorted(departments))
     if not all_revisions:
         where.append(
             "r.revision = (SELECT max(newer.revision) FROM pj_report_state AS newer "
@@ -406,16 +412,29 @@ class OverviewRow:
     projects: tuple[ReportRow, ...] = ()
 
 
-def year_overview(source: Rows, year: int, *, stage: str | None = None) -> list[OverviewRow]:
+def year_overview(
+    source: Rows,
+    year: int,
+    *,
+    stage: str | None = None,
+    departments: Collection[str] | None = None,
+) -> list[OverviewRow]:
     """Every registered department for ``year``, by department code, each with its 项目支出
-    reports; with ``stage``, only the reports in that stage, and the departments with one."""
+    reports; with ``stage``, only the reports in that stage, and the departments with one;
+    with ``departments``, only the departments named (a preparer's inbox asks for theirs,
+    so that it reads a handful of rows, not the bureau's hundreds)."""
     projects: dict[str, list[ReportRow]] = {}
-    for report in list_reports(source, year=year, stage=stage):
+    for report in list_reports(source, year=year, departments=departments, stage=stage):
         if report.project is not None:
             projects.setdefault(report.department, []).append(report)
     p = source.placeholder
     sql = f"SELECT {', '.join(_OVERVIEW_COLUMNS)} FROM pj_year_overview WHERE year = {p}"
     parameters: list[Any] = [year]
+    if departments is not None:
+        if not departments:
+            return []
+        sql += f" AND department IN ({', '.join(p for _ in departments)})"
+        parameters += sorted(departments)
     if stage is not None:
         with_projects = "".join(f" OR department = {p}" for _ in projects)
         sql += f" AND (stage = {p}{with_projects})"

@@ -10,7 +10,7 @@ shows the most urgent deadline reminder it was sent (before or after opening its
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -152,7 +152,14 @@ class YearOverviewProjection:
 # --- queries (their text is in projections.at_head, shared with the CLI's quick reads) ---
 
 
-def year_overview(engine: Engine, year: int, *, stage: str | None = None) -> list[OverviewRow]:
+def year_overview(
+    engine: Engine,
+    year: int,
+    *,
+    stage: str | None = None,
+    departments: Collection[str] | None = None,
+) -> list[OverviewRow]:
     """Every registered department for ``year``, by department code, each with its 项目支出
-    reports; with ``stage``, only the reports in that stage, and the departments with one."""
-    return at_head.year_overview(EngineRows(engine), year, stage=stage)
+    reports; with ``stage``, only the reports in that stage, and the departments with one;
+    with ``departments``, only those departments."""
+    return at_head.year_overview(EngineRows(engine), year, stage=stage, departments=departments)

@@ -59,6 +59,15 @@ def test_every_department_of_the_year_with_stage_and_figures(
     assert (health.stage, health.report, health.last_activity) == ("new", None, None)
     assert all(v is None for v in health.figures.values())
     assert [r.department for r in year_overview(runner.engine, 2021, stage="draft")] == ["gusu-edu"]
+    # A preparer's inbox reads only its departments' rows.
+    mine = year_overview(runner.engine, 2021, departments={"gusu-hw", "gusu-rc"})
+    assert [r.department for r in mine] == ["gusu-hw", "gusu-rc"]
+    assert [
+        r.department
+        for r in year_overview(runner.engine, 2021, stage="new", departments={"gusu-hw"})
+    ] == ["gusu-hw"]
+    assert year_overview(runner.engine, 2021, stage="new", departments={"gusu-edu"}) == []
+    assert year_overview(runner.engine, 2021, departments=set()) == []
 
 
 def test_a_scored_year_shows_score_and_grade(seeded: World, runner: ProjectionRunner) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from projections.inboxes import inbox
 from projections.year_overview import OverviewRow, year_overview, years_table
 from web.dependencies import PageCaller, ServicesDep
-from workflow.roles import Actor, Role
+from workflow.roles import ALL_DEPARTMENTS, Actor, Role
 from workflow.stages import Stage
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -22,12 +22,18 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 def to_open(engine: Engine, actor: Actor) -> list[tuple[OverviewRow, object]]:
     """The opened years' reports the actor prepares and nobody has opened yet, with the
     year's deadline."""
+    prepared = {g.department for g in actor.grants if g.role == Role.PREPARER}
+    if not prepared:
+        return []
+    # Only the departments the actor prepares are read: a preparer's inbox reads its own
+    # rows, not a bureau's hundreds (one grant for every department reads them all).
+    departments = None if ALL_DEPARTMENTS in prepared else prepared
     with engine.connect() as connection:
         years = connection.execute(sa.select(years_table.c.year, years_table.c.deadline)).all()
     return [
         (row, deadline)
         for year, deadline in sorted(years)
-        for row in year_overview(engine, year, stage=Stage.NEW.value)
+        for row in year_overview(engine, year, stage=Stage.NEW.value, departments=departments)
         if Role.PREPARER in actor.roles_for(row.department)
     ]
 
