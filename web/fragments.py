@@ -29,9 +29,10 @@ from jinja2.runtime import Macro
 #: process starts, it never leaves the server, and no user can type or guess it.
 CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(24)}"
 
-#: How many rendered blocks a process keeps: about 3 kB each, some 60 to a preparer's page,
-#: so about 30 MB a process for the pages of some 170 reports.
-BLOCKS_KEPT = 10_000
+#: How many rendered blocks a process keeps: a preparer's page has some 60 edit blocks of
+#: about 3 kB and some 60 rows of its 自评价表 of about 0.5 kB, so about 36 MB a process for
+#: the pages of some 170 reports.
+BLOCKS_KEPT = 20_000
 
 
 class Rendered:
@@ -53,7 +54,8 @@ class Rendered:
 
 
 class Fragments:
-    """The ``fragment(macro, csrf=…, failed=…, **arguments)`` global of the pages."""
+    """The ``fragment(macro, csrf=…, failed=…, **arguments)`` global of the pages, and its
+    ``fragment.each`` for a list of blocks."""
 
     def __init__(self, env: Environment, *templates: str, size: int = BLOCKS_KEPT) -> None:
         self.env = env
