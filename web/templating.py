@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
+from markupsafe import Markup, escape
 from starlette.datastructures import URL, URLPath
 
 from web.fragments import Fragments
@@ -67,6 +68,22 @@ def _url_for(context: Mapping[str, Any], name: str, /, **path_params: Any) -> UR
     return path.make_absolute_url(base_url=request.base_url)
 
 
+def typed(failed: Any, form_id: str, name: str, default: Any = "") -> Markup:
+    """What was typed in the field ``name`` of the refused form ``form_id`` (``failed``, a
+    ``web.page_forms.FailedForm`` or None), else ``default`` ("" for None), escaped. A
+    function, not a macro: the edit blocks ask it some ten times a block, and a macro call
+    costs jinja some twenty times as much."""
+    if failed and failed.form == form_id:
+        return escape(failed.value(name, default))
+    return escape(default if default is not None else "")
+
+
+def open_if(failed: Any, *forms: str) -> Markup:
+    """`` open`` (the attribute of a ``<details>``) when the refused form ``failed`` is one
+    of ``forms``, else nothing."""
+    return Markup(" open") if failed and failed.form in forms else Markup("")
+
+
 def templates() -> Jinja2Templates:
     """The environment, autoescaping, with the labels as globals."""
     found = Jinja2Templates(directory=TEMPLATES)
@@ -89,10 +106,12 @@ def templates() -> Jinja2Templates:
         format_labels=FORMAT_LABELS,
         reminder_labels=REMINDER_LABELS,
         report_path=report_path,
+        typed=typed,
+        open_if=open_if,
     )
     env.globals["url_for"] = _url_for
     # The report page's edit blocks, kept rendered (web.fragments).
-    fragments = Fragments(env, "_editing.html.j2")
+    fragments = Fragments(env, "_editing.html.j2", "_table_rows.html.j2")
     env.globals["fragment"] = fragments
     # Compiled now, before the first request: compiled on first use, the first requests of
     # each process would each compile them at once, each thread its own copy.

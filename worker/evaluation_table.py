@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from itertools import groupby
 from typing import Any
 
@@ -72,12 +73,16 @@ def percent(text: str | None) -> str:
     return NOT_APPLICABLE if text is None else f"{plain_number(text)}%"
 
 
+# The figures of a table repeat from one rendering to the next (a page after a change shows
+# all but one or two as before): the decimal arithmetic of these two is kept per figure.
+@lru_cache(maxsize=16_384)
 def places_of(text: str) -> int:
     """The decimal places a number was written with (``12.5`` → 1, ``1.800`` → 3)."""
     exponent = Decimal(text).as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+@lru_cache(maxsize=16_384)
 def fixed(text: str | None, places: int) -> str:
     """A decimal printed with exactly ``places`` places (``12.5`` → ``12.50``); "/" for None."""
     if text is None:

@@ -5,6 +5,7 @@ stale, another session's CSRF token, another viewer's page or another report's c
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,8 +14,12 @@ from cli.seed_file import seed_commands
 from projections.registry import projection_runner
 from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.web.conftest import CSRF, OTHER, PAGE, REPORT, Site, csrf_of, sign_in
-from tests.web.page_helpers import command, element
-from workflow.administration import GrantRole
+from tests.web.page_helpers import command, element, row
+from web.kept_pages import KeptPages
+from web.page_forms import FailedForm
+from web.routers.pages_reports import _scheme
+from web.templating import templates
+from workflow.administration import GrantRole, OpenFiscalYear
 from workflow.commands import RecordActualSpending
 from workflow.service import execute, execute_all, revoke_token
 
@@ -254,3 +259,78 @@ def test_a_project_report_page_is_kept_apart_and_fresh_like_any_report(site: Sit
     )
     assert _amount(preparer.get(project_page).text, "actual-fiscal") == "3.3"
     assert preparer.get(PAGE).text == department
+
+
+def test_a_page_after_a_change_from_kept_blocks_and_rows_is_the_page_rendered_afresh(
+    site: Site,
+) -> None:
+    preparer = _signed_in(site, "zhang.san")
+    before = preparer.get(PAGE).text  # every edit block and table row rendered and kept
+    done = command(preparer, "record-actual-spending", "actual-homes", line="homes", amount="3.3")
+    assert done.status_code == 303
+    after = preparer.get(PAGE).text  # the changed line's block and rows rendered again
+    assert after != before and _amount(after, "actual-homes") == "3.3"
+    fresh = _signed_in(site, "zhang.san").get(PAGE).text  # another process: nothing kept
+    (mine,), (theirs,) = _tokens(after), _tokens(fresh)
+    assert fresh.replace(theirs, mine) == after
+    # The 自评价表's row of the line and of the lines over it show the new sums.
+    homes = row(after, 'data-line="homes"')
+    assert '<td class="figure">3.30</td>' in homes and homes not in before
+
+
+def test_the_years_scheme_is_kept_once_the_year_is_opened(site: Site) -> None:
+    services = _signed_in(site, "zhang.san").app.state.services  # type: ignore[attr-defined]
+    assert _scheme(services, YEAR) is not None and _scheme(services, YEAR).id == "default"
+    # A year not opened has no scheme yet, and is read again until it is opened.
+    assert _scheme(services, YEAR + 1) is None
+    execute(
+        site.store,
+        site.users["admin"],
+        OpenFiscalYear(year=YEAR + 1, scheme="default", deadline=date(YEAR + 2, 3, 31)),
+    )
+    opened = _scheme(services, YEAR + 1)
+    assert opened is not None and opened == _scheme(services, YEAR)
+
+
+def test_one_call_per_list_gives_what_a_loop_of_block_calls_gives() -> None:
+    env = templates().env
+    fragment = env.globals["fragment"]
+    lines = [
+        {
+            "line": {
+                "id": "a",
+                "name": "甲 <b>",
+                "leaf": True,
+                "initial": "1",
+                "actual": "2",
+                "adjustment_items": [],
+            },
+            "comments": [],
+        },
+        {
+            "line": {"id": "b", "name": "乙", "leaf": False, "adjustment_items": []},
+            "comments": [{"role": "department_head", "by": "li.si", "comment": "改 & 补"}],
+        },
+    ]
+    shared = {"base": "/reports/x/2021", "revision": 2, "adjustment_kinds": {"in_year": "调整"}}
+    each = str(fragment.each("line_block", lines, csrf="token-1", **shared))
+    loop = "".join(f"{fragment('line_block', csrf='token-1', **shared, **i)}\n" for i in lines)
+    assert each == loop and "token-1" in each and fragment.placeholder not in each
+    # Kept: asked again with another token, the same blocks with that token.
+    again = str(fragment.each("line_block", lines, csrf="token-2", **shared))
+    assert again == loop.replace("token-1", "token-2")
+    # A refused form: rendered afresh with what was typed, and never kept.
+    failed = FailedForm("actual-a", {"amount": "二"}, "amount: got 二", "amount")
+    refused = str(fragment.each("line_block", lines, csrf="token-3", failed=failed, **shared))
+    assert 'value="二"' in refused
+    assert 'value="二"' not in str(fragment.each("line_block", lines, csrf="token-3", **shared))
+    assert str(fragment.each("line_block", [], csrf="token-1", **shared)) == ""
+
+
+def test_kept_pages_are_kept_encoded_with_each_requests_token() -> None:
+    pages = KeptPages("PLACEHOLDER", size=100)
+    page = "<p>页</p><input value='PLACEHOLDER'><input value='PLACEHOLDER'>"
+    assert pages.keep("a", page, "t1") == page.replace("PLACEHOLDER", "t1").encode()
+    assert pages.get("a", "t2") == page.replace("PLACEHOLDER", "t2").encode()
+    pages.keep("b", page, "t1")  # over the size: the least recently used goes
+    assert pages.get("a", "t1") is None and pages.get("b", "t3") is not None

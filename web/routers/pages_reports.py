@@ -5,6 +5,8 @@ reviewers' approve, return, grade and sign-off, publish and reopen."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
@@ -26,13 +28,19 @@ from web.execution import run_command
 from web.identity import Identity
 from web.page_forms import DONE, PAGE_COMMANDS, FailedForm, Fields, page_command
 from web.templating import page_of
-from worker.evaluation_table import BUDGET_HEADERS, INDICATOR_HEADERS, evaluation_table
+from worker.evaluation_table import (
+    BUDGET_HEADERS,
+    INDICATOR_HEADERS,
+    EvaluationTable,
+    evaluation_table,
+)
 from workflow.administration import FiscalYearState, fiscal_year_stream_id
 from workflow.authorization import PERMISSIONS
 from workflow.budget import AdjustmentKind
 from workflow.commands import OpenReport
 from workflow.projects import FIELD_LABELS
 from workflow.roles import Actor
+from workflow.schemes import Scheme
 from workflow.service import load_admin
 from workflow.stages import Stage
 
@@ -70,9 +78,9 @@ def available_commands(actor: Actor, department: str, stage: str) -> set[str]:
     }
 
 
-def available_actions(actor: Actor, department: str, stage: str) -> set[str]:
-    """The review forms to show, by their short names (``submit``, ``sign_off`` …)."""
-    can = available_commands(actor, department, stage)
+def available_actions(can: set[str]) -> set[str]:
+    """The review forms to show, by their short names (``submit``, ``sign_off`` …), of the
+    page commands ``can`` (:func:`available_commands`)."""
     return {short.replace("-", "_") for short, name in ACTIONS.items() if name in can}
 
 
@@ -87,10 +95,79 @@ def _pinned(view: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return pinned
 
 
-def _scheme(app: Services, year: int) -> Any:
-    """The year's evaluation scheme (its sections and grading bands), for the forms."""
+#: The schemes of the years opened, by store and year: a year's scheme is set by its
+#: opening, the one event that sets it and which the year refuses a second time, so a scheme
+#: read once is the year's for good; a year not opened yet is read again each time.
+_SCHEMES: weakref.WeakKeyDictionary[Any, dict[int, Scheme]] = weakref.WeakKeyDictionary()
+_SCHEMES_LOCK = threading.Lock()
+
+
+def _scheme(app: Services, year: int) -> Scheme | None:
+    """The year's evaluation scheme (its sections and grading bands), for the forms: read
+    from the year's stream once it is opened (its reminders, which the stream also records,
+    are the rest of it, some hundreds of events a year), then kept."""
+    with _SCHEMES_LOCK:
+        kept = _SCHEMES.setdefault(app.store, {}).get(year)
+    if kept is not None:
+        return kept
     state, _ = load_admin(app.store, fiscal_year_stream_id(year))
-    return state.scheme if isinstance(state, FiscalYearState) else None
+    if not isinstance(state, FiscalYearState) or not state.opened or state.scheme is None:
+        return None
+    with _SCHEMES_LOCK:
+        _SCHEMES.setdefault(app.store, {})[year] = state.scheme
+    return state.scheme
+
+
+#: What a budget line's edit block shows of it (_editing.html.j2's ``line_block``), and what
+#: it shows of a line with no lines under it besides: a line over others is summed from
+#: them, so a change to one line changes its parents' figures, which their blocks do not
+#: show, and the kept blocks are found under what the blocks show.
+LINE_SHOWN = ("id", "name", "leaf", "adjustment_items")
+LEAF_SHOWN = (*LINE_SHOWN, "initial", "actual")
+
+
+def _line_shown(line: dict[str, Any]) -> dict[str, Any]:
+    return {key: line[key] for key in (LEAF_SHOWN if line["leaf"] else LINE_SHOWN)}
+
+
+def edit_items(
+    view: dict[str, Any], pinned: dict[str, list[dict[str, Any]]], scheme: Scheme | None
+) -> dict[str, Any]:
+    """The items of the preparer's edit blocks (``fragment.each`` of the templates): each
+    budget line, indicator and narrative section with the return comments pinned to it,
+    and the budget lines the blocks' selects offer. The sections come in the scheme's
+    order, then those the scheme does not name in the report's order, each with its title
+    in the scheme ("" for one it does not name)."""
+    lines = view["budget"]["rows"]
+    written = {section["id"]: section for section in view.get("sections", ())}
+    specs = scheme.sections if scheme else ()
+    titles: dict[str, str] = {}
+    for spec in specs:
+        titles.setdefault(spec.id, spec.title)  # the first spec of an id, as it is found
+    ids = [spec.id for spec in specs]
+    for section in view.get("sections", ()):
+        if section["id"] not in ids:
+            ids.append(section["id"])
+    return {
+        "lines": [
+            {"line": _line_shown(line), "comments": pinned.get(f"line:{line['id']}", [])}
+            for line in lines
+        ],
+        "line_options": [{"id": line["id"], "name": line["name"]} for line in lines],
+        "indicators": [
+            {"indicator": indicator, "comments": pinned.get(f"indicator:{indicator['id']}", [])}
+            for indicator in view["indicators"]
+        ],
+        "sections": [
+            {
+                "section_id": section_id,
+                "section": written.get(section_id),
+                "spec_title": titles.get(section_id, ""),
+                "comments": pinned.get(f"section:{section_id}", []),
+            }
+            for section_id in ids
+        ],
+    }
 
 
 def report_context(view: dict[str, Any]) -> dict[str, Any]:
@@ -102,13 +179,52 @@ def report_context(view: dict[str, Any]) -> dict[str, Any]:
         if project
         else f"{view['year']}年度部门整体支出绩效自评价表"
     )
+    table = evaluation_table(view, title)
+    pinned = _pinned(view)
     return {
         "view": view,
-        "table": evaluation_table(view, title),
+        "table": table,
         "budget_headers": BUDGET_HEADERS,
         "indicator_headers": INDICATOR_HEADERS,
-        "pinned": _pinned(view),
+        "pinned": pinned,
         "adjustment_kinds": ADJUSTMENT_KINDS,
+        **table_rows(table, view, pinned),
+    }
+
+
+def table_rows(
+    table: EvaluationTable, view: dict[str, Any], pinned: dict[str, list[dict[str, Any]]]
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of the 自评价表 as ``fragment.each`` takes them (_table_rows.html.j2): what
+    each row shows, as plain data to key its rendering on, and the comments pinned to it."""
+    return {
+        "budget_rows": [
+            {
+                "row": {"id": row.id, "label": row.label, "depth": row.depth, "cells": row.cells},
+                "comments": pinned.get(f"line:{row.id}", []),
+            }
+            for row in table.budget
+        ],
+        "indicator_rows": [
+            {
+                "row": {
+                    "id": row.id,
+                    "status": row.status,
+                    "category": row.category,
+                    "project": row.project,
+                    "name": row.name,
+                    "target": row.target,
+                    "actual": row.actual,
+                    "reason": row.reason,
+                },
+                "comments": pinned.get(f"indicator:{row.id}", []),
+            }
+            for row in table.indicators
+        ],
+        "narrative": [
+            {"section": section, "comments": pinned.get(f"section:{section['id']}", [])}
+            for section in view.get("sections") or ()
+        ],
     }
 
 
@@ -144,25 +260,29 @@ def render_report(
     if failed is None:
         current = app.reads.current_report(caller.actor, department, year, project)
         can = available_commands(caller.actor, department, current.stage)
-        page = app.pages.get(_page_key(request, current, caller, can, done), csrf)
-        if page is not None:
-            return HTMLResponse(page, status_code=status)
+        kept = app.pages.get(_page_key(request, current, caller, can, done), csrf)
+        if kept is not None:
+            return HTMLResponse(kept, status_code=status)
     row, view = app.reads.current_document(caller.actor, department, year, project, current=current)
-    can = available_commands(caller.actor, department, row.stage)
+    if current is None or row.stage != current.stage:
+        can = available_commands(caller.actor, department, row.stage)
     editing = "record-actual-spending" in can
     grading = "grade-indicator" in can
+    scheme = _scheme(app, year) if editing or grading else None
     # Rendered with the placeholder for the token, unless it shows a refused form.
     shown = csrf if failed is not None else app.pages.placeholder
+    table_context = report_context(view)
     context = {
         "request": request,
         "identity": Identity(caller.user, replace(caller.session, csrf=shown)),
         "csrf": shown,
-        **report_context(view),
+        **table_context,
         "can": can,
-        "actions": available_actions(caller.actor, department, row.stage),
+        "actions": available_actions(can),
         "editing": editing,
         "grading": grading,
-        "scheme": _scheme(app, year) if editing or grading else None,
+        "scheme": scheme,
+        "edits": edit_items(view, table_context["pinned"], scheme) if editing else None,
         "failed": failed,
         "error": failed.message if failed else None,
         "field": failed.field if failed else None,
@@ -170,9 +290,10 @@ def render_report(
         "project_fields": PROJECT_FIELDS,
     }
     page = app.templates.get_template("report.html.j2").render(context)
-    if failed is None:
-        page = app.pages.keep(_page_key(request, row, caller, can, done), page, csrf)
-    return HTMLResponse(page, status_code=status)
+    if failed is not None:
+        return HTMLResponse(page, status_code=status)
+    body = app.pages.keep(_page_key(request, row, caller, can, done), page, csrf)
+    return HTMLResponse(body, status_code=status)
 
 
 def _page_key(
