@@ -112,14 +112,15 @@ def notice_data(notice: Notice) -> dict[str, Any]:
     }
 
 
-def _notices(state: ReportState) -> list[dict[str, Any]]:
-    # Typed 得分 that differ from the rule's figures are notices too: reviewers look at them,
-    # they block nothing.
-    differences = score_differences(state, score(state))
-    return [
-        *(notice_data(n) for n in consistency_notices(state)),
-        *({"kind": "score", "message": line} for line in differences),
-    ]
+def _consistency(state: ReportState) -> list[dict[str, Any]]:
+    """The consistency notices of the view: its narrative figures against the actuals."""
+    return [notice_data(n) for n in consistency_notices(state)]
+
+
+def _score_notices(state: ReportState) -> list[dict[str, Any]]:
+    """Typed 得分 that differ from the rule's figures, as notices: reviewers look at them,
+    they block nothing."""
+    return [{"kind": "score", "message": line} for line in score_differences(state, score(state))]
 
 
 def _budget(state: ReportState) -> dict[str, Any]:
@@ -248,9 +249,14 @@ class Part:
     sources: tuple[Any, ...]
     build: Callable[..., Any]
     each: bool = False
+    #: A list made of these parts' lists one after the other (``sources`` and ``build``
+    #: unused): each is reused or computed on its own, from its own sources.
+    pieces: tuple[Part, ...] = ()
 
     def value(self) -> Any:
         """The part's value, computed afresh."""
+        if self.pieces:
+            return [item for piece in self.pieces for item in piece.value()]
         if self.each:
             return [self.build(item) for item in self.sources[0]]
         return self.build(*self.sources)
@@ -300,11 +306,25 @@ def view_parts(state: ReportState) -> list[Part]:
             lambda *_: _score(state),
         ),
         # Figures that nearly agree (workflow.consistency) and typed 得分 that differ from the
-        # rule's: shown to reviewers, never blocking.
+        # rule's: shown to reviewers, never blocking. Two pieces, each from its own sources:
+        # the narrative and the actuals alone decide the first, so a budget figure changed
+        # reuses it (it was a tenth of a command's catch-up, decision 0620).
         Part(
             "notices",
-            (state.sections, state.indicators, state.lines, state.execution_score),
-            lambda *_: _notices(state),
+            (),
+            list,
+            pieces=(
+                Part(
+                    "consistency",
+                    (state.sections, state.indicators),
+                    lambda *_: _consistency(state),
+                ),
+                Part(
+                    "score_notices",
+                    (state.sections, state.indicators, state.lines, state.execution_score),
+                    lambda *_: _score_notices(state),
+                ),
+            ),
         ),
         plain("submitted_by", state.submitted_by),
         plain("submitted_late", state.submitted_late),
@@ -394,6 +414,13 @@ class ViewMemo:
                 ]
                 value = [data for data, _ in items]
                 text = "[" + ",".join(item_text for _, item_text in items) + "]"
+            elif part.pieces:
+                pieces = [
+                    reuse((piece.key, 0), piece.sources, piece.value) for piece in part.pieces
+                ]
+                value = [item for data, _ in pieces for item in data]
+                # Each piece's text is a JSON list: the whole is their items in one list.
+                text = "[" + ",".join(t[1:-1] for _, t in pieces if t != "[]") + "]"
             else:
                 value, text = reuse((part.key, 0), part.sources, part.value)
             view[part.key] = value
