@@ -9,7 +9,7 @@ checked against the sum of its children before submission, never trusted. 预算
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -118,7 +118,9 @@ class BudgetTable:
         self._children: dict[str | None, list[BudgetLine]] = {}
         for line in lines:
             self._children.setdefault(line.parent, []).append(line)
-        # Views, checks and scoring ask for the same subtree sums many times over.
+        # Views, checks and scoring ask for the same subtree sums many times over, at the
+        # depth the table shows (rows) and at none (problems, scoring): each line's sums are
+        # computed once, whatever the depths asked for.
         self._figures: dict[tuple[str, int], LineFigures] = {}
 
     def get(self, line_id: str) -> BudgetLine | None:
@@ -144,26 +146,31 @@ class BudgetTable:
         """A line's figures: its own typed figures if a leaf, else the sums of its children."""
         known = self._figures.get((line_id, depth))
         if known is None:
-            known = self._figures[(line_id, depth)] = self._compute(line_id, depth)
+            sums = self._figures.get((line_id, 0))
+            if sums is None:
+                sums = self._figures[(line_id, 0)] = self._compute(line_id)
+            known = sums if depth == 0 else replace(sums, depth=depth)
+            self._figures[(line_id, depth)] = known
         return known
 
-    def _compute(self, line_id: str, depth: int) -> LineFigures:
+    def _compute(self, line_id: str) -> LineFigures:
+        """A line's figures at depth 0 (the sums do not depend on the depth)."""
         line = self._by_id[line_id]
         kids = self._children.get(line_id)
         if not kids:
             typed = line.typed()
             return LineFigures(
                 line=line,
-                depth=depth,
+                depth=0,
                 initial=typed.get(Column.INITIAL, ZERO),
                 adjustments=typed.get(Column.ADJUSTMENTS, ZERO),
                 higher_level=typed.get(Column.HIGHER_LEVEL, ZERO),
                 actual=typed.get(Column.ACTUAL, ZERO),
             )
-        parts = [self.figures(kid.id, depth + 1) for kid in kids]
+        parts = [self.figures(kid.id) for kid in kids]
         return LineFigures(
             line=line,
-            depth=depth,
+            depth=0,
             initial=total(p.initial for p in parts),
             adjustments=total(p.adjustments for p in parts),
             higher_level=total(p.higher_level for p in parts),
