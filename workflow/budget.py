@@ -9,7 +9,7 @@ checked against the sum of its children before submission, never trusted. 预算
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -149,7 +149,13 @@ class BudgetTable:
             sums = self._figures.get((line_id, 0))
             if sums is None:
                 sums = self._figures[(line_id, 0)] = self._compute(line_id)
-            known = sums if depth == 0 else replace(sums, depth=depth)
+            known = (
+                sums
+                if depth == 0
+                else LineFigures(
+                    sums.line, depth, sums.initial, sums.adjustments, sums.higher_level, sums.actual
+                )
+            )
             self._figures[(line_id, depth)] = known
         return known
 
