@@ -101,12 +101,18 @@ class LineFigures:
 
     def column(self, column: Column) -> Decimal:
         """The figure in one typed column."""
-        return {
-            Column.INITIAL: self.initial,
-            Column.ADJUSTMENTS: self.adjustments,
-            Column.HIGHER_LEVEL: self.higher_level,
-            Column.ACTUAL: self.actual,
-        }[column]
+        value: Decimal = getattr(self, _COLUMN_FIELDS[column])
+        return value
+
+
+#: The field of :class:`LineFigures` that holds each typed column (looked up, not a dict
+#: built per call: a table's checks ask for every parent's columns).
+_COLUMN_FIELDS = {
+    Column.INITIAL: "initial",
+    Column.ADJUSTMENTS: "adjustments",
+    Column.HIGHER_LEVEL: "higher_level",
+    Column.ACTUAL: "actual",
+}
 
 
 class BudgetTable:
@@ -189,7 +195,7 @@ class BudgetTable:
 
         def walk(line_id: str, depth: int) -> None:
             out.append(self.figures(line_id, depth))
-            for kid in self.children(line_id):
+            for kid in self._children.get(line_id, ()):
                 walk(kid.id, depth + 1)
 
         if (root := self.root()) is not None:
@@ -212,7 +218,7 @@ class BudgetTable:
         """Every typed parent figure that differs from its children's sum, and missing figures."""
         found: list[str] = []
         for line in self.lines:
-            kids = self.children(line.id)
+            kids = self._children.get(line.id, ())
             if not kids:
                 if line.initial is None:
                     found.append(f"line {line.name} {Column.INITIAL}: missing, expected an amount")
