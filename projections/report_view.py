@@ -8,11 +8,11 @@ scheme says.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from workflow.amounts import Amount, as_percent
@@ -112,14 +112,15 @@ def notice_data(notice: Notice) -> dict[str, Any]:
     }
 
 
-def _notices(state: ReportState) -> list[dict[str, Any]]:
-    # Typed 得分 that differ from the rule's figures are notices too: reviewers look at them,
-    # they block nothing.
-    differences = score_differences(state, score(state))
-    return [
-        *(notice_data(n) for n in consistency_notices(state)),
-        *({"kind": "score", "message": line} for line in differences),
-    ]
+def _consistency(state: ReportState) -> list[dict[str, Any]]:
+    """The consistency notices of the view: its narrative figures against the actuals."""
+    return [notice_data(n) for n in consistency_notices(state)]
+
+
+def _score_notices(state: ReportState) -> list[dict[str, Any]]:
+    """Typed 得分 that differ from the rule's figures, as notices: reviewers look at them,
+    they block nothing."""
+    return [{"kind": "score", "message": line} for line in score_differences(state, score(state))]
 
 
 def _budget(state: ReportState) -> dict[str, Any]:
@@ -248,9 +249,14 @@ class Part:
     sources: tuple[Any, ...]
     build: Callable[..., Any]
     each: bool = False
+    #: A list made of these parts' lists one after the other (``sources`` and ``build``
+    #: unused): each is reused or computed on its own, from its own sources.
+    pieces: tuple[Part, ...] = ()
 
     def value(self) -> Any:
         """The part's value, computed afresh."""
+        if self.pieces:
+            return [item for piece in self.pieces for item in piece.value()]
         if self.each:
             return [self.build(item) for item in self.sources[0]]
         return self.build(*self.sources)
@@ -300,11 +306,25 @@ def view_parts(state: ReportState) -> list[Part]:
             lambda *_: _score(state),
         ),
         # Figures that nearly agree (workflow.consistency) and typed 得分 that differ from the
-        # rule's: shown to reviewers, never blocking.
+        # rule's: shown to reviewers, never blocking. Two pieces, each from its own sources:
+        # the narrative and the actuals alone decide the first, so a budget figure changed
+        # reuses it (it was a tenth of a command's catch-up, decision 0620).
         Part(
             "notices",
-            (state.sections, state.indicators, state.lines, state.execution_score),
-            lambda *_: _notices(state),
+            (),
+            list,
+            pieces=(
+                Part(
+                    "consistency",
+                    (state.sections, state.indicators),
+                    lambda *_: _consistency(state),
+                ),
+                Part(
+                    "score_notices",
+                    (state.sections, state.indicators, state.lines, state.execution_score),
+                    lambda *_: _score_notices(state),
+                ),
+            ),
         ),
         plain("submitted_by", state.submitted_by),
         plain("submitted_late", state.submitted_late),
@@ -351,16 +371,34 @@ def compact_json(*, sort_keys: bool = False) -> Callable[[Any], str]:
 _encode = compact_json()
 
 
+#: What a view keeps of a part (or of an item of a list part): the sources it was computed
+#: from, its value, its JSON text, and for a list part each item's own.
+_Kept = tuple[tuple[Any, ...], Any, str, "dict[int, _Kept] | None"]
+
+
+def _same(kept: tuple[Any, ...], sources: tuple[Any, ...]) -> bool:
+    """Whether ``sources`` are the very objects ``kept`` holds (folding shares what it
+    leaves unchanged by identity)."""
+    return len(kept) == len(sources) and all(a is b for a, b in zip(kept, sources, strict=True))
+
+
+@functools.cache
+def _key_text(key: str) -> str:
+    """A view key as its JSON object key, with the colon after it."""
+    return _encode(key) + ":"
+
+
 class ViewMemo:
     """Views of successive states of the same reports, with their JSON text, recomputing
     only the parts (and, in lists, the items) whose sources changed.
 
     Equal to :func:`report_view` and ``json.dumps`` of it; what it keeps per report
-    revision is only what its latest view used.
+    revision is only what its latest view used. A list whose tuple is the one the last view
+    had is taken whole, its items not looked at one by one (decision 0620).
     """
 
     def __init__(self) -> None:
-        self._kept: dict[tuple[str, int], dict[tuple[str, int], tuple[Any, Any, str]]] = {}
+        self._kept: dict[tuple[str, int], dict[str, _Kept]] = {}
         self._last: dict[tuple[str, int], tuple[ReportState, dict[str, Any], str]] = {}
 
     def view(self, state: ReportState) -> tuple[dict[str, Any], str]:
@@ -370,38 +408,55 @@ class ViewMemo:
         if last is not None and last[0] is state:
             return last[1], last[2]
         old = self._kept.get(key, {})
-        new: dict[tuple[str, int], tuple[Any, Any, str]] = {}
-
-        def reuse(slot: tuple[str, int], sources: tuple[Any, ...], build: Callable[[], Any]):
-            kept = old.get(slot)
-            if (
-                kept is None
-                or len(kept[0]) != len(sources)
-                or any(a is not b for a, b in zip(kept[0], sources, strict=True))
-            ):
-                value = build()
-                kept = (sources, value, _encode(value))
-            new[slot] = kept
-            return kept[1], kept[2]
-
-        view: dict[str, Any] = {}
+        new: dict[str, _Kept] = {}
         texts: list[str] = []
+        view: dict[str, Any] = {}
         for part in view_parts(state):
-            if part.each:
-                items = [
-                    reuse((part.key, id(item)), (item,), partial(part.build, item))
-                    for item in part.sources[0]
-                ]
-                value = [data for data, _ in items]
-                text = "[" + ",".join(item_text for _, item_text in items) + "]"
+            if part.pieces:
+                pieces = []
+                for piece in part.pieces:
+                    kept = old.get(piece.key)
+                    if kept is None or not _same(kept[0], piece.sources):
+                        value = piece.value()
+                        kept = (piece.sources, value, _encode(value), None)
+                    new[piece.key] = kept
+                    pieces.append(kept)
+                value = [item for kept in pieces for item in kept[1]]
+                # Each piece's text is a JSON list: the whole is their items in one list.
+                text = "[" + ",".join(k[2][1:-1] for k in pieces if k[2] != "[]") + "]"
             else:
-                value, text = reuse((part.key, 0), part.sources, part.value)
+                kept = old.get(part.key)
+                if kept is None or not _same(kept[0], part.sources):
+                    kept = self._each(part, kept) if part.each else self._computed(part)
+                new[part.key] = kept
+                value, text = kept[1], kept[2]
             view[part.key] = value
-            texts.append(f"{_encode(part.key)}:{text}")
+            texts.append(_key_text(part.key) + text)
         self._kept[key] = new
         text = "{" + ",".join(texts) + "}"
         self._last[key] = (state, view, text)
         return view, text
+
+    @staticmethod
+    def _computed(part: Part) -> _Kept:
+        value = part.value()
+        return (part.sources, value, _encode(value), None)
+
+    @staticmethod
+    def _each(part: Part, kept: _Kept | None) -> _Kept:
+        """A list part whose tuple changed: its items reused where they are the same."""
+        old = kept[3] if kept is not None and kept[3] is not None else {}
+        items: dict[int, _Kept] = {}
+        values, texts = [], []
+        for item in part.sources[0]:
+            known = old.get(id(item))
+            if known is None or known[0][0] is not item:
+                value = part.build(item)
+                known = ((item,), value, _encode(value), None)
+            items[id(item)] = known
+            values.append(known[1])
+            texts.append(known[2])
+        return (part.sources, values, "[" + ",".join(texts) + "]", items)
 
 
 def headline_figures(view: dict[str, Any]) -> dict[str, str | None]:

@@ -11,7 +11,7 @@ from worker.pickup import rendering_note
 from workflow.checks import submission_notices
 from workflow.commands import OpenReport, ReportCommand, SubmitReport
 from workflow.errors import DomainError, InvalidValue
-from workflow.service import execute_as
+from workflow.service import LoadedReport, execute_as
 from workflow.visibility import ReportSummary, may_read
 from workflow.wording import recorded_summary
 
@@ -30,13 +30,17 @@ def run_command(app: Services, caller: Identity, command: ReportCommand) -> dict
             loaded = app.folds.current(*key)
             if not may_read(caller.actor, ReportSummary.of(loaded.state)):
                 raise not_found(*key)
-        events = execute_as(app.store, caller.actor, command, loaded=loaded)
+        # The report as recorded: what the confirmation and a submission's notices speak
+        # of. The command's own fold of its events, at their version, as the log holds it:
+        # reading the stream again to fold them once more gave the same state (or a later
+        # writer's, which this answer does not speak of), decision 0620.
+        left: list[LoadedReport] = []
+        events = execute_as(app.store, caller.actor, command, loaded=loaded, recorded=left.append)
         if events:
             # The read models are brought up to the change by the request that made it,
             # when no other is at it: the page read next then finds them there.
             app.reads.after_change()
-        # The report as recorded: what the confirmation and a submission's notices speak of.
-        after = app.folds.current(*key).state
+        after = left[-1].state
     except InvalidValue as error:
         if error.subject in ("report department", "report year", "report project"):
             raise not_found(*key) from None

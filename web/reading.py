@@ -65,8 +65,8 @@ class Reads:
         # The request that made a change brings the projections up to it (after_change):
         # the checkpoints often show them at the head already, and then this read waits
         # neither for this process's catch-up nor for the database's write lock.
-        if head > self._caught_up_to and self._lowest_checkpoint(head) < head:
-            self._catch_up_to(head)
+        if head > self._caught_up_to and (low := self._lowest_checkpoint(head)) < head:
+            self._catch_up_to(head, low)
         return self.store.engine
 
     def caught_up_for(self, actor: Actor) -> Engine:
@@ -89,7 +89,7 @@ class Reads:
             return self.store.engine
         streams = self.store.streams_after(low, _UNRELATED_STREAMS)
         if streams is None or any(_concerns(actor, s) for s in streams):
-            self._catch_up_to(head)
+            self._catch_up_to(head, low)
         return self.store.engine
 
     def _lowest_checkpoint(self, head: int) -> int:
@@ -100,13 +100,23 @@ class Reads:
             self._caught_up_to = max(self._caught_up_to, head)
         return low
 
-    def _catch_up_to(self, head: int) -> None:
-        """Bring the projections up to the head, one catch-up at a time in the process."""
-        with self._lock:
+    def _catch_up_to(self, head: int, low: int) -> None:
+        """Bring the projections up to the head, one catch-up at a time in the process.
+
+        ``head`` and ``low`` (the lowest checkpoint) were just read: the runner starts from
+        them instead of asking again, unless this read had to wait for another catch-up,
+        which moved the checkpoints on (a stale ``low`` would only mean reading again
+        events the runner then skips)."""
+        waited = not self._lock.acquire(blocking=False)
+        if waited:
+            self._lock.acquire()
+        try:
             # Whoever held the lock meanwhile may have caught up past this read's head.
             if head > self._caught_up_to:
-                self.runner.catch_up()
+                self.runner.catch_up(head=head, low=None if waited else low)
                 self._caught_up_to = max(self._caught_up_to, head)
+        finally:
+            self._lock.release()
 
     def after_change(self) -> None:
         """Bring the projections up to a change just recorded, before the request answers.

@@ -101,12 +101,18 @@ class LineFigures:
 
     def column(self, column: Column) -> Decimal:
         """The figure in one typed column."""
-        return {
-            Column.INITIAL: self.initial,
-            Column.ADJUSTMENTS: self.adjustments,
-            Column.HIGHER_LEVEL: self.higher_level,
-            Column.ACTUAL: self.actual,
-        }[column]
+        value: Decimal = getattr(self, _COLUMN_FIELDS[column])
+        return value
+
+
+#: The field of :class:`LineFigures` that holds each typed column (looked up, not a dict
+#: built per call: a table's checks ask for every parent's columns).
+_COLUMN_FIELDS = {
+    Column.INITIAL: "initial",
+    Column.ADJUSTMENTS: "adjustments",
+    Column.HIGHER_LEVEL: "higher_level",
+    Column.ACTUAL: "actual",
+}
 
 
 class BudgetTable:
@@ -118,7 +124,9 @@ class BudgetTable:
         self._children: dict[str | None, list[BudgetLine]] = {}
         for line in lines:
             self._children.setdefault(line.parent, []).append(line)
-        # Views, checks and scoring ask for the same subtree sums many times over.
+        # Views, checks and scoring ask for the same subtree sums many times over, at the
+        # depth the table shows (rows) and at none (problems, scoring): each line's sums are
+        # computed once, whatever the depths asked for.
         self._figures: dict[tuple[str, int], LineFigures] = {}
 
     def get(self, line_id: str) -> BudgetLine | None:
@@ -144,26 +152,37 @@ class BudgetTable:
         """A line's figures: its own typed figures if a leaf, else the sums of its children."""
         known = self._figures.get((line_id, depth))
         if known is None:
-            known = self._figures[(line_id, depth)] = self._compute(line_id, depth)
+            sums = self._figures.get((line_id, 0))
+            if sums is None:
+                sums = self._figures[(line_id, 0)] = self._compute(line_id)
+            known = (
+                sums
+                if depth == 0
+                else LineFigures(
+                    sums.line, depth, sums.initial, sums.adjustments, sums.higher_level, sums.actual
+                )
+            )
+            self._figures[(line_id, depth)] = known
         return known
 
-    def _compute(self, line_id: str, depth: int) -> LineFigures:
+    def _compute(self, line_id: str) -> LineFigures:
+        """A line's figures at depth 0 (the sums do not depend on the depth)."""
         line = self._by_id[line_id]
         kids = self._children.get(line_id)
         if not kids:
             typed = line.typed()
             return LineFigures(
                 line=line,
-                depth=depth,
+                depth=0,
                 initial=typed.get(Column.INITIAL, ZERO),
                 adjustments=typed.get(Column.ADJUSTMENTS, ZERO),
                 higher_level=typed.get(Column.HIGHER_LEVEL, ZERO),
                 actual=typed.get(Column.ACTUAL, ZERO),
             )
-        parts = [self.figures(kid.id, depth + 1) for kid in kids]
+        parts = [self.figures(kid.id) for kid in kids]
         return LineFigures(
             line=line,
-            depth=depth,
+            depth=0,
             initial=total(p.initial for p in parts),
             adjustments=total(p.adjustments for p in parts),
             higher_level=total(p.higher_level for p in parts),
@@ -176,7 +195,7 @@ class BudgetTable:
 
         def walk(line_id: str, depth: int) -> None:
             out.append(self.figures(line_id, depth))
-            for kid in self.children(line_id):
+            for kid in self._children.get(line_id, ()):
                 walk(kid.id, depth + 1)
 
         if (root := self.root()) is not None:
@@ -199,7 +218,7 @@ class BudgetTable:
         """Every typed parent figure that differs from its children's sum, and missing figures."""
         found: list[str] = []
         for line in self.lines:
-            kids = self.children(line.id)
+            kids = self._children.get(line.id, ())
             if not kids:
                 if line.initial is None:
                     found.append(f"line {line.name} {Column.INITIAL}: missing, expected an amount")

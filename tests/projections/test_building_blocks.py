@@ -21,9 +21,15 @@ from projections.runner import ProjectionRunner
 from tests.workflow.report_builders import KEY, PREPARER, run, seed_draft, state_at
 from tests.workflow.world import World
 from workflow import report_events
-from workflow.commands import RecordIndicatorActual
+from workflow.commands import (
+    RecordActualSpending,
+    RecordIndicatorActual,
+    SetExecutionScore,
+    SetIndicatorScore,
+)
 from workflow.report import ReportState, _copy, evolve
 from workflow.roles import Role
+from workflow.schemes import load_scheme
 from workflow.stages import Stage
 
 
@@ -64,6 +70,38 @@ def test_the_view_lists_notices_and_the_memo_follows_their_sources() -> None:
         PREPARER,
     )
     assert memo.view(agreed)[0]["notices"] == [] == report_view(agreed)["notices"]
+
+
+def test_a_changed_figure_reuses_the_consistency_notices_and_the_text_stays_exact() -> None:
+    """The notices are two pieces (decision 0620): a budget figure changed recomputes the
+    budget and the score's notices, and reuses the narrative's against the actuals (the
+    same objects), the whole view and its text equal to a view made afresh."""
+    draft = seed_draft()
+    memo = ViewMemo()
+    before = memo.view(draft)[0]["notices"]
+    assert before
+    spent = run(draft, RecordActualSpending(**KEY, line="homes", amount="3.21"), PREPARER)
+    assert spent.lines is not draft.lines and spent.sections is draft.sections
+    view, text = memo.view(spent)
+    assert view == report_view(spent)
+    assert text == json.dumps(report_view(spent), ensure_ascii=False, separators=(",", ":"))
+    assert all(a is b for a, b in zip(view["notices"], before, strict=True))
+    assert view["budget"] != report_view(draft)["budget"]
+
+
+def test_both_pieces_of_the_notices_join_into_one_exact_list() -> None:
+    """Narrative notices and typed 得分 that differ, both there: one list, its text exact,
+    after the score's piece changed and the narrative's did not."""
+    scheme = load_scheme("national-10-90")
+    draft = seed_draft("national-10-90")
+    typed = run(draft, SetIndicatorScore(**KEY, indicator="d03", score="2"), PREPARER, scheme)
+    memo = ViewMemo()
+    for state in (draft, typed, run(typed, SetExecutionScore(**KEY, score="9"), PREPARER, scheme)):
+        view, text = memo.view(state)
+        kinds = [n.get("kind") for n in view["notices"]]
+        assert view == report_view(state)
+        assert text == json.dumps(view, ensure_ascii=False, separators=(",", ":"))
+    assert kinds[0] is None and kinds[-2:] == ["score", "score"]
 
 
 def test_report_state_rows_of_an_older_version_are_rebuilt_with_notices(

@@ -12,13 +12,14 @@ from events.model import RecordedEvent
 from projections.history import diff_views, report_as_of, report_diff
 from projections.report_view import report_view
 from tests.events.test_tamper import tamper
-from tests.projections.world import run
+from tests.projections.world import NOW, run
 from tests.workflow.report_builders import KEY
 from tests.workflow.world import World
 from workflow.commands import SetInitialBudget
 from workflow.report import fold
-from workflow.service import load_report_stream
+from workflow.service import LoadedReport, execute_as, load_report_stream
 from workflow.service.folded import CHECKPOINT_EVERY, FoldedStates, folded_states
+from workflow.service.sign_in import authenticate
 
 STREAM = "report:gusu-rc:2021"
 
@@ -151,3 +152,33 @@ def test_an_edit_before_a_warm_checkpoint_leaves_its_answer_the_checked_one(
     fresh = FoldedStates()
     with pytest.raises(TamperedEvent):
         fresh.fold(store, STREAM, verified=True)
+
+
+def test_a_command_leaves_the_state_it_recorded_as_a_fold_of_the_log_gives_it(
+    seeded: World,
+) -> None:
+    """The state a command decided is kept at its events' version (decision 0620) and told
+    to the caller: equal to a fold of the log from its first event, so the next read, which
+    folds on from it, reads as one from the first event would."""
+    store = seeded.store
+    told: list[LoadedReport] = []
+    actor = authenticate(store, seeded.preparer).actor()
+    command = SetInitialBudget(**KEY, line="it", amount="3.25")
+    written = execute_as(store, actor, command, now=NOW, recorded=told.append)
+    kept = folded_states(store)._kept[STREAM][-1]
+    log = store.read_stream(STREAM)
+    from_the_first = fold(r.event for r in log)
+    assert (kept.folded.version, kept.folded.hash, kept.verified) == (
+        written[-1].version,
+        written[-1].hash,
+        False,
+    )
+    assert kept.folded.state == from_the_first == told[-1].state
+    assert told[-1].version == log[-1].version
+    # Nothing to record: the report it was decided on, at its version.
+    assert execute_as(store, actor, command, now=NOW, recorded=told.append) == []
+    assert told[-1] == LoadedReport(state=from_the_first, version=log[-1].version)
+    assert (
+        load_report_stream(store, STREAM).state
+        == FoldedStates().fold(store, STREAM, verified=True).state
+    )

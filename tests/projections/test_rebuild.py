@@ -16,6 +16,7 @@ from projections.registry import projection_runner
 from projections.report_state import report_state_table
 from projections.runner import ProjectionRunner
 from projections.shared_fold import REPORT_PREFIX
+from projections.sql import upsert
 from tests.events.test_tamper import tamper
 from tests.projections import writers
 from tests.projections.world import (
@@ -302,3 +303,50 @@ def test_a_projector_following_writer_processes_equals_a_rebuild(
     assert batches > 5
     runner.rebuild()
     assert contents(runner) == followed
+
+
+def _driver_rows(engine: sa.Engine, table: sa.Table) -> list[tuple]:
+    """Every row of ``table`` as the driver returns it (moments as SQLite stores their text)."""
+    with engine.connect() as connection:
+        return sorted(
+            tuple(row) for row in connection.exec_driver_sql(f"SELECT * FROM {table.name}")
+        )
+
+
+def test_the_driver_upsert_writes_what_sqlalchemys_writes(
+    seeded: World, runner: ProjectionRunner
+) -> None:
+    """``projections.sql.upsert`` (one driver statement, decision 0620) leaves the stored
+    values SQLAlchemy's ``insert().on_conflict_do_update()`` left: inserted, and replacing
+    every non-key column of a row already there."""
+    runner.catch_up()
+    written = _driver_rows(runner.engine, report_state_table)
+    with runner.engine.connect() as connection:
+        rows = [dict(row._mapping) for row in connection.execute(sa.select(report_state_table))]
+    assert len(rows) >= 1 and any(row["last_activity"] is not None for row in rows)
+    stale = [
+        {**row, "stage": "x", "view": "{}", "last_activity": datetime(2000, 1, 1)} for row in rows
+    ]
+    keys = ("report", "revision")
+    dialect = runner.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(report_state_table)
+    by_sqlalchemy = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={
+            c.name: statement.excluded[c.name] for c in report_state_table.c if c.name not in keys
+        },
+    )
+    with runner.engine.begin() as connection:
+        connection.execute(sa.delete(report_state_table))
+        upsert(connection, report_state_table, stale, keys)
+        upsert(connection, report_state_table, rows, keys)
+    assert _driver_rows(runner.engine, report_state_table) == written
+    with runner.engine.begin() as connection:
+        connection.execute(sa.delete(report_state_table))
+        connection.execute(by_sqlalchemy, stale)
+        connection.execute(by_sqlalchemy, rows)
+    assert _driver_rows(runner.engine, report_state_table) == written

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from tests.web.conftest import PAGE, Site, csrf_of, sign_in
-from web.schema import sessions_table
+from web.schema import sessions_table, web_metadata
+from web.sessions import SignInThrottle
 from workflow.service import revoke_token
 
 
@@ -188,3 +189,34 @@ def test_bad_bearer_tokens_count_towards_the_throttle(site: Site) -> None:
     wrong = {"Authorization": "Bearer wang.wu:0000.wrong"}
     assert [client.get("/api/v1/me", headers=wrong).status_code for _ in range(2)] == [401, 401]
     assert client.get("/api/v1/me", headers=site.bearer("wang.wu")).status_code == 429
+
+
+def test_the_throttle_counts_failures_within_its_window_on_each_backend(database_url) -> None:
+    """The counts are one driver statement (decision 0620), its moment bound as the column
+    binds it: a failure just inside the window counts, one just outside does not, on SQLite
+    (moments as text) and PostgreSQL alike."""
+    engine = sa.create_engine(database_url)
+    web_metadata.create_all(engine)
+    now = [datetime(2022, 3, 1, 9, 0, tzinfo=UTC)]
+    window = timedelta(minutes=15)
+    throttle = SignInThrottle(
+        engine, per_user=2, per_address=3, window=window, clock=lambda: now[0]
+    )
+    try:
+        throttle.failed("zhang.san", "10.0.0.1")
+        throttle.failed("zhang.san", "10.0.0.2")
+        throttle.failed("li.si", "10.0.0.2")
+        assert throttle.refusal("wang.wu", "10.0.0.9") is None
+        assert "zhang.san" in (throttle.refusal("zhang.san", "10.0.0.9") or "")
+        assert "address 10.0.0.2: 2" in (
+            SignInThrottle(
+                engine, per_user=9, per_address=2, window=window, clock=lambda: now[0]
+            ).refusal("wang.wu", "10.0.0.2")
+            or ""
+        )
+        now[0] += window - timedelta(microseconds=1)
+        assert throttle.refusal("zhang.san", "10.0.0.9") is not None
+        now[0] += timedelta(microseconds=1)
+        assert throttle.refusal("zhang.san", "10.0.0.9") is None
+    finally:
+        engine.dispose()

@@ -184,6 +184,13 @@ class FoldedStates:
         self._keep(stream_id, [_Checkpoint(mark, verified) for mark in marks])
         return marks[-1]
 
+    def recorded(self, stream_id: str, state: ReportState, last: RecordedEvent) -> None:
+        """Keep ``state``, the report after ``last``, which this process has just appended:
+        the state its command folded from the stream it read from the log and the events it
+        appended, so the next read folds on from it as from a state read back (it is not
+        marked verified: no row was checked against its hash on the way)."""
+        self._keep(stream_id, [_Checkpoint(_point(state, last), verified=False)])
+
     def _keep(self, stream_id: str, checkpoints: list[_Checkpoint]) -> None:
         with self._lock:
             kept = self._kept.setdefault(stream_id, [])

@@ -23,6 +23,7 @@ from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState, fold
 from workflow.report_events import ReportSignedOff
 from workflow.roles import SYSTEM_ACTOR, Actor
 from workflow.service.deciding import check_version, command_metadata, until_recorded
+from workflow.service.folded import folded_states
 from workflow.service.loading import (
     LoadedReport,
     caught_up,
@@ -149,6 +150,7 @@ def run_report_command(
     context: Context | None = None,
     mail: bool = False,
     loaded: LoadedReport | None = None,
+    recorded: Callable[[LoadedReport], None] | None = None,
 ) -> list[RecordedEvent]:
     """Decide ``command`` for ``actor`` (already authenticated) and append its events.
 
@@ -156,6 +158,9 @@ def run_report_command(
     the fiscal year it loaded once); with ``mail`` each deadline reminder's append also
     writes its e-mail's outbox row. ``loaded`` is the report as the caller already folded
     it from this store's log at some version: only the events after it are read and folded.
+    ``recorded`` is given the report as the command left it: the state its events lead to
+    (folded once, when deciding) at their last version, or the report it was decided on
+    when it records nothing; so a caller need not read the stream again to tell of it.
     """
     stream_id = report_stream(command.department, command.year, command.project_code)
 
@@ -166,11 +171,19 @@ def run_report_command(
         decided_in = context or _report_context(store, command, now)
         decided = decision(loaded.state, command, actor, decided_in)
         if not decided.events:
+            if recorded is not None:
+                recorded(loaded)
             return []
         metadata = command_metadata(actor.user_id, decided.role, correlation_id, causation_id)
-        return _record_report_events(
+        written = _record_report_events(
             store, stream_id, loaded, decided.events, metadata, after=decided.state, mail=mail
         )
+        # The next read of the stream (the next command's) folds on from here, instead of
+        # folding these events again (decision 0620).
+        folded_states(store).recorded(stream_id, decided.state, written[-1])
+        if recorded is not None:
+            recorded(LoadedReport(state=decided.state, version=written[-1].version))
+        return written
 
     return until_recorded(stream_id, expected_version, attempt)
 
@@ -358,6 +371,7 @@ def execute_as(
     causation_id: str | None = None,
     now: datetime | None = None,
     loaded: LoadedReport | None = None,
+    recorded: Callable[[LoadedReport], None] | None = None,
 ) -> list[RecordedEvent]:
     """Decide a report command for an actor the caller has authenticated itself, and append
     its events: every rule of :func:`workflow.service.execute` after authentication.
@@ -365,7 +379,8 @@ def execute_as(
     For a face that keeps its own proof of identity, such as the server's sessions, which
     hold no token: it builds ``actor`` from the user's current stream (grants as they are
     now). Administration stays behind :func:`workflow.service.execute` and a token.
-    ``loaded``: the report already folded from the log (see :func:`run_report_command`).
+    ``loaded``: the report already folded from the log; ``recorded``: told the report as
+    the command left it (see :func:`run_report_command`).
     """
     if not isinstance(command, ReportCommand):
         raise TypeError(f"command: got {type(command).__name__}, expected a report command")
@@ -378,6 +393,7 @@ def execute_as(
         causation_id=causation_id,
         now=now,
         loaded=loaded,
+        recorded=recorded,
     )
 
 
