@@ -45,6 +45,9 @@ from workflow.service import load_admin
 from workflow.stages import Stage
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+#: The review actions' catch-all paths (…/{action}), included after every other router: the
+#: import page's …/import is a path they would take.
+actions_router = APIRouter(tags=["pages"], include_in_schema=False)
 
 #: The review forms' short paths (``/reports/gusu-rc/2021/submit``) and their commands.
 ACTIONS: dict[str, str] = {
@@ -405,8 +408,8 @@ async def report_command(
     return await post_command(request, app, caller, department, year, name, project=project)
 
 
-@router.post("/reports/{department}/{year}/projects/{project}/{action}")
-@router.post("/reports/{department}/{year}/{action}")
+@actions_router.post("/reports/{department}/{year}/projects/{project}/{action}")
+@actions_router.post("/reports/{department}/{year}/{action}")
 async def report_action(
     department: str,
     year: int,
