@@ -219,5 +219,16 @@ class EngineRows:
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """The rows of one read statement."""
-        with self.engine.connect() as connection:
-            return [tuple(row) for row in connection.exec_driver_sql(sql, tuple(parameters))]
+        # On a pooled driver connection, as the runner reads its checkpoints (decision 0620):
+        # SQLAlchemy's connection around a text statement builds the result's column
+        # metadata at every execution, which cost more than most of these queries.
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, tuple(parameters))
+                return [tuple(row) for row in cursor.fetchall()]
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
