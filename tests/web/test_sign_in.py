@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.web.conftest import PAGE, Site, csrf_of, sign_in
 from web.schema import sessions_table, web_metadata
-from web.sessions import SignInThrottle
+from web.sessions import SessionStore, SignInThrottle
 from workflow.service import revoke_token
 
 
@@ -218,5 +218,35 @@ def test_the_throttle_counts_failures_within_its_window_on_each_backend(database
         assert throttle.refusal("zhang.san", "10.0.0.9") is not None
         now[0] += timedelta(microseconds=1)
         assert throttle.refusal("zhang.san", "10.0.0.9") is None
+    finally:
+        engine.dispose()
+
+
+def test_a_session_is_found_touched_and_idled_out_on_each_backend(database_url) -> None:
+    """A session is found by one driver statement, its last_seen read as the column reads
+    it: on SQLite (moments as text) and PostgreSQL alike it is found until it has been idle
+    too long, a request after the touch interval moves last_seen on, and a session idle
+    past the limit is gone, row and all."""
+    engine = sa.create_engine(database_url)
+    web_metadata.create_all(engine)
+    now = [datetime(2022, 3, 1, 9, 0, tzinfo=UTC)]
+    sessions = SessionStore(engine, timedelta(minutes=30), clock=lambda: now[0])
+    try:
+        cookie, started = sessions.start("zhang.san", "tok1", "10.0.0.1")
+        found = sessions.find(cookie)
+        assert found is not None
+        assert (found.user_id, found.token_id, found.csrf) == ("zhang.san", "tok1", started.csrf)
+        assert sessions.find("not-a-session") is None and sessions.find(None) is None
+        # Within the idle limit, past the touch interval: found, and last_seen moved on.
+        now[0] += timedelta(minutes=29)
+        assert sessions.find(cookie) is not None
+        now[0] += timedelta(minutes=29)
+        assert sessions.find(cookie) is not None
+        # Idle past the limit since that touch: gone.
+        now[0] += timedelta(minutes=30, microseconds=1)
+        assert sessions.find(cookie) is None
+        with engine.connect() as connection:
+            left = connection.execute(sa.select(sa.func.count()).select_from(sessions_table))
+            assert left.scalar_one() == 0
     finally:
         engine.dispose()
