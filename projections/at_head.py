@@ -459,6 +459,12 @@ def opened_years(source: Rows) -> list[int]:
     return [year for (year,) in source.rows("SELECT year FROM pj_overview_years ORDER BY year")]
 
 
+def year_deadlines(source: Rows) -> list[tuple[int, date]]:
+    """The fiscal years opened so far, in order, each with its deadline."""
+    rows = source.rows("SELECT year, deadline FROM pj_overview_years ORDER BY year")
+    return [(year, day) for year, deadline in rows if (day := _day(deadline)) is not None]
+
+
 def visible_overview(
     source: Rows, actor: Actor, year: int, *, stage: str | None = None
 ) -> list[OverviewRow]:

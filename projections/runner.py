@@ -18,7 +18,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from events.database import write_connection
+from events.database import driver_rows, write_connection
 from events.migrations import require_revisions
 from events.model import RecordedEvent
 from events.store import EventStore
@@ -196,16 +196,7 @@ class ProjectionRunner:
         # On a pooled driver connection: a SQLAlchemy connection around the one statement
         # cost five times the statement (decision 0620); every read that may need a
         # catch-up asks this.
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(self._positions)
-                return dict(cursor.fetchall())
-            finally:
-                cursor.close()
-        finally:
-            connection.close()
+        return dict(driver_rows(self.engine, self._positions))
 
     def run_batch(self, batch_size: int = 2000, *, chunk_size: int | None = None) -> int:
         """Apply the next batch of the log to every projection behind it; return its size.

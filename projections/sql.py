@@ -9,6 +9,8 @@ from typing import Any, overload
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect, Engine
 
+from events.database import driver_rows
+
 
 def _insert_for(dialect: str, table: sa.Table) -> Any:
     # Imported here: SQLAlchemy's PostgreSQL module brings its async drivers' support with
@@ -219,16 +221,4 @@ class EngineRows:
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """The rows of one read statement."""
-        # On a pooled driver connection, as the runner reads its checkpoints (decision 0620):
-        # SQLAlchemy's connection around a text statement builds the result's column
-        # metadata at every execution, which cost more than most of these queries.
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(sql, tuple(parameters))
-                return [tuple(row) for row in cursor.fetchall()]
-            finally:
-                cursor.close()
-        finally:
-            connection.close()
+        return driver_rows(self.engine, sql, parameters)

@@ -13,12 +13,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from events.database import write_connection
+from events.database import driver_rows, write_connection
 from web.schema import sessions_table, signin_failures_table
 
 _S = sessions_table.c
@@ -102,10 +102,10 @@ class SessionStore:
         if not session_id:
             return None
         key = id_hash(session_id)
-        row = self._row(key)
-        if row is None:
+        rows = driver_rows(self.engine, self._find, (key,))
+        if not rows:
             return None
-        found, user_id, token_id, csrf, seen = row
+        ((found, user_id, token_id, csrf, seen),) = rows
         last_seen = cast(datetime, self._moment(seen) if self._moment is not None else seen)
         now = _now(self.clock)
         if now - last_seen > self.idle:
@@ -117,19 +117,6 @@ class SessionStore:
                     sa.update(sessions_table).where(_S.id_hash == key).values(last_seen=now)
                 )
         return Session(found, user_id, token_id, csrf, now)
-
-    def _row(self, key: str) -> tuple[Any, ...] | None:
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(self._find, (key,))
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-        finally:
-            connection.close()
-        return None if row is None else tuple(row)
 
     def end(self, key: str) -> None:
         """End one session, by its :func:`id_hash`."""
@@ -181,10 +168,9 @@ class SignInThrottle:
         since: object = _now(self.clock) - self.window
         if self._moment is not None:
             since = self._moment(since)
-        with self.engine.connect() as connection:
-            by_user, by_address = connection.exec_driver_sql(
-                self._counts, (user_id[:64], since, address[:64], since)
-            ).one()
+        ((by_user, by_address),) = driver_rows(
+            self.engine, self._counts, (user_id[:64], since, address[:64], since)
+        )
         minutes = int(self.window.total_seconds() // 60)
         if by_user >= self.per_user:
             return (

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Engine
 
+from projections.at_head import year_deadlines
 from projections.inboxes import inbox
-from projections.year_overview import OverviewRow, year_overview, years_table
+from projections.sql import EngineRows
+from projections.year_overview import OverviewRow, year_overview
 from web.dependencies import PageCaller, ServicesDep
 from workflow.roles import ALL_DEPARTMENTS, Actor, Role
 from workflow.stages import Stage
@@ -28,11 +29,9 @@ def to_open(engine: Engine, actor: Actor) -> list[tuple[OverviewRow, object]]:
     # Only the departments the actor prepares are read: a preparer's inbox reads its own
     # rows, not a bureau's hundreds (one grant for every department reads them all).
     departments = None if ALL_DEPARTMENTS in prepared else prepared
-    with engine.connect() as connection:
-        years = connection.execute(sa.select(years_table.c.year, years_table.c.deadline)).all()
     return [
         (row, deadline)
-        for year, deadline in sorted(years)
+        for year, deadline in year_deadlines(EngineRows(engine))
         for row in year_overview(engine, year, stage=Stage.NEW.value, departments=departments)
         if Role.PREPARER in actor.roles_for(row.department)
     ]
