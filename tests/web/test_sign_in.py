@@ -71,6 +71,13 @@ def test_sign_in_gives_a_new_session_id_and_ends_the_one_before(site: Site) -> N
     stale.cookies.set("jixiao_session", first)
     out = stale.get("/inbox", follow_redirects=False)
     assert (out.status_code, out.headers["location"]) == (303, "/sign-in?next=/inbox")
+    # The report page finds its caller in its own thread (web.dependencies.SignedIn): a
+    # stale cookie is sent to sign in there too.
+    out = stale.get("/reports/gusu-rc/2021", follow_redirects=False)
+    assert (out.status_code, out.headers["location"]) == (
+        303,
+        "/sign-in?next=/reports/gusu-rc/2021",
+    )
     with site.store.engine.connect() as connection:
         rows = connection.execute(sa.select(sessions_table.c.user_id)).scalars().all()
     assert rows == ["li.si"]

@@ -13,7 +13,7 @@ from projections.at_head import year_deadlines
 from projections.inboxes import inbox
 from projections.sql import EngineRows
 from projections.year_overview import OverviewRow, year_overview
-from web.dependencies import PageCaller, ServicesDep
+from web.dependencies import ServicesDep, SignedIn, page_identity
 from workflow.roles import ALL_DEPARTMENTS, Actor, Role
 from workflow.stages import Stage
 
@@ -38,8 +38,9 @@ def to_open(engine: Engine, actor: Actor) -> list[tuple[OverviewRow, object]]:
 
 
 @router.get("/inbox", response_class=HTMLResponse)
-def inbox_page(request: Request, caller: PageCaller, app: ServicesDep) -> Response:
+def inbox_page(request: Request, _: SignedIn, app: ServicesDep) -> Response:
     """What waits, since when, the deadline and the days left."""
+    caller = page_identity(request, app)
     engine = app.reads.caught_up_for(caller.actor)
     assert caller.session is not None
     return app.templates.TemplateResponse(

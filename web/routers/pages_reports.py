@@ -18,10 +18,11 @@ from projections.report_state import ReportRow
 from web.dependencies import (
     CSRF_FIELD,
     FormCaller,
-    PageCaller,
     ProjectPath,
     Services,
     ServicesDep,
+    SignedIn,
+    page_identity,
 )
 from web.errors import Refused
 from web.execution import run_command
@@ -326,13 +327,14 @@ def report_page(
     department: str,
     year: int,
     request: Request,
-    caller: PageCaller,
+    _: SignedIn,
     app: ServicesDep,
     project: ProjectPath,
     done: str | None = None,
 ) -> Response:
     """The report as its 自评价表 (a 项目支出 report's under ``/projects/{project}``), with
     what the caller may do next."""
+    caller = page_identity(request, app)
     name = ACTIONS.get(done or "", done or "")
     return render_report(
         request, app, caller, department, year, done=DONE.get(name), project=project
