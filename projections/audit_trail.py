@@ -11,7 +11,6 @@ batch and never updated.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,9 +20,9 @@ from events.model import RecordedEvent
 from events.store import EventStore
 from projections import trail_query
 from projections.at_head import PROJECTION_VERSIONS
-from projections.changes import change_values
+from projections.changes import change_rows
 from projections.shared_fold import ReportStates
-from projections.sql import EngineRows, insert_values, naive_utc
+from projections.sql import EngineRows, insert_values
 from projections.trail_query import CHANGE_COLUMNS, AuditEntry
 
 _metadata = sa.MetaData()
@@ -72,16 +71,7 @@ class AuditTrailProjection:
 
     def apply(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
         """Insert the batch's changes in one statement."""
-        rows = []
-        # The events of one append share their moment: convert each moment once.
-        moments: dict[datetime, datetime] = {}
-        for record, before, after in self.states.transitions(events):
-            moment = record.recorded_at
-            stored = moments.get(moment)
-            if stored is None:
-                stored = moments[moment] = naive_utc(moment)
-            rows.append(change_values(record, before, after, stored))
-        insert_values(connection, audit_trail_table, rows)
+        insert_values(connection, audit_trail_table, change_rows(self.states.transitions(events)))
 
 
 # --- queries (their text is in projections.trail_query, shared with the CLI's quick reads) ---

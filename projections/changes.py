@@ -9,11 +9,12 @@ parsed (JSON-ready data).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from events.model import Event, RecordedEvent
+from events.rows import naive_utc
 from projections.report_view import amount_data, compact_json, decimal_text, measure_data
 from projections.trail_query import CHANGE_COLUMNS
 from workflow import report_events as ev
@@ -71,6 +72,23 @@ def describe_change(event: Event, before: ReportState, after: ReportState) -> Ch
 
 
 _encode = compact_json(sort_keys=True)
+
+
+def change_rows(
+    transitions: Iterable[tuple[RecordedEvent, ReportState, ReportState]],
+) -> list[tuple[Any, ...]]:
+    """The change-log rows of a batch's report transitions (:func:`change_values`), each
+    moment stored as naive UTC; the events of one append share their moment, so each is
+    converted once."""
+    rows = []
+    moments: dict[datetime, datetime] = {}
+    for record, before, after in transitions:
+        moment = record.recorded_at
+        stored = moments.get(moment)
+        if stored is None:
+            stored = moments[moment] = naive_utc(moment)
+        rows.append(change_values(record, before, after, stored))
+    return rows
 
 
 def change_values(

@@ -28,7 +28,7 @@ from events.model import RecordedEvent
 from events.protocol import LogWalk
 from events.rows import naive_utc
 from projections.at_head import PROJECTION_VERSIONS
-from projections.changes import change_values
+from projections.changes import change_rows
 from projections.pending import pending_actions
 from projections.read_model_rows import (
     AUDIT_TRAIL,
@@ -140,13 +140,7 @@ class _AuditTrailFold:
         self._rows: list[tuple[Any, ...]] = []
 
     def apply(self, events: Sequence[RecordedEvent]) -> None:
-        moments: dict[datetime, datetime] = {}
-        for record, before, after in self.states.transitions(events):
-            moment = record.recorded_at
-            stored = moments.get(moment)
-            if stored is None:
-                stored = moments[moment] = naive_utc(moment)
-            self._rows.append(change_values(record, before, after, stored))
+        self._rows.extend(change_rows(self.states.transitions(events)))
 
     def flush(self) -> None:
         """Nothing deferred: each row is final once folded."""

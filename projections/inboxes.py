@@ -18,12 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from events.model import RecordedEvent
+from events.rows import naive_utc
 from projections import at_head
 from projections.at_head import PROJECTION_VERSIONS, InboxItem
 from projections.pending import pending_actions
 from projections.read_model_rows import ReportMoves, note_moves, work_changed, work_rows
 from projections.shared_fold import REPORT_PREFIX, ReportStates
-from projections.sql import EngineRows, naive_utc
+from projections.sql import EngineRows
 from workflow.administration import RoleGranted, RoleRevoked
 from workflow.commands import report_stream_id
 from workflow.deadlines import DeadlineReminderSent

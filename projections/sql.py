@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
-from typing import Any, overload
+from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect, Engine
@@ -123,22 +123,6 @@ def _upsert(
         )
         known = _UPSERTS[cache_key] = (statement, _processors(dialect, table, names))
     return known
-
-
-def naive_utc(moment: datetime) -> datetime:
-    """A moment as naive UTC, the form the log's and the projections' columns hold."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-@overload
-def aware_utc(moment: datetime) -> datetime: ...
-@overload
-def aware_utc(moment: None) -> None: ...
-def aware_utc(moment: datetime | None) -> datetime | None:
-    """A stored naive-UTC moment as an aware datetime."""
-    return moment.replace(tzinfo=UTC) if moment is not None else None
 
 
 def _converted(value: Any, process: Callable[[Any], Any], done: dict[Any, Any]) -> Any:

@@ -17,7 +17,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from projections.sql import naive_utc, upsert
+from events.rows import naive_utc
+from projections.sql import upsert
 
 #: A token's use is written at most this often (seconds) by one process.
 NOTE_EVERY = 60.0
