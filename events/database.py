@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Connection, Dialect, Engine
 
 #: The database used when neither an option nor ``JIXIAO_DB`` names one.
 DEFAULT_URL = "sqlite:///jixiao.db"
@@ -125,6 +125,11 @@ def _sqlite_engine(url: sa.URL, pool_size: int) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def driver_placeholder(dialect: Dialect) -> str:
+    """The driver's parameter marker in its own SQL: ``?`` (sqlite3) or ``%s`` (psycopg)."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
 
 
 def driver_rows(engine: Engine, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

@@ -18,7 +18,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from events.database import driver_rows, write_connection
+from events.database import driver_placeholder, driver_rows, write_connection
 from events.migrations import require_revisions
 from events.model import RecordedEvent
 from events.store import EventStore
@@ -120,7 +120,7 @@ class ProjectionRunner:
         # one (decision 0620).
         dialect = self.engine.dialect
         quote = dialect.identifier_preparer.quote
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        mark = driver_placeholder(dialect)
         table = quote(checkpoints_table.name)
         among = f"{quote(_C.name.name)} IN ({', '.join([mark] * len(names))})"
         self._names = tuple(names)

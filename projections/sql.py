@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect, Engine
 
-from events.database import driver_rows
+from events.database import driver_placeholder, driver_rows
 
 
 def _insert_for(dialect: str, table: sa.Table) -> Any:
@@ -109,7 +109,7 @@ def _upsert(
     known = _UPSERTS.get(cache_key)
     if known is None:
         quote = dialect.identifier_preparer.quote
-        marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        marker = driver_placeholder(dialect)
         updated = [name for name in names if name not in keys]
         action = (
             "DO UPDATE SET " + ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in updated)
@@ -184,7 +184,7 @@ def insert_values(connection: Connection, table: sa.Table, rows: Sequence[Sequen
             for row in values:
                 write(row)
         return
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    marker = driver_placeholder(dialect)
     statement = (
         f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join([marker] * len(columns))})"
     )
@@ -201,7 +201,7 @@ class EngineRows:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.placeholder = "?" if engine.dialect.name == "sqlite" else "%s"
+        self.placeholder = driver_placeholder(engine.dialect)
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """The rows of one read statement."""

@@ -18,7 +18,7 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from events.database import driver_rows, write_connection
+from events.database import driver_placeholder, driver_rows, write_connection
 from web.schema import sessions_table, signin_failures_table
 
 _S = sessions_table.c
@@ -65,7 +65,7 @@ class SessionStore:
         dialect = engine.dialect
         quote = dialect.identifier_preparer.quote
         columns = (_S.id_hash, _S.user_id, _S.token_id, _S.csrf, _S.last_seen)
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        mark = driver_placeholder(dialect)
         self._find = (
             f"SELECT {', '.join(quote(c.name) for c in columns)} "
             f"FROM {quote(sessions_table.name)} WHERE {quote(_S.id_hash.name)} = {mark}"
@@ -154,7 +154,7 @@ class SignInThrottle:
         # (decision 0620). The moment is bound as the column's type binds it (text on SQLite).
         dialect = engine.dialect
         quote = dialect.identifier_preparer.quote
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        mark = driver_placeholder(dialect)
         table, at = quote(signin_failures_table.name), quote(_F.at.name)
         self._counts = (
             f"SELECT (SELECT count(*) FROM {table} WHERE {quote(_F.user_id.name)} = {mark} "
