@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from events.verify import check_anchor
@@ -387,7 +388,15 @@ async def verify_page(request: Request, caller: PageCaller, app: ServicesDep) ->
     anchors given; the verdict lines ``jixiao audit verify`` prints."""
     form = await _checked_form(request, caller, 1024 * 1024)
     typed = form.get("expect")
-    anchors_text = typed if isinstance(typed, str) else ""
+    # A walk of the whole log: in the thread pool, not on the event loop, where it would
+    # hold up every other request of the process.
+    return await run_in_threadpool(
+        _verified, request, app, caller, typed if isinstance(typed, str) else ""
+    )
+
+
+def _verified(request: Request, app: Services, caller: Identity, anchors_text: str) -> Response:
+    """The verification's page, with the anchors typed checked too."""
     anchors = []
     for line in anchors_text.split():
         position, _, digest = line.strip().lower().partition(":")
@@ -469,46 +478,57 @@ async def artifact_page(request: Request, caller: PageCaller, app: ServicesDep) 
                         everything=everything,
                     )
                 handle.write(chunk)
-        try:
-            found = verify_file(app.store, path)
-        except UnknownArtifact as error:
-            return _page(
-                request,
-                app,
-                caller,
-                "audit.html.j2",
-                status=404,
-                error=f"{name}: {error}",
-                field="file",
-                everything=everything,
-            )
-        parts = report_stream_parts(found.report)
-        assert parts is not None  # a rendering is recorded on a report stream
-        try:
-            app.reads.readable(caller.actor, *parts)
-        except Refused:
-            # A file of a report the caller may not read says nothing more than an unknown one.
-            return _page(
-                request,
-                app,
-                caller,
-                "audit.html.j2",
-                status=404,
-                error=f"{name}: no rendering of a report you may read has this SHA-256",
-                field="file",
-                everything=everything,
-            )
-        checks = [
-            {
-                "format": c.artifact.format,
-                "sha256": c.artifact.sha256,
-                "this_file": c.checked_path == str(path),
-                "file_matches": c.file_matches,
-                "rerender_matches": c.rerender_matches,
-                "problems": [p.replace(folder, "…") for p in c.problems],
-            }
-            for c in found.checks
-        ]
+        # Rendering the log again takes seconds: in the thread pool, off the event loop.
+        return await run_in_threadpool(
+            _artifact_checked, request, app, caller, name, path, everything
+        )
+
+
+def _artifact_checked(
+    request: Request, app: Services, caller: Identity, name: str, path: Path, everything: bool
+) -> Response:
+    """The page of the checks of an uploaded file (kept at ``path`` until this returns)."""
+    folder = str(path.parent)
+    try:
+        found = verify_file(app.store, path)
+    except UnknownArtifact as error:
+        return _page(
+            request,
+            app,
+            caller,
+            "audit.html.j2",
+            status=404,
+            error=f"{name}: {error}",
+            field="file",
+            everything=everything,
+        )
+    parts = report_stream_parts(found.report)
+    assert parts is not None  # a rendering is recorded on a report stream
+    try:
+        app.reads.readable(caller.actor, *parts)
+    except Refused:
+        # A file of a report the caller may not read says nothing more than an unknown one.
+        return _page(
+            request,
+            app,
+            caller,
+            "audit.html.j2",
+            status=404,
+            error=f"{name}: no rendering of a report you may read has this SHA-256",
+            field="file",
+            everything=everything,
+        )
+    checks = [
+        {
+            "format": c.artifact.format,
+            "sha256": c.artifact.sha256,
+            "this_file": c.checked_path == str(path),
+            "file_matches": c.file_matches,
+            "rerender_matches": c.rerender_matches,
+            "problems": [p.replace(folder, "…") for p in c.problems],
+        }
+        for c in found.checks
+    ]
     return _page(
         request,
         app,

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from imports.reading import (
@@ -193,6 +194,27 @@ async def import_file(
     file must be that project's."""
     _importer(caller, department, year)
     name, data, confirm, layout = await _upload(request, caller)
+    # Reading a workbook and recording hundreds of commands: in the thread pool, where the
+    # event loop goes on serving the process's other requests.
+    return await run_in_threadpool(
+        _imported, request, app, caller, department, year, project, name, data, confirm, layout
+    )
+
+
+def _imported(
+    request: Request,
+    app: Services,
+    caller: Identity,
+    department: str,
+    year: int,
+    project: str | None,
+    name: str,
+    data: bytes,
+    confirm: bool,
+    layout: str | None,
+) -> Response:
+    """The file checked (and with ``confirm`` recorded): the preview, the redirect to the
+    report, or the page again with the refusal."""
     page = report_label(department, year, project)
     try:
         found = read_import(

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from projections.report_state import ReportRow
 from web.dependencies import (
@@ -368,6 +369,27 @@ async def post_command(
     if command_type is None:
         raise Refused(404, f"command: got {name!r}, expected one of {', '.join(PAGE_COMMANDS)}")
     fields = await _fields(request)
+    # The command and the page run in the thread pool: on the event loop they would hold
+    # up every other request of the process while they wait for the database.
+    return await run_in_threadpool(
+        _posted, request, app, caller, department, year, name, fields, done, project
+    )
+
+
+def _posted(
+    request: Request,
+    app: Services,
+    caller: Identity,
+    department: str,
+    year: int,
+    name: str,
+    fields: Fields,
+    done: str | None,
+    project: str | None,
+) -> Response:
+    """The command ``name`` run with a posted form's fields; the redirect to the page, or
+    the page again with the refusal."""
+    command_type = PAGE_COMMANDS[name]
     form_id = (fields.get("form_id") or [name])[-1]
     try:
         run_command(app, caller, page_command(command_type, department, year, fields, project))
