@@ -97,13 +97,7 @@ def api_identity(request: Request, app: ServicesDep) -> Identity:
         return app.doorman.from_bearer(header, client_address(request))
     identity = app.doorman.from_session(request.cookies.get(SESSION_COOKIE))
     if identity is None:
-        raise Refused(
-            401,
-            "authorization: missing, expected `Authorization: Bearer USER:TOKEN` or a "
-            "signed-in session",
-            field="authorization",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise _no_credentials()
     if request.method not in _SAFE:
         assert identity.session is not None
         if not same(request.headers.get(CSRF_HEADER), identity.session.csrf):
@@ -114,6 +108,24 @@ def api_identity(request: Request, app: ServicesDep) -> Identity:
                 field=CSRF_HEADER,
             )
     return identity
+
+
+def _no_credentials() -> Refused:
+    return Refused(
+        401,
+        "authorization: missing, expected `Authorization: Bearer USER:TOKEN` or a "
+        "signed-in session",
+        field="authorization",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+async def api_credentials(request: Request) -> None:
+    """An API request carries a bearer header or a session cookie; 401 otherwise. Nothing is
+    looked up: an endpoint called often (a command) finds its caller with
+    :func:`api_identity` in its own thread, as for :data:`SignedIn`."""
+    if "authorization" not in request.headers and not request.cookies.get(SESSION_COOKIE):
+        raise _no_credentials()
 
 
 async def checked_form(
@@ -152,6 +164,8 @@ PageCaller = Annotated[Identity, Depends(page_identity)]
 SignedIn = Annotated[None, Depends(session_cookie)]
 FormCaller = Annotated[Identity, Depends(checked_form)]
 ApiCaller = Annotated[Identity, Depends(api_identity)]
+#: An API endpoint that finds its caller itself, in its own thread (``api_identity(request, app)``).
+ApiCredentials = Annotated[None, Depends(api_credentials)]
 
 
 async def project_in_path(request: Request) -> str | None:

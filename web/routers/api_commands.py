@@ -14,11 +14,19 @@ notices; a refusal is the domain's one line with a 4xx status, and nothing is re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from web.commands import COMMANDS, body_model, build
-from web.dependencies import ApiCaller, ProjectPath, Services, ServicesDep
+from web.dependencies import (
+    ApiCaller,
+    ApiCredentials,
+    ProjectPath,
+    Services,
+    ServicesDep,
+    api_identity,
+)
 from web.errors import Refused, not_found, refusal, validation_refusal
 from web.execution import run_command
 from web.identity import Identity
@@ -28,13 +36,34 @@ from workflow.service import execute_all_as, execute_reports_as
 from workflow.visibility import ReportSummary, may_read
 from workflow.wording import recorded_summary
 
-router = APIRouter(prefix="/api/v1/reports/{department}/{year}/commands", tags=["commands"])
+
+class AnswerRoute(APIRoute):
+    """A route whose endpoint answers plain JSON (text, numbers, lists of them): FastAPI
+    writes it out as it is, with no response model. Inferred from the ``dict[str, Any]``
+    annotation, a model validated every answer against itself in one more hop to the
+    thread pool: some 1.5 ms of a command's 6 ms of CPU (decision 0624)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        kwargs["response_model"] = None
+        super().__init__(path, endpoint, **kwargs)
+
+
+router = APIRouter(
+    prefix="/api/v1/reports/{department}/{year}/commands",
+    tags=["commands"],
+    route_class=AnswerRoute,
+)
 project_router = APIRouter(
     prefix="/api/v1/reports/{department}/{year}/projects/{project}/commands",
     tags=["commands"],
+    route_class=AnswerRoute,
 )
 #: Several reports of a department-year as one change (a workbook of several sheets).
-imports_router = APIRouter(prefix="/api/v1/reports/{department}/{year}/imports", tags=["commands"])
+imports_router = APIRouter(
+    prefix="/api/v1/reports/{department}/{year}/imports",
+    tags=["commands"],
+    route_class=AnswerRoute,
+)
 
 
 def _endpoint(command: type[ReportCommand]) -> Callable[..., dict[str, Any]]:
@@ -44,12 +73,16 @@ def _endpoint(command: type[ReportCommand]) -> Callable[..., dict[str, Any]]:
     def endpoint(
         department: str,
         year: int,
-        caller: ApiCaller,
+        request: Request,
+        _: ApiCredentials,
         app: ServicesDep,
         project: ProjectPath,
         # A model built at run time, which FastAPI reads and a static checker cannot.
         body: Annotated[model | None, Body()] = None,  # type: ignore[valid-type]
     ) -> dict[str, Any]:
+        # The caller is found in this endpoint's thread: a dependency of its own would be
+        # one more hop to the thread pool (decision 0622).
+        caller = api_identity(request, app)
         if not 2000 <= year <= 2100:
             raise not_found(department, year, project)
         return run_command(app, caller, build(command, department, year, body, project))
