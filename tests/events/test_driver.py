@@ -56,6 +56,9 @@ def test_the_streams_written_after_a_position(store: EventStore, reader: LogRead
         assert log.streams_after(10, 2) == []
         # More streams than asked for: None, so the caller reads the log another way.
         assert log.streams_after(0, 1) is None
+        # More events than it may look through, however few their streams: None too.
+        assert sorted(log.streams_after(6, 2, events=5) or []) == sorted([ODD, EVEN])
+        assert log.streams_after(5, 2, events=5) is None
 
 
 def test_the_reader_refuses_what_the_store_refuses(store: EventStore, reader: LogReader) -> None:
