@@ -257,3 +257,18 @@ def test_kept_pages_are_kept_per_item_edited(site: Site, preparer: TestClient) -
     fresh = _signed_in(site, "zhang.san").get(f"{PAGE}?edit=line-homes").text
     (mine,), (theirs,) = set(TOKEN.findall(shown["?edit=line-homes"])), set(TOKEN.findall(fresh))
     assert mine != theirs and fresh.replace(theirs, mine) == shown["?edit=line-homes"]
+
+
+def test_a_kept_edit_block_shows_a_change_at_once(site: Site, preparer: TestClient) -> None:
+    block = f"{PAGE}/edit/line/homes"
+    first = preparer.get(block).text
+    assert preparer.get(block).text == first  # kept
+    assert 'name="amount" value="3.2"' in element(first, "actual-homes")
+    done = command(preparer, "record-actual-spending", "actual-homes", line="homes", amount="3.3")
+    assert done.status_code == 303
+    assert 'name="amount" value="3.3"' in element(preparer.get(block).text, "actual-homes")
+    # A refused form is shown on the page it was sent from, never in a kept block.
+    refused = command(preparer, "record-actual-spending", "actual-homes", line="homes", amount="x")
+    assert refused.status_code == 422
+    again = preparer.get(block).text
+    assert 'value="3.3"' in element(again, "actual-homes") and 'class="refusal"' not in again

@@ -159,6 +159,11 @@ INDICATOR_FORMS = (
 )
 
 
+#: The command whose form the preparer's edit blocks hold first: whoever may issue it in the
+#: report's stage gets the blocks (the rules still decide each form sent).
+EDITING = "record-actual-spending"
+
+
 def edit_target(value: str | None) -> str | None:
     """The item ``?edit=`` names (``line-homes``, ``indicator-d04``, ``section-1.3``), or
     None for a value no item of any report could be named by."""
@@ -378,7 +383,7 @@ def render_report(
     row, view = app.reads.current_document(caller.actor, department, year, project, current=current)
     if current is None or row.stage != current.stage:
         can = available_commands(caller.actor, department, row.stage)
-    editing = "record-actual-spending" in can
+    editing = EDITING in can
     grading = "grade-indicator" in can
     scheme = _scheme(app, year) if editing or grading else None
     # Rendered with the placeholder for the token, unless it shows a refused form.
@@ -488,18 +493,27 @@ def edit_block(
     shows it for ``?edit={kind}-{item}``: what the page's script puts in place when the
     item is opened. Found as the page is (404 for a report the caller may not read), and
     only where the page would show it: to a preparer, in a stage they edit, for an item the
-    report has (404 otherwise)."""
+    report has (404 otherwise).
+
+    Kept (web.kept_pages) under the report-state row and the item, as the page is: a block
+    shows nothing of its viewer, who may see it is decided before it is looked for."""
     caller = page_identity(request, app)
     assert caller.session is not None
-    row, view = app.reads.current_document(caller.actor, department, year, project)
-    can = available_commands(caller.actor, department, row.stage)
+    csrf = caller.session.csrf
+    current = app.reads.current_report(caller.actor, department, year, project)
     target = edit_target(f"{kind}-{item}")
-    if "record-actual-spending" not in can or target is None:
-        raise Refused(404, f"edit block: {kind} {item} is not edited on this page")
+    refused = Refused(404, f"edit block: {kind} {item} is not edited on this page")
+    if target is None or EDITING not in available_commands(caller.actor, department, current.stage):
+        raise refused
+    kept = app.pages.get(_block_key(current, target), csrf)
+    if kept is not None:
+        return HTMLResponse(kept)
+    row, view = app.reads.current_document(caller.actor, department, year, project, current=current)
+    if EDITING not in available_commands(caller.actor, department, row.stage):
+        raise refused
     if kind == "section" and view.get("project"):  # a 项目支出 report has no narrative
-        raise Refused(404, f"edit block: {kind} {item} is not edited on this page")
-    scheme = _scheme(app, year)
-    edits = edit_items(view, _pinned(view), scheme, target)
+        raise refused
+    edits = edit_items(view, _pinned(view), _scheme(app, year), target)
     listed = {"line": "lines", "indicator": "indicators", "section": "sections"}[kind]
     found = [entry for entry in edits[listed] if entry.get("full")]
     if not found:
@@ -517,11 +531,17 @@ def edit_block(
         found,
         base=page_of(department, year, project),
         revision=view["revision"],
-        csrf=caller.session.csrf,
+        csrf=app.pages.placeholder,
         failed=None,
         **shared,
     )
-    return HTMLResponse(str(block))
+    return HTMLResponse(app.pages.keep(_block_key(row, target), str(block), csrf))
+
+
+def _block_key(row: ReportRow, target: str) -> tuple:
+    """What an item's edit block is rendered from but the CSRF token: the report-state row
+    (the report, its revision and version) and the item."""
+    return ("edit", row.report, row.revision, row.version, row.position, target)
 
 
 async def _fields(request: Request) -> Fields:
