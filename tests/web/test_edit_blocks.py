@@ -239,6 +239,7 @@ def test_a_project_reports_edit_blocks(site: Site, preparer: TestClient) -> None
     )
     # A 项目支出 report has no narrative to edit.
     assert preparer.get(f"{project_page}/edit/section/1.3").status_code == 404
+    assert preparer.get(f"{project_page}?edit=section-1.3").text == page
 
 
 def test_kept_pages_are_kept_per_item_edited(site: Site, preparer: TestClient) -> None:

@@ -202,7 +202,7 @@ def edit_items(
     budget line, indicator and narrative section with the return comments pinned to it,
     and the budget lines the blocks' selects offer. The sections come in the scheme's
     order, then those the scheme does not name in the report's order, each with its title
-    in the scheme ("" for one it does not name).
+    in the scheme ("" for one it does not name); a 项目支出 report has none.
 
     Each item is given as its summary shows it (name, badges, comments), but the item
     ``target`` names (``line-homes``), given whole and marked ``full``: its edit block is
@@ -249,7 +249,8 @@ def edit_items(
             )
         )
     section_items = []
-    for section_id in ids:
+    # A 项目支出 report has no narrative: no section to edit (nor to name with ?edit=).
+    for section_id in () if view.get("project") else ids:
         section = written.get(section_id)
         shown = {
             "section_id": section_id,
@@ -510,8 +511,6 @@ def edit_block(
         return HTMLResponse(kept)
     row, view = app.reads.current_document(caller.actor, department, year, project, current=current)
     if EDITING not in available_commands(caller.actor, department, row.stage):
-        raise refused
-    if kind == "section" and view.get("project"):  # a 项目支出 report has no narrative
         raise refused
     edits = edit_items(view, _pinned(view), _scheme(app, year), target)
     listed = {"line": "lines", "indicator": "indicators", "section": "sections"}[kind]
