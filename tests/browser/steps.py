@@ -98,6 +98,31 @@ def open_edit_block(person: Person, kind: str, item: str) -> Locator:
     return block
 
 
+def edit_without_the_script(person: Person, kind: str, item: str) -> Locator:
+    """Open an item whose edit block does not come (its fetch fails, as with the server out
+    of reach): the summary stays, with its 编辑 link, which leads to the page with the item's
+    forms open, as it does without JavaScript; that block."""
+    page = person.page
+    block = page.locator(f'details[data-{kind}="{item}"]')
+    source = f"**/edit/{kind}/{item}"
+    page.route(source, lambda route: route.abort())
+    try:
+        with page.expect_event("requestfailed"):
+            block.locator("summary").click()
+    finally:
+        page.unroute(source)
+    expect(block).to_have_attribute("open", "")
+    expect(block.locator("form")).to_have_count(0)
+    link = block.get_by_role("link", name="编辑")
+    with page.expect_navigation():
+        link.click()
+    expect(page).to_have_url(re.compile(rf"\?edit={kind}-{re.escape(item)}#{kind}-"))
+    shown = page.locator(f"#{kind}-{item}")
+    expect(shown).to_have_attribute("open", "")
+    expect(shown.locator("form").first).to_be_visible()
+    return shown
+
+
 def record_indicator_actual(person: Person, indicator: str, actual: str, reason: str) -> Page:
     """Fill the indicator's 指标完成值 and 偏差原因分析 in its edit block on the report page
     (open, with the comment pinned to it atop) and save; the page saying it was saved."""

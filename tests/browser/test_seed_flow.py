@@ -16,6 +16,7 @@ from tests.browser.steps import (
     as_of,
     diff,
     download,
+    edit_without_the_script,
     import_seed_report,
     open_edit_block,
     open_report_from_inbox,
@@ -56,6 +57,9 @@ def test_the_seed_report_from_import_to_audit_in_four_browsers(site: Site) -> No
     expect(block.locator("#actual-it").get_by_label("实际支出数")).to_be_visible()
     expect(page.locator('details[data-line="homes"] form')).to_have_count(0)
     preparer.shoot("draft", whole=True)
+    # Were a block not to come, its 编辑 link leads to the page with its forms.
+    block = edit_without_the_script(preparer, "line", "homes")
+    expect(block.locator("#actual-homes").get_by_label("实际支出数")).to_be_visible()
     press(preparer, "提交审核", "已提交审核", stage="已提交", shot="submitted")
     submitted_at = datetime.now(UTC).isoformat()
 
