@@ -1,8 +1,9 @@
 """Rendered blocks of a page kept for the same arguments: the report page's edit blocks.
 
-A preparer's report page holds an edit block for every budget line, indicator and section,
-some fifty forms that cost most of the page's rendering; a change touches one item, so
-the other blocks come out the same as last time. A block is a jinja2 macro that shows
+A preparer's report page holds a block for every budget line, indicator and section (its
+summary, and the full edit block of the item edited, decision 0623) and a row of the
+自评价表 for each; a change touches one item, so the other blocks come out the same as last
+time. A block is a jinja2 macro that shows
 nothing but its arguments, so it is kept under the whole of them, written out as JSON:
 another report, another revision, other comments or another item's content is another key,
 and a block can never be shown stale or to someone it was not rendered for.
@@ -29,9 +30,10 @@ from jinja2.runtime import Macro
 #: process starts, it never leaves the server, and no user can type or guess it.
 CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(24)}"
 
-#: How many rendered blocks a process keeps: a preparer's page has some 60 edit blocks of
-#: about 3 kB and some 60 rows of its 自评价表 of about 0.5 kB, so about 36 MB a process for
-#: the pages of some 170 reports.
+#: How many rendered blocks a process keeps: a preparer's page has some 60 items' summaries
+#: of about 0.3 kB (an edited item's edit block, some 3 kB, in their place) and some 60 rows
+#: of its 自评价表 of about 0.5 kB: some 170 reports' pages in 20,000 blocks, and the memory
+#: of 0621's 36 MB is now an upper bound.
 BLOCKS_KEPT = 20_000
 
 

@@ -12,9 +12,11 @@ pages; nothing kept is shared between processes or needs telling of a change.
 The CSRF token is not in the key: pages are rendered with the placeholder of the edit
 blocks (web.fragments), which no user can type or guess, and each request's own token
 replaces it. A page is kept encoded, as the response's body, cut at each placeholder: a
-request joins the pieces with its token, where it would otherwise encode some 190,000
-characters again and search them for the placeholder. A page with a refused form in it is
-never kept. See docs/decisions/0612 and 0621.
+request joins the pieces with its token, where it would otherwise encode the page (some
+45,000 characters, 190,000 when it carried every edit block) again and search it for the
+placeholder. A page with a refused form in it is never kept. The report page's edit blocks
+sent alone (``…/edit/{kind}/{id}``) are kept here too, under their own keys. See
+docs/decisions/0612, 0621 and 0623.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from collections import OrderedDict
 from collections.abc import Hashable
 
 #: What a process keeps at most, in bytes of encoded pages (a preparer's report page is
-#: some 225,000): the pages of some 170 reports per process.
+#: some 58,000, some 225,000 before its edit blocks came on demand, decision 0623): the
+#: pages of some 170 reports per process then, some 600 now (a page per item edited).
 BYTES_KEPT = 40_000_000
 
 

@@ -9,7 +9,7 @@ import re
 import time
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from cli.seed_file import SEED_FILE
 from tests.browser.conftest import Person
@@ -83,12 +83,54 @@ def import_seed_report(person: Person) -> int:
     return commands
 
 
+def open_edit_block(person: Person, kind: str, item: str) -> Locator:
+    """Open an item of the report page's 填报 part (``kind`` line, indicator or section) as
+    a person does, by clicking its summary (unless it is open already, as an item with a
+    return comment is); its edit block, once the page's script has put the item's forms in
+    place of the summary's 编辑 link (docs/decisions/0623)."""
+    block = person.page.locator(f'details[data-{kind}="{item}"]')
+    if block.get_attribute("open") is None:
+        block.locator("summary").click()
+    expect(block).to_have_attribute("open", "")
+    expect(block).to_have_attribute("data-loaded", "yes")
+    expect(block.locator("form").first).to_be_visible()
+    expect(block.get_by_role("link", name="编辑")).to_have_count(0)
+    return block
+
+
+def edit_without_the_script(person: Person, kind: str, item: str) -> Locator:
+    """Open an item whose edit block does not come (its fetch fails, as with the server out
+    of reach): the summary stays, with its 编辑 link, which leads to the page with the item's
+    forms open, as it does without JavaScript; that block."""
+    page = person.page
+    block = page.locator(f'details[data-{kind}="{item}"]')
+    source = f"**/edit/{kind}/{item}"
+    page.route(source, lambda route: route.abort())
+    try:
+        with page.expect_event("requestfailed"):
+            block.locator("summary").click()
+    finally:
+        page.unroute(source)
+    expect(block).to_have_attribute("open", "")
+    expect(block.locator("form")).to_have_count(0)
+    link = block.get_by_role("link", name="编辑")
+    with page.expect_navigation():
+        link.click()
+    expect(page).to_have_url(re.compile(rf"\?edit={kind}-{re.escape(item)}#{kind}-"))
+    shown = page.locator(f"#{kind}-{item}")
+    expect(shown).to_have_attribute("open", "")
+    expect(shown.locator("form").first).to_be_visible()
+    return shown
+
+
 def record_indicator_actual(person: Person, indicator: str, actual: str, reason: str) -> Page:
     """Fill the indicator's 指标完成值 and 偏差原因分析 in its edit block on the report page
     (open, with the comment pinned to it atop) and save; the page saying it was saved."""
     page = person.page
     block = page.locator(f'details[data-indicator="{indicator}"]')
     expect(block).to_have_attribute("open", "")
+    expect(block.locator(".pinned-comment")).to_be_visible()
+    block = open_edit_block(person, "indicator", indicator)
     expect(block.locator(".pinned-comment")).to_be_visible()
     form = block.locator(f"#indicator-actual-{indicator}")
     form.get_by_label("指标完成值").fill(actual)

@@ -16,7 +16,9 @@ from tests.browser.steps import (
     as_of,
     diff,
     download,
+    edit_without_the_script,
     import_seed_report,
+    open_edit_block,
     open_report_from_inbox,
     press,
     record_indicator_actual,
@@ -49,7 +51,15 @@ def test_the_seed_report_from_import_to_audit_in_four_browsers(site: Site) -> No
     page = open_report_from_inbox(preparer)
     expect(page.locator("table.budget-table tbody tr")).to_have_count(12)
     expect(page.locator("table.indicator-table tbody tr")).to_have_count(34)
+    # Each item of the 填报 part is its summary; opened, its forms come (the page's script).
+    expect(page.locator("section.editing form")).to_have_count(6)
+    block = open_edit_block(preparer, "line", "it")
+    expect(block.locator("#actual-it").get_by_label("实际支出数")).to_be_visible()
+    expect(page.locator('details[data-line="homes"] form')).to_have_count(0)
     preparer.shoot("draft", whole=True)
+    # Were a block not to come, its 编辑 link leads to the page with its forms.
+    block = edit_without_the_script(preparer, "line", "homes")
+    expect(block.locator("#actual-homes").get_by_label("实际支出数")).to_be_visible()
     press(preparer, "提交审核", "已提交审核", stage="已提交", shot="submitted")
     submitted_at = datetime.now(UTC).isoformat()
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 
 from tests.web.conftest import PAGE, Site, sign_in
-from tests.web.page_helpers import STREAM, command, element, events, post_form, row
+from tests.web.page_helpers import (
+    STREAM,
+    command,
+    editing,
+    element,
+    events,
+    item_of,
+    post_form,
+    row,
+)
 from tests.workflow.world import NOW
 from workflow.service import execute
 
@@ -19,7 +28,8 @@ def preparer(site: Site):
 
 
 def test_the_preparer_page_has_a_form_for_every_cell(site: Site, preparer) -> None:
-    page = preparer.get(PAGE).text
+    # Each item's forms are in its edit block, which the page shows for ?edit= (its 编辑
+    # link); the forms of no item (a new line, the overview, the actions) are always there.
     for form_id in (
         "initial-homes",
         "actual-homes",
@@ -40,12 +50,14 @@ def test_the_preparer_page_has_a_form_for_every_cell(site: Site, preparer) -> No
         "narrative-new",
         "submit-form",
     ):
-        assert f'id="{form_id}"' in page, form_id
+        assert f'id="{form_id}"' in editing(preparer, form_id), form_id
+    page = editing(preparer, "initial-homes")
     homes = element(page, "initial-homes")
     assert 'action="/reports/gusu-rc/2021/commands/set-initial-budget"' in homes
     assert 'name="csrf_token"' in homes and "年初预算数" in homes and 'value="8"' in homes
     # A parent line's figures are sums: it has no amount forms.
-    assert 'id="initial-total"' not in page and 'id="rename-total"' in page
+    total = editing(preparer, "rename-total")
+    assert 'id="initial-total"' not in total and 'id="rename-total"' in total
     assert 'id="grading"' not in page and 'id="return-form"' not in page
     assert 'href="/reports/gusu-rc/2021/import"' in page
 
@@ -139,11 +151,18 @@ def test_a_form_records_its_command_and_returns_to_the_form(
     before = site.head()
     done = command(preparer, name, form_id, **fields)
     assert done.status_code == 303, done.text[-600:]
-    assert done.headers["location"] == f"{PAGE}?done={name}#{form_id}"
+    # Back to the form, the item's edit block shown: the preparer goes on editing the item
+    # (a removed item has none).
+    item = None if "remove" in form_id else item_of(form_id)
+    edit = f"&edit={item}" if item else ""
+    assert done.headers["location"] == f"{PAGE}?done={name}{edit}#{form_id}"
     assert site.head() == before + 1
     recorded = events(site)[-1]
     assert recorded.event_type == event and recorded.actor == "zhang.san"
-    assert 'role="status"' in preparer.get(done.headers["location"]).text
+    back = preparer.get(done.headers["location"]).text
+    assert 'role="status"' in back
+    if item:
+        assert f'id="{form_id}"' in element(back, item, "details")
 
 
 def test_the_recorded_values_are_what_was_typed(site: Site, preparer) -> None:
@@ -174,7 +193,7 @@ def test_an_adjustment_with_kind_reason_and_document_then_cancelled(site: Site, 
     assert done.status_code == 303
     recorded = events(site)[-1]
     assert recorded.event_type == "AdjustmentRecorded"
-    page = preparer.get(PAGE).text
+    page = editing(preparer, "adjust-homes")
     adjustment = recorded.event.adjustment.id
     listed = row(page, f'data-adjustment="{adjustment}"')
     assert (
@@ -191,7 +210,10 @@ def test_an_adjustment_with_kind_reason_and_document_then_cancelled(site: Site, 
         reason="录入错误",
     )
     assert done.status_code == 303 and events(site)[-1].event_type == "AdjustmentCancelled"
-    assert "已撤销" in row(preparer.get(PAGE).text, f'data-adjustment="{adjustment}"')
+    # Back to the line's edit block, the cancelled adjustment struck through in it.
+    assert done.headers["location"].endswith(f"&edit=line-homes#{cancel}")
+    back = preparer.get(done.headers["location"]).text
+    assert "已撤销" in row(back, f'data-adjustment="{adjustment}"')
 
 
 def test_adding_an_indicator_and_removing_a_line(site: Site, preparer) -> None:
@@ -313,9 +335,11 @@ def test_a_refusal_is_shown_beside_its_form_and_nothing_is_recorded(
 def test_a_refused_form_is_opened_and_the_others_keep_their_values(site: Site, preparer) -> None:
     answer = command(preparer, "record-actual-spending", "actual-homes", line="homes", amount="x")
     assert answer.status_code == 422
-    assert '<details class="item" id="line-homes" data-line="homes" open' in answer.text
-    assert 'value="2"' in element(answer.text, "actual-it")
+    assert '<details class="item" id="line-homes" data-line="homes" open>' in answer.text
     assert 'class="refusal"' not in element(answer.text, "initial-homes")
+    # The other items are their summaries, as on the page without a refusal.
+    assert 'id="actual-it"' not in answer.text
+    assert f'data-edit="{PAGE}/edit/line/it">' in answer.text
 
 
 def test_a_reviewer_sees_no_editing_form_and_cannot_post_one(site: Site) -> None:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.web.conftest import PAGE, Site, sign_in
-from tests.web.page_helpers import command, element, events, post_form
+from tests.web.page_helpers import command, editing, element, events, post_form
 from worker.render import render_revision
 
 
@@ -110,7 +110,8 @@ def test_sign_off_render_download_publish_and_reopen(site: Site, tmp_path: Path)
     assert done.status_code == 303 and events(site)[-1].event_type == "ReportReopened"
     page = preparer.get(PAGE).text
     assert "第 2 版" in page and "重新打开，开始第 2 版：数据有误，需更正" in page
-    assert 'id="initial-homes"' in page  # the preparer edits the new revision
+    # The preparer edits the new revision.
+    assert 'id="initial-homes"' in editing(preparer, "initial-homes")
 
 
 @pytest.mark.parametrize("user", ["zhang.san", "li.si"])

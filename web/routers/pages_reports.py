@@ -1,12 +1,18 @@
 """The report page: the 自评价表 with its computed figures and notices, return comments beside
 the items they are pinned to, the history of returns and reopenings, the rendered files, and
 every form the caller's roles may use in the report's stage — the preparer's cells, the
-reviewers' approve, return, grade and sign-off, publish and reopen."""
+reviewers' approve, return, grade and sign-off, publish and reopen.
+
+The preparer's page shows each budget line, indicator and narrative section as a summary
+with a 编辑 link, and the full edit block of one item at a time: the one ``?edit=`` names,
+or the one holding a refused form; ``…/edit/{kind}/{id}`` sends one item's block alone, for
+the page's script to put in place when the item is opened (docs/decisions/0623)."""
 
 from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +33,7 @@ from web.dependencies import (
 )
 from web.errors import Refused
 from web.execution import run_command
+from web.fragments import Fragments
 from web.identity import Identity
 from web.page_forms import DONE, PAGE_COMMANDS, FailedForm, Fields, page_command
 from web.templating import page_of
@@ -45,6 +52,7 @@ from workflow.roles import Actor
 from workflow.schemes import Scheme
 from workflow.service import load_admin
 from workflow.stages import Stage
+from workflow.text import is_id
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 #: The review actions' catch-all paths (…/{action}), included after every other router: the
@@ -135,14 +143,71 @@ def _line_shown(line: dict[str, Any]) -> dict[str, Any]:
     return {key: line[key] for key in (LEAF_SHOWN if line["leaf"] else LINE_SHOWN)}
 
 
+#: The kinds of item the preparer edits one at a time, as ``?edit=line-homes`` and
+#: ``…/edit/line/homes`` name them.
+EDIT_KINDS = ("line", "indicator", "section")
+
+#: The forms of a budget line's edit block and of an indicator's, by their ids' prefixes
+#: (``actual-homes``, ``indicator-score-d04``); a cancelled adjustment's is
+#: ``cancel-{line}-{adjustment}``, a section's ``narrative-{section}``.
+LINE_FORMS = ("initial", "actual", "adjust", "rename", "remove")
+INDICATOR_FORMS = (
+    "indicator-actual",
+    "indicator-score",
+    "indicator-target",
+    "indicator-line",
+    "indicator-remove",
+)
+
+
+#: The command whose form the preparer's edit blocks hold first: whoever may issue it in the
+#: report's stage gets the blocks (the rules still decide each form sent).
+EDITING = "record-actual-spending"
+
+
+def edit_target(value: str | None) -> str | None:
+    """The item ``?edit=`` names (``line-homes``, ``indicator-d04``, ``section-1.3``), or
+    None for a value no item of any report could be named by."""
+    if not value:
+        return None
+    kind, _, item = value.partition("-")
+    return value if kind in EDIT_KINDS and is_id(item) else None
+
+
+def item_of_form(form_id: str, fields: Mapping[str, str]) -> str | None:
+    """The item (as ``?edit=`` names it) whose edit block holds the form ``form_id`` sent
+    with ``fields``, or None for a form of no item's block (a new line, the overview, the
+    actions …). Each item's form sends the item's id (``line``, ``indicator``,
+    ``section``) and is named after it, so both must agree."""
+    line, indicator = fields.get("line", ""), fields.get("indicator", "")
+    section = fields.get("section", "")
+    if is_id(line) and (
+        form_id in {f"{prefix}-{line}" for prefix in LINE_FORMS}
+        or form_id == f"cancel-{line}-{fields.get('adjustment', '')}"
+    ):
+        return f"line-{line}"
+    if is_id(indicator) and form_id in {f"{prefix}-{indicator}" for prefix in INDICATOR_FORMS}:
+        return f"indicator-{indicator}"
+    if is_id(section) and form_id == f"narrative-{section}":
+        return f"section-{section}"
+    return None
+
+
 def edit_items(
-    view: dict[str, Any], pinned: dict[str, list[dict[str, Any]]], scheme: Scheme | None
+    view: dict[str, Any],
+    pinned: dict[str, list[dict[str, Any]]],
+    scheme: Scheme | None,
+    target: str | None = None,
 ) -> dict[str, Any]:
     """The items of the preparer's edit blocks (``fragment.each`` of the templates): each
     budget line, indicator and narrative section with the return comments pinned to it,
     and the budget lines the blocks' selects offer. The sections come in the scheme's
     order, then those the scheme does not name in the report's order, each with its title
-    in the scheme ("" for one it does not name)."""
+    in the scheme ("" for one it does not name); a 项目支出 report has none.
+
+    Each item is given as its summary shows it (name, badges, comments), but the item
+    ``target`` names (``line-homes``), given whole and marked ``full``: its edit block is
+    the one the page shows; ``found`` says whether any item is ``target``."""
     lines = view["budget"]["rows"]
     written = {section["id"]: section for section in view.get("sections", ())}
     specs = scheme.sections if scheme else ()
@@ -153,25 +218,70 @@ def edit_items(
     for section in view.get("sections", ()):
         if section["id"] not in ids:
             ids.append(section["id"])
+    found = False
+
+    def item(kind: str, id_: str, summary: dict[str, Any], whole: dict[str, Any]) -> dict:
+        nonlocal found
+        if target != f"{kind}-{id_}":
+            return summary
+        found = True
+        return {**whole, "full": True}
+
+    line_items = []
+    for line in lines:
+        comments = pinned.get(f"line:{line['id']}", [])
+        line_items.append(
+            item(
+                "line",
+                line["id"],
+                {"line": {"id": line["id"], "name": line["name"]}, "comments": comments},
+                {"line": _line_shown(line), "comments": comments},
+            )
+        )
+    indicator_items = []
+    for indicator in view["indicators"]:
+        comments = pinned.get(f"indicator:{indicator['id']}", [])
+        indicator_items.append(
+            item(
+                "indicator",
+                indicator["id"],
+                {"indicator": _indicator_summary(indicator), "comments": comments},
+                {"indicator": indicator, "comments": comments},
+            )
+        )
+    section_items = []
+    # A 项目支出 report has no narrative: no section to edit (nor to name with ?edit=).
+    for section_id in () if view.get("project") else ids:
+        section = written.get(section_id)
+        shown = {
+            "section_id": section_id,
+            "spec_title": titles.get(section_id, ""),
+            "comments": pinned.get(f"section:{section_id}", []),
+        }
+        section_items.append(
+            item(
+                "section",
+                section_id,
+                {**shown, "section": {"title": section["title"]} if section else None},
+                {**shown, "section": section},
+            )
+        )
     return {
-        "lines": [
-            {"line": _line_shown(line), "comments": pinned.get(f"line:{line['id']}", [])}
-            for line in lines
-        ],
+        "lines": line_items,
         "line_options": [{"id": line["id"], "name": line["name"]} for line in lines],
-        "indicators": [
-            {"indicator": indicator, "comments": pinned.get(f"indicator:{indicator['id']}", [])}
-            for indicator in view["indicators"]
-        ],
-        "sections": [
-            {
-                "section_id": section_id,
-                "section": written.get(section_id),
-                "spec_title": titles.get(section_id, ""),
-                "comments": pinned.get(f"section:{section_id}", []),
-            }
-            for section_id in ids
-        ],
+        "indicators": indicator_items,
+        "sections": section_items,
+        "found": found,
+    }
+
+
+def _indicator_summary(indicator: dict[str, Any]) -> dict[str, Any]:
+    """What an indicator's summary shows of it (_editing.html.j2's ``indicator_head``)."""
+    return {
+        "id": indicator["id"],
+        "name": indicator["name"],
+        "target": {"raw": indicator["target"]["raw"]},
+        "reason_missing": indicator.get("reason_missing", False),
     }
 
 
@@ -251,13 +361,17 @@ def render_report(
     failed: FailedForm | None = None,
     done: str | None = None,
     project: str | None = None,
+    edit: str | None = None,
 ) -> Response:
     """The report page for a report the caller may read (404 otherwise); a 项目支出
-    report's with ``project``.
+    report's with ``project``. A preparer's page shows the full edit block of the item
+    ``edit`` names (:func:`edit_target`), or of the item whose form was refused, and the
+    others' summaries; an item it does not name is no block at all.
 
     The page is kept (web.kept_pages) under the report-state row it shows (whose report
-    stream names the project), the viewer and what they may do; a page with a refused form
-    is rendered every time and never kept.
+    stream names the project), the viewer, what they may do and the item edited; a page
+    with a refused form, or whose ``edit`` names no item, is rendered every time and never
+    kept.
     """
     assert caller.session is not None
     csrf = caller.session.csrf
@@ -265,18 +379,20 @@ def render_report(
     if failed is None:
         current = app.reads.current_report(caller.actor, department, year, project)
         can = available_commands(caller.actor, department, current.stage)
-        kept = app.pages.get(_page_key(request, current, caller, can, done), csrf)
+        kept = app.pages.get(_page_key(request, current, caller, can, done, edit), csrf)
         if kept is not None:
             return HTMLResponse(kept, status_code=status)
     row, view = app.reads.current_document(caller.actor, department, year, project, current=current)
     if current is None or row.stage != current.stage:
         can = available_commands(caller.actor, department, row.stage)
-    editing = "record-actual-spending" in can
+    editing = EDITING in can
     grading = "grade-indicator" in can
     scheme = _scheme(app, year) if editing or grading else None
     # Rendered with the placeholder for the token, unless it shows a refused form.
     shown = csrf if failed is not None else app.pages.placeholder
     table_context = report_context(view)
+    target = item_of_form(failed.form, failed.values) if failed is not None else edit
+    edits = edit_items(view, table_context["pinned"], scheme, target) if editing else None
     context = {
         "request": request,
         "identity": Identity(caller.user, replace(caller.session, csrf=shown)),
@@ -287,7 +403,7 @@ def render_report(
         "editing": editing,
         "grading": grading,
         "scheme": scheme,
-        "edits": edit_items(view, table_context["pinned"], scheme) if editing else None,
+        "edits": edits,
         "failed": failed,
         "error": failed.message if failed else None,
         "field": failed.field if failed else None,
@@ -295,20 +411,28 @@ def render_report(
         "project_fields": PROJECT_FIELDS,
     }
     page = app.templates.get_template("report.html.j2").render(context)
-    if failed is not None:
-        return HTMLResponse(page, status_code=status)
-    body = app.pages.keep(_page_key(request, row, caller, can, done), page, csrf)
+    if failed is not None or (edit is not None and not (edits and edits["found"])):
+        # A refusal, or an item the report does not have (an address typed, a line just
+        # removed): never kept, nor a page kept for every such address.
+        return HTMLResponse(page.replace(app.pages.placeholder, csrf), status_code=status)
+    body = app.pages.keep(_page_key(request, row, caller, can, done, edit), page, csrf)
     return HTMLResponse(body, status_code=status)
 
 
 def _page_key(
-    request: Request, row: ReportRow, caller: Identity, can: set[str], done: str | None
+    request: Request,
+    row: ReportRow,
+    caller: Identity,
+    can: set[str],
+    done: str | None,
+    edit: str | None,
 ) -> tuple:
     """Everything the report page is rendered from but the CSRF token: the report-state
     row (its report stream, so the department, year and project, and the revision and
     version, which change with every event of the report), the viewer and what they may do,
-    and the address the request came to (the stylesheet's link is made from it). The
-    year's scheme, which the forms also show, is fixed when the year is opened."""
+    the item whose edit block it shows, and the address the request came to (the
+    stylesheet's link is made from it). The year's scheme, which the forms also show, is
+    fixed when the year is opened."""
     return (
         "report",
         row.report,
@@ -318,6 +442,7 @@ def _page_key(
         _viewer(caller),
         frozenset(can),
         done,
+        edit,
         str(request.base_url),
     )
 
@@ -332,14 +457,91 @@ def report_page(
     app: ServicesDep,
     project: ProjectPath,
     done: str | None = None,
+    edit: str | None = None,
 ) -> Response:
     """The report as its 自评价表 (a 项目支出 report's under ``/projects/{project}``), with
-    what the caller may do next."""
+    what the caller may do next; for a preparer, the edit block of the item ``edit`` names
+    (``line-homes``, ``indicator-d04``, ``section-1.3``; any other value is ignored)."""
     caller = page_identity(request, app)
     name = ACTIONS.get(done or "", done or "")
     return render_report(
-        request, app, caller, department, year, done=DONE.get(name), project=project
+        request,
+        app,
+        caller,
+        department,
+        year,
+        done=DONE.get(name),
+        project=project,
+        edit=edit_target(edit),
     )
+
+
+@router.get("/reports/{department}/{year}/edit/{kind}/{item}", response_class=HTMLResponse)
+@router.get(
+    "/reports/{department}/{year}/projects/{project}/edit/{kind}/{item}",
+    response_class=HTMLResponse,
+)
+def edit_block(
+    department: str,
+    year: int,
+    kind: str,
+    item: str,
+    request: Request,
+    _: SignedIn,
+    app: ServicesDep,
+    project: ProjectPath,
+) -> Response:
+    """One item's edit block (``kind`` line, indicator or section), as the report page
+    shows it for ``?edit={kind}-{item}``: what the page's script puts in place when the
+    item is opened. Found as the page is (404 for a report the caller may not read), and
+    only where the page would show it: to a preparer, in a stage they edit, for an item the
+    report has (404 otherwise).
+
+    Kept (web.kept_pages) under the report-state row and the item, as the page is: a block
+    shows nothing of its viewer, who may see it is decided before it is looked for."""
+    caller = page_identity(request, app)
+    assert caller.session is not None
+    csrf = caller.session.csrf
+    current = app.reads.current_report(caller.actor, department, year, project)
+    target = edit_target(f"{kind}-{item}")
+    refused = Refused(404, f"edit block: {kind} {item} is not edited on this page")
+    if target is None or EDITING not in available_commands(caller.actor, department, current.stage):
+        raise refused
+    kept = app.pages.get(_block_key(current, target), csrf)
+    if kept is not None:
+        return HTMLResponse(kept)
+    row, view = app.reads.current_document(caller.actor, department, year, project, current=current)
+    if EDITING not in available_commands(caller.actor, department, row.stage):
+        raise refused
+    edits = edit_items(view, _pinned(view), _scheme(app, year), target)
+    listed = {"line": "lines", "indicator": "indicators", "section": "sections"}[kind]
+    found = [entry for entry in edits[listed] if entry.get("full")]
+    if not found:
+        raise Refused(404, f"edit block: {kind} {item}: not found, expected an item of the report")
+    # The page's own call (report.html.j2), so the page and this share the kept block.
+    shared: dict[str, Any] = {
+        "line": {"adjustment_kinds": ADJUSTMENT_KINDS},
+        "indicator": {"line_options": edits["line_options"]},
+        "section": {},
+    }[kind]
+    fragment = app.templates.env.globals["fragment"]
+    assert isinstance(fragment, Fragments)
+    block = fragment.each(
+        f"{kind}_item",
+        found,
+        base=page_of(department, year, project),
+        revision=view["revision"],
+        csrf=app.pages.placeholder,
+        failed=None,
+        **shared,
+    )
+    return HTMLResponse(app.pages.keep(_block_key(row, target), str(block), csrf))
+
+
+def _block_key(row: ReportRow, target: str) -> tuple:
+    """What an item's edit block is rendered from but the CSRF token: the report-state row
+    (the report, its revision and version) and the item."""
+    return ("edit", row.report, row.revision, row.version, row.position, target)
 
 
 async def _fields(request: Request) -> Fields:
@@ -410,10 +612,15 @@ def _posted(
             failed=failed,
             project=project,
         )
-    # Back to the form that was sent, on a page that may be long.
+    # Back to the form that was sent, on a page that may be long, with its item's edit
+    # block shown (a removed item has none).
     anchor = f"#{quote(form_id, safe='-._')}" if "form_id" in fields else ""
+    typed = {key: values[-1] for key, values in fields.items() if values}
+    removed = form_id.startswith(("remove-", "indicator-remove-"))
+    item = None if removed else item_of_form(form_id, typed)
+    edit = f"&edit={quote(item, safe='-._')}" if item else ""
     page = page_of(department, year, project)
-    return RedirectResponse(f"{page}?done={done or name}{anchor}", status_code=303)
+    return RedirectResponse(f"{page}?done={done or name}{edit}{anchor}", status_code=303)
 
 
 @router.post("/reports/{department}/{year}/commands/{name}")
