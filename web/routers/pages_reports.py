@@ -593,12 +593,12 @@ def _posted(
     the page again with the refusal."""
     command_type = PAGE_COMMANDS[name]
     form_id = (fields.get("form_id") or [name])[-1]
+    typed = {key: values[-1] for key, values in fields.items() if values}
     try:
         run_command(app, caller, page_command(command_type, department, year, fields, project))
     except Refused as refused:
         if refused.status == 404 or command_type is OpenReport:
             raise
-        typed = {key: values[-1] for key, values in fields.items() if values}
         # Ticked items are kept one per line, so the page can tick them again.
         typed["items"] = "\n".join(fields.get("items", ()))
         failed = FailedForm(form_id, typed, refused.message, refused.field)
@@ -615,7 +615,6 @@ def _posted(
     # Back to the form that was sent, on a page that may be long, with its item's edit
     # block shown (a removed item has none).
     anchor = f"#{quote(form_id, safe='-._')}" if "form_id" in fields else ""
-    typed = {key: values[-1] for key, values in fields.items() if values}
     removed = form_id.startswith(("remove-", "indicator-remove-"))
     item = None if removed else item_of_form(form_id, typed)
     edit = f"&edit={quote(item, safe='-._')}" if item else ""
