@@ -489,35 +489,30 @@ def _artifact_checked(
 ) -> Response:
     """The page of the checks of an uploaded file (kept at ``path`` until this returns)."""
     folder = str(path.parent)
-    try:
-        found = verify_file(app.store, path)
-    except UnknownArtifact as error:
+
+    def not_found(message: str) -> Response:
         return _page(
             request,
             app,
             caller,
             "audit.html.j2",
             status=404,
-            error=f"{name}: {error}",
+            error=f"{name}: {message}",
             field="file",
             everything=everything,
         )
+
+    try:
+        found = verify_file(app.store, path)
+    except UnknownArtifact as error:
+        return not_found(str(error))
     parts = report_stream_parts(found.report)
     assert parts is not None  # a rendering is recorded on a report stream
     try:
         app.reads.readable(caller.actor, *parts)
     except Refused:
         # A file of a report the caller may not read says nothing more than an unknown one.
-        return _page(
-            request,
-            app,
-            caller,
-            "audit.html.j2",
-            status=404,
-            error=f"{name}: no rendering of a report you may read has this SHA-256",
-            field="file",
-            everything=everything,
-        )
+        return not_found("no rendering of a report you may read has this SHA-256")
     checks = [
         {
             "format": c.artifact.format,
