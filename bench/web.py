@@ -105,7 +105,6 @@ BARE_APP = '''"""A bare FastAPI application: one endpoint returning a constant (
 one that spends a given CPU time and answers a given number of bytes (the ladder). Its
 request threads are as many as the server's (JIXIAO_WEB_THREADS, the same default)."""
 
-import os
 import time
 from contextlib import asynccontextmanager
 
@@ -113,12 +112,14 @@ import anyio
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
+from web.settings import load_web_settings
+
 BODY = "x" * 4_000_000
 
 
 @asynccontextmanager
 async def lifespan(_):
-    threads = int(os.environ.get("JIXIAO_WEB_THREADS", "2"))
+    threads = load_web_settings().threads
     anyio.to_thread.current_default_thread_limiter().total_tokens = threads
     yield
 

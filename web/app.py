@@ -33,6 +33,7 @@ from web.folds import ReportFolds
 from web.fragments import CSRF_PLACEHOLDER
 from web.identity import Doorman
 from web.kept_pages import KeptPages
+from web.lanes import open_long_lane
 from web.reading import Reads
 from web.routers import (
     api_commands,
@@ -143,7 +144,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or load_web_settings()
     # A request thread holds the store's connection for its thread and may check out one
     # more (sessions, read models): two per thread, so no request waits on the pool.
-    store = open_store(settings.db_url, pool_size=2 * settings.threads)
+    store = open_store(settings.db_url, pool_size=2 * (settings.threads + settings.long_threads))
     reads = Reads(store)
     reads.setup()
     sessions = SessionStore(store.engine, settings.session_idle)
@@ -158,6 +159,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Requests beyond the threads wait in the event loop, not for a database connection.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        open_long_lane(settings.long_threads)
         with objects_of_the_start_frozen():
             yield
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from events.database import database_url
+from web.lanes import LONG_THREADS
 from worker.settings import DEFAULT_OUT_DIR
 
 
@@ -19,11 +20,16 @@ class WebSettings:
     """Everything the application needs to know at start-up."""
 
     db_url: str
-    #: Threads that run requests at once in one server process; each may hold a database
-    #: connection, so the connection pool is sized from it. Two: the threads of a process
-    #: share one interpreter lock, and more of them cost more CPU a request than they save
-    #: in waits (docs/decisions/0619); run more server processes (--workers) instead.
-    threads: int = 2
+    #: Threads that run the quick requests (pages, inboxes, commands) at once in one server
+    #: process; each may hold a database connection, so the connection pool is sized from
+    #: it. One: the threads of a process share one interpreter lock, and each more costs more
+    #: CPU a request than it saves in waits (docs/decisions/0619, 0625); run more server
+    #: processes (--workers) instead.
+    threads: int = 1
+    #: Threads that run the long requests (a log's verification, a year's replay, an
+    #: artifact's check, an import) at once in one server process, beside the quick ones
+    #: (web.lanes).
+    long_threads: int = LONG_THREADS
     #: A session unused for this long is over; the next request signs in again.
     session_idle: timedelta = timedelta(minutes=30)
     #: Mark cookies Secure on every response, not only on requests that arrived over HTTPS
@@ -68,7 +74,10 @@ def load_web_settings(env: Mapping[str, str] | None = None, *, db_url: str | Non
     minutes = "a whole number of minutes from 1"
     return WebSettings(
         db_url=database_url(db_url or env.get("JIXIAO_DB") or None),
-        threads=_whole(env, "JIXIAO_WEB_THREADS", 2, "a whole number of threads from 1"),
+        threads=_whole(env, "JIXIAO_WEB_THREADS", 1, "a whole number of threads from 1"),
+        long_threads=_whole(
+            env, "JIXIAO_WEB_LONG_THREADS", LONG_THREADS, "a whole number of threads from 1"
+        ),
         session_idle=timedelta(minutes=_whole(env, "JIXIAO_SESSION_IDLE_MINUTES", 30, minutes)),
         secure_cookies=_flag(env, "JIXIAO_SECURE_COOKIES"),
         max_failures_per_user=_whole(

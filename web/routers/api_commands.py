@@ -30,6 +30,7 @@ from web.dependencies import (
 from web.errors import Refused, not_found, refusal, validation_refusal
 from web.execution import run_command
 from web.identity import Identity
+from web.lanes import long_lane
 from workflow.commands import ReportCommand
 from workflow.errors import DocumentRejected, DomainError, InvalidValue
 from workflow.service import execute_all_as, execute_reports_as
@@ -172,6 +173,7 @@ def _located(
 @project_router.post(
     "", name="project-import", summary="Record many commands on a 项目支出 report as one change"
 )
+@long_lane
 def import_commands(
     department: str,
     year: int,
@@ -190,6 +192,7 @@ def import_commands(
 @imports_router.post(
     "", name="import-reports", summary="Record several reports' commands as one change"
 )
+@long_lane
 def import_reports(
     department: str, year: int, body: ImportReportsBody, caller: ApiCaller, app: ServicesDep
 ) -> dict[str, Any]:

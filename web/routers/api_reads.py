@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from starlette.concurrency import run_in_threadpool
 
 from events.verify import check_anchor
 from projections.audit_trail import checked_audit_trail
@@ -27,6 +26,7 @@ from projections.summaries import readable_report_ids, visible_overview, visible
 from web.dependencies import ApiCaller, ProjectPath, Services, ServicesDep
 from web.errors import Refused, not_found
 from web.identity import Identity
+from web.lanes import in_long_lane, long_lane
 from web.reading import parse_moment, parse_time, require_stage
 from workflow.administration import fiscal_year_stream_id
 from workflow.commands import report_label, report_stream_parts
@@ -119,6 +119,7 @@ def _item(item: str | None) -> tuple[str | None, str | None]:
 
 
 @router.get("/trail")
+@long_lane
 def trail(
     caller: ApiCaller,
     app: ServicesDep,
@@ -274,6 +275,7 @@ def _anchor(text: str) -> tuple[int, str]:
 
 
 @router.get("/verify")
+@long_lane
 def verify(
     caller: ApiCaller,
     app: ServicesDep,
@@ -295,6 +297,7 @@ def verify(
 
 
 @router.get("/years/{year}/replay")
+@long_lane
 def replay(year: int, caller: ApiCaller, app: ServicesDep) -> dict[str, Any]:
     """Every event of a fiscal year replayed from the log, the chain and the year's snapshots
     verified on the way: ``replay`` as `jixiao audit replay` writes its JSON file, ``csv``
@@ -339,7 +342,7 @@ async def artifact(
             raise Refused(
                 413, f"{name}: larger than {MAX_ARTIFACT_BYTES} bytes, expected a rendered report"
             )
-    return await run_in_threadpool(_check_artifact, app, caller, name, bytes(content))
+    return await in_long_lane(_check_artifact, app, caller, name, bytes(content))
 
 
 def _check_artifact(app: Services, caller: Identity, name: str, content: bytes) -> dict[str, Any]:

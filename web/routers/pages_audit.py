@@ -15,7 +15,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from events.verify import check_anchor
@@ -28,6 +27,7 @@ from projections.summaries import readable_report_ids
 from web.dependencies import CSRF_FIELD, PageCaller, ProjectPath, Services, ServicesDep, same
 from web.errors import Refused
 from web.identity import Identity
+from web.lanes import in_long_lane, long_lane
 from web.reading import parse_moment, parse_time
 from web.routers.pages_reports import report_context
 from worker.verify import UnknownArtifact, verify_file
@@ -168,6 +168,7 @@ def _trail(
 
 
 @router.get("/trail", response_class=HTMLResponse)
+@long_lane
 def trail_page(request: Request, caller: PageCaller, app: ServicesDep) -> Response:
     """Every change to the reports the caller may read, filtered."""
     return _trail(request, app, caller, None, None)
@@ -334,6 +335,7 @@ def replay_form(year: str = "", format: str = "json") -> Response:
 
 
 @router.get("/audit/replay/{name}")
+@long_lane
 def replay_download(name: str, caller: PageCaller, app: ServicesDep) -> Response:
     """``changes-<year>.json`` or ``.csv``: the year's change log as ``jixiao audit replay``
     writes it (the chain verified and every snapshot of the year compared on the way)."""
@@ -388,9 +390,9 @@ async def verify_page(request: Request, caller: PageCaller, app: ServicesDep) ->
     anchors given; the verdict lines ``jixiao audit verify`` prints."""
     form = await _checked_form(request, caller, 1024 * 1024)
     typed = form.get("expect")
-    # A walk of the whole log: in the thread pool, not on the event loop, where it would
-    # hold up every other request of the process.
-    return await run_in_threadpool(
+    # A walk of the whole log: in the long lane (web.lanes), not on the event loop, where
+    # it would hold up every other request of the process.
+    return await in_long_lane(
         _verified, request, app, caller, typed if isinstance(typed, str) else ""
     )
 
@@ -478,10 +480,8 @@ async def artifact_page(request: Request, caller: PageCaller, app: ServicesDep) 
                         everything=everything,
                     )
                 handle.write(chunk)
-        # Rendering the log again takes seconds: in the thread pool, off the event loop.
-        return await run_in_threadpool(
-            _artifact_checked, request, app, caller, name, path, everything
-        )
+        # Rendering the log again takes seconds: in the long lane, off the event loop.
+        return await in_long_lane(_artifact_checked, request, app, caller, name, path, everything)
 
 
 def _artifact_checked(

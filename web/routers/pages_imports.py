@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from imports.reading import (
@@ -26,6 +25,7 @@ from imports.spreadsheet import MAX_WORKBOOK_BYTES
 from web.dependencies import CSRF_FIELD, PageCaller, ProjectPath, Services, ServicesDep, same
 from web.errors import Refused, not_found, refusal
 from web.identity import Identity
+from web.lanes import in_long_lane
 from web.templating import page_of
 from workflow.administration import DEPARTMENT_CODE
 from workflow.commands import report_label
@@ -194,9 +194,9 @@ async def import_file(
     file must be that project's."""
     _importer(caller, department, year)
     name, data, confirm, layout = await _upload(request, caller)
-    # Reading a workbook and recording hundreds of commands: in the thread pool, where the
-    # event loop goes on serving the process's other requests.
-    return await run_in_threadpool(
+    # Reading a workbook and recording hundreds of commands: in the long lane (web.lanes),
+    # where neither the event loop nor the quick requests wait for it.
+    return await in_long_lane(
         _imported, request, app, caller, department, year, project, name, data, confirm, layout
     )
 
