@@ -5,6 +5,7 @@ alone comes from ``…/edit/{kind}/{id}`` for the page's script, as the page wou
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import unquote
 
@@ -141,7 +142,21 @@ def test_without_javascript_the_edit_link_leads_to_the_forms_and_back(
     assert 'role="status"' in back and 'value="2.5"' in element(back, "actual-it")
 
 
-@pytest.mark.parametrize("edit", ["line-nope", "bogus", "line-", "line-HOMES", "<b>", "section-"])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "line-nope",
+        "bogus",
+        "line-",
+        "line-HOMES",
+        "<b>",
+        "section-",
+        "line-ho\x00mes",
+        "line-homes\n",
+        "line-ho\u200bmes",
+        "line-" + "x" * 10_000,
+    ],
+)
 def test_an_edit_naming_no_item_is_ignored_and_not_kept(
     site: Site, preparer: TestClient, edit: str
 ) -> None:
@@ -222,6 +237,23 @@ def test_the_edit_block_is_only_for_who_edits_the_report(site: Site, preparer: T
     assert post_form(preparer, f"{PAGE}/submit", {"revision": "1"}).status_code == 303
     assert preparer.get(block).status_code == 404
     assert 'id="editing"' not in preparer.get(f"{PAGE}?edit=line-homes").text
+
+
+@pytest.mark.parametrize(
+    "item",
+    ["ho%00mes", "ho%0Ames", "ho%E2%80%8Bmes", "x" * 5_000, "HOMES"],
+)
+def test_an_edit_block_of_a_garbled_item_is_refused_in_one_line(
+    preparer: TestClient, item: str
+) -> None:
+    answer = preparer.get(f"{PAGE}/edit/line/{item}")
+    assert answer.status_code == 404
+    (line,) = [
+        line for line in html.unescape(answer.text).splitlines() if "edit block: got" in line
+    ]
+    assert "edit block: got 'line' " in line and "expected line, indicator or section" in line
+    assert "x" * 65 not in line  # the value cut short
+    assert preparer.get(PAGE).status_code == 200
 
 
 def test_a_project_reports_edit_blocks(site: Site, preparer: TestClient) -> None:

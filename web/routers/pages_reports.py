@@ -52,7 +52,7 @@ from workflow.roles import Actor
 from workflow.schemes import Scheme
 from workflow.service import load_admin
 from workflow.stages import Stage
-from workflow.text import is_id
+from workflow.text import ID_RULE, is_id
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 #: The review actions' catch-all paths (…/{action}), included after every other router: the
@@ -504,8 +504,20 @@ def edit_block(
     csrf = caller.session.csrf
     current = app.reads.current_report(caller.actor, department, year, project)
     target = edit_target(f"{kind}-{item}")
-    refused = Refused(404, f"edit block: {kind} {item} is not edited on this page")
-    if target is None or EDITING not in available_commands(caller.actor, department, current.stage):
+    # The value as typed, on one line and cut short: a path may carry anything.
+    shown = f"{kind[:20]!r} {item[:64]!r}"
+    if target is None:
+        raise Refused(
+            404,
+            f"edit block: got {shown}, expected line, indicator or section and {ID_RULE}",
+            field="item",
+        )
+    refused = Refused(
+        404,
+        f"edit block: got {shown}, expected an item of a report you edit in its stage",
+        field="item",
+    )
+    if EDITING not in available_commands(caller.actor, department, current.stage):
         raise refused
     kept = app.pages.get(_block_key(current, target), csrf)
     if kept is not None:
@@ -517,7 +529,7 @@ def edit_block(
     listed = {"line": "lines", "indicator": "indicators", "section": "sections"}[kind]
     found = [entry for entry in edits[listed] if entry.get("full")]
     if not found:
-        raise Refused(404, f"edit block: {kind} {item}: not found, expected an item of the report")
+        raise refused
     # The page's own call (report.html.j2), so the page and this share the kept block.
     shared: dict[str, Any] = {
         "line": {"adjustment_kinds": ADJUSTMENT_KINDS},
