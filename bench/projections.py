@@ -98,9 +98,9 @@ from workflow.administration import (
     RegisterDepartment,
     RegisterUser,
 )
+from workflow.artifacts import Artifact
 from workflow.commands import (
     ApproveReport,
-    Artifact,
     CancelAdjustment,
     EditNarrative,
     PublishReport,
@@ -114,7 +114,6 @@ from workflow.commands import (
     SetInitialBudget,
     SignOffReport,
     SubmitReport,
-    report_stream_id,
 )
 from workflow.decisions import Context, decision
 from workflow.report import SNAPSHOT_KIND, SNAPSHOT_SCHEMA, ReportState
@@ -128,6 +127,7 @@ from workflow.service import (
     load_report_stream,
 )
 from workflow.stages import Stage
+from workflow.streams import report_stream_id
 from workflow.targets import MeasureKind
 from workflow.tokens import KdfParams
 

@@ -205,7 +205,7 @@ def require_readable(
 def unreadable(actor: Actor, department: str, year: int, project: str | None = None) -> typer.Exit:
     """The refusal of a report (the 项目支出 report of ``project`` if given) the caller may
     not read (or that does not exist): one message for both."""
-    from workflow.commands import report_label
+    from workflow.streams import report_label
 
     return fail(
         f"report {report_label(department, year, project)}: not found, expected a report "

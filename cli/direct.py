@@ -138,8 +138,7 @@ class DirectBackend:
     ) -> dict[str, Any]:
         """The report's view, if the caller may read it."""
         from projections import at_head
-        from workflow.commands import report_label
-        from workflow.service.loading import report_stream
+        from workflow.streams import report_label, report_stream
 
         def answer(rows: Rows, log: LogReads, actor: Actor) -> dict[str, Any]:
             with reported_errors():
@@ -158,9 +157,9 @@ class DirectBackend:
 
     def report_file(self, department: str, year: int, project: str | None = None) -> dict[str, Any]:
         """The report's content as a report file, if the caller may read it."""
-        from workflow.commands import report_label
         from workflow.report_export import state_document
         from workflow.service import load_report
+        from workflow.streams import report_label
 
         def answer(log: LogReads) -> dict[str, Any]:
             actor = reader(log)
@@ -282,7 +281,7 @@ class DirectBackend:
     ) -> dict[str, Any]:
         """The report at ``when`` (``moment`` as typed)."""
         from projections.history import report_as_of
-        from workflow.commands import report_label
+        from workflow.streams import report_label
 
         def answer(log: LogReads) -> dict[str, Any]:
             actor = reader(log)
@@ -427,7 +426,7 @@ class DirectBackend:
                 found = verify_file(store, path)
         except UnknownArtifact as error:
             raise fail(f"{path}: {error}") from None
-        from workflow.commands import report_stream_parts
+        from workflow.streams import report_stream_parts
 
         parts = report_stream_parts(found.report)
         assert parts is not None  # a rendering is recorded on a report stream
@@ -455,9 +454,8 @@ def _require_report(
     store: LogReads, department: str, year: int, project: str | None = None
 ) -> None:
     """Refuse a department and year (and project) with no report stream (no event at all)."""
-    from workflow.administration import DEPARTMENT_CODE
-    from workflow.commands import report_label, report_stream_id
     from workflow.errors import InvalidValue
+    from workflow.streams import DEPARTMENT_CODE, report_label, report_stream_id
     from workflow.text import identifier
 
     with reported_errors():

@@ -100,7 +100,7 @@ def _report_path(department: str, year: int, project: str | None = None) -> str:
 def _listed_project(row: dict[str, Any]) -> dict[str, Any]:
     """A 项目支出 report under its department in the API's overview, as `report overview
     --json` lists it in direct mode (``ReportRow.listed``)."""
-    from workflow.commands import report_stream_parts
+    from workflow.streams import report_stream_parts
 
     parts = report_stream_parts(row["report"])
     return {
@@ -145,7 +145,7 @@ class RemoteBackend:
     # --- HTTP -------------------------------------------------------------------------
 
     def _authorization(self) -> bytes:
-        from workflow.administration import USER_ID
+        from workflow.users import USER_ID
 
         caller = credentials()
         token = caller.token

@@ -295,7 +295,7 @@ def comments(
     """
     from cli.backend import backend
     from cli.output import print_json, print_table
-    from workflow.commands import report_label
+    from workflow.streams import report_label
 
     found = review_comments(backend().view(department, year, None, project))
     which = report_label(department, year, project)

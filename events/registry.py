@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -30,6 +31,28 @@ class EventRegistry:
         #: the first decode of its type (pydantic builds a class's validator on first use:
         #: a read that decodes a few types builds only theirs).
         self._validators: dict[str, tuple[int, Callable[[str], Event]]] = {}
+        #: Functions that register more classes (by importing the modules defining them),
+        #: each run once, all of them at the first lookup of a name not registered yet: a
+        #: process that decodes only the types it has imported never loads the others.
+        self._sources: list[Callable[[], object]] = []
+        self._loading = threading.RLock()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> EventRegistry:
+        # A copy of something holding a registry (a test's store) shares it, as it shares
+        # the classes the registry maps: there is one set of event types per process.
+        return self
+
+    def add_source(self, load: Callable[[], object]) -> None:
+        """Have ``load`` run (once) before any lookup of a name not registered yet."""
+        with self._loading:
+            self._sources.append(load)
+
+    def _load_sources(self) -> None:
+        """Run every pending source, or wait for the thread running them: a lookup that
+        missed looks again after this, and finds what they registered."""
+        with self._loading:
+            while self._sources:
+                self._sources.pop(0)()
 
     def register(self, name: str, *, version: int = 1) -> Callable[[E], E]:
         """Class decorator: register an Event subclass under ``name`` at schema ``version``."""
@@ -61,14 +84,19 @@ class EventRegistry:
         return decorate
 
     def __contains__(self, name: str) -> bool:
+        if name not in self._classes:
+            self._load_sources()
         return name in self._classes
 
     def names(self) -> list[str]:
         """Every registered event type name, sorted."""
+        self._load_sources()
         return sorted(self._classes)
 
     def class_for(self, name: str) -> type[Event]:
         """The class registered under ``name``; UnknownEventType if there is none."""
+        if name not in self._classes:
+            self._load_sources()
         try:
             return self._classes[name]
         except KeyError:
@@ -103,6 +131,8 @@ class EventRegistry:
     def decode(self, name: str, schema_version: int, payload_json: str) -> Event:
         """Rebuild an event from its stored type, schema version and payload text."""
         current = self._validators.get(name)
+        if current is None and name not in self._classes:
+            self._load_sources()
         if current is None and (known := self._classes.get(name)) is not None:
             current = self._validators[name] = (
                 known.schema_version,

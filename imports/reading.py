@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 from events.model import RecordedEvent
 from events.protocol import EventStoreProtocol
 from workflow.administration import DepartmentState, department_stream_id
-from workflow.commands import OpenReport, ReportCommand, report_label
+from workflow.commands import OpenReport, ReportCommand
 from workflow.errors import DocumentRejected
 from workflow.report_file import ReportDocument, document_commands, parse_document
 from workflow.roles import Actor
 from workflow.service import execute_all_as, load_admin
+from workflow.streams import report_label
 
 if TYPE_CHECKING:
     from imports.sheet_cells import SheetReading

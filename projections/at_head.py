@@ -19,10 +19,9 @@ from typing import Any, Protocol, TypeVar
 
 import orjson
 
-from workflow.commands import report_stream_id, report_stream_parts
-from workflow.roles import ALL_DEPARTMENTS, Actor
-from workflow.schemes import SIGNING_ROLES
+from workflow.roles import ALL_DEPARTMENTS, SIGNING_ROLES, Actor
 from workflow.stages import Stage
+from workflow.streams import report_stream_id, report_stream_parts
 from workflow.visibility import ReportSummary, may_follow, may_read, reads_everything
 
 #: Each projection's name and the version of the code that writes it: a checkpoint of

@@ -52,16 +52,12 @@ from projections.verification import (
     first_difference,
     not_compared,
 )
-from workflow.administration import (
-    DepartmentRegistered,
-    FiscalYearOpened,
-    RoleGranted,
-    RoleRevoked,
-)
-from workflow.commands import report_stream_id
+from workflow.administration import DepartmentRegistered, FiscalYearOpened
 from workflow.deadlines import URGENCY, DeadlineReminderSent, ReminderKind
 from workflow.roles import Role
 from workflow.stages import Stage
+from workflow.streams import report_stream_id
+from workflow.users import RoleGranted, RoleRevoked
 
 #: A read-model row as the projections build it: column name to value.
 Fields = dict[str, Any]

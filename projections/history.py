@@ -22,12 +22,11 @@ from typing import Any
 
 from events.protocol import LogReads
 from projections.report_view import ViewMemo, report_view
-from workflow.administration import DEPARTMENT_CODE
-from workflow.commands import report_stream_id
 from workflow.errors import InvalidValue
 from workflow.report import ReportState
 from workflow.service.folded import folded_states
 from workflow.stages import Stage
+from workflow.streams import DEPARTMENT_CODE, report_stream_id
 from workflow.text import identifier
 
 #: A moment in the log: a time, or a global log position.

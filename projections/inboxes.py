@@ -25,11 +25,11 @@ from projections.pending import pending_actions
 from projections.read_model_rows import ReportMoves, note_moves, work_changed, work_rows
 from projections.shared_fold import REPORT_PREFIX, ReportStates
 from projections.sql import EngineRows
-from workflow.administration import RoleGranted, RoleRevoked
-from workflow.commands import report_stream_id
 from workflow.deadlines import DeadlineReminderSent
 from workflow.roles import Role
 from workflow.stages import Stage
+from workflow.streams import report_stream_id
+from workflow.users import RoleGranted, RoleRevoked
 
 _metadata = sa.MetaData()
 

@@ -31,8 +31,8 @@ from projections.changes import change_row
 from projections.snapshots import SnapshotCheck, snapshot_verdict
 from projections.trail_query import CHANGE_COLUMNS
 from workflow.administration import FiscalYearOpened, fiscal_year_stream_id
-from workflow.commands import report_stream_parts
 from workflow.report import ReportState, evolve
+from workflow.streams import report_stream_parts
 
 #: The fields of a change-log row a timeline entry keeps.
 TIMELINE_FIELDS = (

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 from events.rows import stored_moment
 from projections.at_head import Rows, moment, project_of
-from workflow.commands import report_stream_id
 from workflow.errors import UnknownItem
+from workflow.streams import report_stream_id
 
 #: The columns of a change-log row, in the order the CSV writes them.
 CHANGE_COLUMNS = (

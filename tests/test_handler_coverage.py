@@ -4,7 +4,8 @@ files in the order a change touches them.
 
 - a report event: the fold (``workflow.report``), a decision that records it
   (``workflow.decisions``) and its audit-trail description (``projections.changes``);
-- an administration event: the fold of its stream (``workflow.administration``);
+- an administration event: the fold of its stream (``workflow.administration``, and
+  ``workflow.users`` for a user's);
 - a deadline reminder (``workflow.deadlines``): both, for it is recorded on a report's stream
   or on a fiscal year's;
 - a report command: a decision, a row in ``workflow.authorization.PERMISSIONS`` and, when a
@@ -42,7 +43,7 @@ from projections import changes
 from tests.workflow.world import FAST_KDF, make_world
 from web.commands import command_name
 from web.routers.api_commands import router as api_commands
-from workflow import administration, deadlines, decisions, report, report_events
+from workflow import administration, deadlines, decisions, report, report_events, users
 from workflow.administration import AdminCommand
 from workflow.authorization import PERMISSIONS, PERSON_COMMANDS
 from workflow.commands import ReportCommand
@@ -80,7 +81,7 @@ def _leaves(base: type) -> list[type]:
 
 REMINDER_EVENTS = _events_of(deadlines)
 REPORT_EVENTS = _events_of(report_events) + REMINDER_EVENTS
-ADMIN_EVENTS = _events_of(administration) + REMINDER_EVENTS
+ADMIN_EVENTS = _events_of(administration) + _events_of(users) + REMINDER_EVENTS
 REPORT_COMMANDS = _leaves(ReportCommand)
 ADMIN_COMMANDS = _leaves(AdminCommand)
 
@@ -97,10 +98,15 @@ def _ids(classes: list[type]) -> list[Any]:
 def test_every_registered_event_is_a_report_or_an_administration_event() -> None:
     # A new module of events would escape every check below: it needs checks of its own.
     modules = {default_registry.class_for(name).__module__ for name in default_registry.names()}
-    assert modules == {report_events.__name__, administration.__name__, deadlines.__name__}
+    assert modules == {
+        report_events.__name__,
+        administration.__name__,
+        users.__name__,
+        deadlines.__name__,
+    }
     assert [deadlines.DeadlineReminderSent] == REMINDER_EVENTS
     assert {report_events.ReportOpened, report_events.RenderFailed} <= set(REPORT_EVENTS)
-    assert {administration.SystemInitialised, administration.TokenRevoked} <= set(ADMIN_EVENTS)
+    assert {administration.SystemInitialised, users.TokenRevoked} <= set(ADMIN_EVENTS)
 
 
 def test_the_handler_check_sees_a_missing_handler() -> None:
@@ -169,9 +175,9 @@ def test_every_administration_event_is_folded(event: type[Event]) -> None:
     # A department's and a fiscal year's streams hold few kinds of event, folded by name; a
     # user's stream is folded by _evolve_user, one handler per event.
     typed = any(event in taken for taken in TYPED_FOLDS.values())
-    folded = typed or _handles(administration._evolve_user, event)
+    folded = typed or _handles(users._evolve_user, event)
     assert folded is (event not in UNFOLDED_ADMIN_EVENTS), (
-        f"workflow/administration.py: a fold for {event.__name__}: {folded}"
+        f"workflow/administration.py or users.py: a fold for {event.__name__}: {folded}"
     )
 
 

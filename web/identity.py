@@ -20,10 +20,10 @@ from events.protocol import EventStoreProtocol
 from projections.token_uses import TokenUses
 from web.errors import Refused
 from web.sessions import Session, SessionStore, SignInThrottle
-from workflow.administration import USER_ID, UserState
 from workflow.errors import AuthenticationFailed
 from workflow.roles import Actor
 from workflow.service import Credentials, authenticate, load_user
+from workflow.users import USER_ID, UserState
 
 log = logging.getLogger("jixiao.web.signin")
 

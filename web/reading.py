@@ -15,10 +15,9 @@ from projections.registry import projection_runner
 from projections.report_state import ReportRow, report_row, report_row_and_document
 from projections.summaries import summary_of
 from web.errors import Refused, not_found
-from workflow.administration import DEPARTMENT_CODE
-from workflow.commands import report_stream_id, report_stream_parts
 from workflow.roles import Actor
 from workflow.stages import Stage
+from workflow.streams import DEPARTMENT_CODE, report_stream_id, report_stream_parts
 from workflow.text import is_id
 from workflow.visibility import may_read
 

@@ -15,8 +15,8 @@ from starlette.datastructures import URL, URLPath
 
 from web.fragments import Fragments
 from worker.evaluation_table import percent, plain_number
-from workflow.commands import report_stream_parts
 from workflow.labels import ACTION_LABELS, ITEM_LABELS, ROLE_LABELS, STAGE_LABELS
+from workflow.streams import report_stream_parts
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"

@@ -57,6 +57,31 @@ def _transport_options(settings: WorkerSettings) -> dict[str, Any]:
     return options
 
 
+def declare_render_queue(settings: WorkerSettings) -> None:
+    """Create the render queue on the embedded broker before a worker (and its beat) starts.
+
+    kombu's SQLAlchemy transport adds a queue's row at its first use, behind a lock of its
+    own process only, and creates its tables the same way: a worker and its beat, two
+    processes, starting on a new broker file could both create them, or both insert the
+    row, and the one that loses dies. Declared here first, neither does. A declare that
+    loses that race to another process's is made again, and then finds the tables and the
+    row. Redis needs nothing of the kind."""
+    if not settings.embedded:
+        return
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    app = make_celery(settings)
+    for attempt in range(3):
+        try:
+            with app.connection_for_write() as connection:
+                connection.default_channel.queue_declare(queue=RENDER_QUEUE)
+            return
+        except (IntegrityError, OperationalError):
+            if attempt == 2:
+                raise
+            time.sleep(0.05)
+
+
 def make_celery(settings: WorkerSettings) -> Celery:
     """A Celery app for ``settings``: late acks, reject on worker loss, one task prefetched,
     the render time limits."""

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from events import EventStoreProtocol
-from workflow.commands import report_stream_id, report_stream_parts
 from workflow.report_events import RenderFailed, ReportRendered, ReportReopened, ReportSignedOff
 from workflow.service.reports import render_message
+from workflow.streams import report_stream_id, report_stream_parts
 
 #: The events that open and close a render.
 LIFECYCLE = tuple(

@@ -22,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from worker.celery_app import RENDER_QUEUE
+from worker.celery_app import RENDER_QUEUE, declare_render_queue
 from worker.lifeline import PARENT_PID_VARIABLE
 from worker.settings import WorkerSettings
 
@@ -85,6 +85,7 @@ class WorkerProcess:
 
     def start(self, *, wait: bool = True, timeout: float = 60.0) -> WorkerProcess:
         """Start the worker; with ``wait`` (needs ``log_path``), until it consumes."""
+        declare_render_queue(self.settings)
         env = {**os.environ, **self.settings.env(), PARENT_PID_VARIABLE: str(os.getpid())}
         output: IO[bytes] | None = None
         if self.log_path is not None:

@@ -43,12 +43,13 @@ from worker.settings import document_settings_key, document_timezone, indicator_
 from worker.templating import render_html
 from worker.word import render_docx, render_project_docx
 from worker.xlsx import render_project_xlsx, render_xlsx
-from workflow.commands import Artifact, report_stream_id
+from workflow.artifacts import Artifact
 from workflow.errors import StaleVersion
 from workflow.report import ReportState, fold
 from workflow.report_events import RenderFailed
 from workflow.service import load_report, load_user, record_render_failure, record_rendering
 from workflow.service.loading import project_openings
+from workflow.streams import report_stream_id
 from workflow.text import escaped
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,10 @@ from datetime import datetime
 
 from events.model import RecordedEvent
 from events.protocol import EventStoreProtocol
-from workflow.commands import Artifact, report_stream_id
+from workflow.artifacts import Artifact
 from workflow.errors import StaleRevision
 from workflow.report_events import RenderFailed, ReportRendered, ReportReopened, ReportSignedOff
+from workflow.streams import report_stream_id
 
 
 class NothingToRender(Exception):

@@ -25,7 +25,7 @@ from worker.process import WorkerProcess
 from worker.relay import MAX_BACKOFF, BrokerUnavailable, Relay
 from worker.revision import find_signed_off
 from worker.settings import WorkerSettings, load_settings
-from workflow.commands import Artifact
+from workflow.artifacts import Artifact
 
 log = logging.getLogger(__name__)
 

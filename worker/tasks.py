@@ -37,8 +37,8 @@ from worker.celery_app import REMINDERS_TASK, RENDER_TASK, settings_of
 from worker.reminders import describe, run_reminders
 from worker.render import failure_reason, record_failure, render_revision, warm_up
 from worker.revision import NothingToRender, find_signed_off
-from workflow.commands import report_stream_id
 from workflow.errors import StaleRevision
+from workflow.streams import report_stream_id
 
 log = get_task_logger(__name__)
 

@@ -23,7 +23,7 @@ from worker.artifact_files import sha256_of
 from worker.ledger import RenderTarget
 from worker.render import TEMPLATE_VERSION, provenance_of, render_documents, signed_off_view
 from worker.revision import NothingToRender, SignedOffRevision, find_signed_off
-from workflow.commands import Artifact
+from workflow.artifacts import Artifact
 from workflow.report_events import ReportRendered
 
 

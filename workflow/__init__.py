@@ -10,8 +10,16 @@ May import: the standard library, pydantic and ``events``. Never imports project
 worker, cli, a database driver, Celery or typer.
 """
 
-# Importing the package registers every event type in events.registry.default_registry,
-# so a reader of the log (projections, worker) can decode workflow events.
-from workflow import administration, report_events
+from events.registry import default_registry
 
-__all__ = ["administration", "report_events"]
+
+def _register_event_types() -> None:
+    """Import every module that defines event types, registering them."""
+    from workflow import administration, deadlines, report_events, users  # noqa: F401
+
+
+# A reader of the log (projections, worker) decodes workflow events without importing their
+# modules itself: they are imported at the first type the registry does not know yet. A read
+# that decodes only the users' events (signing in) loads no report event class
+# (docs/decisions/0403).
+default_registry.add_source(_register_event_types)

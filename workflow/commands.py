@@ -12,30 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import TypedDict
 
-from workflow.values import Value
-
-
-def report_stream_id(department: str, year: int, project: str | None = None) -> str:
-    """The stream of a department's report for a year, e.g. ``report:gusu-rc:2021``, or of
-    one of its 项目支出 reports, e.g. ``report:gusu-rc:2021:training`` (decision 0710)."""
-    if project is None:
-        return f"report:{department}:{year}"
-    return f"report:{department}:{year}:{project}"
-
-
-def report_stream_parts(stream_id: str) -> tuple[str, int, str | None] | None:
-    """The department, year and project (None for the 部门整体 report) of a report stream
-    id made by :func:`report_stream_id`; None for any other stream."""
-    parts = stream_id.split(":")
-    if len(parts) not in (3, 4) or parts[0] != "report" or not parts[2].isdigit():
-        return None
-    return parts[1], int(parts[2]), parts[3] if len(parts) == 4 else None
-
-
-def report_label(department: str, year: int, project: str | None = None) -> str:
-    """A report as the faces name it in a refusal: ``gusu-rc/2021``, or
-    ``gusu-rc/2021/training`` for a project's."""
-    return f"{department}/{year}" + (f"/{project}" if project is not None else "")
+from workflow.artifacts import Artifact
+from workflow.streams import report_stream_id
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -298,16 +276,6 @@ class ReturnReport(ReportCommand):
 @dataclass(frozen=True, kw_only=True)
 class SignOffReport(ReportCommand):
     """Sign off the finance-approved revision (会签); the last required signature closes it."""
-
-
-class Artifact(Value):
-    """A rendered file: where it is, its size and digest, its format and template version."""
-
-    path: str
-    size: int
-    sha256: str
-    format: str
-    template_version: str
 
 
 @dataclass(frozen=True, kw_only=True)

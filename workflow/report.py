@@ -11,8 +11,8 @@ from events.model import Event
 from workflow import keyed
 from workflow import report_events as ev
 from workflow.amounts import Amount
+from workflow.artifacts import Artifact
 from workflow.budget import BudgetLine, BudgetTable
-from workflow.commands import Artifact
 from workflow.deadlines import DeadlineReminderSent, ReminderKind
 from workflow.indicators import Indicator
 from workflow.narrative import Section, Staffing

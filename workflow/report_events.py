@@ -12,8 +12,8 @@ from enum import StrEnum
 from events.model import Event
 from events.registry import default_registry
 from workflow.amounts import Amount
+from workflow.artifacts import Artifact
 from workflow.budget import Adjustment
-from workflow.commands import Artifact
 from workflow.indicators import Indicator
 from workflow.narrative import Section, Staffing
 from workflow.points import Points

@@ -30,6 +30,9 @@ USER_ROLES = (
     Role.ADMIN,
 )
 
+#: Roles that sign off (a named signer user must hold one of them too).
+SIGNING_ROLES = ("department_head", "finance_reviewer")
+
 #: Roles that may be granted for all departments at once; the others belong to one.
 WIDE_ROLES = frozenset({Role.FINANCE_REVIEWER, Role.AUDITOR, Role.ADMIN})
 

@@ -21,10 +21,14 @@ overview can show who has not submitted yet.
 
 from __future__ import annotations
 
-from workflow.report import ReportState
+from typing import TYPE_CHECKING
+
 from workflow.roles import ALL_DEPARTMENTS, Actor, Grant, Role
 from workflow.stages import Stage
 from workflow.values import Value
+
+if TYPE_CHECKING:
+    from workflow.report import ReportState
 
 #: Roles that read their departments' reports in every stage, drafts included. The
 #: ``system`` role is the render worker, which renders every report.

@@ -13,16 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from events.model import Event, RecordedEvent
-from workflow.administration import (
-    DepartmentRegistered,
-    FiscalYearOpened,
-    RoleGranted,
-    RoleRevoked,
-    TokenIssued,
-    TokenRevoked,
-    UserEmailChanged,
-    UserRegistered,
-)
+from workflow.administration import DepartmentRegistered, FiscalYearOpened
 from workflow.labels import ROLE_LABELS
 from workflow.projects import FIELD_LABELS
 from workflow.report import ReportState
@@ -59,6 +50,14 @@ from workflow.report_events import (
     StaffingSet,
 )
 from workflow.stages import Stage
+from workflow.users import (
+    RoleGranted,
+    RoleRevoked,
+    TokenIssued,
+    TokenRevoked,
+    UserEmailChanged,
+    UserRegistered,
+)
 
 #: What a report in each stage waits for, as the confirmation's last words.
 NEXT_STEPS = {

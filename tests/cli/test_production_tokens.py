@@ -14,8 +14,8 @@ import pytest
 
 from events.store import EventStore
 from tests.cli.conftest import CALLER_VARIABLES, TOKEN, Invoke
-from workflow.administration import user_stream_id
 from workflow.tokens import KdfParams
+from workflow.users import user_stream_id
 
 #: scrypt as deployed: N = 2**14, r = 8, p = 1, a 32-byte key.
 PRODUCTION = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}

@@ -33,6 +33,13 @@ HEAVY = (
 #: store's stack (SQLAlchemy, SQLModel's tables) and the projections that write the tables.
 STORE_STACK = ("sqlalchemy", "sqlmodel", "events.store", "projections.runner")
 
+#: The report domain: its events, fold and administration. A read answered from the read
+#: models at the head of the log signs its caller in from the user's events alone and loads
+#: none of it (nor the commands and their decisions); a catch-up folds reports, and the
+#: event registry imports the administration's events at the first one decoded.
+REPORT_DOMAIN = ("workflow.report_events", "workflow.report", "workflow.administration")
+COMMANDS = ("workflow.commands", "workflow.decisions")
+
 #: Runs `jixiao ARGV…` (argv as JSON in argv[1]) and prints the listed modules (argv[2])
 #: then loaded.
 PROBE = """
@@ -62,9 +69,8 @@ READS = [
 ]
 
 
-#: The reads answered without the SQL store: from the read models when they are at the head
-#: of the log, or from the log itself through the database driver.
-AT_HEAD = [
+#: The reads answered from the read models' rows alone, folding no report.
+FROM_ROWS = [
     ("report", "show", *KEY),
     ("report", "list"),
     ("report", "overview", "2021"),
@@ -72,6 +78,12 @@ AT_HEAD = [
     ("audit", "trail", *KEY),
     ("audit", "trail", *KEY, "--item", "line:publicity"),
     ("projections", "status"),
+]
+
+#: The reads answered without the SQL store: from the read models when they are at the head
+#: of the log, or from the log itself through the database driver.
+AT_HEAD = [
+    *FROM_ROWS,
     ("report", "export", *KEY),
     ("audit", "as-of", *KEY, "40"),
     ("audit", "diff", *KEY, "30", "40"),
@@ -111,6 +123,11 @@ def test_a_read_at_the_head_loads_no_sql_store(caught_up, argv, tmp_path) -> Non
     assert _loaded(caught_up, argv, (*HEAVY, *STORE_STACK), tmp_path) == []
 
 
+@pytest.mark.parametrize("argv", FROM_ROWS, ids=" ".join)
+def test_a_read_of_the_rows_loads_no_report_domain(caught_up, argv, tmp_path) -> None:
+    assert _loaded(caught_up, argv, (*REPORT_DOMAIN, *COMMANDS), tmp_path) == []
+
+
 @pytest.mark.parametrize("argv", WALKS, ids=" ".join)
 def test_a_walk_of_the_log_behind_the_head_loads_no_sql_store(imported, argv, tmp_path) -> None:
     assert _loaded(imported, argv, (*HEAVY, *STORE_STACK), tmp_path) == []
@@ -119,7 +136,8 @@ def test_a_walk_of_the_log_behind_the_head_loads_no_sql_store(imported, argv, tm
 def test_a_read_behind_the_head_catches_up_through_the_store(imported, tmp_path) -> None:
     # The probe sees the store's stack when a read must apply new events first, so the
     # test above shows the quick path, not a probe that misses what it looks for.
-    assert _loaded(imported, ("report", "list"), STORE_STACK, tmp_path) == list(STORE_STACK)
+    modules = (*STORE_STACK, *REPORT_DOMAIN)
+    assert _loaded(imported, ("report", "list"), modules, tmp_path) == list(modules)
 
 
 def _loaded(run, argv, modules, tmp_path) -> list[str]:

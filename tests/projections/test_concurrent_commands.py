@@ -14,7 +14,7 @@ import pytest
 
 from tests.projections import writers
 from tests.workflow.world import World
-from workflow.commands import report_stream_id
+from workflow.streams import report_stream_id
 
 pytestmark = pytest.mark.slow
 

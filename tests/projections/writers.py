@@ -7,9 +7,10 @@ from events.store import EventStore
 from tests.projections.world import SteppingClock
 from tests.seed import DEPARTMENT_CODE, YEAR, seed_commands
 from tests.workflow.world import NOW
-from workflow.commands import ApproveReport, SetInitialBudget, SubmitReport, report_stream_id
+from workflow.commands import ApproveReport, SetInitialBudget, SubmitReport
 from workflow.errors import StaleVersion
 from workflow.service import Credentials, execute
+from workflow.streams import report_stream_id
 
 
 def prepare_and_submit(

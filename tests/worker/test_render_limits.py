@@ -26,10 +26,11 @@ from worker.ledger import RenderTarget
 from worker.process import WorkerProcess
 from worker.runner import relay_for
 from worker.settings import WorkerSettings, load_settings
-from workflow.commands import ApproveReport, SignOffReport, SubmitReport, report_stream_id
+from workflow.commands import ApproveReport, SignOffReport, SubmitReport
 from workflow.narrative import Section
 from workflow.report_events import NarrativeEdited
 from workflow.service import execute
+from workflow.streams import report_stream_id
 
 pytestmark = pytest.mark.slow
 

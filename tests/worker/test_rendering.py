@@ -368,7 +368,7 @@ def test_a_message_for_a_reopened_revision_is_information_not_a_warning(
     import worker.tasks  # noqa: F401  (registers the render task with every app)
     from worker.celery_app import RENDER_TASK, make_celery
     from worker.settings import load_settings
-    from workflow.commands import report_stream_id
+    from workflow.streams import report_stream_id
 
     execute(
         office.store,

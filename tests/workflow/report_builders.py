@@ -7,9 +7,9 @@ from functools import cache
 
 from tests.seed import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR, seed_commands
 from workflow.administration import DepartmentState, FiscalYearState
+from workflow.artifacts import Artifact
 from workflow.commands import (
     ApproveReport,
-    Artifact,
     PublishReport,
     RecordRendering,
     ReportCommand,

@@ -16,8 +16,6 @@ from workflow.administration import (
     FiscalYearState,
     RegisterDepartment,
     RegisterUser,
-    UserRegistered,
-    UserState,
 )
 from workflow.commands import ApproveReport, OpenReport, ReturnReport, SubmitReport
 from workflow.deadlines import DeadlineReminderSent, ReminderKind, days_left, reminder_due
@@ -30,6 +28,7 @@ from workflow.service import (
     load_report,
     remind_of_deadlines,
 )
+from workflow.users import UserRegistered, UserState
 
 OTHER = "gusu-edu"
 YEAR = KEY["year"]

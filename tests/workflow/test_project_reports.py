@@ -24,14 +24,13 @@ from workflow.commands import (
     SetStaffing,
     SignOffReport,
     SubmitReport,
-    report_stream_id,
-    report_stream_parts,
 )
 from workflow.errors import InvalidValue, SubmissionBlocked, WrongStage
 from workflow.report_events import ProjectFieldSet, ProjectReportOpened, ReportOpened
 from workflow.report_file import document_commands, parse_document, state_document
 from workflow.service import execute, load_report
 from workflow.stages import Stage
+from workflow.streams import report_stream_id, report_stream_parts
 
 PROJECT = {"department": "gusu-rc", "year": 2021, "project_code": "homes"}
 STREAM = "report:gusu-rc:2021:homes"

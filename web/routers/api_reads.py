@@ -29,8 +29,8 @@ from web.identity import Identity
 from web.lanes import in_long_lane, long_lane
 from web.reading import parse_moment, parse_time, require_stage
 from workflow.administration import fiscal_year_stream_id
-from workflow.commands import report_label, report_stream_parts
 from workflow.report_file import state_document
+from workflow.streams import report_label, report_stream_parts
 from workflow.visibility import reads_everything
 
 router = APIRouter(prefix="/api/v1", tags=["reads"])

@@ -32,8 +32,8 @@ from web.reading import parse_moment, parse_time
 from web.routers.pages_reports import report_context
 from worker.verify import UnknownArtifact, verify_file
 from workflow.administration import FiscalYearState, fiscal_year_stream_id
-from workflow.commands import report_label, report_stream_parts
 from workflow.service import load_admin
+from workflow.streams import report_label, report_stream_parts
 from workflow.visibility import reads_everything
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

@@ -27,10 +27,9 @@ from web.errors import Refused, not_found, refusal
 from web.identity import Identity
 from web.lanes import in_long_lane
 from web.templating import page_of
-from workflow.administration import DEPARTMENT_CODE
-from workflow.commands import report_label
 from workflow.errors import DocumentRejected, DomainError
 from workflow.roles import Role
+from workflow.streams import DEPARTMENT_CODE, report_label
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

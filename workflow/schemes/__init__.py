@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from events.model import describe_validation_error
 from workflow.errors import InvalidValue, SchemeError
+from workflow.roles import SIGNING_ROLES
 from workflow.targets import IndicatorStatus
 from workflow.text import (
     CELL_LIMIT,
@@ -29,9 +30,6 @@ from workflow.text import (
     clean,
 )
 from workflow.values import Value
-
-#: Roles that sign off (a named signer user must hold one of them too).
-SIGNING_ROLES = ("department_head", "finance_reviewer")
 
 
 class Denominator(StrEnum):

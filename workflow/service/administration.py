@@ -12,7 +12,6 @@ from events.model import Event, RecordedEvent
 from events.protocol import EventStoreProtocol
 from workflow.administration import (
     SYSTEM_STREAM,
-    USER_ID,
     AdminCommand,
     AdminContext,
     GrantRole,
@@ -26,7 +25,6 @@ from workflow.administration import (
     UserCommand,
     decide_admin,
     fold_admin,
-    user_stream_id,
 )
 from workflow.errors import DuplicateItem, InvalidValue
 from workflow.roles import ALL_DEPARTMENTS, Actor, Grant, Role
@@ -41,6 +39,7 @@ from workflow.service.loading import load_admin, referenced_department
 from workflow.service.sign_in import Credentials, authenticate
 from workflow.text import ID_RULE, is_id
 from workflow.tokens import DEFAULT_KDF, KdfParams, new_token
+from workflow.users import USER_ID, user_stream_id
 
 
 def _admin_context(store: EventStoreProtocol, command: AdminCommand) -> AdminContext:

@@ -10,17 +10,11 @@ from datetime import datetime
 
 from events.model import RecordedEvent
 from events.protocol import EventStoreProtocol
-from workflow.administration import (
-    DepartmentRegistered,
-    FiscalYearState,
-    TokenIssued,
-    TokenRevoked,
-    UserState,
-    fiscal_year_stream_id,
-    user_stream_id,
-)
+from workflow.administration import DepartmentRegistered, FiscalYearState, fiscal_year_stream_id
 from workflow.errors import UnknownItem
-from workflow.service.loading import load_admin, load_user
+from workflow.service.loading import load_admin
+from workflow.service.sign_in import load_user
+from workflow.users import TokenIssued, TokenRevoked, UserState, user_stream_id
 
 _PAGE = 1000
 

@@ -6,27 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from events.model import RecordedEvent
-from events.protocol import EventStoreProtocol, LogReads, LogWalk, StreamReader
+from events.protocol import EventStoreProtocol, LogReads, LogWalk
 from workflow.administration import (
     DEPARTMENT_CODE,
     AdminState,
     DepartmentState,
     FiscalYearState,
-    UserState,
     department_stream_id,
     fiscal_year_stream_id,
     fold_admin,
     fold_department,
     fold_fiscal_year,
-    fold_user,
-    user_stream_id,
 )
-from workflow.commands import report_stream_id, report_stream_parts
-from workflow.errors import InvalidValue
 from workflow.report import ReportState, fold, is_report_snapshot
 from workflow.report_events import ProjectReportOpened
 from workflow.service.folded import folded_states
-from workflow.text import ID_RULE, identifier
+from workflow.streams import report_stream, report_stream_id, report_stream_parts
 
 
 @dataclass(frozen=True)
@@ -116,11 +111,6 @@ def load_admin(store: EventStoreProtocol, stream_id: str) -> tuple[AdminState, i
     return fold_admin(stream_id, (r.event for r in records)), version
 
 
-def load_user(store: StreamReader, user_id: str) -> UserState:
-    """A user as their stream holds them (``registered`` is False for an unknown id)."""
-    return fold_user(r.event for r in store.read_stream(user_stream_id(user_id)))
-
-
 def load_department(store: EventStoreProtocol, code: str) -> DepartmentState:
     """A department as its stream holds it (``registered`` is False for an unknown code)."""
     return fold_department(r.event for r in store.read_stream(department_stream_id(code)))
@@ -150,18 +140,6 @@ def project_openings(
         and parts[2] is not None
         and (wanted is None or parts[0] in wanted)
     ]
-
-
-def report_stream(department: str, year: int, project: str | None = None) -> str:
-    """The report's stream id; InvalidValue for a malformed department code, year or
-    project code."""
-    if not isinstance(department, str) or not DEPARTMENT_CODE.match(department):
-        raise InvalidValue("report department", str(department), f"a department code: {ID_RULE}")
-    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
-        raise InvalidValue("report year", str(year), "a year between 2000 and 2100")
-    if project is not None:
-        identifier("report project", project)
-    return report_stream_id(department, year, project)
 
 
 def referenced_department(store: EventStoreProtocol, code: str | None) -> DepartmentState | None:

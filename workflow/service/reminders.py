@@ -15,7 +15,7 @@ from workflow.administration import (
     fiscal_year_stream_id,
     fold_fiscal_year,
 )
-from workflow.commands import RemindOfDeadline, report_stream_id
+from workflow.commands import RemindOfDeadline
 from workflow.deadlines import DeadlineReminderSent
 from workflow.decisions import Context
 from workflow.errors import UnknownItem
@@ -28,6 +28,7 @@ from workflow.service.loading import (
     report_stream,
 )
 from workflow.service.reports import reminder_message, run_report_command
+from workflow.streams import report_stream_id
 
 
 def remind_of_deadlines(

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from events.model import Event, Metadata, RecordedEvent
 from events.protocol import EventStoreProtocol, OutboxMessage, Snapshot, StreamAppend
+from workflow.artifacts import Artifact
 from workflow.commands import (
-    Artifact,
     OpenReport,
     RecordRenderFailure,
     RecordRendering,
@@ -30,9 +30,9 @@ from workflow.service.loading import (
     load_fiscal_year,
     load_report_stream,
     referenced_department,
-    report_stream,
 )
 from workflow.service.sign_in import Credentials, authenticate
+from workflow.streams import report_stream
 
 #: A snapshot of a report is stored with the append that crosses each multiple of this.
 SNAPSHOT_EVERY = 50

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from events.protocol import StreamReader
-from workflow.administration import USER_ID, UserState
 from workflow.errors import AuthenticationFailed
-from workflow.service.loading import load_user
 from workflow.tokens import verify
+from workflow.users import USER_ID, UserState, fold_user, user_stream_id
 
 
 @dataclass(frozen=True)
@@ -17,6 +16,11 @@ class Credentials:
 
     user_id: str
     token: str = field(repr=False)
+
+
+def load_user(store: StreamReader, user_id: str) -> UserState:
+    """A user as their stream holds them (``registered`` is False for an unknown id)."""
+    return fold_user(r.event for r in store.read_stream(user_stream_id(user_id)))
 
 
 def authenticate(store: StreamReader, credentials: Credentials) -> UserState:
