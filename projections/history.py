@@ -225,8 +225,9 @@ def report_diff(
 
 
 #: Views of the states diffs compare: successive states of a report share most of their
-#: parts, which are built once (ViewMemo); a lock, as a server diffs from many threads.
-_VIEWS = ViewMemo()
+#: parts, which are built once (ViewMemo), with no JSON text, which a diff never reads; a
+#: lock, as a server diffs from many threads.
+_VIEWS = ViewMemo(texts=False)
 _VIEWS_LOCK = threading.Lock()
 
 

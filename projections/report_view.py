@@ -394,15 +394,19 @@ class ViewMemo:
 
     Equal to :func:`report_view` and ``json.dumps`` of it; what it keeps per report
     revision is only what its latest view used. A list whose tuple is the one the last view
-    had is taken whole, its items not looked at one by one (decision 0620).
+    had is taken whole, its items not looked at one by one (decision 0620). With ``texts``
+    False it writes no JSON (its views' text is ""): a reader that compares views (a diff)
+    and stores none saves a tenth of its time.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, texts: bool = True) -> None:
         self._kept: dict[tuple[str, int], dict[str, _Kept]] = {}
         self._last: dict[tuple[str, int], tuple[ReportState, dict[str, Any], str]] = {}
+        self._encode: Callable[[Any], str] = _encode if texts else _no_text
+        self._texts = texts
 
     def view(self, state: ReportState) -> tuple[dict[str, Any], str]:
-        """The view of ``state`` and its compact JSON text."""
+        """The view of ``state`` and its compact JSON text ("" without ``texts``)."""
         key = (state.report, state.revision)
         last = self._last.get(key)
         if last is not None and last[0] is state:
@@ -418,7 +422,7 @@ class ViewMemo:
                     kept = old.get(piece.key)
                     if kept is None or not _same(kept[0], piece.sources):
                         value = piece.value()
-                        kept = (piece.sources, value, _encode(value), None)
+                        kept = (piece.sources, value, self._encode(value), None)
                     new[piece.key] = kept
                     pieces.append(kept)
                 value = [item for kept in pieces for item in kept[1]]
@@ -433,17 +437,15 @@ class ViewMemo:
             view[part.key] = value
             texts.append(_key_text(part.key) + text)
         self._kept[key] = new
-        text = "{" + ",".join(texts) + "}"
+        text = "{" + ",".join(texts) + "}" if self._texts else ""
         self._last[key] = (state, view, text)
         return view, text
 
-    @staticmethod
-    def _computed(part: Part) -> _Kept:
+    def _computed(self, part: Part) -> _Kept:
         value = part.value()
-        return (part.sources, value, _encode(value), None)
+        return (part.sources, value, self._encode(value), None)
 
-    @staticmethod
-    def _each(part: Part, kept: _Kept | None) -> _Kept:
+    def _each(self, part: Part, kept: _Kept | None) -> _Kept:
         """A list part whose tuple changed: its items reused where they are the same."""
         old = kept[3] if kept is not None and kept[3] is not None else {}
         items: dict[int, _Kept] = {}
@@ -452,11 +454,16 @@ class ViewMemo:
             known = old.get(id(item))
             if known is None or known[0][0] is not item:
                 value = part.build(item)
-                known = ((item,), value, _encode(value), None)
+                known = ((item,), value, self._encode(value), None)
             items[id(item)] = known
             values.append(known[1])
             texts.append(known[2])
         return (part.sources, values, "[" + ",".join(texts) + "]", items)
+
+
+def _no_text(value: Any) -> str:
+    """No JSON text: a view memo that only compares its views."""
+    return ""
 
 
 def headline_figures(view: dict[str, Any]) -> dict[str, str | None]:

@@ -45,6 +45,16 @@ def test_the_view_memo_equals_report_view_at_every_step_of_the_seed(seeded: Worl
         assert memo.view(state_at(stage))[0] == report_view(state_at(stage))
 
 
+def test_a_memo_without_texts_gives_the_same_views_and_no_json(seeded: World) -> None:
+    memo, bare = ViewMemo(), ViewMemo(texts=False)
+    state = ReportState()
+    for record in seeded.store.read_stream("report:gusu-rc:2021"):
+        state = evolve(state, record.event)
+        view, text = bare.view(state)
+        assert view == memo.view(state)[0], record.event_type
+        assert text == ""
+
+
 def test_the_view_lists_notices_and_the_memo_follows_their_sources() -> None:
     draft = seed_draft()
     view = report_view(draft)
