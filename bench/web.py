@@ -156,7 +156,7 @@ class Preparer:
 def build(db_url: str, departments: int) -> list[Preparer]:
     """A fiscal year and ``departments`` departments, each with a preparer and the seed
     report entered (a draft), through the application services; projections caught up."""
-    import workflow  # noqa: F401  (registers the event types)
+    import workflow  # noqa: F401  (the event types, known to the registry)
     from cli.seed_file import DEADLINE, seed_commands
     from projections.migrations import open_store
     from projections.registry import projection_runner

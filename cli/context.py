@@ -70,7 +70,7 @@ def open_store(*, create: bool = False) -> EventStore:
     database and process, so commands run in one process (the demo, the tests) share its
     connections.
     """
-    import workflow  # noqa: F401  (registers the domain's event types)
+    import workflow  # noqa: F401  (the domain's event types, known to the registry)
     from events.database import database_url
     from events.store import EventStore
     from projections.migrations import REVISIONS

@@ -57,7 +57,7 @@ def say(text: str) -> None:
 
 def run_demo(out: Path) -> None:
     """The demo itself; see :func:`demo`."""
-    import workflow  # noqa: F401  (registers the domain's event types)
+    import workflow  # noqa: F401  (the domain's event types, known to the registry)
     from cli.seed_file import DEADLINE, SCHEME, SEED_FILE, seed_document
     from projections.audit_trail import audit_trail
     from projections.migrations import open_store

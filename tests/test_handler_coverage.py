@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 import typer
 
-import workflow  # noqa: F401  (registers every event type)
+import workflow  # noqa: F401  (every event type, known to the registry)
 from cli.app import COMMANDS
 from cli.app import app as jixiao
 from events.memory import InMemoryEventStore

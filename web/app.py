@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-import workflow  # noqa: F401  (registers the domain's event types)
+import workflow  # noqa: F401  (the domain's event types, known to the registry)
 from events.errors import EventStoreError, TamperedEvent
 from projections.migrations import open_store
 from projections.token_uses import TokenUses

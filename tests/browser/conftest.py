@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-import workflow  # noqa: F401  (registers the domain's event types)
+import workflow  # noqa: F401  (the domain's event types, known to the registry)
 from projections.migrations import open_store
 from tests.seed import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR
 from tests.web.serving import served

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-import workflow  # noqa: F401  (registers the domain's event types)
+import workflow  # noqa: F401  (the domain's event types, known to the registry)
 from events.store import EventStore
 from projections.migrations import open_store
 from tests.seed import DEPARTMENT_CODE, YEAR, seed_commands
