@@ -21,5 +21,5 @@ def _register_event_types() -> None:
 # A reader of the log (projections, worker) decodes workflow events without importing their
 # modules itself: they are imported at the first type the registry does not know yet. A read
 # that decodes only the users' events (signing in) loads no report event class
-# (docs/decisions/0403).
+# (docs/decisions/0409).
 default_registry.add_source(_register_event_types)

@@ -1,5 +1,5 @@
 """How a report's stream is named, and the name read back: what a reader of the read models
-needs of the commands without loading them (docs/decisions/0403)."""
+needs of the commands without loading them (docs/decisions/0409)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ user (``user:<id>``), and the user a stream folds to.
 
 Signing in reads nothing else: a read command authenticates its caller from these events
 alone, so this module holds no department, fiscal year or report type
-(docs/decisions/0403).
+(docs/decisions/0409).
 """
 
 from __future__ import annotations

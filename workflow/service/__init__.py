@@ -13,7 +13,7 @@ commands, fiscal years, tokens), :mod:`~workflow.service.execution` (any command
 token) and :mod:`~workflow.service.deciding` (deciding again after a lost race, the
 metadata of every append). The names below are the service's public face,
 each imported from its module on first use: signing in (a read command's whole use of the
-service) loads no command, report or decision code (docs/decisions/0403).
+service) loads no command, report or decision code (docs/decisions/0409).
 """
 
 from importlib import import_module
@@ -29,14 +29,8 @@ if TYPE_CHECKING:
         revoke_token,
         set_up_department,
     )
-    from workflow.service.deciding import (
-        DECIDE_ATTEMPTS,
-        RETRY_PAUSE,
-        RETRY_PAUSE_MAX,
-    )
-    from workflow.service.execution import (
-        execute,
-    )
+    from workflow.service.deciding import DECIDE_ATTEMPTS, RETRY_PAUSE, RETRY_PAUSE_MAX
+    from workflow.service.execution import execute
     from workflow.service.loading import (
         LoadedReport,
         load_admin,
@@ -46,9 +40,7 @@ if TYPE_CHECKING:
         load_report_from_snapshot,
         load_report_stream,
     )
-    from workflow.service.reminders import (
-        remind_of_deadlines,
-    )
+    from workflow.service.reminders import remind_of_deadlines
     from workflow.service.reports import (
         MAIL_TOPIC,
         RENDER_TOPIC,
@@ -62,11 +54,7 @@ if TYPE_CHECKING:
         reminder_message,
         render_message,
     )
-    from workflow.service.sign_in import (
-        Credentials,
-        authenticate,
-        load_user,
-    )
+    from workflow.service.sign_in import Credentials, authenticate, load_user
 
 #: Each public name and the module that defines it.
 _WHERE = {
