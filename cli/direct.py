@@ -454,16 +454,10 @@ def _require_report(
     store: LogReads, department: str, year: int, project: str | None = None
 ) -> None:
     """Refuse a department and year (and project) with no report stream (no event at all)."""
-    from workflow.errors import InvalidValue
-    from workflow.streams import DEPARTMENT_CODE, report_label, report_stream_id
-    from workflow.text import identifier
+    from workflow.streams import report_label, report_stream
 
     with reported_errors():
-        if not DEPARTMENT_CODE.match(department):
-            raise InvalidValue("report department", department, "a department code")
-        if project is not None:
-            identifier("report project", project)
-        version = store.stream_version(report_stream_id(department, year, project))
+        version = store.stream_version(report_stream(department, year, project))
     if version == 0:
         if project is not None:
             raise fail(

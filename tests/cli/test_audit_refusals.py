@@ -87,6 +87,20 @@ def test_positions_past_the_head_are_refused_and_future_times_allowed(imported: 
     assert run("audit", "diff", *KEY, "1", "2999-01-01").exit_code == 0
 
 
+@pytest.mark.parametrize("command", [("trail",), ("as-of", "1"), ("diff", "1", "2")])
+def test_a_malformed_report_key_is_refused_in_one_line_naming_it(
+    imported: Invoke, command: tuple[str, ...]
+) -> None:
+    # The report's key is checked by the one rule every face uses (workflow.streams).
+    name, *moments = command
+    code_rule = "an id of at most 64 ASCII characters"
+    line = refused(imported("audit", name, "-d", "bad code!", "-y", "2021", *moments))
+    assert line.startswith("error: report department: got 'bad code!', expected a department")
+    assert code_rule in line and "\n" not in line
+    line = refused(imported("audit", name, *KEY, "-p", "x\u200by", *moments))
+    assert line.startswith("error: report project: got ") and code_rule in line
+
+
 def test_reports_and_years_that_do_not_exist_are_refused(imported: Invoke, tmp_path: Path) -> None:
     run, head = imported, head_of(imported)
     nosuch = (
