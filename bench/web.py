@@ -13,7 +13,7 @@ the proof, so the cost does not reach the timed requests) and the whole seed rep
 as one import. Then ``uvicorn --factory web.app:create_app --workers 2`` serves it, and a
 second uvicorn, also with 2 workers, serves a bare FastAPI application whose one endpoint
 returns a constant: its latency is the floor of what any endpoint costs here (HTTP, the
-event loop, the thread pool, this process's client).
+event loop, the quick lane, this process's client).
 
 Each of the concurrent clients (httpx, asyncio, one process) signs in as the preparer of
 a department of its own through the sign-in page, warms up once, then runs rounds of four
@@ -61,10 +61,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import itertools
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -103,15 +105,16 @@ REPORT_WORD = "自评".encode()
 
 BARE_APP = '''"""A bare FastAPI application: one endpoint returning a constant (the floor), and
 one that spends a given CPU time and answers a given number of bytes (the ladder). Its
-request threads are as many as the server's (JIXIAO_WEB_THREADS, the same default)."""
+endpoints run in the same quick lane as the server's (JIXIAO_WEB_THREADS, the same
+default: the event loop itself)."""
 
 import time
 from contextlib import asynccontextmanager
 
-import anyio
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
+from web.lanes import QuickRoute, open_quick_lane
 from web.settings import load_web_settings
 
 BODY = "x" * 4_000_000
@@ -119,19 +122,19 @@ BODY = "x" * 4_000_000
 
 @asynccontextmanager
 async def lifespan(_):
-    threads = load_web_settings().threads
-    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    open_quick_lane(load_web_settings().threads)
     yield
 
 
 def create_app() -> FastAPI:
     app = FastAPI(lifespan=lifespan)
+    router = APIRouter(route_class=QuickRoute)
 
-    @app.get("/constant")
+    @router.get("/constant")
     def constant() -> dict:
         return {"ok": True}
 
-    @app.get("/stand-in")
+    @router.get("/stand-in")
     def stand_in(ms: float, size: int) -> HTMLResponse:
         # The thread's own CPU time: the time it waits for the GIL or a core is not counted.
         end = time.thread_time() + ms / 1000
@@ -139,6 +142,7 @@ def create_app() -> FastAPI:
             pass
         return HTMLResponse(BODY[:size])
 
+    app.include_router(router)
     return app
 '''
 
@@ -372,6 +376,14 @@ async def one(
     return f"{kind} {department}: status {response.status_code}: {response.text[:200]}"
 
 
+@functools.cache
+def tls() -> ssl.SSLContext:
+    """The one TLS context every client of the run shares. httpx builds one for each client
+    it makes, loading the CA bundle (some 30 ms of CPU) even for plain HTTP: 100 clients'
+    contexts were some 3 s of the clients' process's CPU in a load of some 9 s."""
+    return ssl.create_default_context()
+
+
 async def client(
     preparer: Preparer,
     jixiao_url: str | None,
@@ -388,8 +400,8 @@ async def client(
 
     timeout = httpx.Timeout(60.0)
     async with (
-        httpx.AsyncClient(base_url=jixiao_url or bare_url, timeout=timeout) as server,
-        httpx.AsyncClient(base_url=bare_url, timeout=timeout) as bare,
+        httpx.AsyncClient(base_url=jixiao_url or bare_url, timeout=timeout, verify=tls()) as server,
+        httpx.AsyncClient(base_url=bare_url, timeout=timeout, verify=tls()) as bare,
     ):
         pages = server if jixiao_url else None
         if pages is not None:
@@ -449,8 +461,8 @@ async def served_alone(
 
     measured: dict[str, dict[str, float]] = {}
     async with (
-        httpx.AsyncClient(base_url=jixiao.url, timeout=60) as pages,
-        httpx.AsyncClient(base_url=bare.url, timeout=60) as floor,
+        httpx.AsyncClient(base_url=jixiao.url, timeout=60, verify=tls()) as pages,
+        httpx.AsyncClient(base_url=bare.url, timeout=60, verify=tls()) as floor,
     ):
         await sign_in(pages, preparer)
         for name, kinds in ALONE.items():

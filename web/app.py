@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from urllib.parse import quote
 
-import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -33,7 +32,7 @@ from web.folds import ReportFolds
 from web.fragments import CSRF_PLACEHOLDER
 from web.identity import Doorman
 from web.kept_pages import KeptPages
-from web.lanes import open_long_lane
+from web.lanes import open_long_lane, open_quick_lane
 from web.reading import Reads
 from web.routers import (
     api_commands,
@@ -52,6 +51,24 @@ from web.templating import STATIC, templates
 from workflow.errors import DomainError
 
 log = logging.getLogger("jixiao.web")
+
+#: The modules of the server's routers, in the order their routes are tried. A request is
+#: matched against the included routers one after another, some 40 µs of CPU each, so the
+#: pages and commands asked for most come first (a kept report page served 0.35 ms sooner
+#: than from the last router). The report page's catch-all form paths
+#: (/reports/{department}/{year}/{action}) come last, after the pages that share their
+#: prefix (create_app).
+ROUTER_MODULES = (
+    pages_reports,
+    pages_inbox,
+    api_commands,
+    api_reads,
+    pages_session,
+    pages_overview,
+    pages_imports,
+    pages_files,
+    pages_audit,
+)
 
 #: Error page headings by status.
 _HEADINGS = {
@@ -142,9 +159,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     admin migrate`): the server changes no schema, at start or in a request.
     """
     settings = settings or load_web_settings()
-    # A request thread holds the store's connection for its thread and may check out one
-    # more (sessions, read models): two per thread, so no request waits on the pool.
-    store = open_store(settings.db_url, pool_size=2 * (settings.threads + settings.long_threads))
+    # A request's thread (the event loop's, or a lane's) holds the store's connection for
+    # its thread and may check out one more (sessions, read models): two per thread, so no
+    # request waits on the pool.
+    threads = max(settings.threads, 1) + settings.long_threads
+    store = open_store(settings.db_url, pool_size=2 * threads)
     reads = Reads(store)
     reads.setup()
     sessions = SessionStore(store.engine, settings.session_idle)
@@ -157,8 +176,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # Requests beyond the threads wait in the event loop, not for a database connection.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        # Requests beyond the lanes wait in the event loop, not for a database connection.
+        open_quick_lane(settings.threads)
         open_long_lane(settings.long_threads)
         with objects_of_the_start_frozen():
             yield
@@ -189,22 +208,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         pages=KeptPages(CSRF_PLACEHOLDER),
     )
     _install_handlers(app)
-    # A request is matched against the included routers one after another, some 40 µs of
-    # CPU each, so the pages and commands asked for most come first (a kept report page
-    # served 0.35 ms sooner than from the last router). The report page's catch-all form
-    # paths (/reports/{department}/{year}/{action}) come last, after the pages that share
-    # their prefix.
-    for router in (
-        pages_reports,
-        pages_inbox,
-        api_commands,
-        api_reads,
-        pages_session,
-        pages_overview,
-        pages_imports,
-        pages_files,
-        pages_audit,
-    ):
+    for router in ROUTER_MODULES:
         app.include_router(router.router)
         # A report's routes again under …/projects/{project}: a department's 项目支出 reports;
         # and the import of several of them at once.

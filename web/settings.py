@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from events.database import database_url
-from web.lanes import LONG_THREADS
+from web.lanes import LONG_THREADS, ON_THE_LOOP
 from worker.settings import DEFAULT_OUT_DIR
 
 
@@ -21,11 +21,13 @@ class WebSettings:
 
     db_url: str
     #: Threads that run the quick requests (pages, inboxes, commands) at once in one server
-    #: process; each may hold a database connection, so the connection pool is sized from
-    #: it. One: the threads of a process share one interpreter lock, and each more costs more
-    #: CPU a request than it saves in waits (docs/decisions/0619, 0625); run more server
-    #: processes (--workers) instead.
-    threads: int = 1
+    #: process, or 0: the process's event loop runs them itself, one at a time, without
+    #: the hop to a thread and back (docs/decisions/0619, 0625 and 0626). Each thread may
+    #: hold a database connection, so the connection pool is sized from it. The threads of
+    #: a process share one interpreter lock, and each more costs more CPU a request than it
+    #: saves in waits on SQLite: for more requests at once, run more server processes
+    #: (--workers).
+    threads: int = ON_THE_LOOP
     #: Threads that run the long requests (a log's verification, a year's replay, an
     #: artifact's check, an import) at once in one server process, beside the quick ones
     #: (web.lanes).
@@ -50,11 +52,11 @@ class WebSettings:
         return replace(self, **changes)
 
 
-def _whole(env: Mapping[str, str], name: str, default: int, expected: str) -> int:
+def _whole(env: Mapping[str, str], name: str, default: int, expected: str, least: int = 1) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+    if not raw.isascii() or not raw.isdigit() or int(raw) < least:
         raise ValueError(f"{name}: got {raw!r}, expected {expected}")
     return int(raw)
 
@@ -74,7 +76,13 @@ def load_web_settings(env: Mapping[str, str] | None = None, *, db_url: str | Non
     minutes = "a whole number of minutes from 1"
     return WebSettings(
         db_url=database_url(db_url or env.get("JIXIAO_DB") or None),
-        threads=_whole(env, "JIXIAO_WEB_THREADS", 1, "a whole number of threads from 1"),
+        threads=_whole(
+            env,
+            "JIXIAO_WEB_THREADS",
+            ON_THE_LOOP,
+            "a whole number of threads from 0 (0: the event loop runs them)",
+            least=0,
+        ),
         long_threads=_whole(
             env, "JIXIAO_WEB_LONG_THREADS", LONG_THREADS, "a whole number of threads from 1"
         ),

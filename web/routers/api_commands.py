@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from web.commands import COMMANDS, body_model, build
@@ -30,7 +29,7 @@ from web.dependencies import (
 from web.errors import Refused, not_found, refusal, validation_refusal
 from web.execution import run_command
 from web.identity import Identity
-from web.lanes import long_lane
+from web.lanes import QuickRoute, long_lane
 from workflow.commands import ReportCommand
 from workflow.errors import DocumentRejected, DomainError, InvalidValue
 from workflow.service import execute_all_as, execute_reports_as
@@ -38,7 +37,7 @@ from workflow.visibility import ReportSummary, may_read
 from workflow.wording import recorded_summary
 
 
-class AnswerRoute(APIRoute):
+class AnswerRoute(QuickRoute):
     """A route whose endpoint answers plain JSON (text, numbers, lists of them): FastAPI
     writes it out as it is, with no response model. Inferred from the ``dict[str, Any]``
     annotation, a model validated every answer against itself in one more hop to the
@@ -81,8 +80,8 @@ def _endpoint(command: type[ReportCommand]) -> Callable[..., dict[str, Any]]:
         # A model built at run time, which FastAPI reads and a static checker cannot.
         body: Annotated[model | None, Body()] = None,  # type: ignore[valid-type]
     ) -> dict[str, Any]:
-        # The caller is found in this endpoint's thread: a dependency of its own would be
-        # one more hop to the thread pool (decision 0622).
+        # The caller is found in this endpoint's lane: a dependency of its own would be one
+        # more hop when the lane has threads (decision 0622).
         caller = api_identity(request, app)
         if not 2000 <= year <= 2100:
             raise not_found(department, year, project)

@@ -26,14 +26,14 @@ from projections.summaries import readable_report_ids, visible_overview, visible
 from web.dependencies import ApiCaller, ProjectPath, Services, ServicesDep
 from web.errors import Refused, not_found
 from web.identity import Identity
-from web.lanes import in_long_lane, long_lane
+from web.lanes import QuickRoute, in_long_lane, long_lane
 from web.reading import parse_moment, parse_time, require_stage
 from workflow.administration import fiscal_year_stream_id
 from workflow.report_file import state_document
 from workflow.streams import report_label, report_stream_parts
 from workflow.visibility import reads_everything
 
-router = APIRouter(prefix="/api/v1", tags=["reads"])
+router = APIRouter(route_class=QuickRoute, prefix="/api/v1", tags=["reads"])
 
 ITEM_KINDS = ("line", "indicator", "section")
 

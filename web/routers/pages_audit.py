@@ -27,7 +27,7 @@ from projections.summaries import readable_report_ids
 from web.dependencies import CSRF_FIELD, PageCaller, ProjectPath, Services, ServicesDep, same
 from web.errors import Refused
 from web.identity import Identity
-from web.lanes import in_long_lane, long_lane
+from web.lanes import QuickRoute, in_long_lane, long_lane
 from web.reading import parse_moment, parse_time
 from web.routers.pages_reports import report_context
 from worker.verify import UnknownArtifact, verify_file
@@ -36,7 +36,7 @@ from workflow.service import load_admin
 from workflow.streams import report_label, report_stream_parts
 from workflow.visibility import reads_everything
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(route_class=QuickRoute, tags=["pages"], include_in_schema=False)
 
 ITEM_KINDS = ("line", "indicator", "section")
 #: Rows a trail page shows unless asked for fewer.

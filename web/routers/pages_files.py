@@ -13,8 +13,9 @@ from fastapi.responses import Response
 from projections.report_state import report_document
 from web.dependencies import PageCaller, ProjectPath, ServicesDep
 from web.errors import Refused, not_found
+from web.lanes import QuickRoute
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(route_class=QuickRoute, tags=["pages"], include_in_schema=False)
 
 MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",

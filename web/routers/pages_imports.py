@@ -25,13 +25,13 @@ from imports.spreadsheet import MAX_WORKBOOK_BYTES
 from web.dependencies import CSRF_FIELD, PageCaller, ProjectPath, Services, ServicesDep, same
 from web.errors import Refused, not_found, refusal
 from web.identity import Identity
-from web.lanes import in_long_lane
+from web.lanes import QuickRoute, in_long_lane
 from web.templating import page_of
 from workflow.errors import DocumentRejected, DomainError
 from workflow.roles import Role
 from workflow.streams import DEPARTMENT_CODE, report_label
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(route_class=QuickRoute, tags=["pages"], include_in_schema=False)
 
 #: The largest file the page takes, whichever kind.
 MAX_UPLOAD_BYTES = max(MAX_WORKBOOK_BYTES, MAX_REPORT_FILE_BYTES)

@@ -14,10 +14,11 @@ from projections.inboxes import inbox
 from projections.sql import EngineRows
 from projections.year_overview import OverviewRow, year_overview
 from web.dependencies import ServicesDep, SignedIn, page_identity
+from web.lanes import QuickRoute
 from workflow.roles import ALL_DEPARTMENTS, Actor, Role
 from workflow.stages import Stage
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(route_class=QuickRoute, tags=["pages"], include_in_schema=False)
 
 
 def to_open(engine: Engine, actor: Actor) -> list[tuple[OverviewRow, object]]:

@@ -16,10 +16,11 @@ from projections.summaries import visible_overview
 from projections.year_overview import OverviewRow, years_table
 from web.dependencies import PageCaller, ServicesDep
 from web.errors import Refused
+from web.lanes import QuickRoute
 from web.reading import require_stage
 from workflow.stages import Stage
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(route_class=QuickRoute, tags=["pages"], include_in_schema=False)
 
 #: Stages still waiting for the department to submit: late once the deadline has passed.
 NOT_SUBMITTED = frozenset({Stage.NEW.value, Stage.DRAFT.value})

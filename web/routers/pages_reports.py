@@ -19,7 +19,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from projections.report_state import ReportRow
 from web.dependencies import (
@@ -35,6 +34,7 @@ from web.errors import Refused
 from web.execution import run_command
 from web.fragments import Fragments
 from web.identity import Identity
+from web.lanes import QuickRoute, in_quick_lane
 from web.page_forms import DONE, PAGE_COMMANDS, FailedForm, Fields, page_command
 from web.templating import page_of
 from worker.evaluation_table import (
@@ -54,10 +54,10 @@ from workflow.service import load_admin
 from workflow.stages import Stage
 from workflow.text import ID_RULE, is_id
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(route_class=QuickRoute, tags=["pages"], include_in_schema=False)
 #: The review actions' catch-all paths (…/{action}), included after every other router: the
 #: import page's …/import is a path they would take.
-actions_router = APIRouter(tags=["pages"], include_in_schema=False)
+actions_router = APIRouter(route_class=QuickRoute, tags=["pages"], include_in_schema=False)
 
 #: The review forms' short paths (``/reports/gusu-rc/2021/submit``) and their commands.
 ACTIONS: dict[str, str] = {
@@ -583,9 +583,7 @@ async def post_command(
     if command_type is None:
         raise Refused(404, f"command: got {name!r}, expected one of {', '.join(PAGE_COMMANDS)}")
     fields = await _fields(request)
-    # The command and the page run in the thread pool: on the event loop they would hold
-    # up every other request of the process while they wait for the database.
-    return await run_in_threadpool(
+    return await in_quick_lane(
         _posted, request, app, caller, department, year, name, fields, done, project
     )
 

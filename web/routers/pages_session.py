@@ -18,8 +18,9 @@ from web.dependencies import (
     same,
 )
 from web.errors import Refused
+from web.lanes import QuickRoute
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(route_class=QuickRoute, tags=["pages"], include_in_schema=False)
 
 HOME = "/inbox"
 
