@@ -3,13 +3,15 @@ when it runs or help lists it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
-from functools import cache
+import copy
+import functools
+from collections.abc import Callable, Iterator, MutableMapping
 from importlib import import_module
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
+from typer.models import CommandInfo, TyperInfo
 
 from cli.context import Settings, use_settings
 from cli.failures import fail
@@ -33,17 +35,18 @@ COMMANDS = {
 
 
 class _LazyCommands(MutableMapping[str, Any]):
-    """The root's commands by name: every name of :data:`COMMANDS` is listed, and each is
-    built (its module imported, its Click command made) the first time it is looked up."""
+    """A group's commands by name: every name is listed, and each is built (its module
+    imported, its Click command made) the first time it is looked up."""
 
-    def __init__(self) -> None:
+    def __init__(self, builders: dict[str, Callable[[], Any]]) -> None:
+        self._builders = builders
         self._built: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._built:
-            if name not in COMMANDS:
+            if name not in self._builders:
                 raise KeyError(name)
-            self._built[name] = _build(name)
+            self._built[name] = self._builders[name]()
         return self._built[name]
 
     def __setitem__(self, name: str, command: Any) -> None:
@@ -53,10 +56,10 @@ class _LazyCommands(MutableMapping[str, Any]):
         del self._built[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter({**dict.fromkeys(COMMANDS), **self._built})
+        return iter({**dict.fromkeys(self._builders), **self._built})
 
     def __len__(self) -> int:
-        return len({*COMMANDS, *self._built})
+        return len({*self._builders, *self._built})
 
 
 def _build(name: str) -> Any:
@@ -64,27 +67,61 @@ def _build(name: str) -> Any:
     module, attribute = COMMANDS[name].split(":")
     target = getattr(import_module(module), attribute)
     holder = typer.Typer()
-    short, markup = app.pretty_exceptions_short, app.rich_markup_mode
     if isinstance(target, typer.Typer):
         holder.add_typer(target, name=name)
-        return typer.main.get_group_from_info(
-            holder.registered_groups[0],
-            pretty_exceptions_short=short,
-            rich_markup_mode=markup,
-            suggest_commands=app.suggest_commands,
-        )
+        return _group(holder.registered_groups[0])
     holder.command(name)(target)
+    return _command(holder.registered_commands[0])
+
+
+def _command(info: CommandInfo) -> Any:
     return typer.main.get_command_from_info(
-        holder.registered_commands[0], pretty_exceptions_short=short, rich_markup_mode=markup
+        info,
+        pretty_exceptions_short=app.pretty_exceptions_short,
+        rich_markup_mode=app.rich_markup_mode,
+    )
+
+
+def _group(info: TyperInfo) -> TyperGroup:
+    """The Click group of a sub-app, as typer makes it, but with each of its commands and
+    sub-groups made the first time it is looked up: typer reads the parameters of every
+    command of a group when it makes the group (some 1–2 ms each), where one runs."""
+    sub_app = info.typer_instance
+    assert isinstance(sub_app, typer.Typer)
+    builders: dict[str, Callable[[], Any]] = {}
+    for command in sub_app.registered_commands:
+        assert command.callback is not None
+        name = command.name or typer.main.get_command_name(command.callback.__name__)
+        builders[name] = functools.partial(_command, command)
+    for group in sub_app.registered_groups:
+        group_name = typer.main.solve_typer_info_defaults(group).name
+        if not group_name:  # a sub-app merged into this one: typer's own way
+            return _eager_group(info)
+        builders[group_name] = functools.partial(_group, group)
+    shell = copy.copy(sub_app)
+    shell.registered_commands, shell.registered_groups = [], []
+    outline = copy.copy(info)
+    outline.typer_instance = shell
+    built = _eager_group(outline)
+    built.commands = _LazyCommands(builders)
+    return built
+
+
+def _eager_group(info: TyperInfo) -> TyperGroup:
+    return typer.main.get_group_from_info(
+        info,
+        pretty_exceptions_short=app.pretty_exceptions_short,
+        rich_markup_mode=app.rich_markup_mode,
+        suggest_commands=app.suggest_commands,
     )
 
 
 class LazyGroup(TyperGroup):
-    """The root group, whose commands are :class:`_LazyCommands`."""
+    """The root group, whose commands are :class:`_LazyCommands` of :data:`COMMANDS`."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self.commands = _LazyCommands()
+        self.commands = _LazyCommands({name: functools.partial(_build, name) for name in COMMANDS})
 
 
 app = typer.Typer(
@@ -126,7 +163,7 @@ def options(
         )
 
 
-@cache
+@functools.cache
 def command() -> TyperGroup:
     """The Click command behind ``app``, built once per process.
 
