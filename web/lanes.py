@@ -59,15 +59,22 @@ async def in_quick_lane(
     return await to_thread.run_sync(functools.partial(function, *args, **kwargs))
 
 
-def quick_lane(endpoint: Callable[Params, Result]) -> Callable[Params, Awaitable[Result]]:
-    """A plain endpoint run in the quick lane. FastAPI reads the parameters of ``endpoint``
-    itself (through ``__wrapped__``) and awaits the lane."""
+def _in_lane(
+    lane: Callable[..., Awaitable[Result]], endpoint: Callable[Params, Result]
+) -> Callable[Params, Awaitable[Result]]:
+    """``endpoint`` as a coroutine that runs it in ``lane``. FastAPI reads the parameters
+    of ``endpoint`` itself (through ``__wrapped__``) and awaits the lane."""
 
     @functools.wraps(endpoint)
     async def in_lane(*args: Params.args, **kwargs: Params.kwargs) -> Result:
-        return await in_quick_lane(endpoint, *args, **kwargs)
+        return await lane(endpoint, *args, **kwargs)
 
     return in_lane
+
+
+def quick_lane(endpoint: Callable[Params, Result]) -> Callable[Params, Awaitable[Result]]:
+    """A plain endpoint run in the quick lane."""
+    return _in_lane(in_quick_lane, endpoint)
 
 
 class QuickRoute(APIRoute):
@@ -102,11 +109,5 @@ async def in_long_lane(
 
 
 def long_lane(endpoint: Callable[Params, Result]) -> Callable[Params, Awaitable[Result]]:
-    """A plain endpoint run in the long lane instead of the quick one. FastAPI reads the
-    parameters of ``endpoint`` itself (through ``__wrapped__``) and awaits the lane."""
-
-    @functools.wraps(endpoint)
-    async def in_lane(*args: Params.args, **kwargs: Params.kwargs) -> Result:
-        return await in_long_lane(endpoint, *args, **kwargs)
-
-    return in_lane
+    """A plain endpoint run in the long lane instead of the quick one."""
+    return _in_lane(in_long_lane, endpoint)
