@@ -7,10 +7,9 @@ Run from the repository root::
     python bench/web.py --departments 100 --clients 20 --rounds 20
 
 A SQLite database is built once with the application services: a fiscal year and, for each
-department, its preparer (a token issued at a cheap scrypt cost, so that building hundreds
-of users takes seconds; the server derives a token's key once per process and remembers
-the proof, so the cost does not reach the timed requests) and the whole seed report entered
-as one import. Then ``uvicorn --factory web.app:create_app --workers 2`` serves it, and a
+department, its preparer (with a token, hashed as production's are: HMAC-SHA-256; the
+server checks a token once per process and remembers the proof) and the whole seed report
+entered as one import. Then ``uvicorn --factory web.app:create_app --workers 2`` serves it, and a
 second uvicorn, also with 2 workers, serves a bare FastAPI application whose one endpoint
 returns a constant: its latency is the floor of what any endpoint costs here (HTTP, the
 event loop, the quick lane, this process's client).
@@ -86,8 +85,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"report_page": 100.0, "inbox_page": 100.0, "command_post": 150.0}
 KINDS = ("report_page", "inbox_page", "command_post", "floor")
 YEAR = 2021
-#: The scrypt cost of the bench's tokens (the tests' FAST_KDF); production uses the default.
-KDF = {"n": 16, "r": 1, "p": 1}
 #: The figures posted for the seed's 博爱家园建设 actual (3.2 in the seed): each post of the
 #: run takes the next, 3.01 to 12.97 and round again, so every post changes it to a figure
 #: its report has not held just before, as an office's edits do (decision 0616: with two
@@ -166,11 +163,9 @@ def build(db_url: str, departments: int) -> list[Preparer]:
     from projections.registry import projection_runner
     from workflow.administration import GrantRole, OpenFiscalYear, RegisterDepartment, RegisterUser
     from workflow.service import Credentials, bootstrap, execute, execute_all, issue_token
-    from workflow.tokens import KdfParams
 
-    kdf = KdfParams(**KDF)
     store = open_store(db_url, create=True)
-    admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员", kdf=kdf))
+    admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员"))
     execute(store, admin, OpenFiscalYear(year=YEAR, scheme="default", deadline=DEADLINE))
     preparers = []
     started = time.perf_counter()
@@ -179,7 +174,7 @@ def build(db_url: str, departments: int) -> list[Preparer]:
         execute(store, admin, RegisterDepartment(code=code, name=f"部门{n:03d}"))
         execute(store, admin, RegisterUser(user_id=user, name=f"填报人{n:03d}"))
         execute(store, admin, GrantRole(user_id=user, role="preparer", department=code))
-        token = issue_token(store, admin, user, kdf=kdf)
+        token = issue_token(store, admin, user)
         commands = [(f"seed[{i}]", c) for i, c in enumerate(seed_commands(code, YEAR))]
         execute_all(store, Credentials(user, token), commands, source="seed")
         preparers.append(Preparer(code, user, token))
@@ -556,7 +551,7 @@ def main() -> None:
     began = time.perf_counter()
     preparers = build(db_url, args.departments)
     built = time.perf_counter() - began
-    say(f"built in {built:.1f} s (tokens at scrypt n={KDF['n']}, r={KDF['r']}, p={KDF['p']})")
+    say(f"built in {built:.1f} s")
 
     (folder / "bare_app.py").write_text(BARE_APP, encoding="utf-8")
     env = {**os.environ, "JIXIAO_DB": db_url}
@@ -700,8 +695,8 @@ def main() -> None:
             "server_workers": args.workers,
             "quick": args.quick,
             "tokens": (
-                f"issued at scrypt n={KDF['n']}, r={KDF['r']}, p={KDF['p']} (a fast KDF, for "
-                "building); the server verifies a token once per process and remembers it"
+                "hashed as production's (HMAC-SHA-256); the server checks a token once per "
+                "process and remembers it"
             ),
             "build_s": round(built, 1),
             "elapsed_s": round(elapsed, 1),

@@ -26,7 +26,6 @@ from cli.output import print_json, print_table
 if TYPE_CHECKING:
     from events.store import EventStore
     from workflow.schemes import Scheme
-    from workflow.tokens import KdfParams
 
 app = typer.Typer(
     help="Administration: the database, departments, users, roles, tokens, fiscal years.",
@@ -41,18 +40,6 @@ app.add_typer(user_app, name="user")
 app.add_typer(year_app, name="year")
 app.add_typer(scheme_app, name="scheme")
 app.add_typer(layout_app, name="layout")
-
-
-def token_kdf() -> KdfParams:
-    """The scrypt cost of the tokens `admin init` and `admin user token` issue.
-
-    Always the production cost, workflow.tokens.DEFAULT_KDF: no option or environment
-    variable lowers it. Only code in the same process can replace this function, as the
-    CLI tests do so that their hundreds of sign-ins stay cheap.
-    """
-    from workflow.tokens import DEFAULT_KDF
-
-    return DEFAULT_KDF
 
 
 @app.command()
@@ -81,7 +68,7 @@ def init(
     typer.echo(f"event store ready at {where} (log at position {store.head_position()})")
     if admin:
         with reported_errors():
-            token = bootstrap(store, user_id=admin, name=name, kdf=token_kdf())
+            token = bootstrap(store, user_id=admin, name=name)
         typer.echo(f"administrator {admin} created; token (shown once): {token}")
 
 
@@ -219,7 +206,7 @@ def user_token(
     caller = credentials()
     store = open_store()
     with reported_errors():
-        secret = issue_token(store, caller, user_id, kdf=token_kdf())
+        secret = issue_token(store, caller, user_id)
     if as_json:
         print_json({"user": user_id, "token": secret})
     else:

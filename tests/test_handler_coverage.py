@@ -40,7 +40,7 @@ from events.memory import InMemoryEventStore
 from events.model import Event
 from events.registry import default_registry
 from projections import changes
-from tests.workflow.world import FAST_KDF, make_world
+from tests.workflow.world import make_world
 from web.commands import command_name
 from web.routers.api_commands import router as api_commands
 from workflow import administration, deadlines, decisions, report, report_events, users
@@ -346,9 +346,7 @@ ADMIN_ISSUED: dict[type[AdminCommand], Issue] = {
         administration.RevokeRole(user_id="zhang.san", role="preparer", department="gusu-rc")
     ),
     # The service generates the token and returns it, once.
-    administration.IssueToken: lambda store, who: issue_token(
-        store, who, "zhang.san", kdf=FAST_KDF
-    ),
+    administration.IssueToken: lambda store, who: issue_token(store, who, "zhang.san"),
     administration.RevokeToken: _executed(
         administration.RevokeToken(user_id="zhang.san", token_id="t1")
     ),

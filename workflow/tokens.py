@@ -1,8 +1,14 @@
-"""Per-user secret tokens, kept only as salted scrypt hashes.
+"""Per-user secret tokens, kept only as salted hashes.
 
 A token reads ``<token id>.<secret>``: the id names which stored hash to check, so a
-check costs one key derivation, and so does refusing an id that does not exist. Secrets
-are never stored or logged; comparison is constant-time.
+check costs one hash, and so does refusing an id that does not exist. Secrets are never
+stored or logged; comparison is constant-time.
+
+The secret is 32 random bytes the server draws, never a word a person chose, so it is
+hashed with HMAC-SHA-256 under the token's salt: guessing 256 random bits is out of reach
+however fast each guess is, and a slow key derivation would only slow every check (see
+docs/decisions/0114). Tokens issued earlier were hashed with scrypt; their records say so,
+and they keep working.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Literal
 
 from pydantic import Field
 
@@ -17,7 +24,8 @@ from workflow.values import Value
 
 
 class KdfParams(Value):
-    """scrypt cost parameters, recorded with each hash so they can be raised later."""
+    """scrypt cost parameters, recorded with the hash of each token issued before tokens were
+    hashed with HMAC-SHA-256 (decision 0114)."""
 
     n: int = Field(default=2**14, ge=2)
     r: int = Field(default=8, ge=1)
@@ -25,22 +33,35 @@ class KdfParams(Value):
     dklen: int = Field(default=32, ge=16)
 
 
-#: The cost used for new tokens unless a caller chooses another (tests choose a cheaper one).
-DEFAULT_KDF = KdfParams()
+class HmacSha256(Value):
+    """A token's hash is the HMAC-SHA-256 of its secret keyed by its salt."""
+
+    algorithm: Literal["hmac-sha256"] = "hmac-sha256"
+
+
+#: How a token's secret is hashed: recorded with the hash, so older tokens keep theirs.
+TokenHashing = KdfParams | HmacSha256
+
+#: The hashing of new tokens unless a caller chooses another.
+DEFAULT_KDF: TokenHashing = HmacSha256()
 
 
 class TokenRecord(Value):
-    """What the log keeps of a token: its id, salt, hash and KDF parameters, never the secret."""
+    """What the log keeps of a token: its id, salt, hash and how it was hashed, never the
+    secret."""
 
     token_id: str
     salt: str
     hash: str
-    kdf: KdfParams = DEFAULT_KDF
+    # The default is what a record that names no hashing was issued with: scrypt.
+    kdf: TokenHashing = KdfParams()
     revoked: bool = False
 
 
-def derive_key(secret: str, salt: bytes, kdf: KdfParams) -> bytes:
-    """The scrypt key of ``secret`` under ``salt`` and ``kdf`` (what a token's hash holds)."""
+def derive_key(secret: str, salt: bytes, kdf: TokenHashing) -> bytes:
+    """What a token's hash holds: ``secret`` hashed under ``salt`` as ``kdf`` says."""
+    if isinstance(kdf, HmacSha256):
+        return hmac.digest(salt, secret.encode(), "sha256")
     return hashlib.scrypt(
         secret.encode(),
         salt=salt,
@@ -52,7 +73,7 @@ def derive_key(secret: str, salt: bytes, kdf: KdfParams) -> bytes:
     )
 
 
-def new_token(kdf: KdfParams = DEFAULT_KDF) -> tuple[str, TokenRecord]:
+def new_token(kdf: TokenHashing = DEFAULT_KDF) -> tuple[str, TokenRecord]:
     """A fresh token (to hand to the user once) and the record to store in its place."""
     token_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
@@ -64,10 +85,11 @@ def new_token(kdf: KdfParams = DEFAULT_KDF) -> tuple[str, TokenRecord]:
 
 
 def _decoy(records: tuple[TokenRecord, ...]) -> TokenRecord:
-    """A record no secret matches (no key derives to all zero bytes), at the cost of the
-    user's newest token, or of DEFAULT_KDF for a user with none (or no user at all)."""
+    """A record no secret matches (no key derives to all zero bytes), hashed as the user's
+    newest token is, or as DEFAULT_KDF for a user with none (or no user at all)."""
     kdf = records[-1].kdf if records else DEFAULT_KDF
-    return TokenRecord(token_id="", salt=bytes(16).hex(), hash=bytes(kdf.dklen).hex(), kdf=kdf)
+    length = kdf.dklen if isinstance(kdf, KdfParams) else hashlib.sha256().digest_size
+    return TokenRecord(token_id="", salt=bytes(16).hex(), hash=bytes(length).hex(), kdf=kdf)
 
 
 def verify(token: str, records: tuple[TokenRecord, ...]) -> bool:

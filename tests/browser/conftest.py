@@ -21,7 +21,6 @@ import workflow  # noqa: F401  (the domain's event types, known to the registry)
 from projections.migrations import open_store
 from tests.seed import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR
 from tests.web.serving import served
-from tests.workflow.world import FAST_KDF
 from workflow.administration import GrantRole, OpenFiscalYear, RegisterDepartment, RegisterUser
 from workflow.service import Credentials, bootstrap, execute, issue_token
 
@@ -105,14 +104,14 @@ def prepare_database(url: str, cwd: Path) -> dict[str, Credentials]:
     subprocess.run([str(jixiao), "--db", url, "admin", "init"], cwd=cwd, check=True)
     store = open_store(url)
     try:
-        admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员", kdf=FAST_KDF))
+        admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员"))
         execute(store, admin, RegisterDepartment(code=DEPARTMENT_CODE, name=DEPARTMENT_NAME))
         execute(store, admin, OpenFiscalYear(year=YEAR, scheme="default", deadline=DEADLINE))
         users = {}
         for user_id, name, role, scope in PEOPLE:
             execute(store, admin, RegisterUser(user_id=user_id, name=name))
             execute(store, admin, GrantRole(user_id=user_id, role=role, department=scope))
-            users[user_id] = Credentials(user_id, issue_token(store, admin, user_id, kdf=FAST_KDF))
+            users[user_id] = Credentials(user_id, issue_token(store, admin, user_id))
         return users
     finally:
         store.close()

@@ -1,9 +1,7 @@
 """Fixtures for driving `jixiao` in-process against a SQLite file of the test's own.
 
-Two things keep hundreds of commands cheap without changing what they do: one Click
-command serves every call (typer would rebuild it from the signatures on each), and the
-CLI issues tokens at a cheap scrypt cost (tests/workflow/world.py's FAST_KDF) instead of
-the production one, which test_production_tokens checks on its own. The databases the
+One Click command serves every call, so hundreds of commands stay cheap without changing
+what they do (typer would rebuild it from the signatures on each). The databases the
 fixtures start from (`admin`, and each module's further steps) are built once per session
 and copied into each test's folder (see tests/worlds.py).
 """
@@ -20,10 +18,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import cli.admin
 from cli.app import LOCAL_ONLY, command
 from tests.served import serving
-from tests.workflow.world import FAST_KDF
 from tests.worlds import copy_sqlite
 
 
@@ -126,16 +122,10 @@ CALLER_VARIABLES = (
 )
 
 
-def issue_cheap_tokens(patch: pytest.MonkeyPatch) -> None:
-    """Until ``patch`` is undone, the CLI issues tokens at the cheap test cost."""
-    patch.setattr(cli.admin, "token_kdf", lambda: FAST_KDF)
-
-
 @pytest.fixture
 def jixiao(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     """Run `jixiao ARGS…` in-process as ``user`` (with that user's token) on a fresh database;
     ``user=None`` runs it with no credentials at all."""
-    issue_cheap_tokens(monkeypatch)
     monkeypatch.setenv("JIXIAO_DB", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("COLUMNS", "250")  # wide tables: cells are not wrapped
     for name in CALLER_VARIABLES:
@@ -163,7 +153,6 @@ class CliWorlds:
                 copy_sqlite(origin.db, template.db)
                 template.tokens.update(origin.tokens)
             with pytest.MonkeyPatch.context() as patch:
-                issue_cheap_tokens(patch)
                 for variable in CALLER_VARIABLES:
                     patch.delenv(variable, raising=False)
                 build(template)

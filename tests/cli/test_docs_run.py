@@ -30,7 +30,7 @@ import pytest
 
 import cli.context
 from cli.seed_file import PROJECT_FILE, SEED_FILE
-from tests.cli.conftest import CALLER_VARIABLES, issue_cheap_tokens, run_cli
+from tests.cli.conftest import CALLER_VARIABLES, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_RUN = re.compile(r"<!--\s*not run:.*-->")
@@ -139,8 +139,7 @@ class DocRun:
 @pytest.fixture
 def doc_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A folder standing for the root of a clone, with the example reports, as the cwd;
-    the CLI issues cheap tokens and opens stores afresh (the docs' URLs are relative)."""
-    issue_cheap_tokens(monkeypatch)
+    the CLI opens stores afresh (the docs' URLs are relative)."""
     for name in (*CALLER_VARIABLES, "JIXIAO_DB", "JIXIAO_BROKER", "JIXIAO_OUT", "JIXIAO_SMTP"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "250")

@@ -8,7 +8,7 @@ import pytest
 
 from events.memory import InMemoryEventStore
 from tests.workflow.report_builders import KEY
-from tests.workflow.world import FAST_KDF, NOW, World
+from tests.workflow.world import NOW, World
 from workflow.administration import (
     GrantRole,
     IssueToken,
@@ -53,16 +53,16 @@ def refused(world: World, command, error: type[DomainError], message: str, who=N
 
 def test_bootstrap_runs_once() -> None:
     store = InMemoryEventStore()
-    bootstrap(store, user_id="root", name="管理员", kdf=FAST_KDF)
+    bootstrap(store, user_id="root", name="管理员")
     with pytest.raises(DuplicateItem, match="already initialised"):
-        bootstrap(store, user_id="root2", name="另一个", kdf=FAST_KDF)
+        bootstrap(store, user_id="root2", name="另一个")
     state = load_user(store, "root")
     assert [g.describe() for g in state.grants] == ["admin@*"]
 
 
 def test_setting_up_a_department_records_what_an_administrator_would_type() -> None:
     store = InMemoryEventStore()
-    admin = Credentials("root", bootstrap(store, user_id="root", name="管理员", kdf=FAST_KDF))
+    admin = Credentials("root", bootstrap(store, user_id="root", name="管理员"))
     tokens = set_up_department(
         store,
         admin,
@@ -75,7 +75,6 @@ def test_setting_up_a_department_records_what_an_administrator_would_type() -> N
             NewUser("qian.qi", "preparer", "edu", name="钱七"),
             NewUser("zhou.ba", "auditor", "*"),
         ],
-        kdf=FAST_KDF,
     )
     department = load_department(store, "edu")
     assert (department.registered, department.name) == (True, "教育局")

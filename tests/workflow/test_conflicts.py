@@ -14,7 +14,7 @@ import pytest
 
 from events.memory import InMemoryEventStore
 from tests.workflow.report_builders import KEY
-from tests.workflow.world import FAST_KDF, NOW, World
+from tests.workflow.world import NOW, World
 from workflow.administration import GrantRole, RegisterUser
 from workflow.commands import SetInitialBudget, SubmitReport
 from workflow.errors import StaleVersion, WrongStage
@@ -147,7 +147,7 @@ def test_many_commands_as_one_change_are_decided_again_together(seeded: World) -
 
 def test_administration_commands_are_decided_again_too(world: World) -> None:
     execute(world.store, world.admin, RegisterUser(user_id="qian.qi", name="钱七"))
-    rival = lambda: issue_token(world.store, world.admin, "qian.qi", kdf=FAST_KDF)  # noqa: E731
+    rival = lambda: issue_token(world.store, world.admin, "qian.qi")  # noqa: E731
     store = RivalFirst(world.store, "user:qian.qi", rival)
     grant = GrantRole(user_id="qian.qi", role="preparer", department="gusu-rc")
     recorded = execute(store, world.admin, grant)

@@ -20,7 +20,7 @@ from tests.workflow.report_builders import (
     seed_draft,
     state_at,
 )
-from tests.workflow.world import FAST_KDF, NOW, World, add_user, enter_seed, make_world
+from tests.workflow.world import NOW, World, add_user, enter_seed, make_world
 from workflow.administration import GrantRole, RegisterUser, RevokeRole
 from workflow.commands import (
     ApproveReport,
@@ -145,7 +145,7 @@ def test_an_administrator_cannot_revoke_their_own_last_token(world: World) -> No
     )
     assert world.appended() == before
     # With a second token the first may go; the second then is the last and stays.
-    second = Credentials("admin", issue_token(world.store, world.admin, "admin", kdf=FAST_KDF))
+    second = Credentials("admin", issue_token(world.store, world.admin, "admin"))
     revoke_token(world.store, second, "admin", first_id)
     second_id = second.token.partition(".")[0]
     with pytest.raises(InvalidValue, match="your own last live one"):
@@ -197,7 +197,7 @@ def test_reserved_user_ids_are_refused(world: World, user_id: str) -> None:
 def test_bootstrap_refuses_a_reserved_id() -> None:
     store = InMemoryEventStore()
     with pytest.raises(InvalidValue, match="expected an id other than system, worker"):
-        bootstrap(store, user_id="system", name="系统", kdf=FAST_KDF)
+        bootstrap(store, user_id="system", name="系统")
     assert store.rows == []
 
 

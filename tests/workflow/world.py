@@ -12,11 +12,6 @@ from tests.seed import DEADLINE, DEPARTMENT_CODE, DEPARTMENT_NAME, YEAR, seed_co
 from workflow.schemes import load_scheme
 from workflow.service import Credentials, NewUser, bootstrap, execute, set_up_department
 from workflow.service import add_user as add_new_user
-from workflow.tokens import KdfParams
-
-#: A cheap scrypt cost so that hundreds of authenticated commands stay fast; production
-#: tokens use workflow.tokens.DEFAULT_KDF (test_tokens checks that one separately).
-FAST_KDF = KdfParams(n=16, r=1, p=1)
 
 
 @dataclass
@@ -49,7 +44,7 @@ def add_user(
     store: EventStoreProtocol, admin: Credentials, user_id: str, role: str, department: str
 ) -> Credentials:
     """Register a user with one role and hand back their credentials."""
-    return add_new_user(store, admin, NewUser(user_id, role, department), kdf=FAST_KDF)
+    return add_new_user(store, admin, NewUser(user_id, role, department))
 
 
 def set_up(
@@ -60,7 +55,7 @@ def set_up(
 ) -> tuple[Credentials, dict[str, Credentials]]:
     """Bootstrap the administrator, set up the seed's department and fiscal year with
     ``users``; the administrator's credentials and the users' by id."""
-    admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员", kdf=FAST_KDF))
+    admin = Credentials("admin", bootstrap(store, user_id="admin", name="管理员"))
     people = set_up_department(
         store,
         admin,
@@ -70,7 +65,6 @@ def set_up(
         scheme=load_scheme(scheme),
         deadline=deadline,
         users=users,
-        kdf=FAST_KDF,
     )
     return admin, people
 

@@ -38,7 +38,7 @@ from workflow.service.deciding import (
 from workflow.service.loading import load_admin, referenced_department
 from workflow.service.sign_in import Credentials, authenticate
 from workflow.text import ID_RULE, is_id
-from workflow.tokens import DEFAULT_KDF, KdfParams, new_token
+from workflow.tokens import DEFAULT_KDF, TokenHashing, new_token
 from workflow.users import USER_ID, user_stream_id
 
 
@@ -86,7 +86,7 @@ def issue_token(
     credentials: Credentials,
     user_id: str,
     *,
-    kdf: KdfParams = DEFAULT_KDF,
+    kdf: TokenHashing = DEFAULT_KDF,
     correlation_id: str | None = None,
 ) -> str:
     """An administrator issues a token to ``user_id``; returns it (the only time it is shown)."""
@@ -99,7 +99,7 @@ def _issue_token(
     actor: Actor,
     user_id: str,
     *,
-    kdf: KdfParams,
+    kdf: TokenHashing,
     correlation_id: str | None = None,
 ) -> str:
     token, record = new_token(kdf)
@@ -131,7 +131,7 @@ def add_user(
     credentials: Credentials,
     user: NewUser,
     *,
-    kdf: KdfParams = DEFAULT_KDF,
+    kdf: TokenHashing = DEFAULT_KDF,
 ) -> Credentials:
     """An administrator registers ``user``, grants their role and issues them a token;
     returns the user's credentials."""
@@ -140,7 +140,7 @@ def add_user(
 
 
 def _add_user(
-    store: EventStoreProtocol, actor: Actor, user: NewUser, *, kdf: KdfParams
+    store: EventStoreProtocol, actor: Actor, user: NewUser, *, kdf: TokenHashing
 ) -> Credentials:
     for command in (
         RegisterUser(user_id=user.user_id, name=user.name or user.user_id),
@@ -162,7 +162,7 @@ def set_up_department(
     scheme: Scheme,
     deadline: date,
     users: Sequence[NewUser] = (),
-    kdf: KdfParams = DEFAULT_KDF,
+    kdf: TokenHashing = DEFAULT_KDF,
 ) -> dict[str, Credentials]:
     """An administrator registers a department, opens ``year`` under ``scheme`` and adds
     ``users`` (each with their role and a token); returns the users' credentials by id.
@@ -233,7 +233,7 @@ def revoke_token(
 
 
 def bootstrap(
-    store: EventStoreProtocol, *, user_id: str, name: str, kdf: KdfParams = DEFAULT_KDF
+    store: EventStoreProtocol, *, user_id: str, name: str, kdf: TokenHashing = DEFAULT_KDF
 ) -> str:
     """Create the first administrator (admin@*) in an empty store; returns their token.
 
