@@ -48,6 +48,7 @@ from web.routers import (
 from web.sessions import SessionStore, SignInThrottle
 from web.settings import WebSettings, load_web_settings
 from web.templating import STATIC, templates
+from web.warm_start import route_once
 from workflow.errors import DomainError
 
 log = logging.getLogger("jixiao.web")
@@ -175,10 +176,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Requests beyond the lanes wait in the event loop, not for a database connection.
         open_quick_lane(settings.threads)
         open_long_lane(settings.long_threads)
+        await route_once(app)
         with objects_of_the_start_frozen():
             yield
 
