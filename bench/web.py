@@ -295,6 +295,9 @@ class Results:
     untimed: int = 0
     #: The bytes of each kind's answers (the ladder's stand-ins answer as many).
     sizes: dict[str, list[int]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    #: Where every client waits until all have signed in and warmed up: no timed request
+    #: shares the servers with another client's untimed ones.
+    started: asyncio.Barrier | None = None
 
 
 @dataclass(frozen=True)
@@ -387,10 +390,11 @@ async def client(
     results: Results,
     stand_in: StandIn | None = None,
 ) -> None:
-    """One closed-loop client: sign in, one untimed request of each kind, then ``rounds``
-    rounds of the four kinds. With ``jixiao_url`` None it is the harness floor's client:
-    the same rounds and pacing, each request of the round sent to the bare application
-    (to its stand-in for the kind, in a rung of the ladder)."""
+    """One closed-loop client: sign in, one untimed request of each kind, wait for every
+    other client to have done as much, then ``rounds`` rounds of the four kinds. With
+    ``jixiao_url`` None it is the harness floor's client: the same rounds and pacing, each
+    request of the round sent to the bare application (to its stand-in for the kind, in a
+    rung of the ladder)."""
     import httpx
 
     timeout = httpx.Timeout(60.0)
@@ -409,6 +413,8 @@ async def client(
         # The warm-ups the server answered (the bare one's is the floor's; in the harness
         # floor's load every warm-up is a bare request).
         results.untimed += len(KINDS) if pages is None else len(TARGETS)
+        if results.started is not None:
+            await results.started.wait()
         for _ in range(rounds):
             for kind in KINDS:
                 began = time.perf_counter()
@@ -430,7 +436,7 @@ async def load(
 ) -> Results:
     """Every client at once; with ``jixiao_url`` None, the harness floor's load (or, with
     ``stand_in``, a rung of the ladder)."""
-    results = Results()
+    results = Results(started=asyncio.Barrier(len(preparers)))
     await asyncio.gather(
         *(client(p, jixiao_url, bare_url, rounds, results, stand_in) for p in preparers)
     )
