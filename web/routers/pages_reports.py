@@ -220,52 +220,44 @@ def edit_items(
             ids.append(section["id"])
     found = False
 
-    def item(kind: str, id_: str, summary: dict[str, Any], whole: dict[str, Any]) -> dict:
+    def edited(kind: str, id_: str) -> bool:
+        # Only the item edited is given whole (and built so): the others show summaries.
         nonlocal found
         if target != f"{kind}-{id_}":
-            return summary
+            return False
         found = True
-        return {**whole, "full": True}
+        return True
 
     line_items = []
     for line in lines:
         comments = pinned.get(f"line:{line['id']}", [])
-        line_items.append(
-            item(
-                "line",
-                line["id"],
-                {"line": {"id": line["id"], "name": line["name"]}, "comments": comments},
-                {"line": _line_shown(line), "comments": comments},
-            )
-        )
+        if edited("line", line["id"]):
+            shown = {"line": _line_shown(line), "comments": comments, "full": True}
+        else:
+            shown = {"line": {"id": line["id"], "name": line["name"]}, "comments": comments}
+        line_items.append(shown)
     indicator_items = []
     for indicator in view["indicators"]:
         comments = pinned.get(f"indicator:{indicator['id']}", [])
-        indicator_items.append(
-            item(
-                "indicator",
-                indicator["id"],
-                {"indicator": _indicator_summary(indicator), "comments": comments},
-                {"indicator": indicator, "comments": comments},
-            )
-        )
+        if edited("indicator", indicator["id"]):
+            shown = {"indicator": indicator, "comments": comments, "full": True}
+        else:
+            shown = {"indicator": _indicator_summary(indicator), "comments": comments}
+        indicator_items.append(shown)
     section_items = []
     # A 项目支出 report has no narrative: no section to edit (nor to name with ?edit=).
     for section_id in () if view.get("project") else ids:
         section = written.get(section_id)
-        shown = {
+        about = {
             "section_id": section_id,
             "spec_title": titles.get(section_id, ""),
             "comments": pinned.get(f"section:{section_id}", []),
         }
-        section_items.append(
-            item(
-                "section",
-                section_id,
-                {**shown, "section": {"title": section["title"]} if section else None},
-                {**shown, "section": section},
-            )
-        )
+        if edited("section", section_id):
+            shown = {**about, "section": section, "full": True}
+        else:
+            shown = {**about, "section": {"title": section["title"]} if section else None}
+        section_items.append(shown)
     return {
         "lines": line_items,
         "line_options": [{"id": line["id"], "name": line["name"]} for line in lines],
