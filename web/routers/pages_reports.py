@@ -218,15 +218,10 @@ def edit_items(
     for section in view.get("sections", ()):
         if section["id"] not in ids:
             ids.append(section["id"])
-    found = False
 
     def edited(kind: str, id_: str) -> bool:
         # Only the item edited is given whole (and built so): the others show summaries.
-        nonlocal found
-        if target != f"{kind}-{id_}":
-            return False
-        found = True
-        return True
+        return target == f"{kind}-{id_}"
 
     line_items = []
     for line in lines:
@@ -263,7 +258,7 @@ def edit_items(
         "line_options": [{"id": line["id"], "name": line["name"]} for line in lines],
         "indicators": indicator_items,
         "sections": section_items,
-        "found": found,
+        "found": any("full" in item for item in (*line_items, *indicator_items, *section_items)),
     }
 
 
