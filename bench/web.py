@@ -43,17 +43,20 @@ machine, for the targets to hold: the budget the server's requests are measured 
 The servers' CPU during the load is read from their processes' counters (/proc, every
 process of each server's group) and shared over the requests each served, sign-ins and
 warm-ups included; the clients' own process's CPU likewise, over every request it sent (it
-shares the machine's cores with the servers). Then, with the load over, one client sends
-each kind alone, one request at a time (``--alone`` of each, and as many rounds of a
-command, the report page it changed and the inbox): the server's CPU and the wall time per
-request with nothing else asking.
+shares the machine's cores with the servers). Beside them, the share of the machine's CPU
+time left idle during the load (/proc/stat) and each of jixiao's processes' CPU seconds: a
+worker that accepted more of the 50 connections, which it keeps, shows as the larger. Then,
+with the load over, one client sends each kind alone, one request at a time (``--alone`` of
+each, and as many rounds of a command, the report page it changed and the inbox): the
+server's CPU and the wall time per request with nothing else asking.
 
 The last line printed is one JSON object: p50/p95/p99/max per kind in milliseconds, each
 kind's p95 over the floor's and over the harness floor's (with the harness floor's own
 figures, requests a second and clients' CPU), each rung of the ladder with the budget it
 gives and the bytes each kind answered, the targets (pages ≤ 100 ms, command ≤ 150 ms at
 p95), the error count, the CPU per request under load (each server's and the
-clients') and served alone, and the load average before and after (the machine may be shared).
+clients'), the cores' idle share and jixiao's processes' CPU during it, the CPU per request
+served alone, and the load average before and after (the machine may be shared).
 """
 
 from __future__ import annotations
@@ -250,11 +253,11 @@ def start(name: str, app: str, workers: int, folder: Path, env: dict[str, str], 
     return Server(name, port, process, log)
 
 
-def group_cpu_s(pgid: int) -> float:
-    """User + system CPU seconds of every live process in the group (a uvicorn server: its
-    supervisor and workers), read from /proc."""
+def processes_cpu_s(pgid: int) -> dict[int, float]:
+    """User + system CPU seconds of each live process in the group (a uvicorn server: its
+    supervisor and workers), by process id, read from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -264,8 +267,33 @@ def group_cpu_s(pgid: int) -> float:
             continue
         # After the name: state, ppid, pgrp (fields[2]) … utime (fields[11]), stime (fields[12]).
         if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def group_cpu_s(pgid: int) -> float:
+    """User + system CPU seconds of every live process in the group, summed."""
+    return sum(processes_cpu_s(pgid).values())
+
+
+def machine_cpu_ticks() -> tuple[int, int]:
+    """The machine's idle (idle + I/O wait) and total CPU ticks since boot (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return values[3] + values[4], sum(values)
+
+
+def during(pgid: int, before: dict[int, float], ticks: tuple[int, int]) -> dict[str, Any]:
+    """What the cores did between ``before`` (the group's processes' CPU) and ``ticks`` (the
+    machine's) and now: the share of the machine's CPU time left idle, and each process's CPU
+    seconds, largest first. An uneven split between the workers shows here: each keeps the
+    connections it accepted."""
+    idle, total = machine_cpu_ticks()
+    now = processes_cpu_s(pgid)
+    spent = sorted((now[pid] - before.get(pid, 0.0) for pid in now), reverse=True)
+    return {
+        "idle_share": round((idle - ticks[0]) / max(total - ticks[1], 1), 3),
+        "server_processes_cpu_s": [round(seconds, 2) for seconds in spent],
+    }
 
 
 def wait_ready(server: Server, path: str, timeout: float = 120.0) -> None:
@@ -571,11 +599,13 @@ def main() -> None:
             f"against 2 servers of {args.workers} workers each ..."
         )
         cpu_before = {s.name: group_cpu_s(s.process.pid) for s in (jixiao, bare)}
+        processes_before, ticks = processes_cpu_s(jixiao.process.pid), machine_cpu_ticks()
         began, client_began = time.perf_counter(), time.process_time()
         results = asyncio.run(load(preparers[: args.clients], jixiao.url, bare.url, args.rounds))
         elapsed = time.perf_counter() - began
         client_cpu = time.process_time() - client_began
         load_after = os.getloadavg()
+        cores = during(jixiao.process.pid, processes_before, ticks)
         cpu_used = {s.name: group_cpu_s(s.process.pid) - cpu_before[s.name] for s in (jixiao, bare)}
         say("the harness floor: the same clients and rounds, every request to the bare app ...")
         began, client_began = time.perf_counter(), time.process_time()
@@ -654,6 +684,11 @@ def main() -> None:
         f"CPU per request under load: jixiao {cpu_per_request['jixiao']} ms, "
         f"floor {cpu_per_request['floor']} ms, the clients' process {cpu_per_request['clients']} ms"
     )
+    say(
+        "during the load (sign-ins and warm-ups included): the cores "
+        f"{cores['idle_share']:.0%} idle, jixiao's processes "
+        f"{', '.join(f'{seconds:.2f}' for seconds in cores['server_processes_cpu_s'])} s of CPU"
+    )
     for name, f in alone.items():
         say(
             f"served alone {name:>13}: CPU {f['cpu_ms_per_request']:6.2f} ms/request, "
@@ -719,6 +754,7 @@ def main() -> None:
             "errors": len(errors),
             "error_samples": errors[:5],
             "cpu_ms_per_request_under_load": cpu_per_request,
+            "during_load": cores,
             "answer_bytes": sizes,
             "ladder": rungs_found,
             "ladder_budget_cpu_ms": budget,
