@@ -47,10 +47,15 @@ class TamperedEvent(EventStoreError):
 
     def __init__(self, position: int, stream_id: str, version: int) -> None:
         self.position = position
+        self._arguments = (position, stream_id, version)
         super().__init__(
             f"event at position {position} ({stream_id} version {version}): its content does "
             "not match its hash, expected an unedited log; run `jixiao audit verify`"
         )
+
+    def __reduce__(self) -> tuple[type[TamperedEvent], tuple[int, str, int]]:
+        # Raised in a rebuild's share process, it is raised again in the rebuilding one.
+        return (type(self), self._arguments)
 
 
 class SchemaNotCurrent(EventStoreError):
@@ -90,8 +95,13 @@ class BrokenChain(EventStoreError):
         self, position: int, stream_id: str | None, version: int | None, problem: str
     ) -> None:
         self.position = position
+        self._arguments = (position, stream_id, version, problem)
         where = f" ({stream_id} version {version})" if stream_id is not None else ""
         super().__init__(
             f"event at position {position}{where}: {problem}, expected an unedited log; "
             "run `jixiao audit verify`"
         )
+
+    def __reduce__(self) -> tuple[type[BrokenChain], tuple[int, str | None, int | None, str]]:
+        # Raised in a rebuild's share process, it is raised again in the rebuilding one.
+        return (type(self), self._arguments)

@@ -20,7 +20,13 @@ from events.protocol import Snapshot
 from events.registry import EventRegistry
 from events.rows import aware_utc, decode_rows, stored_moment
 from events.statements import END_OF_TIME, EVENT_COLUMNS, LAST_VERSION, Statements
-from events.verify import ChainReport, check_noted_positions, check_stream_segment, verify_rows
+from events.verify import (
+    ChainReport,
+    check_noted_positions,
+    check_run,
+    check_stream_segment,
+    verify_rows,
+)
 
 #: How many events after a position :meth:`DriverReads.streams_after` looks through: a
 #: reader wanting to know which streams moved is fine reading the log another way when more
@@ -49,6 +55,22 @@ class DriverReads:
         """Rows of the events table (its columns in order, as :meth:`verify` hands them
         out) as recorded events."""
         return self._decode(rows)
+
+    def rows_checked(
+        self,
+        after: int,
+        limit: int,
+        prev_hash: str | None,
+        hashed: Callable[[Sequence[Any]], bool] | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """Up to ``limit`` rows of the log after position ``after``, as plain tuples in the
+        events table's column order, once they hold as a run of the chain after the row whose
+        stored hash is ``prev_hash`` (:func:`events.verify.check_run`, with ``hashed``):
+        TamperedEvent or BrokenChain at the first that does not. Undecoded, so a reader may
+        decode only the rows it needs."""
+        rows = self._query(self._sql.read_all, (after, limit))
+        check_run(rows, after, prev_hash, aware_utc, hashed)
+        return rows
 
     def verify(
         self,
