@@ -290,10 +290,12 @@ class _YearOverviewFold:
         return _values(shape, held.values())
 
 
-_Fold = _ReportStateFold | _AuditTrailFold | _InboxFold | _YearOverviewFold
+#: A read model folded in memory: ``apply`` batches, ``flush`` at a transaction's end, and
+#: its rows (``take`` for the audit trail's, a batch at a time).
+MemoryFold = _ReportStateFold | _AuditTrailFold | _InboxFold | _YearOverviewFold
 
 
-def _folds(states: ReportStates) -> list[_Fold]:
+def memory_folds(states: ReportStates) -> list[MemoryFold]:
     """Every read model, in the order :func:`projections.registry.all_projections` lists them."""
     return [
         _ReportStateFold(states),
@@ -377,7 +379,7 @@ class _Walk:
         log: DriverLog,
         states: ReportStates,
         snapshots: SnapshotCheck,
-        chosen: Mapping[str, tuple[_Fold, int]],
+        chosen: Mapping[str, tuple[MemoryFold, int]],
     ) -> None:
         self.log, self.states, self.snapshots = log, states, snapshots
         self.chosen = list(chosen.values())
@@ -443,7 +445,7 @@ def verify_folded(
     states = ReportStates(log)
     snapshots = SnapshotCheck(log)
     skipped: list[str] = []
-    chosen = chosen_projections(_folds(states), _checkpoints(log), skipped)
+    chosen = chosen_projections(memory_folds(states), _checkpoints(log), skipped)
     walk = _Walk(log, states, snapshots, chosen)
     chain = log.verify(batch_size=batch_size, progress=progress, accepted=walk.consume)
     walk.flush()

@@ -104,6 +104,21 @@ def _commit_unsynced(connection: Connection) -> Iterator[None]:
         driver.execute("PRAGMA synchronous=FULL")
 
 
+@contextmanager
+def read_model_transaction(engine: sa.Engine) -> Iterator[Connection]:
+    """A write transaction of the read models: in the writers' queue, committed without
+    waiting for the disk (:func:`_commit_unsynced`, and PostgreSQL's ``synchronous_commit``
+    off for it alone)."""
+    with (
+        write_connection(engine) as connection,
+        _commit_unsynced(connection),
+        connection.begin(),
+    ):
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        yield connection
+
+
 class ProjectionRunner:
     """Keeps a set of projections up to date with the log of one store."""
 
@@ -167,18 +182,30 @@ class ProjectionRunner:
     def reset(self, names: Sequence[str] | None = None) -> None:
         """Empty the tables of the named projections (all by default) and move their
         checkpoints to zero, in one transaction; their schema stays as it is."""
-        chosen = self._select(names)
+        chosen = self.selected(names)
         with write_connection(self.engine) as connection, connection.begin():
-            for projection in chosen:
-                for table in reversed(projection.tables):
-                    connection.execute(sa.delete(table))
-                connection.execute(
-                    sa.update(checkpoints_table)
-                    .where(_C.name == projection.name)
-                    .values(position=0, version=projection.version, updated_at=None)
-                )
+            self.empty(connection, chosen)
 
-    def _select(self, names: Sequence[str] | None) -> list[Projection]:
+    def empty(self, connection: Connection, projections: Sequence[Projection]) -> None:
+        """In ``connection``'s transaction: the tables of ``projections`` emptied and their
+        checkpoints moved to zero, at each projection's version."""
+        for projection in projections:
+            for table in reversed(projection.tables):
+                connection.execute(sa.delete(table))
+            connection.execute(
+                sa.update(checkpoints_table)
+                .where(_C.name == projection.name)
+                .values(position=0, version=projection.version, updated_at=None)
+            )
+
+    def lock_checkpoints(self, connection: Connection) -> dict[str, int]:
+        """In ``connection``'s transaction: every projection's checkpoint, locked until the
+        transaction ends, so no other runner applies events meanwhile."""
+        return dict(connection.exec_driver_sql(self._locked, self._names).all())
+
+    def selected(self, names: Sequence[str] | None) -> list[Projection]:
+        """The projections ``names`` names (all of them for None); ValueError naming any
+        unknown name."""
         if names is None:
             return self.projections
         known = {p.name: p for p in self.projections}
@@ -228,17 +255,9 @@ class ProjectionRunner:
         if not events:
             return 0
         applied = 0
-        with (
-            write_connection(self.engine) as connection,
-            _commit_unsynced(connection),
-            connection.begin(),
-        ):
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        with read_model_transaction(self.engine) as connection:
             # Re-read under lock: another runner may have applied this batch meanwhile.
-            locked: dict[str, int] = dict(
-                connection.exec_driver_sql(self._locked, self._names).all()
-            )
+            locked = self.lock_checkpoints(connection)
             try:
                 while True:
                     self._apply(connection, locked, events)

@@ -34,10 +34,10 @@ def test_the_drivers_verification_folds_every_projection() -> None:
     # A projection added to the registry without its in-memory fold would go unchecked by
     # `audit verify` through the driver (decision 0209).
     from projections.at_head import PROJECTION_VERSIONS
-    from projections.folded import _folds
+    from projections.folded import memory_folds
     from projections.shared_fold import ReportStates
 
     store = InMemoryEventStore()
-    folds = [(f.name, f.version) for f in _folds(ReportStates(store))]
+    folds = [(f.name, f.version) for f in memory_folds(ReportStates(store))]
     assert folds == [(p.name, p.version) for p in all_projections(store)]
     assert dict(folds) == dict(PROJECTION_VERSIONS)
