@@ -123,3 +123,7 @@ def test_lists_overview_and_projection_commands(returned) -> None:
     assert rebuilt["events"] == status[0]["head"]
     after = json.loads(run("report", "show", *KEY, "--json").stdout)
     assert after["budget"]["adjustment_rate"] == "7.6"
+    shared = json.loads(run("projections", "rebuild", "--workers", "2", "--json").stdout)
+    assert (shared["events"], shared["workers"]) == (status[0]["head"], 2)
+    assert json.loads(run("report", "show", *KEY, "--json").stdout) == after
+    assert "(2 processes)" in run("projections", "rebuild", "--workers", "2").stdout
