@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from events import EventStore, Metadata
 from events.chain import row_hash
+from events.errors import BrokenChain, TamperedEvent
 from events.verify import check_anchor
 from tests.events.sample_events import NoteAdded, registry
 
@@ -153,3 +156,38 @@ def test_verify_reports_progress(store: EventStore) -> None:
     seen: list[int] = []
     assert store.verify(batch_size=4, progress=seen.append).ok
     assert seen == [4, 8, 10]
+
+
+def test_readers_sharing_the_log_out_each_hash_their_rows_and_check_every_link(
+    store: EventStore,
+) -> None:
+    # Position 7 is dept-1's (odd notes); dept-0's reader takes its stored hash as given.
+    def of(department: str):
+        return lambda row: row[1] == f"report:{department}:2021"
+
+    assert len(store.rows_checked(0, 100, None, of("dept-0"))) == 10
+    tamper(
+        store,
+        "UPDATE events SET actor = 'someone.else' WHERE position = 7",
+        "UPDATE events SET prev_hash = 'x' WHERE position = 8",
+    )
+    assert len(store.rows_checked(0, 7, None, of("dept-0"))) == 7
+    for hashed in (of("dept-1"), None):
+        with pytest.raises(TamperedEvent) as refused:
+            store.rows_checked(0, 7, None, hashed)
+        assert refused.value.position == 7
+    # A link is every reader's to check: position 8's, whatever share hashes it.
+    for department in ("dept-0", "dept-1"):
+        with pytest.raises(BrokenChain) as broken:
+            store.rows_checked(7, 100, store.hash_at(7), of(department))
+        assert broken.value.position == 8
+
+
+def test_chain_errors_cross_processes_as_they_were() -> None:
+    for error in (TamperedEvent(7, "report:d:2021", 3), BrokenChain(8, None, None, "it is gone")):
+        again = pickle.loads(pickle.dumps(error))
+        assert (type(again), str(again), again.position) == (
+            type(error),
+            str(error),
+            error.position,
+        )
