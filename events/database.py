@@ -91,6 +91,13 @@ def create_database_engine(url: str | None = None, *, pool_size: int = 5) -> Eng
 
     resolved = parse_database_url(url)
     if resolved.get_backend_name() == "sqlite":
+        if resolved.database in (None, "", ":memory:"):
+            # Each connection of a pool would hold a database of its own, and the log would
+            # end with the process: refused before SQLAlchemy refuses the pool's settings.
+            raise ValueError(
+                f"database URL: got {_shown(str(url or database_url()))!r}, expected a SQLite "
+                f"file or a PostgreSQL server ({_EXPECTED_URL}), not a database in memory"
+            )
         return _sqlite_engine(resolved, pool_size)
     # No pre-ping: it costs a round trip per checkout, a third of a small append. A
     # connection broken by a server restart fails one operation and is dropped from the

@@ -69,3 +69,20 @@ def test_postgres_urls_as_hosts_hand_them_out_are_accepted() -> None:
     ):
         assert database_url(given).startswith("postgresql+psycopg://jixiao@db.example")
         assert parse_database_url(given).get_backend_name() == "postgresql"
+
+
+def test_a_database_in_memory_is_refused_in_one_line(jixiao: Invoke) -> None:
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        for command in (
+            ("report", "list", "-y", "2021"),
+            ("audit", "verify"),
+            ("projections", "rebuild", "--workers", "2"),
+            ("admin", "init"),
+        ):
+            out = jixiao("--db", url, *command)
+            assert (out.exit_code, out.stderr.strip()) == (
+                1,
+                f"error: database URL: got '{url}', expected a SQLite file or a PostgreSQL "
+                "server (sqlite:///PATH or postgresql://USER@HOST[:PORT]/DB), not a database "
+                "in memory",
+            ), (url, command)
