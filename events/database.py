@@ -148,7 +148,13 @@ def driver_rows(engine: Engine, sql: str, parameters: Sequence[Any] = ()) -> lis
     every execution, which costs more than most of these queries (decision 0620).
     """
     connection = engine.raw_connection()
+    driver = connection.driver_connection
+    # On PostgreSQL, autocommit: one round trip, where a transaction's BEGIN before the read
+    # and the pool's ROLLBACK after it made three (the store's own reads do the same).
+    single = engine.dialect.name == "postgresql"
     try:
+        if single:
+            driver.autocommit = True  # type: ignore[union-attr]
         cursor = connection.cursor()
         try:
             cursor.execute(sql, tuple(parameters))
@@ -156,6 +162,8 @@ def driver_rows(engine: Engine, sql: str, parameters: Sequence[Any] = ()) -> lis
         finally:
             cursor.close()
     finally:
+        if single:
+            driver.autocommit = False  # type: ignore[union-attr]
         connection.close()
 
 
