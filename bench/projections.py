@@ -40,7 +40,6 @@ The last line printed is one JSON object with every figure and the goals.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import random
@@ -94,7 +93,7 @@ from projections.migrations import open_store
 from projections.partitioned import rebuild_in_shares
 from projections.registry import projection_runner
 from projections.report_state import report_row
-from projections.runner import REBUILD_BATCH, REBUILD_CHUNK
+from projections.runner import REBUILD_BATCH, REBUILD_CHUNK, collector_paused
 from tests.seed import INDICATORS, SECTIONS, seed_commands
 from workflow.administration import (
     DepartmentState,
@@ -585,13 +584,8 @@ def checked(floor: Callable[..., dict[str, Any]], *where: Any) -> dict[str, Any]
     json-decoded, the collector paused as the rebuild's batches pause it. What any rebuild
     that keeps its checks pays before the domain's own work (folding, describing each change,
     the report rows): the rebuild's time less this is the domain's."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return floor(*where, take=_checked)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def reach(result: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,6 @@ at, so the rows equal a serial rebuild's.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import pickle
 import queue
@@ -46,7 +45,12 @@ from events.errors import EventStoreError
 from projections.checkpoints import checkpoints_table
 from projections.folded import MemoryFold, memory_folds
 from projections.read_model_rows import AUDIT_TRAIL, REBUILD_BATCH, TableShape
-from projections.runner import REBUILD_CHUNK, ProjectionRunner, read_model_transaction
+from projections.runner import (
+    REBUILD_CHUNK,
+    ProjectionRunner,
+    collector_paused,
+    read_model_transaction,
+)
 from projections.shared_fold import REPORT_PREFIX, ReportStates
 from projections.sql import insert_values
 from workflow.streams import report_stream_id
@@ -85,11 +89,11 @@ def fold_share(
     """One share's process: fold the log up to position ``through`` and send the rows of
     the read models ``names`` this share writes, as ``("rows", table, rows)`` messages, then
     ``("done", position)``; ``("failed", error)`` instead at the first error."""
-    # As the serial rebuild's batches do: the collector's passes over the states and views
-    # a fold holds cost as much as the fold, and free nothing.
-    gc.disable()
+    # Paused as in the serial rebuild's batches: the collector's passes over the states and
+    # views a fold holds cost as much as the fold, and free nothing.
     try:
-        _fold_share(url, names, share, shares, through, pipe)
+        with collector_paused():
+            _fold_share(url, names, share, shares, through, pipe)
     except BaseException as error:
         try:
             pipe.send(("failed", error))
@@ -264,5 +268,3 @@ def _write(
             .where(checkpoints_table.c.name.in_(chosen))
             .values(position=through, updated_at=datetime.now(UTC).replace(tzinfo=None))
         )
-    if progress is not None:
-        progress(through, through)

@@ -65,7 +65,7 @@ class Projection(Protocol):
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector (restoring it after).
 
     A batch allocates many small, acyclic objects: the collector's passes over them cost as
@@ -231,7 +231,7 @@ class ProjectionRunner:
         The batch is one transaction; with ``chunk_size`` it is read and applied that many
         events at a time (what a projection defers to ``flush`` is still written once).
         """
-        with _collector_paused():
+        with collector_paused():
             return retrying(lambda: self._run_batch(batch_size, chunk_size, None))
 
     def _run_batch(
@@ -325,7 +325,7 @@ class ProjectionRunner:
         applied = 0
         # Paused across batches too: re-enabled between them, the collector would walk every
         # state and view the fold cache holds after each batch.
-        with _collector_paused():
+        with collector_paused():
             report = None if progress is None else lambda position: progress(position, head)
             # A batch the database refused (a deadlock between two runners) is one rolled-back
             # transaction: it is tried again from the checkpoints.
