@@ -9,14 +9,16 @@ Run from the repository root::
 A SQLite database is built once with the application services: a fiscal year and, for each
 department, its preparer (with a token, hashed as production's are: HMAC-SHA-256; the
 server checks a token once per process and remembers the proof) and the whole seed report
-entered as one import. Then ``uvicorn --factory web.app:create_app --workers 2`` serves it, and a
-second uvicorn, also with 2 workers, serves a bare FastAPI application whose one endpoint
-returns a constant: its latency is the floor of what any endpoint costs here (HTTP, the
-event loop, the quick lane, this process's client).
+entered as one import. Then ``uvicorn --factory web.app:create_app --workers 2`` serves it,
+with the HTTP protocol ``jixiao serve`` gives it (each response in one write, decision
+0628), and a second uvicorn, also with 2 workers and that protocol, serves a bare FastAPI
+application whose one endpoint returns a constant: its latency is the floor of what any
+endpoint costs here (HTTP, the event loop, the quick lane, this process's client).
 
-Each of the concurrent clients (httpx, asyncio, one process) signs in as the preparer of
-a department of its own through the sign-in page, warms up once, then runs rounds of four
-requests, one of each kind, interleaved so that load from elsewhere hits every kind:
+Each of the concurrent clients (httpx on uvloop's event loop, one process) signs in as the
+preparer of a department of its own through the sign-in page, warms up once, then runs
+rounds of four requests, one of each kind, interleaved so that load from elsewhere hits
+every kind:
 
 - ``report_page``: GET /reports/{department}/2021, the 自评价表 as HTML (session cookie);
 - ``inbox_page``: GET /inbox, 我的待办 as HTML (session cookie);
@@ -238,6 +240,9 @@ def start(name: str, app: str, workers: int, folder: Path, env: dict[str, str], 
         "--no-access-log",
         "--log-level",
         "warning",
+        # As `jixiao serve` serves (decision 0628): each response in one write.
+        "--http",
+        "web.http_protocol:OneWriteHttp",
         *extra,
     ]
     with log.open("wb") as output:
@@ -524,6 +529,15 @@ async def served_alone(
     return measured
 
 
+def run_clients(clients: Any) -> Any:
+    """Run the clients' coroutine on uvloop's event loop (uvicorn's own, installed with it):
+    the clients share the two cores with the servers, and the standard library's loop cost
+    them some tenth more CPU a request (decision 0628)."""
+    import uvloop
+
+    return uvloop.run(clients)
+
+
 def percentile(values: list[float], p: float) -> float:
     """The nearest-rank ``p``-th percentile."""
     ordered = sorted(values)
@@ -601,7 +615,7 @@ def main() -> None:
         cpu_before = {s.name: group_cpu_s(s.process.pid) for s in (jixiao, bare)}
         processes_before, ticks = processes_cpu_s(jixiao.process.pid), machine_cpu_ticks()
         began, client_began = time.perf_counter(), time.process_time()
-        results = asyncio.run(load(preparers[: args.clients], jixiao.url, bare.url, args.rounds))
+        results = run_clients(load(preparers[: args.clients], jixiao.url, bare.url, args.rounds))
         elapsed = time.perf_counter() - began
         client_cpu = time.process_time() - client_began
         load_after = os.getloadavg()
@@ -609,7 +623,7 @@ def main() -> None:
         cpu_used = {s.name: group_cpu_s(s.process.pid) - cpu_before[s.name] for s in (jixiao, bare)}
         say("the harness floor: the same clients and rounds, every request to the bare app ...")
         began, client_began = time.perf_counter(), time.process_time()
-        harness = asyncio.run(load(preparers[: args.clients], None, bare.url, args.rounds))
+        harness = run_clients(load(preparers[: args.clients], None, bare.url, args.rounds))
         harness_elapsed = time.perf_counter() - began
         harness_client_cpu = time.process_time() - client_began
         sizes = {
@@ -621,10 +635,10 @@ def main() -> None:
             stand_in = StandIn(ms, sizes)
             began = time.perf_counter()
             clients = preparers[: args.clients]
-            rung = asyncio.run(load(clients, None, bare.url, args.rounds, stand_in))
+            rung = run_clients(load(clients, None, bare.url, args.rounds, stand_in))
             ladder.append((ms, rung, time.perf_counter() - began))
         say(f"served alone: {args.alone} of each kind, one at a time ...")
-        alone = asyncio.run(served_alone(preparers[-1], jixiao, bare, args.alone))
+        alone = run_clients(served_alone(preparers[-1], jixiao, bare, args.alone))
     finally:
         jixiao.stop()
         bare.stop()

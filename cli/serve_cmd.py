@@ -20,6 +20,8 @@ from cli.failures import reported_errors
 
 #: What uvicorn imports and calls to build the application.
 APPLICATION = "web.app:create_app"
+#: The HTTP protocol uvicorn serves it with: each response in one write (decision 0628).
+HTTP_PROTOCOL = "web.http_protocol:OneWriteHttp"
 
 
 def _log_config() -> dict:
@@ -97,6 +99,7 @@ def serve(
                 host=host,
                 port=port,
                 workers=workers,
+                http=HTTP_PROTOCOL,
                 proxy_headers=True,
                 log_config=_log_config(),
             )

@@ -38,10 +38,12 @@ def test_the_layers_contract_is_the_architecture_table() -> None:
     assert layers == ["cli | web", "worker", "projections | imports", "workflow", "events"]
 
 
-def test_the_cli_names_the_server_only_by_its_import_string() -> None:
-    from cli.serve_cmd import APPLICATION
+def test_the_cli_names_the_server_only_by_its_import_strings() -> None:
+    from cli.serve_cmd import APPLICATION, HTTP_PROTOCOL
 
     assert APPLICATION == "web.app:create_app"
-    module, _, factory = APPLICATION.partition(":")
-    assert (ROOT / Path(*module.split("."))).with_suffix(".py").is_file()
-    assert f"def {factory}(" in (ROOT / "web" / "app.py").read_text(encoding="utf-8")
+    assert HTTP_PROTOCOL == "web.http_protocol:OneWriteHttp"
+    for name, keyword in ((APPLICATION, "def"), (HTTP_PROTOCOL, "class")):
+        module, _, attribute = name.partition(":")
+        source = (ROOT / Path(*module.split("."))).with_suffix(".py")
+        assert f"{keyword} {attribute}(" in source.read_text(encoding="utf-8")
