@@ -26,6 +26,11 @@ every kind:
   (bearer token), alternating two amounts so that each records one event;
 - ``floor``: GET /constant on the bare application.
 
+With ``--warm-loads N`` the same clients first run N whole loads against the same
+servers, each reported (``warm_loads``), so that the timed load meets processes that have
+been serving a while, their caches filled, as a server does after its first minutes
+(decision 0629); by default the timed load is the servers' first.
+
 Every answer is checked (status, and the command's recorded count); anything else is an
 error. Then the **harness floor** (decision 0614): the same clients run the same rounds
 again, waiting for each answer as before, with every request of the round sent to the bare
@@ -572,6 +577,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10 departments, 10 clients, 4 rounds")
     parser.add_argument("--keep", type=Path, help="build (and keep) the database in this folder")
     parser.add_argument(
+        "--warm-loads",
+        type=int,
+        default=0,
+        help="loads run against the same servers before the timed one (a server that has "
+        "been serving a while); each is reported",
+    )
+    parser.add_argument(
         "--alone", type=int, default=100, help="requests of each kind served alone, after the load"
     )
     parser.add_argument(
@@ -582,6 +594,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.departments, args.clients, args.rounds = 10, 10, 4
+    if args.warm_loads < 0:
+        parser.error(f"--warm-loads: got {args.warm_loads}, expected 0 or more")
     if args.clients > args.departments:
         parser.error(f"--clients: got {args.clients}, expected at most --departments")
     try:
@@ -612,6 +626,22 @@ def main() -> None:
             f"{args.clients} clients x {args.rounds} rounds x {len(KINDS)} requests "
             f"against 2 servers of {args.workers} workers each ..."
         )
+        warm_loads = []
+        for n in range(args.warm_loads):
+            say(f"warm load {n + 1}/{args.warm_loads} ...")
+            began = time.perf_counter()
+            warm = run_clients(load(preparers[: args.clients], jixiao.url, bare.url, args.rounds))
+            warm_elapsed = time.perf_counter() - began
+            warm_loads.append(
+                {
+                    "p95_ms": {k: figures(warm.latencies[k])["p95_ms"] for k in TARGETS},
+                    "requests_per_s": round(
+                        sum(len(v) for v in warm.latencies.values()) / warm_elapsed, 1
+                    ),
+                    "errors": len(warm.errors),
+                }
+            )
+            say(f"  p95 {warm_loads[-1]['p95_ms']}, {warm_loads[-1]['requests_per_s']:.0f}/s")
         cpu_before = {s.name: group_cpu_s(s.process.pid) for s in (jixiao, bare)}
         processes_before, ticks = processes_cpu_s(jixiao.process.pid), machine_cpu_ticks()
         began, client_began = time.perf_counter(), time.process_time()
@@ -749,6 +779,7 @@ def main() -> None:
             "rounds": args.rounds,
             "server_workers": args.workers,
             "quick": args.quick,
+            "warm_loads": warm_loads,
             "tokens": (
                 "hashed as production's (HMAC-SHA-256); the server checks a token once per "
                 "process and remembers it"

@@ -1,5 +1,6 @@
 """While the application serves, the objects its start left alive are frozen out of the
-garbage collector's full collections; once it stops they are collectable again."""
+garbage collector's full collections and the collector runs at the serving thresholds; once
+it stops they are collectable again and the thresholds are what they were."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi import routing
 from projections.token_uses import token_uses_table
 from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.web.conftest import Site
+from web.app import SERVING_THRESHOLDS
 from web.schema import sessions_table, signin_failures_table
 from web.warm_start import route_once
 
@@ -27,6 +29,16 @@ def test_the_start_is_frozen_while_serving_and_let_go_at_the_end(site: Site) -> 
         # A request's own objects are not frozen with them (frozen ones may be freed).
         assert gc.get_freeze_count() <= frozen
     assert gc.get_freeze_count() == 0
+
+
+def test_the_collector_runs_at_the_serving_thresholds_until_the_end(site: Site) -> None:
+    before = gc.get_threshold()
+    assert before != SERVING_THRESHOLDS
+    with site.client() as client:
+        assert gc.get_threshold() == SERVING_THRESHOLDS
+        assert client.get("/sign-in").status_code == 200
+        assert gc.get_threshold() == SERVING_THRESHOLDS
+    assert gc.get_threshold() == before
 
 
 def test_every_route_is_ready_before_the_first_request(
