@@ -441,6 +441,15 @@ class ViewMemo:
         self._last[key] = (state, view, text)
         return view, text
 
+    def kept(self, state: ReportState) -> dict[str, Any] | None:
+        """The view this memo last made, if it was made of ``state`` itself; None
+        otherwise. Nothing is computed: a reader that has the state a catch-up just viewed
+        takes that view instead of reading and decoding its stored text, which it equals
+        (every value is plain JSON data). The view shares its parts with later views: it is
+        read, never changed."""
+        last = self._last.get((state.report, state.revision))
+        return last[1] if last is not None and last[0] is state else None
+
     def _computed(self, part: Part) -> _Kept:
         value = part.value()
         return (part.sources, value, self._encode(value), None)

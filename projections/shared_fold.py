@@ -84,6 +84,17 @@ class ReportStates:
         """The report view of ``state`` and its JSON text (see :class:`ViewMemo`)."""
         return self._views.view(state)
 
+    def kept_view(self, stream_id: str, version: int) -> dict[str, Any] | None:
+        """The view of report ``stream_id`` at stream ``version``, if this fold has folded
+        the report to that version and viewed that state (a catch-up writing its row
+        does); None otherwise. Nothing is folded or computed. A report's view is a function
+        of its state alone, and its state at a version of the log's committed events alone,
+        so it is the view any process stored for that version."""
+        latest = self._latest.get(stream_id)
+        if latest is None or latest[0] != version:
+            return None
+        return self._views.kept(latest[1])
+
 
 class LastTransitions:
     """The last transition of each report (or report revision) since the last :meth:`take`.

@@ -11,8 +11,10 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 
 from events.store import EventStore
-from projections.registry import projection_runner
+from projections.registry import all_projections
 from projections.report_state import ReportRow, report_row, report_row_and_document
+from projections.runner import ProjectionRunner
+from projections.shared_fold import ReportStates
 from projections.summaries import summary_of
 from web.errors import Refused, not_found
 from workflow.roles import Actor
@@ -42,7 +44,10 @@ class Reads:
 
     def __init__(self, store: EventStore) -> None:
         self.store = store
-        self.runner = projection_runner(store)
+        # The projections' shared fold: the report page takes from it the view a catch-up
+        # of this process has just stored, rather than reading and decoding it back.
+        self.states = ReportStates(store)
+        self.runner = ProjectionRunner(store, all_projections(store, self.states))
         # One catch-up at a time in a process: the runner's fold cache is shared. Processes
         # are kept apart by the checkpoint rows the runner locks.
         self._lock = threading.Lock()
@@ -167,15 +172,21 @@ class Reads:
     ) -> tuple[ReportRow, dict[str, Any]]:
         """As :meth:`current_report`, with the row's stored view, read together. Given the
         row ``current_report`` just found current, the log is not asked again: rows only
-        advance, so the row read now is at least as recent."""
+        advance, so the row read now is at least as recent. When this process's catch-up
+        has just stored that row (the change was made here), its view is taken as the
+        catch-up left it, equal to the stored one, and nothing more is read
+        (docs/decisions/0630)."""
 
         def read(engine: Engine) -> tuple[ReportRow, dict[str, Any]] | None:
             return report_row_and_document(engine, department, year, project)
 
-        if current is not None:
-            found = read(self.store.engine)
-        else:
+        found: tuple[ReportRow, dict[str, Any]] | None
+        if current is None:
             found = self._current(department, year, project, read, lambda found: found[0])
+        elif (kept := self.states.kept_view(current.report, current.version)) is not None:
+            found = (current, kept)
+        else:
+            found = read(self.store.engine)
         _judged(actor, department, year, project, found[0] if found else None)
         assert found is not None
         return found

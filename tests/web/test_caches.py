@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,6 +16,7 @@ from projections.registry import projection_runner
 from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.web.conftest import CSRF, OTHER, PAGE, REPORT, Site, csrf_of, sign_in
 from tests.web.page_helpers import command, editing, element, row
+from web import reading
 from web.kept_pages import KeptPages
 from web.page_forms import FailedForm
 from web.routers.pages_reports import _scheme
@@ -339,3 +341,31 @@ def test_kept_pages_are_kept_encoded_with_each_requests_token() -> None:
     assert pages.get("a", "t2") == page.replace("PLACEHOLDER", "t2").encode()
     pages.keep("b", page, "t1")  # over the size: the least recently used goes
     assert pages.get("a", "t1") is None and pages.get("b", "t3") is not None
+
+
+def test_a_page_after_its_own_change_takes_the_view_its_catch_up_stored(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    preparer = _signed_in(site, "zhang.san")
+    preparer.get(PAGE)
+    done = command(preparer, "record-actual-spending", "actual-homes", line="homes", amount="3.4")
+    assert done.status_code == 303
+    services = preparer.app.state.services  # type: ignore[attr-defined]
+    read_back: list[object] = []
+    real_read = reading.report_row_and_document
+
+    def counted(*args: object, **kwargs: object) -> object:
+        read_back.append(args)
+        return real_read(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reading, "report_row_and_document", counted)
+    after = preparer.get(PAGE).text
+    assert read_back == []  # the view came from this process's catch-up, not the database
+    fresh = _signed_in(site, "zhang.san").get(PAGE).text  # another process reads it back
+    assert read_back != []
+    (mine,), (theirs,) = _tokens(after), _tokens(fresh)
+    assert fresh.replace(theirs, mine) == after
+    # Rendering the page changed nothing of the view the catch-up keeps and stored.
+    row_now, stored = real_read(site.store.engine, DEPARTMENT_CODE, YEAR)
+    kept = services.reads.states.kept_view(row_now.report, row_now.version)
+    assert kept is not None and orjson.dumps(kept) == orjson.dumps(stored)
