@@ -32,6 +32,7 @@ def all_projections(store: EventStore, states: ReportStates | None = None) -> li
     ]
 
 
-def projection_runner(store: EventStore) -> ProjectionRunner:
-    """A runner over :func:`all_projections` of ``store`` (call ``setup()`` before running)."""
-    return ProjectionRunner(store, all_projections(store))
+def projection_runner(store: EventStore, states: ReportStates | None = None) -> ProjectionRunner:
+    """A runner over :func:`all_projections` of ``store``, sharing ``states`` (or a new
+    ReportStates) among them (call ``setup()`` before running)."""
+    return ProjectionRunner(store, all_projections(store, states))

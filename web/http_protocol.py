@@ -16,8 +16,8 @@ loop had ready, some tens of ms under load. A streamed download still leaves chu
 chunk, and the transport's flow control sees every byte before the application is asked
 for more.
 
-``jixiao serve`` runs it (``uvicorn.run(..., http=HTTP_PROTOCOL)``), as does the bench
-(``uvicorn --http web.http_protocol:OneWriteHttp``).
+``jixiao serve`` names it to uvicorn by its import string (``cli.serve_cmd.HTTP_PROTOCOL``),
+as does the bench (``uvicorn --http web.http_protocol:OneWriteHttp``).
 """
 
 from __future__ import annotations
@@ -26,9 +26,6 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-#: The import string uvicorn is given for the protocol.
-HTTP_PROTOCOL = "web.http_protocol:OneWriteHttp"
 
 
 class WritesJoined:

@@ -11,9 +11,8 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 
 from events.store import EventStore
-from projections.registry import all_projections
+from projections.registry import projection_runner
 from projections.report_state import ReportRow, report_row, report_row_and_document
-from projections.runner import ProjectionRunner
 from projections.shared_fold import ReportStates
 from projections.summaries import summary_of
 from web.errors import Refused, not_found
@@ -47,7 +46,7 @@ class Reads:
         # The projections' shared fold: the report page takes from it the view a catch-up
         # of this process has just stored, rather than reading and decoding it back.
         self.states = ReportStates(store)
-        self.runner = ProjectionRunner(store, all_projections(store, self.states))
+        self.runner = projection_runner(store, self.states)
         # One catch-up at a time in a process: the runner's fold cache is shared. Processes
         # are kept apart by the checkpoint rows the runner locks.
         self._lock = threading.Lock()

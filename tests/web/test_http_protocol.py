@@ -15,7 +15,8 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from web.http_protocol import HTTP_PROTOCOL, OneWriteHttp, WritesJoined
+from cli.serve_cmd import HTTP_PROTOCOL
+from web.http_protocol import OneWriteHttp, WritesJoined
 
 
 class _Socket(asyncio.Transport):
@@ -105,7 +106,7 @@ async def _closing(_request) -> Response:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    """A real uvicorn server on a free port, with the protocol ``jixiao serve`` gives it."""
+    """A real uvicorn server on a free port, given the protocol as ``jixiao serve`` names it."""
     app = Starlette(
         routes=[Route("/page", _page), Route("/streamed", _streamed), Route("/closing", _closing)]
     )
