@@ -28,7 +28,12 @@ from events.chain import (
     check_append_arguments,
     check_streams_once,
 )
-from events.database import create_database_engine, write_connection, writers_queue
+from events.database import (
+    begin_immediate,
+    create_database_engine,
+    write_connection,
+    writers_queue,
+)
 from events.errors import ConcurrencyError
 from events.migrations import STORE_VERSIONS, applied_revisions, require_revisions, upgrade
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
@@ -307,7 +312,7 @@ class EventStore(DriverReads, EventStoreProtocol):
     ) -> list[list[RowValues]]:
         sql, stored_at = self._sql, self._stored_moment(requests[0].recorded_at)
         cursor = connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
+        begin_immediate(cursor)
         try:
             written = []
             for request in requests:
@@ -398,7 +403,7 @@ class EventStore(DriverReads, EventStoreProtocol):
         sql, stored_at = self._sql, self._stored_moment(request.recorded_at)
         # One cursor for the transaction's statements (Connection.execute makes one each).
         cursor = connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
+        begin_immediate(cursor)
         try:
             head = cursor.execute(sql.lock_head, (request.stream_id,)).fetchone()
             rows = self._chain(head, request, stored_at)
