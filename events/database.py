@@ -229,7 +229,7 @@ def writers_queue(engine: Engine) -> AbstractContextManager[object]:
     on a lock of their own and go to SQLite's lock one at a time, instead of each polling
     it with the busy handler's sleeps (1 ms growing to 100 ms), which a writer would sleep
     through after the lock was freed. SQLite admits one writer at a time whatever this
-    lock does; other processes' writers still meet it in the busy handler. Reentrant, so a
+    lock does; another process's writer waits for it in :func:`begin_immediate`. Reentrant, so a
     thread's nested writes behave as they did without it. PostgreSQL needs no queue."""
     url = engine.url
     path = url.database
