@@ -192,14 +192,16 @@ class BudgetTable:
     def rows(self) -> list[LineFigures]:
         """Every line's figures in table order: depth first from the root."""
         out: list[LineFigures] = []
-
-        def walk(line_id: str, depth: int) -> None:
+        root = self.root()
+        # A stack, not a recursive closure: a function that calls itself through its own
+        # cell is a reference cycle, and every table viewed left one (with the table and
+        # its figures) to the garbage collector.
+        pending = [] if root is None else [(root.id, 0)]
+        while pending:
+            line_id, depth = pending.pop()
             out.append(self.figures(line_id, depth))
-            for kid in self._children.get(line_id, ()):
-                walk(kid.id, depth + 1)
-
-        if (root := self.root()) is not None:
-            walk(root.id, 0)
+            kids = self._children.get(line_id, ())
+            pending.extend((kid.id, depth + 1) for kid in reversed(kids))
         return out
 
     def adjustment_rate(self, denominator: Denominator) -> Decimal | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from decimal import Decimal
 
 from tests.seed import (
@@ -35,6 +36,22 @@ STREAM = f"report:{DEPARTMENT_CODE}:{YEAR}"
 
 def current(world: World):
     return load_report(world.store, DEPARTMENT_CODE, YEAR).state
+
+
+def test_a_tables_rows_leave_no_cycle_for_the_garbage_collector(world: World) -> None:
+    enter_seed(world)
+    state = current(world)
+    gc.collect()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        assert len(state.table().rows()) == len(BUDGET_LINES)
+        # Everything the walk made is freed as it goes out of use: nothing is left that
+        # only a collection finds (a web worker views a table on every change).
+        assert gc.collect() == 0
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def test_every_budget_line_total_and_rate_equals_the_seed(world: World) -> None:
