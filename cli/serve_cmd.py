@@ -1,4 +1,5 @@
-"""`jixiao serve`: the web application (pages and JSON API) under uvicorn.
+"""`jixiao serve`: the web application (pages and JSON API) under uvicorn, each worker
+process on a listening socket of its own (cli.serving).
 
 The CLI never imports the server: uvicorn builds it from its import string in each of its
 worker processes, with the options passed on as environment variables.
@@ -66,7 +67,7 @@ def serve(
 
     Example: jixiao --db sqlite:///jixiao.db serve --port 8000 --with-worker
     """
-    import uvicorn
+    from cli.serving import serve as serve_processes
 
     given = settings()
     open_store()  # refuses a mistyped SQLite path before any process starts
@@ -93,9 +94,8 @@ def serve(
         renderer.start()
     try:
         with reported_errors():
-            uvicorn.run(
+            serve_processes(
                 APPLICATION,
-                factory=True,
                 host=host,
                 port=port,
                 workers=workers,
