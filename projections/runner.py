@@ -241,6 +241,7 @@ class ProjectionRunner:
         applied_to: Callable[[int], None] | None,
         verified: bool = False,
         low: int | None = None,
+        through: int | None = None,
     ) -> int:
         """One batch, from ``low`` (the lowest checkpoint as the caller just read it, else
         read here): checkpoints only advance, and the events at or below a checkpoint
@@ -251,7 +252,11 @@ class ProjectionRunner:
             positions = self.positions()
             low = min(positions.get(p.name, 0) for p in self.projections)
         read = self.store.read_all_verified if verified else self.store.read_all
+        if through is not None:
+            chunk = min(chunk, max(through - low, 1))
         events = read(low, chunk)
+        if through is not None:
+            events = [e for e in events if e.position <= through]
         if not events:
             return 0
         applied = 0
@@ -266,6 +271,8 @@ class ProjectionRunner:
                     if applied_to is not None:
                         applied_to(last)
                     if applied >= batch_size or len(events) < chunk:
+                        break
+                    if through is not None and last >= through:
                         break
                     events = read(last, min(chunk, batch_size - applied))
                     if not events:
@@ -309,8 +316,10 @@ class ProjectionRunner:
         verified: bool = False,
         head: int | None = None,
         low: int | None = None,
+        through: int | None = None,
     ) -> int:
-        """Apply batches until every projection reaches the head; return the events applied.
+        """Apply batches until every projection reaches the head (or position ``through``:
+        later events are left to whoever needs them); return the events applied.
 
         ``progress(position, head)`` is called after each chunk of events is applied (each
         batch, without ``chunk_size``). With ``verified`` every event read is checked
@@ -330,7 +339,7 @@ class ProjectionRunner:
             # A batch the database refused (a deadlock between two runners) is one rolled-back
             # transaction: it is tried again from the checkpoints.
             while size := retrying(
-                lambda: self._run_batch(batch_size, chunk_size, report, verified, start[0])
+                lambda: self._run_batch(batch_size, chunk_size, report, verified, start[0], through)
             ):
                 start[0] = None
                 applied += size

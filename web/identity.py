@@ -1,8 +1,9 @@
 """Who is calling: a session cookie (pages, and the API from a signed-in browser) or a bearer
 token (the API), checked against the users' streams on every request.
 
-The user's stream is read on every request, so grants are always current and a revoked
-token ends the sessions signed in with it at their next request. Sign-ins and their
+The user's stream is consulted on every request (its version, and its events when that
+moved), so grants are always current and a revoked token ends the sessions signed in with
+it at their next request. Sign-ins and their
 failures are logged on ``jixiao.web.signin`` (never as report events); failures, from the
 sign-in page and from bearer tokens alike, count towards the throttle.
 """
@@ -22,8 +23,8 @@ from web.errors import Refused
 from web.sessions import Session, SessionStore, SignInThrottle
 from workflow.errors import AuthenticationFailed
 from workflow.roles import Actor
-from workflow.service import Credentials, authenticate, load_user
-from workflow.users import USER_ID, UserState
+from workflow.service import Credentials, authenticate
+from workflow.users import USER_ID, UserState, fold_user, user_stream_id
 
 log = logging.getLogger("jixiao.web.signin")
 
@@ -81,6 +82,38 @@ class _Verified:
                 self._seen.popitem(last=False)
 
 
+class _Users:
+    """Each user as their stream last said, by the stream's version: a request asks the log
+    one indexed question, the version, and reads and folds the stream only when it has
+    moved. A grant or a revoked token is a new version, so it is seen at the next request
+    as when the stream was read every time; reading and decoding it was a tenth of an
+    inbox page."""
+
+    def __init__(self, store: EventStoreProtocol, size: int = 4096) -> None:
+        self.store, self.size = store, size
+        self._kept: OrderedDict[str, tuple[int, UserState]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, user_id: str) -> UserState:
+        """The user as their stream holds them now (``registered`` False for an unknown id)."""
+        stream = user_stream_id(user_id)
+        version = self.store.stream_version(stream)
+        with self._lock:
+            kept = self._kept.get(user_id)
+            if kept is not None and kept[0] == version:
+                self._kept.move_to_end(user_id)
+                return kept[1]
+        records = self.store.read_stream(stream)
+        # The events read, not the version asked first: the stream may have moved between.
+        user = fold_user(r.event for r in records)
+        with self._lock:
+            self._kept[user_id] = (records[-1].version if records else 0, user)
+            self._kept.move_to_end(user_id)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return user
+
+
 class Doorman:
     """Signs people in, finds the caller of each request, and throttles failures."""
 
@@ -96,13 +129,14 @@ class Doorman:
         self.throttle = throttle
         self.uses = uses
         self._verified = _Verified()
+        self._users = _Users(store)
 
     def _used(self, user_id: str, token_id: str, via: str) -> None:
         if self.uses is not None:
             self.uses.note(user_id, token_id, via, self.sessions.clock())
 
     def _user(self, user_id: str) -> UserState:
-        return load_user(self.store, user_id)
+        return self._users.get(user_id)
 
     def check_token(self, user_id: str, token: str, address: str, via: str) -> UserState:
         """The user whose current token this is; Refused 429 while throttled, 401 (logged

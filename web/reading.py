@@ -103,7 +103,7 @@ class Reads:
             self._caught_up_to = max(self._caught_up_to, head)
         return low
 
-    def _catch_up_to(self, head: int, low: int) -> None:
+    def _catch_up_to(self, head: int, low: int, *, through: int | None = None) -> None:
         """Bring the projections up to the head, one catch-up at a time in the process.
 
         ``head`` and ``low`` (the lowest checkpoint) were just read: the runner starts from
@@ -116,20 +116,26 @@ class Reads:
         try:
             # Whoever held the lock meanwhile may have caught up past this read's head.
             if head > self._caught_up_to:
-                self.runner.catch_up(head=head, low=None if waited else low)
+                self.runner.catch_up(head=head, low=None if waited else low, through=through)
                 self._caught_up_to = max(self._caught_up_to, head)
         finally:
             self._lock.release()
 
-    def after_change(self) -> None:
-        """Bring the projections up to a change just recorded, before the request answers.
+    def after_change(self, position: int) -> None:
+        """Bring the projections up to a change just recorded (its last event at
+        ``position``), before the request answers; what other processes recorded after it
+        is left to them.
 
         When another request of this process is catching up, this one waits for it and then
         catches up only what it left: skipping instead left the events committed during a
         catch-up to whichever read needed them next, and under load (the inboxes no longer
         catching up for other departments' changes) they piled up until one read took in
-        hundreds at once (docs/decisions/0616)."""
-        self.caught_up()
+        hundreds at once (docs/decisions/0616). Going on to the head took in the other
+        server process's changes too, which it was about to apply itself: the reports it
+        folds and views were then viewed here from further back, and its next page missed
+        the view it had kept (docs/decisions/0632)."""
+        if position > self._caught_up_to and (low := self._lowest_checkpoint(position)) < position:
+            self._catch_up_to(position, low, through=position)
 
     def readable(
         self, actor: Actor, department: str, year: int, project: str | None = None

@@ -17,6 +17,7 @@ from tests.seed import DEPARTMENT_CODE, YEAR
 from tests.web.conftest import CSRF, OTHER, PAGE, REPORT, Site, csrf_of, sign_in
 from tests.web.page_helpers import command, editing, element, row
 from web import reading
+from web.identity import _Users
 from web.kept_pages import KeptPages
 from web.page_forms import FailedForm
 from web.routers.pages_reports import _scheme
@@ -165,6 +166,36 @@ def test_a_kept_page_follows_its_viewer_and_ends_with_their_session(site: Site) 
     revoke_token(site.store, site.users["admin"], "li.si", token_id)
     out = head.get(PAGE, follow_redirects=False)
     assert (out.status_code, out.headers["location"]) == (303, f"/sign-in?next={PAGE}")
+
+
+class _CountedReads:
+    """The site's store, counting the user streams read in full."""
+
+    def __init__(self, store: object) -> None:
+        self.store, self.read = store, 0
+
+    def stream_version(self, stream_id: str) -> int:
+        return self.store.stream_version(stream_id)  # type: ignore[attr-defined]
+
+    def read_stream(self, stream_id: str) -> list:
+        self.read += 1
+        return self.store.read_stream(stream_id)  # type: ignore[attr-defined]
+
+
+def test_a_user_is_read_again_when_their_stream_moves_and_only_then(site: Site) -> None:
+    reads = _CountedReads(site.store)
+    users = _Users(reads)  # type: ignore[arg-type]
+    first = users.get("li.si")
+    assert users.get("li.si") is first and reads.read == 1
+    assert "preparer" not in first.actor().roles_for(DEPARTMENT_CODE)
+    execute(
+        site.store,
+        site.users["admin"],
+        GrantRole(user_id="li.si", role="preparer", department=DEPARTMENT_CODE),
+    )
+    granted = users.get("li.si")
+    assert reads.read == 2 and "preparer" in granted.actor().roles_for(DEPARTMENT_CODE)
+    assert not users.get("no.such.user").registered
 
 
 def test_a_page_whose_report_is_current_waits_for_no_other_change(site: Site) -> None:
@@ -369,3 +400,23 @@ def test_a_page_after_its_own_change_takes_the_view_its_catch_up_stored(
     row_now, stored = real_read(site.store.engine, DEPARTMENT_CODE, YEAR)
     kept = services.reads.states.kept_view(row_now.report, row_now.version)
     assert kept is not None and orjson.dumps(kept) == orjson.dumps(stored)
+
+
+def test_a_change_brings_the_read_models_up_to_itself_and_no_further(site: Site) -> None:
+    reads = reading.Reads(site.store)
+    reads.setup()
+    reads.caught_up()
+    mine = execute(
+        site.store,
+        site.users["zhang.san"],
+        RecordActualSpending(department=DEPARTMENT_CODE, year=YEAR, line="homes", amount="1"),
+    )
+    # Another server process's change, recorded after this one, which it applies itself.
+    located = [(f"seed[{i}]", c) for i, c in enumerate(seed_commands(OTHER, YEAR))]
+    execute_all(site.store, site.users["sun.qi"], located)
+    reads.after_change(mine[-1].position)
+    assert set(reads.runner.positions().values()) == {mine[-1].position}
+    assert mine[-1].position < site.head()
+    # A read that needs the other change brings the read models to the head.
+    reads.caught_up()
+    assert set(reads.runner.positions().values()) == {site.head()}
