@@ -9,11 +9,12 @@ Run from the repository root::
 A SQLite database is built once with the application services: a fiscal year and, for each
 department, its preparer (with a token, hashed as production's are: HMAC-SHA-256; the
 server checks a token once per process and remembers the proof) and the whole seed report
-entered as one import. Then ``uvicorn --factory web.app:create_app --workers 2`` serves it,
-with the HTTP protocol ``jixiao serve`` gives it (each response in one write, decision
-0628), and a second uvicorn, also with 2 workers and that protocol, serves a bare FastAPI
-application whose one endpoint returns a constant: its latency is the floor of what any
-endpoint costs here (HTTP, the event loop, the quick lane, this process's client).
+entered as one import. Then uvicorn serves ``web.app:create_app`` with 2 workers as
+``jixiao serve`` does (``python -m cli.serving``: each worker on a listening socket of its
+own, decision 0632; each response in one write, decision 0628), and a second uvicorn,
+served the same way, serves a bare FastAPI application whose one endpoint returns a
+constant: its latency is the floor of what any endpoint costs here (HTTP, the event loop,
+the quick lane, this process's client).
 
 Each of the concurrent clients (httpx on uvloop's event loop, one process) signs in as the
 preparer of a department of its own through the sign-in page, warms up once, then runs
@@ -88,6 +89,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import emit_json, machine, say, warn
+from cli.serving import listeners
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -230,11 +232,12 @@ class Server:
 def start(name: str, app: str, workers: int, folder: Path, env: dict[str, str], *extra: str):
     port = free_port()
     log = folder / f"{name}.log"
+    # As `jixiao serve` serves: each worker on a listening socket of its own (decision
+    # 0632), each response in one write (decision 0628).
     command = [
         sys.executable,
         "-m",
-        "uvicorn",
-        "--factory",
+        "cli.serving",
         app,
         "--host",
         "127.0.0.1",
@@ -242,10 +245,6 @@ def start(name: str, app: str, workers: int, folder: Path, env: dict[str, str], 
         str(port),
         "--workers",
         str(workers),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        # As `jixiao serve` serves (decision 0628): each response in one write.
         "--http",
         "web.http_protocol:OneWriteHttp",
         *extra,
@@ -306,7 +305,9 @@ def during(pgid: int, before: dict[int, float], ticks: tuple[int, int]) -> dict[
     }
 
 
-def wait_ready(server: Server, path: str, timeout: float = 120.0) -> None:
+def wait_ready(server: Server, path: str, workers: int, timeout: float = 120.0) -> None:
+    """Wait until the server answers ``path`` and every one of its ``workers`` listens: a
+    connection made while only some listen goes to them, and is kept for the whole load."""
     import httpx
 
     deadline = time.monotonic() + timeout
@@ -314,7 +315,8 @@ def wait_ready(server: Server, path: str, timeout: float = 120.0) -> None:
         if server.process.poll() is not None:
             raise RuntimeError(f"{server.name} exited:\n{server.log.read_text()[-3000:]}")
         try:
-            if httpx.get(server.url + path, timeout=2).status_code == 200:
+            answered = httpx.get(server.url + path, timeout=2).status_code == 200
+            if answered and listeners(server.port) >= workers:
                 return
         except httpx.HTTPError:
             pass
@@ -584,7 +586,10 @@ def main() -> None:
         "been serving a while); each is reported",
     )
     parser.add_argument(
-        "--alone", type=int, default=100, help="requests of each kind served alone, after the load"
+        "--alone",
+        type=int,
+        default=100,
+        help="requests of each kind served alone, after the load (0: none)",
     )
     parser.add_argument(
         "--ladder",
@@ -596,6 +601,8 @@ def main() -> None:
         args.departments, args.clients, args.rounds = 10, 10, 4
     if args.warm_loads < 0:
         parser.error(f"--warm-loads: got {args.warm_loads}, expected 0 or more")
+    if args.alone < 0:
+        parser.error(f"--alone: got {args.alone}, expected 0 or more")
     if args.clients > args.departments:
         parser.error(f"--clients: got {args.clients}, expected at most --departments")
     try:
@@ -620,8 +627,8 @@ def main() -> None:
     jixiao = start("jixiao", "web.app:create_app", args.workers, folder, env)
     bare = start("bare", "bare_app:create_app", args.workers, folder, env, "--app-dir", str(folder))
     try:
-        wait_ready(jixiao, "/sign-in")
-        wait_ready(bare, "/constant")
+        wait_ready(jixiao, "/sign-in", args.workers)
+        wait_ready(bare, "/constant", args.workers)
         say(
             f"{args.clients} clients x {args.rounds} rounds x {len(KINDS)} requests "
             f"against 2 servers of {args.workers} workers each ..."
@@ -667,8 +674,10 @@ def main() -> None:
             clients = preparers[: args.clients]
             rung = run_clients(load(clients, None, bare.url, args.rounds, stand_in))
             ladder.append((ms, rung, time.perf_counter() - began))
-        say(f"served alone: {args.alone} of each kind, one at a time ...")
-        alone = run_clients(served_alone(preparers[-1], jixiao, bare, args.alone))
+        alone = {}
+        if args.alone:
+            say(f"served alone: {args.alone} of each kind, one at a time ...")
+            alone = run_clients(served_alone(preparers[-1], jixiao, bare, args.alone))
     finally:
         jixiao.stop()
         bare.stop()
