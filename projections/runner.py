@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -62,6 +62,26 @@ class Projection(Protocol):
         (called instead when the transaction fails).
         """
         ...
+
+
+#: How many events before a change :meth:`ProjectionRunner.apply_change` reads to apply it;
+#: further behind, the projections catch up in batches instead.
+_CHANGE_READS_AT_MOST = 500
+
+
+def _driver_statement(
+    connection: Connection, sql: str, parameters: Sequence[Any]
+) -> list[tuple[Any, ...]]:
+    """One statement in the driver's SQL on ``connection``'s driver cursor, in its
+    transaction; its rows (none for a write). SQLAlchemy's execution around a text
+    statement cost more than the statement: the checkpoints are locked and moved by every
+    catch-up (decision 0634)."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, tuple(parameters))
+        return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+    finally:
+        cursor.close()
 
 
 @contextmanager
@@ -201,7 +221,14 @@ class ProjectionRunner:
     def lock_checkpoints(self, connection: Connection) -> dict[str, int]:
         """In ``connection``'s transaction: every projection's checkpoint, locked until the
         transaction ends, so no other runner applies events meanwhile."""
-        return dict(connection.exec_driver_sql(self._locked, self._names).all())
+        return dict(_driver_statement(connection, self._locked, self._names))
+
+    def _advance_to(self, connection: Connection, last: int) -> None:
+        """In ``connection``'s transaction: every checkpoint below ``last`` moved to it."""
+        moment: object = datetime.now(UTC).replace(tzinfo=None)
+        if self._moment is not None:
+            moment = self._moment(moment)
+        _driver_statement(connection, self._advance, (last, moment, *self._names, last))
 
     def selected(self, names: Sequence[str] | None) -> list[Projection]:
         """The projections ``names`` names (all of them for None); ValueError naming any
@@ -241,7 +268,6 @@ class ProjectionRunner:
         applied_to: Callable[[int], None] | None,
         verified: bool = False,
         low: int | None = None,
-        through: int | None = None,
     ) -> int:
         """One batch, from ``low`` (the lowest checkpoint as the caller just read it, else
         read here): checkpoints only advance, and the events at or below a checkpoint
@@ -252,18 +278,14 @@ class ProjectionRunner:
             positions = self.positions()
             low = min(positions.get(p.name, 0) for p in self.projections)
         read = self.store.read_all_verified if verified else self.store.read_all
-        if through is not None:
-            chunk = min(chunk, max(through - low, 1))
         events = read(low, chunk)
-        if through is not None:
-            events = [e for e in events if e.position <= through]
         if not events:
             return 0
         applied = 0
         with read_model_transaction(self.engine) as connection:
             # Re-read under lock: another runner may have applied this batch meanwhile.
             locked = self.lock_checkpoints(connection)
-            try:
+            with self._flushed(connection):
                 while True:
                     self._apply(connection, locked, events)
                     applied += len(events)
@@ -272,24 +294,62 @@ class ProjectionRunner:
                         applied_to(last)
                     if applied >= batch_size or len(events) < chunk:
                         break
-                    if through is not None and last >= through:
-                        break
                     events = read(last, min(chunk, batch_size - applied))
                     if not events:
                         break
-                for projection in self.projections:
-                    if (flush := getattr(projection, "flush", None)) is not None:
-                        flush(connection)
-            except BaseException:
-                for projection in self.projections:
-                    if (discard := getattr(projection, "discard", None)) is not None:
-                        discard()
-                raise
-            moment: object = datetime.now(UTC).replace(tzinfo=None)
-            if self._moment is not None:
-                moment = self._moment(moment)
-            connection.exec_driver_sql(self._advance, (last, moment, *self._names, last))
+            self._advance_to(connection, last)
         return applied
+
+    def apply_change(self, change: Sequence[RecordedEvent]) -> int:
+        """Bring every projection up to ``change``, the events of one append just recorded
+        (log order), and no further; return the events applied.
+
+        The checkpoints are read once, under the transaction's lock. Events before the
+        change that no projection has applied yet are read from the log; the change's own
+        are applied as the append gave them, not read and decoded back (decision 0634).
+        More than :data:`_CHANGE_READS_AT_MOST` behind, the projections catch up to the
+        head in batches instead.
+        """
+        if not change:
+            return 0
+        with collector_paused():
+            applied = retrying(lambda: self._apply_change(change))
+        # Far behind the change: caught up in batches, as any read would.
+        return self.catch_up() if applied is None else applied
+
+    def _apply_change(self, change: Sequence[RecordedEvent]) -> int | None:
+        first, through = change[0].position, change[-1].position
+        with read_model_transaction(self.engine) as connection:
+            locked = self.lock_checkpoints(connection)
+            low = min(locked.get(p.name, 0) for p in self.projections)
+            if low >= through:
+                return 0
+            if first - 1 - low > _CHANGE_READS_AT_MOST:
+                return None
+            events = list(change)
+            if low < first - 1:
+                # Another writer's events, committed before the change, not yet applied.
+                before = self.store.read_all(low, first - 1 - low)
+                events[:0] = [e for e in before if e.position < first]
+            with self._flushed(connection):
+                self._apply(connection, locked, events)
+            self._advance_to(connection, through)
+        return len(events)
+
+    @contextmanager
+    def _flushed(self, connection: Connection) -> Iterator[None]:
+        """Around the batches of one transaction: what the projections deferred is written
+        at the end (``flush``), or forgotten if the block fails (``discard``)."""
+        try:
+            yield
+            for projection in self.projections:
+                if (flush := getattr(projection, "flush", None)) is not None:
+                    flush(connection)
+        except BaseException:
+            for projection in self.projections:
+                if (discard := getattr(projection, "discard", None)) is not None:
+                    discard()
+            raise
 
     def _apply(
         self, connection: Connection, locked: dict[str, int], events: Sequence[RecordedEvent]
@@ -316,10 +376,8 @@ class ProjectionRunner:
         verified: bool = False,
         head: int | None = None,
         low: int | None = None,
-        through: int | None = None,
     ) -> int:
-        """Apply batches until every projection reaches the head (or position ``through``:
-        later events are left to whoever needs them); return the events applied.
+        """Apply batches until every projection reaches the head; return the events applied.
 
         ``progress(position, head)`` is called after each chunk of events is applied (each
         batch, without ``chunk_size``). With ``verified`` every event read is checked
@@ -339,7 +397,7 @@ class ProjectionRunner:
             # A batch the database refused (a deadlock between two runners) is one rolled-back
             # transaction: it is tried again from the checkpoints.
             while size := retrying(
-                lambda: self._run_batch(batch_size, chunk_size, report, verified, start[0], through)
+                lambda: self._run_batch(batch_size, chunk_size, report, verified, start[0])
             ):
                 start[0] = None
                 applied += size

@@ -39,7 +39,7 @@ def run_command(app: Services, caller: Identity, command: ReportCommand) -> dict
         if events:
             # The read models are brought up to the change by the request that made it,
             # when no other is at it: the page read next then finds them there.
-            app.reads.after_change(events[-1].position)
+            app.reads.after_change(events)
         after = left[-1].state
     except InvalidValue as error:
         if error.subject in ("report department", "report year", "report project"):

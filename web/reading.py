@@ -4,12 +4,13 @@ every report judged by the read rule (workflow.visibility) before it is shown.""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
+from events.model import RecordedEvent
 from events.store import EventStore
 from projections.registry import projection_runner
 from projections.report_state import ReportRow, report_row, report_row_and_document
@@ -103,7 +104,7 @@ class Reads:
             self._caught_up_to = max(self._caught_up_to, head)
         return low
 
-    def _catch_up_to(self, head: int, low: int, *, through: int | None = None) -> None:
+    def _catch_up_to(self, head: int, low: int) -> None:
         """Bring the projections up to the head, one catch-up at a time in the process.
 
         ``head`` and ``low`` (the lowest checkpoint) were just read: the runner starts from
@@ -116,15 +117,14 @@ class Reads:
         try:
             # Whoever held the lock meanwhile may have caught up past this read's head.
             if head > self._caught_up_to:
-                self.runner.catch_up(head=head, low=None if waited else low, through=through)
+                self.runner.catch_up(head=head, low=None if waited else low)
                 self._caught_up_to = max(self._caught_up_to, head)
         finally:
             self._lock.release()
 
-    def after_change(self, position: int) -> None:
-        """Bring the projections up to a change just recorded (its last event at
-        ``position``), before the request answers; what other processes recorded after it
-        is left to them.
+    def after_change(self, change: Sequence[RecordedEvent]) -> None:
+        """Bring the projections up to a change just recorded (the events of its append),
+        before the request answers; what other processes recorded after it is left to them.
 
         When another request of this process is catching up, this one waits for it and then
         catches up only what it left: skipping instead left the events committed during a
@@ -133,9 +133,16 @@ class Reads:
         hundreds at once (docs/decisions/0616). Going on to the head took in the other
         server process's changes too, which it was about to apply itself: the reports it
         folds and views were then viewed here from further back, and its next page missed
-        the view it had kept (docs/decisions/0632)."""
-        if position > self._caught_up_to and (low := self._lowest_checkpoint(position)) < position:
-            self._catch_up_to(position, low, through=position)
+        the view it had kept (docs/decisions/0632). The change's events are applied as the
+        append gave them (ProjectionRunner.apply_change, docs/decisions/0634).
+        """
+        if not change or change[-1].position <= self._caught_up_to:
+            return
+        with self._lock:
+            # Whoever held the lock meanwhile may have caught up past this change.
+            if change[-1].position > self._caught_up_to:
+                self.runner.apply_change(change)
+                self._caught_up_to = max(self._caught_up_to, change[-1].position)
 
     def readable(
         self, actor: Actor, department: str, year: int, project: str | None = None

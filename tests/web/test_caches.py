@@ -414,7 +414,7 @@ def test_a_change_brings_the_read_models_up_to_itself_and_no_further(site: Site)
     # Another server process's change, recorded after this one, which it applies itself.
     located = [(f"seed[{i}]", c) for i, c in enumerate(seed_commands(OTHER, YEAR))]
     execute_all(site.store, site.users["sun.qi"], located)
-    reads.after_change(mine[-1].position)
+    reads.after_change(mine)
     assert set(reads.runner.positions().values()) == {mine[-1].position}
     assert mine[-1].position < site.head()
     # A read that needs the other change brings the read models to the head.
