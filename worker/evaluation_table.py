@@ -9,6 +9,7 @@ typed with three (docs/decisions/0802); a scored scheme adds the 分值 and 得�
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -325,10 +326,17 @@ def _notes(view: dict[str, Any]) -> tuple[str, ...]:
 
 
 def evaluation_table(
-    view: dict[str, Any], title: str, headings: IndicatorHeadings = FORM_HEADINGS
+    view: dict[str, Any],
+    title: str,
+    headings: IndicatorHeadings = FORM_HEADINGS,
+    *,
+    rows_of_indicators: Callable[
+        [list[dict[str, Any]], dict[str, tuple[str, str, str, bool]]], tuple[IndicatorRow, ...]
+    ] = indicator_rows,
 ) -> EvaluationTable:
     """The 自评价表 of a report view, titled ``title``, its indicator columns headed
-    ``headings``."""
+    ``headings``; its indicator rows made by ``rows_of_indicators`` (:func:`indicator_rows`,
+    or a server's memo of it)."""
     rows = view["budget"]["rows"]
     places = amount_places(rows)
     rate = view["budget"]["adjustment_rate"]
@@ -343,7 +351,7 @@ def evaluation_table(
         department_name=view["department_name"],
         unit=view["budget"]["unit"],
         budget=_budget_rows(rows, places, rate_places, scores),
-        indicators=indicator_rows(view["indicators"], scores["indicators"] if scores else {}),
+        indicators=rows_of_indicators(view["indicators"], scores["indicators"] if scores else {}),
         notes=_notes(view),
         amount_places=places,
         rate_places=rate_places,

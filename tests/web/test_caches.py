@@ -19,9 +19,11 @@ from tests.web.page_helpers import command, editing, element, row
 from web import reading
 from web.identity import _Users
 from web.kept_pages import KeptPages
+from web.kept_rows import KeptIndicatorRows
 from web.page_forms import FailedForm
 from web.routers.pages_reports import _scheme
 from web.templating import templates
+from worker.evaluation_table import indicator_rows
 from workflow.administration import GrantRole, OpenFiscalYear
 from workflow.commands import RecordActualSpending
 from workflow.service import execute, execute_all, revoke_token
@@ -420,3 +422,37 @@ def test_a_change_brings_the_read_models_up_to_itself_and_no_further(site: Site)
     # A read that needs the other change brings the read models to the head.
     reads.caught_up()
     assert set(reads.runner.positions().values()) == {site.head()}
+
+
+def test_indicator_rows_are_kept_by_the_view_part_and_scores_they_show() -> None:
+    view = orjson.loads(
+        orjson.dumps(
+            {
+                "indicators": [
+                    {
+                        "id": f"d0{n}",
+                        "category": "产出指标",
+                        "project": None,
+                        "name": f"指标{n}",
+                        "target": {"raw": "≥1"},
+                        "actual": {"raw": "2"},
+                        "deviation": None,
+                        "status": "met",
+                        "weight": None,
+                    }
+                    for n in range(3)
+                ]
+            }
+        )
+    )
+    kept = KeptIndicatorRows(size=2)
+    indicators = view["indicators"]
+    scores = {"d00": ("10.00", "10.00", "", True)}
+    first = kept(indicators, scores)
+    assert first == indicator_rows(indicators, scores)
+    assert kept(indicators, dict(scores)) is first  # equal scores: the same rows
+    regraded = {"d00": ("10.00", "8.00", "", True)}
+    assert kept(indicators, regraded) == indicator_rows(indicators, regraded) != first
+    # An equal list that is another object is not taken for the one kept.
+    copy = orjson.loads(orjson.dumps(indicators))
+    assert kept(copy, scores) is not first and kept(copy, scores) == first

@@ -10,6 +10,7 @@ the page's script to put in place when the item is opened (docs/decisions/0623).
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from collections.abc import Mapping
@@ -34,6 +35,7 @@ from web.errors import Refused
 from web.execution import run_command
 from web.fragments import Fragments
 from web.identity import Identity
+from web.kept_rows import KeptIndicatorRows
 from web.lanes import QuickRoute, in_quick_lane
 from web.page_forms import DONE, PAGE_COMMANDS, FailedForm, Fields, page_command
 from web.templating import page_of
@@ -48,7 +50,7 @@ from workflow.authorization import PERMISSIONS
 from workflow.budget import AdjustmentKind
 from workflow.commands import OpenReport
 from workflow.projects import FIELD_LABELS
-from workflow.roles import Actor
+from workflow.roles import Actor, Role
 from workflow.schemes import Scheme
 from workflow.service import load_admin
 from workflow.stages import Stage
@@ -82,13 +84,19 @@ PROJECT_FIELDS = {field.value: label for field, label in FIELD_LABELS.items()}
 def available_commands(actor: Actor, department: str, stage: str) -> set[str]:
     """The page commands the permission table lets the actor's roles issue in this stage
     (the rules still decide when a form is sent)."""
-    roles = actor.roles_for(department)
-    return {
+    return set(_commands_of(tuple(actor.roles_for(department)), stage))
+
+
+@functools.lru_cache(maxsize=256)
+def _commands_of(roles: tuple[Role, ...], stage: str) -> frozenset[str]:
+    """The page commands ``roles`` may issue in ``stage``: a function of the permission
+    table alone, asked by every report page (a twentieth of one, worked out each time)."""
+    return frozenset(
         name
         for name, command in PAGE_COMMANDS.items()
         if command is not OpenReport
         and any(Stage(stage) in PERMISSIONS[command].get(role, ()) for role in roles)
-    }
+    )
 
 
 def available_actions(can: set[str]) -> set[str]:
@@ -272,6 +280,10 @@ def _indicator_summary(indicator: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: The indicator rows of this process's report pages, kept by the view part they show.
+_INDICATOR_ROWS = KeptIndicatorRows()
+
+
 def report_context(view: dict[str, Any]) -> dict[str, Any]:
     """What every page showing a report's 自评价表 needs (the report page, as-of); a
     项目支出 report's fund rows are its table's budget part."""
@@ -281,7 +293,7 @@ def report_context(view: dict[str, Any]) -> dict[str, Any]:
         if project
         else f"{view['year']}年度部门整体支出绩效自评价表"
     )
-    table = evaluation_table(view, title)
+    table = evaluation_table(view, title, rows_of_indicators=_INDICATOR_ROWS)
     pinned = _pinned(view)
     return {
         "view": view,
