@@ -22,11 +22,14 @@ from projections.token_uses import TokenUses
 from web.errors import Refused
 from web.sessions import Session, SessionStore, SignInThrottle
 from workflow.errors import AuthenticationFailed
-from workflow.roles import Actor
+from workflow.roles import Actor, Role
 from workflow.service import Credentials, authenticate
 from workflow.users import USER_ID, UserState, fold_user, user_stream_id
 
 log = logging.getLogger("jixiao.web.signin")
+
+#: The roles whose holders the pages offer the audit pages.
+_AUDITING = (Role.AUDITOR, Role.ADMIN)
 
 #: How the API names its credentials: ``Authorization: Bearer USER:TOKEN``.
 BEARER = "Bearer "
@@ -49,6 +52,13 @@ class Identity:
     def user_id(self) -> str:
         """The user's id."""
         return self.user.user_id
+
+    @property
+    def audits(self) -> bool:
+        """Whether the pages offer the caller the audit pages: auditors and administrators.
+        Every page's navigation asks; jinja's ``selectattr`` worked its test out afresh on
+        each page, a tenth of an inbox's rendering (decision 0635)."""
+        return any(grant.role in _AUDITING for grant in self.user.grants)
 
 
 def _live(user: UserState, token_id: str) -> bool:

@@ -202,3 +202,11 @@ def test_another_departments_report_is_not_found(site: Site, path: str) -> None:
     assert other.get(f"{PAGE}/{path}").status_code == 404
     everything = other.get("/trail").text
     assert "gusu-rc" not in element(everything, "trail-table", "table")
+
+
+def test_the_navigation_offers_the_audit_pages_to_auditors_alone(site: Site, auditor) -> None:
+    assert 'id="nav-audit"' in auditor.get("/inbox").text
+    assert 'id="nav-audit"' in auditor.get(PAGE).text
+    preparer = _client(site, "zhang.san")
+    assert 'id="nav-audit"' not in preparer.get("/inbox").text
+    assert 'id="nav-audit"' not in preparer.get(PAGE).text
