@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from events.protocol import EventStoreProtocol
 from projections.token_uses import TokenUses
 from web.errors import Refused
+from web.recent import Recent
 from web.sessions import Session, SessionStore, SignInThrottle
 from workflow.errors import AuthenticationFailed
 from workflow.roles import Actor, Role
@@ -100,27 +101,19 @@ class _Users:
     inbox page."""
 
     def __init__(self, store: EventStoreProtocol, size: int = 4096) -> None:
-        self.store, self.size = store, size
-        self._kept: OrderedDict[str, tuple[int, UserState]] = OrderedDict()
-        self._lock = threading.Lock()
+        self.store = store
+        self._kept: Recent[tuple[int, UserState]] = Recent(size)
 
     def get(self, user_id: str) -> UserState:
         """The user as their stream holds them now (``registered`` False for an unknown id)."""
         stream = user_stream_id(user_id)
-        version = self.store.stream_version(stream)
-        with self._lock:
-            kept = self._kept.get(user_id)
-            if kept is not None and kept[0] == version:
-                self._kept.move_to_end(user_id)
-                return kept[1]
+        kept = self._kept.get(user_id)
+        if kept is not None and kept[0] == self.store.stream_version(stream):
+            return kept[1]
         records = self.store.read_stream(stream)
         # The events read, not the version asked first: the stream may have moved between.
         user = fold_user(r.event for r in records)
-        with self._lock:
-            self._kept[user_id] = (records[-1].version if records else 0, user)
-            self._kept.move_to_end(user_id)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+        self._kept.put(user_id, (records[-1].version if records else 0, user))
         return user
 
 

@@ -9,10 +9,9 @@ after a change (decision 0635).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
+from web.recent import Recent
 from worker.evaluation_table import IndicatorRow, indicator_rows
 
 #: How many lists' rows a process keeps: a report each, and more reports than the pages
@@ -27,25 +26,16 @@ class KeptIndicatorRows:
     indicators (held, so that its id is not reused) and the equality of the scores."""
 
     def __init__(self, size: int = ROWS_KEPT) -> None:
-        self.size = size
-        self._kept: OrderedDict[int, tuple[list[dict[str, Any]], Scores, tuple[IndicatorRow, ...]]]
-        self._kept = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept: Recent[tuple[list[dict[str, Any]], Scores, tuple[IndicatorRow, ...]]]
+        self._kept = Recent(size)
 
     def __call__(
         self, indicators: list[dict[str, Any]], scores: Scores
     ) -> tuple[IndicatorRow, ...]:
         """The rows of ``indicators`` with their ``scores``."""
-        key = id(indicators)
-        with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None and kept[0] is indicators and kept[1] == scores:
-                self._kept.move_to_end(key)
-                return kept[2]
+        kept = self._kept.get(id(indicators))
+        if kept is not None and kept[0] is indicators and kept[1] == scores:
+            return kept[2]
         rows = indicator_rows(indicators, scores)
-        with self._lock:
-            self._kept[key] = (indicators, dict(scores), rows)
-            self._kept.move_to_end(key)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+        self._kept.put(id(indicators), (indicators, dict(scores), rows))
         return rows

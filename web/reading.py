@@ -111,14 +111,20 @@ class Reads:
         them instead of asking again, unless this read had to wait for another catch-up,
         which moved the checkpoints on (a stale ``low`` would only mean reading again
         events the runner then skips)."""
+        self._bring_up_to(
+            head, lambda waited: self.runner.catch_up(head=head, low=None if waited else low)
+        )
+
+    def _bring_up_to(self, position: int, bring: Callable[[bool], object]) -> None:
+        """Run ``bring`` (told whether it waited for another) to bring the projections up to
+        ``position``, one at a time in the process, unless another meanwhile has."""
         waited = not self._lock.acquire(blocking=False)
         if waited:
             self._lock.acquire()
         try:
-            # Whoever held the lock meanwhile may have caught up past this read's head.
-            if head > self._caught_up_to:
-                self.runner.catch_up(head=head, low=None if waited else low)
-                self._caught_up_to = max(self._caught_up_to, head)
+            if position > self._caught_up_to:
+                bring(waited)
+                self._caught_up_to = max(self._caught_up_to, position)
         finally:
             self._lock.release()
 
@@ -136,13 +142,8 @@ class Reads:
         the view it had kept (docs/decisions/0632). The change's events are applied as the
         append gave them (ProjectionRunner.apply_change, docs/decisions/0634).
         """
-        if not change or change[-1].position <= self._caught_up_to:
-            return
-        with self._lock:
-            # Whoever held the lock meanwhile may have caught up past this change.
-            if change[-1].position > self._caught_up_to:
-                self.runner.apply_change(change)
-                self._caught_up_to = max(self._caught_up_to, change[-1].position)
+        if change:
+            self._bring_up_to(change[-1].position, lambda _: self.runner.apply_change(change))
 
     def readable(
         self, actor: Actor, department: str, year: int, project: str | None = None
