@@ -34,6 +34,7 @@ from events.database import (
     write_connection,
     writers_queue,
 )
+from events.durability import Unsynced, unsynced
 from events.errors import ConcurrencyError
 from events.migrations import STORE_VERSIONS, applied_revisions, require_revisions, upgrade
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
@@ -91,11 +92,13 @@ class _HeldConnection:
     """A thread's pooled DBAPI connection, held between calls: the context manager every
     statement runs in, which drops the connection from the pool if the server broke it."""
 
-    __slots__ = ("driver", "owner", "pid", "pooled")
+    __slots__ = ("driver", "owner", "pid", "pooled", "synchronous")
 
     def __init__(self, owner: threading.local, pooled: Any) -> None:
         self.owner, self.pooled, self.pid = owner, pooled, os.getpid()
         self.driver = pooled.driver_connection
+        #: SQLite's ``synchronous`` on this connection: FULL as it was opened with.
+        self.synchronous = "FULL"
 
     def __enter__(self) -> Any:
         return self.driver
@@ -124,6 +127,8 @@ class EventStore(DriverReads, EventStoreProtocol):
         self.clock = clock
         self._sql = Statements(engine.dialect.name)
         self._sqlite = self._sql.sqlite
+        database = engine.url.database
+        self._file = os.path.abspath(database) if self._sqlite and database else None
         self._integrity_error = engine.dialect.loaded_dbapi.IntegrityError
         self._held = threading.local()
 
@@ -312,6 +317,7 @@ class EventStore(DriverReads, EventStoreProtocol):
     ) -> list[list[RowValues]]:
         sql, stored_at = self._sql, self._stored_moment(requests[0].recorded_at)
         cursor = connection.cursor()
+        taken = self._commit_mode(cursor)
         begin_immediate(cursor)
         try:
             written = []
@@ -324,6 +330,8 @@ class EventStore(DriverReads, EventStoreProtocol):
                 cursor.execute(sql.move_head, (last.position, last.hash))
                 written.append(rows)
             cursor.execute("COMMIT")
+            if taken is not None and self._file is not None:
+                taken.note(self._file)
         except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
@@ -399,10 +407,23 @@ class EventStore(DriverReads, EventStoreProtocol):
                 ),
             )
 
+    def _commit_mode(self, cursor: Any) -> Unsynced | None:
+        """Set this thread's SQLite connection to commit in full sync, or, when the caller
+        takes over the wait for the disk (:mod:`events.durability`), without it; where the
+        commit must then note its log file."""
+        taken = unsynced()
+        wanted = "FULL" if taken is None else "NORMAL"
+        held = self._held.connection
+        if held.synchronous != wanted:
+            cursor.execute(f"PRAGMA synchronous={wanted}")
+            held.synchronous = wanted
+        return taken
+
     def _write_sqlite(self, connection: Any, request: _Append) -> list[RowValues]:
         sql, stored_at = self._sql, self._stored_moment(request.recorded_at)
         # One cursor for the transaction's statements (Connection.execute makes one each).
         cursor = connection.cursor()
+        taken = self._commit_mode(cursor)
         begin_immediate(cursor)
         try:
             head = cursor.execute(sql.lock_head, (request.stream_id,)).fetchone()
@@ -413,6 +434,8 @@ class EventStore(DriverReads, EventStoreProtocol):
             if request.outbox or request.snapshot is not None:
                 self._extras(cursor, last.position, stored_at, request.outbox, request.snapshot)
             cursor.execute("COMMIT")
+            if taken is not None and self._file is not None:
+                taken.note(self._file)
         except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")

@@ -26,6 +26,8 @@ from anyio import CapacityLimiter, to_thread
 from anyio.lowlevel import RunVar
 from fastapi.routing import APIRoute
 
+from events.durability import disk_wait_taken_over
+
 Params = ParamSpec("Params")
 Result = TypeVar("Result")
 
@@ -54,9 +56,16 @@ async def in_quick_lane(
 ) -> Result:
     """``function(*args, **kwargs)`` run in the quick lane: on the event loop, or in one of
     the lane's threads when it has some."""
-    if _QUICK.get() == ON_THE_LOOP:
-        return function(*args, **kwargs)
-    return await to_thread.run_sync(functools.partial(function, *args, **kwargs))
+    if _QUICK.get() != ON_THE_LOOP:
+        return await to_thread.run_sync(functools.partial(function, *args, **kwargs))
+    # A change is recorded without the loop waiting for the disk; the answer waits for it
+    # in a thread, while the loop serves others (decision 0636).
+    with disk_wait_taken_over() as waiting:
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if waiting:
+                await to_thread.run_sync(waiting.sync)
 
 
 def _in_lane(
