@@ -365,6 +365,14 @@ def test_one_call_per_list_gives_what_a_loop_of_block_calls_gives() -> None:
     assert 'value="二"' in refused
     assert 'value="二"' not in str(fragment.each("line_block", lines, csrf="token-3", **shared))
     assert str(fragment.each("line_block", [], csrf="token-1", **shared)) == ""
+    # The whole list is kept too: one item changed is that list no more, and shows.
+    changed = [{**lines[0], "line": {**lines[0]["line"], "actual": "9"}}, lines[1]]
+    after = str(fragment.each("line_block", changed, csrf="token-1", **shared))
+    assert after != each
+    assert after == "".join(
+        f"{fragment('line_block', csrf='token-1', **shared, **i)}\n" for i in changed
+    )
+    assert str(fragment.each("line_block", lines, csrf="token-1", **shared)) == each
 
 
 def test_kept_pages_are_kept_encoded_with_each_requests_token() -> None:
