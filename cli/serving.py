@@ -23,9 +23,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import socket
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
+
+#: The environment variable naming the workers' shared file of connection counts (read by
+#: web.connection_share: the two faces share the name, not code).
+SHARE_FILE = "JIXIAO_SERVE_SHARE"
 
 #: Whether this system can give each process a listening socket of its own.
 REUSE_PORT = hasattr(socket, "SO_REUSEPORT")
@@ -67,6 +74,15 @@ class Listen:
         return listening_socket, (self.host, self.port)
 
 
+def _share_file(workers: int) -> Path:
+    """An empty file of one slot per worker (16 bytes each) in shared memory where the
+    system has it, for the workers' connection counts."""
+    folder = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    path = folder / f"jixiao-serve-{os.getpid()}.share"
+    path.write_bytes(bytes(16 * workers))
+    return path
+
+
 def serve(app: str, *, host: str, port: int, workers: int, **options: Any) -> None:
     """Serve the application factory ``app`` (an import string) with ``workers`` processes;
     ``options`` are uvicorn's (``http``, ``log_config``, ``proxy_headers`` …)."""
@@ -93,10 +109,15 @@ def serve(app: str, *, host: str, port: int, workers: int, **options: Any) -> No
         port,
         workers,
     )
+    # The processes keep their numbers of connections side by side, so that one holding
+    # more than its share lets some go (web.connection_share, decision 0637).
+    share = _share_file(workers)
+    os.environ[SHARE_FILE] = str(share)
     try:
         Multiprocess(config, sockets=[Listen(host, port)]).run()  # type: ignore[list-item]
     finally:
         held.close()
+        share.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -27,6 +27,17 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from web.connection_share import ConnectionShare, process_share
+
+#: This process's count of its connections beside the other processes' (None: not kept).
+_SHARE: list[ConnectionShare | None] = []
+
+
+def _share() -> ConnectionShare | None:
+    if not _SHARE:
+        _SHARE.append(process_share())
+    return _SHARE[0]
+
 
 class WritesJoined:
     """A transport that joins each write with the one after it, or sends it alone at the
@@ -70,10 +81,27 @@ class WritesJoined:
 
 
 class OneWriteHttp(HttpToolsProtocol):
-    """uvicorn's httptools protocol, writing through :class:`WritesJoined`."""
+    """uvicorn's httptools protocol, writing through :class:`WritesJoined`; in a process
+    holding more than its share of the server's connections, answering with
+    ``Connection: close`` (:mod:`web.connection_share`)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
         # What uvicorn reads off the transport (addresses, flow control) it has read from
         # the socket's own; only the writes go through the wrapper.
         self.transport = WritesJoined(self.transport, self.loop)  # type: ignore[assignment]
+        self.share = _share()
+        if self.share is not None:
+            self.share.opened()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self.share is not None:
+            self.share.closed()
+            self.share = None
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        if self.share is not None and self.share.over_share():
+            # Answered, then closed: the client's next connection is hashed afresh.
+            self.cycle.keep_alive = False
