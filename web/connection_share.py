@@ -22,10 +22,13 @@ margin, they settle within the first few requests, a connection or two apart.
 from __future__ import annotations
 
 import fcntl
+import logging
 import mmap
 import os
 import struct
 import time
+
+log = logging.getLogger("uvicorn.error")
 
 #: The environment variable naming the shared file; unset, a process keeps no count.
 SHARE_FILE = "JIXIAO_SERVE_SHARE"
@@ -108,6 +111,19 @@ def _alive(pid: int) -> bool:
 
 
 def process_share() -> ConnectionShare | None:
-    """This process's :class:`ConnectionShare`, when its supervisor made a shared file."""
+    """This process's :class:`ConnectionShare`, when its supervisor made a shared file; None
+    (and a warning) when that file cannot be used: the process then serves every connection
+    it is given, as without one."""
     path = os.environ.get(SHARE_FILE)
-    return ConnectionShare(path) if path else None
+    if not path:
+        return None
+    try:
+        return ConnectionShare(path)
+    except (OSError, ValueError, RuntimeError) as error:
+        log.warning(
+            "%s: got %r, which cannot be used (%s): connections are not evened out",
+            SHARE_FILE,
+            path,
+            error,
+        )
+        return None

@@ -81,3 +81,13 @@ def test_one_connection_is_let_go_at_a_time_beyond_the_margin(
 def test_no_shared_file_keeps_no_count(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(SHARE_FILE, raising=False)
     assert process_share() is None
+
+
+def test_a_shared_file_that_cannot_be_used_keeps_no_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(SHARE_FILE, str(tmp_path / "gone.share"))
+    assert process_share() is None
+    assert "connections are not evened out" in caplog.text
+    monkeypatch.setenv(SHARE_FILE, _file(tmp_path, 0))  # no slot at all: mmap refuses it
+    assert process_share() is None
