@@ -118,6 +118,7 @@ def serve(app: str, *, host: str, port: int, workers: int, **options: Any) -> No
     finally:
         held.close()
         share.unlink(missing_ok=True)
+        os.environ.pop(SHARE_FILE, None)
 
 
 def main(argv: list[str] | None = None) -> None:

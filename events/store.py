@@ -12,8 +12,8 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Collection, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -34,7 +34,7 @@ from events.database import (
     write_connection,
     writers_queue,
 )
-from events.durability import Unsynced, unsynced
+from events.durability import unsynced
 from events.errors import ConcurrencyError
 from events.migrations import STORE_VERSIONS, applied_revisions, require_revisions, upgrade
 from events.model import Event, Metadata, RecordedEvent, validate_stream_id
@@ -92,13 +92,11 @@ class _HeldConnection:
     """A thread's pooled DBAPI connection, held between calls: the context manager every
     statement runs in, which drops the connection from the pool if the server broke it."""
 
-    __slots__ = ("driver", "owner", "pid", "pooled", "synchronous")
+    __slots__ = ("driver", "owner", "pid", "pooled")
 
     def __init__(self, owner: threading.local, pooled: Any) -> None:
         self.owner, self.pooled, self.pid = owner, pooled, os.getpid()
         self.driver = pooled.driver_connection
-        #: SQLite's ``synchronous`` on this connection: FULL as it was opened with.
-        self.synchronous = "FULL"
 
     def __enter__(self) -> Any:
         return self.driver
@@ -317,7 +315,17 @@ class EventStore(DriverReads, EventStoreProtocol):
     ) -> list[list[RowValues]]:
         sql, stored_at = self._sql, self._stored_moment(requests[0].recorded_at)
         cursor = connection.cursor()
-        taken = self._commit_mode(cursor)
+        with self._commit_mode(cursor):
+            return self._streams_transaction(cursor, connection, sql, stored_at, requests)
+
+    def _streams_transaction(
+        self,
+        cursor: Any,
+        connection: Any,
+        sql: Statements,
+        stored_at: Any,
+        requests: Sequence[_Append],
+    ) -> list[list[RowValues]]:
         begin_immediate(cursor)
         try:
             written = []
@@ -330,8 +338,6 @@ class EventStore(DriverReads, EventStoreProtocol):
                 cursor.execute(sql.move_head, (last.position, last.hash))
                 written.append(rows)
             cursor.execute("COMMIT")
-            if taken is not None and self._file is not None:
-                taken.note(self._file)
         except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
@@ -407,23 +413,32 @@ class EventStore(DriverReads, EventStoreProtocol):
                 ),
             )
 
-    def _commit_mode(self, cursor: Any) -> Unsynced | None:
-        """Set this thread's SQLite connection to commit in full sync, or, when the caller
-        takes over the wait for the disk (:mod:`events.durability`), without it; where the
-        commit must then note its log file."""
+    @contextmanager
+    def _commit_mode(self, cursor: Any) -> Iterator[None]:
+        """Around a SQLite write transaction: when the caller takes over the wait for the
+        disk (:mod:`events.durability`), the transaction commits without it and, committed,
+        notes its log for the caller to sync; the connection is in full sync again after."""
         taken = unsynced()
-        wanted = "FULL" if taken is None else "NORMAL"
-        held = self._held.connection
-        if held.synchronous != wanted:
-            cursor.execute(f"PRAGMA synchronous={wanted}")
-            held.synchronous = wanted
-        return taken
+        if taken is None or self._file is None:
+            yield
+            return
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        try:
+            yield
+            taken.note(self._file)
+        finally:
+            cursor.execute("PRAGMA synchronous=FULL")
 
     def _write_sqlite(self, connection: Any, request: _Append) -> list[RowValues]:
         sql, stored_at = self._sql, self._stored_moment(request.recorded_at)
         # One cursor for the transaction's statements (Connection.execute makes one each).
         cursor = connection.cursor()
-        taken = self._commit_mode(cursor)
+        with self._commit_mode(cursor):
+            return self._append_transaction(cursor, connection, sql, stored_at, request)
+
+    def _append_transaction(
+        self, cursor: Any, connection: Any, sql: Statements, stored_at: Any, request: _Append
+    ) -> list[RowValues]:
         begin_immediate(cursor)
         try:
             head = cursor.execute(sql.lock_head, (request.stream_id,)).fetchone()
@@ -434,8 +449,6 @@ class EventStore(DriverReads, EventStoreProtocol):
             if request.outbox or request.snapshot is not None:
                 self._extras(cursor, last.position, stored_at, request.outbox, request.snapshot)
             cursor.execute("COMMIT")
-            if taken is not None and self._file is not None:
-                taken.note(self._file)
         except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")

@@ -15,7 +15,7 @@ from tests.events.sample_events import AmountRecorded, registry
 
 STREAM = "ledger:a"
 #: SQLite's ``PRAGMA synchronous`` values.
-FULL, NORMAL = 2, 1
+FULL = 2
 
 
 @pytest.fixture
@@ -36,13 +36,25 @@ def _synchronous(store: EventStore) -> int:
         return int(driver.execute("PRAGMA synchronous").fetchone()[0])
 
 
+def _statements(store: EventStore) -> list[str]:
+    """The statements this thread's appends run from now on, as SQLite traces them."""
+    seen: list[str] = []
+    with store._driver() as driver:
+        driver.set_trace_callback(seen.append)
+    return seen
+
+
 def test_an_append_taken_over_commits_at_once_and_notes_its_log(
     sqlite_store: EventStore, tmp_path: Path
 ) -> None:
+    statements = _statements(sqlite_store)
     with disk_wait_taken_over() as taken:
         assert unsynced() is taken
         _append(sqlite_store, 0)
-        assert _synchronous(sqlite_store) == NORMAL
+        # Committed without the disk, and the connection in full sync again at once.
+        assert statements[0] == "PRAGMA synchronous=NORMAL"
+        assert statements[-2:] == ["COMMIT", "PRAGMA synchronous=FULL"]
+        assert _synchronous(sqlite_store) == FULL
         assert taken.files == {f"{tmp_path / 'log.db'}-wal"}
         # Committed: another connection reads it before the caller has synced.
         other = EventStore.open(f"sqlite:///{tmp_path / 'log.db'}", registry)
@@ -53,8 +65,10 @@ def test_an_append_taken_over_commits_at_once_and_notes_its_log(
         taken.sync()
         assert not taken
     assert unsynced() is None
-    # Outside, the same connection commits in full sync again, and nothing is noted.
+    # Outside, the same connection commits in full sync, and nothing is noted.
+    statements.clear()
     _append(sqlite_store, 1)
+    assert not any(s.startswith("PRAGMA synchronous") for s in statements)
     assert _synchronous(sqlite_store) == FULL
     assert sqlite_store.stream_version(STREAM) == 2
 
@@ -65,6 +79,7 @@ def test_a_refused_append_notes_nothing(sqlite_store: EventStore) -> None:
         with pytest.raises(Exception, match="expected"):
             _append(sqlite_store, 0)  # a stale version: nothing written
         assert not taken
+        assert _synchronous(sqlite_store) == FULL
     assert sqlite_store.stream_version(STREAM) == 1
 
 
