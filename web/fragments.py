@@ -17,8 +17,6 @@ docs/decisions/0611.
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -68,13 +66,12 @@ class Fragments:
     def __init__(self, env: Environment, *templates: str, size: int = BLOCKS_KEPT) -> None:
         self.env = env
         self.templates = templates
-        self.size = size
         self.placeholder = CSRF_PLACEHOLDER
-        self._kept: OrderedDict[tuple[str, bytes] | tuple[str, bytes, bytes], str] = OrderedDict()
-        self._macros: dict[str, Any] | None = None
-        self._lock = threading.Lock()
+        #: Blocks by their name and arguments.
+        self._kept: Recent[str] = Recent(size)
         #: Whole lists of blocks, joined, by the arguments of every block of the list.
         self._lists: Recent[str] = Recent(LISTS_KEPT)
+        self._macros: dict[str, Any] | None = None
 
     def load(self) -> None:
         """Compile the blocks' templates (once per process, before the first request)."""
@@ -101,16 +98,10 @@ class Fragments:
             key = (name, orjson.dumps(arguments))
         except TypeError:  # an argument JSON cannot write out exactly: never kept
             return Rendered(str(self._macro(name)(csrf=csrf, failed=None, **arguments)))
-        with self._lock:
-            block = self._kept.get(key)
-            if block is not None:
-                self._kept.move_to_end(key)
+        block = self._kept.get(key)
         if block is None:
             block = str(self._macro(name)(csrf=self.placeholder, failed=None, **arguments))
-            with self._lock:
-                self._kept[key] = block
-                while len(self._kept) > self.size:
-                    self._kept.popitem(last=False)
+            self._kept.put(key, block)
         if csrf == self.placeholder:  # a kept page's block: its page puts the token in
             return Rendered(block)
         return Rendered(block.replace(self.placeholder, csrf))
@@ -129,7 +120,7 @@ class Fragments:
         arguments, each block followed by a line break: what a loop of ``fragment`` calls
         gives, for one call from the template. The shared arguments are written out once
         for the list and each item's own; a block is kept under both, so under the whole
-        of its arguments as ever, and the list's kept blocks are looked up at once. Blocks
+        of its arguments as ever, and the whole list is kept joined under all of them. Blocks
         without a form (rows of the 自评价表) are called without ``csrf``."""
         if failed is not None:
             macro = self._macro(name)
@@ -163,34 +154,20 @@ class Fragments:
     ) -> str:
         """The blocks of ``items``, each kept under its own arguments, joined (with the
         placeholder for the CSRF token)."""
-        keys: list[tuple[str, bytes, bytes] | None] = []
+        macro = None
+        token = {} if csrf is None else {"csrf": self.placeholder}
+        blocks: list[str] = []
         for item in items:
             try:
-                keys.append(None if written is None else (name, written, orjson.dumps(item)))
-            except TypeError:
-                keys.append(None)
-        blocks: list[str] = []
-        missing: list[int] = []
-        with self._lock:
-            for index, key in enumerate(keys):
-                block = None if key is None else self._kept.get(key)
-                if block is None:
-                    missing.append(index)
-                    block = ""
-                else:
-                    self._kept.move_to_end(key)  # type: ignore[arg-type]
-                blocks.append(block)
-        if missing:
-            macro = self._macro(name)
-            token = {} if csrf is None else {"csrf": self.placeholder}
-            for index in missing:
-                blocks[index] = str(macro(**token, failed=None, **shared, **items[index]))
-            with self._lock:
-                for index in missing:
-                    key = keys[index]
-                    if key is not None:
-                        self._kept[key] = blocks[index]
-                while len(self._kept) > self.size:
-                    self._kept.popitem(last=False)
+                key = None if written is None else (name, written, orjson.dumps(item))
+            except TypeError:  # never kept, as for a single block
+                key = None
+            block = None if key is None else self._kept.get(key)
+            if block is None:
+                macro = macro or self._macro(name)
+                block = str(macro(**token, failed=None, **shared, **item))
+                if key is not None:
+                    self._kept.put(key, block)
+            blocks.append(block)
         blocks.append("")  # a line break after the last block too
         return "\n".join(blocks)

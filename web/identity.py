@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from events.protocol import EventStoreProtocol
@@ -72,25 +70,20 @@ class _Verified:
     whether the token is still live is read from the user's stream every time."""
 
     def __init__(self, size: int = 4096, ttl: float = 300.0) -> None:
-        self.size, self.ttl = size, ttl
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
+        self.ttl = ttl
+        #: When each proof stops counting, by key.
+        self._seen: Recent[float] = Recent(size)
 
     @staticmethod
     def key(user_id: str, token: str) -> str:
         return hashlib.sha256(f"{user_id}:{token}".encode()).hexdigest()
 
     def __contains__(self, key: str) -> bool:
-        with self._lock:
-            until = self._seen.get(key)
-            return until is not None and until > time.monotonic()
+        until = self._seen.get(key)
+        return until is not None and until > time.monotonic()
 
     def add(self, key: str) -> None:
-        with self._lock:
-            self._seen[key] = time.monotonic() + self.ttl
-            self._seen.move_to_end(key)
-            while len(self._seen) > self.size:
-                self._seen.popitem(last=False)
+        self._seen.put(key, time.monotonic() + self.ttl)
 
 
 class _Users:

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +19,26 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_until(
+    ready: Callable[[], bool], server: subprocess.Popen, log: Path, failing: str
+) -> None:
+    """Poll ``ready`` until it holds; ``failing`` (with the server's log if it stopped)
+    when the server stops first or 60 s pass."""
+    deadline = time.monotonic() + 60
+    while not ready():
+        assert server.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, f"{failing} within 60 s"
+        time.sleep(0.2)
+
+
+def _answers(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=2)
+    except httpx.TransportError:
+        return False
+    return True
 
 
 @contextmanager
@@ -43,15 +63,7 @@ def served(url: str, *options: str, cwd: Path) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/sign-in", timeout=2)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "the server did not start within 60 s"
-                time.sleep(0.3)
+        wait_until(lambda: _answers(f"{base}/sign-in"), server, log, "the server did not start")
         yield base
     finally:
         server.terminate()

@@ -7,7 +7,6 @@ import asyncio
 import struct
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ import httpx
 import pytest
 
 from cli.serving import REUSE_PORT, listeners
-from tests.web.serving import free_port
+from tests.web.serving import free_port, wait_until
 
 pytestmark = [
     pytest.mark.slow,
@@ -50,11 +49,7 @@ def _serving(
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 60
-        while listeners(port) < workers:
-            assert server.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "the workers did not listen within 60 s"
-            time.sleep(0.2)
+        wait_until(lambda: listeners(port) >= workers, server, log, "the workers did not listen")
         yield server
     finally:
         server.terminate()
