@@ -85,19 +85,26 @@ class ConnectionShare:
         now = time.monotonic()
         if now - self._let_go < PAUSE:
             return False
-        counts = []
-        for slot in range(len(self._map) // _SLOT.size):
-            if slot != self._slot:
-                pid, count = _SLOT.unpack_from(self._map, slot * _SLOT.size)
-                if pid and _alive(pid):
-                    counts.append(count)
-        if not counts:
+        others = [
+            _SLOT.unpack_from(self._map, slot * _SLOT.size)
+            for slot in range(len(self._map) // _SLOT.size)
+            if slot != self._slot
+        ]
+        # Whether the others are alive is asked (a system call each) only of a process
+        # that would let a connection go: most requests find it within its share.
+        if not self._beyond([count for pid, count in others if pid]):
             return False
-        margin = max(SLACK, (self.count + sum(counts)) // 10)
-        if self.count < min(counts) + margin:
+        if not self._beyond([count for pid, count in others if pid and _alive(pid)]):
             return False
         self._let_go = now
         return True
+
+    def _beyond(self, counts: list[int]) -> bool:
+        """Whether this process holds more than the fewest of ``counts`` by the margin."""
+        if not counts:
+            return False
+        margin = max(SLACK, (self.count + sum(counts)) // 10)
+        return self.count >= min(counts) + margin
 
 
 def _alive(pid: int) -> bool:
