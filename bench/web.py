@@ -5,6 +5,7 @@ Run from the repository root::
     python bench/web.py                    # 300 departments, 50 clients, 10 rounds each
     python bench/web.py --quick            # 10 departments, 10 clients, 4 rounds: a smoke run
     python bench/web.py --departments 100 --clients 20 --rounds 20
+    python bench/web.py --backend postgres   # the same load on PostgreSQL, as deployed
 
 A SQLite database is built once with the application services: a fiscal year and, for each
 department, its preparer (with a token, hashed as production's are: HMAC-SHA-256; the
@@ -15,6 +16,12 @@ own, decision 0632; each response in one write, decision 0628), and a second uvi
 served the same way, serves a bare FastAPI application whose one endpoint returns a
 constant: its latency is the floor of what any endpoint costs here (HTTP, the event loop,
 the quick lane, this process's client).
+
+With ``--backend postgres`` the database is a fresh schema on the PostgreSQL server of
+``--pg-url`` (by default the tests' server), built the same way and dropped at the end,
+and the PostgreSQL server's processes' CPU during the load is reported too, shared over
+the server's requests (``database``): the targets are set on SQLite; PostgreSQL is what a
+bureau deploys, on the same two cores here.
 
 Each of the concurrent clients (httpx on uvloop's event loop, one process) signs in as the
 preparer of a department of its own through the sign-in page, warms up once, then runs
@@ -81,6 +88,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,7 +97,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import emit_json, machine, say, warn
+from bench._common import (
+    default_pg_url,
+    emit_json,
+    machine,
+    pg_reachable,
+    pg_schemas,
+    pg_url_with_schema,
+    say,
+    warn,
+)
 from cli.serving import listeners
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,6 +217,17 @@ def build(db_url: str, departments: int) -> list[Preparer]:
     return preparers
 
 
+@contextmanager
+def database(backend: str, folder: Path, pg_url: str) -> Iterator[str]:
+    """The URL of the database the run builds and serves: a SQLite file in ``folder``, or a
+    fresh schema on the PostgreSQL server at ``pg_url``, dropped when the run ends."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'web.db'}"
+        return
+    with pg_schemas(pg_url, "web") as schemas:
+        yield pg_url_with_schema(pg_url, schemas["web"])
+
+
 # -- the servers -------------------------------------------------------------------------
 
 
@@ -262,22 +291,32 @@ def start(name: str, app: str, workers: int, folder: Path, env: dict[str, str], 
     return Server(name, port, process, log)
 
 
-def processes_cpu_s(pgid: int) -> dict[int, float]:
-    """User + system CPU seconds of each live process in the group (a uvicorn server: its
-    supervisor and workers), by process id, read from /proc."""
+def _processes() -> Iterator[tuple[int, str, int, float]]:
+    """Each live process's id, name, process group and user + system CPU seconds (/proc)."""
     tick = os.sysconf("SC_CLK_TCK")
-    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            head, _, tail = (entry / "stat").read_text().rpartition(")")
         except OSError:  # the process ended meanwhile
             continue
+        fields = tail.split()
         # After the name: state, ppid, pgrp (fields[2]) … utime (fields[11]), stime (fields[12]).
-        if int(fields[2]) == pgid:
-            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-    return found
+        name = head.partition("(")[2]
+        yield int(entry.name), name, int(fields[2]), (int(fields[11]) + int(fields[12])) / tick
+
+
+def processes_cpu_s(pgid: int) -> dict[int, float]:
+    """User + system CPU seconds of each live process in the group (a uvicorn server: its
+    supervisor and workers), by process id."""
+    return {pid: cpu for pid, _, group, cpu in _processes() if group == pgid}
+
+
+def named_cpu_s(name: str) -> float:
+    """User + system CPU seconds of every live process called ``name``, summed: the
+    PostgreSQL server's (``postgres``), whose backends serve the server's connections."""
+    return sum(cpu for _, found, _, cpu in _processes() if found == name)
 
 
 def group_cpu_s(pgid: int) -> float:
@@ -639,6 +678,19 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10 departments, 10 clients, 4 rounds")
     parser.add_argument("--keep", type=Path, help="build (and keep) the database in this folder")
     parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the database the server holds: a SQLite file (the targets' setting), or a "
+        "fresh schema on PostgreSQL (--pg-url), as a deployment holds it",
+    )
+    parser.add_argument(
+        "--pg-url",
+        default=default_pg_url(),
+        help="the PostgreSQL server for --backend postgres (default: JIXIAO_TEST_PG or "
+        "the local trust-auth server)",
+    )
+    parser.add_argument(
         "--warm-loads",
         type=int,
         default=0,
@@ -665,6 +717,11 @@ def main() -> None:
         parser.error(f"--alone: got {args.alone}, expected 0 or more")
     if args.clients > args.departments:
         parser.error(f"--clients: got {args.clients}, expected at most --departments")
+    if args.backend == "postgres":
+        if args.keep is not None:
+            parser.error("--keep: only with --backend sqlite (a PostgreSQL schema is dropped)")
+        if (unreachable := pg_reachable(args.pg_url)) is not None:
+            parser.error(f"--pg-url: got {args.pg_url!r}, which cannot be reached: {unreachable}")
     try:
         rungs = [float(ms) for ms in args.ladder.split(",") if ms.strip()]
     except ValueError:
@@ -674,73 +731,92 @@ def main() -> None:
     load_before = os.getloadavg()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="jixiao-bench-web-"))
     folder.mkdir(parents=True, exist_ok=True)
-    db_url = f"sqlite:///{folder / 'web.db'}"
-
-    say(f"building {args.departments} departments with the seed report in {folder} ...")
-    began = time.perf_counter()
-    preparers = build(db_url, args.departments)
-    built = time.perf_counter() - began
-    say(f"built in {built:.1f} s")
-
-    (folder / "bare_app.py").write_text(BARE_APP, encoding="utf-8")
-    env = {**os.environ, "JIXIAO_DB": db_url}
-    jixiao = start("jixiao", "web.app:create_app", args.workers, folder, env)
-    bare = start("bare", "bare_app:create_app", args.workers, folder, env, "--app-dir", str(folder))
+    schema = ExitStack()
+    db_url = schema.enter_context(database(args.backend, folder, args.pg_url))
+    database_cpu = 0.0
     try:
-        wait_ready(jixiao, "/sign-in", args.workers)
-        wait_ready(bare, "/constant", args.workers)
-        say(
-            f"{args.clients} clients x {args.rounds} rounds x {len(KINDS)} requests "
-            f"against 2 servers of {args.workers} workers each ..."
+        say(f"building {args.departments} departments with the seed report in {folder} ...")
+        began = time.perf_counter()
+        preparers = build(db_url, args.departments)
+        built = time.perf_counter() - began
+        say(f"built in {built:.1f} s")
+
+        (folder / "bare_app.py").write_text(BARE_APP, encoding="utf-8")
+        env = {**os.environ, "JIXIAO_DB": db_url}
+        jixiao = start("jixiao", "web.app:create_app", args.workers, folder, env)
+        bare = start(
+            "bare", "bare_app:create_app", args.workers, folder, env, "--app-dir", str(folder)
         )
-        warm_loads = []
-        for n in range(args.warm_loads):
-            say(f"warm load {n + 1}/{args.warm_loads} ...")
-            began = time.perf_counter()
-            warm = run_clients(load(preparers[: args.clients], jixiao.url, bare.url, args.rounds))
-            warm_elapsed = time.perf_counter() - began
-            warm_loads.append(
-                {
-                    "p95_ms": {k: figures(warm.latencies[k])["p95_ms"] for k in TARGETS},
-                    "requests_per_s": round(
-                        sum(len(v) for v in warm.latencies.values()) / warm_elapsed, 1
-                    ),
-                    "errors": len(warm.errors),
-                }
+        try:
+            wait_ready(jixiao, "/sign-in", args.workers)
+            wait_ready(bare, "/constant", args.workers)
+            say(
+                f"{args.clients} clients x {args.rounds} rounds x {len(KINDS)} requests "
+                f"against 2 servers of {args.workers} workers each ..."
             )
-            say(f"  p95 {warm_loads[-1]['p95_ms']}, {warm_loads[-1]['requests_per_s']:.0f}/s")
-        cpu_before = {s.name: group_cpu_s(s.process.pid) for s in (jixiao, bare)}
-        processes_before, ticks = processes_cpu_s(jixiao.process.pid), machine_cpu_ticks()
-        began, client_began = time.perf_counter(), time.process_time()
-        results = run_clients(load(preparers[: args.clients], jixiao.url, bare.url, args.rounds))
-        elapsed = time.perf_counter() - began
-        client_cpu = time.process_time() - client_began
-        load_after = os.getloadavg()
-        cores = during(jixiao.process.pid, processes_before, ticks)
-        cpu_used = {s.name: group_cpu_s(s.process.pid) - cpu_before[s.name] for s in (jixiao, bare)}
-        say("the harness floor: the same clients and rounds, every request to the bare app ...")
-        began, client_began = time.perf_counter(), time.process_time()
-        harness = run_clients(load(preparers[: args.clients], None, bare.url, args.rounds))
-        harness_elapsed = time.perf_counter() - began
-        harness_client_cpu = time.process_time() - client_began
-        sizes = {
-            kind: sorted(found)[len(found) // 2] for kind, found in results.sizes.items() if found
-        }
-        ladder = []
-        for ms in rungs:
-            say(f"the ladder: every kind a stand-in spending {ms:g} ms of CPU, as many bytes ...")
-            stand_in = StandIn(ms, sizes)
-            began = time.perf_counter()
-            clients = preparers[: args.clients]
-            rung = run_clients(load(clients, None, bare.url, args.rounds, stand_in))
-            ladder.append((ms, rung, time.perf_counter() - began))
-        alone = {}
-        if args.alone:
-            say(f"served alone: {args.alone} of each kind, one at a time ...")
-            alone = run_clients(served_alone(preparers[-1], jixiao, bare, args.alone))
+            warm_loads = []
+            for n in range(args.warm_loads):
+                say(f"warm load {n + 1}/{args.warm_loads} ...")
+                began = time.perf_counter()
+                warm = run_clients(
+                    load(preparers[: args.clients], jixiao.url, bare.url, args.rounds)
+                )
+                warm_elapsed = time.perf_counter() - began
+                warm_loads.append(
+                    {
+                        "p95_ms": {k: figures(warm.latencies[k])["p95_ms"] for k in TARGETS},
+                        "requests_per_s": round(
+                            sum(len(v) for v in warm.latencies.values()) / warm_elapsed, 1
+                        ),
+                        "errors": len(warm.errors),
+                    }
+                )
+                say(f"  p95 {warm_loads[-1]['p95_ms']}, {warm_loads[-1]['requests_per_s']:.0f}/s")
+            cpu_before = {s.name: group_cpu_s(s.process.pid) for s in (jixiao, bare)}
+            database_before = named_cpu_s("postgres")
+            processes_before, ticks = processes_cpu_s(jixiao.process.pid), machine_cpu_ticks()
+            began, client_began = time.perf_counter(), time.process_time()
+            results = run_clients(
+                load(preparers[: args.clients], jixiao.url, bare.url, args.rounds)
+            )
+            elapsed = time.perf_counter() - began
+            client_cpu = time.process_time() - client_began
+            load_after = os.getloadavg()
+            cores = during(jixiao.process.pid, processes_before, ticks)
+            cpu_used = {
+                s.name: group_cpu_s(s.process.pid) - cpu_before[s.name] for s in (jixiao, bare)
+            }
+            database_cpu = named_cpu_s("postgres") - database_before
+            say("the harness floor: the same clients and rounds, every request to the bare app ...")
+            began, client_began = time.perf_counter(), time.process_time()
+            harness = run_clients(load(preparers[: args.clients], None, bare.url, args.rounds))
+            harness_elapsed = time.perf_counter() - began
+            harness_client_cpu = time.process_time() - client_began
+            sizes = {
+                kind: sorted(found)[len(found) // 2]
+                for kind, found in results.sizes.items()
+                if found
+            }
+            ladder = []
+            for ms in rungs:
+                say(
+                    f"the ladder: every kind a stand-in spending {ms:g} ms of CPU, "
+                    "as many bytes ..."
+                )
+                stand_in = StandIn(ms, sizes)
+                began = time.perf_counter()
+                clients = preparers[: args.clients]
+                rung = run_clients(load(clients, None, bare.url, args.rounds, stand_in))
+                ladder.append((ms, rung, time.perf_counter() - began))
+            alone = {}
+            if args.alone:
+                say(f"served alone: {args.alone} of each kind, one at a time ...")
+                alone = run_clients(served_alone(preparers[-1], jixiao, bare, args.alone))
+        finally:
+            jixiao.stop()
+            bare.stop()
     finally:
-        jixiao.stop()
-        bare.stop()
+        schema.close()
 
     measured = {kind: figures(values) for kind, values in results.latencies.items() if values}
     floor = measured["floor"]["p95_ms"]
@@ -767,6 +843,9 @@ def main() -> None:
         # The clients' own process (httpx, asyncio), over every request it sent to both.
         "clients": round(client_cpu * 1000 / (requests + results.untimed), 2),
     }
+    if args.backend == "postgres":
+        # The PostgreSQL server's backends, which answer jixiao's connections alone here.
+        cpu_per_request["database"] = round(database_cpu * 1000 / served, 2)
     for kind in KINDS:
         f = measured[kind]
         if kind in TARGETS:
@@ -796,6 +875,11 @@ def main() -> None:
     say(
         f"CPU per request under load: jixiao {cpu_per_request['jixiao']} ms, "
         f"floor {cpu_per_request['floor']} ms, the clients' process {cpu_per_request['clients']} ms"
+        + (
+            f", PostgreSQL {cpu_per_request['database']} ms"
+            if "database" in cpu_per_request
+            else ""
+        )
     )
     say(
         "during the load (sign-ins and warm-ups included): the cores "
@@ -842,7 +926,7 @@ def main() -> None:
         {
             "bench": "web",
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "backend": "sqlite",
+            "backend": args.backend,
             "departments": args.departments,
             "clients": args.clients,
             "rounds": args.rounds,
