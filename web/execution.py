@@ -33,9 +33,17 @@ def run_command(app: Services, caller: Identity, command: ReportCommand) -> dict
         # The report as recorded: what the confirmation and a submission's notices speak
         # of. The command's own fold of its events, at their version, as the log holds it:
         # reading the stream again to fold them once more gave the same state (or a later
-        # writer's, which this answer does not speak of), decision 0620.
+        # writer's, which this answer does not speak of), decision 0620. The report was
+        # read to its stream's end just now: the command is decided on it as read.
         left: list[LoadedReport] = []
-        events = execute_as(app.store, caller.actor, command, loaded=loaded, recorded=left.append)
+        events = execute_as(
+            app.store,
+            caller.actor,
+            command,
+            loaded=loaded,
+            current=loaded is not None,
+            recorded=left.append,
+        )
         if events:
             # The read models are brought up to the change by the request that made it,
             # when no other is at it: the page read next then finds them there.

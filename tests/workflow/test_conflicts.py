@@ -18,7 +18,15 @@ from tests.workflow.world import NOW, World
 from workflow.administration import GrantRole, RegisterUser
 from workflow.commands import SetInitialBudget, SubmitReport
 from workflow.errors import StaleVersion, WrongStage
-from workflow.service import deciding, execute, execute_all, issue_token
+from workflow.service import (
+    authenticate,
+    deciding,
+    execute,
+    execute_all,
+    execute_as,
+    issue_token,
+    load_report_stream,
+)
 
 STREAM = "report:gusu-rc:2021"
 
@@ -39,6 +47,21 @@ class RivalFirst:
             self.rivals += 1
             self.rival()
         return self.store.append(stream_id, expected_version, events, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+class StreamReads:
+    """The world's store (or a RivalFirst over it), counting the reads of ``stream_id``."""
+
+    def __init__(self, store: Any, stream_id: str) -> None:
+        self.store, self.stream_id, self.reads = store, stream_id, 0
+
+    def read_stream(self, stream_id: str, **cut: Any):
+        if stream_id == self.stream_id:
+            self.reads += 1
+        return self.store.read_stream(stream_id, **cut)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
@@ -160,3 +183,48 @@ def test_administration_commands_are_decided_again_too(world: World) -> None:
     with pytest.raises(StaleVersion):
         execute(store, world.admin, auditor, expected_version=version)
     assert world.store.stream_version("user:qian.qi") == version + 1
+
+
+def test_a_report_just_read_to_its_end_is_decided_on_without_reading_it_again(
+    seeded: World,
+) -> None:
+    store = StreamReads(seeded.store, STREAM)
+    actor = authenticate(seeded.store, seeded.preparer).actor()
+    loaded = load_report_stream(seeded.store, STREAM)
+    command = SetInitialBudget(**KEY, line="homes", amount="9")
+    recorded = execute_as(store, actor, command, now=NOW, loaded=loaded, current=True)
+    assert store.reads == 0
+    assert [(r.event_type, r.version) for r in recorded] == [
+        ("InitialBudgetSet", loaded.version + 1)
+    ]
+    # Without ``current`` the stream is asked for what followed the report given.
+    again = SetInitialBudget(**KEY, line="homes", amount="10")
+    after = load_report_stream(seeded.store, STREAM)
+    execute_as(store, actor, again, now=NOW, loaded=after)
+    assert store.reads == 1 and initial(seeded, "homes")[-1] == ("zhang.san", "10")
+
+
+def test_a_change_that_beat_a_report_just_read_is_read_and_decided_on_again(
+    seeded: World,
+) -> None:
+    # The rival lands between the read and the append: the append is refused by its
+    # version, and the second attempt reads what beat it; both changes are kept.
+    rival = RivalFirst(seeded.store, STREAM, set_initial(seeded, "basic", "261"))
+    store = StreamReads(rival, STREAM)
+    actor = authenticate(seeded.store, seeded.preparer).actor()
+    loaded = load_report_stream(seeded.store, STREAM)
+    command = SetInitialBudget(**KEY, line="homes", amount="9")
+    recorded = execute_as(store, actor, command, now=NOW, loaded=loaded, current=True)
+    assert rival.rivals == 1 and store.reads == 1
+    assert [r.version for r in recorded] == [loaded.version + 2]
+    assert initial(seeded, "basic")[-1] == ("zhang.san", "261")
+    assert initial(seeded, "homes")[-1] == ("zhang.san", "9")
+    # The rival set the very figure meanwhile: decided again, the command records nothing.
+    store = StreamReads(RivalFirst(seeded.store, STREAM, set_initial(seeded, "homes", "7")), STREAM)
+    loaded = load_report_stream(seeded.store, STREAM)
+    again = SetInitialBudget(**KEY, line="homes", amount="7")
+    assert execute_as(store, actor, again, now=NOW, loaded=loaded, current=True) == []
+    assert store.reads == 1 and initial(seeded, "homes")[-2:] == [
+        ("zhang.san", "9"),
+        ("zhang.san", "7"),
+    ]

@@ -150,6 +150,7 @@ def run_report_command(
     context: Context | None = None,
     mail: bool = False,
     loaded: LoadedReport | None = None,
+    current: bool = False,
     recorded: Callable[[LoadedReport], None] | None = None,
 ) -> list[RecordedEvent]:
     """Decide ``command`` for ``actor`` (already authenticated) and append its events.
@@ -158,15 +159,23 @@ def run_report_command(
     the fiscal year it loaded once); with ``mail`` each deadline reminder's append also
     writes its e-mail's outbox row. ``loaded`` is the report as the caller already folded
     it from this store's log at some version: only the events after it are read and folded.
+    With ``current``, ``loaded`` was read to the end of its stream by this same request, just
+    before: the first attempt decides on it without asking the log again, and an append
+    another writer beat in between is refused by its version, so the next attempt reads
+    what beat it and decides again (one query fewer a command, a round trip on PostgreSQL).
     ``recorded`` is given the report as the command left it: the state its events lead to
     (folded once, when deciding) at their last version, or the report it was decided on
     when it records nothing; so a caller need not read the stream again to tell of it.
     """
     stream_id = report_stream(command.department, command.year, command.project_code)
 
+    read_again = not current
+
     def attempt() -> list[RecordedEvent]:
-        nonlocal loaded
-        loaded = caught_up(store, stream_id, loaded)
+        nonlocal loaded, read_again
+        if read_again or loaded is None:
+            loaded = caught_up(store, stream_id, loaded)
+        read_again = True
         check_version(stream_id, expected_version, loaded.version)
         decided_in = context or _report_context(store, command, now)
         decided = decision(loaded.state, command, actor, decided_in)
@@ -371,6 +380,7 @@ def execute_as(
     causation_id: str | None = None,
     now: datetime | None = None,
     loaded: LoadedReport | None = None,
+    current: bool = False,
     recorded: Callable[[LoadedReport], None] | None = None,
 ) -> list[RecordedEvent]:
     """Decide a report command for an actor the caller has authenticated itself, and append
@@ -379,8 +389,9 @@ def execute_as(
     For a face that keeps its own proof of identity, such as the server's sessions, which
     hold no token: it builds ``actor`` from the user's current stream (grants as they are
     now). Administration stays behind :func:`workflow.service.execute` and a token.
-    ``loaded``: the report already folded from the log; ``recorded``: told the report as
-    the command left it (see :func:`run_report_command`).
+    ``loaded``: the report already folded from the log (``current``: to its end, by this
+    request, just before); ``recorded``: told the report as the command left it (see
+    :func:`run_report_command`).
     """
     if not isinstance(command, ReportCommand):
         raise TypeError(f"command: got {type(command).__name__}, expected a report command")
@@ -393,6 +404,7 @@ def execute_as(
         causation_id=causation_id,
         now=now,
         loaded=loaded,
+        current=current,
         recorded=recorded,
     )
 
