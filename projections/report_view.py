@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from workflow.amounts import Amount, as_percent
+from workflow.budget import BudgetTable, LineFigures
 from workflow.consistency import Notice, consistency_notices
 from workflow.indicators import Indicator, reason_problem, status
 from workflow.narrative import Figure, Section, Staffing
@@ -123,48 +124,109 @@ def _score_notices(state: ReportState) -> list[dict[str, Any]]:
     return [{"kind": "score", "message": line} for line in score_differences(state, score(state))]
 
 
-def _budget(state: ReportState) -> dict[str, Any]:
-    scheme = state.require_scheme()
-    table = state.table()
-    places = scheme.percent_decimals
-    rows = []
-    for figures in table.rows():
-        line = figures.line
-        rows.append(
-            {
-                "id": line.id,
-                "name": line.name,
-                "parent": line.parent,
-                "depth": figures.depth,
-                "leaf": not table.children(line.id),
-                "initial": decimal_text(figures.initial),
-                "adjustments": decimal_text(figures.adjustments),
-                "higher_level": decimal_text(figures.higher_level),
-                "total": decimal_text(figures.total),
-                "actual": decimal_text(figures.actual),
-                "execution_rate": decimal_text(as_percent(figures.execution_rate, places)),
-                "adjustment_items": [
-                    {
-                        "id": a.id,
-                        "amount": decimal_text(a.amount.value),
-                        "raw": a.amount.raw,
-                        "kind": str(a.kind),
-                        "reason": a.reason,
-                        "document": a.document,
-                        "cancelled": a.cancelled,
-                    }
-                    for a in line.adjustments
-                ],
-            }
-        )
-    denominator = scheme.adjustment_rate_denominator
+def _budget_row(figures: LineFigures, leaf: bool, places: int) -> dict[str, Any]:
+    """One row of the budget table: the line as typed and its figures as computed."""
+    line = figures.line
     return {
-        "unit": scheme.budget_unit,
-        "rows": rows,
-        "adjustment_rate": decimal_text(as_percent(table.adjustment_rate(denominator), places)),
+        "id": line.id,
+        "name": line.name,
+        "parent": line.parent,
+        "depth": figures.depth,
+        "leaf": leaf,
+        "initial": decimal_text(figures.initial),
+        "adjustments": decimal_text(figures.adjustments),
+        "higher_level": decimal_text(figures.higher_level),
+        "total": decimal_text(figures.total),
+        "actual": decimal_text(figures.actual),
+        "execution_rate": decimal_text(as_percent(figures.execution_rate, places)),
+        "adjustment_items": [
+            {
+                "id": a.id,
+                "amount": decimal_text(a.amount.value),
+                "raw": a.amount.raw,
+                "kind": str(a.kind),
+                "reason": a.reason,
+                "document": a.document,
+                "cancelled": a.cancelled,
+            }
+            for a in line.adjustments
+        ],
+    }
+
+
+def _budget_totals(state: ReportState, table: BudgetTable) -> dict[str, Any]:
+    """The budget part's keys after its rows: the 预算调整率 and the table's problems."""
+    scheme = state.require_scheme()
+    denominator = scheme.adjustment_rate_denominator
+    rate = as_percent(table.adjustment_rate(denominator), scheme.percent_decimals)
+    return {
+        "adjustment_rate": decimal_text(rate),
         "adjustment_rate_denominator": str(denominator),
         "problems": table.problems(),
     }
+
+
+def _budget(state: ReportState) -> dict[str, Any]:
+    table = state.table()
+    places = state.require_scheme().percent_decimals
+    rows = [_budget_row(f, not table.children(f.line.id), places) for f in table.rows()]
+    return {
+        "unit": state.require_scheme().budget_unit,
+        "rows": rows,
+        **_budget_totals(state, table),
+    }
+
+
+def _budget_again(state: ReportState, kept: _Kept | None, encode: Callable[[Any], str]) -> _Kept:
+    """The budget part after a change to the lines: a row whose line is the same object
+    and whose figures read the same is taken from ``kept``; the others are made again.
+
+    A figure changed moves the sums of its line's parents and no other row: of the seed's
+    twelve rows, three are made again. The figures are compared as their text reads
+    (``3.1`` and ``3.10`` are equal decimals, written differently).
+    """
+    table = state.table()
+    scheme = state.require_scheme()
+    places = scheme.percent_decimals
+    old: dict[int, _Kept] = kept[3] if kept is not None and kept[3] is not None else {}
+    items: dict[int, _Kept] = {}
+    rows, texts = [], []
+    for figures in table.rows():
+        line = figures.line
+        leaf = not table.children(line.id)
+        reads = (
+            figures.depth,
+            leaf,
+            places,
+            str(figures.initial),
+            str(figures.adjustments),
+            str(figures.higher_level),
+            str(figures.actual),
+        )
+        known = old.get(id(line))
+        if known is None or known[0][0] is not line or known[0][1] != reads:
+            row = _budget_row(figures, leaf, places)
+            known = ((line, reads), row, encode(row), None)
+        items[id(line)] = known
+        rows.append(known[1])
+        texts.append(known[2])
+    totals = _budget_totals(state, table)
+    value = {"unit": scheme.budget_unit, "rows": rows, **totals}
+    text = ""
+    if encode is not _no_text:
+        text = (
+            "{"
+            + _key_text("unit")
+            + encode(scheme.budget_unit)
+            + ","
+            + _key_text("rows")
+            + "["
+            + ",".join(texts)
+            + "],"
+            + ",".join(_key_text(key) + encode(v) for key, v in totals.items())
+            + "}"
+        )
+    return ((state.lines, scheme), value, text, items)
 
 
 def _score(state: ReportState) -> dict[str, Any] | None:
@@ -252,6 +314,9 @@ class Part:
     #: A list made of these parts' lists one after the other (``sources`` and ``build``
     #: unused): each is reused or computed on its own, from its own sources.
     pieces: tuple[Part, ...] = ()
+    #: Computes the part again from what a memo kept of it last time (None the first time)
+    #: and the memo's encoder, reusing what came out the same (:class:`ViewMemo`).
+    again: Callable[[_Kept | None, Callable[[Any], str]], _Kept] | None = None
 
     def value(self) -> Any:
         """The part's value, computed afresh."""
@@ -298,7 +363,12 @@ def view_parts(state: ReportState) -> list[Part]:
             state.net_assets_as_of.isoformat() if state.net_assets_as_of else None,
         ),
         Part("sections", (state.sections,), _section, each=True),
-        Part("budget", (state.lines, scheme), lambda *_: _budget(state)),
+        Part(
+            "budget",
+            (state.lines, scheme),
+            lambda *_: _budget(state),
+            again=lambda kept, encode: _budget_again(state, kept, encode),
+        ),
         Part("indicators", (state.indicators,), lambda i: _indicator(i, state), each=True),
         Part(
             "score",
@@ -431,7 +501,10 @@ class ViewMemo:
             else:
                 kept = old.get(part.key)
                 if kept is None or not _same(kept[0], part.sources):
-                    kept = self._each(part, kept) if part.each else self._computed(part)
+                    if part.again is not None:
+                        kept = part.again(kept, self._encode)
+                    else:
+                        kept = self._each(part, kept) if part.each else self._computed(part)
                 new[part.key] = kept
                 value, text = kept[1], kept[2]
             view[part.key] = value

@@ -99,6 +99,32 @@ def test_a_changed_figure_reuses_the_consistency_notices_and_the_text_stays_exac
     assert view["budget"] != report_view(draft)["budget"]
 
 
+def test_a_changed_figure_makes_again_only_the_budget_rows_it_moves() -> None:
+    """A budget figure changed makes its line's row and its parents' again and takes every
+    other row as it was (the same objects); a figure typed with more decimals but the same
+    value reads differently, and so do the sums above it. Texts and views stay exact, with
+    and without the memo's JSON."""
+    draft = seed_draft()
+    memo, bare = ViewMemo(), ViewMemo(texts=False)
+    rows = memo.view(draft)[0]["budget"]["rows"]
+    bare.view(draft)
+    spent = run(draft, RecordActualSpending(**KEY, line="homes", amount="3.21"), PREPARER)
+    retyped = run(spent, RecordActualSpending(**KEY, line="homes", amount="3.210"), PREPARER)
+    for state in (spent, retyped):
+        view, text = memo.view(state)
+        assert view == report_view(state) == bare.view(state)[0]
+        assert text == json.dumps(report_view(state), ensure_ascii=False, separators=(",", ":"))
+        assert bare.view(state)[1] == ""
+    spent_rows = memo.view(spent)[0]["budget"]["rows"]
+    made_again = [new["id"] for old, new in zip(rows, spent_rows, strict=True) if old is not new]
+    homes = spent.line("homes")
+    assert homes is not None and homes.parent is not None
+    parents = [homes.parent, *spent.table().ancestors(homes.parent)]
+    assert made_again == [line for line in (r["id"] for r in rows) if line in {"homes", *parents}]
+    retyped_rows = memo.view(retyped)[0]["budget"]["rows"]
+    assert [r["actual"] for r in retyped_rows if r["id"] == "homes"] == ["3.210"]
+
+
 def test_both_pieces_of_the_notices_join_into_one_exact_list() -> None:
     """Narrative notices and typed 得分 that differ, both there: one list, its text exact,
     after the score's piece changed and the narrative's did not."""
