@@ -166,20 +166,10 @@ def _budget_totals(state: ReportState, table: BudgetTable) -> dict[str, Any]:
     }
 
 
-def _budget(state: ReportState) -> dict[str, Any]:
-    table = state.table()
-    places = state.require_scheme().percent_decimals
-    rows = [_budget_row(f, not table.children(f.line.id), places) for f in table.rows()]
-    return {
-        "unit": state.require_scheme().budget_unit,
-        "rows": rows,
-        **_budget_totals(state, table),
-    }
-
-
 def _budget_again(state: ReportState, kept: _Kept | None, encode: Callable[[Any], str]) -> _Kept:
     """The budget part after a change to the lines: a row whose line is the same object
-    and whose figures read the same is taken from ``kept``; the others are made again.
+    and whose figures read the same is taken from ``kept``; the others are made again
+    (every row, with ``kept`` None: the part afresh).
 
     A figure changed moves the sums of its line's parents and no other row: of the seed's
     twelve rows, three are made again. The figures are compared as their text reads
@@ -366,7 +356,7 @@ def view_parts(state: ReportState) -> list[Part]:
         Part(
             "budget",
             (state.lines, scheme),
-            lambda *_: _budget(state),
+            lambda *_: _budget_again(state, None, _no_text)[1],
             again=lambda kept, encode: _budget_again(state, kept, encode),
         ),
         Part("indicators", (state.indicators,), lambda i: _indicator(i, state), each=True),
