@@ -71,6 +71,9 @@ class Fragments:
         self._kept: Recent[str] = Recent(size)
         #: Whole lists of blocks, joined, by the arguments of every block of the list.
         self._lists: Recent[str] = Recent(LISTS_KEPT)
+        #: The same, by the list itself (held, so that its id is not reused): a list kept
+        #: by its maker (web.kept_rows) is known without writing its items out again.
+        self._same: Recent[tuple[Sequence[Mapping[str, Any]], bytes, str]] = Recent(LISTS_KEPT)
         self._macros: dict[str, Any] | None = None
 
     def load(self) -> None:
@@ -130,16 +133,29 @@ class Fragments:
             )
         written: bytes | None
         whole: tuple[str, bool, bytes, bytes] | None
+        joined: str | None = None
         try:
             written = orjson.dumps(shared)
-            whole = (name, csrf is None, written, orjson.dumps(items))
         except TypeError:  # never kept, as for a single block
             written = whole = None
-        joined = None if whole is None else self._lists.get(whole)
+        else:
+            same = (name, csrf is None, id(items))
+            known = self._same.get(same)
+            if known is not None and known[0] is items and known[1] == written:
+                joined = known[2]
+            else:
+                try:
+                    whole = (name, csrf is None, written, orjson.dumps(items))
+                except TypeError:
+                    written = whole = None
+                else:
+                    joined = self._lists.get(whole)
+                    if joined is None:
+                        joined = self._joined(name, items, csrf, shared, written)
+                        self._lists.put(whole, joined)
+                    self._same.put(same, (items, written, joined))
         if joined is None:
             joined = self._joined(name, items, csrf, shared, written)
-            if whole is not None:
-                self._lists.put(whole, joined)
         if csrf is None or csrf == self.placeholder:
             return Rendered(joined)
         return Rendered(joined.replace(self.placeholder, csrf))

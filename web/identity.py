@@ -59,6 +59,12 @@ class Identity:
         each page, a tenth of an inbox's rendering (decision 0635)."""
         return any(grant.role in _AUDITING for grant in self.user.grants)
 
+    @property
+    def shown(self) -> tuple[str, str, bool]:
+        """What every page's header shows of the caller: id, name, and the audit link (a
+        kept page's key holds it)."""
+        return self.user.user_id, self.user.name, self.audits
+
 
 def _live(user: UserState, token_id: str) -> bool:
     return user.registered and any(t.token_id == token_id and not t.revoked for t in user.tokens)

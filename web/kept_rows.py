@@ -1,4 +1,4 @@
-"""The 自评价表's indicator rows kept by the view they were made from.
+"""The 自评价表's rows kept by the view they were made from.
 
 A report's view shares its unchanged parts with the view before it: a change that touches
 no indicator leaves ``view["indicators"]`` the very list the last view had
@@ -9,6 +9,7 @@ after a change (decision 0635).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from web.recent import Recent
@@ -39,3 +40,24 @@ class KeptIndicatorRows:
         rows = indicator_rows(indicators, scores)
         self._kept.put(id(indicators), (indicators, dict(scores), rows))
         return rows
+
+
+class KeptLists:
+    """Lists made from a part of a view, kept by the identity of the part (held, so that
+    its id is not reused) and the equality of what else they were made from: the same
+    part gives the very list made last time, which ``fragment.each`` recognises."""
+
+    def __init__(self, size: int = ROWS_KEPT) -> None:
+        self._kept: Recent[tuple[object, object, list[Any]]] = Recent(size)
+
+    def made(
+        self, kind: str, part: object, also: object, make: Callable[[], list[Any]]
+    ) -> list[Any]:
+        """The list ``make()`` gives for ``part`` and ``also``, made once for both."""
+        key = (kind, id(part))
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] is part and kept[1] == also:
+            return kept[2]
+        made = make()
+        self._kept.put(key, (part, also, made))
+        return made

@@ -11,9 +11,9 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from markupsafe import Markup, escape
-from starlette.datastructures import URL, URLPath
 
 from web.fragments import Fragments
+from web.recent import Recent
 from worker.evaluation_table import percent, plain_number
 from workflow.labels import ACTION_LABELS, ITEM_LABELS, ROLE_LABELS, STAGE_LABELS
 from workflow.streams import report_stream_parts
@@ -52,20 +52,30 @@ def report_path(stream_id: str) -> str:
     return page_of(*parts)
 
 
+#: How many addresses of routes a process keeps (by route and the site's address).
+ADDRESSES_KEPT = 256
+
+
 @pass_context
-def _url_for(context: Mapping[str, Any], name: str, /, **path_params: Any) -> URL:
-    """starlette's ``url_for``, the route's path found once per application: finding it
-    walks every route (each one that does not match raising an exception) on every page."""
+def _url_for(context: Mapping[str, Any], name: str, /, **path_params: Any) -> str:
+    """starlette's ``url_for``, each absolute address worked out once per application and
+    site address: finding a route's path walks every route (each one that does not match
+    raising an exception), and making it absolute parses the request's address again, on
+    every page (every page's stylesheet and script)."""
     request: Request = context["request"]
     state = request.app.state
-    found: dict[tuple[str, str], URLPath] | None = getattr(state, "route_paths", None)
+    # Bounded: the site's address comes from the request's Host header.
+    found: Recent[str] | None = getattr(state, "route_urls", None)
     if found is None:
-        found = state.route_paths = {}
-    key = (name, repr(sorted(path_params.items())))
-    path = found.get(key)
-    if path is None:
-        path = found[key] = request.app.url_path_for(name, **path_params)
-    return path.make_absolute_url(base_url=request.base_url)
+        found = state.route_urls = Recent(ADDRESSES_KEPT)
+    base = request.base_url
+    key = (str(base), name, repr(sorted(path_params.items())))
+    url = found.get(key)
+    if url is None:
+        path = request.app.url_path_for(name, **path_params)
+        url = str(path.make_absolute_url(base_url=base))
+        found.put(key, url)
+    return url
 
 
 def typed(failed: Any, form_id: str, name: str, default: Any = "") -> Markup:

@@ -5,7 +5,7 @@ stale, another session's CSRF token, another viewer's page or another report's c
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 import orjson
 import pytest
@@ -13,20 +13,20 @@ from fastapi.testclient import TestClient
 
 from cli.seed_file import seed_commands
 from projections.registry import projection_runner
-from tests.seed import DEPARTMENT_CODE, YEAR
+from tests.seed import DEADLINE, DEPARTMENT_CODE, YEAR
 from tests.web.conftest import CSRF, OTHER, PAGE, REPORT, Site, csrf_of, sign_in
 from tests.web.page_helpers import command, editing, element, row
 from web import reading
 from web.identity import _Users
 from web.kept_pages import KeptPages
-from web.kept_rows import KeptIndicatorRows
+from web.kept_rows import KeptIndicatorRows, KeptLists
 from web.page_forms import FailedForm
 from web.routers.pages_reports import _scheme
 from web.templating import templates
 from worker.evaluation_table import indicator_rows
 from workflow.administration import GrantRole, OpenFiscalYear
 from workflow.commands import RecordActualSpending
-from workflow.service import execute, execute_all, revoke_token
+from workflow.service import execute, execute_all, remind_of_deadlines, revoke_token
 
 OTHER_PAGE = f"/reports/{OTHER}/{YEAR}"
 
@@ -464,3 +464,79 @@ def test_indicator_rows_are_kept_by_the_view_part_and_scores_they_show() -> None
     # An equal list that is another object is not taken for the one kept.
     copy = orjson.loads(orjson.dumps(indicators))
     assert kept(copy, scores) is not first and kept(copy, scores) == first
+
+
+def test_lists_made_from_a_view_part_are_the_lists_made_before_while_it_is_the_same() -> None:
+    kept = KeptLists(size=2)
+    sections = [{"id": "1.1", "title": "概况", "text": "文字"}]
+    made: list[int] = []
+
+    def make(part: list[dict], note: str) -> list[dict]:
+        made.append(1)
+        return [{"section": s, "note": note} for s in part]
+
+    first = kept.made("narrative", sections, {}, lambda: make(sections, ""))
+    assert kept.made("narrative", sections, {}, lambda: make(sections, "")) is first
+    assert len(made) == 1
+    # Other comments, another part equal to it, or another kind: made again.
+    pinned = {"section:1.1": [{"comment": "补充"}]}
+    assert kept.made("narrative", sections, pinned, lambda: make(sections, "补充")) is not first
+    copy = orjson.loads(orjson.dumps(sections))
+    assert kept.made("narrative", copy, {}, lambda: make(copy, "")) == first
+    assert kept.made("other", sections, {}, lambda: make(sections, "")) is not first
+    assert len(made) == 4
+
+
+def test_a_list_of_blocks_asked_again_as_the_same_list_is_not_written_out_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from web import fragments
+
+    fragment = templates().env.globals["fragment"]
+    shared = {"pin": False}
+    items = [{"section": {"id": "1.1", "title": "概况", "text": "文字 <b>"}, "comments": []}]
+    listed = str(fragment.each("narrative_section", items, **shared))
+    assert "文字 &lt;b&gt;" in listed
+    written: list[object] = []
+    dumps = orjson.dumps
+    monkeypatch.setattr(
+        fragments.orjson, "dumps", lambda value: written.append(value) or dumps(value)
+    )
+    # The same list: known by itself, its items not written out again.
+    assert str(fragment.each("narrative_section", items, **shared)) == listed
+    assert items not in written
+    # An equal list that is another object: known by what it holds, written out to be found.
+    twin = [dict(items[0])]
+    assert str(fragment.each("narrative_section", twin, **shared)) == listed
+    assert twin in written
+    # Other shared arguments: the same list is another list of blocks.
+    assert str(fragment.each("narrative_section", items, pin=True)) != listed
+
+
+def test_an_inbox_is_kept_until_what_it_shows_changes(site: Site) -> None:
+    first = _signed_in(site, "zhang.san")
+    second = _signed_in(site, "zhang.san", app_of=first)
+    inbox = first.get("/inbox").text
+    assert first.get("/inbox").text == inbox  # kept
+    # Another session of the same process: the same page with its own token.
+    (mine,), (theirs,) = _tokens(inbox), _tokens(second.get("/inbox").text)
+    assert mine != theirs
+    assert second.get("/inbox").text.replace(theirs, mine) == inbox
+    # Rendered afresh by another process, it is the page kept.
+    fresh = _signed_in(site, "zhang.san").get("/inbox").text
+    (other,) = _tokens(fresh)
+    assert fresh.replace(other, mine) == inbox
+    # A change to a figure leaves the row as it was: the page kept is the page.
+    assert (
+        command(
+            first, "record-actual-spending", "actual-homes", line="homes", amount="3.3"
+        ).status_code
+        == 303
+    )
+    assert first.get("/inbox").text == inbox
+    # A reminder shows in the row at once.
+    week_before = datetime.combine(DEADLINE - timedelta(days=7), time(9), tzinfo=UTC)
+    remind_of_deadlines(site.store, YEAR, [DEPARTMENT_CODE], now=week_before)
+    reminded = first.get("/inbox").text
+    assert "截止前7天提醒" in row(reminded, f'data-report="report:{DEPARTMENT_CODE}:{YEAR}"')
+    assert "截止前7天提醒" not in inbox

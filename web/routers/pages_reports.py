@@ -35,7 +35,7 @@ from web.errors import Refused
 from web.execution import run_command
 from web.fragments import Fragments
 from web.identity import Identity
-from web.kept_rows import KeptIndicatorRows
+from web.kept_rows import KeptIndicatorRows, KeptLists
 from web.lanes import QuickRoute, in_quick_lane
 from web.page_forms import DONE, PAGE_COMMANDS, FailedForm, Fields, page_command
 from web.templating import page_of
@@ -310,7 +310,12 @@ def table_rows(
     table: EvaluationTable, view: dict[str, Any], pinned: dict[str, list[dict[str, Any]]]
 ) -> dict[str, list[dict[str, Any]]]:
     """The rows of the 自评价表 as ``fragment.each`` takes them (_table_rows.html.j2): what
-    each row shows, as plain data to key its rendering on, and the comments pinned to it."""
+    each row shows, as plain data to key its rendering on, and the comments pinned to it.
+
+    The indicator rows and the narrative are the lists made last time when the parts they
+    come from are the very ones (a view shares its unchanged parts with the view before it)
+    and the comments the same: ``fragment.each`` then knows them without writing them out
+    (web.fragments), where the narrative's texts are most of a page's data."""
     return {
         "budget_rows": [
             {
@@ -319,34 +324,47 @@ def table_rows(
             }
             for row in table.budget
         ],
-        "indicator_rows": [
-            {
-                "row": {
-                    "id": row.id,
-                    "status": row.status,
-                    "category": row.category,
-                    "project": row.project,
-                    "name": row.name,
-                    "target": row.target,
-                    "actual": row.actual,
-                    "reason": row.reason,
-                },
-                "comments": pinned.get(f"indicator:{row.id}", []),
-            }
-            for row in table.indicators
-        ],
-        "narrative": [
-            {"section": section, "comments": pinned.get(f"section:{section['id']}", [])}
-            for section in view.get("sections") or ()
-        ],
+        "indicator_rows": _ROW_LISTS.made(
+            "indicator_rows", table.indicators, pinned, lambda: _indicator_rows(table, pinned)
+        ),
+        "narrative": _ROW_LISTS.made(
+            "narrative", view.get("sections") or (), pinned, lambda: _narrative(view, pinned)
+        ),
     }
 
 
-def _viewer(caller: Identity) -> tuple[str, str, bool]:
-    """What the page's header shows of the caller: id, name, and the audit link."""
-    user = caller.user
-    audits = any(grant.role in ("auditor", "admin") for grant in user.grants)
-    return user.user_id, user.name, audits
+def _indicator_rows(
+    table: EvaluationTable, pinned: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "row": {
+                "id": row.id,
+                "status": row.status,
+                "category": row.category,
+                "project": row.project,
+                "name": row.name,
+                "target": row.target,
+                "actual": row.actual,
+                "reason": row.reason,
+            },
+            "comments": pinned.get(f"indicator:{row.id}", []),
+        }
+        for row in table.indicators
+    ]
+
+
+def _narrative(
+    view: dict[str, Any], pinned: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    return [
+        {"section": section, "comments": pinned.get(f"section:{section['id']}", [])}
+        for section in view.get("sections") or ()
+    ]
+
+
+#: The lists of rows of this process's report pages, kept by the parts they show.
+_ROW_LISTS = KeptLists()
 
 
 def render_report(
@@ -438,7 +456,7 @@ def _page_key(
         row.revision,
         row.version,
         row.position,
-        _viewer(caller),
+        caller.shown,
         frozenset(can),
         done,
         edit,
