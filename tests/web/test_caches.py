@@ -540,3 +540,25 @@ def test_an_inbox_is_kept_until_what_it_shows_changes(site: Site) -> None:
     reminded = first.get("/inbox").text
     assert "截止前7天提醒" in row(reminded, f'data-report="report:{DEPARTMENT_CODE}:{YEAR}"')
     assert "截止前7天提醒" not in inbox
+
+
+def test_edit_items_of_unchanged_view_parts_are_the_lists_made_before(site: Site) -> None:
+    from projections.report_view import report_view
+    from web.routers.pages_reports import edit_items
+    from workflow.service import load_report
+
+    services = _signed_in(site, "zhang.san").app.state.services  # type: ignore[attr-defined]
+    view = report_view(load_report(site.store, DEPARTMENT_CODE, YEAR).state)
+    scheme = _scheme(services, YEAR)
+    pinned: dict[str, list[dict]] = {}
+    first = edit_items(view, pinned, scheme)
+    again = edit_items(view, pinned, scheme)
+    assert again["indicators"] is first["indicators"]
+    assert again["sections"] is first["sections"]
+    # Another item edited: the lists that hold it are made again, with it whole.
+    edited = edit_items(view, pinned, scheme, "indicator-d04")
+    assert edited["indicators"] is not first["indicators"] and edited["found"]
+    (whole,) = [item for item in edited["indicators"] if item.get("full")]
+    assert whole["indicator"]["id"] == "d04"
+    assert edited["sections"] is not first["sections"]
+    assert not any(item.get("full") for item in first["indicators"])

@@ -217,15 +217,7 @@ def edit_items(
     ``target`` names (``line-homes``), given whole and marked ``full``: its edit block is
     the one the page shows; ``found`` says whether any item is ``target``."""
     lines = view["budget"]["rows"]
-    written = {section["id"]: section for section in view.get("sections", ())}
     specs = scheme.sections if scheme else ()
-    titles: dict[str, str] = {}
-    for spec in specs:
-        titles.setdefault(spec.id, spec.title)  # the first spec of an id, as it is found
-    ids = [spec.id for spec in specs]
-    for section in view.get("sections", ()):
-        if section["id"] not in ids:
-            ids.append(section["id"])
 
     def edited(kind: str, id_: str) -> bool:
         # Only the item edited is given whole (and built so): the others show summaries.
@@ -239,28 +231,48 @@ def edit_items(
         else:
             shown = {"line": {"id": line["id"], "name": line["name"]}, "comments": comments}
         line_items.append(shown)
-    indicator_items = []
-    for indicator in view["indicators"]:
-        comments = pinned.get(f"indicator:{indicator['id']}", [])
-        if edited("indicator", indicator["id"]):
-            shown = {"indicator": indicator, "comments": comments, "full": True}
-        else:
-            shown = {"indicator": _indicator_summary(indicator), "comments": comments}
-        indicator_items.append(shown)
-    section_items = []
-    # A 项目支出 report has no narrative: no section to edit (nor to name with ?edit=).
-    for section_id in () if view.get("project") else ids:
-        section = written.get(section_id)
-        about = {
-            "section_id": section_id,
-            "spec_title": titles.get(section_id, ""),
-            "comments": pinned.get(f"section:{section_id}", []),
-        }
-        if edited("section", section_id):
-            shown = {**about, "section": section, "full": True}
-        else:
-            shown = {**about, "section": {"title": section["title"]} if section else None}
-        section_items.append(shown)
+
+    def indicators() -> list[dict[str, Any]]:
+        made = []
+        for indicator in view["indicators"]:
+            comments = pinned.get(f"indicator:{indicator['id']}", [])
+            if edited("indicator", indicator["id"]):
+                shown = {"indicator": indicator, "comments": comments, "full": True}
+            else:
+                shown = {"indicator": _indicator_summary(indicator), "comments": comments}
+            made.append(shown)
+        return made
+
+    def sections() -> list[dict[str, Any]]:
+        written = {section["id"]: section for section in view.get("sections", ())}
+        titles: dict[str, str] = {}
+        for spec in specs:
+            titles.setdefault(spec.id, spec.title)  # the first spec of an id, as it is found
+        ids = [spec.id for spec in specs]
+        for section in view.get("sections", ()):
+            if section["id"] not in ids:
+                ids.append(section["id"])
+        made = []
+        # A 项目支出 report has no narrative: no section to edit (nor to name with ?edit=).
+        for section_id in () if view.get("project") else ids:
+            section = written.get(section_id)
+            about = {
+                "section_id": section_id,
+                "spec_title": titles.get(section_id, ""),
+                "comments": pinned.get(f"section:{section_id}", []),
+            }
+            if edited("section", section_id):
+                shown = {**about, "section": section, "full": True}
+            else:
+                shown = {**about, "section": {"title": section["title"]} if section else None}
+            made.append(shown)
+        return made
+
+    # The view's unchanged parts are the very ones the last view had: their items are the
+    # lists made last time (``fragment.each`` then knows them by themselves).
+    also = (pinned, target, specs, bool(view.get("project")))
+    indicator_items = _ROW_LISTS.made("edit_indicators", view["indicators"], also, indicators)
+    section_items = _ROW_LISTS.made("edit_sections", view.get("sections", ()), also, sections)
     return {
         "lines": line_items,
         "line_options": [{"id": line["id"], "name": line["name"]} for line in lines],
