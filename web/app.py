@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -27,6 +27,7 @@ from events.errors import EventStoreError, TamperedEvent
 from projections.migrations import open_store
 from projections.token_uses import TokenUses
 from web.dependencies import SESSION_COOKIE, Services, SignInRequired
+from web.disk_syncer import disk_syncer_serving
 from web.errors import Refused, refusal, validation_refusal
 from web.folds import ReportFolds
 from web.fragments import CSRF_PLACEHOLDER
@@ -193,7 +194,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         open_quick_lane(settings.threads)
         open_long_lane(settings.long_threads)
         await route_once(app)
-        with collector_set_for_serving():
+        # Only SQLite's appends leave their wait for the disk to the server (decision 0636).
+        syncing = disk_syncer_serving() if store.engine.dialect.name == "sqlite" else nullcontext()
+        with syncing, collector_set_for_serving():
             yield
 
     app = FastAPI(

@@ -27,6 +27,7 @@ from anyio.lowlevel import RunVar
 from fastapi.routing import APIRoute
 
 from events.durability import disk_wait_taken_over
+from web.disk_syncer import wait_for_disk
 
 Params = ParamSpec("Params")
 Result = TypeVar("Result")
@@ -59,13 +60,14 @@ async def in_quick_lane(
     if _QUICK.get() != ON_THE_LOOP:
         return await to_thread.run_sync(functools.partial(function, *args, **kwargs))
     # A change is recorded without the loop waiting for the disk; the answer waits for it
-    # in a thread, while the loop serves others (decision 0636).
+    # while the loop serves others (decision 0636), through the loop's child process that
+    # syncs the log (decision 0640).
     with disk_wait_taken_over() as waiting:
         try:
             return function(*args, **kwargs)
         finally:
             if waiting:
-                await to_thread.run_sync(waiting.sync)
+                await wait_for_disk(waiting)
 
 
 def _in_lane(
