@@ -6,9 +6,11 @@ process that serves its requests on one event loop would serve nobody during tha
 
 Inside :func:`disk_wait_taken_over`, an append on SQLite commits without waiting for the
 disk (``synchronous=NORMAL`` for that transaction) and notes its log file; the caller then
-calls :meth:`Unsynced.sync`, in a thread of its own, before it tells anyone the change was
-recorded. The change is durable before it is answered, as ever; in between, for the time
-of one ``fdatasync``, it is visible to other readers before it is on the disk. A power cut
+waits until the noted files are on the disk before it tells anyone the change was recorded
+(:meth:`Unsynced.sync` in a thread of its own, or any process's ``fdatasync`` of the same
+files: a flush of a file covers every write made to it before the flush began). The
+change is durable before it is answered, as ever; in between, for the time of one
+``fdatasync``, it is visible to other readers before it is on the disk. A power cut
 in that moment loses it together with everything after it in the log (the write-ahead log
 is replayed in order, up to its last whole commit), so the hash chain stays whole
 (docs/decisions/0636).
