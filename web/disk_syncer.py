@@ -32,9 +32,12 @@ from anyio.lowlevel import RunVar
 
 from events.durability import Unsynced
 
-#: The child: syncs each distinct path of what it has read, then answers each line.
+#: The child: syncs each distinct path of what it has read, then answers each line. A
+#: Ctrl+C reaches the whole process group: the child leaves when its input closes (its
+#: server's lifespan ends, or the server dies), not with a traceback of its own.
 CHILD = r"""
-import os
+import os, signal
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 left = b""
 while True:
     data = os.read(0, 65536)
