@@ -22,7 +22,7 @@ it is: its commits wait for the disk in the server, not in this process's interp
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -44,19 +44,27 @@ class Unsynced:
 
     def sync(self) -> None:
         """Wait until every change noted is on the disk: ``fdatasync`` of each write-ahead
-        log (any descriptor of a file flushes the file). A log that is gone was checkpointed
-        into its database, and synced, when its last connection closed: nothing is left to
-        wait for."""
-        for path in sorted(self.files):
-            try:
-                descriptor = os.open(path, os.O_RDONLY)
-            except FileNotFoundError:
-                continue
-            try:
-                os.fdatasync(descriptor)
-            finally:
-                os.close(descriptor)
+        log (:func:`sync_files`)."""
+        sync_files(sorted(self.files))
         self.files.clear()
+
+
+def sync_files(paths: Iterable[str | bytes]) -> None:
+    """``fdatasync`` each file of ``paths`` (any descriptor of a file flushes the file). A
+    log that is gone was checkpointed into its database, and synced, when its last
+    connection closed: nothing is left to wait for.
+
+    It uses the standard library's ``os`` alone, so that a process of its own can run its
+    source without importing this package."""
+    for path in paths:
+        try:
+            descriptor = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            os.fdatasync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 _TAKEN_OVER: ContextVar[Unsynced | None] = ContextVar("jixiao_disk_wait", default=None)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import inspect
 import os
 import subprocess
 import sys
@@ -30,13 +31,17 @@ from contextlib import contextmanager
 from anyio import to_thread
 from anyio.lowlevel import RunVar
 
-from events.durability import Unsynced
+from events.durability import Unsynced, sync_files
 
-#: The child: syncs each distinct path of what it has read, then answers each line. A
-#: Ctrl+C reaches the whole process group: the child leaves when its input closes (its
-#: server's lifespan ends, or the server dies), not with a traceback of its own.
-CHILD = r"""
-import os, signal
+#: The child: syncs each distinct path of what it has read (with the very function a
+#: thread runs, its source), then answers each line. A Ctrl+C reaches the whole process
+#: group: the child leaves when its input closes (its server's lifespan ends, or the
+#: server dies), not with a traceback of its own.
+CHILD = (
+    # Annotations left unevaluated: the child has the standard library's names alone.
+    "from __future__ import annotations\nimport os, signal\n"
+    + inspect.getsource(sync_files)
+    + r"""
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 left = b""
 while True:
@@ -44,17 +49,10 @@ while True:
     if not data:
         break
     *lines, left = (left + data).split(b"\n")
-    for path in set(lines):
-        try:
-            descriptor = os.open(path, os.O_RDONLY)
-        except FileNotFoundError:
-            continue
-        try:
-            os.fdatasync(descriptor)
-        finally:
-            os.close(descriptor)
+    sync_files(set(lines))
     os.write(1, b"." * len(lines))
 """
+)
 
 
 class SyncerGone(Exception):

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import workflow  # noqa: F401  (the domain's event types, known to the registry)
+from events.durability import Unsynced
 from events.store import EventStore
 from projections.migrations import open_store
 from tests.seed import DEPARTMENT_CODE, YEAR, seed_commands
@@ -110,3 +111,18 @@ def site(tmp_path) -> Iterator[Site]:
 def pg_site(pg_url: str) -> Iterator[Site]:
     """The server's world on a fresh PostgreSQL schema."""
     yield from _site(pg_url)
+
+
+@pytest.fixture
+def thread_syncs(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    """The log files each wait for the disk synced in a thread, in order (the real sync
+    runs)."""
+    seen: list[set[str]] = []
+    real = Unsynced.sync
+
+    def sync(self: Unsynced) -> None:
+        seen.append(set(self.files))
+        real(self)
+
+    monkeypatch.setattr(Unsynced, "sync", sync)
+    return seen

@@ -16,20 +16,6 @@ from tests.web.conftest import REPORT, Site
 from web.disk_syncer import DiskSyncer, disk_syncer_serving, wait_for_disk
 
 
-@pytest.fixture
-def threaded(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
-    """The files each wait synced in a thread (the real sync runs)."""
-    seen: list[set[str]] = []
-    real = Unsynced.sync
-
-    def sync(self: Unsynced) -> None:
-        seen.append(set(self.files))
-        real(self)
-
-    monkeypatch.setattr(Unsynced, "sync", sync)
-    return seen
-
-
 def _noted(*databases: Path) -> Unsynced:
     unsynced = Unsynced()
     for database in databases:
@@ -38,7 +24,7 @@ def _noted(*databases: Path) -> Unsynced:
     return unsynced
 
 
-def test_a_wait_is_answered_by_the_child(tmp_path: Path, threaded: list) -> None:
+def test_a_wait_is_answered_by_the_child(tmp_path: Path, thread_syncs: list) -> None:
     async def scenario() -> tuple[set[str], bool]:
         with disk_syncer_serving() as syncer:
             waiting = _noted(tmp_path / "a.db", tmp_path / "b.db")
@@ -46,10 +32,10 @@ def test_a_wait_is_answered_by_the_child(tmp_path: Path, threaded: list) -> None
             return waiting.files, syncer.gone
 
     assert asyncio.run(scenario()) == (set(), False)
-    assert threaded == []
+    assert thread_syncs == []
 
 
-def test_many_waits_at_once_are_each_answered(tmp_path: Path, threaded: list) -> None:
+def test_many_waits_at_once_are_each_answered(tmp_path: Path, thread_syncs: list) -> None:
     async def scenario() -> list[set[str]]:
         with disk_syncer_serving():
             waits = [_noted(tmp_path / f"{n % 3}.db") for n in range(60)]
@@ -57,10 +43,10 @@ def test_many_waits_at_once_are_each_answered(tmp_path: Path, threaded: list) ->
             return [w.files for w in waits]
 
     assert asyncio.run(scenario()) == [set()] * 60
-    assert threaded == []
+    assert thread_syncs == []
 
 
-def test_a_log_that_is_gone_is_answered(tmp_path: Path, threaded: list) -> None:
+def test_a_log_that_is_gone_is_answered(tmp_path: Path, thread_syncs: list) -> None:
     async def scenario() -> set[str]:
         with disk_syncer_serving():
             waiting = Unsynced()
@@ -69,10 +55,10 @@ def test_a_log_that_is_gone_is_answered(tmp_path: Path, threaded: list) -> None:
             return waiting.files
 
     assert asyncio.run(scenario()) == set()
-    assert threaded == []
+    assert thread_syncs == []
 
 
-def test_a_child_gone_hands_its_waits_to_a_thread(tmp_path: Path, threaded: list) -> None:
+def test_a_child_gone_hands_its_waits_to_a_thread(tmp_path: Path, thread_syncs: list) -> None:
     database = tmp_path / "a.db"
 
     async def scenario() -> tuple[bool, bool]:
@@ -89,17 +75,17 @@ def test_a_child_gone_hands_its_waits_to_a_thread(tmp_path: Path, threaded: list
             return syncer.gone, held.exception() is None
 
     assert asyncio.run(scenario()) == (True, True)
-    assert threaded == [{f"{database}-wal"}, {f"{database}-wal"}]
+    assert thread_syncs == [{f"{database}-wal"}, {f"{database}-wal"}]
 
 
-def test_without_a_syncer_a_wait_is_a_threads(tmp_path: Path, threaded: list) -> None:
+def test_without_a_syncer_a_wait_is_a_threads(tmp_path: Path, thread_syncs: list) -> None:
     database = tmp_path / "a.db"
     asyncio.run(wait_for_disk(_noted(database)))
-    assert threaded == [{f"{database}-wal"}]
+    assert thread_syncs == [{f"{database}-wal"}]
 
 
 def test_the_server_waits_through_its_child_while_it_serves(
-    site: Site, threaded: list, monkeypatch: pytest.MonkeyPatch
+    site: Site, thread_syncs: list, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     children: list[DiskSyncer] = []
     real = DiskSyncer.sync
@@ -118,6 +104,6 @@ def test_the_server_waits_through_its_child_while_it_serves(
         )
         assert answer.status_code == 200, answer.text
     assert site.head() == head + 1
-    assert len(children) == 1 and threaded == []
+    assert len(children) == 1 and thread_syncs == []
     # The lifespan's end ends the child.
     assert children[0].gone and children[0].process.poll() is not None

@@ -4,25 +4,9 @@ answered once its change is on the disk (decision 0636); a page waits for nothin
 from __future__ import annotations
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
-from events.durability import Unsynced
 from tests.web.conftest import PAGE, REPORT, Site, sign_in
-
-
-@pytest.fixture
-def syncs(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
-    """The log files each disk wait synced, in order (the real sync runs)."""
-    seen: list[set[str]] = []
-    real = Unsynced.sync
-
-    def sync(self: Unsynced) -> None:
-        seen.append(set(self.files))
-        real(self)
-
-    monkeypatch.setattr(Unsynced, "sync", sync)
-    return seen
 
 
 def _record_actual(site: Site, client: TestClient, amount: str) -> httpx.Response:
@@ -33,21 +17,21 @@ def _record_actual(site: Site, client: TestClient, amount: str) -> httpx.Respons
     )
 
 
-def test_a_command_is_answered_after_its_log_is_synced(site: Site, syncs: list) -> None:
+def test_a_command_is_answered_after_its_log_is_synced(site: Site, thread_syncs: list) -> None:
     head = site.head()
     answer = _record_actual(site, site.client(), "4.10")
     assert answer.status_code == 200, answer.text
     assert site.head() == head + 1
     database = site.url.removeprefix("sqlite:///")
-    assert syncs == [{f"{database}-wal"}]
+    assert thread_syncs == [{f"{database}-wal"}]
 
 
-def test_a_refused_command_and_a_page_wait_for_no_disk(site: Site, syncs: list) -> None:
+def test_a_refused_command_and_a_page_wait_for_no_disk(site: Site, thread_syncs: list) -> None:
     client = site.client()
     refused = _record_actual(site, client, "lots")
     assert refused.status_code == 422, refused.text
-    assert syncs == []
+    assert thread_syncs == []
     assert sign_in(client, site, "zhang.san").status_code == 303
-    syncs.clear()  # a sign-in may note the token's use in the log
+    thread_syncs.clear()  # a sign-in may note the token's use in the log
     assert client.get(PAGE).status_code == 200
-    assert syncs == []
+    assert thread_syncs == []
