@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import inspect
+import logging
 import os
 import subprocess
 import sys
@@ -32,6 +33,8 @@ from anyio import to_thread
 from anyio.lowlevel import RunVar
 
 from events.durability import Unsynced, sync_files
+
+log = logging.getLogger("jixiao.web")
 
 #: The child: syncs each distinct path of what it has read (with the very function a
 #: thread runs, its source), then answers each line. A Ctrl+C reaches the whole process
@@ -142,10 +145,17 @@ _SYNCER: RunVar[DiskSyncer | None] = RunVar("jixiao_disk_syncer", default=None)
 
 
 @contextmanager
-def disk_syncer_serving() -> Iterator[DiskSyncer]:
+def disk_syncer_serving() -> Iterator[DiskSyncer | None]:
     """A syncer for the running event loop, for as long as the block runs (the server's
-    lifespan)."""
-    syncer = DiskSyncer()
+    lifespan); None, and the waits in threads, if its child cannot be started."""
+    try:
+        syncer = DiskSyncer()
+    except OSError as error:
+        log.warning(
+            "disk syncer: its child did not start (%s); waits for the disk in threads", error
+        )
+        yield None
+        return
     _SYNCER.set(syncer)
     try:
         yield syncer

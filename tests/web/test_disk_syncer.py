@@ -107,3 +107,24 @@ def test_the_server_waits_through_its_child_while_it_serves(
     assert len(children) == 1 and thread_syncs == []
     # The lifespan's end ends the child.
     assert children[0].gone and children[0].process.poll() is not None
+
+
+def test_a_child_that_cannot_start_leaves_the_waits_to_threads(
+    tmp_path: Path, thread_syncs: list, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    import subprocess
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(subprocess, "Popen", refused)
+    database = tmp_path / "a.db"
+
+    async def scenario() -> object:
+        with disk_syncer_serving() as syncer:
+            await wait_for_disk(_noted(database))
+            return syncer
+
+    assert asyncio.run(scenario()) is None
+    assert thread_syncs == [{f"{database}-wal"}]
+    assert "its child did not start" in caplog.text
