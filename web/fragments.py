@@ -41,6 +41,11 @@ BLOCKS_KEPT = 20_000
 LISTS_KEPT = 2_048
 
 
+class KeptList(list[Any]):
+    """A list of a page's items that its maker keeps and gives again while what it was made
+    from is the same (web.kept_rows): ``fragment.each`` knows such a list by itself."""
+
+
 class Rendered:
     """Rendered HTML a template writes out as it is, like a ``Markup``, but kept a plain
     ``str`` inside: the template's ``escape`` wraps what ``__html__`` gives in a Markup, and
@@ -71,8 +76,9 @@ class Fragments:
         self._kept: Recent[str] = Recent(size)
         #: Whole lists of blocks, joined, by the arguments of every block of the list.
         self._lists: Recent[str] = Recent(LISTS_KEPT)
-        #: The same, by the list itself (held, so that its id is not reused): a list kept
-        #: by its maker (web.kept_rows) is known without writing its items out again.
+        #: The same, by the list itself (held, so that its id is not reused): a
+        #: :class:`KeptList` is known without writing its items out again. Only those are
+        #: held: a list made afresh for each page would never be asked for again.
         self._same: Recent[tuple[Sequence[Mapping[str, Any]], bytes, str]] = Recent(LISTS_KEPT)
         self._macros: dict[str, Any] | None = None
 
@@ -140,7 +146,7 @@ class Fragments:
             written = whole = None
         else:
             same = (name, csrf is None, id(items))
-            known = self._same.get(same)
+            known = self._same.get(same) if isinstance(items, KeptList) else None
             if known is not None and known[0] is items and known[1] == written:
                 joined = known[2]
             else:
@@ -153,7 +159,8 @@ class Fragments:
                     if joined is None:
                         joined = self._joined(name, items, csrf, shared, written)
                         self._lists.put(whole, joined)
-                    self._same.put(same, (items, written, joined))
+                    if isinstance(items, KeptList):
+                        self._same.put(same, (items, written, joined))
         if joined is None:
             joined = self._joined(name, items, csrf, shared, written)
         if csrf is None or csrf == self.placeholder:

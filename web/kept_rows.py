@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from web.fragments import KeptList
 from web.recent import Recent
 from worker.evaluation_table import IndicatorRow, indicator_rows
 
@@ -58,6 +59,6 @@ class KeptLists:
         kept = self._kept.get(key)
         if kept is not None and kept[0] is part and kept[1] == also:
             return kept[2]
-        made = make()
+        made = KeptList(make())
         self._kept.put(key, (part, also, made))
         return made

@@ -17,6 +17,7 @@ from tests.seed import DEADLINE, DEPARTMENT_CODE, YEAR
 from tests.web.conftest import CSRF, OTHER, PAGE, REPORT, Site, csrf_of, sign_in
 from tests.web.page_helpers import command, editing, element, row
 from web import reading
+from web.fragments import KeptList
 from web.identity import _Users
 from web.kept_pages import KeptPages
 from web.kept_rows import KeptIndicatorRows, KeptLists
@@ -494,7 +495,9 @@ def test_a_list_of_blocks_asked_again_as_the_same_list_is_not_written_out_again(
 
     fragment = templates().env.globals["fragment"]
     shared = {"pin": False}
-    items = [{"section": {"id": "1.1", "title": "概况", "text": "文字 <b>"}, "comments": []}]
+    items = KeptList(
+        [{"section": {"id": "1.1", "title": "概况", "text": "文字 <b>"}, "comments": []}]
+    )
     listed = str(fragment.each("narrative_section", items, **shared))
     assert "文字 &lt;b&gt;" in listed
     written: list[object] = []
@@ -506,9 +509,15 @@ def test_a_list_of_blocks_asked_again_as_the_same_list_is_not_written_out_again(
     assert str(fragment.each("narrative_section", items, **shared)) == listed
     assert items not in written
     # An equal list that is another object: known by what it holds, written out to be found.
-    twin = [dict(items[0])]
+    twin = KeptList([dict(items[0])])
     assert str(fragment.each("narrative_section", twin, **shared)) == listed
     assert twin in written
+    # A list made afresh for a page is not held: written out each time it is asked.
+    plain = [dict(items[0])]
+    for _ in range(2):
+        written.clear()
+        assert str(fragment.each("narrative_section", plain, **shared)) == listed
+        assert plain in written
     # Other shared arguments: the same list is another list of blocks.
     assert str(fragment.each("narrative_section", items, pin=True)) != listed
 
