@@ -24,7 +24,7 @@ import orjson
 from jinja2 import Environment
 from jinja2.runtime import Macro
 
-from web.recent import Recent
+from web.recent import ByIdentity, Recent
 
 #: What blocks and kept pages are rendered with in place of the CSRF token: drawn when the
 #: process starts, it never leaves the server, and no user can type or guess it.
@@ -76,10 +76,10 @@ class Fragments:
         self._kept: Recent[str] = Recent(size)
         #: Whole lists of blocks, joined, by the arguments of every block of the list.
         self._lists: Recent[str] = Recent(LISTS_KEPT)
-        #: The same, by the list itself (held, so that its id is not reused): a
-        #: :class:`KeptList` is known without writing its items out again. Only those are
-        #: held: a list made afresh for each page would never be asked for again.
-        self._same: Recent[tuple[Sequence[Mapping[str, Any]], bytes, str]] = Recent(LISTS_KEPT)
+        #: The same, by the list itself: a :class:`KeptList` is known without writing its
+        #: items out again. Only those are held: a list made afresh for each page would
+        #: never be asked for again.
+        self._same: ByIdentity[str] = ByIdentity(LISTS_KEPT)
         self._macros: dict[str, Any] | None = None
 
     def load(self) -> None:
@@ -137,35 +137,40 @@ class Fragments:
             return Rendered(
                 "".join(f"{macro(**token, failed=failed, **shared, **item)}\n" for item in items)
             )
-        written: bytes | None
-        whole: tuple[str, bool, bytes, bytes] | None
-        joined: str | None = None
         try:
             written = orjson.dumps(shared)
         except TypeError:  # never kept, as for a single block
-            written = whole = None
+            joined = self._joined(name, items, csrf, shared, None)
         else:
-            same = (name, csrf is None, id(items))
-            known = self._same.get(same) if isinstance(items, KeptList) else None
-            if known is not None and known[0] is items and known[1] == written:
-                joined = known[2]
-            else:
-                try:
-                    whole = (name, csrf is None, written, orjson.dumps(items))
-                except TypeError:
-                    written = whole = None
-                else:
-                    joined = self._lists.get(whole)
-                    if joined is None:
-                        joined = self._joined(name, items, csrf, shared, written)
-                        self._lists.put(whole, joined)
-                    if isinstance(items, KeptList):
-                        self._same.put(same, (items, written, joined))
-        if joined is None:
-            joined = self._joined(name, items, csrf, shared, written)
+            listed = lambda: self._listed(name, items, csrf, shared, written)  # noqa: E731
+            joined = (
+                self._same.made((name, csrf is None), items, written, listed)
+                if isinstance(items, KeptList)
+                else listed()
+            )
         if csrf is None or csrf == self.placeholder:
             return Rendered(joined)
         return Rendered(joined.replace(self.placeholder, csrf))
+
+    def _listed(
+        self,
+        name: str,
+        items: Sequence[Mapping[str, Any]],
+        csrf: str | None,
+        shared: dict[str, Any],
+        written: bytes,
+    ) -> str:
+        """The blocks of ``items`` joined, the whole list kept under all their arguments
+        written out (an item JSON cannot write out: never kept, as for a single block)."""
+        try:
+            whole = (name, csrf is None, written, orjson.dumps(items))
+        except TypeError:
+            return self._joined(name, items, csrf, shared, None)
+        joined = self._lists.get(whole)
+        if joined is None:
+            joined = self._joined(name, items, csrf, shared, written)
+            self._lists.put(whole, joined)
+        return joined
 
     def _joined(
         self,

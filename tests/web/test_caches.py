@@ -20,8 +20,9 @@ from web import reading
 from web.fragments import KeptList
 from web.identity import _Users
 from web.kept_pages import KeptPages
-from web.kept_rows import KeptIndicatorRows, KeptLists
+from web.kept_rows import KeptIndicatorRows
 from web.page_forms import FailedForm
+from web.recent import ByIdentity
 from web.routers.pages_reports import _scheme
 from web.templating import templates
 from worker.evaluation_table import indicator_rows
@@ -468,7 +469,7 @@ def test_indicator_rows_are_kept_by_the_view_part_and_scores_they_show() -> None
 
 
 def test_lists_made_from_a_view_part_are_the_lists_made_before_while_it_is_the_same() -> None:
-    kept = KeptLists(size=2)
+    kept: ByIdentity[list[dict]] = ByIdentity(2)
     sections = [{"id": "1.1", "title": "概况", "text": "文字"}]
     made: list[int] = []
 

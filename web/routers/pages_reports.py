@@ -33,11 +33,12 @@ from web.dependencies import (
 )
 from web.errors import Refused
 from web.execution import run_command
-from web.fragments import Fragments
+from web.fragments import Fragments, KeptList
 from web.identity import Identity
-from web.kept_rows import KeptIndicatorRows, KeptLists
+from web.kept_rows import ROWS_KEPT, KeptIndicatorRows
 from web.lanes import QuickRoute, in_quick_lane
 from web.page_forms import DONE, PAGE_COMMANDS, FailedForm, Fields, page_command
+from web.recent import ByIdentity
 from web.templating import page_of
 from worker.evaluation_table import (
     BUDGET_HEADERS,
@@ -271,8 +272,12 @@ def edit_items(
     # The view's unchanged parts are the very ones the last view had: their items are the
     # lists made last time (``fragment.each`` then knows them by themselves).
     also = (pinned, target, specs, bool(view.get("project")))
-    indicator_items = _ROW_LISTS.made("edit_indicators", view["indicators"], also, indicators)
-    section_items = _ROW_LISTS.made("edit_sections", view.get("sections", ()), also, sections)
+    indicator_items = _ROW_LISTS.made(
+        "edit_indicators", view["indicators"], also, lambda: KeptList(indicators())
+    )
+    section_items = _ROW_LISTS.made(
+        "edit_sections", view.get("sections", ()), also, lambda: KeptList(sections())
+    )
     return {
         "lines": line_items,
         "line_options": [{"id": line["id"], "name": line["name"]} for line in lines],
@@ -337,10 +342,16 @@ def table_rows(
             for row in table.budget
         ],
         "indicator_rows": _ROW_LISTS.made(
-            "indicator_rows", table.indicators, pinned, lambda: _indicator_rows(table, pinned)
+            "indicator_rows",
+            table.indicators,
+            pinned,
+            lambda: KeptList(_indicator_rows(table, pinned)),
         ),
         "narrative": _ROW_LISTS.made(
-            "narrative", view.get("sections") or (), pinned, lambda: _narrative(view, pinned)
+            "narrative",
+            view.get("sections") or (),
+            pinned,
+            lambda: KeptList(_narrative(view, pinned)),
         ),
     }
 
@@ -376,7 +387,7 @@ def _narrative(
 
 
 #: The lists of rows of this process's report pages, kept by the parts they show.
-_ROW_LISTS = KeptLists()
+_ROW_LISTS: ByIdentity[KeptList] = ByIdentity(ROWS_KEPT)
 
 
 def render_report(

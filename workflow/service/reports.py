@@ -169,13 +169,14 @@ def run_report_command(
     """
     stream_id = report_stream(command.department, command.year, command.project_code)
 
-    read_again = not current
+    # Decided on as given by the first attempt alone: a later one reads what beat it.
+    as_read = current and loaded is not None
 
     def attempt() -> list[RecordedEvent]:
-        nonlocal loaded, read_again
-        if read_again or loaded is None:
+        nonlocal loaded, as_read
+        if not as_read or loaded is None:
             loaded = caught_up(store, stream_id, loaded)
-        read_again = True
+        as_read = False
         check_version(stream_id, expected_version, loaded.version)
         decided_in = context or _report_context(store, command, now)
         decided = decision(loaded.state, command, actor, decided_in)
