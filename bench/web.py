@@ -39,6 +39,13 @@ servers, each reported (``warm_loads``), so that the timed load meets processes 
 been serving a while, their caches filled, as a server does after its first minutes
 (decision 0629); by default the timed load is the servers' first.
 
+The clients leave the start one after another over ``--stagger-ms`` (250 by default, about
+one round of the load), each settling in with one untimed round of the four kinds before
+its timed rounds (decision 0641): left at once, all 50 sent the same request in the same
+instant, and the first rounds measured that herd rather than the load. ``--stagger-ms 0``
+leaves them at once, as before. Every load of the run (warm, timed, the harness floor's
+and the ladder's) starts the same way.
+
 Every answer is checked (status, and the command's recorded count); anything else is an
 error. Then the **harness floor** (decision 0614): the same clients run the same rounds
 again, waiting for each answer as before, with every request of the round sent to the bare
@@ -115,6 +122,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"report_page": 100.0, "inbox_page": 100.0, "command_post": 150.0}
 KINDS = ("report_page", "inbox_page", "command_post", "floor")
 YEAR = 2021
+#: Over how long the clients leave the start by default: about one round of the load, in
+#: which the first to leave has settled in as the last joins (decision 0641).
+STAGGER_MS = 250.0
 #: The figures posted for the seed's 博爱家园建设 actual (3.2 in the seed): each post of the
 #: run takes the next, 3.01 to 12.97 and round again, so every post changes it to a figure
 #: its report has not held just before, as an office's edits do (decision 0616: with two
@@ -375,8 +385,10 @@ class Results:
     #: The bytes of each kind's answers (the ladder's stand-ins answer as many).
     sizes: dict[str, list[int]] = field(default_factory=lambda: {k: [] for k in KINDS})
     #: Where every client waits until all have signed in and warmed up: no timed request
-    #: shares the servers with another client's untimed ones.
+    #: shares the servers with another client's sign-in.
     started: asyncio.Barrier | None = None
+    #: Over how long the clients leave the barrier, one after another (decision 0641).
+    stagger_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -528,9 +540,11 @@ async def client(
     rounds: int,
     results: Results,
     stand_in: StandIn | None = None,
+    place: float = 0.0,
 ) -> None:
     """One closed-loop client: sign in, one untimed request of each kind, wait for every
-    other client to have done as much, then ``rounds`` rounds of the four kinds. With
+    other client to have done as much, leave at its ``place`` (0 to 1) in the stagger, run
+    one untimed round if there is a stagger, then ``rounds`` rounds of the four kinds. With
     ``jixiao_url`` None it is the harness floor's client: the same rounds and pacing, each
     request of the round sent to the bare application (to its stand-in for the kind, in a
     rung of the ladder)."""
@@ -551,6 +565,17 @@ async def client(
         results.untimed += len(KINDS) if pages is None else len(TARGETS)
         if results.started is not None:
             await results.started.wait()
+        if results.stagger_s:
+            # Left at once, every client would send its report page in the same instant,
+            # then its inbox, its command: a herd the first rounds queue behind, which no
+            # office's users make. Each leaves at its place in the stagger and settles in
+            # with one round untimed, which keeps the load on while the others join.
+            await asyncio.sleep(results.stagger_s * place)
+            for kind in KINDS:
+                problem = await one(kind, pages, bare, preparer, stand_in)
+                if problem:
+                    results.errors.append(f"settling {problem}")
+            results.untimed += len(KINDS) if pages is None else len(TARGETS)
         for _ in range(rounds):
             for kind in KINDS:
                 began = time.perf_counter()
@@ -573,12 +598,17 @@ async def load(
     bare_url: str,
     rounds: int,
     stand_in: StandIn | None = None,
+    stagger_ms: float = 0.0,
 ) -> Results:
-    """Every client at once; with ``jixiao_url`` None, the harness floor's load (or, with
-    ``stand_in``, a rung of the ladder)."""
-    results = Results(started=asyncio.Barrier(len(preparers)))
+    """Every client, leaving the barrier one after another over ``stagger_ms``; with
+    ``jixiao_url`` None, the harness floor's load (or, with ``stand_in``, a rung of the
+    ladder)."""
+    results = Results(started=asyncio.Barrier(len(preparers)), stagger_s=stagger_ms / 1000)
     await asyncio.gather(
-        *(client(p, jixiao_url, bare_url, rounds, results, stand_in) for p in preparers)
+        *(
+            client(p, jixiao_url, bare_url, rounds, results, stand_in, n / len(preparers))
+            for n, p in enumerate(preparers)
+        )
     )
     return results
 
@@ -704,6 +734,13 @@ def main() -> None:
         help="requests of each kind served alone, after the load (0: none)",
     )
     parser.add_argument(
+        "--stagger-ms",
+        type=float,
+        default=STAGGER_MS,
+        help="over how long the clients leave the start, one after another, each then "
+        "running one untimed round (0: all at once, no such round)",
+    )
+    parser.add_argument(
         "--ladder",
         default="0,1,2,4",
         help="CPU milliseconds of the ladder's rungs, comma-separated ('' for none)",
@@ -722,6 +759,9 @@ def main() -> None:
             parser.error("--keep: only with --backend sqlite (a PostgreSQL schema is dropped)")
         if (unreachable := pg_reachable(args.pg_url)) is not None:
             parser.error(f"--pg-url: got {args.pg_url!r}, which cannot be reached: {unreachable}")
+    if args.stagger_ms < 0:
+        parser.error(f"--stagger-ms: got {args.stagger_ms:g}, expected milliseconds of at least 0")
+    stagger = args.stagger_ms
     try:
         rungs = [float(ms) for ms in args.ladder.split(",") if ms.strip()]
     except ValueError:
@@ -759,7 +799,9 @@ def main() -> None:
                 say(f"warm load {n + 1}/{args.warm_loads} ...")
                 began = time.perf_counter()
                 warm = run_clients(
-                    load(preparers[: args.clients], jixiao.url, bare.url, args.rounds)
+                    load(
+                        preparers[: args.clients], jixiao.url, bare.url, args.rounds, None, stagger
+                    )
                 )
                 warm_elapsed = time.perf_counter() - began
                 warm_loads.append(
@@ -777,7 +819,7 @@ def main() -> None:
             processes_before, ticks = processes_cpu_s(jixiao.process.pid), machine_cpu_ticks()
             began, client_began = time.perf_counter(), time.process_time()
             results = run_clients(
-                load(preparers[: args.clients], jixiao.url, bare.url, args.rounds)
+                load(preparers[: args.clients], jixiao.url, bare.url, args.rounds, None, stagger)
             )
             elapsed = time.perf_counter() - began
             client_cpu = time.process_time() - client_began
@@ -789,7 +831,9 @@ def main() -> None:
             database_cpu = named_cpu_s("postgres") - database_before
             say("the harness floor: the same clients and rounds, every request to the bare app ...")
             began, client_began = time.perf_counter(), time.process_time()
-            harness = run_clients(load(preparers[: args.clients], None, bare.url, args.rounds))
+            harness = run_clients(
+                load(preparers[: args.clients], None, bare.url, args.rounds, None, stagger)
+            )
             harness_elapsed = time.perf_counter() - began
             harness_client_cpu = time.process_time() - client_began
             sizes = {
@@ -806,7 +850,7 @@ def main() -> None:
                 stand_in = StandIn(ms, sizes)
                 began = time.perf_counter()
                 clients = preparers[: args.clients]
-                rung = run_clients(load(clients, None, bare.url, args.rounds, stand_in))
+                rung = run_clients(load(clients, None, bare.url, args.rounds, stand_in, stagger))
                 ladder.append((ms, rung, time.perf_counter() - began))
             alone = {}
             if args.alone:
@@ -930,6 +974,7 @@ def main() -> None:
             "departments": args.departments,
             "clients": args.clients,
             "rounds": args.rounds,
+            "stagger_ms": stagger,
             "server_workers": args.workers,
             "quick": args.quick,
             "warm_loads": warm_loads,
