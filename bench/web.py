@@ -72,6 +72,9 @@ with the load over, one client sends each kind alone, one request at a time (``-
 each, and as many rounds of a command, the report page it changed and the inbox): the
 server's CPU and the wall time per request with nothing else asking.
 
+Each load's requests a second are its timed requests over its timed part, from the first
+timed request sent to the last timed answer (decision 0641).
+
 The last line printed is one JSON object: p50/p95/p99/max per kind in milliseconds, each
 kind's p95 over the floor's and over the harness floor's (with the harness floor's own
 figures, requests a second and clients' CPU), each rung of the ladder with the budget it
@@ -389,6 +392,17 @@ class Results:
     started: asyncio.Barrier | None = None
     #: Over how long the clients leave the barrier, one after another (decision 0641).
     stagger_s: float = 0.0
+    #: When the first timed request was sent and the last timed answer came.
+    first_sent: float | None = None
+    last_answered: float = 0.0
+
+    def per_second(self) -> float:
+        """Timed requests a second over the timed part of the load: from the first timed
+        request sent to the last timed answer (decision 0641), without the sign-ins,
+        warm-ups and stagger before it."""
+        done = sum(len(values) for values in self.latencies.values())
+        span = self.last_answered - (self.first_sent or self.last_answered)
+        return round(done / span, 1) if span > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -579,11 +593,15 @@ async def client(
         for _ in range(rounds):
             for kind in KINDS:
                 began = time.perf_counter()
+                if results.first_sent is None or began < results.first_sent:
+                    results.first_sent = began
                 try:
                     problem = await one(kind, pages, bare, preparer, stand_in, results.sizes)
                 except httpx.HTTPError as error:
                     problem = f"{kind} {preparer.department}: {type(error).__name__}: {error}"
-                results.latencies[kind].append((time.perf_counter() - began) * 1000)
+                answered = time.perf_counter()
+                results.last_answered = max(results.last_answered, answered)
+                results.latencies[kind].append((answered - began) * 1000)
                 if problem:
                     results.errors.append(problem)
     finally:
@@ -797,19 +815,15 @@ def main() -> None:
             warm_loads = []
             for n in range(args.warm_loads):
                 say(f"warm load {n + 1}/{args.warm_loads} ...")
-                began = time.perf_counter()
                 warm = run_clients(
                     load(
                         preparers[: args.clients], jixiao.url, bare.url, args.rounds, None, stagger
                     )
                 )
-                warm_elapsed = time.perf_counter() - began
                 warm_loads.append(
                     {
                         "p95_ms": {k: figures(warm.latencies[k])["p95_ms"] for k in TARGETS},
-                        "requests_per_s": round(
-                            sum(len(v) for v in warm.latencies.values()) / warm_elapsed, 1
-                        ),
+                        "requests_per_s": warm.per_second(),
                         "errors": len(warm.errors),
                     }
                 )
@@ -830,11 +844,10 @@ def main() -> None:
             }
             database_cpu = named_cpu_s("postgres") - database_before
             say("the harness floor: the same clients and rounds, every request to the bare app ...")
-            began, client_began = time.perf_counter(), time.process_time()
+            client_began = time.process_time()
             harness = run_clients(
                 load(preparers[: args.clients], None, bare.url, args.rounds, None, stagger)
             )
-            harness_elapsed = time.perf_counter() - began
             harness_client_cpu = time.process_time() - client_began
             sizes = {
                 kind: sorted(found)[len(found) // 2]
@@ -848,10 +861,9 @@ def main() -> None:
                     "as many bytes ..."
                 )
                 stand_in = StandIn(ms, sizes)
-                began = time.perf_counter()
                 clients = preparers[: args.clients]
                 rung = run_clients(load(clients, None, bare.url, args.rounds, stand_in, stagger))
-                ladder.append((ms, rung, time.perf_counter() - began))
+                ladder.append((ms, rung))
             alone = {}
             if args.alone:
                 say(f"served alone: {args.alone} of each kind, one at a time ...")
@@ -870,7 +882,7 @@ def main() -> None:
         "all": figures([ms for values in harness.latencies.values() for ms in values]),
         # Per place in the round: what the kind sent there in the real load would see at best.
         "by_place": {kind: figures(values) for kind, values in harness.latencies.items()},
-        "requests_per_s": round(harness_requests / harness_elapsed, 1),
+        "requests_per_s": harness.per_second(),
         "clients_cpu_ms_per_request": round(
             harness_client_cpu * 1000 / (harness_requests + harness.untimed), 2
         ),
@@ -906,7 +918,7 @@ def main() -> None:
             f"p99 {f['p99_ms']:7.1f} ms  max {f['max_ms']:7.1f} ms{ratio_text}{shown}"
         )
     say(
-        f"{requests} requests in {elapsed:.1f} s ({requests / elapsed:.0f}/s), "
+        f"{requests} requests in {elapsed:.1f} s ({results.per_second():.0f}/s timed), "
         f"{len(results.errors)} error(s); load average {load_before[0]:.1f} → {load_after[0]:.1f}"
     )
     say(
@@ -936,23 +948,22 @@ def main() -> None:
             f"wall {f['wall_ms_per_request']:6.2f} ms/request"
         )
     rungs_found = []
-    for ms, rung, rung_elapsed in ladder:
+    for ms, rung in ladder:
         p95 = {kind: figures(rung.latencies[kind])["p95_ms"] for kind in TARGETS}
         rung_met = all(p95[kind] <= target for kind, target in TARGETS.items())
-        rung_requests = sum(len(values) for values in rung.latencies.values())
         rungs_found.append(
             {
                 "cpu_ms": ms,
                 "p95_ms": p95,
                 "targets_met": rung_met,
-                "requests_per_s": round(rung_requests / rung_elapsed, 1),
+                "requests_per_s": rung.per_second(),
                 "errors": len(rung.errors),
             }
         )
         say(
             f"ladder {ms:4g} ms of CPU a request: p95 "
             + " / ".join(f"{p95[kind]:.1f}" for kind in TARGETS)
-            + f" ms ({' / '.join(TARGETS)}), {rung_requests / rung_elapsed:.0f}/s, targets "
+            + f" ms ({' / '.join(TARGETS)}), {rung.per_second():.0f}/s, targets "
             + ("met" if rung_met else "missed")
         )
     meeting = [r["cpu_ms"] for r in rungs_found if r["targets_met"]]
@@ -963,7 +974,7 @@ def main() -> None:
             + (f"{budget:g} ms of CPU a request" if budget is not None else "none")
             + f" (answers of {', '.join(f'{k} {v:,} bytes' for k, v in sizes.items())})"
         )
-    errors = results.errors + harness.errors + [e for _, rung, _ in ladder for e in rung.errors]
+    errors = results.errors + harness.errors + [e for _, rung in ladder for e in rung.errors]
     for problem in errors[:5]:
         warn(f"error: {problem}")
     emit_json(
@@ -985,7 +996,7 @@ def main() -> None:
             "build_s": round(built, 1),
             "elapsed_s": round(elapsed, 1),
             "requests": requests,
-            "requests_per_s": round(requests / elapsed, 1),
+            "requests_per_s": results.per_second(),
             "figures": measured,
             "floor_p95_ms": floor,
             "p95_over_floor": ratios,
