@@ -128,6 +128,8 @@ YEAR = 2021
 #: Over how long the clients leave the start by default: about one round of the load, in
 #: which the first to leave has settled in as the last joins (decision 0641).
 STAGGER_MS = 250.0
+#: The longest stagger taken: a minute, far longer than any load's round.
+MAX_STAGGER_MS = 60_000.0
 #: The figures posted for the seed's 博爱家园建设 actual (3.2 in the seed): each post of the
 #: run takes the next, 3.01 to 12.97 and round again, so every post changes it to a figure
 #: its report has not held just before, as an office's edits do (decision 0616: with two
@@ -593,7 +595,7 @@ async def client(
         for _ in range(rounds):
             for kind in KINDS:
                 began = time.perf_counter()
-                if results.first_sent is None or began < results.first_sent:
+                if results.first_sent is None:  # the clients share one loop: the earliest
                     results.first_sent = began
                 try:
                     problem = await one(kind, pages, bare, preparer, stand_in, results.sizes)
@@ -777,8 +779,11 @@ def main() -> None:
             parser.error("--keep: only with --backend sqlite (a PostgreSQL schema is dropped)")
         if (unreachable := pg_reachable(args.pg_url)) is not None:
             parser.error(f"--pg-url: got {args.pg_url!r}, which cannot be reached: {unreachable}")
-    if args.stagger_ms < 0:
-        parser.error(f"--stagger-ms: got {args.stagger_ms:g}, expected milliseconds of at least 0")
+    if not 0 <= args.stagger_ms <= MAX_STAGGER_MS:  # NaN fails this too
+        parser.error(
+            f"--stagger-ms: got {args.stagger_ms:g}, expected milliseconds from 0 to "
+            f"{MAX_STAGGER_MS:g}"
+        )
     stagger = args.stagger_ms
     try:
         rungs = [float(ms) for ms in args.ladder.split(",") if ms.strip()]
